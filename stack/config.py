@@ -1,0 +1,124 @@
+"""Where a stack lives and how to reach its parts: one typed object, kept in <root>/stack.json.
+
+The file is written once, when the stack is first created, so ports and
+secrets stay the same across `down`/`up` and the data stays reachable.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import socket
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from stack import keys
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+# The developer's stack uses Supabase CLI's well-known local ports.
+DEFAULT_PORTS = {
+    "gateway_port": 54321,
+    "pg_port": 54322,
+    "rest_port": 54330,
+    "rest_admin_port": 54331,
+    "auth_port": 54332,
+}
+
+# Every demo account of supabase/seed.sql has this password (README, PRODUCT.md).
+DEMO_PASSWORD = "demo-password-2026"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    root: Path
+    gateway_port: int
+    pg_port: int
+    rest_port: int
+    rest_admin_port: int
+    auth_port: int
+    db_password: str
+    jwt_secret: str
+
+    # -- files ------------------------------------------------------------
+    @property
+    def pg_data(self) -> Path:
+        return self.root / "pg" / "data"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.root / "run"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def env_file(self) -> Path:
+        return self.root / "stack.env"
+
+    # -- URLs -------------------------------------------------------------
+    def db_url(self, role: str = "supabase_admin", *, sslmode: bool = False) -> str:
+        url = f"postgresql://{role}:{self.db_password}@127.0.0.1:{self.pg_port}/postgres"
+        return url + ("?sslmode=disable" if sslmode else "")
+
+    @property
+    def database_url(self) -> str:
+        """A superuser connection, for workers and DBAs (PRODUCT.md's DATABASE_URL)."""
+        return self.db_url("supabase_admin")
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway_port}"
+
+    @property
+    def anon_key(self) -> str:
+        return keys.api_key(self.jwt_secret, "anon")
+
+    @property
+    def service_role_key(self) -> str:
+        return keys.api_key(self.jwt_secret, "service_role")
+
+    def env(self) -> dict[str, str]:
+        """The contract of PRODUCT.md's "The local stack", as written to stack.env."""
+        return {
+            "SUPABASE_URL": self.url,
+            "SUPABASE_ANON_KEY": self.anon_key,
+            "SUPABASE_SERVICE_ROLE_KEY": self.service_role_key,
+            "SUPABASE_JWT_SECRET": self.jwt_secret,
+            "DATABASE_URL": self.database_url,
+            "WEBPHONE_URL": f"{self.url}/",
+            "DEMO_PASSWORD": DEMO_PASSWORD,
+        }
+
+    # -- persistence ------------------------------------------------------
+    @classmethod
+    def load_or_create(cls, root: Path, *, fixed_ports: bool) -> StackConfig:
+        root = root.resolve()
+        path = root / "stack.json"
+        if path.exists():
+            data = json.loads(path.read_text())
+            return cls(root=root, **{k: v for k, v in data.items() if k != "root"})
+        ports = DEFAULT_PORTS if fixed_ports else {k: free_port() for k in DEFAULT_PORTS}
+        config = cls(
+            root=root,
+            db_password=secrets.token_urlsafe(18),
+            jwt_secret=secrets.token_urlsafe(48),
+            **ports,
+        )
+        root.mkdir(parents=True, exist_ok=True)
+        data = {k: v for k, v in asdict(config).items() if k != "root"}
+        path.write_text(json.dumps(data, indent=2) + "\n")
+        path.chmod(0o600)
+        return config
+
+    def write_env_file(self) -> None:
+        lines = [f"{k}={v}" for k, v in self.env().items()]
+        self.env_file.write_text("\n".join(lines) + "\n")
+        self.env_file.chmod(0o600)

@@ -1,0 +1,102 @@
+"""Bring a whole embedded stack up, or down, in dependency order. Both are idempotent."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+from stack import gateway, postgres, postgrest, processes
+from stack.config import PROJECT_DIR, StackConfig
+
+log = logging.getLogger("stack")
+
+SUPABASE_CLI = PROJECT_DIR / "node_modules" / ".bin" / "supabase"
+BOOTSTRAP = PROJECT_DIR / "supabase" / "platform" / "bootstrap.sql"
+SEED = PROJECT_DIR / "supabase" / "seed.sql"
+LOGIN_ROLES = ("postgres", "authenticator", "supabase_auth_admin", "supabase_storage_admin")
+
+
+def supabase_cli(config: StackConfig, *args: str) -> str:
+    """The real Supabase CLI, pointed at this stack's database as `postgres` (as on Supabase)."""
+    result = subprocess.run(
+        [str(SUPABASE_CLI), *args, "--db-url", config.db_url("postgres", sslmode=True),
+         "--workdir", str(PROJECT_DIR)],
+        capture_output=True, text=True, env={**os.environ, "SUPABASE_TELEMETRY_DISABLED": "1"},
+        stdin=subprocess.DEVNULL,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"supabase {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout + result.stderr
+
+
+def apply_platform(config: StackConfig) -> None:
+    postgres.psql(config, "-f", str(BOOTSTRAP))
+    setters = "\n".join(f"alter role {r} password :'pw';" for r in LOGIN_ROLES)
+    postgres.psql(config, "-v", f"pw={config.db_password}", input=setters)
+
+
+def is_seeded(config: StackConfig) -> bool:
+    out = postgres.psql(config, "-At", "-c", "select count(*) from auth.users")
+    return int(out.strip()) > 0
+
+
+def up(config: StackConfig, *, seed: bool = True, progress=print) -> None:
+    progress(f"PostgreSQL 15 on port {config.pg_port}")
+    postgres.ensure_cluster(config)
+    postgres.start(config)
+    progress("Supabase platform objects (supabase/platform/bootstrap.sql)")
+    apply_platform(config)
+    progress("Migrations through the Supabase CLI (supabase db push)")
+    supabase_cli(config, "db", "push", "--yes")
+    if seed and SEED.exists() and not is_seeded(config):
+        progress("Seed data (supabase/seed.sql)")
+        postgres.psql(config, "-f", str(SEED), role="postgres")
+    postgres.psql(config, "-c", "notify pgrst, 'reload schema'")
+    progress(f"PostgREST on port {config.rest_port}")
+    postgrest.start(config)
+    progress(f"Auth stand-in on port {config.auth_port}")
+    start_auth(config)
+    progress(f"Gateway on {config.url}")
+    gateway.start(config)
+    config.write_env_file()
+
+
+def start_auth(config: StackConfig) -> None:
+    env = {
+        "AUTH_DATABASE_URL": config.db_url("supabase_auth_admin"),
+        "AUTH_JWT_SECRET": config.jwt_secret,
+        "AUTH_ISSUER": f"{config.url}/auth/v1",
+        "AUTH_PORT": str(config.auth_port),
+        "PYTHONPATH": str(PROJECT_DIR),
+    }
+    processes.start("auth", [sys.executable, "-m", "stack.auth"], run_dir=config.run_dir,
+                    log_dir=config.log_dir, env=env, cwd=PROJECT_DIR)
+
+    def ready() -> bool:
+        url = f"http://127.0.0.1:{config.auth_port}/health"
+        with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 (loopback)
+            return response.status == 200
+
+    processes.wait_for(ready, what="the Auth stand-in", log=config.log_dir / "auth.log")
+
+
+def down(config: StackConfig, *, progress=print) -> None:
+    for name, stop in (("gateway", gateway.stop), ("PostgREST", postgrest.stop),
+                       ("Auth stand-in", lambda c: processes.stop(c.run_dir / "auth.pid")),
+                       ("PostgreSQL", postgres.stop)):
+        if stop(config):
+            progress(f"stopped {name}")
+
+
+def status(config: StackConfig) -> dict[str, bool]:
+    pids = {name: bool(processes.read_pid(config.run_dir / f"{name}.pid"))
+            for name in ("postgrest", "auth", "gateway")}
+    return {"postgres": postgres.is_running(config), **pids}
+
+
+def default_root() -> Path:
+    return PROJECT_DIR / ".local"
