@@ -26,7 +26,7 @@ DEFAULT_PORTS = {
 }
 
 # Every demo account of supabase/seed.sql has this password (README, PRODUCT.md).
-DEMO_PASSWORD = "demo-password-2026"
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 (documented demo password)
 
 
 def free_port() -> int:

@@ -17,6 +17,10 @@ from stack import processes
 from stack.config import PROJECT_DIR, StackConfig
 
 NGINX = "/usr/sbin/nginx"
+CORS_HEADERS = ", ".join([
+    "authorization", "x-client-info", "apikey", "content-type", "content-profile",
+    "accept-profile", "prefer", "range", "x-supabase-api-version",
+])
 
 
 def render(config: StackConfig) -> str:
@@ -67,8 +71,7 @@ http {{
     default_type application/json;
 
     add_header Access-Control-Allow-Origin * always;
-    add_header Access-Control-Allow-Headers
-      "authorization, x-client-info, apikey, content-type, content-profile, accept-profile, prefer, range, x-supabase-api-version" always;
+    add_header Access-Control-Allow-Headers "{CORS_HEADERS}" always;
     add_header Access-Control-Allow-Methods "GET, POST, PATCH, PUT, DELETE, OPTIONS" always;
     add_header Access-Control-Expose-Headers "content-range, x-supabase-api-version" always;
 

@@ -78,7 +78,7 @@ def start_auth(config: StackConfig) -> None:
 
     def ready() -> bool:
         url = f"http://127.0.0.1:{config.auth_port}/health"
-        with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 (loopback)
+        with urllib.request.urlopen(url, timeout=1) as response:
             return response.status == 200
 
     processes.wait_for(ready, what="the Auth stand-in", log=config.log_dir / "auth.log")

@@ -1,4 +1,4 @@
-"""The stack's own PostgreSQL 15 cluster: created once under <root>/pg, started and stopped by pg_ctl.
+"""The stack's own PostgreSQL 15 cluster: created once under <root>/pg, run by pg_ctl.
 
 PostgreSQL refuses to run as root, so as root the server runs as the
 `postgres` OS user, which owns the data directory.

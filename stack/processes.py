@@ -1,4 +1,4 @@
-"""Background processes started by the stack, each remembered by a PID file so `down` can stop it."""
+"""Background processes of the stack, each remembered by a PID file so `down` can stop it."""
 
 from __future__ import annotations
 

@@ -80,6 +80,9 @@ grant execute on functions to postgres, anon, authenticated, service_role;
 create extension if not exists pgcrypto with schema extensions;
 create extension if not exists "uuid-ossp" with schema extensions;
 create extension if not exists pg_stat_statements with schema extensions;
+-- Supabase lets postgres create plpgsql_check (supautils); here it exists
+-- ahead of time, so that `supabase db lint` (which runs as postgres) works.
+create extension if not exists plpgsql_check with schema extensions;
 -- pg_cron lives in its own schema `cron`, as on Supabase.
 create extension if not exists pg_cron;
 grant usage on schema cron to postgres;

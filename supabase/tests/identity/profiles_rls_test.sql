@@ -1,0 +1,93 @@
+-- public.profiles: who sees and changes which profile, for every role.
+begin;
+select plan(17);
+
+-- anon: nothing at all
+select tests.authenticate_as_anon();
+select throws_ok('select * from public.profiles', '42501', null, 'anon cannot read profiles');
+select throws_ok(
+  $$update public.profiles set full_name = 'x'$$, '42501', null, 'anon cannot update profiles'
+);
+
+-- agent: own row only
+select tests.authenticate_as('agent1@demo.test');
+select results_eq(
+  'select email from public.profiles',
+  $$values ('agent1@demo.test')$$,
+  'an agent sees only its own profile'
+);
+select is_empty(
+  $$update public.profiles set full_name = 'x' where email = 'agent2@demo.test' returning id$$,
+  'an agent cannot update another profile (row hidden)'
+);
+select lives_ok(
+  $$update public.profiles set full_name = 'Lucía G.' where email = 'agent1@demo.test'$$,
+  'an agent can rename itself'
+);
+select throws_ok(
+  $$update public.profiles set role = 'admin' where email = 'agent1@demo.test'$$,
+  '42501', 'role: changing a user''s role, activity or email needs users.manage',
+  'an agent cannot raise its own role'
+);
+select throws_ok(
+  $$update public.profiles set active = false where email = 'agent1@demo.test'$$,
+  '42501', null, 'an agent cannot change its own activity'
+);
+select throws_ok(
+  $$insert into public.profiles (id, email) values (gen_random_uuid(), 'x@demo.test')$$,
+  '42501', null, 'an agent cannot insert profiles'
+);
+select throws_ok(
+  $$delete from public.profiles where email = 'agent1@demo.test'$$,
+  '42501', null, 'an agent cannot delete profiles'
+);
+
+-- supervisor: cannot promote itself either
+select tests.authenticate_as('supervisor1@demo.test');
+select throws_ok(
+  $$update public.profiles set role = 'admin' where email = 'supervisor1@demo.test'$$,
+  '42501', null, 'a supervisor cannot raise its own role'
+);
+select is_empty(
+  $$update public.profiles set role = 'admin' where email = 'admin@demo.test' returning id$$,
+  'a supervisor cannot change the admin''s profile'
+);
+
+-- admin: everything but inserts and deletes (those go through Supabase Auth)
+select tests.authenticate_as('admin@demo.test');
+select ok(
+  (select count(*) from public.profiles) >= 11, 'an admin sees every profile'
+);
+select lives_ok(
+  $$update public.profiles set role = 'supervisor' where email = 'agent8@demo.test'$$,
+  'an admin can change a role'
+);
+select is(
+  (select role from public.profiles where email = 'agent8@demo.test'),
+  'supervisor'::public.app_role,
+  'and the change is there'
+);
+select throws_ok(
+  $$delete from public.profiles where email = 'agent8@demo.test'$$,
+  '42501', null, 'not even an admin deletes profiles through the API'
+);
+
+-- the service role (Auth admin API, workers)
+select tests.authenticate_as_service_role();
+select ok((select count(*) from public.profiles) >= 11, 'the service role sees every profile');
+
+-- the trigger on auth.users: a new user gets a profile with the role from app_metadata
+select tests.clear_authentication();
+insert into auth.users (id, email, raw_app_meta_data, raw_user_meta_data)
+values (
+  '00000000-0000-4000-b000-000000000001', 'new.supervisor@demo.test',
+  '{"role": "supervisor"}', '{"full_name": "Nueva", "role": "admin"}'
+);
+select is(
+  (select role from public.profiles where email = 'new.supervisor@demo.test'),
+  'supervisor'::public.app_role,
+  'a new user''s role comes from app_metadata, never from user_metadata'
+);
+
+select * from finish();
+rollback;
