@@ -23,7 +23,13 @@ DEFAULT_PORTS = {
     "rest_port": 54330,
     "rest_admin_port": 54331,
     "auth_port": 54332,
+    "sip_ws_port": 54340,
+    "sip_udp_port": 54341,
+    "pstn_port": 54342,
 }
+
+# The SIP domain agents register in (a name, not a DNS host: Kamailio aliases it).
+SIP_DOMAIN = "crm.local"
 
 # Every demo account of supabase/seed.sql has this password (README, PRODUCT.md).
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 (documented demo password)
@@ -43,8 +49,12 @@ class StackConfig:
     rest_port: int
     rest_admin_port: int
     auth_port: int
+    sip_ws_port: int
+    sip_udp_port: int
+    pstn_port: int
     db_password: str
     jwt_secret: str
+    sip_secret: str
 
     # -- files ------------------------------------------------------------
     @property
@@ -78,6 +88,10 @@ class StackConfig:
         return f"http://127.0.0.1:{self.gateway_port}"
 
     @property
+    def sip_ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.sip_ws_port}"
+
+    @property
     def anon_key(self) -> str:
         return keys.api_key(self.jwt_secret, "anon")
 
@@ -94,6 +108,8 @@ class StackConfig:
             "SUPABASE_JWT_SECRET": self.jwt_secret,
             "DATABASE_URL": self.database_url,
             "WEBPHONE_URL": f"{self.url}/",
+            "SIP_WS_URL": self.sip_ws_url,
+            "SIP_DOMAIN": SIP_DOMAIN,
             "DEMO_PASSWORD": DEMO_PASSWORD,
         }
 
@@ -102,20 +118,21 @@ class StackConfig:
     def load_or_create(cls, root: Path, *, fixed_ports: bool) -> StackConfig:
         root = root.resolve()
         path = root / "stack.json"
-        if path.exists():
-            data = json.loads(path.read_text())
-            return cls(root=root, **{k: v for k, v in data.items() if k != "root"})
-        ports = DEFAULT_PORTS if fixed_ports else {k: free_port() for k in DEFAULT_PORTS}
-        config = cls(
-            root=root,
-            db_password=secrets.token_urlsafe(18),
-            jwt_secret=secrets.token_urlsafe(48),
-            **ports,
-        )
-        root.mkdir(parents=True, exist_ok=True)
-        data = {k: v for k, v in asdict(config).items() if k != "root"}
-        path.write_text(json.dumps(data, indent=2) + "\n")
-        path.chmod(0o600)
+        data = json.loads(path.read_text()) if path.exists() else {}
+        # A stack made by an older version lacks newer settings: add them, keep the rest.
+        fresh = {
+            **(DEFAULT_PORTS if fixed_ports else {k: free_port() for k in DEFAULT_PORTS}),
+            "db_password": secrets.token_urlsafe(18),
+            "jwt_secret": secrets.token_urlsafe(48),
+            "sip_secret": secrets.token_urlsafe(32),
+        }
+        missing = {k: v for k, v in fresh.items() if k not in data}
+        config = cls(root=root, **data, **missing)
+        if missing:
+            root.mkdir(parents=True, exist_ok=True)
+            saved = {k: v for k, v in asdict(config).items() if k != "root"}
+            path.write_text(json.dumps(saved, indent=2) + "\n")
+            path.chmod(0o600)
         return config
 
     def write_env_file(self) -> None:

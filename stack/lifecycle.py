@@ -9,8 +9,8 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from stack import gateway, postgres, postgrest, processes
-from stack.config import PROJECT_DIR, StackConfig
+from stack import gateway, kamailio, postgres, postgrest, processes, pstn
+from stack.config import PROJECT_DIR, SIP_DOMAIN, StackConfig
 
 log = logging.getLogger("stack")
 
@@ -39,6 +39,18 @@ def apply_platform(config: StackConfig) -> None:
     postgres.psql(config, "-v", f"pw={config.db_password}", input=setters)
 
 
+def configure_sip(config: StackConfig) -> None:
+    """Share the SIP proxy's address and auth_ephemeral secret with the database."""
+    postgres.psql(
+        config, "-v", f"domain={SIP_DOMAIN}", "-v", f"ws_url={config.sip_ws_url}",
+        "-v", f"secret={config.sip_secret}",
+        input="insert into private.sip_settings (domain, ws_url, secret)"
+              " values (:'domain', :'ws_url', :'secret') on conflict (id) do update"
+              " set domain = excluded.domain, ws_url = excluded.ws_url,"
+              " secret = excluded.secret;",
+    )
+
+
 def is_seeded(config: StackConfig) -> bool:
     out = postgres.psql(config, "-At", "-c", "select count(*) from auth.users")
     return int(out.strip()) > 0
@@ -55,6 +67,7 @@ def up(config: StackConfig, *, seed: bool = True, progress=print) -> None:
     if seed and SEED.exists() and not is_seeded(config):
         progress("Seed data (supabase/seed.sql)")
         postgres.psql(config, "-f", str(SEED), role="postgres")
+    configure_sip(config)
     postgres.psql(config, "-c", "notify pgrst, 'reload schema'")
     progress(f"PostgREST on port {config.rest_port}")
     postgrest.start(config)
@@ -62,6 +75,10 @@ def up(config: StackConfig, *, seed: bool = True, progress=print) -> None:
     start_auth(config)
     progress(f"Gateway on {config.url}")
     gateway.start(config)
+    progress(f"Kamailio (SIP over WebSocket) on {config.sip_ws_url}")
+    kamailio.start(config)
+    progress(f"PSTN stand-in (baresip) on UDP port {config.pstn_port}")
+    pstn.start(config)
     config.write_env_file()
 
 
@@ -85,7 +102,8 @@ def start_auth(config: StackConfig) -> None:
 
 
 def down(config: StackConfig, *, progress=print) -> None:
-    for name, stop in (("gateway", gateway.stop), ("PostgREST", postgrest.stop),
+    for name, stop in (("PSTN stand-in", pstn.stop), ("Kamailio", kamailio.stop),
+                       ("gateway", gateway.stop), ("PostgREST", postgrest.stop),
                        ("Auth stand-in", lambda c: processes.stop(c.run_dir / "auth.pid")),
                        ("PostgreSQL", postgres.stop)):
         if stop(config):
@@ -94,7 +112,7 @@ def down(config: StackConfig, *, progress=print) -> None:
 
 def status(config: StackConfig) -> dict[str, bool]:
     pids = {name: bool(processes.read_pid(config.run_dir / f"{name}.pid"))
-            for name in ("postgrest", "auth", "gateway")}
+            for name in ("postgrest", "auth", "gateway", "kamailio", "pstn")}
     return {"postgres": postgres.is_running(config), **pids}
 
 

@@ -39,3 +39,8 @@ from (
   ('00000000-0000-4000-a000-000000000107'::uuid, 'agent7@demo.test', 'agent', 'Fernanda Flores'),
   ('00000000-0000-4000-a000-000000000108'::uuid, 'agent8@demo.test', 'agent', 'Alejandro Cruz')
 ) as u (id, email, role, full_name);
+
+-- Agents' SIP extensions: agent1 is 1001 ... agent8 is 1008.
+update public.profiles
+set sip_extension = (1000 + substring(email from '^agent([0-9]+)@')::int)::text
+where email ~ '^agent[0-9]+@demo\.test$';

@@ -34,13 +34,14 @@ def test_up_twice_down_and_up_again_keeps_the_data(spare_stack):
     quiet = lambda _: None  # noqa: E731
     lifecycle.up(config, progress=quiet)
     pids = {name: processes.read_pid(config.run_dir / f"{name}.pid")
-            for name in ("postgrest", "auth", "gateway")}
+            for name in ("postgrest", "auth", "gateway", "kamailio", "pstn")}
     lifecycle.up(config, progress=quiet)  # a second `up` changes nothing
     assert pids == {name: processes.read_pid(config.run_dir / f"{name}.pid") for name in pids}
     assert all(pids.values())
     env = config.env_file.read_text()
     for key in ("SUPABASE_URL", "SUPABASE_ANON_KEY", "SUPABASE_SERVICE_ROLE_KEY",
-                "SUPABASE_JWT_SECRET", "DATABASE_URL", "WEBPHONE_URL", "DEMO_PASSWORD"):
+                "SUPABASE_JWT_SECRET", "DATABASE_URL", "WEBPHONE_URL", "SIP_WS_URL",
+                "DEMO_PASSWORD"):
         assert f"\n{key}=" in f"\n{env}", key
 
     with psycopg.connect(config.database_url, autocommit=True) as conn:
@@ -52,10 +53,10 @@ def test_up_twice_down_and_up_again_keeps_the_data(spare_stack):
     lifecycle.down(config, progress=quiet)
     for pid in [*pids.values(), postmaster]:
         assert not processes.is_alive(pid), pid
-    for port in (config.pg_port, config.rest_port, config.auth_port, config.gateway_port):
+    for port in (config.pg_port, config.rest_port, config.auth_port, config.gateway_port,
+                 config.sip_ws_port):
         assert not _listening(port), port
-    assert lifecycle.status(config) == {"postgres": False, "postgrest": False, "auth": False,
-                                        "gateway": False}
+    assert not any(lifecycle.status(config).values())
 
     lifecycle.up(config, progress=quiet)
     with psycopg.connect(config.database_url) as conn:

@@ -26,7 +26,7 @@ select lives_ok(
 );
 select throws_ok(
   $$update public.profiles set role = 'admin' where email = 'agent1@demo.test'$$,
-  '42501', 'role: changing a user''s role, activity or email needs users.manage',
+  '42501', 'role: changing a user''s role, activity, email or extension needs users.manage',
   'an agent cannot raise its own role'
 );
 select throws_ok(

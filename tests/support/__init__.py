@@ -1,0 +1,1 @@
+"""Test support code: stand-ins for peers that cannot run here, and small protocol clients."""
