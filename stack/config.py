@@ -23,6 +23,7 @@ DEFAULT_PORTS = {
     "rest_port": 54330,
     "rest_admin_port": 54331,
     "auth_port": 54332,
+    "storage_port": 54333,
     "sip_ws_port": 54340,
     "sip_udp_port": 54341,
     "pstn_port": 54342,
@@ -49,6 +50,7 @@ class StackConfig:
     rest_port: int
     rest_admin_port: int
     auth_port: int
+    storage_port: int
     sip_ws_port: int
     sip_udp_port: int
     pstn_port: int

@@ -1,6 +1,6 @@
 """The gateway: one URL (SUPABASE_URL) in front of every service, as Kong is on Supabase.
 
-nginx routes /rest/v1/ to PostgREST and /auth/v1/ to the Auth stand-in,
+nginx routes /rest/v1/ to PostgREST, /auth/v1/ and /storage/v1/ to the stand-ins,
 checks the `apikey` header the way Kong's key-auth does, and serves the
 static webphone at /.
 """
@@ -65,6 +65,7 @@ http {{
 
   upstream rest {{ server 127.0.0.1:{config.rest_port}; keepalive 64; }}
   upstream auth {{ server 127.0.0.1:{config.auth_port}; keepalive 16; }}
+  upstream storage {{ server 127.0.0.1:{config.storage_port}; keepalive 16; }}
 
   server {{
     listen 127.0.0.1:{config.gateway_port};
@@ -83,6 +84,15 @@ http {{
     location /auth/v1/ {{
       if ($request_method = OPTIONS) {{ return 204; }}{guard}{proxy}
       proxy_pass http://auth/;
+    }}
+
+    # Like Kong, no key check here: Storage checks the JWT itself, and a
+    # signed URL must work in a browser without headers. No URI on proxy_pass:
+    # the path goes on exactly as sent, so Storage judges the object name.
+    location /storage/v1/ {{
+      if ($request_method = OPTIONS) {{ return 204; }}{proxy}
+      proxy_request_buffering off;
+      proxy_pass http://storage;
     }}
 
     location / {{

@@ -73,6 +73,8 @@ def up(config: StackConfig, *, seed: bool = True, progress=print) -> None:
     postgrest.start(config)
     progress(f"Auth stand-in on port {config.auth_port}")
     start_auth(config)
+    progress(f"Storage stand-in on port {config.storage_port}")
+    start_storage(config)
     progress(f"Gateway on {config.url}")
     gateway.start(config)
     progress(f"Kamailio (SIP over WebSocket) on {config.sip_ws_url}")
@@ -82,29 +84,45 @@ def up(config: StackConfig, *, seed: bool = True, progress=print) -> None:
     config.write_env_file()
 
 
+def start_service(config: StackConfig, name: str, module: str, env: dict[str, str],
+                  port: int, health: str) -> None:
+    """One of the Python stand-ins (stack/auth, stack/storage), and wait until it answers."""
+    env = {**env, "PYTHONPATH": str(PROJECT_DIR)}
+    processes.start(name, [sys.executable, "-m", module], run_dir=config.run_dir,
+                    log_dir=config.log_dir, env=env, cwd=PROJECT_DIR)
+
+    def ready() -> bool:
+        url = f"http://127.0.0.1:{port}{health}"
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return response.status == 200
+
+    processes.wait_for(ready, what=name, log=config.log_dir / f"{name}.log")
+
+
 def start_auth(config: StackConfig) -> None:
-    env = {
+    start_service(config, "auth", "stack.auth", {
         "AUTH_DATABASE_URL": config.db_url("supabase_auth_admin"),
         "AUTH_JWT_SECRET": config.jwt_secret,
         "AUTH_ISSUER": f"{config.url}/auth/v1",
         "AUTH_PORT": str(config.auth_port),
-        "PYTHONPATH": str(PROJECT_DIR),
-    }
-    processes.start("auth", [sys.executable, "-m", "stack.auth"], run_dir=config.run_dir,
-                    log_dir=config.log_dir, env=env, cwd=PROJECT_DIR)
+    }, config.auth_port, "/health")
 
-    def ready() -> bool:
-        url = f"http://127.0.0.1:{config.auth_port}/health"
-        with urllib.request.urlopen(url, timeout=1) as response:
-            return response.status == 200
 
-    processes.wait_for(ready, what="the Auth stand-in", log=config.log_dir / "auth.log")
+def start_storage(config: StackConfig) -> None:
+    start_service(config, "storage", "stack.storage", {
+        "STORAGE_DATABASE_URL": config.db_url("supabase_storage_admin"),
+        "STORAGE_JWT_SECRET": config.jwt_secret,
+        "STORAGE_DATA_DIR": str(config.root / "storage"),
+        "STORAGE_PORT": str(config.storage_port),
+    }, config.storage_port, "/storage/v1/status")
 
 
 def down(config: StackConfig, *, progress=print) -> None:
     for name, stop in (("PSTN stand-in", pstn.stop), ("Kamailio", kamailio.stop),
                        ("gateway", gateway.stop), ("PostgREST", postgrest.stop),
                        ("Auth stand-in", lambda c: processes.stop(c.run_dir / "auth.pid")),
+                       ("Storage stand-in",
+                        lambda c: processes.stop(c.run_dir / "storage.pid")),
                        ("PostgreSQL", postgres.stop)):
         if stop(config):
             progress(f"stopped {name}")
@@ -112,7 +130,7 @@ def down(config: StackConfig, *, progress=print) -> None:
 
 def status(config: StackConfig) -> dict[str, bool]:
     pids = {name: bool(processes.read_pid(config.run_dir / f"{name}.pid"))
-            for name in ("postgrest", "auth", "gateway", "kamailio", "pstn")}
+            for name in ("postgrest", "auth", "storage", "gateway", "kamailio", "pstn")}
     return {"postgres": postgres.is_running(config), **pids}
 
 

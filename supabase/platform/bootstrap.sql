@@ -54,6 +54,10 @@ grant anon to postgres;
 grant authenticated to postgres;
 grant service_role to postgres;
 grant supabase_auth_admin to postgres;
+-- Storage runs each request as the caller's role, as PostgREST does.
+grant anon to supabase_storage_admin;
+grant authenticated to supabase_storage_admin;
+grant service_role to supabase_storage_admin;
 grant supabase_storage_admin to postgres;
 
 alter role anon set statement_timeout = '3s';
