@@ -1,0 +1,1 @@
+"""The Python workers: what SQL cannot do. They meet in the database, not in imports."""

@@ -1,0 +1,1 @@
+"""What every worker needs and nothing more: settings, logging, the database, metrics."""

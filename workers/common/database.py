@@ -1,0 +1,34 @@
+"""The database connection every worker uses: reconnect with backoff, never give up quietly."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import psycopg
+
+log = logging.getLogger(__name__)
+
+
+def connect(url: str, *, application_name: str, autocommit: bool = False,
+            max_delay: float = 10.0, attempts: int | None = None) -> psycopg.Connection:
+    """Connect, retrying with exponential backoff while the database is down or restarting."""
+    delay, tried = 0.2, 0
+    while True:
+        tried += 1
+        try:
+            return psycopg.connect(url, autocommit=autocommit, application_name=application_name,
+                                   connect_timeout=5)
+        except psycopg.OperationalError as e:
+            if attempts is not None and tried >= attempts:
+                raise
+            log.warning("database unreachable, retrying", extra={"delay_s": delay,
+                                                                   "error": str(e).strip()})
+            time.sleep(delay)
+            delay = min(delay * 2, max_delay)
+
+
+def is_disconnect(error: BaseException) -> bool:
+    """True for errors that mean the connection is gone (restart, network), not bad SQL."""
+    return isinstance(error, psycopg.OperationalError | psycopg.InterfaceError)
+
