@@ -1,0 +1,445 @@
+"""A stand-in for Asterisk's manager interface (AMI), for tests: Asterisk cannot be installed here.
+
+It keeps the part of the AMI wire protocol (Asterisk 16-20, `manager.c`) that the AMI bridge and
+its client library rely on, byte for byte where it matters:
+- the greeting line `Asterisk Call Manager/<version>` (no blank line after it);
+- frames of `Key: Value` lines ended by an empty line, CRLF, in both directions;
+- `Login` (Username/Secret; `Response: Success` + `Message: Authentication accepted`, then a
+  `FullyBooted` event; or `Response: Error` + `Message: Authentication failed` and the
+  connection closed, as Asterisk does), `Events: off` honoured;
+- `Ping` (`Ping: Pong` and a `Timestamp`), `CoreShowChannels` (a `Response` with
+  `EventList: start`, one `CoreShowChannel` event per live channel, `CoreShowChannelsComplete`),
+  `Originate` (`Message: Originate successfully queued`, then an `OriginateResponse` event carrying
+  the ActionID), `Logoff` (`Response: Goodbye`, connection closed); actions before login get
+  `Message: Authentication Required`, unknown actions `Message: Invalid/unknown command`;
+- ActionID echoed on every response and list event.
+Events are not generated from a PBX: tests replay recorded event frames (tests/ami/sequences/) to
+logged-in sessions, with faults on demand: drop the connection mid-stream or mid-frame, duplicate
+or reorder events, inject raw garbage bytes, refuse logins.
+
+Left out: MD5 challenge login, event filters, per-user permissions (`Privilege` lines are replayed
+as recorded), HTTP/WebSocket AMI, and every other action.
+
+The server runs its own asyncio loop in a daemon thread, so both threaded and asyncio clients can
+talk to it from the test's thread; every control method is synchronous and waits until done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Coroutine, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+log = logging.getLogger("tests.ami_server")
+
+CRLF = b"\r\n"
+T = TypeVar("T")
+DEFAULT_VERSION = "5.0.4"
+
+
+def load_sequence(path: str | Path) -> list[bytes]:
+    """The event frames of a recorded sequence file, each as CRLF wire bytes ending in CRLF CRLF.
+
+    Files are kept with LF line ends (git-friendly); frames are separated by one empty line.
+    """
+    text = Path(path).read_text(encoding="utf-8")
+    frames: list[bytes] = []
+    for block in text.replace("\r\n", "\n").split("\n\n"):
+        lines = [line for line in block.split("\n") if line.strip()]
+        if lines:
+            frames.append(("\r\n".join(lines) + "\r\n\r\n").encode("utf-8"))
+    return frames
+
+
+@dataclass
+class LiveChannel:
+    """A channel `CoreShowChannels` reports as alive."""
+
+    channel: str
+    uniqueid: str
+    linkedid: str
+    state: int = 6
+    state_desc: str = "Up"
+    caller_id_num: str = ""
+    caller_id_name: str = ""
+    context: str = "from-agents"
+    exten: str = ""
+    priority: int = 1
+    application: str = "Dial"
+    application_data: str = ""
+    duration: str = "00:00:10"
+    bridge_id: str = ""
+
+    def frame(self, action_id: str) -> bytes:
+        fields = [
+            ("Event", "CoreShowChannel"),
+            ("ActionID", action_id),
+            ("Channel", self.channel),
+            ("ChannelState", str(self.state)),
+            ("ChannelStateDesc", self.state_desc),
+            ("CallerIDNum", self.caller_id_num),
+            ("CallerIDName", self.caller_id_name),
+            ("ConnectedLineNum", "<unknown>"),
+            ("ConnectedLineName", "<unknown>"),
+            ("Language", "en"),
+            ("AccountCode", ""),
+            ("Context", self.context),
+            ("Exten", self.exten),
+            ("Priority", str(self.priority)),
+            ("Uniqueid", self.uniqueid),
+            ("Linkedid", self.linkedid),
+            ("BridgeId", self.bridge_id),
+            ("Application", self.application),
+            ("ApplicationData", self.application_data),
+            ("Duration", self.duration),
+        ]
+        return _frame(fields)
+
+
+@dataclass
+class Session:
+    """One client connection, as the tests can observe it."""
+
+    peer: str
+    writer: asyncio.StreamWriter
+    logged_in: bool = False
+    events_on: bool = True
+    username: str | None = None
+    actions: list[dict[str, str]] = field(default_factory=list)
+
+
+def _frame(fields: Iterable[tuple[str, str]]) -> bytes:
+    return b"".join(f"{k}: {v}".encode() + CRLF for k, v in fields) + CRLF
+
+
+class AmiServer:
+    """A real TCP server speaking AMI; see the module docstring for what it keeps."""
+
+    def __init__(
+        self,
+        *,
+        username: str = "crm-bridge",
+        secret: str = "bridge-secret",  # noqa: S107 - the stand-in's own test account
+        version: str = DEFAULT_VERSION,
+        channels: Sequence[LiveChannel] = (),
+        originate_response: dict[str, str] | None = None,
+        host: str = "127.0.0.1",
+    ) -> None:
+        self.username = username
+        self.secret = secret
+        self.version = version
+        self.channels: list[LiveChannel] = list(channels)
+        self.originate_response = originate_response or {"Response": "Success", "Reason": "4"}
+        self.host = host
+        self.port = 0
+        self.refuse_logins = False
+        self.sessions: list[Session] = []
+        self.action_log: list[dict[str, str]] = []
+        self.connections_total = 0
+        self.logins_ok = 0
+        self.logins_failed = 0
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, daemon=True, name="ami-server"
+        )
+        self._server: asyncio.AbstractServer | None = None
+        self._originate_seq = 0
+
+    # ----------------------------------------------------------------- lifecycle
+    def start(self) -> AmiServer:
+        self._thread.start()
+        self._call(self._start())
+        log.info("AMI stand-in listening on %s:%d", self.host, self.port)
+        return self
+
+    def stop(self) -> None:
+        if not self._thread.is_alive():
+            return
+        with contextlib.suppress(Exception):
+            self._call(self._stop())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)
+        self._loop.close()
+
+    def __enter__(self) -> AmiServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def address(self) -> tuple[str, int]:
+        return self.host, self.port
+
+    # ------------------------------------------------------------ observation
+    @property
+    def logged_in_sessions(self) -> list[Session]:
+        return [s for s in self.sessions if s.logged_in]
+
+    def actions(self, name: str | None = None) -> list[dict[str, str]]:
+        """Every action received (all sessions, past ones too, in arrival order), or of one name."""
+        seen = list(self.action_log)
+        if name is None:
+            return seen
+        return [a for a in seen if a.get("Action", "").lower() == name.lower()]
+
+    def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate():
+                return True
+            time.sleep(0.01)
+        return bool(predicate())
+
+    def wait_logged_in(self, count: int = 1, timeout: float = 5.0) -> bool:
+        return self.wait_for(lambda: len(self.logged_in_sessions) >= count, timeout)
+
+    # ---------------------------------------------------------------- controls
+    def send_events(
+        self,
+        frames: Sequence[bytes],
+        *,
+        duplicate: bool = False,
+        reorder: bool = False,
+        seed: int = 0,
+        drop_after: int | None = None,
+        cut_mid_frame: bool = False,
+        chunk_size: int | None = None,
+    ) -> int:
+        """Replay event frames to every logged-in session with events on; returns frames sent.
+
+        duplicate: each frame is sent twice in a row. reorder: adjacent frames are swapped at
+        random (seeded), as events from different Asterisk threads interleave. drop_after: the
+        connection is aborted after that many frames (with cut_mid_frame, half of the next frame
+        is sent first). chunk_size: bytes per write, to split frames across TCP segments.
+        """
+        return self._call(
+            self._send_events(
+                list(frames), duplicate, reorder, seed, drop_after, cut_mid_frame, chunk_size
+            )
+        )
+
+    def send_raw(self, data: bytes) -> None:
+        """Write raw bytes (garbage, partial frames) to every logged-in session."""
+        self._call(self._send_raw(data))
+
+    def drop_connections(self) -> None:
+        """Abort every connection at once, as a crashed or restarted Asterisk would."""
+        self._call(self._drop_all())
+
+    # ------------------------------------------------------------- internals
+    def _call(self, coro: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout=30)
+
+    async def _start(self) -> None:
+        self._server = await asyncio.start_server(self._handle, self.host, 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def _stop(self) -> None:
+        await self._drop_all()
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    async def _drop_all(self) -> None:
+        for session in list(self.sessions):
+            session.writer.transport.abort()
+        self.sessions.clear()
+
+    def _targets(self) -> list[Session]:
+        return [s for s in self.sessions if s.logged_in and s.events_on]
+
+    async def _send_events(
+        self,
+        frames: list[bytes],
+        duplicate: bool,
+        reorder: bool,
+        seed: int,
+        drop_after: int | None,
+        cut_mid_frame: bool,
+        chunk_size: int | None,
+    ) -> int:
+        if duplicate:
+            frames = [f for frame in frames for f in (frame, frame)]
+        if reorder:
+            rng = random.Random(seed)  # noqa: S311 - test shuffling, not security
+            i = 0
+            while i < len(frames) - 1:
+                if rng.random() < 0.5:
+                    frames[i], frames[i + 1] = frames[i + 1], frames[i]
+                    i += 2
+                else:
+                    i += 1
+        sent = 0
+        for index, frame in enumerate(frames):
+            if drop_after is not None and index >= drop_after:
+                if cut_mid_frame:
+                    await self._write_all(frame[: len(frame) // 2], chunk_size)
+                await self._drop_all()
+                return sent
+            await self._write_all(frame, chunk_size)
+            sent += 1
+        return sent
+
+    async def _write_all(self, data: bytes, chunk_size: int | None) -> None:
+        for session in self._targets():
+            try:
+                if chunk_size:
+                    for start in range(0, len(data), chunk_size):
+                        session.writer.write(data[start : start + chunk_size])
+                        await session.writer.drain()
+                else:
+                    session.writer.write(data)
+                    await session.writer.drain()
+            except (ConnectionError, RuntimeError):
+                self._forget(session)
+
+    async def _send_raw(self, data: bytes) -> None:
+        await self._write_all(data, None)
+
+    def _forget(self, session: Session) -> None:
+        if session in self.sessions:
+            self.sessions.remove(session)
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        host, port = writer.get_extra_info("peername")[:2]
+        peer = f"{host}:{port}"
+        session = Session(peer=peer, writer=writer)
+        self.sessions.append(session)
+        self.connections_total += 1
+        try:
+            writer.write(f"Asterisk Call Manager/{self.version}".encode() + CRLF)
+            await writer.drain()
+            while True:
+                action = await _read_action(reader)
+                if action is None:
+                    break
+                session.actions.append(action)
+                self.action_log.append(action)
+                if not await self._dispatch(session, action):
+                    break
+        except (ConnectionError, asyncio.IncompleteReadError, ValueError):
+            pass  # gone, or a line over the stream limit: Asterisk drops such a session too
+        finally:
+            self._forget(session)
+            writer.transport.abort()
+
+    async def _dispatch(self, session: Session, action: dict[str, str]) -> bool:
+        """Answer one action; False closes the connection."""
+        name = action.get("Action", "").lower()
+        action_id = action.get("ActionID")
+
+        def respond(*fields: tuple[str, str]) -> None:
+            head = [fields[0]]
+            if action_id is not None:
+                head.append(("ActionID", action_id))
+            session.writer.write(_frame([*head, *fields[1:]]))
+
+        if not name:
+            respond(("Response", "Error"), ("Message", "Missing action in request"))
+        elif name == "login":
+            ok = (
+                not self.refuse_logins
+                and action.get("Username") == self.username
+                and action.get("Secret") == self.secret
+            )
+            if not ok:
+                self.logins_failed += 1
+                respond(("Response", "Error"), ("Message", "Authentication failed"))
+                await session.writer.drain()
+                return False
+            self.logins_ok += 1
+            session.logged_in = True
+            session.username = action.get("Username")
+            session.events_on = action.get("Events", "on").lower() not in ("off", "no", "false")
+            respond(("Response", "Success"), ("Message", "Authentication accepted"))
+            if session.events_on:
+                session.writer.write(
+                    _frame(
+                        [
+                            ("Event", "FullyBooted"),
+                            ("Privilege", "system,all"),
+                            ("Uptime", "86400"),
+                            ("LastReload", "3600"),
+                            ("Status", "Fully Booted"),
+                        ]
+                    )
+                )
+        elif not session.logged_in:
+            respond(("Response", "Error"), ("Message", "Authentication Required"))
+        elif name == "ping":
+            respond(("Response", "Success"), ("Ping", "Pong"), ("Timestamp", f"{time.time():.6f}"))
+        elif name == "coreshowchannels":
+            aid = action_id or ""
+            respond(
+                ("Response", "Success"),
+                ("EventList", "start"),
+                ("Message", "Channels will follow"),
+            )
+            for live in self.channels:
+                session.writer.write(live.frame(aid))
+            session.writer.write(
+                _frame(
+                    [
+                        ("Event", "CoreShowChannelsComplete"),
+                        ("ActionID", aid),
+                        ("EventList", "Complete"),
+                        ("ListItems", str(len(self.channels))),
+                    ]
+                )
+            )
+        elif name == "originate":
+            respond(("Response", "Success"), ("Message", "Originate successfully queued"))
+            await session.writer.drain()
+            self._originate_seq += 1
+            result = dict(self.originate_response)
+            fields = [
+                ("Event", "OriginateResponse"),
+                ("Privilege", "call,all"),
+                ("ActionID", action_id or ""),
+                ("Response", result.get("Response", "Success")),
+                ("Channel", result.get("Channel", action.get("Channel", ""))),
+                ("Context", action.get("Context", "")),
+                ("Exten", action.get("Exten", "")),
+                ("Application", action.get("Application", "")),
+                ("Data", action.get("Data", "")),
+                ("Reason", result.get("Reason", "4")),
+                ("Uniqueid", result.get("Uniqueid", f"1732461000.{self._originate_seq}")),
+                ("CallerIDNum", action.get("CallerID", "<unknown>")),
+                ("CallerIDName", "<unknown>"),
+            ]
+            session.writer.write(_frame(fields))
+        elif name == "logoff":
+            respond(("Response", "Goodbye"), ("Message", "Thanks for all the fish."))
+            await session.writer.drain()
+            return False
+        else:
+            respond(("Response", "Error"), ("Message", "Invalid/unknown command"))
+        await session.writer.drain()
+        return True
+
+
+async def _read_action(reader: asyncio.StreamReader) -> dict[str, str] | None:
+    """One client action (lines up to an empty line); None at end of stream."""
+    fields: dict[str, str] = {}
+    while True:
+        line = await reader.readline()
+        if not line:
+            return None
+        text = line.decode("utf-8", "replace").rstrip("\r\n")
+        if not text:
+            if fields:
+                return fields
+            continue
+        key, sep, value = text.partition(":")
+        if sep:
+            # Repeated keys (Variable: a=1 / Variable: b=2) are kept comma-joined for inspection.
+            key, value = key.strip(), value.strip()
+            fields[key] = f"{fields[key]},{value}" if key in fields else value
