@@ -19,10 +19,11 @@ EXPECTED = {
 ACCOUNT_OF_ROLE = {"admin": ADMIN, "supervisor": SUPERVISORS[0], "agent": AGENTS[0]}
 
 
-def test_an_agent_reads_its_own_profile_and_no_other(sign_in):
+def test_an_agent_reads_its_own_profile_and_its_supervisors_but_no_other_agent(sign_in):
     client = sign_in("agent1@demo.test")
-    rows = client.table("profiles").select("email, role").execute().data
-    assert rows == [{"email": "agent1@demo.test", "role": "agent"}]
+    rows = client.table("profiles").select("email, role").order("email").execute().data
+    assert rows == [{"email": "agent1@demo.test", "role": "agent"},
+                    {"email": "supervisor1@demo.test", "role": "supervisor"}]
     other = client.table("profiles").select("*").eq("email", "agent2@demo.test").execute()
     assert other.data == []
 

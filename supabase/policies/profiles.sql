@@ -18,3 +18,12 @@ create policy "User managers can update every profile"
 on public.profiles for update to authenticated
 using ((select private.has_permission('users.manage')))
 with check ((select private.has_permission('users.manage')));
+
+-- Inside a campaign (migration 20261124001300_profile_visibility).
+create policy "Supervisors can view the agents of their campaigns"
+on public.profiles for select to authenticated
+using (id = any(array(select private.agents_of_supervised_campaigns())));
+
+create policy "Agents can view the supervisors of their campaigns"
+on public.profiles for select to authenticated
+using (id = any(array(select private.supervisors_of_my_campaigns())));

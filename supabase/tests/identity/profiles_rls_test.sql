@@ -12,9 +12,9 @@ select throws_ok(
 -- agent: own row only
 select tests.authenticate_as('agent1@demo.test');
 select results_eq(
-  'select email from public.profiles',
-  $$values ('agent1@demo.test')$$,
-  'an agent sees only its own profile'
+  'select email from public.profiles order by email',
+  $$values ('agent1@demo.test'), ('supervisor1@demo.test')$$,
+  'an agent sees its own profile and its campaigns'' supervisors, no other agent'
 );
 select is_empty(
   $$update public.profiles set full_name = 'x' where email = 'agent2@demo.test' returning id$$,

@@ -1,0 +1,158 @@
+-- public.calls partitions: monthly partitions in schema private, a default
+-- partition, private.ensure_call_partitions() (pg_cron daily), and the call
+-- index that keeps ids unique across partitions.
+begin;
+select plan(17);
+
+-- Fixture (as the test's own role, before impersonating anyone): campaign A
+-- run by supa@t.test with agents a1 and a2, campaign B run by supb@t.test
+-- with agent b1, an admin, one product per campaign, and leads: a1's, a2's,
+-- one in A's pool, and b1's.
+insert into auth.users (id, email, raw_app_meta_data, raw_user_meta_data)
+select
+  u.id::uuid as id,
+  u.email,
+  jsonb_build_object('role', u.role) as raw_app_meta_data,
+  jsonb_build_object('full_name', u.email) as raw_user_meta_data
+from (
+  values
+  ('f0000000-0000-4000-8000-000000000001', 'adm@t.test', 'admin'),
+  ('f0000000-0000-4000-8000-000000000011', 'supa@t.test', 'supervisor'),
+  ('f0000000-0000-4000-8000-000000000012', 'supb@t.test', 'supervisor'),
+  ('f0000000-0000-4000-8000-000000000101', 'a1@t.test', 'agent'),
+  ('f0000000-0000-4000-8000-000000000102', 'a2@t.test', 'agent'),
+  ('f0000000-0000-4000-8000-000000000201', 'b1@t.test', 'agent')
+) as u (id, email, role);
+
+insert into public.campaigns (id, name, status, calling_days, max_attempts, retry_delays) values
+('c0000000-0000-4000-8000-00000000000a', 'Test A', 'active', '{1,2,3,4,5,6,7}', 3, '{01:00:00,1 day}'),
+('c0000000-0000-4000-8000-00000000000b', 'Test B', 'active', '{1,2,3,4,5,6,7}', 3, '{01:00:00,1 day}');
+
+insert into public.campaign_members (campaign_id, user_id, member_role) values
+('c0000000-0000-4000-8000-00000000000a', 'f0000000-0000-4000-8000-000000000011', 'supervisor'),
+('c0000000-0000-4000-8000-00000000000a', 'f0000000-0000-4000-8000-000000000101', 'agent'),
+('c0000000-0000-4000-8000-00000000000a', 'f0000000-0000-4000-8000-000000000102', 'agent'),
+('c0000000-0000-4000-8000-00000000000b', 'f0000000-0000-4000-8000-000000000012', 'supervisor'),
+('c0000000-0000-4000-8000-00000000000b', 'f0000000-0000-4000-8000-000000000201', 'agent');
+
+insert into public.products (id, code, name, insurance_line, premium, currency) values
+('d0000000-0000-4000-8000-00000000000a', 'T-LIFE-A', 'Vida A', 'life', 20.00, 'EUR'),
+('d0000000-0000-4000-8000-00000000000b', 'T-HOME-B', 'Hogar B', 'home', 30.00, 'MXN');
+
+insert into public.campaign_products (campaign_id, product_id) values
+('c0000000-0000-4000-8000-00000000000a', 'd0000000-0000-4000-8000-00000000000a'),
+('c0000000-0000-4000-8000-00000000000b', 'd0000000-0000-4000-8000-00000000000b');
+
+insert into public.leads (id, campaign_id, owner_id, first_name, phone, time_zone) values
+(
+  'e0000000-0000-4000-8000-0000000000a1', 'c0000000-0000-4000-8000-00000000000a',
+  'f0000000-0000-4000-8000-000000000101', 'Lucía', '+34600000001', 'Europe/Madrid'
+),
+(
+  'e0000000-0000-4000-8000-0000000000a2', 'c0000000-0000-4000-8000-00000000000a',
+  'f0000000-0000-4000-8000-000000000102', 'Javier', '+34600000002', 'Europe/Madrid'
+),
+(
+  'e0000000-0000-4000-8000-0000000000a3', 'c0000000-0000-4000-8000-00000000000a',
+  null, 'Carmen', '+34600000003', 'Atlantic/Canary'
+),
+(
+  'e0000000-0000-4000-8000-0000000000b1', 'c0000000-0000-4000-8000-00000000000b',
+  'f0000000-0000-4000-8000-000000000201', 'Diego', '+525512345678', 'America/Mexico_City'
+);
+
+select ok(
+  (
+    select bool_and(to_regclass('private.calls_p' || to_char(now() + make_interval(months => m), 'YYYYMM')) is not null)
+    from generate_series(0, 3) as m
+  ),
+  'this month and the next three have partitions'
+);
+select ok(to_regclass('private.calls_default') is not null, 'a default partition catches everything else');
+select results_eq(
+  $$select schedule, command from cron.job where jobname = 'crm-ensure-call-partitions'$$,
+  $$values ('17 3 * * *', 'select private.ensure_call_partitions(3)')$$,
+  'pg_cron creates the coming partitions every night'
+);
+select is(private.ensure_call_partitions(3), 0, 'running it again creates nothing');
+
+-- A call older than every partition lands in the default partition ...
+insert into public.calls (id, started_at, lead_id, campaign_id, agent_id, phone_number) values (
+  'ca000000-0000-4000-8000-000000000001', date_trunc('month', now()) - interval '14 months' + interval '3 days',
+  'e0000000-0000-4000-8000-0000000000a1', 'c0000000-0000-4000-8000-00000000000a',
+  'f0000000-0000-4000-8000-000000000101', '+34600000001'
+);
+select is(
+  (select tableoid::regclass::text from public.calls where id = 'ca000000-0000-4000-8000-000000000001'),
+  'private.calls_default', 'a call outside every monthly partition goes to the default one'
+);
+insert into public.sales (lead_id, product_id, agent_id, call_id) values (
+  'e0000000-0000-4000-8000-0000000000a1', 'd0000000-0000-4000-8000-00000000000a',
+  'f0000000-0000-4000-8000-000000000101', 'ca000000-0000-4000-8000-000000000001'
+);
+
+-- ... and moves into its month's partition when that is created.
+select ok(
+  private.ensure_call_partitions(3, (date_trunc('month', now()) - interval '14 months')::date) > 0,
+  'ensure_call_partitions creates missing past months'
+);
+select ok(
+  (
+    select bool_and(to_regclass('private.calls_p' || to_char(now() + make_interval(months => m), 'YYYYMM')) is not null)
+    from generate_series(-14, 3) as m
+  ),
+  'every month from 14 months back to 3 ahead now has its partition'
+);
+select is(
+  (select tableoid::regclass::text from public.calls where id = 'ca000000-0000-4000-8000-000000000001'),
+  format('private.calls_p%s', to_char(now() - interval '14 months', 'YYYYMM')),
+  'the waiting call moved from the default partition into its month'
+);
+select is(
+  (select count(*)::int from private.call_index where call_id = 'ca000000-0000-4000-8000-000000000001'),
+  1, 'the call index kept the moved call'
+);
+select is(
+  (select count(*)::int from public.sales where call_id = 'ca000000-0000-4000-8000-000000000001'),
+  1, 'a sale still points at the moved call'
+);
+
+-- Ids are unique across partitions.
+select throws_ok(
+  $$insert into public.calls (id, started_at, phone_number)
+    values ('ca000000-0000-4000-8000-000000000001', now(), '+34600000001')$$,
+  '23505', 'id: a call with id ca000000-0000-4000-8000-000000000001 already exists',
+  'a call id cannot be reused in another month'
+);
+
+-- The PBX corrects started_at across a month boundary: the row moves, the index follows.
+update public.calls set started_at = date_trunc('month', now()) + interval '1 hour'
+where id = 'ca000000-0000-4000-8000-000000000001';
+select is(
+  (select started_at from private.call_index where call_id = 'ca000000-0000-4000-8000-000000000001'),
+  date_trunc('month', now()) + interval '1 hour', 'the index follows a corrected started_at'
+);
+select is(
+  (private.find_call('ca000000-0000-4000-8000-000000000001')).started_at,
+  date_trunc('month', now()) + interval '1 hour', 'find_call finds the call by id alone'
+);
+select is(
+  (select count(*)::int from public.calls where id = 'ca000000-0000-4000-8000-000000000001'),
+  1, 'the call exists once'
+);
+select throws_ok(
+  $$update public.calls set id = gen_random_uuid() where id = 'ca000000-0000-4000-8000-000000000001'$$,
+  '23514', 'id: a call''s id never changes', 'call ids never change'
+);
+select throws_ok(
+  $$select private.ensure_call_partitions(-1)$$,
+  '22023', 'p_months_ahead: -1 is not between 0 and 120', 'a negative horizon is refused'
+);
+
+select tests.authenticate_as('adm@t.test');
+select throws_ok(
+  $$select private.ensure_call_partitions(3)$$, '42501', null, 'the API cannot create partitions'
+);
+
+select * from finish();
+rollback;

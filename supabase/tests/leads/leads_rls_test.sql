@@ -1,0 +1,228 @@
+-- public.leads: agents see and edit the contact data of their own leads;
+-- supervisors work inside the campaigns they run; admins everything.
+begin;
+select plan(31);
+
+-- Fixture (as the test's own role, before impersonating anyone): campaign A
+-- run by supa@t.test with agents a1 and a2, campaign B run by supb@t.test
+-- with agent b1, an admin, one product per campaign, and leads: a1's, a2's,
+-- one in A's pool, and b1's.
+insert into auth.users (id, email, raw_app_meta_data, raw_user_meta_data)
+select
+  u.id::uuid as id,
+  u.email,
+  jsonb_build_object('role', u.role) as raw_app_meta_data,
+  jsonb_build_object('full_name', u.email) as raw_user_meta_data
+from (
+  values
+  ('f0000000-0000-4000-8000-000000000001', 'adm@t.test', 'admin'),
+  ('f0000000-0000-4000-8000-000000000011', 'supa@t.test', 'supervisor'),
+  ('f0000000-0000-4000-8000-000000000012', 'supb@t.test', 'supervisor'),
+  ('f0000000-0000-4000-8000-000000000101', 'a1@t.test', 'agent'),
+  ('f0000000-0000-4000-8000-000000000102', 'a2@t.test', 'agent'),
+  ('f0000000-0000-4000-8000-000000000201', 'b1@t.test', 'agent')
+) as u (id, email, role);
+
+insert into public.campaigns (id, name, status, calling_days, max_attempts, retry_delays) values
+('c0000000-0000-4000-8000-00000000000a', 'Test A', 'active', '{1,2,3,4,5,6,7}', 3, '{01:00:00,1 day}'),
+('c0000000-0000-4000-8000-00000000000b', 'Test B', 'active', '{1,2,3,4,5,6,7}', 3, '{01:00:00,1 day}');
+
+insert into public.campaign_members (campaign_id, user_id, member_role) values
+('c0000000-0000-4000-8000-00000000000a', 'f0000000-0000-4000-8000-000000000011', 'supervisor'),
+('c0000000-0000-4000-8000-00000000000a', 'f0000000-0000-4000-8000-000000000101', 'agent'),
+('c0000000-0000-4000-8000-00000000000a', 'f0000000-0000-4000-8000-000000000102', 'agent'),
+('c0000000-0000-4000-8000-00000000000b', 'f0000000-0000-4000-8000-000000000012', 'supervisor'),
+('c0000000-0000-4000-8000-00000000000b', 'f0000000-0000-4000-8000-000000000201', 'agent');
+
+insert into public.products (id, code, name, insurance_line, premium, currency) values
+('d0000000-0000-4000-8000-00000000000a', 'T-LIFE-A', 'Vida A', 'life', 20.00, 'EUR'),
+('d0000000-0000-4000-8000-00000000000b', 'T-HOME-B', 'Hogar B', 'home', 30.00, 'MXN');
+
+insert into public.campaign_products (campaign_id, product_id) values
+('c0000000-0000-4000-8000-00000000000a', 'd0000000-0000-4000-8000-00000000000a'),
+('c0000000-0000-4000-8000-00000000000b', 'd0000000-0000-4000-8000-00000000000b');
+
+insert into public.leads (id, campaign_id, owner_id, first_name, phone, time_zone) values
+(
+  'e0000000-0000-4000-8000-0000000000a1', 'c0000000-0000-4000-8000-00000000000a',
+  'f0000000-0000-4000-8000-000000000101', 'Lucía', '+34600000001', 'Europe/Madrid'
+),
+(
+  'e0000000-0000-4000-8000-0000000000a2', 'c0000000-0000-4000-8000-00000000000a',
+  'f0000000-0000-4000-8000-000000000102', 'Javier', '+34600000002', 'Europe/Madrid'
+),
+(
+  'e0000000-0000-4000-8000-0000000000a3', 'c0000000-0000-4000-8000-00000000000a',
+  null, 'Carmen', '+34600000003', 'Atlantic/Canary'
+),
+(
+  'e0000000-0000-4000-8000-0000000000b1', 'c0000000-0000-4000-8000-00000000000b',
+  'f0000000-0000-4000-8000-000000000201', 'Diego', '+525512345678', 'America/Mexico_City'
+);
+
+select tests.authenticate_as_anon();
+select throws_ok('select * from public.leads', '42501', null, 'anon cannot read leads');
+select throws_ok(
+  $$insert into public.leads (campaign_id, first_name, phone) values
+    ('c0000000-0000-4000-8000-00000000000a', 'x', '+34600000099')$$,
+  '42501', null, 'anon cannot add leads'
+);
+
+-- Agent a1: its own lead only.
+select tests.authenticate_as('a1@t.test');
+select results_eq(
+  $$select first_name from public.leads where campaign_id::text like 'c0000000-%' order by 1$$,
+  $$values ('Lucía')$$,
+  'an agent sees only the leads assigned to it (not its colleague''s nor the pool)'
+);
+select results_eq(
+  $$update public.leads set email = 'lucia@example.es', notes = 'Prefiere mañanas', alternate_phones = '{+34911000001}'
+    where id = 'e0000000-0000-4000-8000-0000000000a1' returning email$$,
+  $$values ('lucia@example.es')$$,
+  'an agent edits the contact data of its own lead'
+);
+select is_empty(
+  $$update public.leads set notes = 'x' where id = 'e0000000-0000-4000-8000-0000000000a2' returning id$$,
+  'an agent cannot edit a colleague''s lead (hidden)'
+);
+select is_empty(
+  $$update public.leads set notes = 'x' where id = 'e0000000-0000-4000-8000-0000000000a3' returning id$$,
+  'an agent cannot edit a lead of the pool (hidden)'
+);
+select throws_ok(
+  $$update public.leads set owner_id = 'f0000000-0000-4000-8000-000000000102'
+    where id = 'e0000000-0000-4000-8000-0000000000a1'$$,
+  '42501', 'owner_id: changing a lead''s owner needs leads.assign',
+  'an agent cannot give its lead away'
+);
+select throws_ok(
+  $$update public.leads set status = 'won' where id = 'e0000000-0000-4000-8000-0000000000a1'$$,
+  '42501', 'status: agents cannot change a lead''s status; it follows the calls',
+  'an agent cannot set its lead''s status'
+);
+select throws_ok(
+  $$update public.leads set attempts = 5 where id = 'e0000000-0000-4000-8000-0000000000a1'$$,
+  '42501', null, 'an agent cannot change attempts'
+);
+select throws_ok(
+  $$update public.leads set next_call_at = now() - interval '1 day' where id = 'e0000000-0000-4000-8000-0000000000a1'$$,
+  '42501', null, 'an agent cannot jump the queue'
+);
+select throws_ok(
+  $$update public.leads set campaign_id = 'c0000000-0000-4000-8000-00000000000b'
+    where id = 'e0000000-0000-4000-8000-0000000000a1'$$,
+  '42501', null, 'an agent cannot move its lead to another campaign'
+);
+select throws_ok(
+  $$update public.leads set phone = '612345678' where id = 'e0000000-0000-4000-8000-0000000000a1'$$,
+  '23514', 'phone: ''612345678'' is not a valid E.164 number',
+  'an invalid phone number is refused, naming the field'
+);
+select throws_ok(
+  $$update public.leads set time_zone = 'Europe/Madird' where id = 'e0000000-0000-4000-8000-0000000000a1'$$,
+  '23514', 'time_zone: ''Europe/Madird'' is not an IANA time zone name',
+  'an unknown time zone is refused'
+);
+select throws_ok(
+  $$insert into public.leads (campaign_id, first_name, phone) values
+    ('c0000000-0000-4000-8000-00000000000a', 'Nuevo', '+34600000099')$$,
+  '42501', null, 'an agent cannot add leads'
+);
+select is_empty(
+  $$delete from public.leads where id = 'e0000000-0000-4000-8000-0000000000a1' returning id$$,
+  'an agent cannot delete its lead'
+);
+
+-- Agent b1 of the other campaign sees only its own lead.
+select tests.authenticate_as('b1@t.test');
+select results_eq(
+  $$select first_name from public.leads where campaign_id::text like 'c0000000-%' order by 1$$,
+  $$values ('Diego')$$,
+  'an agent of campaign B sees only its own lead'
+);
+
+-- Supervisor of A: everything in A, nothing in B.
+select tests.authenticate_as('supa@t.test');
+select results_eq(
+  $$select first_name from public.leads where campaign_id::text like 'c0000000-%' order by 1$$,
+  $$values ('Carmen'), ('Javier'), ('Lucía')$$,
+  'a supervisor sees every lead of its campaign and none of the other'
+);
+select lives_ok(
+  $$insert into public.leads (campaign_id, first_name, last_name, phone, custom) values
+    ('c0000000-0000-4000-8000-00000000000a', 'Importado', 'Pérez', '+34600000099', '{"age": 40}')$$,
+  'a supervisor imports a lead into its campaign'
+);
+select results_eq(
+  $$select time_zone::text, status::text, next_call_at is not null from public.leads where phone = '+34600000099'$$,
+  $$values ('Europe/Madrid', 'new', true)$$,
+  'an imported lead takes its campaign''s time zone and joins the queue'
+);
+select throws_ok(
+  $$insert into public.leads (campaign_id, first_name, phone, time_zone) values
+    ('c0000000-0000-4000-8000-00000000000b', 'Ajeno', '+525500000099', 'America/Mexico_City')$$,
+  '42501', null, 'a supervisor cannot import into another campaign'
+);
+select results_eq(
+  $$update public.leads set status = 'lost' where id = 'e0000000-0000-4000-8000-0000000000a2'
+    returning status::text, next_call_at$$,
+  $$values ('lost', null::timestamptz)$$,
+  'a supervisor closes a lead of its campaign; it leaves the queue'
+);
+select results_eq(
+  $$update public.leads set owner_id = 'f0000000-0000-4000-8000-000000000102'
+    where id = 'e0000000-0000-4000-8000-0000000000a3' returning owner_id::text$$,
+  $$values ('f0000000-0000-4000-8000-000000000102')$$,
+  'a supervisor (leads.assign) assigns a lead of its campaign'
+);
+select throws_ok(
+  $$update public.leads set owner_id = 'f0000000-0000-4000-8000-000000000201'
+    where id = 'e0000000-0000-4000-8000-0000000000a3'$$,
+  '23514',
+  'owner_id: user f0000000-0000-4000-8000-000000000201 is not an agent of campaign '
+  || 'c0000000-0000-4000-8000-00000000000a',
+  'a lead''s owner must be an agent of its campaign'
+);
+select throws_ok(
+  $$update public.leads set status = 'in_call' where id = 'e0000000-0000-4000-8000-0000000000a3'$$,
+  '23514', 'status: in_call is set only by rpc/start_call', 'nobody sets in_call by hand'
+);
+select is_empty(
+  $$update public.leads set notes = 'x' where id = 'e0000000-0000-4000-8000-0000000000b1' returning id$$,
+  'a supervisor cannot edit a lead of another campaign'
+);
+select is_empty(
+  $$delete from public.leads where id = 'e0000000-0000-4000-8000-0000000000a3' returning id$$,
+  'a supervisor cannot delete leads (leads.delete)'
+);
+
+select tests.authenticate_as('supb@t.test');
+select results_eq(
+  $$select first_name from public.leads where campaign_id::text like 'c0000000-%' order by 1$$,
+  $$values ('Diego')$$,
+  'the other supervisor sees only its campaign''s leads'
+);
+select is_empty(
+  $$update public.leads set owner_id = null where id = 'e0000000-0000-4000-8000-0000000000a1' returning id$$,
+  'the other supervisor cannot touch campaign A''s leads'
+);
+
+-- Admin: everything, including delete (leads.delete).
+select tests.authenticate_as('adm@t.test');
+select results_eq(
+  $$select count(*)::int from public.leads where campaign_id::text like 'c0000000-%'$$,
+  $$values (5)$$,
+  'an admin sees every lead'
+);
+select lives_ok(
+  $$update public.leads set attempts = 0, status = 'retry' where id = 'e0000000-0000-4000-8000-0000000000b1'$$,
+  'an admin changes any lead''s dialler state'
+);
+select results_eq(
+  $$delete from public.leads where phone = '+34600000099' returning first_name$$,
+  $$values ('Importado')$$,
+  'an admin deletes a lead'
+);
+
+select * from finish();
+rollback;
