@@ -95,6 +95,12 @@ http {{
       proxy_pass http://storage;
     }}
 
+    # Each stack's own settings for the webphone (URLs and the anon key).
+    location = /config.json {{
+      alias {config.root / "webphone" / "config.json"};
+      add_header Cache-Control "no-store" always;
+    }}
+
     location / {{
       root {PROJECT_DIR / "webphone"};
       index index.html;

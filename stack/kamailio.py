@@ -179,6 +179,8 @@ route[PSTN] {{
         $du = "sip:127.0.0.1:9";
         route(RELAY);
     }}
+    # baresip has one account, `pstn`, that answers for every number.
+    $rU = "pstn";
     $du = "sip:127.0.0.1:{config.pstn_port}";
     route(RELAY);
 }}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
@@ -17,6 +18,7 @@ log = logging.getLogger("stack")
 SUPABASE_CLI = PROJECT_DIR / "node_modules" / ".bin" / "supabase"
 BOOTSTRAP = PROJECT_DIR / "supabase" / "platform" / "bootstrap.sql"
 SEED = PROJECT_DIR / "supabase" / "seed.sql"
+WEBPHONE = PROJECT_DIR / "webphone"
 LOGIN_ROLES = ("postgres", "authenticator", "supabase_auth_admin", "supabase_storage_admin")
 
 
@@ -75,6 +77,8 @@ def up(config: StackConfig, *, seed: bool = True, progress=print) -> None:
     start_auth(config)
     progress(f"Storage stand-in on port {config.storage_port}")
     start_storage(config)
+    progress("Webphone bundle (webphone/build.mjs) and its config.json")
+    build_webphone(config)
     progress(f"Gateway on {config.url}")
     gateway.start(config)
     progress(f"Kamailio (SIP over WebSocket) on {config.sip_ws_url}")
@@ -82,6 +86,24 @@ def up(config: StackConfig, *, seed: bool = True, progress=print) -> None:
     progress(f"PSTN stand-in (baresip) on UDP port {config.pstn_port}")
     pstn.start(config)
     config.write_env_file()
+
+
+def build_webphone(config: StackConfig) -> None:
+    """Bundle the webphone (esbuild) and write the settings it fetches at /config.json."""
+    result = subprocess.run(["node", str(WEBPHONE / "build.mjs")], capture_output=True,
+                            text=True, stdin=subprocess.DEVNULL)
+    if result.returncode != 0:
+        raise RuntimeError(f"webphone build failed:\n{result.stdout}\n{result.stderr}")
+    settings = {
+        "supabaseUrl": config.url,
+        "supabaseAnonKey": config.anon_key,
+        "sipWsUrl": config.sip_ws_url,
+        "sipDomain": SIP_DOMAIN,
+        "iceServers": [],
+    }
+    target = config.root / "webphone" / "config.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(settings, indent=2) + "\n")
 
 
 def start_service(config: StackConfig, name: str, module: str, env: dict[str, str],

@@ -24,6 +24,8 @@ def render_config(config: StackConfig) -> str:
 poll_method epoll
 sip_listen 127.0.0.1:{config.pstn_port}
 call_max_calls 32
+# Browsers require RTP and RTCP multiplexed on one port.
+rtcp_mux yes
 audio_source ausine,440
 audio_player aufile,{received}
 audio_alert aufile,/dev/null

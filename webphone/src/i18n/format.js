@@ -1,0 +1,138 @@
+// Formatting helpers: durations, phone numbers, money and dates. Pure
+// functions of their arguments (Intl does the locale work), tested in
+// test/format.test.js.
+
+// The interface language picks the Intl locale; money follows the lead's country.
+const INTL_LOCALE = { es: 'es-ES', en: 'en-GB' };
+
+export function intlLocale(language) {
+  return INTL_LOCALE[language] ?? INTL_LOCALE.es;
+}
+
+/** Seconds as mm:ss, or h:mm:ss from one hour on. Negative or missing is 00:00. */
+export function formatDuration(totalSeconds) {
+  const s = Number.isFinite(totalSeconds) && totalSeconds > 0 ? Math.floor(totalSeconds) : 0;
+  const hours = Math.floor(s / 3600);
+  const minutes = Math.floor((s % 3600) / 60);
+  const seconds = s % 60;
+  const mm = String(minutes).padStart(2, '0');
+  const ss = String(seconds).padStart(2, '0');
+  return hours > 0 ? `${hours}:${mm}:${ss}` : `${mm}:${ss}`;
+}
+
+/** Is this an E.164 number as the database stores it (+, country code, number)? */
+export function isE164(value) {
+  return typeof value === 'string' && /^\+[1-9][0-9]{6,14}$/.test(value);
+}
+
+// Mexico's two-digit area codes (Mexico City, Guadalajara, Monterrey); the rest have three.
+const MX_TWO_DIGIT_AREAS = new Set(['55', '56', '33', '81']);
+
+/**
+ * An E.164 number grouped for reading aloud: +34 612 34 56 78,
+ * +52 55 1234 5678, +52 222 123 4567; other countries in groups of three.
+ * Anything that is not E.164 comes back unchanged.
+ */
+export function formatPhone(e164) {
+  if (!isE164(e164)) return e164 ?? '';
+  const digits = e164.slice(1);
+  if (digits.startsWith('34') && digits.length === 11) {
+    const n = digits.slice(2);
+    return `+34 ${n.slice(0, 3)} ${n.slice(3, 5)} ${n.slice(5, 7)} ${n.slice(7)}`;
+  }
+  if (digits.startsWith('52') && digits.length === 12) {
+    const n = digits.slice(2);
+    if (MX_TWO_DIGIT_AREAS.has(n.slice(0, 2))) {
+      return `+52 ${n.slice(0, 2)} ${n.slice(2, 6)} ${n.slice(6)}`;
+    }
+    return `+52 ${n.slice(0, 3)} ${n.slice(3, 6)} ${n.slice(6)}`;
+  }
+  if (digits.startsWith('1') && digits.length === 11) {
+    return `+1 ${digits.slice(1, 4)} ${digits.slice(4, 7)} ${digits.slice(7)}`;
+  }
+  const country = digits.slice(0, 2);
+  const rest = digits.slice(2).match(/.{1,3}/g) ?? [];
+  return `+${country} ${rest.join(' ')}`;
+}
+
+/** The currency of a lead's country: Mexico pays in pesos, Spain (and the rest) in euros. */
+export function currencyForPhone(e164) {
+  return typeof e164 === 'string' && e164.startsWith('+52') ? 'MXN' : 'EUR';
+}
+
+// Each currency is written the way its own country writes it; the interface
+// language only chooses between that and an English reader's form.
+const CURRENCY_LOCALE = {
+  es: { EUR: 'es-ES', MXN: 'es-MX' },
+  en: { EUR: 'en-IE', MXN: 'en-US' },
+};
+
+/** 1234.5 EUR -> "1234,50 €" (es) / "€1,234.50" (en); MXN -> "$1,234.50" (es) / "MX$1,234.50" (en). */
+export function formatCurrency(amount, currency = 'EUR', language = 'es') {
+  const value = Number(amount);
+  if (!Number.isFinite(value)) return '';
+  const locale = CURRENCY_LOCALE[language]?.[currency] ?? intlLocale(language);
+  return new Intl.NumberFormat(locale, {
+    style: 'currency',
+    currency,
+    minimumFractionDigits: 2,
+    maximumFractionDigits: 2,
+  }).format(value);
+}
+
+/** A plain number with the language's separators. */
+export function formatNumber(value, language = 'es', fractionDigits = 0) {
+  const n = Number(value);
+  if (!Number.isFinite(n)) return '';
+  return new Intl.NumberFormat(intlLocale(language), {
+    minimumFractionDigits: fractionDigits,
+    maximumFractionDigits: fractionDigits,
+  }).format(n);
+}
+
+/** A date and time; in timeZone if given (a lead's local time), else the browser's. */
+export function formatDateTime(value, language = 'es', timeZone = undefined) {
+  if (!value) return '';
+  const d = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(d.getTime())) return '';
+  return new Intl.DateTimeFormat(intlLocale(language), {
+    dateStyle: 'short',
+    timeStyle: 'short',
+    ...(timeZone ? { timeZone } : {}),
+  }).format(d);
+}
+
+/** Only the time of day (HH:MM), in timeZone if given. */
+export function formatTime(value, language = 'es', timeZone = undefined) {
+  if (!value) return '';
+  const d = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(d.getTime())) return '';
+  return new Intl.DateTimeFormat(intlLocale(language), {
+    hour: '2-digit',
+    minute: '2-digit',
+    ...(timeZone ? { timeZone } : {}),
+  }).format(d);
+}
+
+/** A date for <input type="datetime-local"> in the browser's zone: 2026-11-24T16:05. */
+export function toDateTimeLocalValue(date) {
+  const d = date instanceof Date ? date : new Date(date);
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** A calendar day for <input type="date"> and the report RPCs: 2026-11-24 (browser's zone). */
+export function toDateValue(date) {
+  const d = date instanceof Date ? date : new Date(date);
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** "Ana María López" -> "AL": the initials of an avatar. */
+export function initials(name) {
+  const parts = String(name ?? '').trim().split(/\s+/).filter(Boolean);
+  if (parts.length === 0) return '?';
+  const first = parts[0][0];
+  const last = parts.length > 1 ? parts[parts.length - 1][0] : '';
+  return (first + last).toUpperCase();
+}

@@ -1,0 +1,116 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import es from '../src/i18n/es.js';
+import en from '../src/i18n/en.js';
+import { t, tMaybe, setLanguage, language, fill, DEFAULT_LANGUAGE } from '../src/i18n/index.js';
+import { AGENT_SHORTCUTS } from '../src/ui/shortcuts.js';
+import { PAUSE_REASONS, AgentState } from '../src/desk/agent-state.js';
+import { Outcome, Status } from '../src/sip/call-state.js';
+import { PhoneStatus } from '../src/sip/phone.js';
+
+const SRC = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src');
+
+function sourceFiles(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) return sourceFiles(full);
+    return full.endsWith('.js') && !full.includes(`${path.sep}i18n${path.sep}`) ? [full] : [];
+  });
+}
+
+const placeholders = (text) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+
+describe('the two languages', () => {
+  test('Spanish is the default', () => {
+    assert.equal(DEFAULT_LANGUAGE, 'es');
+    assert.equal(language(), 'es');
+  });
+
+  test('es and en have exactly the same keys', () => {
+    const onlyEs = Object.keys(es).filter((k) => !(k in en));
+    const onlyEn = Object.keys(en).filter((k) => !(k in es));
+    assert.deepEqual(onlyEs, [], 'keys missing in en.js');
+    assert.deepEqual(onlyEn, [], 'keys missing in es.js');
+  });
+
+  test('no string is empty and placeholders match', () => {
+    for (const key of Object.keys(es)) {
+      assert.ok(es[key].trim(), `es ${key} is empty`);
+      assert.ok(en[key].trim(), `en ${key} is empty`);
+      assert.deepEqual(placeholders(es[key]), placeholders(en[key]), `placeholders of ${key}`);
+    }
+  });
+
+  test('every literal key the code asks for exists', () => {
+    const missing = [];
+    for (const file of sourceFiles(SRC)) {
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/\b(?:t|tMaybe)\('([a-zA-Z0-9_.]+)'/g)) {
+        if (!(m[1] in es)) missing.push(`${path.relative(SRC, file)}: ${m[1]}`);
+      }
+      for (const m of text.matchAll(/(?:label|nav): '([a-zA-Z0-9_.]+)'/g)) {
+        if (!(m[1] in es)) missing.push(`${path.relative(SRC, file)}: ${m[1]}`);
+      }
+    }
+    assert.deepEqual(missing, []);
+  });
+
+  test('every value the code turns into a key has a label', () => {
+    const families = {
+      'agentState.': [...Object.values(AgentState), 'unknown'],
+      'pauseReason.': PAUSE_REASONS,
+      'outcome.': Object.values(Outcome),
+      'call.status.': Object.values(Status),
+      'sip.': Object.values(PhoneStatus),
+      'shortcut.': AGENT_SHORTCUTS.map((s) => s.label.replace('shortcut.', '')),
+      'leadStatus.': ['new', 'in_call', 'retry', 'callback', 'won', 'lost', 'invalid', 'exhausted', 'do_not_call'],
+      'saleStatus.': ['pending', 'validated', 'rejected', 'cancelled'],
+      'role.': ['admin', 'supervisor', 'agent'],
+      'phone.error.': ['mic_denied', 'mic_missing', 'mic_failed', 'mic_unsupported', 'not_registered',
+        'already_in_call', 'call_failed', 'no_extension', 'credentials', 'sip_auth', 'sip_unreachable'],
+      'phone.blocked.': ['noLead', 'wrapUp', 'phone', 'onCall'],
+      'desk.error.': ['finish_call_first', 'no_campaign', 'lead_not_found', 'no_lead', 'not_available',
+        'phone_not_ready', 'no_wrap_up', 'no_call', 'disposition_required', 'callback_required',
+        'callback_invalid', 'callback_past', 'product_required', 'premium_invalid'],
+      'frequency.': ['monthly', 'quarterly', 'yearly', 'single'],
+      'line.': ['life', 'health', 'dental', 'auto', 'home', 'travel', 'accident', 'funeral', 'pet'],
+      'campaignStatus.': ['draft', 'active', 'paused', 'archived'],
+      'weekday.': ['1', '2', '3', '4', '5', '6', '7'],
+    };
+    const missing = [];
+    for (const [prefix, values] of Object.entries(families)) {
+      for (const v of values) if (!(`${prefix}${v}` in es)) missing.push(`${prefix}${v}`);
+    }
+    assert.deepEqual(missing, []);
+  });
+});
+
+describe('t()', () => {
+  test('fills placeholders and switches language', () => {
+    setLanguage('es');
+    assert.equal(t('phone.sipStatusWithExt', { ext: '1001', status: 'Registrado' }), 'Ext. 1001 · Registrado');
+    setLanguage('en');
+    assert.equal(t('phone.call'), 'Call');
+    setLanguage('xx');
+    assert.equal(language(), 'es', 'an unknown language falls back to Spanish');
+    assert.equal(t('phone.call'), 'Llamar');
+  });
+
+  test('a missing key shows itself; tMaybe says null', () => {
+    const warn = console.warn;
+    console.warn = () => {};
+    try {
+      assert.equal(t('no.such.key'), 'no.such.key');
+    } finally {
+      console.warn = warn;
+    }
+    assert.equal(tMaybe('no.such.key'), null);
+  });
+
+  test('fill leaves unknown placeholders alone', () => {
+    assert.equal(fill('{a} and {b}', { a: 1 }), '1 and {b}');
+  });
+});

@@ -1,0 +1,73 @@
+// The plain logic inside two screens: the live floor's states and the
+// reports' reading of whatever columns a report RPC answers.
+
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { deriveFloor } from '../src/ui/supervisor/floor.js';
+import { describeColumns } from '../src/ui/supervisor/reports.js';
+
+const agents = [{ id: 'a1', full_name: 'Ana' }, { id: 'a2', full_name: 'Bea' }, { id: 'a3', full_name: 'Carlos' }];
+const NOW = Date.parse('2026-11-24T12:00:00Z');
+
+describe('live floor', () => {
+  test('without published states: on a call, in wrap-up, or unknown', () => {
+    const rows = deriveFloor({
+      agents,
+      states: null,
+      openCalls: [
+        { id: 'c1', agent_id: 'a1', status: 'confirmed', started_at: '2026-11-24T11:58:00Z', answered_at: '2026-11-24T11:59:00Z' },
+        { id: 'c2', agent_id: 'a2', status: 'ended', started_at: '2026-11-24T11:50:00Z', ended_at: '2026-11-24T11:55:00Z' },
+      ],
+      calls: [
+        { agent_id: 'a1', talk_seconds: 120 }, { agent_id: 'a1', talk_seconds: null }, { agent_id: 'a2', talk_seconds: 30 },
+      ],
+      sales: [
+        { agent_id: 'a1', status: 'pending', premium: '20.50', currency: 'EUR' },
+        { agent_id: 'a1', status: 'cancelled', premium: '99', currency: 'EUR' },
+      ],
+      now: NOW,
+    });
+    const [ana, bea, carlos] = rows;
+    assert.equal(ana.state, 'on_call');
+    assert.equal(ana.openCall.id, 'c1');
+    assert.equal(ana.callSeconds, 60, 'talk time counts from the answer');
+    assert.equal(ana.callsToday, 2);
+    assert.equal(ana.talkToday, 120);
+    assert.equal(ana.salesToday, 1, 'cancelled sales do not count');
+    assert.equal(ana.premiumToday, 20.5);
+    assert.equal(bea.state, 'wrap_up');
+    assert.equal(bea.openCall, null);
+    assert.equal(carlos.state, 'unknown');
+    assert.equal(carlos.since, null);
+  });
+
+  test('published states win, with their reason', () => {
+    const rows = deriveFloor({
+      agents,
+      states: [{ agent_id: 'a3', state: 'paused', reason: 'lunch', since: '2026-11-24T11:30:00Z' }],
+      openCalls: [],
+      calls: [],
+      sales: [],
+      now: NOW,
+    });
+    assert.equal(rows[2].state, 'paused');
+    assert.equal(rows[2].reason, 'lunch');
+    assert.equal(rows[2].since, Date.parse('2026-11-24T11:30:00Z'));
+  });
+});
+
+describe('report columns', () => {
+  test('a label column and the numeric ones, ids left out', () => {
+    const cols = describeColumns([
+      { agent_id: 'x', agent_name: 'Ana', calls: 10, conversion_rate: '0.12', day: '2026-11-24' },
+      { agent_id: 'y', agent_name: 'Bea', calls: 7, conversion_rate: null, day: '2026-11-24' },
+    ]);
+    assert.equal(cols.label, 'agent_name');
+    assert.deepEqual(cols.numeric, ['calls', 'conversion_rate']);
+    assert.deepEqual(cols.all, ['agent_name', 'calls', 'conversion_rate', 'day']);
+  });
+
+  test('no rows, no columns', () => {
+    assert.deepEqual(describeColumns([]), { label: null, numeric: [], all: [] });
+  });
+});
