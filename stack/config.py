@@ -37,9 +37,19 @@ DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 (documented demo password)
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port free now, below the kernel's ephemeral range (32768+).
+
+    Port 0 would hand out an ephemeral port, which outgoing connections (other
+    stacks' clients, on a shared machine) may take before our server binds it.
+    """
+    while True:
+        port = secrets.randbelow(32000 - 20000) + 20000
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 @dataclass(frozen=True)

@@ -16,57 +16,7 @@ import psycopg
 import pytest
 from postgrest.exceptions import APIError
 
-SUPERVISOR1 = "00000000-0000-4000-a000-000000000011"
-
-
-def make_campaign(db: psycopg.Connection, *, agents: list[str], supervisor: str = SUPERVISOR1,
-                  max_attempts: int = 3) -> str:
-    """An active campaign open 00:00-23:59 every day, run by `supervisor`, worked by `agents`."""
-    campaign = db.execute(
-        "insert into public.campaigns (name, status, calling_hours_start, calling_hours_end,"
-        " calling_days, max_attempts) values (%s, 'active', '00:00', '23:59:59',"
-        " '{1,2,3,4,5,6,7}', %s) returning id",
-        (f"Test {uuid.uuid4().hex[:8]}", max_attempts)).fetchone()[0]
-    db.execute("insert into public.campaign_members (campaign_id, user_id, member_role)"
-               " values (%s, %s, 'supervisor')", (campaign, supervisor))
-    for agent in agents:
-        db.execute("insert into public.campaign_members (campaign_id, user_id, member_role)"
-                   " values (%s, %s, 'agent')", (campaign, agent))
-    product = db.execute("select id from public.products order by code limit 1").fetchone()[0]
-    db.execute("insert into public.campaign_products (campaign_id, product_id) values (%s, %s)",
-               (campaign, product))
-    return str(campaign)
-
-
-def make_leads(db: psycopg.Connection, campaign: str, count: int, **columns) -> list[str]:
-    ids = []
-    for _ in range(count):
-        phone = f"+3461{uuid.uuid4().int % 10**7:07d}"
-        values = {"campaign_id": campaign, "first_name": "Prueba", "last_name": "Carrera",
-                  "phone": phone, "time_zone": "Europe/Madrid", **columns}
-        names = ", ".join(values)
-        marks = ", ".join(["%s"] * len(values))
-        ids.append(str(db.execute(f"insert into public.leads ({names}) values ({marks})"
-                                  " returning id", list(values.values())).fetchone()[0]))
-    return ids
-
-
-def make_agents(db: psycopg.Connection, count: int) -> list[str]:
-    ids = []
-    for n in range(count):
-        user = str(uuid.uuid4())
-        db.execute(
-            "insert into auth.users (id, aud, role, email, raw_app_meta_data)"
-            " values (%s, 'authenticated', 'authenticated', %s, '{\"role\": \"agent\"}')",
-            (user, f"race-{n}-{user[:8]}@demo.test"))
-        ids.append(user)
-    return ids
-
-
-def agent_id(db: psycopg.Connection, email: str) -> str:
-    return str(db.execute("select id from public.profiles where email = %s",
-                          (email,)).fetchone()[0])
-
+from tests.support.crm_data import agent_id, make_agents, make_campaign, make_leads
 
 # ---------------------------------------------------------------------------
 # next_lead under a race: 20 agents, 20 connections, one lead each at a time

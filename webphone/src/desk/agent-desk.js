@@ -65,12 +65,19 @@ export function createAgentDesk({ api, phone, now = () => Date.now() }) {
     set({ busy: { ...state.busy, [key]: value } });
   }
 
-  agent.subscribe((snap) => {
-    set({ agent: snap });
+  function publishAgentState(snap) {
     // The live floor reads the agent's state; losing one update is harmless.
     api.setAgentState?.(snap.state, snap.reason, state.activeCall?.id ?? null)
-      .catch((err) => console.warn('[desk] could not publish agent state', err));
+      ?.catch((err) => console.warn('[desk] could not publish agent state', err));
+  }
+
+  agent.subscribe((snap) => {
+    set({ agent: snap });
+    publishAgentState(snap);
   });
+  // A new desk (sign-in, reload) starts available: say so, or the floor keeps
+  // showing whatever the previous session published last.
+  publishAgentState(agent.snapshot());
 
   phone.on('call', onCallChange);
 
@@ -112,8 +119,10 @@ export function createAgentDesk({ api, phone, now = () => Date.now() }) {
     if (agent.state === AgentState.ON_CALL) agent.callFinished();
     set({ wrapUp, activeCall: null, lastCallId: active.id });
     // The hang-up time and outcome as the phone saw them, before the wrap-up
-    // (where the database offers it; otherwise end_call derives them).
-    api.reportHangup?.(active.id, { outcome: wrapUp.outcome, hangupBy: wrapUp.hangupBy })
+    // (where the database offers it; otherwise end_call derives them). After
+    // the status writes: an answered call must be confirmed in the row first.
+    statusWrites = statusWrites
+      .then(() => api.reportHangup?.(active.id, { outcome: wrapUp.outcome, hangupBy: wrapUp.hangupBy }))
       .catch((err) => console.warn('[desk] could not report the hang-up', err));
   }
 
@@ -255,6 +264,7 @@ export function createAgentDesk({ api, phone, now = () => Date.now() }) {
     if (callback && callback.getTime() <= now()) throw new DeskError('callback_past');
     setBusy('wrapUp', true);
     try {
+      await statusWrites; // the hang-up report first, so end_call keeps its times
       await api.endCall(wrapUp.callId, {
         disposition,
         notes: notes.trim(),
@@ -311,6 +321,13 @@ export function createAgentDesk({ api, phone, now = () => Date.now() }) {
       },
     });
     if (agent.state === AgentState.AVAILABLE || agent.state === AgentState.PAUSED) agent.resumeWrapUp();
+    if (stranded.status && stranded.status !== 'ended') {
+      // The reload cut the call: it ended by now at the latest. Say so, so
+      // its talk time does not run on until the wrap-up is saved.
+      statusWrites = statusWrites
+        .then(() => api.reportHangup?.(stranded.id, { outcome, hangupBy: 'system' }))
+        .catch((err) => console.warn('[desk] could not report the hang-up of a recovered call', err));
+    }
     return true;
   }
 
