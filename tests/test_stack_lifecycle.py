@@ -7,11 +7,12 @@ import socket
 import tempfile
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 
-from stack import lifecycle, processes
-from stack.config import StackConfig
+from stack import lifecycle, postgres, processes
+from stack.config import DEMO_PASSWORD, StackConfig
 
 
 def _listening(port: int) -> bool:
@@ -65,3 +66,26 @@ def test_up_twice_down_and_up_again_keeps_the_data(spare_stack):
         users = conn.execute("select count(*) from auth.users").fetchone()[0]
     assert name == "Survivor"
     assert users == seeded_users  # the seed ran once, not twice
+
+
+def test_the_services_survive_a_postgresql_restart(spare_stack):
+    config = spare_stack
+    lifecycle.up(config, progress=lambda _: None)
+    postgres.stop(config)
+    postgres.start(config)
+    headers = {"apikey": config.anon_key, "Authorization": f"Bearer {config.anon_key}"}
+
+    def signs_in() -> bool:
+        response = httpx.post(f"{config.url}/auth/v1/token?grant_type=password", headers=headers,
+                              json={"email": "agent1@demo.test", "password": DEMO_PASSWORD})
+        return response.status_code == 200
+
+    def rest_answers() -> bool:
+        return httpx.get(f"{config.url}/rest/v1/", headers=headers).status_code == 200
+
+    processes.wait_for(rest_answers, what="PostgREST", timeout=30)
+    # The stand-ins' pooled connections died with the server: the first request must not.
+    assert signs_in()
+    buckets = httpx.get(f"{config.url}/storage/v1/bucket",
+                        headers={"Authorization": f"Bearer {config.service_role_key}"})
+    assert buckets.status_code == 200

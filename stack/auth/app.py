@@ -513,8 +513,10 @@ def build_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
 
     async def pool_context(app: web.Application):
+        # check: a connection that died with a PostgreSQL restart is replaced, not handed out.
         pool = AsyncConnectionPool(settings.database_url, min_size=1, max_size=10,
-                                   kwargs={"autocommit": True}, open=False)
+                                   kwargs={"autocommit": True}, open=False,
+                                   check=AsyncConnectionPool.check_connection)
         await pool.open(wait=True, timeout=30)
         app[POOL] = pool
         yield

@@ -576,7 +576,9 @@ def build_app(settings: Settings) -> web.Application:
         (settings.data_dir / sub).mkdir(parents=True, exist_ok=True)
 
     async def pool_context(app: web.Application):
-        pool = AsyncConnectionPool(settings.database_url, min_size=1, max_size=10, open=False)
+        # check: a connection that died with a PostgreSQL restart is replaced, not handed out.
+        pool = AsyncConnectionPool(settings.database_url, min_size=1, max_size=10, open=False,
+                                   check=AsyncConnectionPool.check_connection)
         await pool.open(wait=True, timeout=30)
         root[POOL] = pool
         yield

@@ -1,7 +1,8 @@
 """The AMI bridge: Asterisk's own view of every call, mirrored into `calls`.
 
 Modules: `events` parses the AMI stream into typed events, `model` folds them into one call
-row per Linkedid (pure, no I/O), `store` writes rows (next step), `__main__` only wires.
+row per Linkedid (pure, no I/O), `store` writes rows in idempotent batches, `bridge` runs the
+AMI connection (reconnects, reconcile, originate), `__main__` only wires.
 
 Concurrency: asyncio. The bridge is one long-lived socket plus timers (keep-alive ping,
 reconnect backoff, batch flush deadline); a single event loop owns the model, so it needs no

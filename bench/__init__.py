@@ -1,0 +1,1 @@
+"""Benchmarks: each prints its figures and records them in bench/results/*.json."""

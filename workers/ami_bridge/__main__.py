@@ -1,0 +1,44 @@
+"""`python -m workers.ami_bridge`: settings from the environment, logs, metrics, signals, run.
+
+Settings (see README.md): AMI_HOST, AMI_PORT, AMI_USERNAME, AMI_SECRET, DATABASE_URL, plus
+BATCH_SIZE, FLUSH_DELAY_MS, METRICS_PORT and the rest of `bridge.BridgeSettings`.
+Exit status: 0 after SIGTERM/SIGINT with every row written, 1 if rows could not be written
+before the shutdown timeout, 2 on bad settings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+
+from workers.ami_bridge.bridge import Bridge, BridgeSettings
+from workers.common import logs, metrics, settings
+
+log = logging.getLogger("workers.ami_bridge")
+
+
+async def _run(bridge: Bridge) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    return await bridge.run(stop)
+
+
+def main() -> int:
+    logs.setup()
+    try:
+        config = settings.from_env(BridgeSettings)
+    except settings.SettingsError as error:
+        log.error("bad settings", extra={"error": str(error)})
+        return 2
+    logs.setup(config.log_level)
+    bridge = Bridge(config)
+    metrics.serve(bridge.metrics.registry, config.metrics_port, config.metrics_addr)
+    return asyncio.run(_run(bridge))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
