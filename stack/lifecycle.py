@@ -7,6 +7,7 @@ import logging
 import os
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -58,7 +59,8 @@ def is_seeded(config: StackConfig) -> bool:
     return int(out.strip()) > 0
 
 
-def up(config: StackConfig, *, seed: bool = True, progress=print) -> None:
+def up(config: StackConfig, *, seed: bool = True, workers: bool = True, progress=print) -> None:
+    """Everything, in dependency order. The tests pass workers=False and run their own."""
     progress(f"PostgreSQL 15 on port {config.pg_port}")
     postgres.ensure_cluster(config)
     postgres.start(config)
@@ -85,6 +87,9 @@ def up(config: StackConfig, *, seed: bool = True, progress=print) -> None:
     kamailio.start(config)
     progress(f"PSTN stand-in (baresip) on UDP port {config.pstn_port}")
     pstn.start(config)
+    if workers:
+        progress("Reporting worker (python -m workers.reporting)")
+        start_reporting_worker(config)
     config.write_env_file()
 
 
@@ -139,8 +144,27 @@ def start_storage(config: StackConfig) -> None:
     }, config.storage_port, "/storage/v1/status")
 
 
+def start_reporting_worker(config: StackConfig) -> None:
+    """The reporting worker; it has no port to poll, so it must still be alive after a moment."""
+    env = {
+        "DATABASE_URL": config.database_url,
+        "SUPABASE_URL": config.url,
+        "SUPABASE_SERVICE_ROLE_KEY": config.service_role_key,
+        "PYTHONPATH": str(PROJECT_DIR),
+    }
+    pid = processes.start("reporting", [sys.executable, "-m", "workers.reporting"],
+                          run_dir=config.run_dir, log_dir=config.log_dir, env=env,
+                          cwd=PROJECT_DIR)
+    time.sleep(1.0)
+    if not processes.is_alive(pid):
+        tail = (config.log_dir / "reporting.log").read_text(errors="replace")[-3000:]
+        raise RuntimeError(f"the reporting worker stopped at start:\n{tail}")
+
+
 def down(config: StackConfig, *, progress=print) -> None:
-    for name, stop in (("PSTN stand-in", pstn.stop), ("Kamailio", kamailio.stop),
+    for name, stop in (("reporting worker",
+                        lambda c: processes.stop(c.run_dir / "reporting.pid")),
+                       ("PSTN stand-in", pstn.stop), ("Kamailio", kamailio.stop),
                        ("gateway", gateway.stop), ("PostgREST", postgrest.stop),
                        ("Auth stand-in", lambda c: processes.stop(c.run_dir / "auth.pid")),
                        ("Storage stand-in",
@@ -152,7 +176,8 @@ def down(config: StackConfig, *, progress=print) -> None:
 
 def status(config: StackConfig) -> dict[str, bool]:
     pids = {name: bool(processes.read_pid(config.run_dir / f"{name}.pid"))
-            for name in ("postgrest", "auth", "storage", "gateway", "kamailio", "pstn")}
+            for name in ("postgrest", "auth", "storage", "gateway", "kamailio", "pstn",
+                         "reporting")}
     return {"postgres": postgres.is_running(config), **pids}
 
 

@@ -34,7 +34,7 @@ def stack() -> Iterator[StackConfig]:
     root.chmod(0o755)  # the postgres OS user must reach its data directory
     config = StackConfig.load_or_create(root, fixed_ports=False)
     try:
-        lifecycle.up(config, progress=log.info)
+        lifecycle.up(config, workers=False, progress=log.info)
         yield config
     finally:
         lifecycle.down(config, progress=log.info)
