@@ -1,16 +1,15 @@
 -- RLS policies of public.leads. Source of truth; the migrations carry the same text.
 
-create policy "Agents can view their own leads"
+-- Agents see their own leads, supervisors the leads of the campaigns they run,
+-- admins every lead. One policy so that the cheap owner check comes first
+-- (migration 20261124007000_queue_and_lead_reads.sql says why).
+create policy "Users can view own or their campaigns' leads and admins all"
 on public.leads for select to authenticated
-using (owner_id = (select auth.uid()));
-
-create policy "Supervisors can view the leads of their campaigns"
-on public.leads for select to authenticated
-using (campaign_id = any(array(select private.supervised_campaign_ids())));
-
-create policy "Admins can view every lead"
-on public.leads for select to authenticated
-using ((select private.is_admin()));
+using (
+  owner_id = (select auth.uid())
+  or campaign_id = any(array(select private.supervised_campaign_ids()))
+  or (select private.is_admin())
+);
 
 create policy "Lead importers can add leads to the campaigns they run"
 on public.leads for insert to authenticated
