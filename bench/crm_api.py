@@ -844,6 +844,11 @@ def scenarios(config: StackConfig, agents: list[dict]) -> list[Scenario]:
     def my_leads(a: dict) -> str:
         return f"/leads?owner_id=eq.{a['id']}&order=next_call_at&limit=50"
 
+    def my_leads_list(a: dict) -> str:
+        """The same page as the webphone's lead list asks for it: its columns only."""
+        return f"/leads?select={WEBPHONE_LIST_COLUMNS}&owner_id=eq.{a['id']}" \
+               "&order=next_call_at&limit=50"
+
     def next_lead_body(a: dict) -> str:
         return json.dumps({"p_campaign_id": str(a["campaign_id"])})
 
@@ -854,6 +859,8 @@ def scenarios(config: StackConfig, agents: list[dict]) -> list[Scenario]:
                  [(t, my_leads(a), "") for t, a in zip(tokens, agents, strict=True)]),
         Scenario("my_leads_sr", "my leads (service_role)", "GET", service,
                  [(service, my_leads(a), "") for a in agents]),
+        Scenario("my_leads_list", "my leads, webphone columns (agent)", "GET", anon,
+                 [(t, my_leads_list(a), "") for t, a in zip(tokens, agents, strict=True)]),
         Scenario("next_lead", "next_lead (agent)", "POST", anon,
                  [(t, "/rpc/next_lead", next_lead_body(a))
                   for t, a in zip(tokens, agents, strict=True)]),
@@ -861,6 +868,11 @@ def scenarios(config: StackConfig, agents: list[dict]) -> list[Scenario]:
                  [(t, "/rpc/next_lead", next_lead_body(a))
                   for t, a in zip(service_as, agents, strict=True)]),
     ]
+
+
+# webphone/src/data/leads.js LIST_COLUMNS: what the agent's lead list really reads.
+WEBPHONE_LIST_COLUMNS = ("id,campaign_id,first_name,last_name,phone,city,region,status,attempts,"
+                         "next_call_at,last_called_at,time_zone")
 
 
 def http(base_url: str, scenario: Scenario, index: int = 0) -> tuple[int, object]:
