@@ -502,12 +502,9 @@ select
     else ''
   end as notes,
   c.pbx_linkedid,
-  case
-    when c.outcome = 'answered'
-      then
-        '/var/spool/asterisk/monitor/' || to_char(c.started_at at time zone 'UTC', 'YYYY/MM/DD') || '/'
-        || c.pbx_linkedid || '.wav'
-  end as recording_file,
+  -- No recording file: there is no audio behind the seed, and the
+  -- recordings worker would only report the files missing.
+  null as recording_file,
   case when c.outcome = 'answered' and c.disposition <> 'voicemail' then true end as recording_consent,
   c.ended_at + make_interval(secs => 20 + c.n % 40) as wrapped_up_at
 from seed_call as c;
