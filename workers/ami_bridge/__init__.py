@@ -43,7 +43,10 @@ Asterisk configuration the bridge relies on:
   whose channel events were missed can still be placed;
 - dialplan, where the webphone's calls enter (JsSIP sends the CRM's call id as a SIP header):
       same => n,Set(CRM_CALL_ID=${PJSIP_HEADER(read,X-CRM-Call-Id)})
+      same => n,Set(CRM_RECORD=${PJSIP_HEADER(read,X-CRM-Record)})
       same => n,Dial(PJSIP/${EXTEN}@trunk,45,U(crm-record-answered))
-  where crm-record-answered runs MixMonitor on the lead's leg once it answers (its file name
-  reaches us as the MIXMONITOR_FILENAME variable). tests/ami/sequences/README.md has the rest.
+  where crm-record-answered runs MixMonitor on the lead's leg once it answers, unless
+  CRM_RECORD is "no" (the campaign does not record or the lead refused; the recordings worker
+  discards a file made anyway). Its file name reaches us as the MIXMONITOR_FILENAME variable;
+  workers/recordings takes it from there. tests/ami/sequences/README.md has the rest.
 """
