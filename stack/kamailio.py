@@ -165,6 +165,9 @@ route[AUTH] {{
 # except the test lines a person or a test can dial for the unhappy paths:
 # numbers ending in 0486 are busy, in 0480 unreachable, in 0408 never answer.
 route[PSTN] {{
+    # What Asterisk's dialplan would read from the INVITE (workers/ami_bridge/__init__.py):
+    # logged so that tests can check what the PBX would have been told.
+    xlog("L_NOTICE", "crm-invite to=$rU call=$hdr(X-CRM-Call-Id) record=$hdr(X-CRM-Record)\n");
     if ($rU =~ "0486$") {{
         sl_send_reply("486", "Busy Here");
         exit;

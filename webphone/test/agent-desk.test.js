@@ -19,7 +19,7 @@ const DISPOSITIONS = [
   { code: 'sale', effect: 'sale' },
 ];
 
-function setup({ micError = null, startError = null, openCalls = [] } = {}) {
+function setup({ micError = null, startError = null, openCalls = [], lead = LEAD, startRow = {} } = {}) {
   let t = 1_000_000;
   const now = () => t;
   now.advance = (ms) => { t += ms; };
@@ -36,8 +36,9 @@ function setup({ micError = null, startError = null, openCalls = [] } = {}) {
       if (micError) throw micError;
     },
     releaseMicrophone: () => log.push('mic released'),
-    call(number, { crmCallId }) {
+    call(number, { crmCallId, record }) {
       log.push(`invite ${number} X-CRM-Call-Id: ${crmCallId}`);
+      log.push(`X-CRM-Record: ${record}`);
       callState.dial(`sip:${number.slice(1)}@crm.local`);
     },
     hangup: () => log.push('hangup'),
@@ -48,7 +49,7 @@ function setup({ micError = null, startError = null, openCalls = [] } = {}) {
     sip: callState,
   };
   const api = {
-    async getLead(id) { return id === LEAD.id ? { ...LEAD } : null; },
+    async getLead(id) { return id === lead.id ? { ...lead } : null; },
     async nextLead() { log.push('next_lead'); return { id: LEAD.id }; },
     async listLeadHistory() { return []; },
     async listCallsForLead() { return []; },
@@ -56,7 +57,7 @@ function setup({ micError = null, startError = null, openCalls = [] } = {}) {
     async startCall(leadId, number) {
       log.push(`start_call ${leadId} ${number}`);
       if (startError) throw startError;
-      return { id: 'call-1', phone_number: number ?? LEAD.phone };
+      return { id: 'call-1', phone_number: number ?? lead.phone, recording_status: null, ...startRow };
     },
     async markCallStatus(id, status) { log.push(`status ${id} ${status}`); },
     async reportHangup(id, { outcome, hangupBy }) { log.push(`hangup_call ${id} ${outcome} ${hangupBy}`); return false; },

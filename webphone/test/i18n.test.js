@@ -10,6 +10,7 @@ import { AGENT_SHORTCUTS } from '../src/ui/shortcuts.js';
 import { PAUSE_REASONS, AgentState } from '../src/desk/agent-state.js';
 import { Outcome, Status } from '../src/sip/call-state.js';
 import { PhoneStatus } from '../src/sip/phone.js';
+import { RECORDING_STATUSES } from '../src/ui/recordings.js';
 
 const SRC = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src');
 
@@ -66,15 +67,20 @@ describe('the two languages', () => {
       'call.status.': Object.values(Status),
       'sip.': Object.values(PhoneStatus),
       'shortcut.': AGENT_SHORTCUTS.map((s) => s.label.replace('shortcut.', '')),
-      'leadStatus.': ['new', 'in_call', 'retry', 'callback', 'won', 'lost', 'invalid', 'exhausted', 'do_not_call'],
+      'leadStatus.': ['new', 'in_call', 'retry', 'callback', 'won', 'lost', 'invalid', 'exhausted', 'do_not_call', 'erased'],
+      'recordingStatus.': RECORDING_STATUSES,
+      'recording.error.': ['forbidden', 'no_call', 'no_recording', 'invalid', 'failed', 'timeout', 'gone'],
+      'accessLog.outcome.': ['granted', 'refused'],
+      'compliance.error.': ['legal_hold', 'already_erased', 'in_call', 'already_released', 'conflict', 'not_found',
+        'forbidden', 'unknown_target', 'invalid', 'bad_id'],
       'saleStatus.': ['pending', 'validated', 'rejected', 'cancelled'],
       'role.': ['admin', 'supervisor', 'agent'],
       'phone.error.': ['mic_denied', 'mic_missing', 'mic_failed', 'mic_unsupported', 'not_registered',
         'already_in_call', 'call_failed', 'no_extension', 'credentials', 'sip_auth', 'sip_unreachable'],
-      'phone.blocked.': ['noLead', 'wrapUp', 'phone', 'onCall'],
+      'phone.blocked.': ['noLead', 'erased', 'wrapUp', 'phone', 'onCall'],
       'desk.error.': ['finish_call_first', 'no_campaign', 'lead_not_found', 'no_lead', 'not_available',
         'phone_not_ready', 'no_wrap_up', 'no_call', 'disposition_required', 'callback_required',
-        'callback_invalid', 'callback_past', 'product_required', 'premium_invalid'],
+        'callback_invalid', 'callback_past', 'product_required', 'premium_invalid', 'lead_erased'],
       'frequency.': ['monthly', 'quarterly', 'yearly', 'single'],
       'line.': ['life', 'health', 'dental', 'auto', 'home', 'travel', 'accident', 'funeral', 'pet'],
       'campaignStatus.': ['draft', 'active', 'paused', 'archived'],

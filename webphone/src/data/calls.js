@@ -1,7 +1,7 @@
 // Calls: rpc/start_call before the INVITE, the SIP progress written to the
 // row, rpc/end_call with the wrap-up; the lead's past calls; recordings.
 
-import { unwrap, toDataError } from './errors.js';
+import { unwrap, toDataError, RecordingError, recordingRefusal } from './errors.js';
 
 /** rpc/start_call(p_lead_id, p_phone_number): the new call row (status calling). */
 export async function startCall(supabase, leadId, phoneNumber = null) {
@@ -50,7 +50,7 @@ export async function endCall(supabase, callId, { disposition, notes = null, cal
   return Array.isArray(data) ? data[0] : data;
 }
 
-const CALL_COLUMNS = 'id, started_at, answered_at, ended_at, status, outcome, disposition, notes, talk_seconds, duration_seconds, ring_seconds, hangup_by, phone_number, agent_id, recording_path, recording_consent';
+const CALL_COLUMNS = 'id, started_at, answered_at, ended_at, status, outcome, disposition, notes, talk_seconds, duration_seconds, ring_seconds, hangup_by, phone_number, agent_id, recording_path, recording_consent, recording_status';
 
 /** Table calls: the calls to one lead, newest first. */
 export async function listCallsForLead(supabase, leadId, { limit = 50 } = {}) {
@@ -80,10 +80,61 @@ export async function listMyOpenCalls(supabase, userId) {
     .limit(10));
 }
 
-/** rpc/recording_url(p_call_id): a short-lived signed URL of the call's recording. */
-export async function recordingUrl(supabase, callId) {
-  const data = unwrap(await supabase.rpc('recording_url', { p_call_id: callId }));
-  if (typeof data === 'string') return data;
-  const row = Array.isArray(data) ? data[0] : data;
-  return row?.url ?? row?.signed_url ?? row?.signedUrl ?? null;
+/** How often and how long the webphone waits for the recordings worker to sign a link. */
+export const RECORDING_LINK_POLL_MS = 250;
+export const RECORDING_LINK_TIMEOUT_MS = 15_000;
+
+const realSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * rpc/recording_url(p_call_id): a short-lived signed URL of the call's recording.
+ *
+ * The database decides and logs the request; a refusal comes back as an
+ * error (403 / 404 / 400, thrown as a RecordingError). A grant is a
+ * recording_links row in status signing: the recordings worker, which holds
+ * the Storage secret, signs it within a moment, so the row is read again
+ * every `pollMs` until it is ready (its url) or failed (its error), or
+ * `timeoutMs` passed (RecordingError timeout). `sleep` and `now` are
+ * injectable for tests.
+ */
+export async function recordingUrl(supabase, callId, {
+  sleep = realSleep, now = () => Date.now(), pollMs = RECORDING_LINK_POLL_MS, timeoutMs = RECORDING_LINK_TIMEOUT_MS,
+} = {}) {
+  const { data, error, status } = await supabase.rpc('recording_url', { p_call_id: callId });
+  if (error) throw recordingRefusal(error, status);
+  if (typeof data === 'string') return data; // a database that signs by itself
+  let link = Array.isArray(data) ? data[0] : data;
+  if (!link?.id) throw new RecordingError('failed', 'recording_url: empty answer');
+  const deadline = now() + timeoutMs;
+  for (;;) {
+    if (link.status === 'ready' && link.url) return link.url;
+    if (link.status === 'failed') throw new RecordingError('failed', link.error || 'signing failed', { details: link.error ?? null });
+    if (now() >= deadline) throw new RecordingError('timeout', `recording link ${link.id} still ${link.status} after ${timeoutMs} ms`);
+    await sleep(pollMs);
+    const read = await supabase.from('recording_links')
+      .select('status, url, expires_at, error')
+      .eq('id', link.id)
+      .maybeSingle();
+    if (read.error) {
+      const err = toDataError(read.error);
+      // A lost request is retried until the deadline; anything else is final.
+      if (err.kind !== 'network') throw err;
+      continue;
+    }
+    if (!read.data) throw new RecordingError('gone', `recording link ${link.id} no longer exists`);
+    link = { ...link, ...read.data };
+  }
+}
+
+/**
+ * Table calls: the calls the user may see (RLS: a supervisor's campaigns, all
+ * for admins) started in [from, to), newest first, with lead, agent and campaign.
+ */
+export async function listRecentCalls(supabase, { from, to, limit = 100, recordedOnly = false } = {}) {
+  let query = supabase.from('calls')
+    .select('id, started_at, status, outcome, disposition, talk_seconds, campaign_id, agent_id, lead_id, recording_status, lead:leads (id, first_name, last_name, status), agent:profiles!agent_id (full_name, email), campaign:campaigns (name)');
+  if (from) query = query.gte('started_at', from);
+  if (to) query = query.lt('started_at', to);
+  if (recordedOnly) query = query.eq('recording_status', 'stored');
+  return unwrap(await query.order('started_at', { ascending: false }).limit(limit));
 }

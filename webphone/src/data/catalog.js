@@ -5,7 +5,7 @@ import { unwrap } from './errors.js';
 /** Table campaigns: the campaigns the user may see (RLS: members, or every one for admins). */
 export async function listCampaigns(supabase) {
   return unwrap(await supabase.from('campaigns')
-    .select('id, name, description, status, dial_mode, calling_hours_start, calling_hours_end, calling_days, max_attempts, recording_enabled, recording_consent_required, recording_notice, allowed_dispositions, default_time_zone')
+    .select('id, name, description, status, dial_mode, calling_hours_start, calling_hours_end, calling_days, max_attempts, recording_enabled, recording_consent_required, recording_notice, recording_retention_days, agents_can_listen_own_recordings, allowed_dispositions, default_time_zone')
     .order('name'));
 }
 

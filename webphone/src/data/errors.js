@@ -55,3 +55,46 @@ export function unwrap({ data, error }) {
   if (error) throw toDataError(error);
   return data;
 }
+
+/**
+ * Why a recording cannot be heard, as the UI tells it (i18n key
+ * `recording.error.<code>`): forbidden, no_call, no_recording, invalid
+ * (the refusals rpc/recording_url logs and returns as 403/404/400), failed
+ * (the recordings worker could not sign it), timeout (the worker did not
+ * answer), gone (the link vanished, e.g. the lead was erased meanwhile).
+ */
+export class RecordingError extends Error {
+  constructor(code, message = code, { details = null, recordingStatus = null, cause = undefined } = {}) {
+    super(message);
+    this.name = 'RecordingError';
+    this.code = code;
+    this.details = details;
+    this.recordingStatus = recordingStatus;
+    this.cause = cause;
+  }
+}
+
+const REFUSAL_BY_STATUS = { 400: '22023', 403: '42501', 404: 'PT404' };
+
+/**
+ * A refusal of rpc/recording_url (a PostgREST error body with HTTP 400, 403
+ * or 404) as a RecordingError; anything else (network, a missing function)
+ * as the ordinary DataError.
+ */
+export function recordingRefusal(error, status = null) {
+  const code = error?.code || REFUSAL_BY_STATUS[status] || null;
+  const message = error?.message ?? String(error);
+  const details = error?.details ?? null;
+  if (code === '42501') return new RecordingError('forbidden', message, { details });
+  if (code === '22023') return new RecordingError('invalid', message, { details });
+  if (code === 'PT404') {
+    // The call exists but has nothing to play: details say its recording_status.
+    const m = /recording_status:\s*(\w+)/.exec(details ?? '');
+    // Still "stored" on the call while refused: its lead was erased and the
+    // worker is deleting the object.
+    if (m?.[1] === 'stored') return new RecordingError('gone', message, { details, recordingStatus: 'stored' });
+    if (m) return new RecordingError('no_recording', message, { details, recordingStatus: m[1] === 'none' ? null : m[1] });
+    return new RecordingError('no_call', message, { details });
+  }
+  return toDataError(error);
+}

@@ -15,7 +15,7 @@ export async function listAgents(supabase) {
 export async function listOpenCalls(supabase) {
   const since = new Date(Date.now() - 12 * 3600_000).toISOString();
   return unwrap(await supabase.from('calls')
-    .select('id, agent_id, campaign_id, status, outcome, started_at, answered_at, ended_at, phone_number, lead:leads (id, first_name, last_name)')
+    .select('id, agent_id, campaign_id, status, outcome, started_at, answered_at, ended_at, phone_number, lead:leads (id, first_name, last_name, status)')
     .is('wrapped_up_at', null)
     .gte('started_at', since)
     .order('started_at', { ascending: false })

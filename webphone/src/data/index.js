@@ -10,8 +10,9 @@ import * as callbacks from './callbacks.js';
 import * as floor from './floor.js';
 import * as reports from './reports.js';
 import * as admin from './admin.js';
+import * as compliance from './compliance.js';
 
-const MODULES = [auth, leads, calls, sales, catalog, callbacks, floor, reports, admin];
+const MODULES = [auth, leads, calls, sales, catalog, callbacks, floor, reports, admin, compliance];
 
 /** { name: (...args) => fn(supabase, ...args) } for every exported function. */
 export function bindApi(supabase) {

@@ -5,7 +5,7 @@ import { unwrap } from './errors.js';
 
 const LIST_COLUMNS = 'id, campaign_id, first_name, last_name, phone, city, region, status, attempts, next_call_at, last_called_at, time_zone';
 const CARD_COLUMNS = `*, campaign:campaigns (id, name, status, recording_enabled, recording_consent_required,
-  recording_notice, calling_hours_start, calling_hours_end, calling_days, allowed_dispositions, max_attempts)`;
+  recording_notice, agents_can_listen_own_recordings, calling_hours_start, calling_hours_end, calling_days, allowed_dispositions, max_attempts)`;
 
 /** rpc/next_lead(p_campaign_id): hands the caller the next callable lead (null when none). */
 export async function nextLead(supabase, campaignId) {

@@ -27,7 +27,7 @@ export async function listSalesForLead(supabase, leadId) {
 /** Table sales: the validation queue (pending sales the supervisor may see), oldest first. */
 export async function listPendingSales(supabase, { limit = 200 } = {}) {
   return unwrap(await supabase.from('sales')
-    .select(`${SALE_COLUMNS}, product:products (name, code, insurance_line), lead:leads (first_name, last_name, phone), agent:profiles!agent_id (full_name, email), campaign:campaigns (name)`)
+    .select(`${SALE_COLUMNS}, product:products (name, code, insurance_line), lead:leads (first_name, last_name, phone, status), agent:profiles!agent_id (full_name, email), campaign:campaigns (name)`)
     .eq('status', 'pending')
     .order('sold_at', { ascending: true })
     .limit(limit));
@@ -36,7 +36,7 @@ export async function listPendingSales(supabase, { limit = 200 } = {}) {
 /** Table sales: recently decided sales (validated or rejected), newest first. */
 export async function listDecidedSales(supabase, { limit = 20 } = {}) {
   return unwrap(await supabase.from('sales')
-    .select(`${SALE_COLUMNS}, product:products (name), lead:leads (first_name, last_name), agent:profiles!agent_id (full_name, email)`)
+    .select(`${SALE_COLUMNS}, product:products (name), lead:leads (first_name, last_name, status), agent:profiles!agent_id (full_name, email)`)
     .in('status', ['validated', 'rejected'])
     .order('validated_at', { ascending: false, nullsFirst: false })
     .limit(limit));

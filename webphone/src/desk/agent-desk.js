@@ -4,12 +4,15 @@
 //
 // A call follows the architecture's flow:
 //   microphone -> rpc/start_call (the call row, refused for DNC or outside
-//   calling hours) -> INVITE with X-CRM-Call-Id -> SIP events move the row to
-//   ringing and confirmed -> on hang-up or failure the agent is in wrap-up ->
-//   rpc/end_call with outcome, times, disposition, notes and callback.
+//   calling hours) -> INVITE with X-CRM-Call-Id and X-CRM-Record -> SIP
+//   events move the row to ringing and confirmed -> on hang-up or failure
+//   the agent is in wrap-up -> rpc/end_call with outcome, times,
+//   disposition, notes and callback.
 
 import { createAgentState, AgentState } from './agent-state.js';
 import { Status } from '../sip/call-state.js';
+import { recordHeaderValue } from '../sip/headers.js';
+import { isErasedLead } from './erased.js';
 
 /** Which disposition a call's outcome suggests for the wrap-up form. */
 export const SUGGESTED_DISPOSITION = Object.freeze({
@@ -202,6 +205,7 @@ export function createAgentDesk({ api, phone, now = () => Date.now() }) {
   async function call(phoneNumber = null) {
     const lead = state.lead;
     if (!lead) throw new DeskError('no_lead');
+    if (isErasedLead(lead)) throw new DeskError('lead_erased');
     if (busyWithCall()) throw new DeskError('finish_call_first');
     if (!agent.canCall()) throw new DeskError('not_available');
     if (phone.status.state !== 'registered') throw new DeskError('phone_not_ready');
@@ -218,7 +222,8 @@ export function createAgentDesk({ api, phone, now = () => Date.now() }) {
       }
       set({ activeCall: { id: row.id, leadId: lead.id, phone: row.phone_number }, lastCallId: row.id, recordingConsent: null });
       agent.callStarted();
-      phone.call(row.phone_number, { crmCallId: row.id });
+      // X-CRM-Record tells the PBX whether to record at all (consent, campaign).
+      phone.call(row.phone_number, { crmCallId: row.id, record: recordHeaderValue(row, lead.campaign) });
       // start_call counted the attempt and marked the lead in_call: show it.
       refreshLead().catch(() => {});
     } catch (err) {
@@ -339,6 +344,7 @@ export function createAgentDesk({ api, phone, now = () => Date.now() }) {
   async function registerSale({ productId, premium, policyNumber = '', notes = '' }) {
     const lead = state.lead;
     if (!lead) throw new DeskError('no_lead');
+    if (isErasedLead(lead)) throw new DeskError('lead_erased');
     if (!productId) throw new DeskError('product_required');
     const amount = Number(premium);
     if (!Number.isFinite(amount) || amount <= 0) throw new DeskError('premium_invalid');

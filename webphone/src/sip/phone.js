@@ -16,6 +16,7 @@ import JsSIP from 'jssip';
 import { createCallState, Cause } from './call-state.js';
 import { renewalDelayMs, retryDelayMs } from './renewal.js';
 import { aorFor, targetFor } from './uri.js';
+import { crmCallHeaders } from './headers.js';
 
 export const PhoneStatus = Object.freeze({
   OFFLINE: 'offline',
@@ -285,9 +286,10 @@ export function createPhone({ config, fetchCredentials, displayName = '', remote
   /**
    * Dials a lead's number. The caller has already opened the microphone
    * (acquireMicrophone) and recorded the call (start_call), whose id rides
-   * along as X-CRM-Call-Id so the PBX side can match it.
+   * along as X-CRM-Call-Id so the PBX side can match it; `record` ('yes' |
+   * 'no', see headers.js) rides along as X-CRM-Record.
    */
-  function call(e164, { crmCallId, stream = localStream } = {}) {
+  function call(e164, { crmCallId, record = null, stream = localStream } = {}) {
     ensureReady();
     const domain = config.sipDomain || credentials.domain;
     const target = targetFor(e164, domain);
@@ -295,7 +297,7 @@ export function createPhone({ config, fetchCredentials, displayName = '', remote
     pendingCause = null;
     callState.dial(target);
 
-    const extraHeaders = crmCallId ? [`X-CRM-Call-Id: ${crmCallId}`] : [];
+    const extraHeaders = crmCallHeaders({ crmCallId, record });
     try {
       session = ua.call(target, {
         extraHeaders,

@@ -2,8 +2,9 @@
 // toasts), the router, and for agents the softphone and the desk.
 //
 // Routes (hash): agents #/desk and #/lead/<id>; supervisors and admins
-// #/floor, #/validation, #/reports; admins also #/admin/users,
-// #/admin/campaigns, #/admin/products.
+// #/floor, #/validation, #/reports, #/recordings; admins also #/admin/users,
+// #/admin/campaigns, #/admin/products; whoever holds compliance.manage
+// #/admin/compliance.
 
 import { h, icon, mount } from './dom.js';
 import { t, language, setLanguage, onLanguageChange, LANGUAGES } from '../i18n/index.js';
@@ -18,6 +19,8 @@ import { mountFloor } from './supervisor/floor.js';
 import { mountValidation } from './supervisor/validation.js';
 import { mountReports } from './supervisor/reports.js';
 import { mountUsers, mountCampaigns, mountProducts } from './admin/admin.js';
+import { mountRecordings } from './supervisor/recordings.js';
+import { mountCompliance } from './admin/compliance.js';
 import { createPhone } from '../sip/phone.js';
 import { createAgentDesk } from '../desk/agent-desk.js';
 
@@ -27,9 +30,12 @@ const SCREENS = {
   floor: { roles: ['supervisor', 'admin'], mount: (el, ctx) => mountFloor(el, { ctx }), nav: 'nav.floor' },
   validation: { roles: ['supervisor', 'admin'], permission: 'sales.validate', mount: (el, ctx) => mountValidation(el, { ctx }), nav: 'nav.validation' },
   reports: { roles: ['supervisor', 'admin'], permission: 'reports.view', mount: (el, ctx) => mountReports(el, { ctx }), nav: 'nav.reports' },
+  recordings: { roles: ['supervisor', 'admin'], permission: 'recordings.listen', mount: (el, ctx) => mountRecordings(el, { ctx }), nav: 'nav.recordings' },
   'admin/users': { roles: ['admin'], permission: 'users.manage', mount: (el, ctx) => mountUsers(el, { ctx }), nav: 'nav.users' },
   'admin/campaigns': { roles: ['admin'], permission: 'campaigns.manage', mount: (el, ctx) => mountCampaigns(el, { ctx }), nav: 'nav.campaigns' },
   'admin/products': { roles: ['admin'], permission: 'products.manage', mount: (el, ctx) => mountProducts(el, { ctx }), nav: 'nav.products' },
+  // Permissions are run-time data: a supervisor granted compliance.manage gets it too.
+  'admin/compliance': { roles: ['supervisor', 'admin'], permission: 'compliance.manage', mount: (el, ctx) => mountCompliance(el, { ctx }), nav: 'nav.compliance' },
 };
 
 // Permissions are edited at run time by admins: the screens follow rpc/has_permission.

@@ -8,6 +8,15 @@ export function describeError(err) {
   if (!err) return t('error.unknown');
   if (err.name === 'PhoneError') return tMaybe(`phone.error.${err.code}`) ?? err.message;
   if (err.name === 'DeskError') return tMaybe(`desk.error.${err.code}`) ?? err.message;
+  if (err.name === 'RecordingError') {
+    const headline = tMaybe(`recording.error.${err.code}`) ?? err.message;
+    if (err.code === 'no_recording' && err.recordingStatus) {
+      return `${headline} (${tMaybe(`recordingStatus.${err.recordingStatus}`) ?? err.recordingStatus})`;
+    }
+    // The worker's own reason helps whoever looks into it.
+    if (err.code === 'failed' && err.details) return `${headline} (${err.details})`;
+    return headline;
+  }
   if (err.name === 'DataError') {
     if (err.kind === 'network') return t('error.network');
     if (err.kind === 'auth' && err.code === 'invalid_credentials') return t('signIn.invalid');

@@ -79,7 +79,8 @@ export function mountCampaigns(container, { ctx }) {
     h('section', { class: 'card table-card' }, h('table', { class: 'table', 'data-test': 'campaigns-table' },
       h('thead', {}, h('tr', {},
         h('th', {}, t('admin.campaigns.name')), h('th', {}, t('admin.campaigns.status')), h('th', {}, t('admin.campaigns.hours')),
-        h('th', { class: 'num' }, t('admin.campaigns.maxAttempts')), h('th', {}, t('admin.campaigns.recording')))),
+        h('th', { class: 'num' }, t('admin.campaigns.maxAttempts')), h('th', {}, t('admin.campaigns.recording')),
+        h('th', { class: 'num' }, t('admin.campaigns.retention')))),
       body))));
 
   async function load() {
@@ -97,9 +98,11 @@ export function mountCampaigns(container, { ctx }) {
           h('div', { class: 'muted small' }, (c.calling_days ?? []).map((d) => t(`weekday.${d}`)).join(' '))),
         h('td', { class: 'num' }, String(c.max_attempts)),
         h('td', {}, c.recording_enabled ? t('common.yes') : t('common.no'),
-          c.recording_notice ? h('div', { class: 'muted small clamp' }, c.recording_notice) : null))));
+          c.recording_notice ? h('div', { class: 'muted small clamp' }, c.recording_notice) : null),
+        h('td', { class: 'num', 'data-test': 'campaign-retention' },
+          c.recording_retention_days ? t('admin.campaigns.retentionDays', { days: c.recording_retention_days }) : '—'))));
     } catch (err) {
-      mount(body, h('tr', {}, h('td', { colspan: 5, class: 'empty' }, describeError(err))));
+      mount(body, h('tr', {}, h('td', { colspan: 6, class: 'empty' }, describeError(err))));
     }
   }
   load();

@@ -10,6 +10,7 @@ import { createPhonePanel, createConsentNotice } from './phone-panel.js';
 import { createWrapUpForm } from './wrap-up-form.js';
 import { createSaleForm } from './sale-form.js';
 import { leadCard, leadName } from './lead-card.js';
+import { isErasedLead } from '../lead-label.js';
 import { describeError } from '../errors.js';
 import { bindShortcuts } from '../shortcuts.js';
 
@@ -222,7 +223,7 @@ export function mountDesk(container, { ctx, leadId = null }) {
       },
       h('div', { class: 'item-main' },
         h('strong', {}, cb.lead ? leadName(cb.lead) : t('desk.unknownLead')),
-        h('span', { class: 'muted' }, cb.lead ? formatPhone(cb.lead.phone) : '')),
+        h('span', { class: 'muted' }, cb.lead?.phone ? formatPhone(cb.lead.phone) : '')),
       h('div', { class: 'item-side' },
         h('span', { class: { 'due-time': true, overdue: due } }, shortDateTime(cb.due_at)),
         due ? h('span', { class: 'badge badge-due' }, t('desk.due')) : null));
@@ -244,7 +245,7 @@ export function mountDesk(container, { ctx, leadId = null }) {
     },
     h('div', { class: 'item-main' },
       h('strong', {}, leadName(lead)),
-      h('span', { class: 'muted' }, [formatPhone(lead.phone), lead.city].filter(Boolean).join(' · '))),
+      h('span', { class: 'muted' }, [lead.phone ? formatPhone(lead.phone) : null, lead.city].filter(Boolean).join(' · '))),
     h('div', { class: 'item-side' },
       h('span', { class: `badge status-${lead.status}` }, tMaybe(`leadStatus.${lead.status}`) ?? lead.status),
       nextCallLabel(lead.next_call_at)))));
@@ -253,7 +254,9 @@ export function mountDesk(container, { ctx, leadId = null }) {
   function renderLead(s = desk.state) {
     if (s.lead) {
       mount(leadSlot, leadCard({
-        lead: s.lead, details: s.details, dispositions, tab, api, notices,
+        lead: s.lead, details: s.details, dispositions, tab, api,
+        // Agents hear their own calls only where the campaign allows it (the database decides anyway).
+        allowListen: profile.role !== 'agent' || Boolean(s.lead.campaign?.agents_can_listen_own_recordings),
         onTab: (next) => { tab = next; renderLead(); },
       }));
     } else {
@@ -287,9 +290,11 @@ export function mountDesk(container, { ctx, leadId = null }) {
 
   function renderSale(s = desk.state) {
     const id = s.lead?.id ?? null;
-    if (id === saleLeadId) return;
-    saleLeadId = id;
-    if (!s.lead) {
+    const key = id && isErasedLead(s.lead) ? `${id}:erased` : id;
+    if (key === saleLeadId) return;
+    saleLeadId = key;
+    // Nothing is sold to a lead whose personal data was erased.
+    if (!s.lead || isErasedLead(s.lead)) {
       saleForm = null;
       mount(saleSlot);
       return;

@@ -1,33 +1,58 @@
 // The lead card: who the agent is calling (contact data, local time, consent,
 // attempts), and the lead's history, past calls and sales in tabs.
 
-import { h, icon, mount } from '../dom.js';
+import { h, icon } from '../dom.js';
 import { t, tMaybe, language } from '../../i18n/index.js';
 import {
   formatPhone, formatDateTime, formatTime, formatDuration, formatCurrency, initials,
 } from '../../i18n/format.js';
-import { describeError } from '../errors.js';
+import { leadName, isErasedLead } from '../lead-label.js';
+import { createRecordingPlayer, recordingCell } from '../recordings.js';
+
+export { leadName };
 
 const HISTORY_FIELDS = ['status', 'attempts', 'owner_id', 'next_call_at', 'phone', 'alternate_phones', 'email', 'first_name', 'last_name', 'city', 'notes', 'consent_contact', 'consent_recording'];
 
-export function leadName(lead) {
-  return `${lead?.first_name ?? ''} ${lead?.last_name ?? ''}`.trim();
+/**
+ * One lead_history row as the timeline shows it: created, updated (the
+ * changed fields with old and new values; old_values may be null) or erased
+ * (rpc/erase_lead: only the names of the erased fields, never values).
+ */
+export function historyEntry(row) {
+  const via = row.via ? row.via.replace(/^rpc\//, '') : null;
+  if (row.operation === 'insert') return { kind: 'created', via, fields: [], changes: [] };
+  const changed = row.changed_fields ?? [];
+  if (via === 'erase_lead') return { kind: 'erased', via, fields: changed, changes: [] };
+  const fields = changed.filter((f) => HISTORY_FIELDS.includes(f));
+  const hasOld = row.old_values !== null && row.old_values !== undefined;
+  return {
+    kind: 'updated',
+    via,
+    fields,
+    changes: fields.map((f) => ({ field: f, hasOld, old: row.old_values?.[f], new: row.new_values?.[f] })),
+  };
 }
 
 /**
  * @param {{lead: object, details: {history: object[], calls: object[], sales: object[], loading: boolean},
- *          dispositions: object[], tab: string, onTab: (tab: string) => void, api: object, notices: object}} props
+ *          dispositions: object[], tab: string, onTab: (tab: string) => void, api: object,
+ *          allowListen?: boolean}} props
+ *   allowListen: whether this user may ask for the recordings (an agent only where the campaign allows it)
  */
-export function leadCard({ lead, details, dispositions, tab, onTab, api, notices }) {
+export function leadCard({ lead, details, dispositions, tab, onTab, api, allowListen = true }) {
   const lang = language();
   const campaign = lead.campaign;
+  const erased = isErasedLead(lead);
   const localNow = formatTime(new Date(), lang, lead.time_zone);
   const dispositionLabel = (code) => {
     const d = dispositions.find((x) => x.code === code);
     return d ? (lang === 'en' ? d.label_en : d.label_es) : code;
   };
 
-  const contact = [
+  const contact = erased ? [
+    [t('lead.attempts'), String(lead.attempts ?? 0)],
+    [t('lead.lastCalled'), lead.last_called_at ? formatDateTime(lead.last_called_at, lang) : t('lead.never')],
+  ] : [
     [t('lead.phone'), h('span', { class: 'phone-number', 'data-test': 'lead-phone' }, formatPhone(lead.phone))],
     lead.alternate_phones?.length ? [t('lead.alternatePhones'), lead.alternate_phones.map(formatPhone).join(', ')] : null,
     [t('lead.email'), lead.email || '—'],
@@ -46,7 +71,7 @@ export function leadCard({ lead, details, dispositions, tab, onTab, api, notices
     chip(lead.consent_marketing, t('lead.consentMarketing')),
   ];
 
-  const custom = Object.entries(lead.custom ?? {});
+  const custom = erased ? [] : Object.entries(lead.custom ?? {});
 
   const tabs = [
     ['history', t('lead.tab.history'), details.history.length],
@@ -55,23 +80,25 @@ export function leadCard({ lead, details, dispositions, tab, onTab, api, notices
   ];
 
   let body;
-  if (tab === 'calls') body = callsTable(details.calls, dispositionLabel, lang, api, notices);
+  if (tab === 'calls') body = callsTable(details.calls, dispositionLabel, lang, api, allowListen);
   else if (tab === 'sales') body = salesTable(details.sales, lang);
   else body = historyList(details.history, lang);
 
   return h('article', { class: 'card lead-card', id: 'lead-card', 'data-test': 'lead-card', 'data-lead-id': lead.id },
     h('header', { class: 'lead-head' },
-      h('div', { class: 'avatar', 'aria-hidden': 'true' }, initials(leadName(lead))),
+      h('div', { class: { avatar: true, 'avatar-erased': erased }, 'aria-hidden': 'true' }, erased ? icon('user', { size: 20 }) : initials(leadName(lead))),
       h('div', { class: 'lead-title' },
-        h('h2', { 'data-test': 'lead-name' }, leadName(lead)),
+        h('h2', { 'data-test': 'lead-name', class: { 'erased-name': erased } }, leadName(lead)),
         h('div', { class: 'lead-sub' },
           h('span', { class: `badge status-${lead.status}`, 'data-test': 'lead-status', 'data-status': lead.status }, tMaybe(`leadStatus.${lead.status}`) ?? lead.status),
           campaign ? h('span', { class: 'muted' }, campaign.name) : null)),
-      h('div', { class: 'lead-phone-big' }, icon('phone', { size: 18 }), formatPhone(lead.phone))),
+      erased ? null : h('div', { class: 'lead-phone-big' }, icon('phone', { size: 18 }), formatPhone(lead.phone))),
+    erased ? h('p', { class: 'note note-info erased-note', 'data-test': 'lead-erased', role: 'note' },
+      t('lead.erasedNote', { when: formatDateTime(lead.erased_at, lang) || '—' })) : null,
     h('dl', { class: 'contact-grid' }, contact.map(([label, value]) => [h('dt', {}, label), h('dd', {}, value)])),
-    h('div', { class: 'chips' }, consentChips),
+    erased ? null : h('div', { class: 'chips' }, consentChips),
     custom.length ? h('dl', { class: 'contact-grid custom-fields' }, custom.map(([k, v]) => [h('dt', {}, k), h('dd', {}, typeof v === 'object' ? JSON.stringify(v) : String(v))])) : null,
-    lead.notes ? h('p', { class: 'lead-notes' }, icon('info', { size: 16 }), ' ', lead.notes) : null,
+    !erased && lead.notes ? h('p', { class: 'lead-notes' }, icon('info', { size: 16 }), ' ', lead.notes) : null,
     h('nav', { class: 'tabs', role: 'tablist' }, tabs.map(([key, label, count]) => h('button', {
       type: 'button', role: 'tab', class: { tab: true, active: tab === key }, 'aria-selected': String(tab === key),
       'data-test': `lead-tab-${key}`, onclick: () => onTab(key),
@@ -98,41 +125,39 @@ function historyValue(field, value, lang) {
 function historyList(history, lang) {
   if (!history.length) return h('p', { class: 'empty' }, t('lead.noHistory'));
   return h('ol', { class: 'timeline' }, history.map((row) => {
-    const fields = (row.changed_fields ?? []).filter((f) => HISTORY_FIELDS.includes(f));
-    const what = row.operation === 'insert'
+    const entry = historyEntry(row);
+    const what = entry.kind === 'created'
       ? t('history.created')
-      : (row.via && tMaybe(`history.via.${row.via.replace('rpc/', '')}`)) ?? t('history.updated');
-    return h('li', { class: 'timeline-item' },
+      : (entry.via && tMaybe(`history.via.${entry.via}`)) ?? t('history.updated');
+    const actor = row.actor && row.actor !== 'user' ? tMaybe(`history.actor.${row.actor}`) ?? row.actor : null;
+    let detail = null;
+    if (entry.kind === 'erased') {
+      detail = h('p', { class: 'muted small', 'data-test': 'history-erased' }, t('history.erasedFields', {
+        fields: entry.fields.map((f) => tMaybe(`lead.field.${f}`) ?? f).join(', ') || '—',
+      }));
+    } else if (entry.changes.length) {
+      detail = h('ul', { class: 'changes' }, entry.changes.map((c) => h('li', {},
+        h('span', { class: 'field-name' }, tMaybe(`lead.field.${c.field}`) ?? c.field), ': ',
+        c.hasOld ? [h('span', { class: 'old' }, historyValue(c.field, c.old, lang)), ' → '] : null,
+        h('span', { class: 'new' }, historyValue(c.field, c.new, lang)))));
+    }
+    return h('li', { class: 'timeline-item', 'data-test': 'history-row', 'data-kind': entry.kind },
       h('time', { datetime: row.changed_at }, formatDateTime(row.changed_at, lang)),
       h('div', {},
         h('strong', {}, what),
-        row.actor !== 'user' ? h('span', { class: 'muted' }, ` · ${t(`history.actor.${row.actor}`)}`) : null,
-        row.operation === 'update' && fields.length
-          ? h('ul', { class: 'changes' }, fields.map((f) => h('li', {},
-            h('span', { class: 'field-name' }, tMaybe(`lead.field.${f}`) ?? f), ': ',
-            h('span', { class: 'old' }, historyValue(f, row.old_values?.[f], lang)), ' → ',
-            h('span', { class: 'new' }, historyValue(f, row.new_values?.[f], lang)))))
-          : null));
+        actor ? h('span', { class: 'muted' }, ` · ${actor}`) : null,
+        detail));
   }));
 }
 
-function callsTable(calls, dispositionLabel, lang, api, notices) {
+function callsTable(calls, dispositionLabel, lang, api, allowListen) {
   if (!calls.length) return h('p', { class: 'empty' }, t('lead.noCalls'));
-  const player = h('div', { class: 'recording-player' });
-  async function play(call) {
-    try {
-      const url = await api.recordingUrl(call.id);
-      if (!url) throw new Error(t('recording.none'));
-      mount(player, h('audio', { controls: true, autoplay: true, src: url, 'data-test': 'recording-audio' }));
-    } catch (err) {
-      notices.toast(describeError(err), { level: 'error' });
-    }
-  }
+  const player = createRecordingPlayer({ api });
   return h('div', {},
     h('table', { class: 'table' },
       h('thead', {}, h('tr', {},
         h('th', {}, t('calls.when')), h('th', {}, t('calls.outcome')), h('th', {}, t('calls.disposition')),
-        h('th', { class: 'num' }, t('calls.talk')), h('th', {}, t('calls.notes')), h('th', {}, ''))),
+        h('th', { class: 'num' }, t('calls.talk')), h('th', {}, t('calls.notes')), h('th', {}, t('calls.recording')))),
       h('tbody', {}, calls.map((c) => h('tr', { 'data-test': 'call-row', 'data-call-id': c.id },
         h('td', {}, formatDateTime(c.started_at, lang)),
         h('td', {}, c.outcome
@@ -141,10 +166,8 @@ function callsTable(calls, dispositionLabel, lang, api, notices) {
         h('td', {}, c.disposition ? dispositionLabel(c.disposition) : '—'),
         h('td', { class: 'num' }, c.talk_seconds !== null && c.talk_seconds !== undefined ? formatDuration(c.talk_seconds) : '—'),
         h('td', { class: 'notes-cell' }, c.notes || ''),
-        h('td', {}, c.recording_path
-          ? h('button', { type: 'button', class: 'btn btn-small btn-light', 'data-test': 'play-recording', onclick: () => play(c) }, icon('play', { size: 14 }), t('recording.play'))
-          : null))))),
-    player);
+        recordingCell(c, player, { allowListen }))))),
+    player.el);
 }
 
 function salesTable(sales, lang) {

@@ -5,6 +5,7 @@
 import { h, icon, mount } from '../dom.js';
 import { t, tMaybe } from '../../i18n/index.js';
 import { formatDuration, formatPhone } from '../../i18n/format.js';
+import { leadName as nameOf, isErasedLead } from '../lead-label.js';
 
 const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
 const KEY_LETTERS = { 2: 'ABC', 3: 'DEF', 4: 'GHI', 5: 'JKL', 6: 'MNO', 7: 'PQRS', 8: 'TUV', 9: 'WXYZ', 0: '+' };
@@ -92,7 +93,8 @@ export function createPhonePanel({ desk, phone, onError }) {
   }
 
   function renderNumbers(lead) {
-    const numbers = lead ? [lead.phone, ...(lead.alternate_phones ?? [])] : [];
+    // An erased lead has no numbers left (phone null).
+    const numbers = lead && !isErasedLead(lead) ? [lead.phone, ...(lead.alternate_phones ?? [])].filter(Boolean) : [];
     if (lead?.id !== lastLeadId) {
       lastLeadId = lead?.id ?? null;
       selectedNumber = lead?.phone ?? null;
@@ -121,7 +123,7 @@ export function createPhonePanel({ desk, phone, onError }) {
     timer.textContent = formatDuration(snap.elapsed);
     timer.classList.toggle('is-live', snap.status === 'confirmed');
 
-    const leadName = lead ? `${lead.first_name} ${lead.last_name}`.trim() : '';
+    const leadName = lead ? nameOf(lead) : '';
     const dialled = snap.target ? snap.target.replace(/^sip:(\d+)@.*/, '+$1') : null;
     who.textContent = snap.status !== 'idle' && dialled ? `${leadName} · ${formatPhone(dialled)}` : (leadName || t('phone.noLead'));
     numberPicker.hidden = !(snap.status === 'idle' && numbers.length > 1);
@@ -153,6 +155,7 @@ export function createPhonePanel({ desk, phone, onError }) {
 
   function callBlocker(deskState, sip) {
     if (!deskState.lead) return 'noLead';
+    if (isErasedLead(deskState.lead)) return 'erased';
     if (deskState.wrapUp) return 'wrapUp';
     if (sip.state !== 'registered') return 'phone';
     if (deskState.agent.state === 'on_call') return 'onCall';

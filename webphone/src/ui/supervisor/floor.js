@@ -6,6 +6,7 @@ import { h, icon, mount } from '../dom.js';
 import { t, language } from '../../i18n/index.js';
 import { formatDuration, formatPhone, formatCurrency, formatTime, initials } from '../../i18n/format.js';
 import { describeError } from '../errors.js';
+import { leadName } from '../lead-label.js';
 
 /** Each agent's state from what the database knows, newest source first. */
 export function deriveFloor({ agents, states, openCalls, calls, sales, now = Date.now() }) {
@@ -129,7 +130,7 @@ export function mountFloor(container, { ctx }) {
         r.since ? h('span', { class: 'state-since' }, formatDuration(Math.floor((now - r.since) / 1000))) : null)),
       h('td', { 'data-test': 'floor-call' }, r.openCall
         ? h('div', {},
-          h('strong', {}, `${r.openCall.lead?.first_name ?? ''} ${r.openCall.lead?.last_name ?? ''}`.trim() || formatPhone(r.openCall.phone_number)),
+          h('strong', {}, (r.openCall.lead ? leadName(r.openCall.lead) : '') || formatPhone(r.openCall.phone_number)),
           h('div', { class: 'muted small' }, `${formatPhone(r.openCall.phone_number)} · ${t(`call.status.${r.openCall.status}`)} · ${formatDuration(r.callSeconds)}`))
         : h('span', { class: 'muted' }, '—')),
       h('td', { class: 'num' }, String(r.callsToday)),

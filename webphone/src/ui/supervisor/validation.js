@@ -3,8 +3,9 @@
 
 import { h, icon, mount } from '../dom.js';
 import { t, tMaybe, language } from '../../i18n/index.js';
-import { formatCurrency, formatDateTime, formatPhone } from '../../i18n/format.js';
+import { formatCurrency, formatDateTime } from '../../i18n/format.js';
 import { describeError } from '../errors.js';
+import { leadName, leadPhone } from '../lead-label.js';
 
 const POLL_MS = 15_000;
 
@@ -80,7 +81,7 @@ export function mountValidation(container, { ctx }) {
       ? decided.map((s) => h('tr', { 'data-test': 'decided-row', 'data-sale-id': s.id },
         h('td', {}, formatDateTime(s.validated_at, lang)),
         h('td', {}, s.agent?.full_name || s.agent?.email || '—'),
-        h('td', {}, s.lead ? `${s.lead.first_name} ${s.lead.last_name}` : '—'),
+        h('td', {}, s.lead ? leadName(s.lead) : '—'),
         h('td', {}, s.product?.name ?? '—'),
         h('td', { class: 'num' }, formatCurrency(s.premium, s.currency, lang)),
         h('td', {}, h('span', { class: `badge sale-${s.status}` }, tMaybe(`saleStatus.${s.status}`) ?? s.status),
@@ -93,7 +94,7 @@ export function mountValidation(container, { ctx }) {
     const main = h('tr', { 'data-test': 'validation-row', 'data-sale-id': s.id, class: { 'is-busy': isBusy } },
       h('td', {}, formatDateTime(s.sold_at, lang)),
       h('td', {}, s.agent?.full_name || s.agent?.email || '—', h('div', { class: 'muted small' }, s.campaign?.name ?? '')),
-      h('td', {}, s.lead ? `${s.lead.first_name} ${s.lead.last_name}` : '—', s.lead ? h('div', { class: 'muted small' }, formatPhone(s.lead.phone)) : null),
+      h('td', {}, s.lead ? leadName(s.lead) : '—', s.lead?.phone ? h('div', { class: 'muted small' }, leadPhone(s.lead)) : null),
       h('td', {}, s.product?.name ?? '—', h('div', { class: 'muted small' }, s.product?.code ?? '')),
       h('td', { class: 'num' }, formatCurrency(s.premium, s.currency, lang),
         h('div', { class: 'muted small' }, tMaybe(`frequency.${s.payment_frequency}`) ?? s.payment_frequency)),

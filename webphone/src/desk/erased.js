@@ -1,0 +1,7 @@
+// A lead whose personal data was erased on request (rpc/erase_lead): status
+// erased, phone null, first_name '[erased]'. Nothing may call it, assign it
+// or sell to it, and screens show a label instead of its placeholder name.
+
+export function isErasedLead(lead) {
+  return Boolean(lead) && (lead.status === 'erased' || Boolean(lead.erased_at));
+}

@@ -1,0 +1,205 @@
+// Listening to a recording: rpc/recording_url's refusals (403/404/400 as
+// PostgREST error bodies) and the wait for the recordings worker to sign the
+// recording_links row, with a fake supabase client and a fake clock.
+
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { recordingUrl, RECORDING_LINK_POLL_MS, RECORDING_LINK_TIMEOUT_MS } from '../src/data/calls.js';
+import { RecordingError, recordingRefusal, DataError } from '../src/data/errors.js';
+import { describeError } from '../src/ui/errors.js';
+import { canListen, RECORDING_STATUSES } from '../src/ui/recordings.js';
+import { setLanguage } from '../src/i18n/index.js';
+
+const CALL = 'c0000000-0000-4000-8000-000000000001';
+const LINK = 'l0000000-0000-4000-8000-000000000001';
+
+/**
+ * A supabase-js stand-in: rpc() answers `rpcResult`; each read of
+ * recording_links answers the next of `reads` (the last one repeats).
+ */
+function fakeClient({ rpcResult, reads = [] }) {
+  const calls = { rpc: [], reads: [] };
+  let i = 0;
+  return {
+    calls,
+    async rpc(name, args) {
+      calls.rpc.push({ name, args });
+      return typeof rpcResult === 'function' ? rpcResult() : rpcResult;
+    },
+    from(table) {
+      const query = { table, filters: [] };
+      const builder = {
+        select(columns) { query.columns = columns; return builder; },
+        eq(column, value) { query.filters.push([column, value]); return builder; },
+        async maybeSingle() {
+          calls.reads.push(query);
+          const answer = reads[Math.min(i, reads.length - 1)];
+          i += 1;
+          return answer;
+        },
+      };
+      return builder;
+    },
+  };
+}
+
+/** A clock that only moves when the code under test sleeps. */
+function fakeTime() {
+  let t = 1_000_000;
+  const sleeps = [];
+  return {
+    sleeps,
+    now: () => t,
+    sleep: async (ms) => { sleeps.push(ms); t += ms; },
+  };
+}
+
+const granted = (status = 'signing', extra = {}) => ({
+  data: { id: LINK, call_id: CALL, status, url: null, expires_at: null, error: null, ...extra }, error: null, status: 200,
+});
+const row = (status, extra = {}) => ({ data: { status, url: null, expires_at: null, error: null, ...extra }, error: null });
+
+describe('recordingUrl: waiting for the signed link', () => {
+  test('signing, signing, then ready: the url, read by the link id every 250 ms', async () => {
+    const time = fakeTime();
+    const supabase = fakeClient({
+      rpcResult: granted(),
+      reads: [row('signing'), row('signing'), row('ready', { url: 'https://x/signed?token=abc', expires_at: '2026-11-24T12:05:00Z' })],
+    });
+    const url = await recordingUrl(supabase, CALL, time);
+    assert.equal(url, 'https://x/signed?token=abc');
+    assert.deepEqual(supabase.calls.rpc, [{ name: 'recording_url', args: { p_call_id: CALL } }]);
+    assert.equal(supabase.calls.reads.length, 3);
+    for (const q of supabase.calls.reads) {
+      assert.equal(q.table, 'recording_links');
+      assert.equal(q.columns.replace(/\s/g, ''), 'status,url,expires_at,error');
+      assert.deepEqual(q.filters, [['id', LINK]]);
+    }
+    assert.deepEqual(time.sleeps, [250, 250, 250]);
+    assert.equal(RECORDING_LINK_POLL_MS, 250);
+  });
+
+  test('a link the worker already signed needs no polling', async () => {
+    const time = fakeTime();
+    const supabase = fakeClient({ rpcResult: granted('ready', { url: 'https://x/now', expires_at: '2026-11-24T12:05:00Z' }) });
+    assert.equal(await recordingUrl(supabase, CALL, time), 'https://x/now');
+    assert.equal(supabase.calls.reads.length, 0);
+    assert.deepEqual(time.sleeps, []);
+  });
+
+  test('failed: the worker\'s error', async () => {
+    const time = fakeTime();
+    const supabase = fakeClient({ rpcResult: granted(), reads: [row('signing'), row('failed', { error: 'object not found in bucket recordings' })] });
+    await assert.rejects(recordingUrl(supabase, CALL, time), (err) => {
+      assert.ok(err instanceof RecordingError);
+      assert.equal(err.code, 'failed');
+      assert.equal(err.details, 'object not found in bucket recordings');
+      return true;
+    });
+    assert.equal(supabase.calls.reads.length, 2);
+  });
+
+  test('no answer within the timeout (15 s): timeout, after polling all along', async () => {
+    const time = fakeTime();
+    const start = time.now();
+    const supabase = fakeClient({ rpcResult: granted(), reads: [row('signing')] });
+    await assert.rejects(recordingUrl(supabase, CALL, time), (err) => err instanceof RecordingError && err.code === 'timeout');
+    assert.equal(RECORDING_LINK_TIMEOUT_MS, 15_000);
+    assert.equal(time.now() - start, 15_000, 'gave up at the deadline, not before or long after');
+    assert.equal(supabase.calls.reads.length, 15_000 / 250);
+  });
+
+  test('the timeout and interval can be chosen', async () => {
+    const time = fakeTime();
+    const supabase = fakeClient({ rpcResult: granted(), reads: [row('signing')] });
+    await assert.rejects(recordingUrl(supabase, CALL, { ...time, pollMs: 100, timeoutMs: 1000 }), { code: 'timeout' });
+    assert.equal(supabase.calls.reads.length, 10);
+    assert.ok(time.sleeps.every((ms) => ms === 100));
+  });
+
+  test('a lost poll is retried; another read error is final', async () => {
+    const time = fakeTime();
+    const lost = { data: null, error: { message: 'TypeError: fetch failed', details: '', hint: '', code: '' } };
+    const supabase = fakeClient({ rpcResult: granted(), reads: [lost, row('ready', { url: 'https://x/after', expires_at: 'x' })] });
+    assert.equal(await recordingUrl(supabase, CALL, time), 'https://x/after');
+
+    const denied = { data: null, error: { code: '42501', message: 'permission denied for table recording_links' } };
+    const other = fakeClient({ rpcResult: granted(), reads: [denied] });
+    await assert.rejects(recordingUrl(other, CALL, fakeTime()), (err) => err instanceof DataError && err.kind === 'forbidden');
+  });
+
+  test('a link that vanished meanwhile (the lead was erased): gone', async () => {
+    const supabase = fakeClient({ rpcResult: granted(), reads: [{ data: null, error: null }] });
+    await assert.rejects(recordingUrl(supabase, CALL, fakeTime()), { name: 'RecordingError', code: 'gone' });
+  });
+});
+
+describe('recordingUrl: refusals', () => {
+  const refusal = (code, status, message, details = null) => ({ data: null, status, error: { code, message, details, hint: null } });
+
+  const cases = [
+    ['403 (42501): forbidden', refusal('42501', 403, `p_call_id: you may not listen to the recording of call ${CALL}`), 'forbidden', null],
+    ['404 (PT404), no such call: no_call', refusal('PT404', 404, `p_call_id: no call ${CALL}`), 'no_call', null],
+    ['404 (PT404), a call without recording: no_recording, with its status',
+      refusal('PT404', 404, `p_call_id: call ${CALL} has no recording to listen to`, 'recording_status: purged'), 'no_recording', 'purged'],
+    ['404 (PT404), never recorded: no_recording', refusal('PT404', 404, 'x', 'recording_status: none'), 'no_recording', null],
+    ['404 (PT404) for a call still marked stored (its lead is being erased): gone',
+      refusal('PT404', 404, 'x', 'recording_status: stored'), 'gone', 'stored'],
+    ['400 (22023): invalid', refusal('22023', 400, 'p_call_id: required'), 'invalid', null],
+  ];
+  for (const [name, answer, code, recordingStatus] of cases) {
+    test(name, async () => {
+      const time = fakeTime();
+      const supabase = fakeClient({ rpcResult: answer });
+      await assert.rejects(recordingUrl(supabase, CALL, time), (err) => {
+        assert.ok(err instanceof RecordingError, err.name);
+        assert.equal(err.code, code);
+        assert.equal(err.recordingStatus, recordingStatus);
+        return true;
+      });
+      assert.equal(supabase.calls.reads.length, 0, 'a refusal is not polled');
+      assert.deepEqual(time.sleeps, []);
+    });
+  }
+
+  test('a body without a code is read by its HTTP status', () => {
+    assert.equal(recordingRefusal({ message: 'Forbidden' }, 403).code, 'forbidden');
+    assert.equal(recordingRefusal({ message: 'Not Found' }, 404).code, 'no_call');
+    assert.equal(recordingRefusal({ message: 'Bad Request' }, 400).code, 'invalid');
+  });
+
+  test('a network failure or a missing function stays an ordinary DataError', () => {
+    const network = recordingRefusal({ message: 'TypeError: Failed to fetch' }, 0);
+    assert.equal(network.name, 'DataError');
+    assert.equal(network.kind, 'network');
+    const missing = recordingRefusal({ code: 'PGRST202', message: 'Could not find the function public.recording_url' }, 404);
+    assert.equal(missing.kind, 'not_available');
+  });
+});
+
+describe('recording messages', () => {
+  test('each refusal has its own sentence in both languages', () => {
+    const codes = ['forbidden', 'no_call', 'no_recording', 'invalid', 'failed', 'timeout', 'gone'];
+    for (const lang of ['es', 'en']) {
+      setLanguage(lang);
+      const texts = codes.map((code) => describeError(new RecordingError(code, 'server text')));
+      assert.equal(new Set(texts).size, codes.length, `${lang}: distinct messages`);
+      assert.ok(texts.every((text) => !text.includes('server text')), 'the English server message is not shown raw');
+    }
+    setLanguage('en');
+    assert.match(describeError(new RecordingError('timeout')), /not answering/);
+    assert.match(describeError(new RecordingError('no_recording', 'x', { recordingStatus: 'purged' })), /\(Expired\)/);
+    assert.match(describeError(new RecordingError('failed', 'x', { details: 'bucket gone' })), /bucket gone/);
+    setLanguage('es');
+    assert.match(describeError(new RecordingError('timeout')), /no responde/);
+    assert.match(describeError(new RecordingError('forbidden')), /permiso/);
+  });
+});
+
+describe('the Listen button', () => {
+  test('only for a stored recording', () => {
+    assert.deepEqual(RECORDING_STATUSES.filter((status) => canListen({ recording_status: status })), ['stored']);
+    assert.equal(canListen({ recording_status: null }), false);
+    assert.equal(canListen(null), false);
+  });
+});
