@@ -165,8 +165,9 @@ begin
   update public.recordings as r set
     status = case p_reason when 'retention' then 'purged' else 'erased' end,
     removed_at = private.now(), worker = null, heartbeat_at = null,
-    -- Asterisk's file names often carry the dialled number.
-    source_file = case when p_reason = 'erasure' then '[erased]' else r.source_file end
+    -- Asterisk's file names often carry the dialled number, and errors name the file.
+    source_file = case when p_reason = 'erasure' then '[erased]' else r.source_file end,
+    last_error = case when p_reason = 'erasure' then null else r.last_error end
   where r.call_id = p_call_id and r.status not in ('purged', 'erased');
   return found;
 end;

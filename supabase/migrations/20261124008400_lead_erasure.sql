@@ -12,7 +12,8 @@
 -- objects from Storage and any local file (recordings.erase_requested_at).
 -- Report totals do not change: reports count calls and sales by campaign,
 -- agent and day, none of which changes. A lead under legal hold cannot be
--- erased until the hold is released.
+-- erased until the hold is released. Its refusals are PT409 with a
+-- machine-readable detail: already_erased, in_call or legal_hold.
 --
 -- public.compliance_log keeps what the law allows: who exported or erased
 -- which lead id, when, and how many rows were touched; append-only.
@@ -189,12 +190,14 @@ begin
   if v_lead.erased_at is not null then
     raise exception using
       errcode = 'PT409',
-      message = format('p_lead_id: lead %s was already erased at %s', p_lead_id, v_lead.erased_at);
+      message = format('p_lead_id: lead %s was already erased at %s', p_lead_id, v_lead.erased_at),
+      detail = 'already_erased';
   end if;
   if v_lead.status = 'in_call' then
     raise exception using
       errcode = 'PT409',
-      message = format('p_lead_id: lead %s is in a call; erase it once the call is over', p_lead_id);
+      message = format('p_lead_id: lead %s is in a call; erase it once the call is over', p_lead_id),
+      detail = 'in_call';
   end if;
   select h.* into v_hold
   from public.legal_holds as h
@@ -207,7 +210,8 @@ begin
     raise exception using
       errcode = 'PT409',
       message = format('p_lead_id: lead %s is under legal hold %s (%s); release it first', p_lead_id, v_hold.id,
-        v_hold.reason);
+        v_hold.reason),
+      detail = 'legal_hold';
   end if;
   v_phones := array_remove(array[v_lead.phone::text] || v_lead.alternate_phones::text[], null);
 
@@ -220,14 +224,20 @@ begin
   delete from public.recording_links as rl
   where rl.call_id in (select c.id from public.calls as c where c.lead_id = p_lead_id);
 
+  -- The call says erased at once (rpc/recording_url refuses it already); the
+  -- worker confirms it when the object is gone.
   update public.calls as c set
-    phone_number = null, notes = '', recording_file = null, recording_path = null, erased_at = v_now
+    phone_number = null, notes = '', recording_file = null, recording_path = null, erased_at = v_now,
+    recording_status = case
+      when c.recording_status in ('pending', 'stored', 'failed') then 'erased' else c.recording_status
+    end
   where c.lead_id = p_lead_id;
   get diagnostics v_calls = row_count;
 
   update public.callbacks as cb set
     notes = '',
-    status = case when cb.status = 'pending' then 'cancelled'::public.callback_status else cb.status end
+    status = case when cb.status = 'pending' then 'cancelled'::public.callback_status else cb.status end,
+    completed_at = case when cb.status = 'pending' then v_now else cb.completed_at end
   where cb.lead_id = p_lead_id;
   get diagnostics v_callbacks = row_count;
 

@@ -120,6 +120,10 @@ describe('compliance screen logic', () => {
     ];
     for (const [error, code] of cases) assert.equal(complianceErrorCode(error), code, error.message);
     assert.equal(complianceErrorCode(toDataError({ message: 'TypeError: Failed to fetch' })), null);
+    // erase_lead's details decide, whatever the message says.
+    for (const detail of ['legal_hold', 'already_erased', 'in_call']) {
+      assert.equal(complianceErrorCode(toDataError({ code: 'PT409', message: 'x', details: detail })), detail);
+    }
     for (const lang of ['es', 'en']) {
       setLanguage(lang);
       const texts = cases.map(([error]) => describeComplianceError(error));

@@ -35,6 +35,8 @@ export function complianceErrorCode(err) {
   if (!err || err.kind === 'network') return null;
   const message = String(err.message ?? '');
   if (err.code === 'PT409') {
+    // rpc/erase_lead names its conflict in details; the hold's release only in the message.
+    if (['legal_hold', 'already_erased', 'in_call'].includes(err.details)) return err.details;
     if (/legal hold/i.test(message)) return 'legal_hold';
     if (/already erased/i.test(message)) return 'already_erased';
     if (/in a call/i.test(message)) return 'in_call';
