@@ -90,7 +90,21 @@ def up(config: StackConfig, *, seed: bool = True, workers: bool = True, progress
     if workers:
         progress("Reporting worker (python -m workers.reporting)")
         start_reporting_worker(config)
+        progress(f"Recordings worker (python -m workers.recordings), reading {monitor_dir(config)}")
+        start_recordings_worker(config)
+    write_env_file(config)
+
+
+def monitor_dir(config: StackConfig) -> Path:
+    """Where recordings wait for the worker (Asterisk's monitor directory, mounted here)."""
+    return config.root / "monitor"
+
+
+def write_env_file(config: StackConfig) -> None:
+    """stack.env (PRODUCT.md's keys), plus where to drop recordings for the worker."""
     config.write_env_file()
+    with config.env_file.open("a") as env:
+        env.write(f"RECORDINGS_MONITOR_DIR={monitor_dir(config)}\n")
 
 
 def build_webphone(config: StackConfig) -> None:
@@ -144,25 +158,45 @@ def start_storage(config: StackConfig) -> None:
     }, config.storage_port, "/storage/v1/status")
 
 
-def start_reporting_worker(config: StackConfig) -> None:
-    """The reporting worker; it has no port to poll, so it must still be alive after a moment."""
+def start_worker(config: StackConfig, name: str, module: str,
+                 extra: dict[str, str] | None = None) -> None:
+    """A worker; it has no port to poll, so it must still be alive after a moment."""
     env = {
         "DATABASE_URL": config.database_url,
         "SUPABASE_URL": config.url,
         "SUPABASE_SERVICE_ROLE_KEY": config.service_role_key,
         "PYTHONPATH": str(PROJECT_DIR),
+        **(extra or {}),
     }
-    pid = processes.start("reporting", [sys.executable, "-m", "workers.reporting"],
+    pid = processes.start(name, [sys.executable, "-m", module],
                           run_dir=config.run_dir, log_dir=config.log_dir, env=env,
                           cwd=PROJECT_DIR)
     time.sleep(1.0)
     if not processes.is_alive(pid):
-        tail = (config.log_dir / "reporting.log").read_text(errors="replace")[-3000:]
-        raise RuntimeError(f"the reporting worker stopped at start:\n{tail}")
+        tail = (config.log_dir / f"{name}.log").read_text(errors="replace")[-3000:]
+        raise RuntimeError(f"the {name} worker stopped at start:\n{tail}")
+
+
+def start_reporting_worker(config: StackConfig) -> None:
+    start_worker(config, "reporting", "workers.reporting")
+
+
+def start_recordings_worker(config: StackConfig) -> None:
+    """Asterisk and the worker share one directory here, so both names are the same path."""
+    work = config.root / "recordings-work"
+    for directory in (monitor_dir(config), work):
+        directory.mkdir(parents=True, exist_ok=True)
+    start_worker(config, "recordings", "workers.recordings", {
+        "RECORDINGS_MONITOR_DIR": str(monitor_dir(config)),
+        "RECORDINGS_PBX_MONITOR_DIR": str(monitor_dir(config)),
+        "RECORDINGS_WORK_DIR": str(work),
+    })
 
 
 def down(config: StackConfig, *, progress=print) -> None:
-    for name, stop in (("reporting worker",
+    for name, stop in (("recordings worker",
+                        lambda c: processes.stop(c.run_dir / "recordings.pid")),
+                       ("reporting worker",
                         lambda c: processes.stop(c.run_dir / "reporting.pid")),
                        ("PSTN stand-in", pstn.stop), ("Kamailio", kamailio.stop),
                        ("gateway", gateway.stop), ("PostgREST", postgrest.stop),
@@ -177,7 +211,7 @@ def down(config: StackConfig, *, progress=print) -> None:
 def status(config: StackConfig) -> dict[str, bool]:
     pids = {name: bool(processes.read_pid(config.run_dir / f"{name}.pid"))
             for name in ("postgrest", "auth", "storage", "gateway", "kamailio", "pstn",
-                         "reporting")}
+                         "reporting", "recordings")}
     return {"postgres": postgres.is_running(config), **pids}
 
 

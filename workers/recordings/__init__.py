@@ -1,0 +1,50 @@
+"""The recordings worker: Asterisk's recordings into Storage, signed URLs, retention, erasure.
+
+Modules: `settings` (the environment, read once), `files` (Asterisk's file name to a safe local
+path), `audio` (ffmpeg to Opus, bit-exact; ffprobe), `uploads` (claims, conversion, upload,
+verification, then the local file goes; the crash sweep), `links` (signs the URLs that
+rpc/recording_url grants), `retention` (the scheduled purge and its dry run), `erasure` (the
+recordings of erased leads), `telemetry` (Prometheus metrics), `__main__` (only wires them
+together, plus the `purge` command).
+
+Uploads. The AMI bridge stores each call's recording file name (MIXMONITOR_FILENAME) on the
+call; a trigger queues a public.recordings row. Once the call has ended, the worker claims it
+(private.claim_recordings: `for update skip locked`, so two workers never take the same one),
+converts it to Opus in RECORDINGS_WORK_DIR, uploads it to the private bucket at the path the
+claim fixed (<campaign>/<yyyy>/<mm>/<dd>/<call>.opus), downloads it back to compare size and
+SHA-256, marks it stored (private.finish_recording_upload), and only then deletes the local
+file. A call without consent is claimed as `discard`: the file is deleted, nothing uploaded.
+
+Claims are leases. A claim names its worker and carries a heartbeat, renewed by a thread while
+a long conversion or upload runs; a worker that dies stops renewing, and after
+RECORDINGS_STALE_AFTER seconds any worker claims the recording again. Every write after the
+claim (renew, finish, fail) checks the claim is still the writer's, so a worker presumed dead
+that comes back never overwrites the one that took over.
+
+Idempotency and the crash story. Nothing is deleted before the stored object is verified, so a
+crash at any point loses no recording:
+- before or during the upload: the row stays `uploading`, the local file stays; the next claim
+  converts again and uploads with upsert to the same path. The conversion is bit-exact (same
+  input, same bytes), so the retry overwrites a half-written object with the very object the
+  first attempt meant to store: never two copies, never a mix;
+- after the upload, before finish: the same, the object is simply written once more;
+- after finish, before the local file is deleted: the row is stored with source_removed_at
+  null; the sweep (at start and periodically) deletes such leftovers (and those of declined
+  recordings) and sets source_removed_at.
+Files the worker refuses (a name outside the monitor directory, an empty or unreadable file)
+fail for good and stay where they are for a person to look at; a file not there yet is waited
+for until RECORDINGS_MISSING_GRACE seconds after the call.
+
+Why the worker signs. A signed URL is a token under Storage's secret; the database must not
+hold it, and the browser must never sign. rpc/recording_url decides and logs in SQL, and
+returns a recording_links row; this worker, holding the service role key, asks Storage to sign
+it (storage3 create_signed_url) and writes the URL back. NOTIFY recording_links only wakes it;
+the rows are the queue.
+
+Concurrency: threads, one per concern (uploads, links, retention, erasure), each with its own
+database connection and Storage client. All of them spend their time blocked in synchronous
+calls (ffmpeg in a subprocess, an HTTP upload, a LISTEN wait), so threads with psycopg's and
+storage3's synchronous clients keep a long upload from delaying a signature without asyncio
+variants of every library. The threads share nothing but the stop event and the (thread-safe)
+metrics; coordination between workers, on one machine or several, happens in the database.
+"""

@@ -1,0 +1,122 @@
+"""python -m workers.recordings [--loops ...] | purge [--dry-run] [--now ISO8601].
+
+Without a command: the worker, its loops (uploads, links, retention, erasure) in threads.
+`purge`: one retention pass now, printing the report as text and as JSON (--dry-run removes
+nothing and says what would go and the bytes it would free; --now pretends another time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+from workers.common import logs, metrics, settings
+from workers.recordings.settings import Settings
+
+log = logging.getLogger("workers.recordings")
+
+LOOPS = ("uploads", "links", "retention", "erasure")
+
+
+def moment(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} needs a time zone (e.g. +00:00)")
+    return value
+
+
+def loop_names(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = sorted(set(names) - set(LOOPS))
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"unknown {unknown}; choose from {LOOPS}")
+    return names
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m workers.recordings", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--loops", type=loop_names, default=list(LOOPS),
+                        help="comma-separated loops to run (default: all of %(default)s)")
+    commands = parser.add_subparsers(dest="command")
+    purge = commands.add_parser("purge", help="one retention pass, then exit")
+    purge.add_argument("--dry-run", action="store_true",
+                       help="remove nothing; report what would be removed")
+    purge.add_argument("--now", type=moment, default=None,
+                       help="the time to purge as of (ISO 8601 with zone); default: now")
+    return parser.parse_args(argv)
+
+
+def purge(config: Settings, args: argparse.Namespace) -> int:
+    from workers.recordings.retention import RetentionPurger  # written alongside; lazy
+
+    report = RetentionPurger(config).purge_once(
+        now=args.now, dry_run=args.dry_run or config.recordings_purge_dry_run)
+    print(report.as_text())
+    print(json.dumps(report.as_dict(), default=str, indent=2, sort_keys=True))
+    return 0
+
+
+def build_loops(config: Settings, names: list[str]) -> dict[str, Callable[[threading.Event],
+                                                                          None]]:
+    from workers.recordings.links import Signer
+    from workers.recordings.telemetry import Metrics
+    from workers.recordings.uploads import Uploader
+
+    telemetry = Metrics()
+    metrics.serve(telemetry.registry, config.metrics_port)
+    loops: dict[str, Callable[[threading.Event], None]] = {}
+    if "uploads" in names:
+        loops["uploads"] = Uploader(config, telemetry).run
+    if "links" in names:
+        loops["links"] = Signer(config, telemetry).run
+    if "retention" in names:
+        from workers.recordings.retention import RetentionPurger
+
+        loops["retention"] = RetentionPurger(config).run
+    if "erasure" in names:
+        from workers.recordings.erasure import Eraser
+
+        loops["erasure"] = Eraser(config).run
+    return loops
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    config = settings.from_env(Settings)
+    logs.setup(config.log_level)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per Storage request is noise
+    if args.command == "purge":
+        return purge(config, args)
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    loops = build_loops(config, args.loops)
+    threads = [threading.Thread(target=run, args=(stop,), name=name, daemon=True)
+               for name, run in loops.items()]
+    for t in threads:
+        t.start()
+    log.info("recordings worker started", extra={"worker": config.worker_id,
+                                                 "loops": list(loops),
+                                                 "monitor_dir": config.recordings_monitor_dir})
+    status = 0
+    while not stop.wait(1.0):
+        if not all(t.is_alive() for t in threads):
+            log.error("a loop ended unexpectedly; stopping")
+            status = 1
+            stop.set()
+    for t in threads:
+        t.join(timeout=30)
+    log.info("recordings worker stopped")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
