@@ -108,14 +108,15 @@ export function mountRecordings(container, { ctx }) {
         h('label', { class: 'field compact' }, h('span', {}, t('report.to')), to),
         h('label', { class: 'check-field' }, onlyStored, h('span', {}, t('recordings.onlyStored'))),
         h('button', { class: 'btn btn-primary', type: 'submit', 'data-test': 'recordings-run' }, icon('refresh', { size: 16 }), t('common.refresh')))),
+    // Above the list, so the player is in view whichever row was pressed.
+    player.el,
     h('section', { class: 'card table-card' },
       h('div', { class: 'table-scroll' }, h('table', { class: 'table', 'data-test': 'recordings-calls' },
         h('thead', {}, h('tr', {},
           h('th', {}, t('calls.when')), h('th', {}, t('validation.agent')), h('th', {}, t('validation.lead')),
           h('th', {}, t('accessLog.campaign')), h('th', {}, t('calls.outcome')), h('th', { class: 'num' }, t('calls.talk')),
           h('th', {}, t('calls.recording')))),
-        body)),
-      player.el),
+        body))),
     log.el));
 
   async function loadCalls() {
