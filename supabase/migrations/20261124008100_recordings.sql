@@ -188,6 +188,9 @@ where status = 'stored';
 create index recordings_erase_idx on public.recordings (erase_requested_at)
 where erase_requested_at is not null and status <> 'erased';
 create index recordings_campaign_id_idx on public.recordings (campaign_id, call_started_at);
+-- The worker's sweep of local files left behind by a crash after the upload.
+create index recordings_unswept_idx on public.recordings (updated_at)
+where status in ('stored', 'declined') and source_removed_at is null;
 
 alter table public.recordings enable row level security;
 grant select on public.recordings to authenticated;
@@ -197,13 +200,18 @@ create trigger recordings_set_updated_at
 before update on public.recordings
 for each row execute function private.set_updated_at();
 
--- The AMI bridge reported a recording file: queue it, once per call.
+-- The AMI bridge reported a recording file: queue it, once per call. When
+-- the PBX corrects the call's start (even into another partition, which
+-- re-inserts the row), the recording follows: it is found by (call_id,
+-- call_started_at) and filed under that date.
 create function private.queue_recording() returns trigger
 language plpgsql
 security definer
 set search_path = ''
 as $$
 begin
+  update public.recordings as r set call_started_at = new.started_at
+  where r.call_id = new.id and r.call_started_at <> new.started_at;
   if new.recording_file is null or btrim(new.recording_file) = ''
     or (tg_op = 'UPDATE' and old.recording_file is not distinct from new.recording_file) then
     return null;
@@ -216,11 +224,13 @@ end;
 $$;
 
 create trigger calls_queue_recording
-after insert or update of recording_file on public.calls
+after insert or update of recording_file, started_at on public.calls
 for each row execute function private.queue_recording();
 
 -- The call row follows its recording: status (declined reads not_recorded)
--- and, while stored, the object's path.
+-- and, while stored, the object's path. A file the PBX made anyway for a call
+-- without consent stays not_recorded while it waits for the worker to
+-- discard it.
 create function private.mirror_recording_on_call() returns trigger
 language plpgsql
 security definer
@@ -231,9 +241,10 @@ begin
     return null;
   end if;
   update public.calls as c set
-    recording_status = case new.status
-      when 'declined' then 'not_recorded'
-      when 'uploading' then 'pending'
+    recording_status = case
+      when new.status in ('pending', 'uploading') and c.recording_status = 'not_recorded' then 'not_recorded'
+      when new.status = 'declined' then 'not_recorded'
+      when new.status = 'uploading' then 'pending'
       else new.status
     end,
     recording_path = case when new.status = 'stored' then new.object_path end

@@ -119,7 +119,8 @@ grant execute on function private.is_on_legal_hold(uuid, uuid) to service_role;
 -- ============================================================================
 
 -- The stored recordings past their campaign's retention at p_now, not on
--- legal hold and not being erased, oldest first.
+-- legal hold and not being erased, oldest first. A recording whose campaign
+-- was deleted keeps the default 90 days.
 create function private.expired_recordings(p_now timestamptz default null, p_limit integer default 1000)
 returns table (
   call_id uuid, campaign_id uuid, call_started_at timestamptz, object_path text, bytes bigint,
@@ -132,15 +133,16 @@ set search_path = ''
 as $$
   select
     r.call_id, r.campaign_id, r.call_started_at, r.object_path, r.bytes,
-    cp.recording_retention_days,
-    r.call_started_at + make_interval(days => cp.recording_retention_days)
+    coalesce(cp.recording_retention_days, 90),
+    r.call_started_at + make_interval(days => coalesce(cp.recording_retention_days, 90))
   from public.recordings as r
-  inner join public.campaigns as cp on r.campaign_id = cp.id
+  left join public.campaigns as cp on r.campaign_id = cp.id
   inner join public.calls as c on r.call_id = c.id and r.call_started_at = c.started_at
   where
     r.status = 'stored'
     and r.erase_requested_at is null
-    and r.call_started_at + make_interval(days => cp.recording_retention_days) <= coalesce(p_now, private.now())
+    and r.call_started_at + make_interval(days => coalesce(cp.recording_retention_days, 90))
+    <= coalesce(p_now, private.now())
     and not private.is_on_legal_hold(r.call_id, c.lead_id)
   order by r.call_started_at, r.call_id
   limit p_limit

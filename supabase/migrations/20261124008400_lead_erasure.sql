@@ -221,6 +221,11 @@ begin
     r.call_id in (select c.id from public.calls as c where c.lead_id = p_lead_id)
     and r.status not in ('purged', 'erased') and r.erase_requested_at is null;
   get diagnostics v_recordings = row_count;
+  -- Already purged: no object is left, but the file name often carries the number.
+  update public.recordings as r set source_file = '[erased]', last_error = null
+  where
+    r.call_id in (select c.id from public.calls as c where c.lead_id = p_lead_id)
+    and r.status = 'purged' and r.source_file <> '[erased]';
   delete from public.recording_links as rl
   where rl.call_id in (select c.id from public.calls as c where c.lead_id = p_lead_id);
 

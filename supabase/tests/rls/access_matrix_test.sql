@@ -38,6 +38,28 @@ insert into public.campaigns (id, name) values ('c0000000-0000-4000-8000-0000000
 insert into public.campaign_members (campaign_id, user_id, member_role) values
 ('c0000000-0000-4000-8000-00000000000e', 'f0000000-0000-4000-8000-000000000011', 'supervisor'),
 ('c0000000-0000-4000-8000-00000000000e', 'f0000000-0000-4000-8000-000000000101', 'agent');
+-- Recordings and compliance: the call's recording (a1's call, campaign A),
+-- a second call with none, an access log row, a link a1 asked for, a hold
+-- on a1's lead and a compliance log row.
+insert into public.calls (id, started_at, lead_id, campaign_id, agent_id, phone_number) values (
+  'ca000000-0000-4000-8000-0000000000a5', '2026-11-25 10:30+00', 'e0000000-0000-4000-8000-0000000000a4',
+  'c0000000-0000-4000-8000-00000000000a', 'f0000000-0000-4000-8000-000000000101', '+34600000004'
+);
+update public.calls set recording_file = '/var/spool/asterisk/monitor/matrix.wav'
+where id = 'ca000000-0000-4000-8000-0000000000a4';
+insert into public.recording_access_log (id, call_id, campaign_id, requested_by, outcome, link_id)
+overriding system value values (
+  -8001, 'ca000000-0000-4000-8000-0000000000a4', 'c0000000-0000-4000-8000-00000000000a',
+  'f0000000-0000-4000-8000-000000000101', 'granted', '11000000-0000-4000-8000-0000000000a4'
+);
+insert into public.recording_links (id, call_id, object_path, requested_by) values (
+  '11000000-0000-4000-8000-0000000000a4', 'ca000000-0000-4000-8000-0000000000a4', 'matrix.opus',
+  'f0000000-0000-4000-8000-000000000101'
+);
+insert into public.legal_holds (id, lead_id, reason) values
+('70000000-0000-4000-8000-0000000000a4', 'e0000000-0000-4000-8000-0000000000a4', 'Matrix');
+insert into public.compliance_log (id, action, lead_id) overriding system value values
+(-8001, 'export', 'e0000000-0000-4000-8000-0000000000a4');
 select set_config('crm.now', '2026-11-25 10:05+00', true);
 
 -- Runs p_sql and always undoes it: 'r<n>' for n rows returned or affected,
@@ -345,6 +367,112 @@ insert into rls_matrix (ord, tbl, op, stmt, anon, a1, a2, b1, supa, supb, adm, s
 (
   48, 'sale_status_history', 'delete',
   'delete from public.sale_status_history where sale_id = ''5a000000-0000-4000-8000-0000000000a4''',
+  '42501', '42501', '42501', '42501', '42501', '42501', '42501', 'r1'
+),
+(
+  49, 'recordings', 'select',
+  'select 1 from public.recordings where call_id = ''ca000000-0000-4000-8000-0000000000a4''',
+  '42501', 'r0', 'r0', 'r0', 'r1', 'r0', 'r1', 'r1'
+),
+(
+  50, 'recordings', 'insert',
+  'insert into public.recordings (call_id, campaign_id, call_started_at, source_file) values '
+  || '(''ca000000-0000-4000-8000-0000000000a5'', ''c0000000-0000-4000-8000-00000000000a'', '
+  || '''2026-11-25 10:30+00'', ''/m.wav'')',
+  '42501', '42501', '42501', '42501', '42501', '42501', '42501', 'r1'
+),
+(
+  51, 'recordings', 'update',
+  'update public.recordings set last_error = ''m'' where call_id = ''ca000000-0000-4000-8000-0000000000a4''',
+  '42501', '42501', '42501', '42501', '42501', '42501', '42501', 'r1'
+),
+(
+  52, 'recordings', 'delete',
+  'delete from public.recordings where call_id = ''ca000000-0000-4000-8000-0000000000a4''',
+  '42501', '42501', '42501', '42501', '42501', '42501', '42501', 'r1'
+),
+(
+  53, 'recording_access_log', 'select',
+  'select 1 from public.recording_access_log where id = -8001',
+  '42501', 'r0', 'r0', 'r0', 'r1', 'r0', 'r1', 'r1'
+),
+(
+  54, 'recording_access_log', 'insert',
+  'insert into public.recording_access_log (call_id, campaign_id, outcome) values '
+  || '(''ca000000-0000-4000-8000-0000000000a4'', ''c0000000-0000-4000-8000-00000000000a'', ''granted'')',
+  '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'
+),
+(
+  55, 'recording_access_log', 'update',
+  'update public.recording_access_log set outcome = ''granted'' where id = -8001',
+  '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'
+),
+(
+  56, 'recording_access_log', 'delete',
+  'delete from public.recording_access_log where id = -8001',
+  '42501', '42501', '42501', '42501', '42501', '42501', '42501', 'r1'
+),
+(
+  57, 'recording_links', 'select',
+  'select 1 from public.recording_links where id = ''11000000-0000-4000-8000-0000000000a4''',
+  '42501', 'r1', 'r0', 'r0', 'r0', 'r0', 'r0', 'r1'
+),
+(
+  58, 'recording_links', 'insert',
+  'insert into public.recording_links (call_id, object_path, requested_by) values '
+  || '(''ca000000-0000-4000-8000-0000000000a4'', ''m.opus'', ''f0000000-0000-4000-8000-000000000101'')',
+  '42501', '42501', '42501', '42501', '42501', '42501', '42501', 'r1'
+),
+(
+  59, 'recording_links', 'update',
+  'update public.recording_links set status = ''failed'', error = ''m'' '
+  || 'where id = ''11000000-0000-4000-8000-0000000000a4''',
+  '42501', '42501', '42501', '42501', '42501', '42501', '42501', 'r1'
+),
+(
+  60, 'recording_links', 'delete',
+  'delete from public.recording_links where id = ''11000000-0000-4000-8000-0000000000a4''',
+  '42501', '42501', '42501', '42501', '42501', '42501', '42501', 'r1'
+),
+(
+  61, 'legal_holds', 'select',
+  'select 1 from public.legal_holds where id = ''70000000-0000-4000-8000-0000000000a4''',
+  '42501', 'r0', 'r0', 'r0', 'r0', 'r0', 'r1', 'r1'
+),
+(
+  62, 'legal_holds', 'insert',
+  'insert into public.legal_holds (lead_id, reason) values (''e0000000-0000-4000-8000-0000000000a2'', ''m'')',
+  '42501', '42501', '42501', '42501', '42501', '42501', 'r1', 'r1'
+),
+(
+  63, 'legal_holds', 'update',
+  'update public.legal_holds set released_at = now(), released_by = ''f0000000-0000-4000-8000-000000000001'' '
+  || 'where id = ''70000000-0000-4000-8000-0000000000a4''',
+  '42501', 'r0', 'r0', 'r0', 'r0', 'r0', 'r1', 'r1'
+),
+(
+  64, 'legal_holds', 'delete',
+  'delete from public.legal_holds where id = ''70000000-0000-4000-8000-0000000000a4''',
+  '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'
+),
+(
+  65, 'compliance_log', 'select',
+  'select 1 from public.compliance_log where id = -8001',
+  '42501', 'r0', 'r0', 'r0', 'r0', 'r0', 'r1', 'r1'
+),
+(
+  66, 'compliance_log', 'insert',
+  'insert into public.compliance_log (action, lead_id) values (''erase'', ''e0000000-0000-4000-8000-0000000000a4'')',
+  '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'
+),
+(
+  67, 'compliance_log', 'update',
+  'update public.compliance_log set summary = ''{}'' where id = -8001',
+  '42501', '42501', '42501', '42501', '42501', '42501', '42501', '42501'
+),
+(
+  68, 'compliance_log', 'delete',
+  'delete from public.compliance_log where id = -8001',
   '42501', '42501', '42501', '42501', '42501', '42501', '42501', 'r1'
 );
 
