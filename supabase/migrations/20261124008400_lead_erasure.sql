@@ -4,9 +4,10 @@
 -- Erasure keeps the rows that the business and its reports need (the lead's
 -- row, its calls and sales, with their ids, times, outcomes, campaigns,
 -- agents, products and amounts) and removes everything that identifies the
--- person: names, numbers, e-mail, birth date, address, free-text notes,
--- custom fields, the external reference, the recording file names; the
--- lead's history is replaced by a single row naming the erased fields; its
+-- person: names, numbers, e-mail, birth date, address, free-text notes and
+-- reasons (sales' and their status history's too), custom fields, the
+-- external reference, the recording file names; the lead's history is
+-- replaced by a single row naming the erased fields; its
 -- numbers leave the do-not-call list and the originate queue; its
 -- recordings are marked for the recordings worker, which deletes the
 -- objects from Storage and any local file (recordings.erase_requested_at).
@@ -37,6 +38,31 @@ alter table public.calls
 add constraint calls_outbound_has_number check (
   direction = 'inbound' or phone_number is not null or erased_at is not null
 );
+
+-- ============================================================================
+-- Section - Audit rows
+-- ============================================================================
+
+-- Audit rows still never change, with one exception for rpc/erase_lead: the
+-- database owner (never an API role) may blank the free-text reason of a
+-- sale's status change, which can name the person, to '[erased]'. Every other
+-- column, and every other audit table, stays as it was.
+create or replace function private.forbid_audit_update() returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if tg_table_name = 'sale_status_history'
+    and current_user not in ('anon', 'authenticated', 'service_role')
+    and to_jsonb(new) ->> 'reason' = '[erased]'
+    and to_jsonb(new) - 'reason' = to_jsonb(old) - 'reason' then
+    return new;
+  end if;
+  raise exception using
+    errcode = '42501',
+    message = format('%s: audit rows are append-only', tg_table_name);
+end;
+$$;
 
 -- ============================================================================
 -- Section - Compliance log
@@ -246,8 +272,15 @@ begin
   where cb.lead_id = p_lead_id;
   get diagnostics v_callbacks = row_count;
 
-  update public.sales as s set notes = '' where s.lead_id = p_lead_id;
+  -- Sales stay (amounts, products, agents, validation) without their free text.
+  update public.sales as s set
+    notes = '', status_reason = case when s.status_reason is not null then '[erased]' end
+  where s.lead_id = p_lead_id;
   get diagnostics v_sales = row_count;
+  update public.sale_status_history as h set reason = '[erased]'
+  where
+    h.sale_id in (select s.id from public.sales as s where s.lead_id = p_lead_id)
+    and h.reason is not null and h.reason <> '[erased]';
 
   delete from public.originate_requests as o where o.lead_id = p_lead_id;
   get diagnostics v_originates = row_count;

@@ -3,7 +3,7 @@
 -- the lead, its calls, callbacks, sales, history, do-not-call entries,
 -- originate requests and recordings; and the compliance log.
 begin;
-select plan(41);
+select plan(43);
 
 -- Fixture: two campaigns, their people, products and leads (see
 -- tests.create_two_campaigns in 000-setup-test-helpers.sql).
@@ -71,6 +71,11 @@ insert into public.sales (id, lead_id, product_id, agent_id, call_id, notes) val
   'd0000000-0000-4000-8000-00000000000a', 'f0000000-0000-4000-8000-000000000101',
   'cc000000-0000-4000-8000-0000000000e1', 'Lucía pays by IBAN ES91 2100 0418 4502 0005 1332'
 );
+-- Rejected with a reason that names her (kept in sale_status_history too).
+update public.sales set
+  status = 'rejected', status_reason = 'Lucía Fernández did not sign',
+  validated_by = 'f0000000-0000-4000-8000-000000000011', validated_at = '2026-11-24 10:00+00'
+where id = '5a000000-0000-4000-8000-0000000000e1';
 insert into public.do_not_call (id, phone, campaign_id, reason) values
 ('dc000000-0000-4000-8000-0000000000e1', '+34600000001', null, 'Lucía asked'),
 ('dc000000-0000-4000-8000-0000000000e2', '+34600000011', 'c0000000-0000-4000-8000-00000000000a', 'Work number'),
@@ -319,10 +324,22 @@ select results_eq(
   'its callbacks lose their notes, and a pending one is cancelled'
 );
 select results_eq(
-  $$select s.notes, s.premium, s.status::text, s.agent_id from public.sales as s
+  $$select s.notes, s.status_reason, s.premium, s.status::text, s.agent_id from public.sales as s
     where s.id = '5a000000-0000-4000-8000-0000000000e1'$$,
-  $$values ('', 20.00::numeric(12, 2), 'pending', 'f0000000-0000-4000-8000-000000000101'::uuid)$$,
-  'its sale loses its notes and keeps its figures'
+  $$values ('', '[erased]', 20.00::numeric(12, 2), 'rejected', 'f0000000-0000-4000-8000-000000000101'::uuid)$$,
+  'its sale loses its notes and reason and keeps its figures'
+);
+select results_eq(
+  $$select h.old_status::text, h.new_status::text, h.reason from public.sale_status_history as h
+    where h.sale_id = '5a000000-0000-4000-8000-0000000000e1' order by h.id$$,
+  $$values (null, 'pending', null), ('pending', 'rejected', '[erased]')$$,
+  'its sale''s status history keeps the change and loses the reason'
+);
+select throws_ok(
+  $$update public.sale_status_history set new_status = 'validated', reason = '[erased]'
+    where sale_id = '5a000000-0000-4000-8000-0000000000e1'$$,
+  '42501', 'sale_status_history: audit rows are append-only',
+  'blanking a reason is the only change the owner may make to a status history row'
 );
 
 select results_eq(
@@ -412,6 +429,12 @@ select is(
         to_jsonb(h)::text as body
       from public.lead_history as h
       where h.lead_id = 'e0000000-0000-4000-8000-0000000000a1'
+      union all
+      select
+        'sale history' as what,
+        to_jsonb(h)::text as body
+      from public.sale_status_history as h
+      where h.sale_id = '5a000000-0000-4000-8000-0000000000e1'
       union all
       select
         'recording' as what,
