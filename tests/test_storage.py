@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 import time
 import uuid
 
 import httpx
 import pytest
 from storage3.exceptions import StorageApiError
+
+from stack.config import DEMO_PASSWORD, PROJECT_DIR
 
 BUCKET = "test-private"
 
@@ -142,3 +146,35 @@ def test_bucket_limits_hold(service_client):
     finally:
         service_client.storage.empty_bucket("test-limited")
         service_client.storage.delete_bucket("test-limited")
+
+
+def test_supabase_js_gets_the_same_contract(stack, bucket, service_client):
+    """supabase-js, the webphone's client, through the same gateway: upload (no silent
+    overwrite, upsert), list, download, a signed URL that serves the bytes and then expires,
+    remove; and a signed-in agent kept out of the recordings bucket."""
+    service_client.storage.from_("recordings").upload(
+        "js-contract/call.opus", b"OggS-not-really",
+        {"content-type": "audio/ogg", "upsert": "true"})
+    env = {**os.environ, "SUPABASE_URL": stack.url, "SUPABASE_ANON_KEY": stack.anon_key,
+           "SUPABASE_SERVICE_ROLE_KEY": stack.service_role_key, "BUCKET": bucket,
+           "USER_EMAIL": "agent1@demo.test", "USER_PASSWORD": DEMO_PASSWORD,
+           "PROTECTED_BUCKET": "recordings", "PROTECTED_PATH": "js-contract/call.opus"}
+    done = subprocess.run(["node", str(PROJECT_DIR / "tests/support/storage_js_contract.mjs")],
+                          cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    r = json.loads(done.stdout)
+    assert r["upload"]["error"] is None and r["upload"]["path"].endswith("clip.bin")
+    assert r["upload_again"]["error"]["status"] == 409
+    assert r["upsert"]["error"] is None
+    assert r["list"] == {"names": ["clip.bin"], "error": None}
+    assert r["download"] == {"size": 4096, "error": None}
+    assert r["sign"]["error"] is None
+    assert r["sign"]["url"].startswith(f"{stack.url}/storage/v1/object/sign/{bucket}/js/")
+    assert r["signed_get"] == {"status": 200, "size": 4096, "same": True}
+    assert r["expired_get"] == {"status": 400}
+    assert len(r["remove"]["removed"]) == 1 and r["remove"]["error"] is None
+    assert r["download_removed"]["error"] is not None
+    assert r["user_download"]["error"] is not None
+    assert r["user_sign"]["url"] is None and r["user_sign"]["error"] is not None
+    assert r["user_list"] == {"names": [], "error": None}
+    service_client.storage.from_("recordings").remove(["js-contract/call.opus"])
