@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 from dataclasses import dataclass
 
 import psycopg
 import pytest
 
 from workers.common import database, logs
+from workers.common.loop import WorkerLoop
 from workers.common.settings import SettingsError, from_env
 
 
@@ -58,3 +61,41 @@ def test_connect_reaches_the_stack(stack):
         assert conn.execute("select current_setting('application_name')").fetchone() == ("test",)
         assert not database.is_disconnect(psycopg.errors.SyntaxError())
         assert database.is_disconnect(psycopg.OperationalError())
+
+
+class CountingLoop(WorkerLoop):
+    """Counts its steps and the connections they ran on; asks for an hour's wait each time."""
+
+    name = "pytest-loop"
+    channel = "pytest_loop"
+
+    def __init__(self, database_url: str) -> None:
+        super().__init__(database_url)
+        self.steps, self.backends = 0, set()
+
+    def step(self) -> float:
+        self.steps += 1
+        self.backends.add(self.conn.info.backend_pid)
+        return 3600
+
+
+def test_a_worker_loop_wakes_on_notify_and_outlives_its_connection(stack, db):
+    def until(condition, what: str) -> None:
+        deadline = time.monotonic() + 10
+        while not condition():
+            assert time.monotonic() < deadline, f"timed out waiting for {what}"
+            time.sleep(0.05)
+
+    loop, stop = CountingLoop(stack.database_url), threading.Event()
+    thread = threading.Thread(target=loop.run, args=(stop,), daemon=True)
+    thread.start()
+    until(lambda: loop.steps == 1, "the first step")
+    db.execute("notify pytest_loop")
+    until(lambda: loop.steps == 2, "a notification to cut the hour's wait short")
+    db.execute("select pg_terminate_backend(pid) from pg_stat_activity"
+               " where application_name = 'pytest-loop'")
+    until(lambda: loop.steps == 3, "a step on a new connection")
+    assert len(loop.backends) == 2
+    stop.set()
+    thread.join(timeout=5)
+    assert not thread.is_alive(), "stop is honoured within a second, mid-wait"

@@ -15,18 +15,15 @@ are logged.
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 from psycopg.rows import dict_row
 from storage3.utils import StorageException
 
 from supabase import create_client
-from workers.common import database
+from workers.common.loop import WorkerLoop
 from workers.recordings import files
 from workers.recordings.settings import Settings
 
@@ -48,53 +45,19 @@ NEXT = """
 """
 
 
-class Eraser:
+class Eraser(WorkerLoop):
+    name = "recordings-erasure"
+    channel = CHANNEL
+
     def __init__(self, settings: Settings) -> None:
+        super().__init__(settings.database_url)
         self.settings = settings
         self.storage = create_client(settings.supabase_url,
                                      settings.supabase_service_role_key).storage
-        self.conn: psycopg.Connection | None = None
 
-    # -- the loop ----------------------------------------------------------------------------
-    def run(self, stop: threading.Event) -> None:
-        delay = 0.5
-        while not stop.is_set():
-            try:
-                self.connect()
-                delay = 0.5
-                while not stop.is_set():
-                    self.erase_pending()
-                    self.wait(self.settings.recordings_poll_interval, stop)
-            except Exception as e:
-                if database.is_disconnect(e):
-                    log.warning("database connection lost", extra={"error": str(e).strip()})
-                else:
-                    log.exception("erasure loop failed")
-                self.close()
-                stop.wait(delay)
-                delay = min(delay * 2, 10.0)
-        self.close()
-
-    def connect(self) -> None:
-        if self.conn is None or self.conn.closed:
-            self.conn = database.connect(self.settings.database_url,
-                                         application_name="recordings-erasure", autocommit=True)
-            self.conn.execute(f"listen {CHANNEL}")
-
-    def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
-
-    def wait(self, seconds: float, stop: threading.Event) -> None:
-        """Sleep up to `seconds`; wake early on a notification or on stop (checked every second)."""
-        deadline = time.monotonic() + seconds
-        while not stop.is_set():
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return
-            for _ in self.conn.notifies(timeout=min(left, 1.0), stop_after=1):
-                return
+    def step(self) -> float:
+        self.erase_pending()
+        return self.settings.recordings_poll_interval
 
     # -- the work ----------------------------------------------------------------------------
     def erase_pending(self) -> int:

@@ -18,12 +18,11 @@ import threading
 import time
 
 import httpx
-import psycopg
 from psycopg.rows import dict_row
 from storage3 import SyncStorageClient
 from storage3.utils import StorageException
 
-from workers.common import database
+from workers.common.loop import WorkerLoop
 from workers.recordings.settings import Settings
 from workers.recordings.telemetry import Metrics
 from workers.recordings.uploads import describe, is_transient, storage_client
@@ -65,58 +64,23 @@ class Later(Exception):
     """Storage is unreachable for now: leave the link signing and try again after a pause."""
 
 
-class Signer:
+class Signer(WorkerLoop):
+    name = "recordings-links"
+    channel = CHANNEL
+
     def __init__(self, settings: Settings, metrics: Metrics | None = None,
                  storage: SyncStorageClient | None = None) -> None:
+        super().__init__(settings.database_url)
         self.settings = settings
         self.metrics = metrics or Metrics()
         self.storage = storage or storage_client(settings)
-        self.conn: psycopg.Connection | None = None
         self.last_prune = float("-inf")
 
-    # -- the loop ----------------------------------------------------------------------------
-    def run(self, stop: threading.Event) -> None:
-        delay = 0.5
-        while not stop.is_set():
-            try:
-                self.connect()
-                delay = 0.5
-                while not stop.is_set():
-                    if time.monotonic() - self.last_prune >= 60:
-                        self.prune()
-                    busy = self.sign_pending(stop)
-                    if not busy:
-                        self.wait(self.settings.recordings_poll_interval, stop)
-            except Exception as e:
-                if database.is_disconnect(e):
-                    log.warning("database connection lost", extra={"error": str(e).strip()})
-                else:
-                    log.exception("signing loop failed")
-                self.close()
-                stop.wait(delay)
-                delay = min(delay * 2, 10.0)
-        self.close()
-
-    def connect(self) -> None:
-        if self.conn is None or self.conn.closed:
-            self.conn = database.connect(self.settings.database_url,
-                                         application_name="recordings-links", autocommit=True)
-            self.conn.execute(f"listen {CHANNEL}")
-
-    def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
-
-    def wait(self, seconds: float, stop: threading.Event) -> None:
-        """Sleep up to `seconds`; wake on a notification or on stop (checked every second)."""
-        deadline = time.monotonic() + seconds
-        while not stop.is_set():
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return
-            for _ in self.conn.notifies(timeout=min(left, 1.0), stop_after=1):
-                return
+    def step(self) -> float:
+        if time.monotonic() - self.last_prune >= 60:
+            self.prune()
+        busy = self.sign_pending(self.stop)
+        return 0 if busy else self.settings.recordings_poll_interval
 
     # -- signing -----------------------------------------------------------------------------
     def sign_pending(self, stop: threading.Event | None = None) -> int:

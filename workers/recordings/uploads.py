@@ -43,7 +43,7 @@ from storage3.exceptions import StorageApiError
 from storage3.utils import StorageException
 
 from supabase import ClientOptions, create_client
-from workers.common import database
+from workers.common.loop import WorkerLoop
 from workers.recordings import audio, files
 from workers.recordings.settings import Settings
 from workers.recordings.telemetry import Metrics
@@ -157,64 +157,39 @@ class Heartbeat:
             raise ClaimLost
 
 
-class Uploader:
+class Uploader(WorkerLoop):
+    name = "recordings-uploads"  # no channel: nothing notifies a new recording, it polls
+
     def __init__(self, settings: Settings, metrics: Metrics | None = None,
                  storage: SyncStorageClient | None = None) -> None:
+        super().__init__(settings.database_url)
         self.settings = settings
         self.metrics = metrics or Metrics()
         self.worker = settings.worker_id
         self.storage = storage or storage_client(settings)
-        self.stop = threading.Event()
-        self.conn: psycopg.Connection | None = None
         self.monitor_dir = Path(settings.recordings_monitor_dir)
         self.work_dir = Path(settings.recordings_work_dir)
         self.skipped: set[uuid.UUID] = set()  # unsafe names already reported by the sweep
         self.last_sweep = float("-inf")
 
-    # -- the loop ----------------------------------------------------------------------------
-    def run(self, stop: threading.Event) -> None:
-        self.stop = stop
-        delay = 0.5
-        while not stop.is_set():
-            try:
-                self.connect()
-                delay = 0.5
-                while not stop.is_set():
-                    if time.monotonic() - self.last_sweep >= self.sweep_interval:
-                        self.sweep()
-                    if not self.run_once():
-                        stop.wait(self.settings.recordings_poll_interval)
-            except Exception as e:
-                if database.is_disconnect(e):
-                    log.warning("database connection lost", extra={"error": str(e).strip()})
-                else:
-                    log.exception("upload loop failed")
-                self.close()
-                stop.wait(delay)
-                delay = min(delay * 2, 10.0)
-        self.close()
+    def step(self) -> float:
+        if time.monotonic() - self.last_sweep >= self.sweep_interval:
+            self.sweep()
+        return 0 if self.run_once() else self.settings.recordings_poll_interval
 
     @property
     def sweep_interval(self) -> float:
         return max(60.0, 12 * self.settings.recordings_poll_interval)
 
-    def connect(self) -> None:
-        if self.conn is None or self.conn.closed:
-            self.work_dir.mkdir(parents=True, exist_ok=True)
-            self.conn = database.connect(self.settings.database_url,
-                                         application_name="recordings-uploads", autocommit=True)
-            # Claims this very worker held when its connection dropped go back to the queue.
-            held = self.conn.execute(
-                "select call_id from public.recordings where status = 'uploading' and worker = %s",
-                (self.worker,)).fetchall()
-            for (call_id,) in held:
-                self.conn.execute("select private.fail_recording(%s, %s, %s, false)",
-                                  (call_id, self.worker, "worker restarted mid-upload"))
-
-    def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
+    def on_connect(self) -> None:
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        # Claims this very worker held when its connection dropped go back to the queue.
+        held = self.conn.execute(
+            "select call_id from public.recordings where status = 'uploading' and worker = %s",
+            (self.worker,)).fetchall()
+        for (call_id,) in held:
+            self.conn.execute("select private.fail_recording(%s, %s, %s, false)",
+                              (call_id, self.worker, "worker restarted mid-upload"))
 
     def claim(self, limit: int = CLAIM_BATCH) -> list[Claim]:
         s = self.settings

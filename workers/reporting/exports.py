@@ -13,7 +13,6 @@ import contextlib
 import json
 import logging
 import tempfile
-import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from storage3.utils import StorageException
 
 from supabase import Client, create_client
 from workers.common import database
+from workers.common.loop import WorkerLoop
 from workers.reporting.formats import CONTENT_TYPES, XLSX_MAX_ROWS, open_writer
 from workers.reporting.settings import Settings
 from workers.reporting.telemetry import Metrics
@@ -130,63 +130,37 @@ def storage_client(settings: Settings) -> Client:
     return create_client(settings.supabase_url, settings.supabase_service_role_key)
 
 
-class Exporter:
+class Exporter(WorkerLoop):
+    name = "reporting-exports"
+    channel = CHANNEL
+
     def __init__(self, settings: Settings, metrics: Metrics) -> None:
+        super().__init__(settings.database_url)  # self.conn: claims, progress (autocommit)
         self.settings, self.metrics = settings, metrics
-        self.stop = threading.Event()
         self.worker = settings.worker_id
-        self.conn: psycopg.Connection | None = None  # claims, progress (autocommit)
         self.render_conn: psycopg.Connection | None = None  # the requester's transaction
         self.storage = storage_client(settings).storage
 
-    # -- the loop ----------------------------------------------------------------------------
-    def run(self, stop: threading.Event) -> None:
-        self.stop = stop
-        delay = 0.5
-        while not self.stop.is_set():
-            try:
-                self.connect()
-                delay = 0.5
-                while not self.stop.is_set():
-                    if not self.run_one():
-                        self.wait(self.settings.export_poll_interval)
-            except Exception as e:
-                if database.is_disconnect(e):
-                    log.warning("database connection lost", extra={"error": str(e).strip()})
-                else:
-                    log.exception("export loop failed")
-                self.close()
-                self.stop.wait(delay)
-                delay = min(delay * 2, 10.0)
-        self.close()
+    def step(self) -> float:
+        return 0 if self.run_one() else self.settings.export_poll_interval
+
+    def on_connect(self) -> None:
+        # Exports this very process held before its connection dropped go back to the queue.
+        self.conn.execute(
+            "update public.report_exports set status = 'queued', worker = null,"
+            " heartbeat_at = null where status = 'running' and worker = %s", (self.worker,))
 
     def connect(self) -> None:
-        if self.conn is None or self.conn.closed:
-            self.conn = database.connect(self.settings.database_url,
-                                         application_name="reporting-exports", autocommit=True)
-            self.conn.execute(f"listen {CHANNEL}")
-            # Exports this very process held before its connection dropped go back to the queue.
-            self.conn.execute(
-                "update public.report_exports set status = 'queued', worker = null,"
-                " heartbeat_at = null where status = 'running' and worker = %s", (self.worker,))
+        super().connect()
         if self.render_conn is None or self.render_conn.closed:
             self.render_conn = database.connect(self.settings.database_url,
                                                 application_name="reporting-exports-render")
 
     def close(self) -> None:
-        for conn in (self.conn, self.render_conn):
-            if conn is not None:
-                conn.close()
-        self.conn = self.render_conn = None
-
-    def wait(self, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while not self.stop.is_set():
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return
-            for _ in self.conn.notifies(timeout=min(left, 1.0), stop_after=1):
-                return
+        super().close()
+        if self.render_conn is not None:
+            self.render_conn.close()
+            self.render_conn = None
 
     # -- one export --------------------------------------------------------------------------
     def claim(self) -> Export | None:

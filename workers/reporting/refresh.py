@@ -8,7 +8,6 @@ several workers on several machines agree on them.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from dataclasses import dataclass
 
@@ -16,6 +15,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from workers.common import database
+from workers.common.loop import WorkerLoop
 from workers.reporting.settings import Settings
 from workers.reporting.telemetry import Metrics
 
@@ -60,55 +60,20 @@ def due(views: list[ViewStatus], settings: Settings,
     return todo, max(sleep, 0.05)
 
 
-class Refresher:
+class Refresher(WorkerLoop):
     """Refreshes whatever is due; woken early by LISTEN report_refresh."""
 
+    name = "reporting-refresh"
+    channel = CHANNEL
+
     def __init__(self, settings: Settings, metrics: Metrics) -> None:
+        super().__init__(settings.database_url)
         self.settings, self.metrics = settings, metrics
-        self.conn: psycopg.Connection | None = None
         self.backoff_until: dict[str, float] = {}
         self.last_prune = 0.0
 
-    # -- the loop ----------------------------------------------------------------------------
-    def run(self, stop: threading.Event) -> None:
-        delay = 0.5
-        while not stop.is_set():
-            try:
-                self.connect()
-                delay = 0.5
-                while not stop.is_set():
-                    sleep = self.tick()
-                    self.wait(sleep, stop)
-            except Exception as e:
-                if not database.is_disconnect(e):
-                    log.exception("refresh loop failed")
-                else:
-                    log.warning("database connection lost", extra={"error": str(e).strip()})
-                self.close()
-                stop.wait(delay)
-                delay = min(delay * 2, 10.0)
-        self.close()
-
-    def connect(self) -> None:
-        if self.conn is None or self.conn.closed:
-            self.conn = database.connect(self.settings.database_url,
-                                         application_name="reporting-refresh", autocommit=True)
-            self.conn.execute(f"listen {CHANNEL}")
-
-    def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
-
-    def wait(self, seconds: float, stop: threading.Event) -> None:
-        """Sleep up to `seconds`; wake early on a notification or on stop (checked every second)."""
-        deadline = time.monotonic() + seconds
-        while not stop.is_set():
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return
-            for _ in self.conn.notifies(timeout=min(left, 1.0), stop_after=1):
-                return
+    def step(self) -> float:
+        return self.tick()
 
     # -- one pass ----------------------------------------------------------------------------
     def status(self) -> list[ViewStatus]:
