@@ -96,6 +96,30 @@ grant all on public.recording_links to service_role;
 -- Section - Public functions
 -- ============================================================================
 
+-- One row of the access log: the signed-in caller, now, and where from (the
+-- gateway's X-Forwarded-For and the browser's User-Agent, as PostgREST
+-- passes the request's headers).
+create function private.log_recording_access(
+  p_call_id uuid, p_campaign_id uuid, p_outcome text, p_reason_code text, p_reason text, p_link_id uuid
+) returns void
+language sql
+volatile
+security definer
+set search_path = ''
+as $$
+  insert into public.recording_access_log (
+    call_id, campaign_id, requested_by, requested_at, outcome, reason_code, reason, link_id, client_address,
+    user_agent
+  )
+  select
+    p_call_id, p_campaign_id, (select auth.uid()), private.now(), p_outcome, p_reason_code, p_reason, p_link_id,
+    btrim(split_part(h.headers ->> 'x-forwarded-for', ',', 1)), h.headers ->> 'user-agent'
+  from (
+    select coalesce(nullif(current_setting('request.headers', true), '')::jsonb, '{}') as headers
+  ) as h
+$$;
+revoke execute on function private.log_recording_access(uuid, uuid, text, text, text, uuid) from public;
+
 -- Logs a refusal and returns PostgREST's error body with its HTTP status.
 create function private.refuse_recording_access(
   p_call_id uuid, p_campaign_id uuid, p_code text, p_message text, p_status integer, p_detail text default null
@@ -105,15 +129,8 @@ volatile
 security definer
 set search_path = ''
 as $$
-declare
-  v_headers jsonb := coalesce(nullif(current_setting('request.headers', true), '')::jsonb, '{}');
 begin
-  insert into public.recording_access_log (
-    call_id, campaign_id, requested_by, requested_at, outcome, reason_code, reason, client_address, user_agent
-  ) values (
-    p_call_id, p_campaign_id, (select auth.uid()), private.now(), 'refused', p_code, p_message,
-    btrim(split_part(v_headers ->> 'x-forwarded-for', ',', 1)), v_headers ->> 'user-agent'
-  );
+  perform private.log_recording_access(p_call_id, p_campaign_id, 'refused', p_code, p_message, null);
   perform set_config('response.status', p_status::text, true);
   return jsonb_build_object('code', p_code, 'message', p_message, 'details', p_detail, 'hint', null);
 end;
@@ -134,7 +151,6 @@ declare
   v_call public.calls;
   v_recording public.recordings;
   v_link public.recording_links;
-  v_headers jsonb := coalesce(nullif(current_setting('request.headers', true), '')::jsonb, '{}');
 begin
   if v_me is null then
     raise exception using
@@ -181,12 +197,7 @@ begin
   insert into public.recording_links (call_id, object_path, requested_by, created_at)
   values (p_call_id, v_recording.object_path, v_me, private.now())
   returning * into v_link;
-  insert into public.recording_access_log (
-    call_id, campaign_id, requested_by, requested_at, outcome, link_id, client_address, user_agent
-  ) values (
-    p_call_id, v_call.campaign_id, v_me, private.now(), 'granted', v_link.id,
-    btrim(split_part(v_headers ->> 'x-forwarded-for', ',', 1)), v_headers ->> 'user-agent'
-  );
+  perform private.log_recording_access(p_call_id, v_call.campaign_id, 'granted', null, null, v_link.id);
   perform pg_notify('recording_links', v_link.id::text);
   return to_jsonb(v_link);
 end;
