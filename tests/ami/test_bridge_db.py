@@ -172,6 +172,8 @@ def test_ami_connection_dropped_mid_call_and_restored(stack, db, crm, server):
     cut = _frames_until(case, "HangupRequest")
     with BridgeThread(bridge_settings(stack.database_url, server)) as running:
         running.wait_logged_in()
+        # The login's own reconcile first: cut under it, it would fail and count once only.
+        running.wait_reconciled(1)
         server.channels = _live_channels(case, cut)
         assert len(server.channels) == 2
         server.send_events(case.frames, drop_after=cut, cut_mid_frame=True)
@@ -249,9 +251,13 @@ def test_bridge_killed_and_restarted_learns_live_calls_from_core_show_channels(
     ending_cut = _frames_until(ending, "DialState")
     ending = ending.shifted(time.time() - 2.0 - _time_of(ending.frames[ending_cut]))
     settings = bridge_settings(stack.database_url, server, originate_enabled=False)
+    listed = len(server.actions("CoreShowChannels"))
     first = BridgeProcess(settings, tmp_path / "first.log")
     try:
         assert server.wait_logged_in(1, timeout=15)
+        # The login's reconcile must have its (empty) channel list before the calls begin, or
+        # it would close them as calls Asterisk no longer has.
+        assert server.wait_for(lambda: len(server.actions("CoreShowChannels")) > listed, 15)
         server.send_events(going_on.frames[:cut] + ending.frames[: ending_cut + 1])
         wait_until(lambda: [r["status"] for r in calls_of(db, [going_on.linkedids[0]])]
                    == ["confirmed"] and calls_of(db, [going_on.linkedids[0]])[0]["recording_file"])
