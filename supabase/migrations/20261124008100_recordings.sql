@@ -101,8 +101,10 @@ create trigger calls_mark_unrecorded
 before insert on public.calls
 for each row execute function private.mark_unrecorded_call();
 
--- The lead's answer on a call: a refusal makes the call not_recorded, and
--- either answer becomes the lead's standing choice for the next calls.
+-- The lead's answer on a call: a refusal makes the call not_recorded (and,
+-- while the call is under way, asks the AMI bridge to stop its recording
+-- now: StopMixMonitor), and either answer becomes the lead's standing choice
+-- for the next calls.
 create function private.track_recording_consent() returns trigger
 language plpgsql
 security definer
@@ -121,6 +123,11 @@ begin
   if new.lead_id is not null and new.recording_consent is not null then
     update public.leads as l set consent_recording = new.recording_consent
     where l.id = new.lead_id and l.consent_recording is distinct from new.recording_consent;
+  end if;
+  -- A wake-up for the AMI bridge, sent at commit. Lost, it costs only the rest
+  -- of the call's recording, which the worker then discards unheard.
+  if new.recording_consent is false and new.status is distinct from 'ended' then
+    perform pg_notify('recording_stop', new.id::text);
   end if;
   return new;
 end;

@@ -10,7 +10,9 @@ its client library rely on, byte for byte where it matters:
 - `Ping` (`Ping: Pong` and a `Timestamp`), `CoreShowChannels` (a `Response` with
   `EventList: start`, one `CoreShowChannel` event per live channel, `CoreShowChannelsComplete`),
   `Originate` (`Message: Originate successfully queued`, then an `OriginateResponse` event carrying
-  the ActionID), `Logoff` (`Response: Goodbye`, connection closed); actions before login get
+  the ActionID), `StopMixMonitor` (Channel required; `Response: Success` with no Message, as
+  app_mixmonitor.c answers, or the error set in `stop_mixmonitor_error`), `Logoff`
+  (`Response: Goodbye`, connection closed); actions before login get
   `Message: Authentication Required`, unknown actions `Message: Invalid/unknown command`;
 - ActionID echoed on every response and list event.
 Events are not generated from a PBX: tests replay recorded event frames (tests/ami/sequences/) to
@@ -140,6 +142,9 @@ class AmiServer:
         self.host = host
         self.port = 0
         self.refuse_logins = False
+        self.stop_mixmonitor_error: str | None = None
+        """Set: StopMixMonitor is answered `Response: Error` with this Message (e.g. Asterisk's
+        "No such channel" or "Could not stop monitoring channel")."""
         self.sessions: list[Session] = []
         self.action_log: list[dict[str, str]] = []
         self.connections_total = 0
@@ -416,6 +421,13 @@ class AmiServer:
                 ("CallerIDName", "<unknown>"),
             ]
             session.writer.write(_frame(fields))
+        elif name == "stopmixmonitor":
+            if not action.get("Channel"):
+                respond(("Response", "Error"), ("Message", "No channel specified"))
+            elif self.stop_mixmonitor_error is not None:
+                respond(("Response", "Error"), ("Message", self.stop_mixmonitor_error))
+            else:
+                respond(("Response", "Success"))
         elif name == "logoff":
             respond(("Response", "Goodbye"), ("Message", "Thanks for all the fish."))
             await session.writer.drain()

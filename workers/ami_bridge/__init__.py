@@ -49,4 +49,16 @@ Asterisk configuration the bridge relies on:
   CRM_RECORD is "no" (the campaign does not record or the lead refused; the recordings worker
   discards a file made anyway). Its file name reaches us as the MIXMONITOR_FILENAME variable;
   workers/recordings takes it from there. tests/ami/sequences/README.md has the rest.
+
+Recording stop: a lead may refuse recording mid-call, after MixMonitor started. The agent's
+`calls.recording_consent = false` makes the database `pg_notify('recording_stop', <call id>)`
+(private.track_recording_consent, migration 20261124008100); the bridge, LISTENing
+(`RECORDING_STOP_ENABLED`), reads the call's Linkedid, checks consent is still refused, and
+sends `StopMixMonitor` (Channel: the leg) for every leg of that call the model saw report
+MIXMONITOR_FILENAME and not yet hang up, so the voice of someone who refused is not recorded
+any longer. The notification is only a wake-up: after each reconnection to the database the
+bridge also sweeps its live recording calls for refusals; one lost anyway lets the recording
+run to hang-up, and the recordings worker discards the file.
+StopMixMonitor is registered for the system and call classes: the manager.conf user's
+`write = originate,system` already allows it.
 """

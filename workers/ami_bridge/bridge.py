@@ -18,6 +18,13 @@ One asyncio loop owns everything (see the package docstring for why asyncio and 
   login and every `originate_poll_s` (the rows are the truth, the notification a hint). Each is
   sent once: a request whose result is lost with the connection fails rather than ringing the
   agent twice.
+- Recording stop: a lead who refuses recording mid-call (`calls.recording_consent` set to false)
+  makes the database `pg_notify('recording_stop', <call id>)`; `_recording_stop_listener` reads
+  the call's Linkedid (acting only while consent is still false) and sends `StopMixMonitor` for
+  each of that call's legs the model saw start a MixMonitor and not yet hang up. After each
+  (re)connection to the database it also sweeps the live calls it holds for refusals it may
+  have missed. A lost wake-up only lets the recording run to the end of the call; the
+  recordings worker then discards the file.
 - SIGTERM (wired in `__main__`): stop reading AMI, flush the store, exit 0.
 """
 
@@ -27,7 +34,8 @@ import asyncio
 import logging
 import random
 import time
-from collections import defaultdict
+import uuid
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -59,6 +67,22 @@ from workers.common import database
 log = logging.getLogger("workers.ami_bridge")
 
 ORIGINATE_CHANNEL = "originate_requests"
+RECORDING_STOP_CHANNEL = "recording_stop"
+RECORDING_STOP_IDLE_CHECK_S = 30.0
+"""With no notification for this long, the listener pings its connection (a dead one is
+replaced instead of waiting forever)."""
+STOPPED_LEGS_KEPT = 10_000
+REFUSED_CALLS_SQL = """
+select c.id::text, c.pbx_linkedid, c.recording_consent, c.status
+from private.call_index as ci
+inner join public.calls as c on ci.call_id = c.id and ci.started_at = c.started_at
+where ci.call_id = any(%s::uuid[])
+"""
+REFUSED_LIVE_CALLS_SQL = """
+select c.id::text
+from public.calls as c
+where c.pbx_linkedid = any(%s) and c.recording_consent is false and c.status <> 'ended'
+"""
 ORIGINATE_REASONS = {
     0: "failed",
     1: "hung up",
@@ -102,6 +126,7 @@ class BridgeSettings:
     originate_timeout_s: float = 30.0
     originate_max_age_s: float = 60.0
     originate_poll_s: float = 5.0
+    recording_stop_enabled: bool = True
 
     def model_config(self) -> ModelConfig:
         return ModelConfig(
@@ -173,6 +198,13 @@ class Metrics:
             "ami_bridge_originates",
             "Originate requests finished, by status",
             ["status"],
+            registry=r,
+        )
+        self.recording_stops = Counter(
+            "ami_bridge_recording_stops",
+            "StopMixMonitor for calls whose lead refused recording, by result"
+            " (ok, failed, not_found: no live recording leg)",
+            ["result"],
             registry=r,
         )
 
@@ -301,6 +333,8 @@ class Bridge:
         self._originate_lock = asyncio.Lock()
         self._originate_futures: set[asyncio.Future] = set()
         self._background: set[asyncio.Task] = set()
+        # Legs whose StopMixMonitor is under way or was answered ok: never sent twice.
+        self._stopped_legs: OrderedDict[str, None] = OrderedDict()
         self._stopping = False
 
     # ---------------------------------------------------------------- lifecycle
@@ -333,6 +367,10 @@ class Bridge:
         ]
         if s.originate_enabled:
             self._tasks.append(asyncio.create_task(self._originate_listener(), name="originate"))
+        if s.recording_stop_enabled:
+            self._tasks.append(
+                asyncio.create_task(self._recording_stop_listener(), name="recording-stop")
+            )
         self.manager.connect()
         await stop.wait()
         return await self.shutdown()
@@ -667,3 +705,134 @@ class Bridge:
         self.metrics.originates.labels(status).inc()
         log.info("originate finished", extra={"request_id": request.id, "status": status,
                                               "result": text, "channel": channel})
+
+    # ----------------------------------------------------------- recording stop
+    async def _recording_stop_listener(self) -> None:
+        """LISTEN for refusals of recording; stop the refused calls' MixMonitors at once."""
+        s = self.settings
+        failures = 0
+        while True:
+            try:
+                conn = await psycopg.AsyncConnection.connect(
+                    s.database_url, autocommit=True, application_name="ami_bridge.recording_stop",
+                    connect_timeout=5,
+                )
+            except psycopg.Error as error:
+                failures += 1
+                delay = min(s.reconnect_max_s, s.reconnect_min_s * 2 ** min(failures, 10))
+                log.warning("recording stop listener cannot reach the database",
+                            extra={"error": str(error).strip()[:300], "retry_in_s": delay})
+                await asyncio.sleep(delay * (0.5 + random.random() / 2))  # noqa: S311
+                continue
+            failures = 0
+            try:
+                async with conn:
+                    await conn.execute(f"listen {RECORDING_STOP_CHANNEL}")
+                    # Refusals notified while this connection was down are lost: look again.
+                    await self._sweep_refused_recordings(conn)
+                    while True:
+                        payloads = [
+                            notify.payload
+                            async for notify in conn.notifies(
+                                timeout=RECORDING_STOP_IDLE_CHECK_S, stop_after=1
+                            )
+                        ]
+                        if payloads:
+                            await self._stop_refused_recordings(conn, payloads)
+                        else:
+                            await conn.execute("select 1")
+            except psycopg.Error as error:
+                if not database.is_disconnect(error):
+                    log.exception("recording stop listener failed")
+                await asyncio.sleep(s.reconnect_min_s)
+
+    async def _sweep_refused_recordings(self, conn: psycopg.AsyncConnection) -> None:
+        stopped = self._stopped_legs
+        recording = [
+            linkedid
+            for linkedid in self.model.open_calls()
+            if any(uid not in stopped for uid, _ in self.model.recording_legs(linkedid) or ())
+        ]
+        if not recording:
+            return
+        cursor = await conn.execute(REFUSED_LIVE_CALLS_SQL, (recording,))
+        call_ids = [call_id for (call_id,) in await cursor.fetchall()]
+        if call_ids:
+            log.info("live calls whose lead refused recording while the listener was away",
+                     extra={"call_ids": call_ids})
+            await self._stop_refused_recordings(conn, call_ids)
+
+    async def _stop_refused_recordings(
+        self, conn: psycopg.AsyncConnection, payloads: list[str]
+    ) -> None:
+        call_ids: list[str] = []
+        for payload in dict.fromkeys(payloads):
+            try:
+                call_ids.append(str(uuid.UUID(payload)))
+            except ValueError:
+                log.warning("ignoring a recording_stop notification that is not a call id",
+                            extra={"payload": payload[:100]})
+        if not call_ids:
+            return
+        cursor = await conn.execute(REFUSED_CALLS_SQL, (call_ids,))
+        found = {row[0]: row for row in await cursor.fetchall()}
+        for call_id in call_ids:
+            row = found.get(call_id)
+            if row is None:
+                self.metrics.recording_stops.labels("not_found").inc()
+                log.info("recording stop: no such call", extra={"call_id": call_id})
+                continue
+            _, linkedid, consent, _status = row
+            if consent is not False:
+                log.info("recording stop: consent is no longer refused; recording left alone",
+                         extra={"call_id": call_id})
+                continue
+            self._stop_call_recording(call_id, linkedid)
+
+    def _stop_call_recording(self, call_id: str, linkedid: str | None) -> None:
+        legs = self.model.recording_legs(linkedid) if linkedid else None
+        if legs is None:
+            self.metrics.recording_stops.labels("not_found").inc()
+            log.info("recording stop: the call is not live here; nothing to stop",
+                     extra={"call_id": call_id, "linkedid": linkedid})
+            return
+        legs = [(uid, channel) for uid, channel in legs if uid not in self._stopped_legs]
+        if not legs:
+            self.metrics.recording_stops.labels("not_found").inc()
+            log.info("recording stop: no leg of the call is recording",
+                     extra={"call_id": call_id, "linkedid": linkedid})
+            return
+        for uniqueid, channel in legs:
+            self._stopped_legs[uniqueid] = None
+            while len(self._stopped_legs) > STOPPED_LEGS_KEPT:
+                self._stopped_legs.popitem(last=False)
+            self._spawn(
+                self._stop_mixmonitor(call_id, uniqueid, channel), f"stop-mixmonitor-{uniqueid}"
+            )
+
+    async def _stop_mixmonitor(self, call_id: str, uniqueid: str, channel: str) -> None:
+        """One StopMixMonitor; every outcome is counted and logged, none is raised."""
+        result, detail = "failed", None
+        try:
+            answer = await self._action(
+                {"Action": "StopMixMonitor", "Channel": channel}, self.settings.action_timeout_s
+            )
+            message = answer[0] if isinstance(answer, list) else answer
+            if message.success:
+                result = "ok"
+            else:
+                detail = f"Asterisk: {message.message or message.response or 'no answer'}"
+        except (TimeoutError, ConnectionError) as error:
+            detail = repr(error)
+        except Exception as error:  # a bug here must not take the bridge down
+            log.exception("StopMixMonitor failed unexpectedly",
+                          extra={"call_id": call_id, "channel": channel})
+            detail = repr(error)
+        self.metrics.recording_stops.labels(result).inc()
+        if result == "ok":
+            log.info("recording stopped: the lead refused it",
+                     extra={"call_id": call_id, "channel": channel})
+        else:
+            self._stopped_legs.pop(uniqueid, None)  # a later wake-up or sweep may try again
+            log.warning("could not stop a refused recording; the recordings worker will discard it",
+                        extra={"call_id": call_id, "channel": channel, "error": detail})

@@ -355,6 +355,20 @@ class CallModel:
     def open_calls(self) -> list[str]:
         return [lid for lid, call in self._calls.items() if not self._complete(call)]
 
+    def recording_legs(self, linkedid: str) -> list[tuple[str, str]] | None:
+        """(Uniqueid, channel name) of the call's legs that started a MixMonitor (reported its
+        recording variable) and are not known to have ended, oldest first; None when the model
+        does not hold the call (never seen, or forgotten after it ended). Read-only."""
+        call = self._calls.get(linkedid)
+        if call is None:
+            return None
+        legs = sorted(call.legs.values(), key=lambda leg: (leg.first_seen, leg.uniqueid))
+        return [
+            (leg.uniqueid, leg.name)
+            for leg in legs
+            if leg.recording is not None and leg.ended is None
+        ]
+
     def open_channels(self) -> dict[str, str]:
         """Uniqueid -> Linkedid of every channel not known to have ended."""
         return {uid: leg.linkedid for uid, leg in self._legs.items() if leg.ended is None}
