@@ -22,10 +22,10 @@ import httpx
 from psycopg.rows import dict_row
 from storage3.utils import StorageException
 
-from supabase import create_client
 from workers.common.loop import WorkerLoop
 from workers.recordings import files
 from workers.recordings.settings import Settings
+from workers.recordings.uploads import storage_client
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +52,7 @@ class Eraser(WorkerLoop):
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings.database_url)
         self.settings = settings
-        self.storage = create_client(settings.supabase_url,
-                                     settings.supabase_service_role_key).storage
+        self.storage = storage_client(settings)
 
     def step(self) -> float:
         self.erase_pending()

@@ -31,9 +31,9 @@ import psycopg
 from psycopg.rows import dict_row
 from storage3.utils import StorageException
 
-from supabase import create_client
 from workers.common import database
 from workers.recordings.settings import Settings
+from workers.recordings.uploads import storage_client
 
 log = logging.getLogger(__name__)
 
@@ -137,8 +137,7 @@ class PurgeReport:
 class RetentionPurger:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.storage = create_client(settings.supabase_url,
-                                     settings.supabase_service_role_key).storage
+        self.storage = storage_client(settings)
 
     # -- the loop ----------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:

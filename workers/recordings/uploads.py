@@ -42,8 +42,8 @@ from storage3 import SyncStorageClient
 from storage3.exceptions import StorageApiError
 from storage3.utils import StorageException
 
-from supabase import ClientOptions, create_client
 from workers.common.loop import WorkerLoop
+from workers.common.storage import service_storage
 from workers.recordings import audio, files
 from workers.recordings.settings import Settings
 from workers.recordings.telemetry import Metrics
@@ -95,10 +95,7 @@ class Final(Exception):
 
 
 def storage_client(settings: Settings) -> SyncStorageClient:
-    """The service role's Storage client: it never signs in as anyone."""
-    options = ClientOptions(auto_refresh_token=False, persist_session=False)
-    return create_client(settings.supabase_url, settings.supabase_service_role_key,
-                         options=options).storage
+    return service_storage(settings.supabase_url, settings.supabase_service_role_key)
 
 
 def is_transient(error: BaseException) -> bool:

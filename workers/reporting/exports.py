@@ -24,9 +24,9 @@ import psycopg
 from psycopg.rows import dict_row
 from storage3.utils import StorageException
 
-from supabase import Client, create_client
 from workers.common import database
 from workers.common.loop import WorkerLoop
+from workers.common.storage import service_storage
 from workers.reporting.formats import CONTENT_TYPES, XLSX_MAX_ROWS, open_writer
 from workers.reporting.settings import Settings
 from workers.reporting.telemetry import Metrics
@@ -125,9 +125,6 @@ class Export:
         return {k: self.params.get(k) for k in PARAMS}
 
 
-def storage_client(settings: Settings) -> Client:
-    """The service role's client: it never signs in as anyone."""
-    return create_client(settings.supabase_url, settings.supabase_service_role_key)
 
 
 class Exporter(WorkerLoop):
@@ -139,7 +136,7 @@ class Exporter(WorkerLoop):
         self.settings, self.metrics = settings, metrics
         self.worker = settings.worker_id
         self.render_conn: psycopg.Connection | None = None  # the requester's transaction
-        self.storage = storage_client(settings).storage
+        self.storage = service_storage(settings.supabase_url, settings.supabase_service_role_key)
 
     def step(self) -> float:
         return 0 if self.run_one() else self.settings.export_poll_interval
