@@ -36,7 +36,7 @@ import random
 import time
 import uuid
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 import psycopg
@@ -589,37 +589,66 @@ class Bridge:
                 last_reconcile = now
                 await self._reconcile()
 
-    # ---------------------------------------------------------------- originate
-    async def _originate_listener(self) -> None:
-        """LISTEN for wake-ups; take queued requests on each one and every poll interval."""
+    # ---------------------------------------------------------------- database listeners
+    async def _listen(
+        self,
+        name: str,
+        channel: str,
+        timeout: float,
+        on_connect: Callable[[psycopg.AsyncConnection], Awaitable[None]],
+        on_wake: Callable[[psycopg.AsyncConnection, list[str]], Awaitable[None]],
+    ) -> None:
+        """Keep a LISTEN connection for one of the bridge's database-driven loops, forever.
+
+        On each (re)connection on_connect runs (to catch up on what was missed while away);
+        then on_wake after each notification, or after `timeout` seconds without one (with no
+        payloads). A connection that cannot be opened is retried with jittered backoff; one that
+        is lost is opened again.
+        """
         s = self.settings
         failures = 0
         while True:
             try:
                 conn = await psycopg.AsyncConnection.connect(
-                    s.database_url, autocommit=True, application_name="ami_bridge.originate",
+                    s.database_url, autocommit=True, application_name=f"ami_bridge.{name}",
                     connect_timeout=5,
                 )
             except psycopg.Error as error:
                 failures += 1
                 delay = min(s.reconnect_max_s, s.reconnect_min_s * 2 ** min(failures, 10))
-                log.warning("originate listener cannot reach the database",
+                log.warning(f"{name} listener cannot reach the database",
                             extra={"error": str(error).strip()[:300], "retry_in_s": delay})
                 await asyncio.sleep(delay * (0.5 + random.random() / 2))  # noqa: S311
                 continue
             failures = 0
             try:
                 async with conn:
-                    await conn.execute(f"listen {ORIGINATE_CHANNEL}")
-                    await self._fail_stale_originates()
+                    await conn.execute(f"listen {channel}")
+                    await on_connect(conn)
                     while True:
-                        await self._pick_originates()
-                        async for _ in conn.notifies(timeout=s.originate_poll_s, stop_after=1):
-                            pass
+                        payloads = [
+                            notify.payload
+                            async for notify in conn.notifies(timeout=timeout, stop_after=1)
+                        ]
+                        await on_wake(conn, payloads)
             except psycopg.Error as error:
                 if not database.is_disconnect(error):
-                    log.exception("originate listener failed")
+                    log.exception(f"{name} listener failed")
                 await asyncio.sleep(s.reconnect_min_s)
+
+    # ---------------------------------------------------------------- originate
+    async def _originate_listener(self) -> None:
+        """LISTEN for wake-ups; take queued requests on each one and every poll interval."""
+
+        async def on_connect(_conn: psycopg.AsyncConnection) -> None:
+            await self._fail_stale_originates()
+            await self._pick_originates()
+
+        async def on_wake(_conn: psycopg.AsyncConnection, _payloads: list[str]) -> None:
+            await self._pick_originates()
+
+        await self._listen("originate", ORIGINATE_CHANNEL, self.settings.originate_poll_s,
+                           on_connect, on_wake)
 
     async def _fail_stale_originates(self) -> None:
         older = self.settings.originate_timeout_s + self.settings.action_timeout_s + 60
@@ -709,42 +738,16 @@ class Bridge:
     # ----------------------------------------------------------- recording stop
     async def _recording_stop_listener(self) -> None:
         """LISTEN for refusals of recording; stop the refused calls' MixMonitors at once."""
-        s = self.settings
-        failures = 0
-        while True:
-            try:
-                conn = await psycopg.AsyncConnection.connect(
-                    s.database_url, autocommit=True, application_name="ami_bridge.recording_stop",
-                    connect_timeout=5,
-                )
-            except psycopg.Error as error:
-                failures += 1
-                delay = min(s.reconnect_max_s, s.reconnect_min_s * 2 ** min(failures, 10))
-                log.warning("recording stop listener cannot reach the database",
-                            extra={"error": str(error).strip()[:300], "retry_in_s": delay})
-                await asyncio.sleep(delay * (0.5 + random.random() / 2))  # noqa: S311
-                continue
-            failures = 0
-            try:
-                async with conn:
-                    await conn.execute(f"listen {RECORDING_STOP_CHANNEL}")
-                    # Refusals notified while this connection was down are lost: look again.
-                    await self._sweep_refused_recordings(conn)
-                    while True:
-                        payloads = [
-                            notify.payload
-                            async for notify in conn.notifies(
-                                timeout=RECORDING_STOP_IDLE_CHECK_S, stop_after=1
-                            )
-                        ]
-                        if payloads:
-                            await self._stop_refused_recordings(conn, payloads)
-                        else:
-                            await conn.execute("select 1")
-            except psycopg.Error as error:
-                if not database.is_disconnect(error):
-                    log.exception("recording stop listener failed")
-                await asyncio.sleep(s.reconnect_min_s)
+
+        async def on_wake(conn: psycopg.AsyncConnection, payloads: list[str]) -> None:
+            if payloads:
+                await self._stop_refused_recordings(conn, payloads)
+            else:
+                await conn.execute("select 1")  # a dead connection is found, not waited on
+
+        # Refusals notified while the connection was down are lost: the sweep looks again.
+        await self._listen("recording_stop", RECORDING_STOP_CHANNEL, RECORDING_STOP_IDLE_CHECK_S,
+                           self._sweep_refused_recordings, on_wake)
 
     async def _sweep_refused_recordings(self, conn: psycopg.AsyncConnection) -> None:
         stopped = self._stopped_legs
