@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import re
 import subprocess
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -127,14 +126,6 @@ def release_hold(admin: Client, hold: str) -> None:
     assert rows and rows[0]["released_at"] and rows[0]["released_by"]
 
 
-def wait_for(predicate, timeout: float = 20.0, every: float = 0.1, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(every)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 # ---------------------------------------------------------------------------

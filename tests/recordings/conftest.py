@@ -17,9 +17,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import signal
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -35,6 +33,7 @@ from psycopg.rows import dict_row
 
 from stack.config import PROJECT_DIR, StackConfig
 from tests.support.crm_data import agent_id, make_campaign, make_leads
+from tests.support.worker_process import worker_module
 from workers.recordings.settings import Settings
 
 PBX_MONITOR_DIR = "/var/spool/asterisk/monitor"
@@ -94,15 +93,6 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def wait_for(predicate: Callable[[], object], timeout: float = 20.0, every: float = 0.1,
-             what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(every)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 # ---------------------------------------------------------------------------
@@ -211,20 +201,9 @@ def worker_env(settings: Settings) -> dict[str, str]:
 def worker_process(settings: Settings, log_path: Path,
                    loops: str = "uploads,links") -> Iterator[subprocess.Popen]:
     """`python -m workers.recordings --loops ...` with these settings; JSON log in log_path."""
-    with open(log_path, "ab") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "workers.recordings", "--loops", loops],
-                                cwd=PROJECT_DIR, env=worker_env(settings), stdout=log,
-                                stderr=log)
-    try:
+    with worker_module(["workers.recordings", "--loops", loops], worker_env(settings), log_path,
+                       append_log=True, stop_timeout=30) as proc:
         yield proc
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
 
 
 def objects_in(service_client, folder: str) -> list[dict]:

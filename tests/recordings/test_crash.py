@@ -7,8 +7,9 @@ from __future__ import annotations
 import os
 import signal
 
-from tests.recordings.conftest import objects_in, sha256, wait_for, worker_process
+from tests.recordings.conftest import objects_in, sha256, worker_process
 from tests.support.stall_proxy import StallProxy
+from tests.support.waiting import wait_for
 from workers.recordings import audio
 from workers.recordings.uploads import Uploader
 

@@ -26,10 +26,10 @@ from tests.recordings.compliance_fixtures import (
     release_hold,
     scan,
     store_recording,
-    wait_for,
     worker_settings,
 )
 from tests.support.crm_data import make_campaign, make_leads, phone_ending
+from tests.support.waiting import wait_for
 from workers.recordings.erasure import Eraser
 
 DAY = date(2021, 2, 10)

@@ -26,9 +26,9 @@ from tests.recordings.conftest import (
     rpc_http,
     running,
     sha256,
-    wait_for,
 )
 from tests.support.ami_server import AmiServer
+from tests.support.waiting import wait_for
 from workers.recordings.links import Signer
 from workers.recordings.uploads import Uploader
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.recordings.conftest import BUCKET, make_wav, objects_in, sha256
+from tests.support.waiting import wait_for
 from workers.recordings import audio, files
 from workers.recordings.uploads import Uploader
 
@@ -241,7 +242,7 @@ def test_a_missing_file_is_waited_for_then_failed(world, worker_settings):
 
 def test_the_worker_command_line_runs_and_stops(worker_settings, tmp_path):
     """python -m workers.recordings --loops uploads,links starts, logs, and stops on SIGTERM."""
-    from tests.recordings.conftest import wait_for, worker_process
+    from tests.recordings.conftest import worker_process
 
     log = tmp_path / "worker.log"
     with worker_process(worker_settings(), log) as proc:

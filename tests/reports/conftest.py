@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -24,6 +21,7 @@ import psycopg
 import pytest
 
 from stack.config import PROJECT_DIR, StackConfig
+from tests.support.worker_process import worker_module
 
 ADMIN = "00000000-0000-4000-a000-000000000001"
 SUPERVISOR1 = "00000000-0000-4000-a000-000000000011"
@@ -218,27 +216,8 @@ def worker_env(stack: StackConfig, name: str, **settings: object) -> dict[str, s
 def running_worker(stack: StackConfig, name: str, log_dir: Path,
                    **settings: object) -> Iterator[subprocess.Popen]:
     """`python -m workers.reporting` with these settings; its JSON log in log_dir/<name>.log."""
-    log_path = log_dir / f"{name}.log"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "workers.reporting"], cwd=PROJECT_DIR,
-                                env=worker_env(stack, name, **settings), stdout=log, stderr=log)
-    try:
+    with worker_module(["workers.reporting"], worker_env(stack, name, **settings),
+                       log_dir / f"{name}.log") as proc:
         yield proc
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
 
 
-def wait_for(predicate, timeout: float = 20.0, every: float = 0.1, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(every)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")

@@ -23,8 +23,8 @@ from tests.reports.conftest import (
     insert_call,
     refresh_all,
     running_worker,
-    wait_for,
 )
+from tests.support.waiting import wait_for
 from workers.reporting.refresh import ViewStatus, due
 from workers.reporting.settings import Settings
 
