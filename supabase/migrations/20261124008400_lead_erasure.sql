@@ -195,6 +195,7 @@ declare
   v_now timestamptz := private.now();
   v_lead public.leads;
   v_phones text[];
+  v_call_ids uuid[];
   v_hold public.legal_holds;
   v_summary jsonb;
   v_calls integer;
@@ -225,11 +226,13 @@ begin
       message = format('p_lead_id: lead %s is in a call; erase it once the call is over', p_lead_id),
       detail = 'in_call';
   end if;
+  -- The lead's calls, read once (across every monthly partition).
+  select coalesce(array_agg(c.id), '{}') into v_call_ids from public.calls as c where c.lead_id = p_lead_id;
   select h.* into v_hold
   from public.legal_holds as h
   where
     h.released_at is null
-    and (h.lead_id = p_lead_id or h.call_id in (select c.id from public.calls as c where c.lead_id = p_lead_id))
+    and (h.lead_id = p_lead_id or h.call_id = any(v_call_ids))
   order by h.placed_at
   limit 1;
   if v_hold.id is not null then
@@ -243,17 +246,12 @@ begin
 
   -- Recordings: the worker deletes objects and local files.
   update public.recordings as r set erase_requested_at = v_now
-  where
-    r.call_id in (select c.id from public.calls as c where c.lead_id = p_lead_id)
-    and r.status not in ('purged', 'erased') and r.erase_requested_at is null;
+  where r.call_id = any(v_call_ids) and r.status not in ('purged', 'erased') and r.erase_requested_at is null;
   get diagnostics v_recordings = row_count;
   -- Already purged: no object is left, but the file name often carries the number.
   update public.recordings as r set source_file = '[erased]', last_error = null
-  where
-    r.call_id in (select c.id from public.calls as c where c.lead_id = p_lead_id)
-    and r.status = 'purged' and r.source_file <> '[erased]';
-  delete from public.recording_links as rl
-  where rl.call_id in (select c.id from public.calls as c where c.lead_id = p_lead_id);
+  where r.call_id = any(v_call_ids) and r.status = 'purged' and r.source_file <> '[erased]';
+  delete from public.recording_links as rl where rl.call_id = any(v_call_ids);
 
   -- The call says erased at once (rpc/recording_url refuses it already); the
   -- worker confirms it when the object is gone.
