@@ -769,14 +769,6 @@ request = function()
   return reqs[n]
 end
 
-done = function(summary, latency, requests)
-  io.write(string.format(
-    '{"requests": %%d, "duration_us": %%d, "errors_status": %%d, "errors_connect": %%d,' ..
-    ' "errors_timeout": %%d, "p50_us": %%d, "p95_us": %%d, "p99_us": %%d, "max_us": %%d}\n',
-    summary.requests, summary.duration, summary.errors.status, summary.errors.connect,
-    summary.errors.timeout, latency:percentile(50), latency:percentile(95),
-    latency:percentile(99), latency.max))
-end
 """
 
 
@@ -797,20 +789,15 @@ def run_wrk(name: str, base_url: str, scenario: Scenario, *, seconds: int,
         requests.write_text("".join(f"{t}\t{p}\t{b}\n" for t, p, b in scenario.requests))
         script = Path(tmp) / "bench.lua"
         url = urllib.parse.urlsplit(base_url)
-        script.write_text(LUA % {"method": scenario.method, "apikey": scenario.apikey,
-                                 "requests": requests, "threads": threads,
-                                 "prefix": url.path.rstrip("/")})
+        script.write_text((LUA + wrk.DONE) % {
+            "method": scenario.method, "apikey": scenario.apikey, "requests": requests,
+            "threads": threads, "prefix": url.path.rstrip("/")})
         out = subprocess.run(
             ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
              "-s", str(script), f"{url.scheme}://{url.netloc}/"],
             capture_output=True, text=True, check=True,
         ).stdout
-    stats = json.loads(next(line for line in out.splitlines() if line.startswith("{")))
-    seconds_run = stats["duration_us"] / 1e6
-    errors = stats["errors_status"] + stats["errors_connect"] + stats["errors_timeout"]
-    return wrk.Result(name, stats["requests"], stats["requests"] / seconds_run,
-                      stats["p50_us"] / 1000, stats["p95_us"] / 1000, stats["p99_us"] / 1000,
-                      stats["max_us"] / 1000, errors)
+    return wrk.parse(name, out)
 
 
 def agent_token(secret: str, issuer: str, agent: dict, now: int) -> str:

@@ -46,6 +46,9 @@ request = function()
   return wrk.format(method, path, headers, body)
 end
 
+"""
+# Appended to every script (bench/crm_api.py's too): the run's figures as one JSON line.
+DONE = r"""
 done = function(summary, latency, requests)
   io.write(string.format(
     '{"requests": %%d, "duration_us": %%d, "errors_status": %%d, "errors_connect": %%d,' ..
@@ -84,13 +87,18 @@ def run(name: str, url: str, path: str, *, apikey: str, tokens: list[str],
         bodies = bodies or [""] * len(tokens)
         requests.write_text("".join(f"{t}\t{b}\n" for t, b in zip(tokens, bodies, strict=True)))
         script = Path(tmp) / "bench.lua"
-        script.write_text(SCRIPT % {"method": method, "path": path, "apikey": apikey,
-                                    "requests": requests})
+        script.write_text((SCRIPT + DONE) % {"method": method, "path": path, "apikey": apikey,
+                                             "requests": requests})
         out = subprocess.run(
             ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
              "-s", str(script), url],
             capture_output=True, text=True, check=True,
         ).stdout
+    return parse(name, out)
+
+
+def parse(name: str, out: str) -> Result:
+    """The JSON line DONE printed in wrk's output, as a Result."""
     stats = json.loads(next(line for line in out.splitlines() if line.startswith("{")))
     seconds_run = stats["duration_us"] / 1e6
     errors = stats["errors_status"] + stats["errors_connect"] + stats["errors_timeout"]
