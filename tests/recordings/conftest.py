@@ -35,6 +35,7 @@ from stack.config import PROJECT_DIR, StackConfig
 from tests.support.crm_data import agent_id, make_campaign, make_leads
 from tests.support.worker_process import worker_module
 from workers.recordings.settings import Settings
+from workers.recordings.uploads import Uploader
 
 PBX_MONITOR_DIR = "/var/spool/asterisk/monitor"
 BUCKET = "recordings"
@@ -173,6 +174,16 @@ def world(db: psycopg.Connection, dirs: Dirs, world_campaign: str) -> World:
 # ---------------------------------------------------------------------------
 # The worker
 # ---------------------------------------------------------------------------
+
+def one_pass(uploader: Uploader) -> int:
+    """One claim-and-handle pass of `uploader` on a connection of its own, closed after; how
+    many recordings it claimed."""
+    uploader.connect()
+    try:
+        return uploader.run_once()
+    finally:
+        uploader.close()
+
 
 @contextlib.contextmanager
 def running(*loops) -> Iterator[threading.Event]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import signal
 
-from tests.recordings.conftest import objects_in, sha256, worker_process
+from tests.recordings.conftest import objects_in, one_pass, sha256, worker_process
 from tests.support.stall_proxy import StallProxy
 from tests.support.waiting import wait_for
 from workers.recordings import audio
@@ -70,11 +70,7 @@ def test_a_connection_cut_mid_upload_is_retried_with_the_same_claim(
     expected = audio.convert(world.dirs.local(call["file"]), tmp_path / "expected.opus")
     with StallProxy(stack.gateway_port, trigger=UPLOAD, after=1024, mode="reset") as proxy:
         uploader = Uploader(worker_settings(supabase_url=proxy.url))
-        uploader.connect()
-        try:
-            uploader.run_once()
-        finally:
-            uploader.close()
+        one_pass(uploader)
         assert proxy.hits == 1
     row = world.recording(call["id"])
     assert row["status"] == "stored", row["last_error"]

@@ -23,6 +23,7 @@ from tests.recordings.conftest import (
     access_log,
     make_wav,
     objects_in,
+    one_pass,
     rpc_http,
     running,
     sha256,
@@ -149,11 +150,7 @@ def test_no_api_role_reaches_the_bucket_directly(stack, world, worker_settings, 
     refused to signed-in users (admins included) and anon; the service role does them all."""
     call = world.call(wav_seconds=1.0)
     uploader = Uploader(worker_settings())
-    uploader.connect()
-    try:
-        uploader.run_once()
-    finally:
-        uploader.close()
+    one_pass(uploader)
     row = world.recording(call["id"])
     assert row["status"] == "stored", row["last_error"]
     path = row["object_path"]
@@ -190,11 +187,7 @@ def test_a_link_to_a_recording_gone_meanwhile_fails_and_old_links_are_pruned(
     call = world.call(wav_seconds=1.0)
     settings = worker_settings(recordings_link_retention_hours=1)
     uploader = Uploader(settings)
-    uploader.connect()
-    try:
-        uploader.run_once()
-    finally:
-        uploader.close()
+    one_pass(uploader)
     assert world.recording(call["id"])["status"] == "stored"
     supervisor = sign_in("supervisor1@demo.test")
     link = supervisor.rpc("recording_url", {"p_call_id": call["id"]}).execute().data

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.recordings.conftest import BUCKET, make_wav, objects_in, sha256
+from tests.recordings.conftest import BUCKET, make_wav, objects_in, one_pass, sha256
 from tests.support.waiting import wait_for
 from workers.recordings import audio, files
 from workers.recordings.uploads import Uploader
@@ -122,11 +122,7 @@ def test_a_recording_is_stored_verified_and_only_then_removed(world, worker_sett
     assert world.call_row(call["id"])["recording_status"] == "pending"
 
     uploader = Uploader(worker_settings())
-    uploader.connect()
-    try:
-        assert uploader.run_once() >= 1
-    finally:
-        uploader.close()
+    assert one_pass(uploader) >= 1
 
     row = world.recording(call["id"])
     assert row["status"] == "stored", row["last_error"]
@@ -157,11 +153,7 @@ def test_a_retry_overwrites_a_half_written_object_never_a_second_copy(world, wor
     service_client.storage.from_(BUCKET).upload(
         path, b"OggS half-written", {"content-type": "audio/ogg"})
     uploader = Uploader(worker_settings())
-    uploader.connect()
-    try:
-        uploader.run_once()
-    finally:
-        uploader.close()
+    one_pass(uploader)
     row = world.recording(call["id"])
     assert row["status"] == "stored", row["last_error"]
     folder = path.rsplit("/", 1)[0]
@@ -205,11 +197,7 @@ def test_a_claim_lost_to_erasure_during_the_upload_removes_the_uploaded_object(
                        " where call_id = %s", (claim.call_id,))
 
     uploader = EraseDuringVerify(worker_settings())
-    uploader.connect()
-    try:
-        uploader.run_once()
-    finally:
-        uploader.close()
+    one_pass(uploader)
     row = world.recording(call["id"])
     assert row["status"] == "uploading" and row["erase_requested_at"] is not None
     folder = world.expected_path(call).rsplit("/", 1)[0]
