@@ -58,7 +58,7 @@ DAYS = 365
 # ---------------------------------------------------------------------------
 # The reports, straight from the base tables. Same definitions as the RPCs
 # (supabase/migrations/20261124005200_report_functions.sql); %(campaigns)s is
-# the caller's scope (null: every campaign). tests/reports checks that these
+# the caller's scope (null: every campaign). tests/reporting checks that these
 # and the RPCs return identical rows.
 # ---------------------------------------------------------------------------
 

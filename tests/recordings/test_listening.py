@@ -17,7 +17,7 @@ import pytest
 from postgrest.exceptions import APIError
 from storage3.exceptions import StorageApiError
 
-from tests.ami.bridge_helpers import BridgeThread, bridge_settings, frame_time, load_case
+from tests.ami_bridge.bridge_helpers import BridgeThread, bridge_settings, frame_time, load_case
 from tests.recordings.conftest import (
     BUCKET,
     access_log,

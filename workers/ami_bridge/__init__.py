@@ -48,7 +48,7 @@ Asterisk configuration the bridge relies on:
   where crm-record-answered runs MixMonitor on the lead's leg once it answers, unless
   CRM_RECORD is "no" (the campaign does not record or the lead refused; the recordings worker
   discards a file made anyway). Its file name reaches us as the MIXMONITOR_FILENAME variable;
-  workers/recordings takes it from there. tests/ami/sequences/README.md has the rest.
+  workers/recordings takes it from there. tests/ami_bridge/sequences/README.md has the rest.
 
 Recording stop: a lead may refuse recording mid-call, after MixMonitor started. The agent's
 `calls.recording_consent = false` makes the database `pg_notify('recording_stop', <call id>)`

@@ -18,7 +18,7 @@ import psycopg
 import pytest
 from storage3.exceptions import StorageApiError
 
-from tests.reports.conftest import CAMPAIGN_A, running_worker
+from tests.reporting.conftest import CAMPAIGN_A, running_worker
 from tests.support.waiting import wait_for
 from workers.reporting.exports import Exporter
 from workers.reporting.partitions import PartitionKeeper, past_retention

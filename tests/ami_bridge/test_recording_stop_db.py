@@ -10,7 +10,7 @@ import time
 import psycopg
 import pytest
 
-from tests.ami.bridge_helpers import (
+from tests.ami_bridge.bridge_helpers import (
     BridgeThread,
     Case,
     bridge_settings,

@@ -17,7 +17,7 @@ from datetime import timedelta
 import psycopg
 import pytest
 
-from tests.reports.conftest import (
+from tests.reporting.conftest import (
     AGENT1,
     CAMPAIGN_A,
     insert_call,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from postgrest.exceptions import APIError
 
-from tests.reports.conftest import CAMPAIGN_A, CAMPAIGN_B
+from tests.reporting.conftest import CAMPAIGN_A, CAMPAIGN_B
 
 REPORTS = {
     "report_agent_performance": lambda d: {"p_from": str(d.day), "p_to": str(d.day)},

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 
-from tests.ami.bridge_helpers import calls_of, setup_crm
+from tests.ami_bridge.bridge_helpers import calls_of, setup_crm
 from workers.ami_bridge.model import CallRow
 from workers.ami_bridge.store import CallStore, StoreConfig, provisional_id
 

@@ -14,7 +14,7 @@ import pytest
 
 from stack import postgres
 from stack.config import free_port
-from tests.ami.bridge_helpers import (
+from tests.ami_bridge.bridge_helpers import (
     SCENARIOS,
     BridgeProcess,
     BridgeThread,

@@ -9,7 +9,7 @@ from dataclasses import replace
 import psycopg
 import pytest
 
-from tests.ami.bridge_helpers import (
+from tests.ami_bridge.bridge_helpers import (
     BridgeThread,
     assert_rows,
     bridge_settings,

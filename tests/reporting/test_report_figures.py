@@ -16,7 +16,7 @@ import pytest
 from psycopg.rows import dict_row
 
 from bench.reports import RPC_SQL, straight
-from tests.reports.conftest import (
+from tests.reporting.conftest import (
     ADMIN,
     AGENT1,
     AGENT2,

@@ -125,7 +125,7 @@ def insert_call(conn: psycopg.Connection, n: int, campaign: str, agent: str, day
 
 @pytest.fixture(scope="package")
 def dataset(stack: StackConfig) -> Iterator[Dataset]:
-    """Built once for tests/reports and removed after its last test, so that the other
+    """Built once for tests/reporting and removed after its last test, so that the other
     suites sharing the session's stack never see these campaigns."""
     with psycopg.connect(stack.database_url, autocommit=True) as conn:
         today = conn.execute("select current_date").fetchone()[0]
