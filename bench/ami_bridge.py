@@ -55,7 +55,7 @@ from workers.ami_bridge.store import Pending, RowWriter, StoreConfig
 from workers.common import logs
 
 PROJECT = Path(__file__).resolve().parents[1]
-SEQUENCES = PROJECT / "tests" / "ami" / "sequences"
+SEQUENCES = PROJECT / "tests" / "ami_bridge" / "sequences"
 RESULTS = PROJECT / "bench" / "results" / "ami_bridge.json"
 CRM_NAMESPACE = uuid.UUID("0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9")
 MIX = {  # scenario -> share of calls
