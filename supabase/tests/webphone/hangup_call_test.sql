@@ -4,37 +4,14 @@ begin;
 select plan(35);
 set local timezone = 'UTC'; -- the conflict message names the end time
 
--- Fixture (as the test's own role, before impersonating anyone): campaign A
--- run by supa@t.test with agents a1 and a2, an admin, and a1's lead with
--- four calls started 2026-11-25 10:00 UTC: 1 confirmed (answered 10:00:10),
--- 2 calling, 3 ringing, 4 calling.
-insert into auth.users (id, email, raw_app_meta_data, raw_user_meta_data)
-select
-  u.id::uuid as id,
-  u.email,
-  jsonb_build_object('role', u.role) as raw_app_meta_data,
-  jsonb_build_object('full_name', u.email) as raw_user_meta_data
-from (
-  values
-  ('f0000000-0000-4000-8000-000000000001', 'adm@t.test', 'admin'),
-  ('f0000000-0000-4000-8000-000000000011', 'supa@t.test', 'supervisor'),
-  ('f0000000-0000-4000-8000-000000000101', 'a1@t.test', 'agent'),
-  ('f0000000-0000-4000-8000-000000000102', 'a2@t.test', 'agent')
-) as u (id, email, role);
+-- Fixture: two campaigns, their people, products and leads (see
+-- tests.create_two_campaigns in 000-setup-test-helpers.sql). The fixture's
+-- leads are new and never called; a1's lead here is in_call on its first
+-- attempt, with four calls started 2026-11-25 10:00 UTC: 1 confirmed
+-- (answered 10:00:10), 2 calling, 3 ringing, 4 calling.
+select tests.create_two_campaigns();
 
-insert into public.campaigns (id, name, status, calling_days, max_attempts, retry_delays) values
-('c0000000-0000-4000-8000-00000000000a', 'Test A', 'active', '{1,2,3,4,5,6,7}', 3, '{01:00:00,1 day}');
-
-insert into public.campaign_members (campaign_id, user_id, member_role) values
-('c0000000-0000-4000-8000-00000000000a', 'f0000000-0000-4000-8000-000000000011', 'supervisor'),
-('c0000000-0000-4000-8000-00000000000a', 'f0000000-0000-4000-8000-000000000101', 'agent'),
-('c0000000-0000-4000-8000-00000000000a', 'f0000000-0000-4000-8000-000000000102', 'agent');
-
-insert into public.leads (id, campaign_id, owner_id, first_name, phone, time_zone, status, attempts) values
-(
-  'e0000000-0000-4000-8000-0000000000a1', 'c0000000-0000-4000-8000-00000000000a',
-  'f0000000-0000-4000-8000-000000000101', 'Lucía', '+34600000001', 'Europe/Madrid', 'in_call', 1
-);
+update public.leads set status = 'in_call', attempts = 1 where id = 'e0000000-0000-4000-8000-0000000000a1';
 
 insert into public.calls (id, started_at, lead_id, campaign_id, agent_id, phone_number, status, answered_at)
 select
