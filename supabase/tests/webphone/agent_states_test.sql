@@ -4,39 +4,17 @@
 begin;
 select plan(53);
 
--- Fixture (as the test's own role, before impersonating anyone): campaign A
--- run by supa@t.test with agents a1 and a2, campaign B run by supb@t.test
--- with agent b1, an admin, and an inactive agent x1 of campaign A. a2 and b1
--- have published states already.
-insert into auth.users (id, email, raw_app_meta_data, raw_user_meta_data)
-select
-  u.id::uuid as id,
-  u.email,
-  jsonb_build_object('role', u.role) as raw_app_meta_data,
-  jsonb_build_object('full_name', u.email) as raw_user_meta_data
-from (
-  values
-  ('f0000000-0000-4000-8000-000000000001', 'adm@t.test', 'admin'),
-  ('f0000000-0000-4000-8000-000000000011', 'supa@t.test', 'supervisor'),
-  ('f0000000-0000-4000-8000-000000000012', 'supb@t.test', 'supervisor'),
-  ('f0000000-0000-4000-8000-000000000101', 'a1@t.test', 'agent'),
-  ('f0000000-0000-4000-8000-000000000102', 'a2@t.test', 'agent'),
-  ('f0000000-0000-4000-8000-000000000103', 'x1@t.test', 'agent'),
-  ('f0000000-0000-4000-8000-000000000201', 'b1@t.test', 'agent')
-) as u (id, email, role);
+-- Fixture: two campaigns, their people, products and leads (see
+-- tests.create_two_campaigns in 000-setup-test-helpers.sql). Every user there
+-- is active, so this file adds agent x1 to campaign A and deactivates it. a2
+-- and b1 have published states already.
+select tests.create_two_campaigns();
+
+insert into auth.users (id, email, raw_app_meta_data, raw_user_meta_data) values
+('f0000000-0000-4000-8000-000000000103', 'x1@t.test', '{"role": "agent"}', '{"full_name": "x1@t.test"}');
 update public.profiles set active = false where id = 'f0000000-0000-4000-8000-000000000103';
-
-insert into public.campaigns (id, name, status, calling_days) values
-('c0000000-0000-4000-8000-00000000000a', 'Test A', 'active', '{1,2,3,4,5,6,7}'),
-('c0000000-0000-4000-8000-00000000000b', 'Test B', 'active', '{1,2,3,4,5,6,7}');
-
 insert into public.campaign_members (campaign_id, user_id, member_role) values
-('c0000000-0000-4000-8000-00000000000a', 'f0000000-0000-4000-8000-000000000011', 'supervisor'),
-('c0000000-0000-4000-8000-00000000000a', 'f0000000-0000-4000-8000-000000000101', 'agent'),
-('c0000000-0000-4000-8000-00000000000a', 'f0000000-0000-4000-8000-000000000102', 'agent'),
-('c0000000-0000-4000-8000-00000000000a', 'f0000000-0000-4000-8000-000000000103', 'agent'),
-('c0000000-0000-4000-8000-00000000000b', 'f0000000-0000-4000-8000-000000000012', 'supervisor'),
-('c0000000-0000-4000-8000-00000000000b', 'f0000000-0000-4000-8000-000000000201', 'agent');
+('c0000000-0000-4000-8000-00000000000a', 'f0000000-0000-4000-8000-000000000103', 'agent');
 
 insert into public.agent_states (agent_id, state, reason, since) values
 ('f0000000-0000-4000-8000-000000000102', 'paused', 'lunch', '2026-11-25 09:30+00'),
