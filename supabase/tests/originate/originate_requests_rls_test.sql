@@ -4,49 +4,10 @@
 begin;
 select plan(12);
 
--- Fixture (as the test's own role): campaign A run by supa@t.test with agents
--- a1 and a2, campaign B run by supb@t.test with agent b1, an admin, and one
--- request each for a1, a2 and b1.
-insert into auth.users (id, email, raw_app_meta_data, raw_user_meta_data)
-select
-  u.id::uuid as id,
-  u.email,
-  jsonb_build_object('role', u.role) as raw_app_meta_data,
-  jsonb_build_object('full_name', u.email) as raw_user_meta_data
-from (
-  values
-  ('f0000000-0000-4000-8000-000000000001', 'adm@t.test', 'admin'),
-  ('f0000000-0000-4000-8000-000000000011', 'supa@t.test', 'supervisor'),
-  ('f0000000-0000-4000-8000-000000000012', 'supb@t.test', 'supervisor'),
-  ('f0000000-0000-4000-8000-000000000101', 'a1@t.test', 'agent'),
-  ('f0000000-0000-4000-8000-000000000102', 'a2@t.test', 'agent'),
-  ('f0000000-0000-4000-8000-000000000201', 'b1@t.test', 'agent')
-) as u (id, email, role);
-
-insert into public.campaigns (id, name, status) values
-('c0000000-0000-4000-8000-00000000000a', 'Test A', 'active'),
-('c0000000-0000-4000-8000-00000000000b', 'Test B', 'active');
-
-insert into public.campaign_members (campaign_id, user_id, member_role) values
-('c0000000-0000-4000-8000-00000000000a', 'f0000000-0000-4000-8000-000000000011', 'supervisor'),
-('c0000000-0000-4000-8000-00000000000a', 'f0000000-0000-4000-8000-000000000101', 'agent'),
-('c0000000-0000-4000-8000-00000000000a', 'f0000000-0000-4000-8000-000000000102', 'agent'),
-('c0000000-0000-4000-8000-00000000000b', 'f0000000-0000-4000-8000-000000000012', 'supervisor'),
-('c0000000-0000-4000-8000-00000000000b', 'f0000000-0000-4000-8000-000000000201', 'agent');
-
-insert into public.leads (id, campaign_id, owner_id, first_name, phone, time_zone) values
-(
-  'e0000000-0000-4000-8000-0000000000a1', 'c0000000-0000-4000-8000-00000000000a',
-  'f0000000-0000-4000-8000-000000000101', 'Lucía', '+34600000001', 'Europe/Madrid'
-),
-(
-  'e0000000-0000-4000-8000-0000000000a2', 'c0000000-0000-4000-8000-00000000000a',
-  'f0000000-0000-4000-8000-000000000102', 'Javier', '+34600000002', 'Europe/Madrid'
-),
-(
-  'e0000000-0000-4000-8000-0000000000b1', 'c0000000-0000-4000-8000-00000000000b',
-  'f0000000-0000-4000-8000-000000000201', 'Diego', '+525512345678', 'America/Mexico_City'
-);
+-- Fixture: two campaigns, their people, products and leads (see
+-- tests.create_two_campaigns in 000-setup-test-helpers.sql), and one request
+-- each for a1, a2 and b1, on their own leads.
+select tests.create_two_campaigns();
 
 insert into public.originate_requests (id, lead_id, campaign_id, agent_id, phone, agent_extension) values
 (
