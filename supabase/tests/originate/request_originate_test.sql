@@ -4,54 +4,30 @@
 begin;
 select plan(17);
 
--- Fixture (as the test's own role): campaign A run by supa@t.test with agents
--- a1 (extension 5101) and a2 (5102), agent x1 without an extension, leads of
--- a1 (two), a2 and x1.
-insert into auth.users (id, email, raw_app_meta_data, raw_user_meta_data)
-select
-  u.id::uuid as id,
-  u.email,
-  jsonb_build_object('role', u.role) as raw_app_meta_data,
-  jsonb_build_object('full_name', u.email) as raw_user_meta_data
-from (
-  values
-  ('f0000000-0000-4000-8000-000000000011', 'supa@t.test', 'supervisor'),
-  ('f0000000-0000-4000-8000-000000000101', 'a1@t.test', 'agent'),
-  ('f0000000-0000-4000-8000-000000000102', 'a2@t.test', 'agent'),
-  ('f0000000-0000-4000-8000-000000000103', 'x1@t.test', 'agent')
-) as u (id, email, role);
+-- Fixture: two campaigns, their people, products and leads (see
+-- tests.create_two_campaigns in 000-setup-test-helpers.sql). Its users have no
+-- SIP extension, so this file gives a1 extension 5101 and a2 5102, and adds
+-- agent x1 to campaign A without one, handing it the fixture's pool lead a3;
+-- a1 gets a second lead, a4.
+select tests.create_two_campaigns();
 
 update public.profiles set sip_extension = '5101' where id = 'f0000000-0000-4000-8000-000000000101';
 update public.profiles set sip_extension = '5102' where id = 'f0000000-0000-4000-8000-000000000102';
 
-insert into public.campaigns (id, name, status, calling_days, max_attempts, retry_delays) values
-('c0000000-0000-4000-8000-00000000000a', 'Test A', 'active', '{1,2,3,4,5,6,7}', 3, '{01:00:00,1 day}');
-
+insert into auth.users (id, email, raw_app_meta_data, raw_user_meta_data) values
+('f0000000-0000-4000-8000-000000000103', 'x1@t.test', '{"role": "agent"}', '{"full_name": "x1@t.test"}');
 insert into public.campaign_members (campaign_id, user_id, member_role) values
-('c0000000-0000-4000-8000-00000000000a', 'f0000000-0000-4000-8000-000000000011', 'supervisor'),
-('c0000000-0000-4000-8000-00000000000a', 'f0000000-0000-4000-8000-000000000101', 'agent'),
-('c0000000-0000-4000-8000-00000000000a', 'f0000000-0000-4000-8000-000000000102', 'agent'),
 ('c0000000-0000-4000-8000-00000000000a', 'f0000000-0000-4000-8000-000000000103', 'agent');
+update public.leads set owner_id = 'f0000000-0000-4000-8000-000000000103'
+where id = 'e0000000-0000-4000-8000-0000000000a3';
 
 insert into public.leads (id, campaign_id, owner_id, first_name, phone, time_zone) values
 (
-  'e0000000-0000-4000-8000-0000000000a1', 'c0000000-0000-4000-8000-00000000000a',
-  'f0000000-0000-4000-8000-000000000101', 'Lucía', '+34600000001', 'Europe/Madrid'
-),
-(
   'e0000000-0000-4000-8000-0000000000a4', 'c0000000-0000-4000-8000-00000000000a',
   'f0000000-0000-4000-8000-000000000101', 'Marta', '+34600000004', 'Europe/Madrid'
-),
-(
-  'e0000000-0000-4000-8000-0000000000a2', 'c0000000-0000-4000-8000-00000000000a',
-  'f0000000-0000-4000-8000-000000000102', 'Javier', '+34600000002', 'Europe/Madrid'
-),
-(
-  'e0000000-0000-4000-8000-0000000000a3', 'c0000000-0000-4000-8000-00000000000a',
-  'f0000000-0000-4000-8000-000000000103', 'Carmen', '+34600000003', 'Europe/Madrid'
 );
 
--- Wednesday 2026-11-25 10:00 UTC: 11:00 in Madrid.
+-- Wednesday 2026-11-25 10:00 UTC: 11:00 in Madrid, 10:00 in the Canaries (lead a3).
 select set_config('crm.now', '2026-11-25 10:00+00', true);
 
 select tests.authenticate_as_anon();
