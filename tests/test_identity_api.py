@@ -7,7 +7,8 @@ from postgrest.exceptions import APIError
 
 from tests.conftest import ADMIN, AGENTS, SUPERVISORS
 
-# PRODUCT.md's default grants (scoping to own campaigns is the tables' business).
+# The default grants of docs/interface.md ("Default permissions"), compliance.manage aside (the
+# compliance tests cover it); scoping to own campaigns is the tables' business.
 EXPECTED = {
     "admin": {"users.manage", "permissions.manage", "products.manage", "campaigns.manage",
               "leads.assign", "leads.import", "leads.export", "leads.delete",

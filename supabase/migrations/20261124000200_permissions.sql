@@ -1,8 +1,9 @@
 -- Permissions: the finer rights of each role, editable by admins at run time.
 --
 -- RLS policies and functions ask private.has_permission(); the API asks
--- rpc/has_permission. Default grants are PRODUCT.md's table. Scoping to a
--- supervisor's own campaigns is done by the policies of each table, not here.
+-- rpc/has_permission. The default grants below are documented in
+-- docs/interface.md ("Default permissions"). Scoping to a supervisor's own
+-- campaigns is done by the policies of each table, not here.
 
 -- ============================================================================
 -- Section - Tables

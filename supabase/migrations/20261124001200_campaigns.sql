@@ -3,8 +3,8 @@
 -- A campaign carries its dialling rules (calling hours in the lead's own time
 -- zone, days, max attempts, retry delays, caller ID, allowed dispositions)
 -- and its recording settings. campaign_members says which agents work it and
--- which supervisors run it; every "own campaigns" rule of PRODUCT.md reads it
--- through the membership helpers below.
+-- which supervisors run it; every "own campaigns" rule (docs/interface.md,
+-- "Who sees what") reads it through the membership helpers below.
 
 -- ============================================================================
 -- Section - Campaigns

@@ -1,4 +1,5 @@
--- rpc/has_permission: PRODUCT.md's default grants for each role; bad input is an error.
+-- rpc/has_permission: each role's default grants (docs/interface.md, "Default permissions");
+-- bad input is an error.
 begin;
 select plan(10);
 
