@@ -3,8 +3,9 @@
     .venv/bin/python -m bench.recordings [--recordings 40] [--seconds 60] [--listens 50]
                                          [--root /tmp/bench-recordings] [--keep]
 
-Issue 7 sets no speed target; these are the figures a call center sizes the worker with. It
-brings up its own stack (workers off), then, one phase after the other on the same machine:
+The recordings pipeline has no speed target; these are the figures a call center sizes the
+worker with. It brings up its own stack (workers off), then, one phase after the other on the
+same machine:
 
   uploads     --recordings ended calls with consent, each with a --seconds WAV (8 kHz mono
               16-bit PCM, what MixMonitor writes) in the monitor directory; one upload thread
