@@ -15,9 +15,9 @@ its client library rely on, byte for byte where it matters:
   (`Response: Goodbye`, connection closed); actions before login get
   `Message: Authentication Required`, unknown actions `Message: Invalid/unknown command`;
 - ActionID echoed on every response and list event.
-Events are not generated from a PBX: tests replay recorded event frames (tests/ami_bridge/sequences/) to
-logged-in sessions, with faults on demand: drop the connection mid-stream or mid-frame, duplicate
-or reorder events, inject raw garbage bytes, refuse logins.
+Events are not generated from a PBX: tests replay recorded event frames
+(tests/ami_bridge/sequences/) to logged-in sessions, with faults on demand: drop the connection
+mid-stream or mid-frame, duplicate or reorder events, inject raw garbage bytes, refuse logins.
 
 Left out: MD5 challenge login, event filters, per-user permissions (`Privilege` lines are replayed
 as recorded), HTTP/WebSocket AMI, and every other action.
