@@ -11,6 +11,7 @@ import secrets
 import socket
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from stack import keys
 
@@ -32,7 +33,7 @@ DEFAULT_PORTS = {
 # The SIP domain agents register in (a name, not a DNS host: Kamailio aliases it).
 SIP_DOMAIN = "crm.local"
 
-# Every demo account of supabase/seed.sql has this password (README, PRODUCT.md).
+# Every demo account of supabase/seed.sql has this password (README, docs/interface.md).
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 (documented demo password)
 
 
@@ -92,7 +93,7 @@ class StackConfig:
 
     @property
     def database_url(self) -> str:
-        """A superuser connection, for workers and DBAs (PRODUCT.md's DATABASE_URL)."""
+        """A superuser connection, for workers and DBAs (DATABASE_URL in docs/interface.md)."""
         return self.db_url("supabase_admin")
 
     @property
@@ -112,7 +113,7 @@ class StackConfig:
         return keys.api_key(self.jwt_secret, "service_role")
 
     def env(self) -> dict[str, str]:
-        """The contract of PRODUCT.md's "The local stack", as written to stack.env."""
+        """The stack.env keys that docs/interface.md documents, with this stack's values."""
         return {
             "SUPABASE_URL": self.url,
             "SUPABASE_ANON_KEY": self.anon_key,
@@ -130,9 +131,10 @@ class StackConfig:
     def load_or_create(cls, root: Path, *, fixed_ports: bool) -> StackConfig:
         root = root.resolve()
         path = root / "stack.json"
-        data = json.loads(path.read_text()) if path.exists() else {}
+        data: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
         # A stack made by an older version lacks newer settings: add them, keep the rest.
-        fresh = {
+        # Any, like the JSON above: each value goes to the field of its own name.
+        fresh: dict[str, Any] = {
             **(DEFAULT_PORTS if fixed_ports else {k: free_port() for k in DEFAULT_PORTS}),
             "db_password": secrets.token_urlsafe(18),
             "jwt_secret": secrets.token_urlsafe(48),

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import jwt
+from jwt.types import Options
 
 # Supabase's local keys carry iss "supabase-demo" and a ten-year expiry.
 _TEN_YEARS = 10 * 365 * 24 * 3600
@@ -17,8 +19,8 @@ def api_key(jwt_secret: str, role: str) -> str:
     return jwt.encode(claims, jwt_secret, algorithm="HS256")
 
 
-def decode(token: str, jwt_secret: str, *, audience: str | None = None) -> dict:
-    options = {"require": ["exp", "role"], "verify_aud": audience is not None}
+def decode(token: str, jwt_secret: str, *, audience: str | None = None) -> dict[str, Any]:
+    options: Options = {"require": ["exp", "role"], "verify_aud": audience is not None}
     return jwt.decode(
         token, jwt_secret, algorithms=["HS256"], audience=audience, options=options,
         leeway=5,

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 from stack import gateway, kamailio, postgres, postgrest, processes, pstn
@@ -59,7 +60,8 @@ def is_seeded(config: StackConfig) -> bool:
     return int(out.strip()) > 0
 
 
-def up(config: StackConfig, *, seed: bool = True, workers: bool = True, progress=print) -> None:
+def up(config: StackConfig, *, seed: bool = True, workers: bool = True,
+       progress: Callable[[str], None] = print) -> None:
     """Everything, in dependency order. The tests pass workers=False and run their own."""
     progress(f"PostgreSQL 15 on port {config.pg_port}")
     postgres.ensure_cluster(config)
@@ -101,7 +103,7 @@ def monitor_dir(config: StackConfig) -> Path:
 
 
 def write_env_file(config: StackConfig) -> None:
-    """stack.env (PRODUCT.md's keys), plus where to drop recordings for the worker."""
+    """stack.env (its keys: docs/interface.md), plus where to drop recordings for the worker."""
     config.write_env_file()
     with config.env_file.open("a") as env:
         env.write(f"RECORDINGS_MONITOR_DIR={monitor_dir(config)}\n")
@@ -193,7 +195,7 @@ def start_recordings_worker(config: StackConfig) -> None:
     })
 
 
-def down(config: StackConfig, *, progress=print) -> None:
+def down(config: StackConfig, *, progress: Callable[[str], None] = print) -> None:
     for name, stop in (("recordings worker",
                         lambda c: processes.stop(c.run_dir / "recordings.pid")),
                        ("reporting worker",

@@ -36,8 +36,8 @@ def _as_db_owner(argv: list[str]) -> list[str]:
     return argv
 
 
-def _run(argv: list[str], **kw) -> subprocess.CompletedProcess:
-    return subprocess.run(_as_db_owner(argv), check=True, capture_output=True, text=True, **kw)
+def _run(argv: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(_as_db_owner(argv), check=True, capture_output=True, text=True)
 
 
 def socket_dir(config: StackConfig) -> Path:

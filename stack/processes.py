@@ -6,7 +6,7 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 
@@ -79,7 +79,8 @@ def stop(pid_file: Path, *, timeout: float = 10.0) -> bool:
     return True
 
 
-def wait_for(check, *, what: str, timeout: float = 30.0, log: Path | None = None) -> None:
+def wait_for(check: Callable[[], bool], *, what: str, timeout: float = 30.0,
+             log: Path | None = None) -> None:
     """Poll check() until it is true; on timeout, fail with the tail of the service's log."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
