@@ -8,12 +8,16 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import jwt
 from aiohttp import web
-from psycopg.rows import dict_row
+from aiohttp.typedefs import Handler
+from psycopg import AsyncConnection
+from psycopg.rows import DictRow, dict_row
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
@@ -45,7 +49,8 @@ class Settings:
 
 
 SETTINGS = web.AppKey("settings", Settings)
-POOL = web.AppKey("pool", AsyncConnectionPool)
+# Every connection hands out rows as dicts (row_factory=dict_row, set when it connects).
+POOL = web.AppKey("pool", AsyncConnectionPool[AsyncConnection[DictRow]])
 
 
 # ---------------------------------------------------------------------------
@@ -56,7 +61,7 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
-def user_json(row: dict) -> dict:
+def user_json(row: DictRow) -> dict[str, Any]:
     return {
         "id": str(row["id"]),
         "aud": row["aud"] or "",
@@ -77,7 +82,7 @@ def user_json(row: dict) -> dict:
     }
 
 
-def access_token(settings: Settings, user: dict, session_id: uuid.UUID, issued: datetime) -> str:
+def access_token(settings: Settings, user: DictRow, session_id: uuid.UUID, issued: datetime) -> str:
     iat = int(issued.timestamp())
     claims = {
         "iss": settings.issuer,
@@ -98,7 +103,8 @@ def access_token(settings: Settings, user: dict, session_id: uuid.UUID, issued: 
     return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
 
 
-def session_json(settings: Settings, user: dict, session_id: uuid.UUID, refresh: str) -> dict:
+def session_json(settings: Settings, user: DictRow, session_id: uuid.UUID,
+                 refresh: str) -> dict[str, Any]:
     issued = datetime.now(UTC)
     return {
         "access_token": access_token(settings, user, session_id, issued),
@@ -118,7 +124,7 @@ def reply(request: web.Request, body: object, status: int = 200) -> web.Response
                         headers=headers)
 
 
-async def json_body(request: web.Request) -> dict:
+async def json_body(request: web.Request) -> dict[str, Any]:
     try:
         body = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
@@ -132,7 +138,7 @@ async def json_body(request: web.Request) -> dict:
 # Tokens and sessions
 # ---------------------------------------------------------------------------
 
-def claims_of(request: web.Request) -> dict:
+def claims_of(request: web.Request) -> dict[str, Any]:
     settings = request.app[SETTINGS]
     header = request.headers.get("Authorization", "")
     if not header.lower().startswith("bearer "):
@@ -144,7 +150,8 @@ def claims_of(request: web.Request) -> dict:
         raise bad_jwt(str(e)) from e
 
 
-async def current_user(request: web.Request, conn) -> tuple[dict, dict]:
+async def current_user(request: web.Request,
+                       conn: AsyncConnection[DictRow]) -> tuple[DictRow, dict[str, Any]]:
     """The signed-in user and their claims; the session in the token must still exist."""
     claims = claims_of(request)
     if claims.get("role") != "authenticated" or "sub" not in claims:
@@ -174,7 +181,8 @@ def new_refresh_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-async def open_session(conn, user_id: uuid.UUID, request: web.Request) -> tuple[uuid.UUID, str]:
+async def open_session(conn: AsyncConnection[DictRow], user_id: uuid.UUID,
+                       request: web.Request) -> tuple[uuid.UUID, str]:
     session_id = uuid.uuid4()
     token = new_refresh_token()
     await conn.execute(
@@ -190,7 +198,7 @@ async def open_session(conn, user_id: uuid.UUID, request: web.Request) -> tuple[
     return session_id, token
 
 
-def is_banned(user: dict) -> bool:
+def is_banned(user: DictRow) -> bool:
     return user["banned_until"] is not None and user["banned_until"] > datetime.now(UTC)
 
 
@@ -224,13 +232,12 @@ async def token(request: web.Request) -> web.Response:
                     oauth="unsupported_grant_type")
 
 
-async def password_grant(request: web.Request, body: dict) -> web.Response:
+async def password_grant(request: web.Request, body: dict[str, Any]) -> web.Response:
     email = body.get("email")
     password = body.get("password")
     if not isinstance(email, str) or not isinstance(password, str) or not email or not password:
         raise validation("An email address and a password are required")
     async with request.app[POOL].connection() as conn:
-        conn.row_factory = dict_row
         user = await (await conn.execute(
             f"select {USER_COLUMNS}, encrypted_password = extensions.crypt(%s, encrypted_password)"
             " as password_ok from auth.users"
@@ -252,7 +259,7 @@ async def password_grant(request: web.Request, body: dict) -> web.Response:
         return reply(request, session_json(request.app[SETTINGS], user, session_id, refresh))
 
 
-async def refresh_grant(request: web.Request, body: dict) -> web.Response:
+async def refresh_grant(request: web.Request, body: dict[str, Any]) -> web.Response:
     """Rotate a refresh token: the presented one is revoked and a child issued.
 
     Rotation is strict (no reuse interval): a revoked token presented again
@@ -263,7 +270,6 @@ async def refresh_grant(request: web.Request, body: dict) -> web.Response:
     if not isinstance(presented, str) or not presented:
         raise validation("refresh_token required")
     async with request.app[POOL].connection() as conn:
-        conn.row_factory = dict_row
         async with conn.transaction():
             row = await (await conn.execute(
                 "select id, user_id, revoked, session_id from auth.refresh_tokens"
@@ -294,17 +300,16 @@ async def refresh_grant(request: web.Request, body: dict) -> web.Response:
                 await conn.execute(
                     "update auth.sessions set refreshed_at = now(), updated_at = now()"
                     " where id = %s", (row["session_id"],))
+                session = session_json(request.app[SETTINGS], user, row["session_id"], refresh)
         if row["revoked"]:
             await conn.execute("delete from auth.sessions where id = %s", (row["session_id"],))
             raise AuthError(400, "refresh_token_already_used",
                             "Invalid Refresh Token: Already Used", oauth="invalid_grant")
-        return reply(request, session_json(request.app[SETTINGS], user, row["session_id"],
-                                           refresh))
+        return reply(request, session)
 
 
 async def get_user(request: web.Request) -> web.Response:
     async with request.app[POOL].connection() as conn:
-        conn.row_factory = dict_row
         user, _ = await current_user(request, conn)
         return reply(request, user_json(user))
 
@@ -313,7 +318,6 @@ async def update_user(request: web.Request) -> web.Response:
     body = await json_body(request)
     settings = request.app[SETTINGS]
     async with request.app[POOL].connection() as conn:
-        conn.row_factory = dict_row
         user, _ = await current_user(request, conn)
         if "email" in body or "phone" in body:
             raise AuthError(422, "feature_not_available",
@@ -333,9 +337,11 @@ async def update_user(request: web.Request) -> web.Response:
                 "update auth.users set raw_user_meta_data ="
                 " coalesce(raw_user_meta_data, '{}') || %s, updated_at = now() where id = %s",
                 (Jsonb(body["data"]), user["id"]))
-        user = await (await conn.execute(
+        updated = await (await conn.execute(
             f"select {USER_COLUMNS} from auth.users where id = %s", (user["id"],))).fetchone()
-        return reply(request, user_json(user))
+        if updated is None:  # deleted by an admin meanwhile
+            raise AuthError(403, "user_not_found", "User from sub claim in JWT does not exist")
+        return reply(request, user_json(updated))
 
 
 async def logout(request: web.Request) -> web.Response:
@@ -343,7 +349,6 @@ async def logout(request: web.Request) -> web.Response:
     if scope not in ("global", "local", "others"):
         raise validation("scope must be one of global, local, others")
     async with request.app[POOL].connection() as conn:
-        conn.row_factory = dict_row
         user, claims = await current_user(request, conn)
         session_id = claims.get("session_id")
         if scope == "global":
@@ -378,9 +383,10 @@ async def admin_list_users(request: web.Request) -> web.Response:
     except ValueError as e:
         raise validation("page and per_page must be numbers") from e
     async with request.app[POOL].connection() as conn:
-        conn.row_factory = dict_row
-        total = (await (await conn.execute(
-            "select count(*) as n from auth.users where deleted_at is null")).fetchone())["n"]
+        counted = await (await conn.execute(
+            "select count(*) as n from auth.users where deleted_at is null")).fetchone()
+        assert counted is not None  # count(*) always returns its one row
+        total = counted["n"]
         rows = await (await conn.execute(
             f"select {USER_COLUMNS} from auth.users where deleted_at is null"
             " order by created_at, id limit %s offset %s",
@@ -390,7 +396,7 @@ async def admin_list_users(request: web.Request) -> web.Response:
     return response
 
 
-async def _user_or_404(conn, user_id: str) -> dict:
+async def _user_or_404(conn: AsyncConnection[DictRow], user_id: str) -> DictRow:
     try:
         uuid.UUID(user_id)
     except ValueError as e:
@@ -406,7 +412,6 @@ async def _user_or_404(conn, user_id: str) -> dict:
 async def admin_get_user(request: web.Request) -> web.Response:
     require_admin(request)
     async with request.app[POOL].connection() as conn:
-        conn.row_factory = dict_row
         return reply(request, user_json(await _user_or_404(conn, request.match_info["id"])))
 
 
@@ -425,7 +430,6 @@ async def admin_create_user(request: web.Request) -> web.Response:
     app_meta = {"provider": "email", "providers": ["email"], **(body.get("app_metadata") or {})}
     user_meta = body.get("user_metadata") or {}
     async with request.app[POOL].connection() as conn:
-        conn.row_factory = dict_row
         taken = await (await conn.execute(
             "select 1 from auth.users where lower(email) = lower(%s)", (email,))).fetchone()
         if taken:
@@ -444,6 +448,7 @@ async def admin_create_user(request: web.Request) -> web.Response:
             (uuid.uuid4(), email, password, password, bool(body.get("email_confirm")),
              Jsonb(app_meta), Jsonb(user_meta), _ban_until(body.get("ban_duration"))),
         )).fetchone()
+    assert row is not None  # insert ... returning gives its row, or raises
     return reply(request, user_json(row))
 
 
@@ -451,7 +456,6 @@ async def admin_update_user(request: web.Request) -> web.Response:
     require_admin(request)
     body = await json_body(request)
     async with request.app[POOL].connection() as conn:
-        conn.row_factory = dict_row
         user = await _user_or_404(conn, request.match_info["id"])
         sets, params = [], []
         if isinstance(body.get("email"), str):
@@ -472,9 +476,12 @@ async def admin_update_user(request: web.Request) -> web.Response:
             sets.append("banned_until = %s")
             params.append(_ban_until(body["ban_duration"]))
         if sets:
-            user = await (await conn.execute(
+            updated = await (await conn.execute(
                 f"update auth.users set {', '.join(sets)}, updated_at = now() where id = %s"
                 f" returning {USER_COLUMNS}", (*params, user["id"]))).fetchone()
+            if updated is None:  # deleted meanwhile
+                raise AuthError(404, "user_not_found", "User not found")
+            user = updated
             if "ban_duration" in body and user["banned_until"]:
                 await conn.execute("delete from auth.sessions where user_id = %s", (user["id"],))
         return reply(request, user_json(user))
@@ -484,7 +491,6 @@ async def admin_delete_user(request: web.Request) -> web.Response:
     require_admin(request)
     body = await json_body(request) if request.can_read_body else {}
     async with request.app[POOL].connection() as conn:
-        conn.row_factory = dict_row
         user = await _user_or_404(conn, request.match_info["id"])
         if body.get("should_soft_delete"):
             await conn.execute(
@@ -501,7 +507,7 @@ async def admin_delete_user(request: web.Request) -> web.Response:
 # ---------------------------------------------------------------------------
 
 @web.middleware
-async def auth_errors(request: web.Request, handler):
+async def auth_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except AuthError as e:
@@ -512,10 +518,12 @@ def build_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=[auth_errors])
     app[SETTINGS] = settings
 
-    async def pool_context(app: web.Application):
+    async def pool_context(app: web.Application) -> AsyncIterator[None]:
         # check: a connection that died with a PostgreSQL restart is replaced, not handed out.
         pool = AsyncConnectionPool(settings.database_url, min_size=1, max_size=10,
-                                   kwargs={"autocommit": True}, open=False,
+                                   connection_class=AsyncConnection[DictRow],
+                                   kwargs={"autocommit": True, "row_factory": dict_row},
+                                   open=False,
                                    check=AsyncConnectionPool.check_connection)
         await pool.open(wait=True, timeout=30)
         app[POOL] = pool
