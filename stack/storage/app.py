@@ -16,11 +16,13 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jwt
-from aiohttp import web
+from aiohttp import BodyPartReader, web
+from aiohttp.typedefs import Handler
 from psycopg import AsyncConnection, errors
-from psycopg.rows import dict_row
+from psycopg.rows import DictRow, dict_row
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
@@ -38,7 +40,8 @@ class Settings:
 
 
 SETTINGS = web.AppKey("settings", Settings)
-POOL = web.AppKey("pool", AsyncConnectionPool)
+# Every connection hands out rows as dicts (row_factory=dict_row, set when it connects).
+POOL = web.AppKey("pool", AsyncConnectionPool[AsyncConnection[DictRow]])
 
 
 class StorageError(Exception):
@@ -61,7 +64,7 @@ def not_found(what: str = "Object") -> StorageError:
 # Who is asking: every query runs as the JWT's role, with its claims
 # ---------------------------------------------------------------------------
 
-def claims_of(request: web.Request) -> dict:
+def claims_of(request: web.Request) -> dict[str, Any]:
     header = request.headers.get("Authorization", "")
     token = header[7:] if header.lower().startswith("bearer ") else request.headers.get("apikey")
     if not token:
@@ -77,19 +80,17 @@ def claims_of(request: web.Request) -> dict:
 
 
 @contextlib.asynccontextmanager
-async def as_caller(request: web.Request) -> AsyncIterator[AsyncConnection]:
+async def as_caller(request: web.Request) -> AsyncIterator[AsyncConnection[DictRow]]:
     """A transaction that runs as the caller, the way Storage and PostgREST do."""
     claims = claims_of(request)
-    async with request.config_dict[POOL].connection() as conn:
-        conn.row_factory = dict_row
-        async with conn.transaction():
-            await conn.execute("select set_config('role', %s, true),"
-                               " set_config('request.jwt.claims', %s, true)",
-                               (claims["role"], json.dumps(claims)))
-            try:
-                yield conn
-            except errors.InsufficientPrivilege as e:
-                raise StorageError(403, "Unauthorized", e.diag.message_primary or str(e)) from e
+    async with request.config_dict[POOL].connection() as conn, conn.transaction():
+        await conn.execute("select set_config('role', %s, true),"
+                           " set_config('request.jwt.claims', %s, true)",
+                           (claims["role"], json.dumps(claims)))
+        try:
+            yield conn
+        except errors.InsufficientPrivilege as e:
+            raise StorageError(403, "Unauthorized", e.diag.message_primary or str(e)) from e
 
 
 def object_key(request: web.Request) -> tuple[str, str]:
@@ -100,7 +101,9 @@ def object_key(request: web.Request) -> tuple[str, str]:
     raw path instead, and refuse what Storage refuses.
     """
     bucket = request.match_info["bucket"]
-    fixed = request.match_info.route.resource.canonical.split("{bucket}")[0] + bucket + "/"
+    resource = request.match_info.route.resource
+    assert resource is not None  # every object route is added by path, so it has one
+    fixed = resource.canonical.split("{bucket}")[0] + bucket + "/"
     raw = request.raw_path.split("?", 1)[0]
     if not raw.startswith(fixed):
         raise StorageError(400, "InvalidKey", f"Invalid key: {raw}")
@@ -114,10 +117,9 @@ def blob_path(request: web.Request, object_id: uuid.UUID | str) -> Path:
     return request.config_dict[SETTINGS].data_dir / "objects" / str(object_id)
 
 
-async def bucket_row(request: web.Request, bucket_id: str) -> dict:
+async def bucket_row(request: web.Request, bucket_id: str) -> DictRow:
     """A bucket's rules, looked up as the service itself (not under the caller's RLS)."""
     async with request.config_dict[POOL].connection() as conn:
-        conn.row_factory = dict_row
         row = await (await conn.execute(
             "select id, public, file_size_limit, allowed_mime_types from storage.buckets"
             " where id = %s", (bucket_id,))).fetchone()
@@ -136,7 +138,7 @@ class Received:
     mimetype: str
     cache_control: str
     etag: str
-    user_metadata: dict | None
+    user_metadata: dict[str, Any] | None
 
 
 async def receive_body(request: web.Request, target: Path) -> Received:
@@ -150,6 +152,8 @@ async def receive_body(request: web.Request, target: Path) -> Received:
         if content_type.startswith("multipart/form-data"):
             reader = await request.multipart()
             async for part in reader:
+                if not isinstance(part, BodyPartReader):
+                    raise StorageError(400, "Error", "A form field may not itself be multipart")
                 if part.name == "cacheControl":
                     cache_control = f"max-age={(await part.text()).strip()}"
                 elif part.name == "metadata":
@@ -204,15 +208,15 @@ async def upload(request: web.Request) -> web.Response:
                     " owner_id = %s, updated_at = now() where id = %s returning id",
                     (Jsonb(metadata), Jsonb(body.user_metadata), version, owner,
                      existing["id"]))).fetchone()
-                if row is None:
-                    raise StorageError(403, "Unauthorized",
-                                       "new row violates row-level security policy")
             else:
                 row = await (await conn.execute(
                     "insert into storage.objects (bucket_id, name, owner, owner_id, metadata,"
                     " user_metadata, version) values (%s, %s, %s, %s, %s, %s, %s) returning id",
                     (bucket_id, name, owner if owner else None, owner, Jsonb(metadata),
                      Jsonb(body.user_metadata), version))).fetchone()
+            if row is None:  # an update the policies hide (an insert they refuse raises)
+                raise StorageError(403, "Unauthorized",
+                                   "new row violates row-level security policy")
             os.replace(tmp, blob_path(request, row["id"]))
         return web.json_response({"Key": f"{bucket_id}/{name}", "Id": str(row["id"])})
     except errors.InsufficientPrivilege as e:
@@ -221,7 +225,7 @@ async def upload(request: web.Request) -> web.Response:
         tmp.unlink(missing_ok=True)
 
 
-async def visible_object(conn: AsyncConnection, bucket_id: str, name: str) -> dict:
+async def visible_object(conn: AsyncConnection[DictRow], bucket_id: str, name: str) -> DictRow:
     row = await (await conn.execute(
         f"select {OBJECT_COLUMNS} from storage.objects where bucket_id = %s and name = %s",
         (bucket_id, name))).fetchone()
@@ -230,7 +234,7 @@ async def visible_object(conn: AsyncConnection, bucket_id: str, name: str) -> di
     return row
 
 
-def file_response(request: web.Request, row: dict) -> web.StreamResponse:
+def file_response(request: web.Request, row: DictRow) -> web.StreamResponse:
     path = blob_path(request, row["id"])
     if not path.exists():
         raise not_found()
@@ -254,7 +258,6 @@ async def download(request: web.Request) -> web.StreamResponse:
 async def download_public(request: web.Request) -> web.StreamResponse:
     bucket_id, name = object_key(request)
     async with request.config_dict[POOL].connection() as conn:
-        conn.row_factory = dict_row
         bucket = await (await conn.execute(
             "select public from storage.buckets where id = %s", (bucket_id,))).fetchone()
         if not bucket or not bucket["public"]:
@@ -263,7 +266,7 @@ async def download_public(request: web.Request) -> web.StreamResponse:
     return file_response(request, row)
 
 
-def object_json(row: dict) -> dict:
+def object_json(row: DictRow) -> dict[str, Any]:
     return {"id": str(row["id"]), "name": row["name"], "bucket_id": row["bucket_id"],
             "version": row["version"], "metadata": row["metadata"],
             "user_metadata": row["user_metadata"],
@@ -317,9 +320,9 @@ async def list_objects(request: web.Request) -> web.Response:
     limit = min(int(body.get("limit") or 100), 1000)
     offset = int(body.get("offset") or 0)
     search = body.get("search") or ""
-    sort = body.get("sortBy") or {}
-    column = sort.get("column") if sort.get("column") in ("name", "created_at",
-                                                         "updated_at") else "name"
+    sort: dict[str, Any] = body.get("sortBy") or {}
+    column: str = sort["column"] if sort.get("column") in ("name", "created_at",
+                                                          "updated_at") else "name"
     order = "desc" if str(sort.get("order", "asc")).lower() == "desc" else "asc"
     start = f"{prefix}/" if prefix else ""
     async with as_caller(request) as conn:
@@ -341,7 +344,7 @@ async def list_objects(request: web.Request) -> web.Response:
             {"start": start, "bucket": bucket_id,
              "like": start.replace("%", r"\%").replace("_", r"\_") + "%",
              "search": f"{search}%"})).fetchall()
-    entries = []
+    entries: list[dict[str, Any]] = []
     for r in rows:
         if r["is_folder"]:
             entries.append({"name": r["entry"], "id": None, "updated_at": None,
@@ -375,6 +378,8 @@ async def move_or_copy(request: web.Request) -> web.Response:
                 " user_metadata, version) select %s, %s, owner, owner_id, metadata,"
                 " user_metadata, version from storage.objects where id = %s returning id",
                 (dest_bucket, dest, row["id"]))).fetchone()
+            if new is None:  # the source row, just read, is gone
+                raise not_found()
             blob = blob_path(request, row["id"]).read_bytes()
             blob_path(request, new["id"]).write_bytes(blob)
             return web.json_response({"Key": f"{dest_bucket}/{dest}", "Id": str(new["id"])})
@@ -390,10 +395,10 @@ async def move_or_copy(request: web.Request) -> web.Response:
 # Signed URLs
 # ---------------------------------------------------------------------------
 
-def _expires_in(body: dict) -> int:
+def _expires_in(body: dict[str, Any]) -> int:
     try:
-        seconds = int(body.get("expiresIn"))
-    except (TypeError, ValueError) as e:
+        seconds = int(body["expiresIn"])
+    except (KeyError, TypeError, ValueError) as e:
         raise StorageError(400, "Error", "expiresIn must be a number of seconds") from e
     if seconds < 1:
         raise StorageError(400, "Error", "expiresIn must be at least 1")
@@ -451,7 +456,6 @@ async def serve_signed(request: web.Request) -> web.StreamResponse:
     if claims["url"] != f"{bucket_id}/{name}":
         raise StorageError(400, "InvalidSignature", "The url do not match the signature")
     async with request.config_dict[POOL].connection() as conn:
-        conn.row_factory = dict_row
         row = await visible_object(conn, bucket_id, name)
     return file_response(request, row)
 
@@ -460,7 +464,7 @@ async def serve_signed(request: web.Request) -> web.StreamResponse:
 # Buckets
 # ---------------------------------------------------------------------------
 
-def bucket_json(row: dict) -> dict:
+def bucket_json(row: DictRow) -> dict[str, Any]:
     return {"id": row["id"], "name": row["name"], "owner": row["owner_id"] or "",
             "public": row["public"], "file_size_limit": row["file_size_limit"],
             "allowed_mime_types": row["allowed_mime_types"],
@@ -551,7 +555,7 @@ async def delete_bucket(request: web.Request) -> web.Response:
 # ---------------------------------------------------------------------------
 
 @web.middleware
-async def storage_errors(request: web.Request, handler):
+async def storage_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except StorageError as e:
@@ -575,9 +579,11 @@ def build_app(settings: Settings) -> web.Application:
     for sub in ("objects", "tmp"):
         (settings.data_dir / sub).mkdir(parents=True, exist_ok=True)
 
-    async def pool_context(app: web.Application):
+    async def pool_context(app: web.Application) -> AsyncIterator[None]:
         # check: a connection that died with a PostgreSQL restart is replaced, not handed out.
         pool = AsyncConnectionPool(settings.database_url, min_size=1, max_size=10, open=False,
+                                   connection_class=AsyncConnection[DictRow],
+                                   kwargs={"row_factory": dict_row},
                                    check=AsyncConnectionPool.check_connection)
         await pool.open(wait=True, timeout=30)
         root[POOL] = pool
