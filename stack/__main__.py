@@ -1,27 +1,39 @@
-"""python -m stack up|down|status|env [--root DIR]: the embedded stack's command line."""
+"""python -m stack up|down|status|env|schema [--root DIR]: the embedded stack's command line.
+
+`schema` writes supabase/schema.sql (stack/schema_snapshot.py): from a fresh
+database built from the migrations, or from --db-url; it never touches --root.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from stack import lifecycle
+from stack import lifecycle, schema_snapshot
 from stack.config import DEMO_PASSWORD, StackConfig
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m stack", description=__doc__)
-    parser.add_argument("command", choices=["up", "down", "status", "env"])
+    parser.add_argument("command", choices=["up", "down", "status", "env", "schema"])
     parser.add_argument("--root", type=Path, default=lifecycle.default_root(),
                         help="where the stack keeps its data, logs and PID files")
     parser.add_argument("--free-ports", action="store_true",
                         help="pick free ports when creating the stack (tests); default: 5432x")
+    parser.add_argument("--db-url", help="schema: snapshot this database instead of a fresh one")
+    parser.add_argument("--output", type=Path, default=schema_snapshot.SNAPSHOT,
+                        help="schema: the file to write, or - for stdout"
+                             " (default: supabase/schema.sql)")
     args = parser.parse_args(argv)
-    config = StackConfig.load_or_create(args.root, fixed_ports=not args.free_ports)
 
     def progress(message: str) -> None:
         print(f"  - {message}", file=sys.stderr, flush=True)
+
+    if args.command == "schema":
+        return schema(args.db_url, args.output, progress)
+    config = StackConfig.load_or_create(args.root, fixed_ports=not args.free_ports)
 
     if args.command == "up":
         lifecycle.up(config, progress=progress)
@@ -35,6 +47,22 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if all(states.values()) else 1
     else:
         print(config.env_file.read_text(), end="")
+    return 0
+
+
+def schema(db_url: str | None, output: Path, progress: Callable[[str], None]) -> int:
+    """Snapshot a fresh database built from the migrations, or the one at db_url."""
+    if db_url:
+        text = schema_snapshot.snapshot(db_url)
+    else:
+        with schema_snapshot.fresh_database(progress) as fresh_url:
+            text = schema_snapshot.snapshot(fresh_url)
+    if str(output) == "-":
+        print(text, end="")
+    elif schema_snapshot.write(text, output):
+        progress(f"wrote {output} ({len(text.splitlines())} lines)")
+    else:
+        progress(f"{output} is already up to date")
     return 0
 
 
