@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from typing import Any
 
 import psycopg
 
@@ -11,8 +13,11 @@ log = logging.getLogger(__name__)
 
 
 def connect(url: str, *, application_name: str, autocommit: bool = False,
-            max_delay: float = 10.0, attempts: int | None = None) -> psycopg.Connection:
-    """Connect, retrying with exponential backoff while the database is down or restarting."""
+            max_delay: float = 10.0, attempts: int | None = None,
+            stop: threading.Event | None = None) -> psycopg.Connection[Any]:
+    """Connect, retrying with exponential backoff while the database is down or restarting.
+
+    Gives up (raising the last error) after `attempts` tries, or once `stop` is set."""
     delay, tried = 0.2, 0
     while True:
         tried += 1
@@ -20,11 +25,14 @@ def connect(url: str, *, application_name: str, autocommit: bool = False,
             return psycopg.connect(url, autocommit=autocommit, application_name=application_name,
                                    connect_timeout=5)
         except psycopg.OperationalError as e:
-            if attempts is not None and tried >= attempts:
+            if (attempts is not None and tried >= attempts) or (stop is not None and stop.is_set()):
                 raise
             log.warning("database unreachable, retrying", extra={"delay_s": delay,
                                                                    "error": str(e).strip()})
-            time.sleep(delay)
+            if stop is None:
+                time.sleep(delay)
+            elif stop.wait(delay):
+                raise
             delay = min(delay * 2, max_delay)
 
 

@@ -21,7 +21,7 @@ def from_env(cls: type[T], environ: dict[str, str] | None = None) -> T:
     assert is_dataclass(cls)
     env = os.environ if environ is None else environ
     hints = get_type_hints(cls)
-    values = {}
+    values: dict[str, object] = {}
     for field in fields(cls):
         name = field.name.upper()
         if name not in env:
