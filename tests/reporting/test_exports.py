@@ -9,7 +9,7 @@ import json
 import os
 import signal
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 import httpx
@@ -21,7 +21,6 @@ from storage3.exceptions import StorageApiError
 from tests.reporting.conftest import CAMPAIGN_A, running_worker
 from tests.support.waiting import wait_for
 from workers.reporting.exports import Exporter
-from workers.reporting.partitions import PartitionKeeper, past_retention
 from workers.reporting.settings import Settings
 from workers.reporting.telemetry import Metrics
 
@@ -248,29 +247,3 @@ def test_a_worker_killed_mid_export_loses_no_export(stack, sign_in, db, dataset,
     assert (row["worker"], row["attempts"], row["rows_done"]) == ("heir", 2, 2)
     sheet = openpyxl.load_workbook(io.BytesIO(httpx.get(row["signed_url"]).content)).active
     assert len(list(sheet.iter_rows())) == 3  # header and two agents
-
-
-def test_partitions_are_kept_ahead_and_old_ones_only_reported(stack, db):
-    keeper = PartitionKeeper(settings_for(stack, partition_months_ahead=3,
-                                          call_retention_months=0), Metrics())
-    result = keeper.check()
-    assert result["ahead"] >= 3
-    # With a retention of 0 months, every past month is "past retention": reported, kept.
-    assert result["past_retention"]
-    for name in result["past_retention"]:
-        assert db.execute("select to_regclass(%s) is not null", (name,)).fetchone()[0]
-    assert db.execute("select count(*) from public.calls").fetchone()[0] > 0
-
-
-def test_past_retention_counts_whole_months():
-    from workers.reporting.partitions import Partition
-
-    def month(y, m):
-        start = datetime(y, m, 1, tzinfo=UTC)
-        end = datetime(y + (m == 12), m % 12 + 1, 1, tzinfo=UTC)
-        return Partition(f"p{y}{m:02d}", start, end)
-
-    parts = [month(2021, 10), month(2021, 11), month(2021, 12), month(2026, 11)]
-    now = datetime(2026, 11, 24, tzinfo=UTC)
-    assert [p.name for p in past_retention(parts, now, 60)] == ["p202110"]
-    assert date(2021, 11, 1) == (now.replace(year=2021, day=1)).date()

@@ -2,9 +2,9 @@
 
 Modules: `settings` (the environment, read once), `refresh` (refreshes the materialized views of
 schema `reports`), `exports` (claims export requests, renders them as their requester, uploads and
-signs them), `formats` (CSV and XLSX writers, no I/O beyond a local file), `partitions` (creates
-the coming months' call partitions and reports those past retention), `telemetry` (Prometheus
-metrics), `__main__` (only wires them together).
+signs them), `formats` (CSV and XLSX writers, no I/O beyond a local file), `partitions` (watches
+the call partitions pg_cron creates: months ahead, those past retention, calls in the default
+partition), `telemetry` (Prometheus metrics), `__main__` (only wires them together).
 
 Refresh. Triggers on calls and sales append durable requests (view x day) to
 `reports.refresh_requests` and `pg_notify('report_refresh', view)`. The notification only wakes

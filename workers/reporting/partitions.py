@@ -1,20 +1,24 @@
-"""The calls partitions: the coming months exist ahead of time; old ones are reported, not dropped.
+"""Watching the calls partitions: how many months exist ahead, which are past retention, and
+whether calls sit in the default partition. This worker creates nothing and drops nothing.
 
-Creating is private.ensure_call_partitions() (pg_cron runs it nightly too; running it twice is
-harmless). Call records must be kept for years (the FTC asks five), so a partition past
-CALL_RETENTION_MONTHS is only reported, in the log and in a metric: dropping it is a decision
-for a person, after an export if need be.
+Creating is pg_cron's job alone (`crm-ensure-call-partitions`, migration
+20261124001800_calls.sql): private.ensure_call_partitions(3) every night, in the database, so
+partitions are made even when no worker runs. The watcher warns when fewer months than
+PARTITION_MONTHS_AHEAD exist ahead (the job is not running, or failing), and when calls sit in
+the default partition (a month had no partition when they were written). Call records must be
+kept for years (the FTC asks five), so a partition past CALL_RETENTION_MONTHS is only reported,
+in the log and in a metric: dropping it is a decision for a person, after an export if need be.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from workers.common import database
+from workers.common.loop import WorkerLoop
 from workers.reporting.settings import Settings
 from workers.reporting.telemetry import Metrics
 
@@ -63,43 +67,42 @@ def past_retention(partitions: list[Partition], now: datetime,
     return [p for p in partitions if p.end <= limit]
 
 
-class PartitionKeeper:
+class PartitionKeeper(WorkerLoop):
+    """Checks the partitions at start and every PARTITION_CHECK_INTERVAL seconds."""
+
+    name = "reporting-partitions"  # no channel: nothing to be woken by
+
     def __init__(self, settings: Settings, metrics: Metrics) -> None:
+        super().__init__(settings.database_url)
         self.settings, self.metrics = settings, metrics
 
-    def run(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            try:
-                self.check()
-                wait = self.settings.partition_check_interval
-            except Exception:
-                log.exception("partition check failed")
-                wait = min(60.0, self.settings.partition_check_interval)
-            stop.wait(wait)
+    def step(self) -> float:
+        self.check()
+        return self.settings.partition_check_interval
 
-    def check(self) -> dict:
-        s = self.settings
-        with database.connect(s.database_url, application_name="reporting-partitions",
-                              autocommit=True, attempts=3) as conn:
-            created = conn.execute("select private.ensure_call_partitions(%s)",
-                                   (s.partition_months_ahead,)).fetchone()[0]
-            partitions = parse_partitions(conn.execute(PARTITIONS).fetchall())
-            in_default = conn.execute(
-                "select exists (select 1 from private.calls_default)").fetchone()[0]
-            now = conn.execute("select now()").fetchone()[0]
-        this_month = month_start(now)
-        ahead = sum(1 for p in partitions if p.start > this_month)
+    def check(self) -> dict[str, Any]:
+        """One look: metrics set, warnings logged; what was seen (for tests and the log)."""
+        s, conn = self.settings, self.db
+        partitions = parse_partitions(conn.execute(PARTITIONS).fetchall())
+        row = conn.execute("select exists (select 1 from private.calls_default), now()").fetchone()
+        assert row is not None
+        in_default, now = bool(row[0]), row[1]
+        ahead = sum(1 for p in partitions if p.start > month_start(now))
         old = past_retention(partitions, now, s.call_retention_months)
         self.metrics.partitions_ahead.set(ahead)
         self.metrics.partitions_past_retention.set(len(old))
         self.metrics.default_partition_rows.set(1 if in_default else 0)
-        log.info("call partitions checked", extra={
-            "partitions_created": created, "months_ahead": ahead, "partitions": len(partitions)})
+        log.info("call partitions checked", extra={"months_ahead": ahead,
+                                                   "partitions": len(partitions)})
+        if ahead < s.partition_months_ahead:
+            log.warning("fewer call partitions ahead than expected: is pg_cron's job"
+                        " crm-ensure-call-partitions running?",
+                        extra={"months_ahead": ahead, "expected": s.partition_months_ahead})
         if old:
             log.warning("call partitions past retention (kept: dropping them is a person's"
                         " decision)", extra={"retention_months": s.call_retention_months,
                                              "partitions": [p.name for p in old]})
         if in_default:
             log.warning("calls sit in the default partition: a month has no partition")
-        return {"created": created, "ahead": ahead, "past_retention": [p.name for p in old],
-                "default_has_rows": in_default}
+        return {"ahead": ahead, "partitions": [p.name for p in partitions],
+                "past_retention": [p.name for p in old], "default_has_rows": in_default}

@@ -1,8 +1,9 @@
 -- public.calls partitions: monthly partitions in schema private, a default
--- partition, private.ensure_call_partitions() (pg_cron daily), and the call
--- index that keeps ids unique across partitions.
+-- partition, private.ensure_call_partitions() (pg_cron daily, the only thing
+-- that creates them: the reporting worker only watches), and the call index
+-- that keeps ids unique across partitions.
 begin;
-select plan(17);
+select plan(22);
 
 -- Fixture: two campaigns, their people, products and leads (see
 -- tests.create_two_campaigns in 000-setup-test-helpers.sql).
@@ -20,6 +21,18 @@ select results_eq(
   $$select schedule, command from cron.job where jobname = 'crm-ensure-call-partitions'$$,
   $$values ('17 3 * * *', 'select private.ensure_call_partitions(3)')$$,
   'pg_cron creates the coming partitions every night'
+);
+select results_eq(
+  $$select j.active, j.database = current_database(),
+      has_function_privilege(j.username, 'private.ensure_call_partitions(integer, date)', 'execute')
+    from cron.job as j where j.jobname = 'crm-ensure-call-partitions'$$,
+  $$values (true, true, true)$$,
+  'the job is active, in this database, as a role that may create partitions'
+);
+select is(
+  (select count(*)::integer from cron.job as j where j.command like '%ensure_call_partitions%'),
+  1,
+  'and it is the only scheduled creator of partitions'
 );
 select is(private.ensure_call_partitions(3), 0, 'running it again creates nothing');
 
@@ -94,6 +107,21 @@ select throws_ok(
 select throws_ok(
   $$select private.ensure_call_partitions(-1)$$,
   '22023', 'p_months_ahead: -1 is not between 0 and 120', 'a negative horizon is refused'
+);
+
+-- The horizon is the argument: a longer one creates the months missing ahead,
+-- and no run drops a partition, however old.
+select lives_ok($$select private.ensure_call_partitions(5)$$, 'a longer horizon runs');
+select ok(
+  (
+    select bool_and(to_regclass('private.calls_p' || to_char(now() + make_interval(months => m), 'YYYYMM')) is not null)
+    from generate_series(0, 5) as m
+  ),
+  'and creates the months missing up to 5 ahead'
+);
+select ok(
+  to_regclass(format('private.calls_p%s', to_char(now() - interval '14 months', 'YYYYMM'))) is not null,
+  'a partition older than the window it keeps is never dropped'
 );
 
 select tests.authenticate_as('adm@t.test');
