@@ -8,6 +8,7 @@ import io
 import json
 import os
 import signal
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -247,3 +248,32 @@ def test_a_worker_killed_mid_export_loses_no_export(stack, sign_in, db, dataset,
     assert (row["worker"], row["attempts"], row["rows_done"]) == ("heir", 2, 2)
     sheet = openpyxl.load_workbook(io.BytesIO(httpx.get(row["signed_url"]).content)).active
     assert len(list(sheet.iter_rows())) == 3  # header and two agents
+
+
+def test_a_worker_stopped_mid_export_gives_it_back(sign_in, db, dataset, stack):
+    """SIGTERM while the rows stream: the export goes back to the queue (its attempt counted),
+    not failed, for the next worker to render whole."""
+    supervisor = sign_in("supervisor1@demo.test")
+    queued = request(supervisor, "call_detail",
+                     {"p_from": str(dataset.day), "p_to": str(dataset.plus(1))}, "csv")
+
+    class StoppedMidExport(Exporter):
+        def render(self, job, path):
+            if str(job.id) == queued["id"]:
+                self.stop.set()  # as the signal handler does, while the first batch streams
+            return super().render(job, path)
+
+    stop = threading.Event()
+    loop = StoppedMidExport(settings_for(stack, export_batch_rows=3), Metrics())
+    thread = threading.Thread(target=loop.run, args=(stop,), daemon=True)
+    thread.start()
+    thread.join(timeout=30)
+    assert not thread.is_alive() and stop.is_set()
+    row = db.execute("select to_jsonb(e) from public.report_exports as e where id = %s",
+                     (queued["id"],)).fetchone()[0]
+    assert (row["status"], row["worker"], row["heartbeat_at"], row["attempts"]) == (
+        "queued", None, None, 1)
+    assert row["rows_done"] == 3  # the one batch it wrote before it saw the stop
+    assert row["error"] == "given back by worker pytest-exporter (it stopped or reconnected)"
+    assert loop.metrics.registry.get_sample_value(
+        "reporting_exports_total", {"format": "csv", "result": "requeued"}) == 1

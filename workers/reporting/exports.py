@@ -1,17 +1,24 @@
 """Report exports: claim a request, render it as its requester, upload it, sign it.
 
-A claim is a lease: the row says which worker runs it and when that worker last showed signs of
-life (heartbeat_at, renewed with every batch of rows). A worker that dies leaves a running row
-whose heartbeat goes stale; any worker claims it again after EXPORT_STALE_AFTER seconds. Every
-write after the claim checks that the row is still this worker's, so a worker that was presumed
-dead and comes back never overwrites the one that took over.
+The queue is public.report_exports under the workers' lease protocol (workers/README.md):
+private.report_export_claim, _renew, _finish, _fail, _release. A claim is a lease: the row says
+which worker runs it and when that worker last showed signs of life (heartbeat_at, renewed with
+the progress after every batch of rows). A worker that dies leaves a running row whose heartbeat
+goes stale; any worker claims it again after EXPORT_STALE_AFTER seconds, up to
+EXPORT_MAX_ATTEMPTS claims. Every write after the claim checks that the row is still this
+worker's (ClaimLost otherwise), so a worker that was presumed dead and comes back never
+overwrites the one that took over.
+
+What each outcome does to the row: a report the database refuses as its requester is Final
+(failed, with the database's message); a Storage error is Retry (queued again, failed once the
+attempts are used up); a stop while rendering is Stopping (given back, not failed).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
+import math
 import tempfile
 import time
 import uuid
@@ -21,12 +28,12 @@ from typing import Any
 
 import httpx
 import psycopg
-from psycopg.rows import dict_row
 from storage3.utils import StorageException
 
 from workers.common import database
+from workers.common.lease import ClaimLost, Final, LeaseQueue, Retry, Stopping
 from workers.common.loop import WorkerLoop
-from workers.common.storage import service_storage
+from workers.common.storage import describe, storage_client
 from workers.reporting.formats import CONTENT_TYPES, XLSX_MAX_ROWS, open_writer
 from workers.reporting.settings import Settings
 from workers.reporting.telemetry import Metrics
@@ -69,38 +76,6 @@ SOURCES = {
 }
 PARAMS = ("p_from", "p_to", "p_day", "p_campaign_id", "p_agent_id")
 
-CLAIM = """
-    with next_export as (
-      select e.id
-      from public.report_exports as e
-      where
-        e.status = 'queued'
-        or (e.status = 'running' and e.heartbeat_at < now() - make_interval(secs => %(stale)s))
-      order by e.requested_at
-      limit 1
-      for update skip locked
-    )
-    update public.report_exports as e set
-      status = 'running', attempts = e.attempts + 1, worker = %(worker)s, heartbeat_at = now(),
-      started_at = now(), rows_done = 0, error = null
-    from next_export
-    where e.id = next_export.id
-    returning e.*
-"""
-MINE = "where id = %(id)s and worker = %(worker)s and status = 'running'"
-
-
-class LostClaim(Exception):
-    """Another worker took the export over (this one was presumed dead)."""
-
-
-class Interrupted(Exception):
-    """The worker is stopping: give the export back to the queue."""
-
-
-class ReportRefused(Exception):
-    """The database refused the report (permissions, arguments): retrying will not help."""
-
 
 @dataclass(frozen=True)
 class Export:
@@ -125,33 +100,27 @@ class Export:
         return {k: self.params.get(k) for k in PARAMS}
 
 
-
-
 class Exporter(WorkerLoop):
     name = "reporting-exports"
     channel = CHANNEL
+    queue: LeaseQueue
 
     def __init__(self, settings: Settings, metrics: Metrics) -> None:
-        super().__init__(settings.database_url)  # self.conn: claims, progress (autocommit)
+        super().__init__(settings.database_url)  # self.db: claims, progress (autocommit)
         self.settings, self.metrics = settings, metrics
-        self.worker = settings.worker_id
-        self.render_conn: psycopg.Connection | None = None  # the requester's transaction
-        self.storage = service_storage(settings.supabase_url, settings.supabase_service_role_key)
+        self.queue = LeaseQueue("report_export", settings.worker_id)
+        self.render_conn: psycopg.Connection[Any] | None = None  # the requester's transaction
+        self.storage = storage_client(settings)
 
     def step(self) -> float:
         return 0 if self.run_one() else self.settings.export_poll_interval
-
-    def on_connect(self) -> None:
-        # Exports this very process held before its connection dropped go back to the queue.
-        self.conn.execute(
-            "update public.report_exports set status = 'queued', worker = null,"
-            " heartbeat_at = null where status = 'running' and worker = %s", (self.worker,))
 
     def connect(self) -> None:
         super().connect()
         if self.render_conn is None or self.render_conn.closed:
             self.render_conn = database.connect(self.settings.database_url,
-                                                application_name="reporting-exports-render")
+                                                application_name="reporting-exports-render",
+                                                stop=self.stop)
 
     def close(self) -> None:
         super().close()
@@ -161,11 +130,11 @@ class Exporter(WorkerLoop):
 
     # -- one export --------------------------------------------------------------------------
     def claim(self) -> Export | None:
-        with self.conn.cursor(row_factory=dict_row) as cur:
-            row = cur.execute(CLAIM, {"stale": self.settings.export_stale_after,
-                                      "worker": self.worker}).fetchone()
-        if row is None:
+        rows = self.queue.claim(self.db, limit=1,
+                                p_stale_seconds=math.ceil(self.settings.export_stale_after))
+        if not rows:
             return None
+        row = rows[0]
         return Export(id=row["id"], requested_by=row["requested_by"], report=row["report"],
                       format=row["format"], params=row["params"], attempts=row["attempts"])
 
@@ -175,42 +144,51 @@ class Exporter(WorkerLoop):
         if job is None:
             return False
         started = time.monotonic()
-        log.info("export claimed", extra={"export_id": str(job.id), "report": job.report,
-                                          "format": job.format, "attempt": job.attempts})
-        if job.attempts > self.settings.export_max_attempts:
-            self.fail(job, f"gave up after {job.attempts - 1} attempts: the worker rendering it"
-                           " stopped each time")
-            return True
+        context = {"export_id": str(job.id)}
+        log.info("export claimed", extra={**context, "report": job.report, "format": job.format,
+                                          "attempt": job.attempts})
         try:
+            if job.attempts > self.settings.export_max_attempts:
+                raise Final(f"gave up after {job.attempts - 1} attempts: the worker rendering it"
+                            " stopped each time")
             with tempfile.TemporaryDirectory(prefix="export-") as tmp:
                 path = Path(tmp) / f"{job.id}.{job.format}"
                 rows = self.render(job, path)
-                self.heartbeat(job, rows, None)
+                self.queue.renew(self.db, job.id, p_rows_done=rows)
                 url = self.upload(job, path)
-            self.finish(job, rows, url)
-            self.metrics.exports.labels(job.format, "done").inc()
-            self.metrics.export_seconds.observe(time.monotonic() - started)
-            log.info("export done", extra={"export_id": str(job.id), "rows": rows,
-                                           "duration_ms": round((time.monotonic() - started)
-                                                                * 1000)})
-        except LostClaim:
-            log.warning("export taken over by another worker", extra={"export_id": str(job.id)})
-        except ReportRefused as e:
-            self.fail(job, str(e))
-        except Interrupted:
-            self.requeue(job, "worker stopping")
-        except (StorageException, httpx.HTTPError) as e:
-            if job.attempts >= self.settings.export_max_attempts:
-                self.fail(job, f"storage: {e}")
-            else:
-                self.requeue(job, f"storage: {e}")
+            self.queue.finish(self.db, job.id, p_rows=rows, p_storage_path=job.storage_path,
+                              p_signed_url=url, p_url_seconds=self.settings.export_url_seconds)
+        except ClaimLost:
+            log.warning("export taken over by another worker", extra=context)
+            return True
+        except Final as e:
+            self.fail(job, str(e), final=True)
+            return True
+        except Retry as e:
+            final = e.counts and job.attempts >= self.settings.export_max_attempts
+            self.fail(job, str(e), final=final)
+            return True
+        except Stopping:
+            # Given back to the queue by the loop (release), not failed.
+            log.warning("export given back to the queue", extra={**context,
+                                                                  "reason": "worker stopping"})
+            self.metrics.exports.labels(job.format, "requeued").inc()
+            raise
+        self.metrics.exports.labels(job.format, "done").inc()
+        self.metrics.export_seconds.observe(time.monotonic() - started)
+        log.info("export done", extra={**context, "rows": rows,
+                                       "duration_ms": round((time.monotonic() - started) * 1000)})
         return True
 
     def render(self, job: Export, path: Path) -> int:
-        """Stream the report into `path` as the requester; return the number of rows."""
+        """Stream the report into `path` as the requester; return the number of rows.
+
+        Final when the database refuses the report as the requester (rights, arguments).
+        """
         sql, params = SOURCES[job.report], job.query_params()
         claims = json.dumps({"sub": str(job.requested_by), "role": "authenticated"})
         conn, done = self.render_conn, 0
+        assert conn is not None, "connect() opens the render connection"
         try:
             with conn.transaction():
                 conn.execute("select set_config('role', 'authenticated', true),"
@@ -219,15 +197,16 @@ class Exporter(WorkerLoop):
                     # The RPCs check reports.view themselves; the call detail asks here.
                     conn.execute("select private.report_scope(%s::uuid)",
                                  (params["p_campaign_id"],))
-                total = conn.execute(f"select count(*) from ({sql}) as export_rows",
-                                     params).fetchone()[0]
+                counted = conn.execute(f"select count(*) from ({sql}) as export_rows",
+                                       params).fetchone()
+                total = int(counted[0]) if counted else 0
                 if job.format == "xlsx" and total > XLSX_MAX_ROWS:
-                    raise ReportRefused(f"rows_total: {total} rows do not fit in one XLSX sheet"
-                                        f" (at most {XLSX_MAX_ROWS}); export it as csv")
-                self.heartbeat(job, 0, total)
+                    raise Final(f"rows_total: {total} rows do not fit in one XLSX sheet"
+                                f" (at most {XLSX_MAX_ROWS}); export it as csv")
+                self.queue.renew(self.db, job.id, p_rows_done=0, p_rows_total=total)
                 with conn.cursor(name=f"export_{job.id.hex}") as cur:
                     cur.execute(sql, params)
-                    columns = [d.name for d in cur.description]
+                    columns = [d.name for d in cur.description or ()]
                     writer = open_writer(job.format, path, columns, job.report)
                     try:
                         while batch := cur.fetchmany(self.settings.export_batch_rows):
@@ -235,55 +214,32 @@ class Exporter(WorkerLoop):
                                 writer.write(row)
                             done += len(batch)
                             self.metrics.export_rows.inc(len(batch))
-                            self.heartbeat(job, done, None)
+                            self.queue.renew(self.db, job.id, p_rows_done=done)
                             if self.stop.is_set():
-                                raise Interrupted
+                                raise Stopping
                     finally:
                         writer.close()
         except psycopg.Error as e:
             if database.is_disconnect(e):
                 raise
-            raise ReportRefused(e.diag.message_primary or str(e)) from e
+            raise Final(e.diag.message_primary or str(e)) from e
         return done
 
     def upload(self, job: Export, path: Path) -> str:
+        """Upload (upsert: a retry overwrites) and sign; Retry on any Storage error."""
         files = self.storage.from_(self.settings.export_bucket)
-        files.upload(job.storage_path, path,
-                     {"content-type": CONTENT_TYPES[job.format], "upsert": "true"})
-        signed = files.create_signed_url(job.storage_path, self.settings.export_url_seconds,
-                                         {"download": job.download_name})
-        return signed["signedURL"]
+        try:
+            files.upload(job.storage_path, path,
+                         {"content-type": CONTENT_TYPES[job.format], "upsert": "true"})
+            signed = files.create_signed_url(job.storage_path, self.settings.export_url_seconds,
+                                             {"download": job.download_name})
+        except (StorageException, httpx.HTTPError) as e:
+            raise Retry(f"storage: {describe(e)}") from e
+        return str(signed["signedURL"])
 
-    # -- writes on the request row (all of them only while the claim is ours) ---------------
-    def _update(self, job: Export, assignments: str, values: dict[str, Any]) -> None:
-        cur = self.conn.execute(f"update public.report_exports set {assignments} {MINE}",
-                                {**values, "id": job.id, "worker": self.worker})
-        if cur.rowcount == 0:
-            raise LostClaim
-
-    def heartbeat(self, job: Export, rows_done: int, rows_total: int | None) -> None:
-        self._update(job, "rows_done = %(done)s, rows_total = coalesce(%(total)s, rows_total),"
-                          " heartbeat_at = now()", {"done": rows_done, "total": rows_total})
-
-    def finish(self, job: Export, rows: int, url: str) -> None:
-        self._update(job, "status = 'done', rows_done = %(rows)s, rows_total = %(rows)s,"
-                          " storage_path = %(path)s, signed_url = %(url)s,"
-                          " signed_url_expires_at = now() + make_interval(secs => %(secs)s),"
-                          " finished_at = now(), heartbeat_at = now()",
-                     {"rows": rows, "path": job.storage_path, "url": url,
-                      "secs": self.settings.export_url_seconds})
-
-    def fail(self, job: Export, error: str) -> None:
-        log.warning("export failed", extra={"export_id": str(job.id), "error": error})
-        self.metrics.exports.labels(job.format, "failed").inc()
-        with contextlib.suppress(LostClaim):
-            self._update(job, "status = 'failed', error = %(error)s, finished_at = now()",
-                         {"error": error})
-
-    def requeue(self, job: Export, reason: str) -> None:
-        log.warning("export given back to the queue", extra={"export_id": str(job.id),
-                                                              "reason": reason})
-        self.metrics.exports.labels(job.format, "requeued").inc()
-        with contextlib.suppress(LostClaim):
-            self._update(job, "status = 'queued', worker = null, heartbeat_at = null,"
-                              " error = %(error)s", {"error": reason})
+    def fail(self, job: Export, error: str, *, final: bool) -> None:
+        """Failed for good, or back to the queue (for nothing if the claim was lost meanwhile)."""
+        log.warning("export failed" if final else "export given back to the queue",
+                    extra={"export_id": str(job.id), "error": error})
+        self.metrics.exports.labels(job.format, "failed" if final else "requeued").inc()
+        self.queue.fail(self.db, job.id, error, final=final)

@@ -77,7 +77,7 @@ class Refresher(WorkerLoop):
 
     # -- one pass ----------------------------------------------------------------------------
     def status(self) -> list[ViewStatus]:
-        with self.conn.cursor(row_factory=dict_row) as cur:
+        with self.db.cursor(row_factory=dict_row) as cur:
             rows = cur.execute(
                 "select view_name, pending_requests, age_seconds, oldest_wait_seconds,"
                 " quiet_seconds from reports.refresh_status()").fetchall()
@@ -101,7 +101,7 @@ class Refresher(WorkerLoop):
         """One concurrent refresh of `view`. False when another worker holds it, or it failed."""
         started = time.monotonic()
         try:
-            row = self.conn.execute(
+            row = self.db.execute(
                 "select refreshed, duration_ms, requests_cleared from reports.refresh_view(%s)",
                 (view,)).fetchone()
         except psycopg.Error as e:
@@ -112,11 +112,12 @@ class Refresher(WorkerLoop):
             self.backoff_until[view] = time.monotonic() + self.settings.refresh_retry_after
             log.error("refresh failed", extra={"view": view, "error": str(e).strip(),
                                                "duration_ms": round(seconds * 1000)})
-            self.conn.execute(
+            self.db.execute(
                 "insert into reports.refresh_log (view_name, started_at, duration_ms, error)"
                 " values (%s, now() - make_interval(secs => %s), %s, %s)",
                 (view, seconds, round(seconds * 1000), str(e).strip()))
             return False
+        assert row is not None, "refresh_view returns one row"
         refreshed, duration_ms, cleared = row
         if not refreshed:
             # Another worker is refreshing it right now; its refresh will do.
@@ -136,6 +137,6 @@ class Refresher(WorkerLoop):
         if time.monotonic() - self.last_prune < 3600:
             return
         self.last_prune = time.monotonic()
-        self.conn.execute(
+        self.db.execute(
             "delete from reports.refresh_log where started_at < now() - make_interval(days => %s)",
             (self.settings.refresh_log_retention_days,))
