@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.ami_bridge.rows import as_stored
 from tests.support.ami_server import AmiServer, load_sequence
 from workers.ami_bridge.events import AmiEvent, EventReader, Malformed
 from workers.ami_bridge.model import CallModel, ModelConfig
@@ -57,7 +58,7 @@ def fold(events: Iterable[AmiEvent], config: ModelConfig | None = None) -> dict[
     model = CallModel(config)
     for event in events:
         model.apply(event)
-    return {row.pbx_linkedid: row.as_dict() for row in model.take_changed()}
+    return {row.pbx_linkedid: as_stored(row) for row in model.take_changed()}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 import pytest
 from panoramisk import Manager
 
+from tests.ami_bridge.rows import as_stored
 from tests.support.ami_server import AmiServer, LiveChannel
 from workers.ami_bridge.events import AmiEvent, EventReader, Greeting, Malformed, Response
 from workers.ami_bridge.model import CallModel
@@ -234,7 +235,7 @@ def test_every_sequence_through_the_socket_gives_its_rows(ami_server: AmiServer,
     model = CallModel()
     for e in client.events():
         model.apply(e)
-    rows = {row.pbx_linkedid: row.as_dict() for row in model.take_changed()}
+    rows = {row.pbx_linkedid: as_stored(row) for row in model.take_changed()}
     assert rows == {row["pbx_linkedid"]: row for case in cases for row in case.rows}
     assert not client.parser.stats.malformed
 
@@ -270,7 +271,7 @@ def test_faults_on_the_wire_leave_the_rows_right(ami_server: AmiServer, scenario
     first, second = asyncio.run(run())
     for e in [*first.events(), *second.events()]:
         model.apply(e)
-    rows = {row.pbx_linkedid: row.as_dict() for row in model.take_changed()}
+    rows = {row.pbx_linkedid: as_stored(row) for row in model.take_changed()}
     assert rows == {r["pbx_linkedid"]: r for r in [*case.rows, *other.rows]}
     assert first.closed
     assert first.parser.stats.malformed == {"no_fields": 1, "truncated": 1}

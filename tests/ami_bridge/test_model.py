@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 import pytest
 
+from tests.ami_bridge.rows import as_stored
 from workers.ami_bridge.events import AmiEvent, Frame, parse_frame
 from workers.ami_bridge.model import (
     CALL_ID_NAMESPACE,
@@ -99,7 +100,7 @@ def rows_of(events: Iterable[AmiEvent], config: ModelConfig | None = None) -> di
     model = CallModel(config)
     for e in events:
         model.apply(e)
-    return {row.pbx_linkedid: row.as_dict() for row in model.take_changed()}
+    return {row.pbx_linkedid: as_stored(row) for row in model.take_changed()}
 
 
 # ------------------------------------------------------------- recorded sequences
@@ -117,11 +118,11 @@ def test_replaying_twice_changes_nothing(scenario_name: str, scenario, parse_fra
     model = CallModel(case.config)
     for e in events:
         model.apply(e)
-    first = [row.as_dict() for row in model.take_changed()]
+    first = [as_stored(row) for row in model.take_changed()]
     for e in events:
         model.apply(e)
     assert model.take_changed() == []  # nothing new to write
-    assert [model.row(r["pbx_linkedid"]).as_dict() for r in first] == case.rows
+    assert [as_stored(model.row(r["pbx_linkedid"])) for r in first] == case.rows
 
 
 def test_duplicated_events_give_the_same_row(scenario_name: str, scenario, parse_frames, fold_rows):
@@ -491,7 +492,7 @@ def test_call_known_only_from_its_cdr() -> None:
     )
     model = CallModel(ModelConfig(pbx_timezone="Europe/Madrid"))
     assert model.apply(cdr) == "1732470600.3"
-    row = model.row("1732470600.3").as_dict()
+    row = as_stored(model.row("1732470600.3"))
     assert row["started_at"] == "2024-11-24T17:50:00+00:00"
     assert row["answered_at"] == "2024-11-24T17:50:08+00:00"
     assert (row["status"], row["outcome"], row["talk_seconds"], row["duration_seconds"]) == (

@@ -44,9 +44,9 @@ def pbx_row(**changes) -> CallRow:
         started_at=T0,
         answered_at=None,
         ended_at=None,
-        ring_seconds=None,
-        talk_seconds=None,
-        duration_seconds=None,
+        ring_started_at=None,
+        ring_ended_at=None,
+        talk_ended_at=None,
         hangup_cause=None,
         hangup_cause_text=None,
         hangup_by=None,
@@ -56,13 +56,14 @@ def pbx_row(**changes) -> CallRow:
 
 
 def answered(row: CallRow) -> CallRow:
-    return replace(row, status="confirmed", answered_at=T0 + timedelta(seconds=9), ring_seconds=9)
+    return replace(row, status="confirmed", answered_at=T0 + timedelta(seconds=9),
+                   ring_started_at=T0, ring_ended_at=T0 + timedelta(seconds=9))
 
 
 def ended(row: CallRow) -> CallRow:
     return replace(
         answered(row), status="ended", outcome="answered", ended_at=T0 + timedelta(seconds=93),
-        talk_seconds=84, duration_seconds=93, hangup_cause=16,
+        talk_ended_at=T0 + timedelta(seconds=93), hangup_cause=16,
         hangup_cause_text="Normal Clearing", hangup_by="lead", recording_file="/rec/a.wav",
     )
 
@@ -127,7 +128,7 @@ def test_an_outbound_call_without_a_number_is_parked_a_withheld_inbound_one_is_w
 
 
 def test_a_row_the_database_refuses_is_dropped_alone(stack, db, caplog):
-    good, bad = pbx_row(), replace(ended(pbx_row()), ring_seconds=-1)  # violates a check
+    good, bad = pbx_row(), replace(ended(pbx_row()), hangup_by="nobody")  # violates a check
     store = write(stack, [(good, False), (bad, False)])
     assert (store.stats["rejected"], store.stats["written"]) == (1, 1)
     assert len(calls_of(db, [good.pbx_linkedid])) == 1
@@ -140,7 +141,8 @@ def test_a_partially_known_call_keeps_the_earlier_start_and_answer(stack, db):
     row = pbx_row()
     late = replace(
         ended(row), started_at=T0 + timedelta(seconds=20), answered_at=T0 + timedelta(seconds=30),
-        ring_seconds=0, talk_seconds=63, duration_seconds=73, recording_file=None,
+        ring_started_at=T0 + timedelta(seconds=20), ring_ended_at=T0 + timedelta(seconds=20),
+        recording_file=None,  # seen as: rang 0 s, talked 63 s, 73 s in all
     )
     write(stack, [(answered(row), False)], [(late, True)])
     (stored,) = calls_of(db, [row.pbx_linkedid])

@@ -1,8 +1,11 @@
 """The AMI bridge: Asterisk's own view of every call, mirrored into `calls`.
 
 Modules: `events` parses the AMI stream into typed events, `model` folds them into one call
-row per Linkedid (pure, no I/O), `store` writes rows in idempotent batches, `bridge` runs the
-AMI connection (reconnects, reconcile, originate), `__main__` only wires.
+row per Linkedid (pure, no I/O), `store` batches the rows into `calls` (the merge rule itself is
+SQL: private.mirror_pbx_calls), `ami` wires panoramisk to our reader, `bridge` runs the AMI
+connection (reconnects, keep-alive, reconcile), `originate` takes click-to-call requests off
+their queue, `recording_stop` stops a refused recording, `settings` and `telemetry` are the
+environment and the metrics, `__main__` only wires.
 
 Concurrency: asyncio. The bridge is one long-lived socket plus timers (keep-alive ping,
 reconnect backoff, batch flush deadline); a single event loop owns the model, so it needs no
@@ -50,15 +53,9 @@ Asterisk configuration the bridge relies on:
   discards a file made anyway). Its file name reaches us as the MIXMONITOR_FILENAME variable;
   workers/recordings takes it from there. tests/ami_bridge/sequences/README.md has the rest.
 
-Recording stop: a lead may refuse recording mid-call, after MixMonitor started. The agent's
-`calls.recording_consent = false` makes the database `pg_notify('recording_stop', <call id>)`
-(private.track_recording_consent, migration 20261124008100); the bridge, LISTENing
-(`RECORDING_STOP_ENABLED`), reads the call's Linkedid, checks consent is still refused, and
-sends `StopMixMonitor` (Channel: the leg) for every leg of that call the model saw report
-MIXMONITOR_FILENAME and not yet hang up, so the voice of someone who refused is not recorded
-any longer. The notification is only a wake-up: after each reconnection to the database the
-bridge also sweeps its live recording calls for refusals; one lost anyway lets the recording
-run to hang-up, and the recordings worker discards the file.
+Recording stop (`recording_stop.py`): a lead may refuse recording mid-call, after MixMonitor
+started; the bridge then sends `StopMixMonitor` for every leg of that call the model saw report
+MIXMONITOR_FILENAME, so the voice of someone who refused is not recorded any longer.
 StopMixMonitor is registered for the system and call classes: the manager.conf user's
 `write = originate,system` already allows it.
 """

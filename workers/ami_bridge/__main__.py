@@ -1,9 +1,10 @@
 """`python -m workers.ami_bridge`: settings from the environment, logs, metrics, signals, run.
 
 Settings (see README.md): AMI_HOST, AMI_PORT, AMI_USERNAME, AMI_SECRET, DATABASE_URL, plus
-BATCH_SIZE, FLUSH_DELAY_MS, METRICS_PORT and the rest of `bridge.BridgeSettings`.
-Exit status: 0 after SIGTERM/SIGINT with every row written, 1 if rows could not be written
-before the shutdown timeout, 2 on bad settings.
+BATCH_SIZE, FLUSH_DELAY_MS, METRICS_PORT and the rest of `settings.BridgeSettings`.
+Exit status, as every worker's (workers/common/supervisor.py): 0 after SIGTERM/SIGINT with
+every row written; 1 if rows could not be written before the shutdown timeout, or a loop of
+the bridge ended on its own; 2 on bad settings.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ import logging
 import signal
 import sys
 
-from workers.ami_bridge.bridge import Bridge, BridgeSettings
+from workers.ami_bridge.bridge import Bridge
+from workers.ami_bridge.settings import BridgeSettings
 from workers.common import logs, metrics, settings
+from workers.common.supervisor import EXIT_BAD_SETTINGS
 
 log = logging.getLogger("workers.ami_bridge")
 
@@ -33,7 +36,7 @@ def main() -> int:
         config = settings.from_env(BridgeSettings)
     except settings.SettingsError as error:
         log.error("bad settings", extra={"error": str(error)})
-        return 2
+        return EXIT_BAD_SETTINGS
     logs.setup(config.log_level)
     bridge = Bridge(config)
     metrics.serve(bridge.metrics.registry, config.metrics_port, config.metrics_addr)

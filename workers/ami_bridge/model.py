@@ -58,7 +58,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -150,6 +150,12 @@ class CallRow:
 
     lead_id, campaign_id and agent_id are the store's to resolve: from the CRM's own row when
     `crm_call_id` is set, else by `phone_number` (lead) and `agent_endpoint` (agent).
+
+    Durations are not counted here: the row carries the instants that bound them and the
+    database measures every call's seconds by one rule (private.seconds_between). Ring time runs
+    from `ring_started_at` to `ring_ended_at` (the same instant when nothing rang; None while
+    unknown); talk time from `answered_at` to `talk_ended_at` once the call has ended (0 if it
+    was never answered); the total from `started_at` to `ended_at`.
     """
 
     id: str
@@ -164,9 +170,9 @@ class CallRow:
     started_at: datetime
     answered_at: datetime | None
     ended_at: datetime | None
-    ring_seconds: int | None
-    talk_seconds: int | None
-    duration_seconds: int | None
+    ring_started_at: datetime | None
+    ring_ended_at: datetime | None
+    talk_ended_at: datetime | None
     hangup_cause: int | None
     hangup_cause_text: str | None
     hangup_by: str | None
@@ -278,13 +284,6 @@ def to_e164(raw: str | None, default_country_code: str | None = None) -> str | N
         if _E164.fullmatch(candidate):
             return candidate
     return None
-
-
-def _floor_seconds(start: float | None, end: float | None) -> int | None:
-    if start is None or end is None:
-        return None
-    # Asterisk's own billsec truncates; a microsecond of float noise must not lose a second.
-    return max(0, math.floor(end - start + 1e-6))
 
 
 def _dial_time(dial: _Dial) -> float:
@@ -653,17 +652,11 @@ class CallModel:
         else:
             ends = [dial.end[0] for dial, _, _ in dials if dial.end]
             ring_end = max(ends) if ends else ended
-        ring_seconds: int | None
-        if ring_start is None:
-            ring_seconds = 0 if (complete or answered is not None) else None
-        else:
-            ring_seconds = _floor_seconds(ring_start, ring_end)
-
-        talk_seconds: int | None = None
+        if ring_start is None and (complete or answered is not None):
+            ring_start = ring_end = started  # nothing rang: an empty interval
+        talk_end = None
         if answered is not None and complete:
-            talk_seconds = _floor_seconds(answered, self._talk_end(legs, target, other, ended))
-        elif complete:
-            talk_seconds = 0
+            talk_end = self._talk_end(legs, target, other, ended)
 
         outcome = None
         hangup_by = None
@@ -709,9 +702,9 @@ class CallModel:
             started_at=datetime.fromtimestamp(started, UTC),
             answered_at=_utc(answered),
             ended_at=_utc(ended),
-            ring_seconds=ring_seconds,
-            talk_seconds=talk_seconds,
-            duration_seconds=_floor_seconds(started, ended),
+            ring_started_at=_utc(ring_start),
+            ring_ended_at=_utc(ring_end) if ring_start is not None else None,
+            talk_ended_at=_utc(talk_end),
             hangup_cause=cause,
             hangup_cause_text=cause_text,
             hangup_by=hangup_by,
@@ -903,9 +896,11 @@ class CallModel:
             started_at=datetime.fromtimestamp(started, UTC),
             answered_at=_utc(answered),
             ended_at=_utc(ended),
-            ring_seconds=_floor_seconds(started, answered if answered is not None else ended),
-            talk_seconds=max((c.billable_seconds for c in cdrs), default=0),
-            duration_seconds=_floor_seconds(started, ended),
+            ring_started_at=_utc(started),
+            ring_ended_at=_utc(answered if answered is not None else ended),
+            # Asterisk's own count of the conversation (billsec), from the answer.
+            talk_ended_at=None if answered is None else datetime.fromtimestamp(answered, UTC)
+            + timedelta(seconds=max(c.billable_seconds for c in cdrs)),
             hangup_cause=None,
             hangup_cause_text=None,
             hangup_by=None,
