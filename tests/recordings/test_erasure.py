@@ -154,11 +154,11 @@ def lead_data(stack, db, service_client, tmp_path):
 
 def listening(db) -> bool:
     """The Eraser has LISTENed and is idle after its first round (it listens first, then looks
-    for work in a transaction: its last statement is that transaction's COMMIT)."""
+    for work: its last statement is a claim that found nothing)."""
     return db.execute("""
         select exists (select 1 from pg_stat_activity
           where application_name = 'recordings-erasure' and state = 'idle'
-            and query = 'COMMIT')""").fetchone()[0]
+            and query like '%recording_erasure_claim%')""").fetchone()[0]
 
 
 def test_erase_lead_leaves_nothing_personal_and_keeps_report_figures(

@@ -32,8 +32,8 @@ from psycopg.rows import dict_row
 from storage3.utils import StorageException
 
 from workers.common import database
+from workers.common.storage import storage_client
 from workers.recordings.settings import Settings
-from workers.recordings.uploads import storage_client
 
 log = logging.getLogger(__name__)
 

@@ -2,55 +2,55 @@
 
 One recording, as the worker handles it:
 
-1. claim it (private.claim_recordings: the call ended RECORDINGS_SETTLE_SECONDS ago, so
-   Asterisk has closed the file). The claim is a lease: status uploading, this worker's name,
-   a heartbeat renewed (private.renew_recording_claim) by a thread while the work runs. Action
-   `discard` (no consent): delete the local file, then private.mark_recording_source_removed.
+1. claim it (private.recording_upload_claim: the call ended RECORDINGS_SETTLE_SECONDS ago, so
+   Asterisk has closed the file). The claim is a lease (workers/README.md): status uploading,
+   this worker's name, a heartbeat renewed (private.recording_upload_renew) by a thread while
+   the work runs. Action `discard` (no consent): delete the local file, then
+   private.mark_recording_source_removed.
 2. map the file name into the monitor directory (files.local_path; refused names fail for
    good), convert it to Opus into RECORDINGS_WORK_DIR (audio.convert, bit-exact);
 3. upload it with storage3 (service role) to the claimed object path, content type audio/ogg,
    upsert: a retry, or a worker that took a stale claim over, overwrites its own half-written
    object, so there is never a second copy. Transient errors are retried with backoff;
 4. download the object and compare size and SHA-256 with the staged file;
-5. private.finish_recording_upload (stored: size, checksum, duration), and only then delete
+5. private.recording_upload_finish (stored: size, checksum, duration), and only then delete
    the local source and the staged file, and private.mark_recording_source_removed.
 
-Failures: a missing file is retried (not final) until RECORDINGS_MISSING_GRACE seconds after
-the call, then failed; an empty, corrupt or outside-the-directory file fails for good and stays
-on disk for a person to look at; storage errors are retried later, up to
-RECORDINGS_MAX_ATTEMPTS claims. A crash between 5's finish and the unlink leaves a stored
-recording whose source_removed_at is null: the sweep deletes those files (and the files of
-declined recordings whose worker died before deleting them).
+Failures (workers.common.lease): a missing file is Retry(counts=False) until
+RECORDINGS_MISSING_GRACE seconds after the call, then Final; an empty, corrupt or
+outside-the-directory file is Final (failed, it stays on disk for a person to look at); storage
+errors are Retry, up to RECORDINGS_MAX_ATTEMPTS claims; ClaimLost (taken over, or the lead's
+erasure was requested) leaves the row alone and removes the uploaded object if the lead is being
+erased; Stopping gives the claim back (private.recording_upload_release). A crash between 5's
+finish and the unlink leaves a stored recording whose source_removed_at is null: the sweep
+deletes those files (and the files of declined recordings whose worker died before deleting
+them).
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
-import threading
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
-import psycopg
-from psycopg.rows import dict_row
 from storage3 import SyncStorageClient
-from storage3.exceptions import StorageApiError
 from storage3.utils import StorageException
 
+from workers.common.lease import ClaimLost, Final, Heartbeat, LeaseQueue, Retry, Stopping
 from workers.common.loop import WorkerLoop
-from workers.common.storage import service_storage
+from workers.common.storage import describe, is_transient, storage_client
 from workers.recordings import audio, files
 from workers.recordings.settings import Settings
 from workers.recordings.telemetry import Metrics
 
 log = logging.getLogger(__name__)
 
-CLAIM = "select * from private.claim_recordings(%s, %s, %s, %s, %s)"
 SWEEP = """
     select r.call_id, r.status, r.source_file
     from public.recordings as r
@@ -68,106 +68,36 @@ class Claim:
     campaign_id: uuid.UUID | None
     call_started_at: datetime
     source_file: str
-    object_path: str | None
+    object_path: str | None  # fixed by an upload claim; none for a discard
     attempts: int
     action: str  # upload | discard
 
-
-class ClaimLost(Exception):
-    """The claim is no longer this worker's (another took it over, or the lead was erased)."""
-
-
-class Stopping(Exception):
-    """The worker is stopping: give the recording back to the queue."""
-
-
-class Retry(Exception):
-    """Try again later. counts: False when waiting is expected (a file not there yet), so the
-    attempt does not count towards RECORDINGS_MAX_ATTEMPTS."""
-
-    def __init__(self, message: str, *, final: bool = False, counts: bool = True) -> None:
-        super().__init__(message)
-        self.final, self.counts = final, counts
-
-
-class Final(Exception):
-    """The file can never be stored (unsafe name, empty, not audio): failed, file kept."""
-
-
-def storage_client(settings: Settings) -> SyncStorageClient:
-    return service_storage(settings.supabase_url, settings.supabase_service_role_key)
-
-
-def is_transient(error: BaseException) -> bool:
-    """Network trouble or a server-side error: the same request may well work in a moment."""
-    if isinstance(error, httpx.TransportError):
-        return True
-    if isinstance(error, StorageApiError):
-        with contextlib.suppress(TypeError, ValueError):
-            status = int(error.status)
-            return status >= 500 or status in (408, 429)
-    return False
-
-
-def describe(error: BaseException) -> str:
-    if isinstance(error, StorageApiError):
-        return f"{error.status} {error.code}: {error.message}"
-    return f"{type(error).__name__}: {error}".rstrip(": ")
-
-
-class Heartbeat:
-    """Renews a claim every `every` seconds from a thread while long work runs."""
-
-    def __init__(self, conn: psycopg.Connection, call_id: uuid.UUID, worker: str,
-                 every: float) -> None:
-        self.conn, self.call_id, self.worker, self.every = conn, call_id, worker, every
-        self.lost = False
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True,
-                                        name=f"heartbeat-{call_id}")
-
-    def __enter__(self) -> Heartbeat:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.every):
-            try:
-                # psycopg connections are thread-safe; the main thread is busy converting or
-                # uploading meanwhile.
-                alive = self.conn.execute("select private.renew_recording_claim(%s, %s)",
-                                          (self.call_id, self.worker)).fetchone()[0]
-            except psycopg.Error as e:
-                log.warning("heartbeat failed", extra={"call_id": str(self.call_id),
-                                                       "error": str(e).strip()})
-                continue
-            if not alive:
-                self.lost = True
-                return
-
-    def check(self) -> None:
-        if self.lost:
-            raise ClaimLost
+    @property
+    def path(self) -> str:
+        """The object path of an upload claim."""
+        assert self.object_path is not None, "a discard claim has no object path"
+        return self.object_path
 
 
 class Uploader(WorkerLoop):
     name = "recordings-uploads"  # no channel: nothing notifies a new recording, it polls
+    queue: LeaseQueue
 
     def __init__(self, settings: Settings, metrics: Metrics | None = None,
                  storage: SyncStorageClient | None = None) -> None:
         super().__init__(settings.database_url)
         self.settings = settings
         self.metrics = metrics or Metrics()
-        self.worker = settings.worker_id
+        self.queue = LeaseQueue("recording_upload", settings.worker_id)
         self.storage = storage or storage_client(settings)
         self.monitor_dir = Path(settings.recordings_monitor_dir)
         self.work_dir = Path(settings.recordings_work_dir)
         self.skipped: set[uuid.UUID] = set()  # unsafe names already reported by the sweep
         self.last_sweep = float("-inf")
+
+    @property
+    def worker(self) -> str:
+        return self.queue.worker
 
     def step(self) -> float:
         if time.monotonic() - self.last_sweep >= self.sweep_interval:
@@ -180,29 +110,22 @@ class Uploader(WorkerLoop):
 
     def on_connect(self) -> None:
         self.work_dir.mkdir(parents=True, exist_ok=True)
-        # Claims this very worker held when its connection dropped go back to the queue.
-        held = self.conn.execute(
-            "select call_id from public.recordings where status = 'uploading' and worker = %s",
-            (self.worker,)).fetchall()
-        for (call_id,) in held:
-            self.conn.execute("select private.fail_recording(%s, %s, %s, false)",
-                              (call_id, self.worker, "worker restarted mid-upload"))
 
     def claim(self, limit: int = CLAIM_BATCH) -> list[Claim]:
         s = self.settings
-        with self.conn.cursor(row_factory=dict_row) as cur:
-            rows = cur.execute(CLAIM, (self.worker, limit, s.recordings_settle_seconds,
-                                       s.recordings_stale_after,
-                                       s.recordings_retry_seconds)).fetchall()
+        rows = self.queue.claim(self.db, limit=limit,
+                                p_settle_seconds=s.recordings_settle_seconds,
+                                p_stale_seconds=s.recordings_stale_after,
+                                p_retry_seconds=s.recordings_retry_seconds)
         return [Claim(**row) for row in rows]
 
     def run_once(self) -> int:
-        """Claim a batch and handle each recording; the number claimed (0: nothing to do)."""
+        """Claim a batch and handle each recording; the number claimed (0: nothing to do).
+        Stopping once the worker stops: the claims not handled yet are given back."""
         claims = self.claim()
         for claim in claims:
             if self.stop.is_set():
-                self.fail(claim, "worker stopping", final=False)
-                continue
+                raise Stopping
             self.process(claim)
         return len(claims)
 
@@ -228,15 +151,15 @@ class Uploader(WorkerLoop):
         except Final as e:
             result = "failed"
             self.fail(claim, str(e), final=True)
-        except Stopping:
-            result = "retry"
-            self.fail(claim, "worker stopping", final=False)
         except Retry as e:
-            gave_up = (not e.final and e.counts
-                       and claim.attempts >= self.settings.recordings_max_attempts)
-            message = f"{e} (gave up after {claim.attempts} attempts)" if gave_up else str(e)
-            result = "failed" if e.final or gave_up else "retry"
-            self.fail(claim, message, final=e.final or gave_up)
+            gave_up = e.counts and claim.attempts >= self.settings.recordings_max_attempts
+            result = "failed" if gave_up else "retry"
+            self.fail(claim, f"{e} (gave up after {claim.attempts} attempts)" if gave_up
+                      else str(e), final=gave_up)
+        except Stopping:
+            self.metrics.recordings.labels("retry").inc()
+            log.warning("recording given back: worker stopping", extra=context)
+            raise
         self.metrics.recordings.labels(result).inc()
         return result
 
@@ -258,7 +181,7 @@ class Uploader(WorkerLoop):
             self.skipped.add(claim.call_id)
             return
         removed = files.remove(source)
-        self.conn.execute("select private.mark_recording_source_removed(%s)", (claim.call_id,))
+        self.db.execute("select private.mark_recording_source_removed(%s)", (claim.call_id,))
         if removed:
             self.metrics.sources_removed.labels("declined").inc()
         log.info("recording discarded: no consent", extra={"call_id": str(claim.call_id),
@@ -269,17 +192,15 @@ class Uploader(WorkerLoop):
         staged = self.work_dir / f"{claim.call_id}.opus"
         every = max(0.2, min(self.settings.recordings_stale_after / 4, 30.0))
         try:
-            with Heartbeat(self.conn, claim.call_id, self.worker, every) as heartbeat:
+            with Heartbeat(lambda: self.queue.renew(self.db, claim.call_id), every,
+                           name=f"heartbeat-{claim.call_id}") as heartbeat:
                 converted = self.convert(claim, source, staged)
                 heartbeat.check()
                 self.store(claim, converted, heartbeat)
                 heartbeat.check()
-            finished = self.conn.execute(
-                "select private.finish_recording_upload(%s, %s, %s, %s::bigint, %s, %s::numeric)",
-                (claim.call_id, self.worker, converted.format, converted.bytes,
-                 converted.sha256, converted.duration_seconds)).fetchone()[0]
-            if not finished:
-                raise ClaimLost
+            self.queue.finish(self.db, claim.call_id, p_format=converted.format,
+                              p_bytes=converted.bytes, p_sha256=converted.sha256,
+                              p_duration_seconds=Decimal(str(converted.duration_seconds)))
             self.metrics.stored_bytes.inc(converted.bytes)
         except ClaimLost:
             self.claim_lost_after_upload(claim)
@@ -290,7 +211,7 @@ class Uploader(WorkerLoop):
         # Stored and verified: only now may the original go.
         if files.remove(source):
             self.metrics.sources_removed.labels("stored").inc()
-        self.conn.execute("select private.mark_recording_source_removed(%s)", (claim.call_id,))
+        self.db.execute("select private.mark_recording_source_removed(%s)", (claim.call_id,))
 
     def convert(self, claim: Claim, source: Path, staged: Path) -> audio.Converted:
         s = self.settings
@@ -309,9 +230,9 @@ class Uploader(WorkerLoop):
         self.metrics.source_bytes.inc(source.stat().st_size)
         return converted
 
-    def missing(self, claim: Claim) -> Retry:
+    def missing(self, claim: Claim) -> Retry | Final:
         """A file not there (yet): wait for it until the grace period after the call is over."""
-        row = self.conn.execute(
+        row = self.db.execute(
             "select extract(epoch from private.now() - coalesce(c.ended_at, c.started_at))"
             " from public.calls as c where c.id = %s and c.started_at = %s",
             (claim.call_id, claim.call_started_at)).fetchone()
@@ -319,7 +240,7 @@ class Uploader(WorkerLoop):
         grace = self.settings.recordings_missing_grace
         where = f"{claim.source_file!r} not found in the monitor directory {self.monitor_dir}"
         if waited >= grace:
-            return Retry(f"recording_file: {where} {grace} s after the call ended", final=True)
+            return Final(f"recording_file: {where} {grace} s after the call ended")
         return Retry(f"recording_file: {where} (yet)", counts=False)
 
     def store(self, claim: Claim, converted: audio.Converted, heartbeat: Heartbeat) -> None:
@@ -330,9 +251,9 @@ class Uploader(WorkerLoop):
         for attempt in range(1, tries + 1):
             heartbeat.check()
             try:
-                bucket.upload(claim.object_path, converted.path,
+                bucket.upload(claim.path, converted.path,
                               {"content-type": audio.CONTENT_TYPE, "upsert": "true"})
-                got = bucket.download(claim.object_path)
+                got = bucket.download(claim.path)
             except (StorageException, httpx.HTTPError) as e:
                 if not is_transient(e):
                     self.metrics.upload_attempts.labels("error").inc()
@@ -353,17 +274,17 @@ class Uploader(WorkerLoop):
             if attempt < tries and self.stop.wait(delay):
                 raise Stopping
             delay = min(delay * 2, 30.0)
-        raise Retry(f"storage: upload of {claim.object_path} failed {tries} times: {last}")
+        raise Retry(f"storage: upload of {claim.path} failed {tries} times: {last}")
 
     def claim_lost_after_upload(self, claim: Claim) -> None:
         """The claim was lost (heartbeat or finish said no): if the lead was erased meanwhile,
         whatever this worker uploaded must go (the eraser may already have run); otherwise the
         object is the new claim holder's, who overwrites it with the same bytes."""
-        erased = self.conn.execute(
+        erased = self.db.execute(
             "select erase_requested_at is not null from public.recordings where call_id = %s",
             (claim.call_id,)).fetchone()
         if erased is None or erased[0]:
-            self.storage.from_(self.settings.recordings_bucket).remove([claim.object_path])
+            self.storage.from_(self.settings.recordings_bucket).remove([claim.path])
             log.warning("lead erased during upload: object removed",
                         extra={"call_id": str(claim.call_id), "object_path": claim.object_path})
 
@@ -371,15 +292,14 @@ class Uploader(WorkerLoop):
         (log.error if final else log.warning)(
             "recording failed" if final else "recording will be retried",
             extra={"call_id": str(claim.call_id), "attempt": claim.attempts, "error": error})
-        self.conn.execute("select private.fail_recording(%s, %s, %s, %s)",
-                          (claim.call_id, self.worker, error, final))
+        self.queue.fail(self.db, claim.call_id, error, final=final)
 
     # -- after a crash -----------------------------------------------------------------------
     def sweep(self) -> int:
         """Delete the local files of recordings already stored (or declined) whose worker died
         before deleting them; the number of rows settled."""
         self.last_sweep = time.monotonic()
-        rows = self.conn.execute(SWEEP, (SWEEP_BATCH,)).fetchall()
+        rows = self.db.execute(SWEEP, (SWEEP_BATCH,)).fetchall()
         done = 0
         for call_id, status, source_file in rows:
             if call_id in self.skipped:
@@ -395,11 +315,11 @@ class Uploader(WorkerLoop):
             if files.remove(source):
                 self.metrics.sources_removed.labels("sweep").inc()
             (self.work_dir / f"{call_id}.opus").unlink(missing_ok=True)
-            self.conn.execute("select private.mark_recording_source_removed(%s)", (call_id,))
+            self.db.execute("select private.mark_recording_source_removed(%s)", (call_id,))
             log.info("leftover recording file removed", extra={"call_id": str(call_id),
                                                                "status": status})
             done += 1
-        for status, count in self.conn.execute(
+        for status, count in self.db.execute(
                 "select s.status, count(r.call_id) from unnest(array['pending', 'uploading'])"
                 " as s (status) left join public.recordings as r on r.status = s.status"
                 " group by s.status").fetchall():

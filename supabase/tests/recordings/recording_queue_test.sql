@@ -1,10 +1,12 @@
 -- public.recordings: the queue a reported recording file goes through, the
--- call row that follows it, and the recordings worker's functions (claim,
--- renew, finish, fail, source removed). The worker's clock is crm.now
+-- call row that follows it, and the recordings worker's upload queue
+-- (private.recording_upload_claim, _renew, _finish, _fail, _release) and
+-- mark_recording_source_removed. The worker's clock is crm.now
 -- (private.now()), moved forward from the transaction's now(), which
--- stamps updated_at.
+-- stamps updated_at. (That a claim skips rows another transaction has
+-- locked is checked with two connections in tests/recordings/test_queues.py.)
 begin;
-select plan(58);
+select plan(63);
 
 -- Fixture: two campaigns, their people, products and leads (see
 -- tests.create_two_campaigns in 000-setup-test-helpers.sql).
@@ -150,14 +152,14 @@ grant all on claims to service_role;
 
 select tests.authenticate_as_service_role();
 select throws_ok(
-  $$select * from private.claim_recordings(' ')$$, '22023', 'p_worker: required',
+  $$select * from private.recording_upload_claim(' ')$$, '22023', 'p_worker: required',
   'a claim names its worker'
 ) as c;
 insert into claims
 select
   1 as round,
   c.*
-from private.claim_recordings('w1', 1000) as c;
+from private.recording_upload_claim('w1', 1000) as c;
 select tests.clear_authentication();
 
 select results_eq(
@@ -222,7 +224,7 @@ insert into claims
 select
   2 as round,
   c.*
-from private.claim_recordings('w2', 1000) as c;
+from private.recording_upload_claim('w2', 1000) as c;
 select tests.clear_authentication();
 select is(
   (select count(*)::integer from claims where round = 2 and call_id::text like 'cc000000-%'),
@@ -237,11 +239,11 @@ select is(
 select set_config('crm.now', (now() + interval '10 seconds')::text, true);
 select tests.authenticate_as_service_role();
 select is(
-  private.renew_recording_claim('cc000000-0000-4000-8000-000000000001', 'w2'), null,
+  private.recording_upload_renew('cc000000-0000-4000-8000-000000000001', 'w2'), false,
   'another worker cannot renew the claim'
 );
 select is(
-  private.renew_recording_claim('cc000000-0000-4000-8000-000000000001', 'w1'), true,
+  private.recording_upload_renew('cc000000-0000-4000-8000-000000000001', 'w1'), true,
   'the holder renews its claim'
 );
 select is(
@@ -250,10 +252,10 @@ select is(
   'which moves the heartbeat to the worker''s clock'
 );
 select is(
-  private.finish_recording_upload(
+  private.recording_upload_finish(
     'cc000000-0000-4000-8000-000000000001', 'w2', 'opus', 4096, repeat('a', 64), 61.5
   ),
-  null,
+  false,
   'another worker cannot finish the upload'
 );
 select is(
@@ -261,7 +263,7 @@ select is(
   'the local file is not marked removed before the upload is stored'
 );
 select is(
-  private.finish_recording_upload(
+  private.recording_upload_finish(
     'cc000000-0000-4000-8000-000000000001', 'w1', 'opus', 4096, repeat('a', 64), 61.5
   ),
   true,
@@ -286,18 +288,18 @@ select results_eq(
 
 select tests.authenticate_as_service_role();
 select is(
-  private.finish_recording_upload(
+  private.recording_upload_finish(
     'cc000000-0000-4000-8000-000000000001', 'w1', 'opus', 4096, repeat('a', 64), 61.5
   ),
-  null,
+  false,
   'a stored recording cannot be finished twice'
 );
 select is(
-  private.fail_recording('cc000000-0000-4000-8000-000000000001', 'w1', 'late', true), null,
+  private.recording_upload_fail('cc000000-0000-4000-8000-000000000001', 'w1', 'late', true), false,
   'nor failed after it is stored'
 );
 select is(
-  private.renew_recording_claim('cc000000-0000-4000-8000-000000000001', 'w1'), null,
+  private.recording_upload_renew('cc000000-0000-4000-8000-000000000001', 'w1'), false,
   'nor renewed'
 );
 select is(
@@ -313,14 +315,14 @@ select is(
   'but not the file of a recording still waiting'
 );
 select throws_ok(
-  $$select private.finish_recording_upload(
+  $$select private.recording_upload_finish(
     'cc000000-0000-4000-8000-000000000008', 'w1', 'opus', 0, repeat('a', 64), 1
   )$$,
   '23514', null,
   'an empty object is never stored'
 );
 select throws_ok(
-  $$select private.finish_recording_upload(
+  $$select private.recording_upload_finish(
     'cc000000-0000-4000-8000-000000000008', 'w1', 'opus', 10, 'not-a-checksum', 1
   )$$,
   '23514', null,
@@ -340,7 +342,7 @@ insert into claims
 select
   3 as round,
   c.*
-from private.claim_recordings('w2', 1000) as c;
+from private.recording_upload_claim('w2', 1000) as c;
 select tests.clear_authentication();
 select results_eq(
   $$select call_id::text, action, attempts from claims where round = 3 and call_id::text like 'cc000000-%'$$,
@@ -350,11 +352,11 @@ select results_eq(
 
 select tests.authenticate_as_service_role();
 select is(
-  private.fail_recording('cc000000-0000-4000-8000-000000000002', 'w1', 'not mine', false), null,
+  private.recording_upload_fail('cc000000-0000-4000-8000-000000000002', 'w1', 'not mine', false), false,
   'another worker cannot fail it'
 );
 select is(
-  private.fail_recording('cc000000-0000-4000-8000-000000000002', 'w2', repeat('x', 3000), false), true,
+  private.recording_upload_fail('cc000000-0000-4000-8000-000000000002', 'w2', repeat('x', 3000), false), true,
   'its holder reports a transient error'
 );
 select tests.clear_authentication();
@@ -373,7 +375,7 @@ insert into claims
 select
   4 as round,
   c.*
-from private.claim_recordings('w3', 1000, 5, 300, 30) as c;
+from private.recording_upload_claim('w3', 1000, 5, 300, 30) as c;
 select tests.clear_authentication();
 select is(
   (select count(*)::integer from claims where round = 4 and call_id = 'cc000000-0000-4000-8000-000000000002'),
@@ -386,7 +388,7 @@ insert into claims
 select
   5 as round,
   c.*
-from private.claim_recordings('w3', 1000, 5, 300, 30) as c;
+from private.recording_upload_claim('w3', 1000, 5, 300, 30) as c;
 select tests.clear_authentication();
 select results_eq(
   $$select call_id::text, attempts from claims where round = 5 and call_id::text like 'cc000000-%'$$,
@@ -396,7 +398,7 @@ select results_eq(
 
 select tests.authenticate_as_service_role();
 select is(
-  private.fail_recording('cc000000-0000-4000-8000-000000000002', 'w3', 'corrupt audio', true), true,
+  private.recording_upload_fail('cc000000-0000-4000-8000-000000000002', 'w3', 'corrupt audio', true), true,
   'a file that will never upload fails for good'
 );
 select tests.clear_authentication();
@@ -416,7 +418,7 @@ insert into claims
 select
   6 as round,
   c.*
-from private.claim_recordings('w4', 1000, 5, 300, 0) as c;
+from private.recording_upload_claim('w4', 1000, 5, 300, 0) as c;
 select tests.clear_authentication();
 select is(
   (select count(*)::integer from claims where round = 6 and call_id = 'cc000000-0000-4000-8000-000000000002'),
@@ -435,7 +437,7 @@ insert into claims
 select
   7 as round,
   c.*
-from private.claim_recordings('w5', 1000, 5, 300, 30) as c;
+from private.recording_upload_claim('w5', 1000, 5, 300, 30) as c;
 select tests.clear_authentication();
 select is(
   (select count(*)::integer from claims where round = 7 and call_id = 'cc000000-0000-4000-8000-000000000004'),
@@ -448,7 +450,7 @@ insert into claims
 select
   8 as round,
   c.*
-from private.claim_recordings('w5', 1000, 5, 300, 30) as c;
+from private.recording_upload_claim('w5', 1000, 5, 300, 30) as c;
 select tests.clear_authentication();
 select results_eq(
   $$select action, attempts, object_path from claims
@@ -459,16 +461,16 @@ select results_eq(
 );
 select tests.authenticate_as_service_role();
 select is(
-  private.renew_recording_claim('cc000000-0000-4000-8000-000000000004', 'w1'), null,
+  private.recording_upload_renew('cc000000-0000-4000-8000-000000000004', 'w1'), false,
   'the worker that lost the claim cannot renew it'
 );
 select is(
-  private.finish_recording_upload('cc000000-0000-4000-8000-000000000004', 'w1', 'opus', 10, repeat('b', 64), 1),
-  null,
+  private.recording_upload_finish('cc000000-0000-4000-8000-000000000004', 'w1', 'opus', 10, repeat('b', 64), 1),
+  false,
   'nor finish it'
 );
 select is(
-  private.fail_recording('cc000000-0000-4000-8000-000000000004', 'w1', 'lost', false), null,
+  private.recording_upload_fail('cc000000-0000-4000-8000-000000000004', 'w1', 'lost', false), false,
   'nor fail it'
 );
 select is(
@@ -485,12 +487,12 @@ select tests.clear_authentication();
 update public.recordings set erase_requested_at = now() where call_id = 'cc000000-0000-4000-8000-000000000004';
 select tests.authenticate_as_service_role();
 select is(
-  private.renew_recording_claim('cc000000-0000-4000-8000-000000000004', 'w5'), null,
+  private.recording_upload_renew('cc000000-0000-4000-8000-000000000004', 'w5'), false,
   'once erasure is requested the upload''s claim cannot be renewed'
 );
 select is(
-  private.finish_recording_upload('cc000000-0000-4000-8000-000000000004', 'w5', 'opus', 10, repeat('b', 64), 1),
-  null,
+  private.recording_upload_finish('cc000000-0000-4000-8000-000000000004', 'w5', 'opus', 10, repeat('b', 64), 1),
+  false,
   'and the upload cannot be finished: the worker deletes the object instead'
 );
 select tests.clear_authentication();
@@ -501,15 +503,52 @@ select is(
 );
 
 -- ----------------------------------------------------------------------------
+-- Release: a worker gives back what it holds (reconnect, stop)
+-- ----------------------------------------------------------------------------
+
+-- Another worker, w9, holds call 03's recording.
+update public.recordings set status = 'uploading', worker = 'w9', heartbeat_at = private.now(), attempts = 1
+where call_id = 'cc000000-0000-4000-8000-000000000003';
+select tests.authenticate_as_service_role();
+select is(
+  private.recording_upload_release('w5'), 2,
+  'release gives back every claim of its worker (calls 04 and 08, taken over by w5)'
+);
+select tests.clear_authentication();
+select results_eq(
+  $$select r.call_id::text, r.status, r.worker, r.heartbeat_at, r.attempts,
+      r.last_error is not distinct from 'given back by worker w5 (it stopped or reconnected)'
+    from public.recordings as r
+    where r.call_id in (
+      'cc000000-0000-4000-8000-000000000003', 'cc000000-0000-4000-8000-000000000004',
+      'cc000000-0000-4000-8000-000000000008'
+    )
+    order by r.call_id$$,
+  $$values
+    ('cc000000-0000-4000-8000-000000000003', 'uploading', 'w9', private.now(), 1, false),
+    ('cc000000-0000-4000-8000-000000000004', 'pending', null::text, null::timestamptz, 2, true),
+    ('cc000000-0000-4000-8000-000000000008', 'pending', null, null, 2, true)$$,
+  'they are pending again with their attempts counted, and another worker''s claim is left alone'
+);
+select tests.authenticate_as_service_role();
+select is(private.recording_upload_release('w5'), 0, 'releasing again gives back nothing');
+select is(
+  private.recording_upload_renew('cc000000-0000-4000-8000-000000000008', 'w5'), false,
+  'a released claim is lost to its worker'
+);
+select tests.clear_authentication();
+
+-- ----------------------------------------------------------------------------
 -- Who may run the worker's functions
 -- ----------------------------------------------------------------------------
 
 create temporary table worker_functions (signature text);
 insert into worker_functions values
-('private.claim_recordings(text, integer, integer, integer, integer)'),
-('private.renew_recording_claim(uuid, text)'),
-('private.finish_recording_upload(uuid, text, text, bigint, text, numeric)'),
-('private.fail_recording(uuid, text, text, boolean)'),
+('private.recording_upload_claim(text, integer, integer, integer, integer)'),
+('private.recording_upload_renew(uuid, text)'),
+('private.recording_upload_finish(uuid, text, text, bigint, text, numeric)'),
+('private.recording_upload_fail(uuid, text, text, boolean)'),
+('private.recording_upload_release(text)'),
 ('private.mark_recording_source_removed(uuid)'),
 ('private.recording_allowed(uuid, boolean)');
 
@@ -534,11 +573,15 @@ select is(
 );
 select tests.authenticate_as('adm@t.test');
 select throws_ok(
-  $$select * from private.claim_recordings('sneaky')$$, '42501', null,
+  $$select * from private.recording_upload_claim('sneaky')$$, '42501', null,
   'not even an admin claims recordings through the API'
 ) as c;
 select throws_ok(
-  $$select private.finish_recording_upload(
+  $$select private.recording_upload_release('w9')$$, '42501', null,
+  'nor gives another worker''s claims back'
+);
+select throws_ok(
+  $$select private.recording_upload_finish(
     'cc000000-0000-4000-8000-000000000004', 'w5', 'opus', 10, repeat('b', 64), 1
   )$$,
   '42501', null,
