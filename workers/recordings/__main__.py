@@ -3,6 +3,9 @@
 Without a command: the worker, its loops (uploads, links, retention, erasure) in threads.
 `purge`: one retention pass now, printing the report as text and as JSON (--dry-run removes
 nothing and says what would go and the bytes it would free; --now pretends another time).
+
+Exit status (workers.common.supervisor): 0 after SIGTERM/SIGINT (or a purge done), 1 when a
+loop died, 2 on bad settings or arguments.
 """
 
 from __future__ import annotations
@@ -10,13 +13,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import signal
 import sys
-import threading
-from collections.abc import Callable
 from datetime import datetime
 
-from workers.common import logs, metrics, settings
+from workers.common import logs, metrics, settings, supervisor
+from workers.common.supervisor import Runnable
 from workers.recordings.settings import Settings
 
 log = logging.getLogger("workers.recordings")
@@ -54,67 +55,55 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 
 def purge(config: Settings, args: argparse.Namespace) -> int:
-    from workers.recordings.retention import RetentionPurger  # written alongside; lazy
+    from workers.recordings.retention import RetentionPurger
 
     report = RetentionPurger(config).purge_once(
         now=args.now, dry_run=args.dry_run or config.recordings_purge_dry_run)
     print(report.as_text())
     print(json.dumps(report.as_dict(), default=str, indent=2, sort_keys=True))
-    return 0
+    return supervisor.EXIT_OK
 
 
-def build_loops(config: Settings, names: list[str]) -> dict[str, Callable[[threading.Event],
-                                                                          None]]:
+def build_loops(config: Settings, names: list[str]) -> dict[str, Runnable]:
+    from workers.recordings.erasure import Eraser
     from workers.recordings.links import Signer
+    from workers.recordings.retention import RetentionPurger
     from workers.recordings.telemetry import Metrics
     from workers.recordings.uploads import Uploader
 
     telemetry = Metrics()
     metrics.serve(telemetry.registry, config.metrics_port)
-    loops: dict[str, Callable[[threading.Event], None]] = {}
+    loops: dict[str, Runnable] = {}
     if "uploads" in names:
         loops["uploads"] = Uploader(config, telemetry).run
     if "links" in names:
         loops["links"] = Signer(config, telemetry).run
     if "retention" in names:
-        from workers.recordings.retention import RetentionPurger
-
         loops["retention"] = RetentionPurger(config).run
     if "erasure" in names:
-        from workers.recordings.erasure import Eraser
-
         loops["erasure"] = Eraser(config).run
     return loops
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    config = settings.from_env(Settings)
+    logs.setup()
+    try:
+        config = settings.from_env(Settings)
+    except settings.SettingsError as error:
+        log.error("bad settings", extra={"error": str(error)})
+        return supervisor.EXIT_BAD_SETTINGS
     logs.setup(config.log_level)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per Storage request is noise
     if args.command == "purge":
         return purge(config, args)
 
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
     loops = build_loops(config, args.loops)
-    threads = [threading.Thread(target=run, args=(stop,), name=name, daemon=True)
-               for name, run in loops.items()]
-    for t in threads:
-        t.start()
     log.info("recordings worker started", extra={"worker": config.worker_id,
                                                  "loops": list(loops),
                                                  "monitor_dir": config.recordings_monitor_dir})
-    status = 0
-    while not stop.wait(1.0):
-        if not all(t.is_alive() for t in threads):
-            log.error("a loop ended unexpectedly; stopping")
-            status = 1
-            stop.set()
-    for t in threads:
-        t.join(timeout=30)
-    log.info("recordings worker stopped")
+    status = supervisor.supervise(loops)
+    log.info("recordings worker stopped", extra={"exit_status": status})
     return status
 
 

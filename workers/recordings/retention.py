@@ -15,12 +15,15 @@ A dry run reads the same list in one read-only transaction and changes nothing.
 
 The same pass deletes recording_access_log rows older than RECORDINGS_ACCESS_LOG_RETENTION_DAYS
 (the log is append-only for every API role; only the service role purges it, by age).
+
+Not a queue: a pass at start and every RECORDINGS_PURGE_INTERVAL seconds, as a WorkerLoop
+(reconnects with backoff; a stop ends the pass between batches, the rest is the next pass's).
+`python -m workers.recordings purge` runs one pass without the loop (purge_once).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,6 +35,7 @@ from psycopg.rows import dict_row
 from storage3.utils import StorageException
 
 from workers.common import database
+from workers.common.loop import WorkerLoop
 from workers.common.storage import storage_client
 from workers.recordings.settings import Settings
 
@@ -134,56 +138,57 @@ class PurgeReport:
         return "\n".join(lines)
 
 
-class RetentionPurger:
+class RetentionPurger(WorkerLoop):
+    name = "recordings-retention"  # no channel: a pass every RECORDINGS_PURGE_INTERVAL
+
     def __init__(self, settings: Settings) -> None:
+        super().__init__(settings.database_url)
         self.settings = settings
         self.storage = storage_client(settings)
 
     # -- the loop ----------------------------------------------------------------------------
-    def run(self, stop: threading.Event) -> None:
-        """A pass at start, then one every RECORDINGS_PURGE_INTERVAL seconds, until stop."""
-        dry_run = self.settings.recordings_purge_dry_run
-        while not stop.is_set():
-            started = time.monotonic()
-            try:
-                report = self.purge_once(dry_run=dry_run)
-                level = logging.WARNING if report.errors else logging.INFO
-                log.log(level, "retention pass done", extra={
-                    "dry_run": dry_run, "count": report.count, "bytes": report.bytes,
-                    "errors": len(report.errors),
-                    "duration_ms": round((time.monotonic() - started) * 1000)})
-            except Exception as e:
-                if database.is_disconnect(e):
-                    log.warning("retention pass: database unreachable",
-                                extra={"error": str(e).strip()})
-                else:
-                    log.exception("retention pass failed")
-            stop.wait(self.settings.recordings_purge_interval)
+    def step(self) -> float:
+        """A pass (dry if RECORDINGS_PURGE_DRY_RUN), then wait RECORDINGS_PURGE_INTERVAL."""
+        started, dry_run = time.monotonic(), self.settings.recordings_purge_dry_run
+        report = self.purge(self.db, dry_run=dry_run)
+        log.log(logging.WARNING if report.errors else logging.INFO, "retention pass done",
+                extra={"dry_run": dry_run, "count": report.count, "bytes": report.bytes,
+                       "errors": len(report.errors),
+                       "duration_ms": round((time.monotonic() - started) * 1000)})
+        return self.settings.recordings_purge_interval
 
     # -- one pass ----------------------------------------------------------------------------
     def purge_once(self, *, now: datetime | None = None, dry_run: bool = False) -> PurgeReport:
-        """One pass at `now` (None: the database's clock, read once for the whole pass)."""
+        """One pass on a connection of its own (the purge command, tests)."""
         with database.connect(self.settings.database_url, application_name="recordings-retention",
                               autocommit=True, attempts=3) as conn:
-            if now is None:
-                now = conn.execute("select private.now()").fetchone()[0]
-            report = PurgeReport(dry_run=dry_run, now=now)
-            if dry_run:
-                self._survey(conn, report)
-            else:
-                self._purge(conn, report)
-            self._access_log(conn, report)
+            return self.purge(conn, now=now, dry_run=dry_run)
+
+    def purge(self, conn: psycopg.Connection[Any], *, now: datetime | None = None,
+              dry_run: bool = False) -> PurgeReport:
+        """One pass at `now` (None: the database's clock, read once for the whole pass)."""
+        if now is None:
+            row = conn.execute("select private.now()").fetchone()
+            assert row is not None
+            now = row[0]
+        report = PurgeReport(dry_run=dry_run, now=now)
+        if dry_run:
+            self._survey(conn, report)
+        else:
+            self._purge(conn, report)
+        self._access_log(conn, report)
         return report
 
-    def _access_log(self, conn: psycopg.Connection, report: PurgeReport) -> None:
+    def _access_log(self, conn: psycopg.Connection[Any], report: PurgeReport) -> None:
         params = {"now": report.now, "days": self.settings.recordings_access_log_retention_days}
         if report.dry_run:
             sql = f"select count(*) {OLD_ACCESS_LOG}"
         else:
             sql = f"with gone as (delete {OLD_ACCESS_LOG} returning 1) select count(*) from gone"
-        report.access_log_rows = conn.execute(sql, params).fetchone()[0]
+        row = conn.execute(sql, params).fetchone()
+        report.access_log_rows = int(row[0]) if row else 0
 
-    def _survey(self, conn: psycopg.Connection, report: PurgeReport) -> None:
+    def _survey(self, conn: psycopg.Connection[Any], report: PurgeReport) -> None:
         """Dry run: page through everything that has expired, in one read-only snapshot.
 
         expired_recordings has no cursor argument, and without deletions its first page never
@@ -197,9 +202,9 @@ class RetentionPurger:
                     for r in rows:
                         report.add(r["call_id"], r["campaign_id"], r["bytes"])
 
-    def _purge(self, conn: psycopg.Connection, report: PurgeReport) -> None:
+    def _purge(self, conn: psycopg.Connection[Any], report: PurgeReport) -> None:
         seen: set[Any] = set()
-        while True:
+        while not self.stop.is_set():
             with conn.cursor(row_factory=dict_row) as cur:
                 rows = cur.execute(EXPIRED, {"now": report.now,
                                              "limit": self.settings.recordings_purge_batch}
@@ -219,7 +224,7 @@ class RetentionPurger:
                             extra={"error": str(e), "batch": len(fresh)})
                 return
 
-    def _purge_batch(self, conn: psycopg.Connection, call_ids: list[Any],
+    def _purge_batch(self, conn: psycopg.Connection[Any], call_ids: list[Any],
                      report: PurgeReport) -> None:
         with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
             leads = [r["lead_id"] for r in cur.execute(LEADS_OF, {"calls": call_ids})]
@@ -237,6 +242,6 @@ class RetentionPurger:
                     paths[i:i + STORAGE_REMOVE_MAX])
             for r in rows:
                 marked = cur.execute("select private.mark_recording_removed(%s, 'retention')",
-                                     (r["call_id"],)).fetchone()["mark_recording_removed"]
-                if marked:
+                                     (r["call_id"],)).fetchone()
+                if marked and marked["mark_recording_removed"]:
                     report.add(r["call_id"], r["campaign_id"], r["bytes"])
