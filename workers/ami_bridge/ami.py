@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeAlias
 
 from panoramisk import Manager
 from panoramisk.ami_protocol import AMIProtocol
@@ -27,7 +27,7 @@ from workers.ami_bridge.events import AmiEvent, EventReader, Item, Response
 
 log = logging.getLogger("workers.ami_bridge")
 
-AmiAnswer = Message | list[Message]
+AmiAnswer: TypeAlias = "Message | list[Message]"
 """What panoramisk resolves an action with: one response, or a list for event lists."""
 
 

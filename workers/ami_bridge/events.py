@@ -31,6 +31,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 MAX_FRAME_BYTES = 64 * 1024
 """Real frames are under 4 KiB (the largest: Cdr with custom fields, CoreShowChannel)."""
@@ -492,7 +493,8 @@ def _varset(frame: Frame, base: dict) -> AmiEvent:
     variable = _req(frame, "Variable")
     if len(variable) > 128 or _CONTROL.search(variable):
         raise _Bad("bad_field", "Variable")
-    return VarSet(**base, channel=_snapshot(frame), variable=variable, value=frame.get("Value", ""))
+    value = frame.get("Value") or ""
+    return VarSet(**base, channel=_snapshot(frame), variable=variable, value=value)
 
 
 def _bridge(frame: Frame, base: dict) -> AmiEvent:
@@ -600,10 +602,12 @@ def parse_frame(frame: Frame, received_at: float) -> AmiEvent | Response | Malfo
         if not name or not _KEY.fullmatch(name):
             raise _Bad("bad_field", "Event")
         stamp, timestamped = _event_time(frame, received_at)
-        base = {"name": name, "time": stamp, "timestamped": timestamped, "frame": frame}
+        base: dict[str, Any] = {
+            "name": name, "time": stamp, "timestamped": timestamped, "frame": frame
+        }
         builder = _BUILDERS.get(name)
         if builder is None:
-            return OtherEvent(**base)
+            return OtherEvent(name=name, time=stamp, timestamped=timestamped, frame=frame)
         return builder(frame, base)
     except _Bad as bad:
         return Malformed(bad.reason, bad.detail, _sample(frame))

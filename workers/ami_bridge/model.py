@@ -647,6 +647,7 @@ class CallModel:
                 ended = max(ended, answered)
 
         ring_start = min((dial.begin[0] for dial, _, _ in dials if dial.begin), default=None)
+        ring_end: float | None
         if answered is not None:
             ring_end = answered
         else:
@@ -866,7 +867,8 @@ class CallModel:
         started = min(s for s in starts if s is not None)
         ended = max(e for e in ends if e is not None)
         answered_cdrs = [c for c in cdrs if c.disposition == "ANSWERED" and c.answer_time]
-        answered = min((self._cdr_time(c.answer_time) for c in answered_cdrs), default=None)
+        answer_times = [self._cdr_time(c.answer_time) for c in answered_cdrs]
+        answered = min((t for t in answer_times if t is not None), default=None)
         if answered is not None:
             answered = min(max(answered, started), ended)
             outcome = "answered"
