@@ -163,7 +163,7 @@ def test_a_retry_overwrites_a_half_written_object_never_a_second_copy(world, wor
 
 
 def test_the_sweep_removes_files_left_by_a_crash_after_finish(world, worker_settings, db):
-    """finish_recording_upload committed, then the worker died before deleting the file."""
+    """recording_upload_finish committed, then the worker died before deleting the file."""
     call = world.call(None, wav_seconds=1.0)
     source = world.dirs.local(call["file"])
     kept = source.read_bytes()

@@ -9,17 +9,20 @@ together, plus the `purge` command).
 
 Uploads. The AMI bridge stores each call's recording file name (MIXMONITOR_FILENAME) on the
 call; a trigger queues a public.recordings row. Once the call has ended, the worker claims it
-(private.claim_recordings: `for update skip locked`, so two workers never take the same one),
-converts it to Opus in RECORDINGS_WORK_DIR, uploads it to the private bucket at the path the
-claim fixed (<campaign>/<yyyy>/<mm>/<dd>/<call>.opus), downloads it back to compare size and
-SHA-256, marks it stored (private.finish_recording_upload), and only then deletes the local
+(private.recording_upload_claim: `for update skip locked`, so two workers never take the same
+one), converts it to Opus in RECORDINGS_WORK_DIR, uploads it to the private bucket at the path
+the claim fixed (<campaign>/<yyyy>/<mm>/<dd>/<call>.opus), downloads it back to compare size and
+SHA-256, marks it stored (private.recording_upload_finish), and only then deletes the local
 file. A call without consent is claimed as `discard`: the file is deleted, nothing uploaded.
 
-Claims are leases. A claim names its worker and carries a heartbeat, renewed by a thread while
-a long conversion or upload runs; a worker that dies stops renewing, and after
-RECORDINGS_STALE_AFTER seconds any worker claims the recording again. Every write after the
-claim (renew, finish, fail) checks the claim is still the writer's, so a worker presumed dead
-that comes back never overwrites the one that took over.
+Claims are leases, under the one protocol every worker queue follows (workers/README.md,
+workers.common.lease): the uploads, links and erasure loops each have their queue's
+private.<queue>_claim/renew/finish/fail/release functions. An upload claim names its worker and
+carries a heartbeat, renewed by a thread while a long conversion or upload runs; a worker that
+dies stops renewing, and after RECORDINGS_STALE_AFTER seconds any worker claims the recording
+again. Every write after the claim checks the claim is still the writer's (ClaimLost
+otherwise), so a worker presumed dead that comes back never overwrites the one that took over.
+Each loop gives back the claims its worker name holds when it (re)connects and when it stops.
 
 Idempotency and the crash story. Nothing is deleted before the stored object is verified, so a
 crash at any point loses no recording:
@@ -37,14 +40,21 @@ for until RECORDINGS_MISSING_GRACE seconds after the call.
 
 Why the worker signs. A signed URL is a token under Storage's secret; the database must not
 hold it, and the browser must never sign. rpc/recording_url decides and logs in SQL, and
-returns a recording_links row; this worker, holding the service role key, asks Storage to sign
-it (storage3 create_signed_url) and writes the URL back. NOTIFY recording_links only wakes it;
-the rows are the queue.
+returns a recording_links row; this worker, holding the service role key, claims it (a short
+lease: private.recording_link_claim), asks Storage to sign it (storage3 create_signed_url) and
+writes the URL back (private.recording_link_finish). NOTIFY recording_links only wakes it; the
+rows are the queue.
 
-Concurrency: threads, one per concern (uploads, links, retention, erasure), each with its own
-database connection and Storage client. All of them spend their time blocked in synchronous
-calls (ffmpeg in a subprocess, an HTTP upload, a LISTEN wait), so threads with psycopg's and
-storage3's synchronous clients keep a long upload from delaying a signature without asyncio
-variants of every library. The threads share nothing but the stop event and the (thread-safe)
-metrics; coordination between workers, on one machine or several, happens in the database.
+Retention is not a queue: a pass every RECORDINGS_PURGE_INTERVAL (retention.py explains how a
+legal hold placed mid-pass wins). Erasure is a queue (private.recording_erasure_claim, ...):
+after rpc/erase_lead, the object and local files go, then the row says erased.
+
+Concurrency: threads, one per concern (uploads, links, retention, erasure), each a
+workers.common.loop.WorkerLoop with its own database connection and Storage client, run by
+workers.common.supervisor (a loop that dies stops the worker: exit status 1). All of them spend
+their time blocked in synchronous calls (ffmpeg in a subprocess, an HTTP upload, a LISTEN wait),
+so threads with psycopg's and storage3's synchronous clients keep a long upload from delaying a
+signature without asyncio variants of every library. The threads share nothing but the stop
+event and the (thread-safe) metrics; coordination between workers, on one machine or several,
+happens in the database.
 """

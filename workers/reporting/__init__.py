@@ -22,22 +22,26 @@ once and never runs a second refresh; a killed worker's lock goes with its conne
 refresh is logged with its duration in `reports.refresh_log`.
 
 Exports. `rpc/request_report_export` queues a row in `public.report_exports`. The worker claims
-the oldest queued row with `for update skip locked` (so two workers never take the same one) and
-marks it running with a heartbeat; a row whose heartbeat is older than EXPORT_STALE_AFTER (its
-worker was killed) is claimed again, up to EXPORT_MAX_ATTEMPTS. The report is read in the
-requester's own role and JWT claims (`set local role authenticated`), so the RPC's rules and RLS
-decide what the file holds, through a server-side cursor fetched in batches and written straight
-to a temporary file (rows_done is updated per batch): memory stays flat whatever the size. The
-file goes to the private `exports` bucket with storage3 (service role) and the row gets a signed
-URL valid for EXPORT_URL_SECONDS.
+the oldest queued row under the lease protocol every worker queue follows (workers/README.md:
+private.report_export_claim with `for update skip locked`, so two workers never take the same
+one) and marks it running with a heartbeat, renewed with the progress after every batch
+(report_export_renew); a row whose heartbeat is older than EXPORT_STALE_AFTER (its worker was
+killed) is claimed again, up to EXPORT_MAX_ATTEMPTS. The report is read in the requester's own
+role and JWT claims (`set local role authenticated`), so the RPC's rules and RLS decide what the
+file holds, through a server-side cursor fetched in batches and written straight to a temporary
+file: memory stays flat whatever the size. The file goes to the private `exports` bucket with
+storage3 (service role) and the row gets a signed URL valid for EXPORT_URL_SECONDS
+(report_export_finish). A stop mid-export gives the row back to the queue (report_export_release).
 
-Concurrency: threads, one per concern (refresh, exports, partitions), each owning its own
-database connections. Every one of them spends its time blocked in a synchronous call: a
-`REFRESH ... CONCURRENTLY` statement that runs for seconds, a LISTEN wait, a cursor fetch, an
-upload, or openpyxl building a worksheet (CPU-bound). Threads keep a long export from delaying a
+Concurrency: threads, one per concern (refresh, exports, partitions), each a
+workers.common.loop.WorkerLoop owning its own database connections, run by
+workers.common.supervisor (a loop that dies stops the worker: exit status 1). Every one of them
+spends its time blocked in a synchronous call: a `REFRESH ... CONCURRENTLY` statement that runs
+for seconds, a LISTEN wait, a cursor fetch, an upload, or openpyxl building a worksheet
+(CPU-bound). Threads keep a long export from delaying a
 refresh and the other way round with plain synchronous code, psycopg's and storage3's sync
 clients and openpyxl as they are; asyncio would need async variants of each and would still be
 blocked by the XLSX rendering. The threads share nothing but the stop event and the (thread-safe)
 Prometheus metrics; coordination between workers, even on several machines, happens in the
-database (advisory locks, skip locked, heartbeats), never in memory.
+database (advisory locks, leases), never in memory.
 """
