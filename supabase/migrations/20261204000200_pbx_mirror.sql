@@ -26,7 +26,9 @@
 --   the channel names;
 -- - an outbound call without a dialled number cannot be a row (only an
 --   inbound call from a withheld number may lack one): it is parked, i.e.
---   returned to the bridge, which writes it once a version carries a number.
+--   returned to the bridge, which writes it once a version carries a number;
+-- - a call erased by rpc/erase_lead never gets its number or recording file
+--   back from a replay.
 --
 -- Durations: the bridge sends the instants it observed (when ringing began
 -- and ended, when the conversation ended) and private.seconds_between
@@ -106,6 +108,12 @@ begin
   v_row.lead_id := coalesce(p_stored.lead_id, p_pbx.lead_id);
   v_row.campaign_id := coalesce(p_stored.campaign_id, p_pbx.campaign_id);
   v_row.agent_id := coalesce(p_stored.agent_id, p_pbx.agent_id);
+  -- An erased call (rpc/erase_lead) stays erased: a replay of the PBX's
+  -- events never writes the number or the recording's file name back.
+  if p_stored.erased_at is not null then
+    v_row.phone_number := p_stored.phone_number;
+    v_row.recording_file := p_stored.recording_file;
+  end if;
   return v_row;
 end;
 $$;

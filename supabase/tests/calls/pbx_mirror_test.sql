@@ -1,7 +1,7 @@
 -- The duration rule (private.seconds_between) and the PBX's merge into calls
 -- (private.pbx_merge, private.mirror_pbx_calls, private.close_vanished_pbx_calls).
 begin;
-select plan(31);
+select plan(32);
 
 select tests.create_two_campaigns();
 update public.profiles set sip_extension = '5101' where id = 'f0000000-0000-4000-8000-000000000101';
@@ -105,6 +105,24 @@ select results_eq(
       ) as m$$,
   $$values ('answered', 80, 'agent', '/rec/a.wav')$$,
   'the latest version as far along wins; its nulls erase nothing'
+);
+
+-- An erased call stays erased whatever the PBX replays.
+select results_eq(
+  $$select m.phone_number, m.recording_file, m.hangup_cause
+    from webphone_row as w,
+      private.pbx_merge(
+        jsonb_populate_record(w.r, jsonb_build_object(
+          'pbx_linkedid', '1764064799.1', 'status', 'ended', 'outcome', 'answered',
+          'phone_number', null, 'recording_file', null, 'erased_at', '2026-11-26 09:00:00+00'
+        )),
+        jsonb_populate_record(null::public.calls, jsonb_build_object(
+          'status', 'ended', 'outcome', 'answered', 'phone_number', '+34600000001',
+          'recording_file', '/rec/out-+34600000001.wav', 'hangup_cause', 16, 'pbx_linkedid', '1764064799.1'
+        ))
+      ) as m$$,
+  $$values (null::public.phone_e164, null::text, 16)$$,
+  'a replay never writes an erased call''s number or recording file back'
 );
 
 -- Times stay in order whatever the versions say.
