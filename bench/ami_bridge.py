@@ -463,14 +463,15 @@ def main(argv: list[str] | None = None) -> int:
     logs.setup("WARNING")
     env_file = Path(args.root) / "stack.env"
     env = dict(ln.split("=", 1) for ln in env_file.read_text().splitlines() if "=" in ln)
-    url = env["DATABASE_URL"]
+    url = env["DATABASE_URL"]  # arranging and checking; the bridge connects as its own role
+    bridge_url = env["AMI_BRIDGE_DATABASE_URL"]
     mean = CallFactory("probe").mean_events
     run_id = f"bench{int(time.time()) % 100000}"
     print(f"AMI bridge benchmark: {mean:.1f} events per call on average, "
           f"{os.cpu_count()} CPUs, offered {args.rate:.0f} events/s", flush=True)
 
-    async def batched(url: str, generator: Generator) -> dict:
-        return await run_bridge(url, generator, batch_size=args.batch_size,
+    async def batched(_url: str, generator: Generator) -> dict:
+        return await run_bridge(bridge_url, generator, batch_size=args.batch_size,
                                 flush_ms=args.flush_ms)
 
     results = [
@@ -478,7 +479,8 @@ def main(argv: list[str] | None = None) -> int:
               math.ceil(args.rate * args.seconds / mean), batched),
         phase(url, "batched, flood", f"{run_id}f", 0, args.flood_calls, batched),
         phase(url, "one event per transaction", f"{run_id}b", args.rate,
-              math.ceil(args.rate * args.baseline_seconds / mean), run_per_event),
+              math.ceil(args.rate * args.baseline_seconds / mean),
+              lambda _url, generator: run_per_event(bridge_url, generator)),
     ]
     clean(url)
     record = {

@@ -66,7 +66,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def settings_for(config: StackConfig, root: Path, name: str) -> Settings:
     return Settings(
-        database_url=config.database_url, supabase_url=config.url,
+        database_url=config.worker_database_url("recordings"), supabase_url=config.url,
         supabase_service_role_key=config.service_role_key,
         recordings_monitor_dir=str(root / "monitor"), recordings_pbx_monitor_dir=PBX_DIR,
         recordings_work_dir=str(root / "work" / name), recordings_poll_interval=0.05,

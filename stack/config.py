@@ -33,6 +33,14 @@ DEFAULT_PORTS = {
 # The SIP domain agents register in (a name, not a DNS host: Kamailio aliases it).
 SIP_DOMAIN = "crm.local"
 
+# Each worker's own database role (migration 20261204000050_worker_roles.sql): workers never
+# connect as a superuser.
+WORKER_ROLES = {
+    "ami_bridge": "crm_ami_bridge",
+    "reporting": "crm_reporting",
+    "recordings": "crm_recordings",
+}
+
 # Every demo account of supabase/seed.sql has this password (README, docs/interface.md).
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 (documented demo password)
 
@@ -93,8 +101,12 @@ class StackConfig:
 
     @property
     def database_url(self) -> str:
-        """A superuser connection, for workers and DBAs (DATABASE_URL in docs/interface.md)."""
+        """A superuser connection, for DBAs and tests (DATABASE_URL in docs/interface.md)."""
         return self.db_url("supabase_admin")
+
+    def worker_database_url(self, worker: str) -> str:
+        """The connection a worker uses: its own role (WORKER_ROLES), never a superuser."""
+        return self.db_url(WORKER_ROLES[worker])
 
     @property
     def url(self) -> str:
@@ -120,6 +132,8 @@ class StackConfig:
             "SUPABASE_SERVICE_ROLE_KEY": self.service_role_key,
             "SUPABASE_JWT_SECRET": self.jwt_secret,
             "DATABASE_URL": self.database_url,
+            **{f"{worker.upper()}_DATABASE_URL": self.worker_database_url(worker)
+               for worker in WORKER_ROLES},
             "WEBPHONE_URL": f"{self.url}/",
             "SIP_WS_URL": self.sip_ws_url,
             "SIP_DOMAIN": SIP_DOMAIN,

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from stack import gateway, kamailio, postgres, postgrest, processes, pstn
-from stack.config import PROJECT_DIR, SIP_DOMAIN, StackConfig
+from stack.config import PROJECT_DIR, SIP_DOMAIN, WORKER_ROLES, StackConfig
 
 log = logging.getLogger("stack")
 
@@ -40,6 +40,12 @@ def supabase_cli(config: StackConfig, *args: str) -> str:
 def apply_platform(config: StackConfig) -> None:
     postgres.psql(config, "-f", str(BOOTSTRAP))
     setters = "\n".join(f"alter role {r} password :'pw';" for r in LOGIN_ROLES)
+    postgres.psql(config, "-v", f"pw={config.db_password}", input=setters)
+
+
+def configure_worker_roles(config: StackConfig) -> None:
+    """Give the workers' roles (created by a migration, without secrets) their password."""
+    setters = "\n".join(f"alter role {r} password :'pw';" for r in WORKER_ROLES.values())
     postgres.psql(config, "-v", f"pw={config.db_password}", input=setters)
 
 
@@ -73,6 +79,7 @@ def up(config: StackConfig, *, seed: bool = True, workers: bool = True,
     if seed and SEED.exists() and not is_seeded(config):
         progress("Seed data (supabase/seed.sql)")
         postgres.psql(config, "-f", str(SEED), role="postgres")
+    configure_worker_roles(config)
     configure_sip(config)
     postgres.psql(config, "-c", "notify pgrst, 'reload schema'")
     progress(f"PostgREST on port {config.rest_port}")
@@ -162,9 +169,10 @@ def start_storage(config: StackConfig) -> None:
 
 def start_worker(config: StackConfig, name: str, module: str,
                  extra: dict[str, str] | None = None) -> None:
-    """A worker; it has no port to poll, so it must still be alive after a moment."""
+    """A worker, connected as its own role; it has no port to poll, so it must still be alive
+    after a moment."""
     env = {
-        "DATABASE_URL": config.database_url,
+        "DATABASE_URL": config.worker_database_url(name),
         "SUPABASE_URL": config.url,
         "SUPABASE_SERVICE_ROLE_KEY": config.service_role_key,
         "PYTHONPATH": str(PROJECT_DIR),

@@ -47,12 +47,17 @@ CREATE SCHEMA private;
 
 GRANT USAGE ON SCHEMA private TO authenticated;
 GRANT USAGE ON SCHEMA private TO service_role;
+GRANT USAGE ON SCHEMA private TO crm_ami_bridge;
+GRANT USAGE ON SCHEMA private TO crm_reporting;
+GRANT USAGE ON SCHEMA private TO crm_recordings;
 
 -- Schema reports
 
 CREATE SCHEMA reports;
 
 COMMENT ON SCHEMA reports IS 'Materialized report views and their refresh bookkeeping; read only through the report RPCs.';
+
+GRANT USAGE ON SCHEMA reports TO crm_reporting;
 
 -- ============================================================================
 -- Types and domains
@@ -302,9 +307,6 @@ declare
   v_lead public.leads;
   v_campaign public.campaigns;
   v_effect public.disposition_effect;
-  v_ended_at timestamptz;
-  v_status public.lead_status;
-  v_next_call_at timestamptz;
 begin
   perform set_config('crm.via', 'rpc/end_call', true);
   if p_call_id is null then
@@ -313,16 +315,7 @@ begin
       message = 'p_call_id: required';
   end if;
 
-  select c.* into v_call
-  from private.call_index as ci
-  inner join public.calls as c on ci.call_id = c.id and ci.started_at = c.started_at
-  where ci.call_id = p_call_id
-  for update of c;
-  if not found then
-    raise exception using
-      errcode = 'PT404',
-      message = format('p_call_id: no call %s', p_call_id);
-  end if;
+  v_call := private.lock_call(p_call_id);
   if v_call.agent_id is distinct from v_me
     and not (v_call.campaign_id is not null and private.manages_campaign(v_call.campaign_id))
     and not private.is_admin() then
@@ -339,96 +332,29 @@ begin
       );
   end if;
 
-  if p_disposition is null then
-    raise exception using
-      errcode = '22023',
-      message = 'p_disposition: required';
-  end if;
-  select d.effect into v_effect from public.dispositions as d where d.code = p_disposition and d.active;
-  if not found then
-    raise exception using
-      errcode = '22023',
-      message = format('p_disposition: unknown disposition %L', p_disposition),
-      hint = 'See table public.dispositions for the valid codes.';
-  end if;
   if v_call.campaign_id is not null then
     select c.* into v_campaign from public.campaigns as c where c.id = v_call.campaign_id;
-    if not p_disposition = any(v_campaign.allowed_dispositions) then
-      raise exception using
-        errcode = '22023',
-        message = format('p_disposition: %L is not allowed in campaign %s', p_disposition, v_campaign.name);
-    end if;
   end if;
-  if p_hangup_by is not null and p_hangup_by not in ('agent', 'lead', 'system') then
-    raise exception using
-      errcode = '22023',
-      message = format('p_hangup_by: %L is not agent, lead or system', p_hangup_by);
-  end if;
-  if p_callback_at is not null and v_effect <> 'callback' then
-    raise exception using
-      errcode = '22023',
-      message = format('p_callback_at: only a callback disposition schedules a call back, not %L', p_disposition);
-  end if;
-
   if v_call.lead_id is not null then
     select l.* into v_lead from public.leads as l where l.id = v_call.lead_id for update;
   end if;
+  v_effect := private.check_wrap_up(v_call, v_campaign, v_lead, p_disposition, p_callback_at, p_hangup_by, v_now);
 
-  if v_effect = 'callback' then
-    if v_lead.id is null or v_campaign.id is null then
-      raise exception using
-        errcode = '22023',
-        message = 'p_disposition: a call without lead or campaign cannot schedule a callback';
-    end if;
-    if p_callback_at is null then
-      raise exception using
-        errcode = '22023',
-        message = format('p_callback_at: required with disposition %L', p_disposition);
-    end if;
-    if p_callback_at <= v_now then
-      raise exception using
-        errcode = '22023',
-        message = format('p_callback_at: %s is not in the future', p_callback_at);
-    end if;
-    if not private.in_calling_hours(
-      p_callback_at, v_lead.time_zone, v_campaign.calling_hours_start, v_campaign.calling_hours_end,
-      v_campaign.calling_days
-    ) then
-      raise exception using
-        errcode = 'R0002',
-        message = format(
-          'p_callback_at: %s in %s is outside the calling hours of campaign %s (%s)',
-          to_char(p_callback_at at time zone v_lead.time_zone, 'FMDay YYYY-MM-DD HH24:MI'), v_lead.time_zone,
-          v_campaign.name, private.describe_calling_hours(v_campaign)
-        );
-    end if;
-    if v_lead.attempts >= v_campaign.max_attempts then
-      raise exception using
-        errcode = 'R0003',
-        message = format(
-          'p_callback_at: lead %s has used all %s attempts of campaign %s; no callback can be scheduled',
-          v_lead.id, v_campaign.max_attempts, v_campaign.name
-        );
-    end if;
-  end if;
-
-  -- The call. What the PBX reported wins; the rest is derived now.
-  v_ended_at := coalesce(v_call.ended_at, greatest(v_now, v_call.started_at, v_call.answered_at));
-  update public.calls as c set
-    status = 'ended',
-    ended_at = v_ended_at,
-    outcome = coalesce(c.outcome, case
-      when c.answered_at is not null then 'answered'
+  -- The call: ended now if nobody ended it yet (the outcome follows the
+  -- disposition when the PBX said nothing), then the agent's wrap-up.
+  v_call := private.close_call(
+    v_call,
+    v_now,
+    case
+      when v_call.answered_at is not null then 'answered'
       when p_disposition = 'busy' then 'busy'
       when p_disposition = 'no_answer' then 'no_answer'
       when p_disposition = 'call_failed' then 'failed'
       else 'cancelled'
-    end),
-    duration_seconds = coalesce(c.duration_seconds, private.seconds_between(c.started_at, v_ended_at)),
-    talk_seconds = coalesce(c.talk_seconds, coalesce(private.seconds_between(c.answered_at, v_ended_at), 0)),
-    ring_seconds = coalesce(
-      c.ring_seconds, private.seconds_between(c.started_at, coalesce(c.answered_at, v_ended_at))
-    ),
+    end,
+    p_hangup_by
+  );
+  update public.calls as c set
     hangup_by = coalesce(c.hangup_by, p_hangup_by),
     disposition = p_disposition,
     notes = coalesce(p_notes, c.notes),
@@ -436,52 +362,8 @@ begin
   where c.id = v_call.id and c.started_at = v_call.started_at
   returning c.* into v_call;
 
-  if v_lead.id is null then
-    perform set_config('crm.via', coalesce(v_via, ''), true);
-    return v_call;
-  end if;
-
-  -- The lead's pending callback is honoured by this call if it was due, and
-  -- superseded otherwise.
-  update public.callbacks as cb set
-    status = case when cb.due_at <= v_now then 'done'::public.callback_status else 'cancelled' end,
-    completed_at = v_now,
-    completed_call_id = case when cb.due_at <= v_now then v_call.id end
-  where cb.lead_id = v_lead.id and cb.status = 'pending';
-
-  v_status := case v_effect
-    when 'retry' then
-      case
-        when v_lead.attempts >= v_campaign.max_attempts then 'exhausted'::public.lead_status
-        else 'retry'::public.lead_status
-      end
-    when 'callback' then 'callback'
-    when 'sale' then 'won'
-    when 'closed' then 'lost'
-    when 'invalid' then 'invalid'
-    else 'do_not_call'
-  end;
-  v_next_call_at := case
-    when v_status = 'retry' then
-      v_now + v_campaign.retry_delays[least(greatest(v_lead.attempts, 1), cardinality(v_campaign.retry_delays))]
-    when v_status = 'callback' then p_callback_at
-  end;
-
-  update public.leads as l set
-    status = v_status,
-    next_call_at = v_next_call_at
-  where l.id = v_lead.id;
-
-  if v_effect = 'callback' then
-    insert into public.callbacks (lead_id, campaign_id, agent_id, due_at, notes, call_id, created_by)
-    values (
-      v_lead.id, v_lead.campaign_id, coalesce(v_call.agent_id, v_lead.owner_id), p_callback_at,
-      coalesce(p_notes, ''), v_call.id, v_me
-    );
-  elsif v_effect = 'do_not_call' then
-    insert into public.do_not_call (phone, campaign_id, source, reason, added_by)
-    values (v_call.phone_number, null, 'lead_request', format('Asked during call %s', v_call.id), v_me)
-    on conflict (phone, campaign_id) do nothing;
+  if v_lead.id is not null then
+    perform private.advance_lead(v_lead, v_campaign, v_call, v_effect, p_callback_at, p_notes, v_me, v_now);
   end if;
 
   perform set_config('crm.via', coalesce(v_via, ''), true);
@@ -714,7 +596,6 @@ declare
   v_via text := current_setting('crm.via', true); -- the audit tag of the caller, restored on return
   v_me uuid := (select auth.uid());
   v_call public.calls;
-  v_ended_at timestamptz;
 begin
   perform set_config('crm.via', 'rpc/hangup_call', true);
   if p_call_id is null then
@@ -740,16 +621,7 @@ begin
       message = format('p_hangup_by: %L is not agent, lead or system', p_hangup_by);
   end if;
 
-  select c.* into v_call
-  from private.call_index as ci
-  inner join public.calls as c on ci.call_id = c.id and ci.started_at = c.started_at
-  where ci.call_id = p_call_id
-  for update of c;
-  if not found then
-    raise exception using
-      errcode = 'PT404',
-      message = format('p_call_id: no call %s', p_call_id);
-  end if;
+  v_call := private.lock_call(p_call_id);
   -- Only the phone that placed the call knows how it ended.
   if v_me is null or v_call.agent_id is distinct from v_me then
     raise exception using
@@ -780,17 +652,7 @@ begin
       message = format('p_outcome: call %s was answered; its outcome is answered, not %s', p_call_id, p_outcome);
   end if;
 
-  v_ended_at := greatest(private.now(), v_call.started_at, v_call.answered_at);
-  update public.calls as c set
-    status = 'ended',
-    outcome = p_outcome,
-    ended_at = v_ended_at,
-    ring_seconds = private.seconds_between(c.started_at, coalesce(c.answered_at, v_ended_at)),
-    talk_seconds = coalesce(private.seconds_between(c.answered_at, v_ended_at), 0),
-    duration_seconds = private.seconds_between(c.started_at, v_ended_at),
-    hangup_by = p_hangup_by
-  where c.id = v_call.id and c.started_at = v_call.started_at
-  returning c.* into v_call;
+  v_call := private.close_call(v_call, private.now(), p_outcome, p_hangup_by);
 
   perform set_config('crm.via', coalesce(v_via, ''), true);
   return v_call;
@@ -1784,6 +1646,61 @@ REVOKE ALL ON FUNCTION public.validate_sale(p_sale_id uuid, p_approved boolean, 
 GRANT ALL ON FUNCTION public.validate_sale(p_sale_id uuid, p_approved boolean, p_reason text) TO authenticated;
 GRANT ALL ON FUNCTION public.validate_sale(p_sale_id uuid, p_approved boolean, p_reason text) TO service_role;
 
+-- Function private.advance_lead
+
+CREATE FUNCTION private.advance_lead(p_lead public.leads, p_campaign public.campaigns, p_call public.calls, p_effect public.disposition_effect, p_callback_at timestamp with time zone, p_notes text, p_actor uuid, p_now timestamp with time zone) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  v_status public.lead_status;
+begin
+  update public.callbacks as cb set
+    status = case when cb.due_at <= p_now then 'done'::public.callback_status else 'cancelled' end,
+    completed_at = p_now,
+    completed_call_id = case when cb.due_at <= p_now then p_call.id end
+  where cb.lead_id = p_lead.id and cb.status = 'pending';
+
+  v_status := case p_effect
+    when 'retry' then
+      case
+        when p_lead.attempts >= p_campaign.max_attempts then 'exhausted'::public.lead_status
+        else 'retry'::public.lead_status
+      end
+    when 'callback' then 'callback'
+    when 'sale' then 'won'
+    when 'closed' then 'lost'
+    when 'invalid' then 'invalid'
+    else 'do_not_call'
+  end;
+
+  update public.leads as l set
+    status = v_status,
+    next_call_at = case
+      when v_status = 'retry' then
+        p_now + p_campaign.retry_delays[least(greatest(p_lead.attempts, 1), cardinality(p_campaign.retry_delays))]
+      when v_status = 'callback' then p_callback_at
+    end
+  where l.id = p_lead.id;
+
+  if p_effect = 'callback' then
+    insert into public.callbacks (lead_id, campaign_id, agent_id, due_at, notes, call_id, created_by)
+    values (
+      p_lead.id, p_lead.campaign_id, coalesce(p_call.agent_id, p_lead.owner_id), p_callback_at,
+      coalesce(p_notes, ''), p_call.id, p_actor
+    );
+  elsif p_effect = 'do_not_call' then
+    insert into public.do_not_call (phone, campaign_id, source, reason, added_by)
+    values (p_call.phone_number, null, 'lead_request', format('Asked during call %s', p_call.id), p_actor)
+    on conflict (phone, campaign_id) do nothing;
+  end if;
+end;
+$$;
+
+COMMENT ON FUNCTION private.advance_lead(p_lead public.leads, p_campaign public.campaigns, p_call public.calls, p_effect public.disposition_effect, p_callback_at timestamp with time zone, p_notes text, p_actor uuid, p_now timestamp with time zone) IS 'The lead''s state machine after a wrap-up: callbacks, status, next call, do-not-call.';
+
+REVOKE ALL ON FUNCTION private.advance_lead(p_lead public.leads, p_campaign public.campaigns, p_call public.calls, p_effect public.disposition_effect, p_callback_at timestamp with time zone, p_notes text, p_actor uuid, p_now timestamp with time zone) FROM PUBLIC;
+
 -- Function private.agents_of_supervised_campaigns
 
 CREATE FUNCTION private.agents_of_supervised_campaigns() RETURNS SETOF uuid
@@ -1842,6 +1759,31 @@ $$;
 REVOKE ALL ON FUNCTION private.assert_time_zone(p_value text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.assert_time_zone(p_value text) TO authenticated;
 GRANT ALL ON FUNCTION private.assert_time_zone(p_value text) TO service_role;
+
+-- Function private.call_status_rank
+
+CREATE FUNCTION private.call_status_rank(p_status text) RETURNS integer
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select array_position(array['calling', 'ringing', 'confirmed', 'ended']::text[], p_status)
+$$;
+
+REVOKE ALL ON FUNCTION private.call_status_rank(p_status text) FROM PUBLIC;
+
+-- Function private.calls_in_default_partition
+
+CREATE FUNCTION private.calls_in_default_partition() RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select exists (select 1 from private.calls_default)
+$$;
+
+COMMENT ON FUNCTION private.calls_in_default_partition() IS 'Reporting worker: do calls sit in the default partition (a month pg_cron did not create)?';
+
+REVOKE ALL ON FUNCTION private.calls_in_default_partition() FROM PUBLIC;
+GRANT ALL ON FUNCTION private.calls_in_default_partition() TO crm_reporting;
 
 -- Function private.changed_columns
 
@@ -1941,61 +1883,187 @@ REVOKE ALL ON FUNCTION private.check_report_range(p_from date, p_to date) FROM P
 GRANT ALL ON FUNCTION private.check_report_range(p_from date, p_to date) TO authenticated;
 GRANT ALL ON FUNCTION private.check_report_range(p_from date, p_to date) TO service_role;
 
--- Function private.claim_recordings
+-- Function private.check_wrap_up
 
-CREATE FUNCTION private.claim_recordings(p_worker text, p_limit integer DEFAULT 10, p_settle_seconds integer DEFAULT 5, p_stale_seconds integer DEFAULT 300, p_retry_seconds integer DEFAULT 30) RETURNS TABLE(call_id uuid, campaign_id uuid, call_started_at timestamp with time zone, source_file text, object_path text, attempts integer, action text)
+CREATE FUNCTION private.check_wrap_up(p_call public.calls, p_campaign public.campaigns, p_lead public.leads, p_disposition text, p_callback_at timestamp with time zone, p_hangup_by text, p_now timestamp with time zone) RETURNS public.disposition_effect
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+declare
+  v_effect public.disposition_effect;
+begin
+  if p_disposition is null then
+    raise exception using
+      errcode = '22023',
+      message = 'p_disposition: required';
+  end if;
+  select d.effect into v_effect from public.dispositions as d where d.code = p_disposition and d.active;
+  if not found then
+    raise exception using
+      errcode = '22023',
+      message = format('p_disposition: unknown disposition %L', p_disposition),
+      hint = 'See table public.dispositions for the valid codes.';
+  end if;
+  if p_campaign.id is not null and not p_disposition = any(p_campaign.allowed_dispositions) then
+    raise exception using
+      errcode = '22023',
+      message = format('p_disposition: %L is not allowed in campaign %s', p_disposition, p_campaign.name);
+  end if;
+  if p_hangup_by is not null and p_hangup_by not in ('agent', 'lead', 'system') then
+    raise exception using
+      errcode = '22023',
+      message = format('p_hangup_by: %L is not agent, lead or system', p_hangup_by);
+  end if;
+  if p_callback_at is not null and v_effect <> 'callback' then
+    raise exception using
+      errcode = '22023',
+      message = format('p_callback_at: only a callback disposition schedules a call back, not %L', p_disposition);
+  end if;
+  if v_effect <> 'callback' then
+    return v_effect;
+  end if;
+
+  if p_lead.id is null or p_campaign.id is null then
+    raise exception using
+      errcode = '22023',
+      message = 'p_disposition: a call without lead or campaign cannot schedule a callback';
+  end if;
+  if p_callback_at is null then
+    raise exception using
+      errcode = '22023',
+      message = format('p_callback_at: required with disposition %L', p_disposition);
+  end if;
+  if p_callback_at <= p_now then
+    raise exception using
+      errcode = '22023',
+      message = format('p_callback_at: %s is not in the future', p_callback_at);
+  end if;
+  if not private.in_calling_hours(
+    p_callback_at, p_lead.time_zone, p_campaign.calling_hours_start, p_campaign.calling_hours_end,
+    p_campaign.calling_days
+  ) then
+    raise exception using
+      errcode = 'R0002',
+      message = format(
+        'p_callback_at: %s in %s is outside the calling hours of campaign %s (%s)',
+        to_char(p_callback_at at time zone p_lead.time_zone, 'FMDay YYYY-MM-DD HH24:MI'), p_lead.time_zone,
+        p_campaign.name, private.describe_calling_hours(p_campaign)
+      );
+  end if;
+  if p_lead.attempts >= p_campaign.max_attempts then
+    raise exception using
+      errcode = 'R0003',
+      message = format(
+        'p_callback_at: lead %s has used all %s attempts of campaign %s; no callback can be scheduled',
+        p_lead.id, p_campaign.max_attempts, p_campaign.name
+      );
+  end if;
+  return v_effect;
+end;
+$$;
+
+COMMENT ON FUNCTION private.check_wrap_up(p_call public.calls, p_campaign public.campaigns, p_lead public.leads, p_disposition text, p_callback_at timestamp with time zone, p_hangup_by text, p_now timestamp with time zone) IS 'The checks of rpc/end_call''s wrap-up; returns the disposition''s effect on the lead.';
+
+REVOKE ALL ON FUNCTION private.check_wrap_up(p_call public.calls, p_campaign public.campaigns, p_lead public.leads, p_disposition text, p_callback_at timestamp with time zone, p_hangup_by text, p_now timestamp with time zone) FROM PUBLIC;
+
+-- Function private.close_call
+
+CREATE FUNCTION private.close_call(p_call public.calls, p_at timestamp with time zone, p_outcome text, p_hangup_by text) RETURNS public.calls
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  v_ended_at timestamptz;
+  v_call public.calls;
+begin
+  if p_call.status = 'ended' then
+    return p_call;
+  end if;
+  v_ended_at := greatest(p_at, p_call.started_at, p_call.answered_at);
+  update public.calls as c set
+    status = 'ended',
+    outcome = p_outcome,
+    ended_at = v_ended_at,
+    hangup_by = coalesce(c.hangup_by, p_hangup_by),
+    ring_seconds = coalesce(
+      c.ring_seconds, private.seconds_between(c.started_at, coalesce(c.answered_at, v_ended_at))
+    ),
+    talk_seconds = coalesce(c.talk_seconds, private.seconds_between(c.answered_at, v_ended_at), 0),
+    duration_seconds = coalesce(c.duration_seconds, private.seconds_between(c.started_at, v_ended_at))
+  where c.id = p_call.id and c.started_at = p_call.started_at
+  returning c.* into v_call;
+  return v_call;
+end;
+$$;
+
+COMMENT ON FUNCTION private.close_call(p_call public.calls, p_at timestamp with time zone, p_outcome text, p_hangup_by text) IS 'End a locked call at a moment with an outcome; what the PBX already reported stands; durations by seconds_between.';
+
+REVOKE ALL ON FUNCTION private.close_call(p_call public.calls, p_at timestamp with time zone, p_outcome text, p_hangup_by text) FROM PUBLIC;
+
+-- Function private.close_unplaced_call
+
+CREATE FUNCTION private.close_unplaced_call(p_call_id uuid) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  v_call public.calls;
+begin
+  if p_call_id is null then
+    return;
+  end if;
+  select c.* into v_call
+  from private.call_index as ci
+  inner join public.calls as c on ci.call_id = c.id and ci.started_at = c.started_at
+  where ci.call_id = p_call_id
+  for update of c;
+  if found and v_call.pbx_linkedid is null then
+    perform private.close_call(v_call, private.now(), 'failed', 'system');
+  end if;
+end;
+$$;
+
+COMMENT ON FUNCTION private.close_unplaced_call(p_call_id uuid) IS 'Close, as failed, the call of an originate that never reached the PBX (no PBX events will).';
+
+REVOKE ALL ON FUNCTION private.close_unplaced_call(p_call_id uuid) FROM PUBLIC;
+
+-- Function private.close_vanished_pbx_calls
+
+CREATE FUNCTION private.close_vanished_pbx_calls(p_keep text[], p_at timestamp with time zone) RETURNS TABLE(call_id uuid, pbx_linkedid text)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
 declare
-  v_now timestamptz := private.now();
+  v_call public.calls;
 begin
-  if p_worker is null or btrim(p_worker) = '' then
-    raise exception using errcode = '22023', message = 'p_worker: required';
+  if p_keep is null or p_at is null then
+    raise exception using
+      errcode = '22023',
+      message = format('%s: required', case when p_keep is null then 'p_keep' else 'p_at' end);
   end if;
-  return query
-  with picked as (
-    select r.call_id, private.recording_allowed(c.campaign_id, c.recording_consent) as allowed
-    from public.recordings as r
-    inner join public.calls as c on r.call_id = c.id and r.call_started_at = c.started_at
-    where
-      r.erase_requested_at is null
-      and (
-        (
-          r.status = 'pending'
-          and (r.attempts = 0 or r.updated_at < v_now - make_interval(secs => p_retry_seconds * r.attempts))
-          and (
-            (c.status = 'ended' and c.ended_at < v_now - make_interval(secs => p_settle_seconds))
-            or c.started_at < v_now - interval '6 hours'
-          )
-        )
-        or (r.status = 'uploading' and r.heartbeat_at < v_now - make_interval(secs => p_stale_seconds))
-      )
-    order by r.created_at
-    limit p_limit
-    for update of r skip locked
-  )
-  update public.recordings as r set
-    status = case when p.allowed then 'uploading' else 'declined' end,
-    attempts = r.attempts + case when p.allowed then 1 else 0 end,
-    worker = case when p.allowed then p_worker end,
-    heartbeat_at = case when p.allowed then v_now end,
-    object_path = case when p.allowed then
-      coalesce(r.campaign_id::text, 'no-campaign') || '/' || to_char(r.call_started_at at time zone 'UTC', 'YYYY/MM/DD')
-      || '/' || r.call_id || '.opus'
-    end
-  from picked as p
-  where r.call_id = p.call_id
-  returning
-    r.call_id, r.campaign_id, r.call_started_at, r.source_file, r.object_path, r.attempts,
-    case when p.allowed then 'upload' else 'discard' end;
+  for v_call in
+    select c.*
+    from public.calls as c
+    where c.status <> 'ended' and c.pbx_linkedid is not null and not (c.pbx_linkedid = any(p_keep))
+    order by c.id
+    for update of c
+  loop
+    v_call := private.close_call(
+      v_call, p_at,
+      case when v_call.answered_at is null then 'failed' else 'answered' end,
+      case when v_call.answered_at is null then 'system' end
+    );
+    call_id := v_call.id;
+    pbx_linkedid := v_call.pbx_linkedid;
+    return next;
+  end loop;
 end;
 $$;
 
-COMMENT ON FUNCTION private.claim_recordings(p_worker text, p_limit integer, p_settle_seconds integer, p_stale_seconds integer, p_retry_seconds integer) IS 'Recordings worker: claim finished calls'' recordings; action upload (status uploading) or discard (declined).';
+COMMENT ON FUNCTION private.close_vanished_pbx_calls(p_keep text[], p_at timestamp with time zone) IS 'AMI bridge: close mirrored open calls Asterisk and the bridge no longer know (ended while it was away).';
 
-REVOKE ALL ON FUNCTION private.claim_recordings(p_worker text, p_limit integer, p_settle_seconds integer, p_stale_seconds integer, p_retry_seconds integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION private.claim_recordings(p_worker text, p_limit integer, p_settle_seconds integer, p_stale_seconds integer, p_retry_seconds integer) TO service_role;
+REVOKE ALL ON FUNCTION private.close_vanished_pbx_calls(p_keep text[], p_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.close_vanished_pbx_calls(p_keep text[], p_at timestamp with time zone) TO crm_ami_bridge;
 
 -- Function private.create_profile_for_new_user
 
@@ -2160,23 +2228,7 @@ $$;
 COMMENT ON FUNCTION private.expired_recordings(p_now timestamp with time zone, p_limit integer) IS 'Recordings worker (retention): stored recordings past their campaign''s retention and not on legal hold.';
 
 REVOKE ALL ON FUNCTION private.expired_recordings(p_now timestamp with time zone, p_limit integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION private.expired_recordings(p_now timestamp with time zone, p_limit integer) TO service_role;
-
--- Function private.fail_recording
-
-CREATE FUNCTION private.fail_recording(p_call_id uuid, p_worker text, p_error text, p_final boolean) RETURNS boolean
-    LANGUAGE sql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-  update public.recordings as r set
-    status = case when p_final then 'failed' else 'pending' end,
-    last_error = left(p_error, 2000), worker = null, heartbeat_at = null
-  where r.call_id = p_call_id and r.worker = p_worker and r.status = 'uploading'
-  returning true
-$$;
-
-REVOKE ALL ON FUNCTION private.fail_recording(p_call_id uuid, p_worker text, p_error text, p_final boolean) FROM PUBLIC;
-GRANT ALL ON FUNCTION private.fail_recording(p_call_id uuid, p_worker text, p_error text, p_final boolean) TO service_role;
+GRANT ALL ON FUNCTION private.expired_recordings(p_now timestamp with time zone, p_limit integer) TO crm_recordings;
 
 -- Function private.find_call
 
@@ -2192,23 +2244,6 @@ $$;
 
 REVOKE ALL ON FUNCTION private.find_call(p_call_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.find_call(p_call_id uuid) TO service_role;
-
--- Function private.finish_recording_upload
-
-CREATE FUNCTION private.finish_recording_upload(p_call_id uuid, p_worker text, p_format text, p_bytes bigint, p_sha256 text, p_duration_seconds numeric) RETURNS boolean
-    LANGUAGE sql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-  update public.recordings as r set
-    status = 'stored', format = p_format, bytes = p_bytes, sha256 = p_sha256,
-    duration_seconds = p_duration_seconds, stored_at = private.now(), worker = null, heartbeat_at = null,
-    last_error = null
-  where r.call_id = p_call_id and r.worker = p_worker and r.status = 'uploading' and r.erase_requested_at is null
-  returning true
-$$;
-
-REVOKE ALL ON FUNCTION private.finish_recording_upload(p_call_id uuid, p_worker text, p_format text, p_bytes bigint, p_sha256 text, p_duration_seconds numeric) FROM PUBLIC;
-GRANT ALL ON FUNCTION private.finish_recording_upload(p_call_id uuid, p_worker text, p_format text, p_bytes bigint, p_sha256 text, p_duration_seconds numeric) TO service_role;
 
 -- Function private.forbid_audit_update
 
@@ -2600,6 +2635,83 @@ REVOKE ALL ON FUNCTION private.is_time_zone(p_value text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.is_time_zone(p_value text) TO authenticated;
 GRANT ALL ON FUNCTION private.is_time_zone(p_value text) TO service_role;
 
+-- Function private.live_calls_refusing_recording
+
+CREATE FUNCTION private.live_calls_refusing_recording(p_linkedids text[]) RETURNS SETOF uuid
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select c.id
+  from public.calls as c
+  where c.pbx_linkedid = any(p_linkedids) and c.recording_consent is false and c.status <> 'ended'
+$$;
+
+COMMENT ON FUNCTION private.live_calls_refusing_recording(p_linkedids text[]) IS 'AMI bridge: live calls (by Linkedid) whose lead refused recording, for the sweep after a reconnect.';
+
+REVOKE ALL ON FUNCTION private.live_calls_refusing_recording(p_linkedids text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.live_calls_refusing_recording(p_linkedids text[]) TO crm_ami_bridge;
+
+-- Function private.lock_call
+
+CREATE FUNCTION private.lock_call(p_call_id uuid) RETURNS public.calls
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  v_call public.calls;
+begin
+  select c.* into v_call
+  from private.call_index as ci
+  inner join public.calls as c on ci.call_id = c.id and ci.started_at = c.started_at
+  where ci.call_id = p_call_id
+  for update of c;
+  if not found then
+    raise exception using
+      errcode = 'PT404',
+      message = format('p_call_id: no call %s', p_call_id);
+  end if;
+  return v_call;
+end;
+$$;
+
+COMMENT ON FUNCTION private.lock_call(p_call_id uuid) IS 'The call with this id, locked for update; PT404 naming p_call_id if none.';
+
+REVOKE ALL ON FUNCTION private.lock_call(p_call_id uuid) FROM PUBLIC;
+
+-- Function private.lock_expired_recordings
+
+CREATE FUNCTION private.lock_expired_recordings(p_call_ids uuid[]) RETURNS TABLE(call_id uuid, campaign_id uuid, object_path text, bytes bigint)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  perform 1
+  from public.leads as l
+  where l.id in (select c.lead_id from public.calls as c where c.id = any(p_call_ids))
+  order by l.id
+  for update of l;
+  perform 1
+  from private.call_index as ci
+  where ci.call_id = any(p_call_ids)
+  order by ci.call_id
+  for update of ci;
+  return query
+  select r.call_id, r.campaign_id, r.object_path, r.bytes
+  from public.recordings as r
+  inner join public.calls as c on r.call_id = c.id and r.call_started_at = c.started_at
+  where
+    r.call_id = any(p_call_ids) and r.status = 'stored' and r.erase_requested_at is null
+    and not private.is_on_legal_hold(r.call_id, c.lead_id)
+  order by r.call_id
+  for update of r;
+end;
+$$;
+
+COMMENT ON FUNCTION private.lock_expired_recordings(p_call_ids uuid[]) IS 'Recordings worker: lock a retention batch (leads, calls, recordings) and return what may still be purged.';
+
+REVOKE ALL ON FUNCTION private.lock_expired_recordings(p_call_ids uuid[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.lock_expired_recordings(p_call_ids uuid[]) TO crm_recordings;
+
 -- Function private.log_recording_access
 
 CREATE FUNCTION private.log_recording_access(p_call_id uuid, p_campaign_id uuid, p_outcome text, p_reason_code text, p_reason text, p_link_id uuid) RETURNS void
@@ -2683,7 +2795,7 @@ end;
 $$;
 
 REVOKE ALL ON FUNCTION private.mark_recording_removed(p_call_id uuid, p_reason text) FROM PUBLIC;
-GRANT ALL ON FUNCTION private.mark_recording_removed(p_call_id uuid, p_reason text) TO service_role;
+GRANT ALL ON FUNCTION private.mark_recording_removed(p_call_id uuid, p_reason text) TO crm_recordings;
 
 -- Function private.mark_recording_source_removed
 
@@ -2697,7 +2809,7 @@ CREATE FUNCTION private.mark_recording_source_removed(p_call_id uuid) RETURNS bo
 $$;
 
 REVOKE ALL ON FUNCTION private.mark_recording_source_removed(p_call_id uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION private.mark_recording_source_removed(p_call_id uuid) TO service_role;
+GRANT ALL ON FUNCTION private.mark_recording_source_removed(p_call_id uuid) TO crm_recordings;
 
 -- Function private.mark_unrecorded_call
 
@@ -2716,6 +2828,200 @@ begin
   return new;
 end;
 $$;
+
+-- Function private.mirror_pbx_calls
+
+CREATE FUNCTION private.mirror_pbx_calls(p_rows jsonb) RETURNS TABLE(updated integer, inserted integer, merged integer, parked text[])
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if p_rows is null or jsonb_typeof(p_rows) <> 'array' then
+    raise exception using
+      errcode = '22023',
+      message = format('p_rows: a JSON array of call rows is required, not %s', coalesce(jsonb_typeof(p_rows), 'null'));
+  end if;
+
+  return query
+  with incoming as (
+    select *
+    from jsonb_to_recordset(p_rows) as r (
+      id uuid, provisional_id uuid, pbx_linkedid text, crm_call_id uuid, source text, direction text,
+      phone_number text, agent_extension text, status text, outcome text, started_at timestamptz,
+      answered_at timestamptz, ended_at timestamptz, ring_started_at timestamptz,
+      ring_ended_at timestamptz, talk_ended_at timestamptz, hangup_cause integer,
+      hangup_cause_text text, hangup_by text, recording_file text, partial boolean
+    )
+  ),
+
+  -- What calls already holds for the Linkedids of partially known rows.
+  stored as (
+    select
+      c.pbx_linkedid,
+      min(c.started_at) as started_at,
+      min(c.answered_at) as answered_at,
+      min(c.ring_seconds) as ring_seconds
+    from public.calls as c
+    where c.pbx_linkedid in (select i.pbx_linkedid from incoming as i where i.partial)
+    group by c.pbx_linkedid
+  ),
+
+  -- Start, answer and end: a partial row keeps the earlier observations.
+  observed as (
+    select
+      i.*,
+      s.pbx_linkedid is not null as corrected,
+      s.ring_seconds as stored_ring_seconds,
+      least(i.started_at, s.started_at) as first_started_at,
+      greatest(least(i.answered_at, s.answered_at), least(i.started_at, s.started_at)) as first_answered_at
+    from incoming as i
+    left join stored as s on i.partial and i.pbx_linkedid = s.pbx_linkedid
+  ),
+
+  -- The row as the PBX sees it, durations measured by the one rule.
+  measured as (
+    select
+      o.id, o.provisional_id, o.pbx_linkedid, o.crm_call_id, o.source, o.direction, o.phone_number,
+      o.agent_extension, o.status, o.outcome, o.hangup_cause, o.hangup_cause_text, o.hangup_by,
+      o.recording_file, t.started_at, t.answered_at, t.ended_at,
+      case
+        when o.corrected and o.stored_ring_seconds is not null then o.stored_ring_seconds
+        when o.corrected and coalesce(t.answered_at, t.ended_at) is not null
+          then private.seconds_between(t.started_at, coalesce(t.answered_at, t.ended_at))
+        else private.seconds_between(o.ring_started_at, o.ring_ended_at)
+      end as ring_seconds,
+      case
+        when o.status <> 'ended' then null
+        when o.corrected then coalesce(private.seconds_between(t.answered_at, t.ended_at), 0)
+        else coalesce(private.seconds_between(t.answered_at, o.talk_ended_at), 0)
+      end as talk_seconds,
+      private.seconds_between(t.started_at, t.ended_at) as duration_seconds
+    from observed as o
+    cross join lateral (
+      select
+        case when o.corrected then o.first_started_at else o.started_at end as started_at,
+        case when o.corrected then o.first_answered_at else o.answered_at end as answered_at,
+        case
+          when o.corrected and o.ended_at is not null
+            then greatest(o.ended_at, coalesce(o.first_answered_at, o.first_started_at))
+          else o.ended_at
+        end as ended_at
+    ) as t
+  ),
+
+  -- The stored row each incoming row updates: without a CRM id, the CRM's
+  -- row already mirrored for the same Linkedid first; else the row with the
+  -- same id.
+  matched as (
+    select
+      m.*,
+      coalesce(by_link.id, by_id.id) as target_id,
+      coalesce(by_link.started_at, by_id.started_at) as target_started_at,
+      coalesce(by_link.lead_id, by_id.lead_id) as target_lead_id,
+      coalesce(by_link.agent_id, by_id.agent_id) as target_agent_id
+    from measured as m
+    left join private.call_index as ci on m.id = ci.call_id
+    left join public.calls as by_id on ci.call_id = by_id.id and ci.started_at = by_id.started_at
+    left join lateral (
+      select c.id, c.started_at, c.lead_id, c.agent_id
+      from public.calls as c
+      where m.crm_call_id is null and c.pbx_linkedid = m.pbx_linkedid and c.id <> m.id
+      order by c.created_at
+      limit 1
+    ) as by_link on true
+  ),
+
+  -- Agent by extension, lead by number: only for rows that do not have them yet.
+  resolved as (
+    select
+      m.*,
+      agent.id as agent_id,
+      lead.id as lead_id,
+      lead.campaign_id
+    from matched as m
+    left join lateral (
+      select p.id
+      from public.profiles as p
+      where m.target_agent_id is null and p.sip_extension = m.agent_extension
+    ) as agent on true
+    left join lateral (
+      select l.id, l.campaign_id
+      from public.leads as l
+      where m.target_lead_id is null and l.phone = m.phone_number
+      order by (l.owner_id = agent.id) desc nulls last, l.last_called_at desc nulls last, l.created_at desc
+      limit 1
+    ) as lead on true
+  ),
+
+  -- The row written under the Linkedid's id before the CRM id was known.
+  merged_away as (
+    delete from public.calls as c
+    using resolved as r, private.call_index as ci
+    where
+      r.crm_call_id is not null
+      and ci.call_id = r.provisional_id
+      and c.id = ci.call_id
+      and c.started_at = ci.started_at
+      and c.source = 'pbx'
+      and c.wrapped_up_at is null
+    returning c.id
+  ),
+
+  -- The merge reads the stored row as c, the target of the UPDATE: under
+  -- READ COMMITTED a row changed concurrently (the webphone moving its
+  -- status, end_call) is read again and merged in its newest version, never
+  -- in a stale copy.
+  updated as (
+    update public.calls as c set (
+      status, started_at, answered_at, ended_at, outcome, ring_seconds, talk_seconds, duration_seconds,
+      hangup_cause, hangup_cause_text, hangup_by, recording_file, pbx_linkedid, phone_number, lead_id,
+      campaign_id, agent_id
+    ) = (
+      select
+        m.status, m.started_at, m.answered_at, m.ended_at, m.outcome, m.ring_seconds, m.talk_seconds,
+        m.duration_seconds, m.hangup_cause, m.hangup_cause_text, m.hangup_by, m.recording_file,
+        m.pbx_linkedid, m.phone_number, m.lead_id, m.campaign_id, m.agent_id
+      from private.pbx_merge(c, jsonb_populate_record(null::public.calls, to_jsonb(r))) as m
+    )
+    from resolved as r
+    where c.id = r.target_id and c.started_at = r.target_started_at
+    returning c.id
+  ),
+
+  inserted as (
+    insert into public.calls (
+      id, started_at, lead_id, campaign_id, agent_id, direction, phone_number, source, status, outcome,
+      answered_at, ended_at, ring_seconds, talk_seconds, duration_seconds, hangup_cause, hangup_cause_text,
+      hangup_by, pbx_linkedid, recording_file
+    )
+    select
+      r.id, r.started_at, r.lead_id, r.campaign_id, r.agent_id, r.direction, r.phone_number, r.source,
+      r.status, r.outcome, r.answered_at, r.ended_at, r.ring_seconds, r.talk_seconds, r.duration_seconds,
+      r.hangup_cause, r.hangup_cause_text, r.hangup_by, r.pbx_linkedid, r.recording_file
+    from resolved as r
+    where r.target_id is null and (r.direction = 'inbound' or r.phone_number is not null)
+    returning id
+  )
+
+  select
+    (select count(*) from updated)::integer,
+    (select count(*) from inserted)::integer,
+    (select count(*) from merged_away)::integer,
+    coalesce(
+      (
+        select array_agg(r.pbx_linkedid order by r.pbx_linkedid)
+        from resolved as r
+        where r.target_id is null and r.direction = 'outbound' and r.phone_number is null
+      ),
+      '{}'
+    );
+end;
+$$;
+
+COMMENT ON FUNCTION private.mirror_pbx_calls(p_rows jsonb) IS 'AMI bridge: merge a batch of the PBX''s call rows into calls (the PBX-wins rule); counts and parked Linkedids.';
+
+REVOKE ALL ON FUNCTION private.mirror_pbx_calls(p_rows jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.mirror_pbx_calls(p_rows jsonb) TO crm_ami_bridge;
 
 -- Function private.mirror_recording_on_call
 
@@ -2783,6 +3089,276 @@ $$;
 REVOKE ALL ON FUNCTION private.now() FROM PUBLIC;
 GRANT ALL ON FUNCTION private.now() TO authenticated;
 GRANT ALL ON FUNCTION private.now() TO service_role;
+GRANT ALL ON FUNCTION private.now() TO crm_recordings;
+
+-- Function private.originate_claim
+
+CREATE FUNCTION private.originate_claim(p_worker text, p_limit integer DEFAULT 10, p_max_age_seconds double precision DEFAULT 60, p_stale_seconds double precision DEFAULT 150) RETURNS TABLE(id uuid, call_id uuid, phone text, agent_extension text, created_at timestamp with time zone, action text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_now timestamptz := private.now();
+  v_request record;
+begin
+  if p_worker is null or btrim(p_worker) = '' then
+    raise exception using errcode = '22023', message = 'p_worker: required';
+  end if;
+  if p_limit is null or p_limit < 1 then
+    raise exception using errcode = '22023', message = format('p_limit: %s is not a positive number', p_limit);
+  end if;
+
+  for v_request in
+    update public.originate_requests as r set
+      status = 'failed',
+      result_text = 'no result: the bridge stopped or lost Asterisk while the originate was under way',
+      finished_at = v_now,
+      worker = null
+    where r.status = 'sent' and r.sent_at < v_now - make_interval(secs => p_stale_seconds)
+    returning r.id, r.call_id, r.phone::text as phone, r.agent_extension, r.created_at, 'abandoned' as action
+  loop
+    perform private.close_unplaced_call(v_request.call_id);
+    id := v_request.id;
+    call_id := v_request.call_id;
+    phone := v_request.phone;
+    agent_extension := v_request.agent_extension;
+    created_at := v_request.created_at;
+    action := v_request.action;
+    return next;
+  end loop;
+
+  for v_request in
+    with due as (
+      select
+        r.id,
+        r.created_at < v_now - make_interval(secs => p_max_age_seconds) as expired
+      from public.originate_requests as r
+      where r.status = 'queued'
+      order by r.created_at
+      limit p_limit
+      for update skip locked
+    )
+
+    update public.originate_requests as r set
+      status = case when due.expired then 'expired' else 'sent' end,
+      sent_at = case when not due.expired then v_now end,
+      finished_at = case when due.expired then v_now end,
+      worker = case when not due.expired then p_worker end,
+      result_text = case
+        when due.expired then 'expired: queued for longer than the bridge may still ring the agent'
+      end
+    from due
+    where r.id = due.id
+    returning
+      r.id, r.call_id, r.phone::text as phone, r.agent_extension, r.created_at,
+      case when due.expired then 'expired' else 'originate' end as action
+  loop
+    if v_request.action = 'expired' then
+      perform private.close_unplaced_call(v_request.call_id);
+    end if;
+    id := v_request.id;
+    call_id := v_request.call_id;
+    phone := v_request.phone;
+    agent_extension := v_request.agent_extension;
+    created_at := v_request.created_at;
+    action := v_request.action;
+    return next;
+  end loop;
+end;
+$$;
+
+COMMENT ON FUNCTION private.originate_claim(p_worker text, p_limit integer, p_max_age_seconds double precision, p_stale_seconds double precision) IS 'AMI bridge: claim queued originate requests (originate or expired), failing stale ones (abandoned).';
+
+REVOKE ALL ON FUNCTION private.originate_claim(p_worker text, p_limit integer, p_max_age_seconds double precision, p_stale_seconds double precision) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.originate_claim(p_worker text, p_limit integer, p_max_age_seconds double precision, p_stale_seconds double precision) TO crm_ami_bridge;
+
+-- Function private.originate_finish
+
+CREATE FUNCTION private.originate_finish(p_id uuid, p_worker text, p_status text, p_reason integer DEFAULT NULL::integer, p_text text DEFAULT NULL::text, p_channel text DEFAULT NULL::text, p_uniqueid text DEFAULT NULL::text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_call_id uuid;
+begin
+  if p_status is null or p_status not in ('answered', 'failed') then
+    raise exception using
+      errcode = '22023',
+      message = format('p_status: %L is not answered or failed', p_status);
+  end if;
+  update public.originate_requests as r set
+    status = p_status,
+    result_reason = p_reason,
+    result_text = p_text,
+    pbx_channel = p_channel,
+    pbx_uniqueid = p_uniqueid,
+    finished_at = private.now(),
+    worker = null
+  where r.id = p_id and r.worker = p_worker and r.status = 'sent'
+  returning r.call_id into v_call_id;
+  if not found then
+    return false;
+  end if;
+  if p_status = 'failed' then
+    perform private.close_unplaced_call(v_call_id);
+  end if;
+  return true;
+end;
+$$;
+
+COMMENT ON FUNCTION private.originate_finish(p_id uuid, p_worker text, p_status text, p_reason integer, p_text text, p_channel text, p_uniqueid text) IS 'AMI bridge: write an originate''s result (answered or failed; a failed one''s call is closed).';
+
+REVOKE ALL ON FUNCTION private.originate_finish(p_id uuid, p_worker text, p_status text, p_reason integer, p_text text, p_channel text, p_uniqueid text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.originate_finish(p_id uuid, p_worker text, p_status text, p_reason integer, p_text text, p_channel text, p_uniqueid text) TO crm_ami_bridge;
+
+-- Function private.originate_release
+
+CREATE FUNCTION private.originate_release(p_worker text) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_call_id uuid;
+  v_released integer := 0;
+begin
+  for v_call_id in
+    update public.originate_requests as r set
+      status = 'failed',
+      result_text = 'no result: the bridge restarted while the originate was under way; not retried',
+      finished_at = private.now(),
+      worker = null
+    where r.status = 'sent' and r.worker = p_worker
+    returning r.call_id
+  loop
+    perform private.close_unplaced_call(v_call_id);
+    v_released := v_released + 1;
+  end loop;
+  return v_released;
+end;
+$$;
+
+COMMENT ON FUNCTION private.originate_release(p_worker text) IS 'AMI bridge: fail (never requeue) the originates this bridge sent and never finished; returns how many.';
+
+REVOKE ALL ON FUNCTION private.originate_release(p_worker text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.originate_release(p_worker text) TO crm_ami_bridge;
+
+-- Function private.pbx_merge
+
+CREATE FUNCTION private.pbx_merge(p_stored public.calls, p_pbx public.calls) RETURNS public.calls
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+declare
+  v_leads boolean := p_stored.pbx_linkedid is null
+    or private.call_status_rank(p_pbx.status) >= private.call_status_rank(p_stored.status);
+  v_row public.calls := p_stored;
+begin
+  if private.call_status_rank(p_pbx.status) > private.call_status_rank(p_stored.status) then
+    v_row.status := p_pbx.status;
+  end if;
+  if v_leads then
+    v_row.started_at := coalesce(p_pbx.started_at, p_stored.started_at);
+    v_row.answered_at := coalesce(p_pbx.answered_at, p_stored.answered_at);
+    v_row.ended_at := coalesce(p_pbx.ended_at, p_stored.ended_at);
+    v_row.outcome := coalesce(p_pbx.outcome, p_stored.outcome);
+    v_row.ring_seconds := coalesce(p_pbx.ring_seconds, p_stored.ring_seconds);
+    v_row.talk_seconds := coalesce(p_pbx.talk_seconds, p_stored.talk_seconds);
+    v_row.duration_seconds := coalesce(p_pbx.duration_seconds, p_stored.duration_seconds);
+    v_row.hangup_cause := coalesce(p_pbx.hangup_cause, p_stored.hangup_cause);
+    v_row.hangup_cause_text := coalesce(p_pbx.hangup_cause_text, p_stored.hangup_cause_text);
+    v_row.hangup_by := coalesce(p_pbx.hangup_by, p_stored.hangup_by);
+    v_row.recording_file := coalesce(p_pbx.recording_file, p_stored.recording_file);
+  else
+    v_row.started_at := coalesce(p_stored.started_at, p_pbx.started_at);
+    v_row.answered_at := coalesce(p_stored.answered_at, p_pbx.answered_at);
+    v_row.ended_at := coalesce(p_stored.ended_at, p_pbx.ended_at);
+    v_row.outcome := coalesce(p_stored.outcome, p_pbx.outcome);
+    v_row.ring_seconds := coalesce(p_stored.ring_seconds, p_pbx.ring_seconds);
+    v_row.talk_seconds := coalesce(p_stored.talk_seconds, p_pbx.talk_seconds);
+    v_row.duration_seconds := coalesce(p_stored.duration_seconds, p_pbx.duration_seconds);
+    v_row.hangup_cause := coalesce(p_stored.hangup_cause, p_pbx.hangup_cause);
+    v_row.hangup_cause_text := coalesce(p_stored.hangup_cause_text, p_pbx.hangup_cause_text);
+    v_row.hangup_by := coalesce(p_stored.hangup_by, p_pbx.hangup_by);
+    v_row.recording_file := coalesce(p_stored.recording_file, p_pbx.recording_file);
+  end if;
+  if v_row.answered_at is not null then
+    v_row.answered_at := greatest(v_row.answered_at, v_row.started_at);
+  end if;
+  if v_row.ended_at is not null then
+    v_row.ended_at := greatest(v_row.ended_at, v_row.answered_at, v_row.started_at);
+  end if;
+  -- Set once: the first Linkedid, the webphone's number, lead, campaign and agent.
+  v_row.pbx_linkedid := coalesce(p_stored.pbx_linkedid, p_pbx.pbx_linkedid);
+  v_row.phone_number := coalesce(p_stored.phone_number, p_pbx.phone_number);
+  v_row.lead_id := coalesce(p_stored.lead_id, p_pbx.lead_id);
+  v_row.campaign_id := coalesce(p_stored.campaign_id, p_pbx.campaign_id);
+  v_row.agent_id := coalesce(p_stored.agent_id, p_pbx.agent_id);
+  -- An erased call (rpc/erase_lead) stays erased: a replay of the PBX's
+  -- events never writes the number or the recording's file name back.
+  if p_stored.erased_at is not null then
+    v_row.phone_number := p_stored.phone_number;
+    v_row.recording_file := p_stored.recording_file;
+  end if;
+  return v_row;
+end;
+$$;
+
+COMMENT ON FUNCTION private.pbx_merge(p_stored public.calls, p_pbx public.calls) IS 'The PBX-wins merge rule: a stored call row and the PBX''s version of it, merged.';
+
+REVOKE ALL ON FUNCTION private.pbx_merge(p_stored public.calls, p_pbx public.calls) FROM PUBLIC;
+
+-- Function private.prune_recording_links
+
+CREATE FUNCTION private.prune_recording_links(p_hours integer) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_deleted integer;
+begin
+  if p_hours is null or p_hours < 0 then
+    raise exception using
+      errcode = '22023',
+      message = format('p_hours: %s is not a number of hours', coalesce(p_hours::text, 'null'));
+  end if;
+  delete from public.recording_links as l
+  where coalesce(l.expires_at, l.created_at) < now() - make_interval(hours => p_hours);
+  get diagnostics v_deleted = row_count;
+  return v_deleted;
+end;
+$$;
+
+COMMENT ON FUNCTION private.prune_recording_links(p_hours integer) IS 'Recordings worker: drop link rows long expired.';
+
+REVOKE ALL ON FUNCTION private.prune_recording_links(p_hours integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.prune_recording_links(p_hours integer) TO crm_recordings;
+
+-- Function private.purge_recording_access_log
+
+CREATE FUNCTION private.purge_recording_access_log(p_before timestamp with time zone, p_dry_run boolean) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_rows bigint;
+begin
+  if p_before is null then
+    raise exception using errcode = '22023', message = 'p_before: required';
+  end if;
+  if coalesce(p_dry_run, false) then
+    select count(*) into v_rows from public.recording_access_log as a where a.requested_at < p_before;
+  else
+    delete from public.recording_access_log as a where a.requested_at < p_before;
+    get diagnostics v_rows = row_count;
+  end if;
+  return v_rows;
+end;
+$$;
+
+COMMENT ON FUNCTION private.purge_recording_access_log(p_before timestamp with time zone, p_dry_run boolean) IS 'Recordings worker: the access log''s retention (rows before a moment deleted, or counted on a dry run).';
+
+REVOKE ALL ON FUNCTION private.purge_recording_access_log(p_before timestamp with time zone, p_dry_run boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.purge_recording_access_log(p_before timestamp with time zone, p_dry_run boolean) TO crm_recordings;
 
 -- Function private.queue_recording
 
@@ -2828,6 +3404,431 @@ COMMENT ON FUNCTION private.recording_allowed(p_campaign_id uuid, p_consent bool
 REVOKE ALL ON FUNCTION private.recording_allowed(p_campaign_id uuid, p_consent boolean) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.recording_allowed(p_campaign_id uuid, p_consent boolean) TO service_role;
 
+-- Function private.recording_call_age_seconds
+
+CREATE FUNCTION private.recording_call_age_seconds(p_call_id uuid) RETURNS double precision
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select extract(epoch from private.now() - coalesce(c.ended_at, c.started_at))::double precision
+  from public.recordings as r
+  inner join public.calls as c on r.call_id = c.id and r.call_started_at = c.started_at
+  where r.call_id = p_call_id
+$$;
+
+COMMENT ON FUNCTION private.recording_call_age_seconds(p_call_id uuid) IS 'Recordings worker: seconds since the recording''s call ended, for the grace of a missing file.';
+
+REVOKE ALL ON FUNCTION private.recording_call_age_seconds(p_call_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.recording_call_age_seconds(p_call_id uuid) TO crm_recordings;
+
+-- Function private.recording_erase_requested
+
+CREATE FUNCTION private.recording_erase_requested(p_call_id uuid) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select r.erase_requested_at is not null from public.recordings as r where r.call_id = p_call_id
+$$;
+
+COMMENT ON FUNCTION private.recording_erase_requested(p_call_id uuid) IS 'Recordings worker: was the recording''s lead erased (its upload must then be removed)?';
+
+REVOKE ALL ON FUNCTION private.recording_erase_requested(p_call_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.recording_erase_requested(p_call_id uuid) TO crm_recordings;
+
+-- Function private.recording_erasure_claim
+
+CREATE FUNCTION private.recording_erasure_claim(p_worker text, p_limit integer DEFAULT 10, p_stale_seconds integer DEFAULT 120) RETURNS TABLE(call_id uuid, object_path text, source_file text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_now timestamptz := private.now();
+begin
+  if p_worker is null or btrim(p_worker) = '' then
+    raise exception using errcode = '22023', message = 'p_worker: required';
+  end if;
+  return query
+  with picked as (
+    select r.call_id
+    from public.recordings as r
+    where
+      r.erase_requested_at is not null
+      and r.status not in ('purged', 'erased')
+      and (r.erase_worker is null or r.erase_claimed_at < v_now - make_interval(secs => p_stale_seconds))
+    order by r.erase_claimed_at nulls first, r.erase_requested_at, r.call_id
+    limit p_limit
+    for update skip locked
+  )
+  update public.recordings as r set erase_worker = p_worker, erase_claimed_at = v_now
+  from picked as p
+  where r.call_id = p.call_id
+  returning r.call_id, r.object_path, r.source_file;
+end;
+$$;
+
+COMMENT ON FUNCTION private.recording_erasure_claim(p_worker text, p_limit integer, p_stale_seconds integer) IS 'Recordings worker (erasure): claim recordings of erased leads whose object and files are still to delete.';
+
+REVOKE ALL ON FUNCTION private.recording_erasure_claim(p_worker text, p_limit integer, p_stale_seconds integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.recording_erasure_claim(p_worker text, p_limit integer, p_stale_seconds integer) TO crm_recordings;
+
+-- Function private.recording_erasure_fail
+
+CREATE FUNCTION private.recording_erasure_fail(p_id uuid, p_worker text, p_error text, p_final boolean) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if p_final then
+    raise exception using
+      errcode = '22023',
+      message = 'p_final: an erasure is never given up; it is tried again until it is done';
+  end if;
+  update public.recordings as r set erase_worker = null, last_error = left(p_error, 2000)
+  where r.call_id = p_id and r.erase_worker = p_worker and r.status not in ('purged', 'erased');
+  return found;
+end;
+$$;
+
+COMMENT ON FUNCTION private.recording_erasure_fail(p_id uuid, p_worker text, p_error text, p_final boolean) IS 'Recordings worker (erasure): erasing recording p_id failed; it is tried again later (never final).';
+
+REVOKE ALL ON FUNCTION private.recording_erasure_fail(p_id uuid, p_worker text, p_error text, p_final boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.recording_erasure_fail(p_id uuid, p_worker text, p_error text, p_final boolean) TO crm_recordings;
+
+-- Function private.recording_erasure_finish
+
+CREATE FUNCTION private.recording_erasure_finish(p_id uuid, p_worker text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.recordings as r set
+    status = 'erased', removed_at = private.now(), source_file = '[erased]', last_error = null,
+    worker = null, heartbeat_at = null, erase_worker = null
+  where r.call_id = p_id and r.erase_worker = p_worker and r.status not in ('purged', 'erased');
+  return found;
+end;
+$$;
+
+COMMENT ON FUNCTION private.recording_erasure_finish(p_id uuid, p_worker text) IS 'Recordings worker (erasure): recording p_id is deleted everywhere, now erased; false when the claim was lost.';
+
+REVOKE ALL ON FUNCTION private.recording_erasure_finish(p_id uuid, p_worker text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.recording_erasure_finish(p_id uuid, p_worker text) TO crm_recordings;
+
+-- Function private.recording_erasure_release
+
+CREATE FUNCTION private.recording_erasure_release(p_worker text) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_released integer;
+begin
+  update public.recordings as r set erase_worker = null, erase_claimed_at = null
+  where r.erase_worker = p_worker and r.status not in ('purged', 'erased');
+  get diagnostics v_released = row_count;
+  return v_released;
+end;
+$$;
+
+COMMENT ON FUNCTION private.recording_erasure_release(p_worker text) IS 'Recordings worker (erasure): give back every erasure p_worker holds (reconnect, stop); how many.';
+
+REVOKE ALL ON FUNCTION private.recording_erasure_release(p_worker text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.recording_erasure_release(p_worker text) TO crm_recordings;
+
+-- Function private.recording_files_to_sweep
+
+CREATE FUNCTION private.recording_files_to_sweep(p_limit integer) RETURNS TABLE(call_id uuid, status text, source_file text)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select r.call_id, r.status, r.source_file
+  from public.recordings as r
+  where r.status in ('stored', 'declined') and r.source_removed_at is null
+  order by r.updated_at
+  limit p_limit
+$$;
+
+COMMENT ON FUNCTION private.recording_files_to_sweep(p_limit integer) IS 'Recordings worker: local files left behind by a crash after the upload (or the discard).';
+
+REVOKE ALL ON FUNCTION private.recording_files_to_sweep(p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.recording_files_to_sweep(p_limit integer) TO crm_recordings;
+
+-- Function private.recording_link_claim
+
+CREATE FUNCTION private.recording_link_claim(p_worker text, p_limit integer DEFAULT 1, p_stale_seconds integer DEFAULT 30, p_give_up_seconds integer DEFAULT 60) RETURNS TABLE(id uuid, call_id uuid, object_path text, created_at timestamp with time zone, waited_seconds double precision, too_old boolean, recording_status text, stored_path text, erase_requested_at timestamp with time zone)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_now timestamptz := clock_timestamp();
+begin
+  if p_worker is null or btrim(p_worker) = '' then
+    raise exception using errcode = '22023', message = 'p_worker: required';
+  end if;
+  return query
+  with picked as (
+    select l.id
+    from public.recording_links as l
+    where
+      l.status = 'signing'
+      and (l.worker is null or l.claimed_at < v_now - make_interval(secs => p_stale_seconds))
+    order by l.created_at
+    limit p_limit
+    for update skip locked
+  )
+  update public.recording_links as l set worker = p_worker, claimed_at = v_now
+  from picked as p
+  where l.id = p.id
+  returning
+    l.id, l.call_id, l.object_path, l.created_at,
+    extract(epoch from v_now - l.created_at)::double precision,
+    v_now - l.created_at > make_interval(secs => p_give_up_seconds),
+    (select r.status from public.recordings as r where r.call_id = l.call_id),
+    (select r.object_path from public.recordings as r where r.call_id = l.call_id),
+    (select r.erase_requested_at from public.recordings as r where r.call_id = l.call_id);
+end;
+$$;
+
+COMMENT ON FUNCTION private.recording_link_claim(p_worker text, p_limit integer, p_stale_seconds integer, p_give_up_seconds integer) IS 'Recordings worker (links): claim the oldest links waiting for a signature, with their recording''s state.';
+
+REVOKE ALL ON FUNCTION private.recording_link_claim(p_worker text, p_limit integer, p_stale_seconds integer, p_give_up_seconds integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.recording_link_claim(p_worker text, p_limit integer, p_stale_seconds integer, p_give_up_seconds integer) TO crm_recordings;
+
+-- Function private.recording_link_fail
+
+CREATE FUNCTION private.recording_link_fail(p_id uuid, p_worker text, p_error text, p_final boolean) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.recording_links as l set
+    status = case when p_final then 'failed' else 'signing' end,
+    error = left(p_error, 2000),
+    worker = case when p_final then l.worker end,
+    claimed_at = case when p_final then l.claimed_at end
+  where l.id = p_id and l.worker = p_worker and l.status = 'signing';
+  return found;
+end;
+$$;
+
+COMMENT ON FUNCTION private.recording_link_fail(p_id uuid, p_worker text, p_error text, p_final boolean) IS 'Recordings worker (links): link p_id failed, for good (p_final) or left waiting for another try.';
+
+REVOKE ALL ON FUNCTION private.recording_link_fail(p_id uuid, p_worker text, p_error text, p_final boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.recording_link_fail(p_id uuid, p_worker text, p_error text, p_final boolean) TO crm_recordings;
+
+-- Function private.recording_link_finish
+
+CREATE FUNCTION private.recording_link_finish(p_id uuid, p_worker text, p_url text, p_url_seconds integer) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.recording_links as l set
+    status = 'ready', url = p_url, signed_at = clock_timestamp(), error = null,
+    expires_at = date_trunc('second', l.claimed_at) + make_interval(secs => p_url_seconds)
+  where l.id = p_id and l.worker = p_worker and l.status = 'signing';
+  return found;
+end;
+$$;
+
+COMMENT ON FUNCTION private.recording_link_finish(p_id uuid, p_worker text, p_url text, p_url_seconds integer) IS 'Recordings worker (links): link p_id is signed and ready; false when the claim was lost.';
+
+REVOKE ALL ON FUNCTION private.recording_link_finish(p_id uuid, p_worker text, p_url text, p_url_seconds integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.recording_link_finish(p_id uuid, p_worker text, p_url text, p_url_seconds integer) TO crm_recordings;
+
+-- Function private.recording_link_release
+
+CREATE FUNCTION private.recording_link_release(p_worker text) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_released integer;
+begin
+  update public.recording_links as l set worker = null, claimed_at = null
+  where l.worker = p_worker and l.status = 'signing';
+  get diagnostics v_released = row_count;
+  return v_released;
+end;
+$$;
+
+COMMENT ON FUNCTION private.recording_link_release(p_worker text) IS 'Recordings worker (links): give back every link p_worker is signing (reconnect, stop); how many.';
+
+REVOKE ALL ON FUNCTION private.recording_link_release(p_worker text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.recording_link_release(p_worker text) TO crm_recordings;
+
+-- Function private.recording_queue_counts
+
+CREATE FUNCTION private.recording_queue_counts() RETURNS TABLE(status text, recordings bigint)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select s.status, count(r.call_id)
+  from unnest(array['pending', 'uploading']) as s (status)
+  left join public.recordings as r on s.status = r.status
+  group by s.status
+$$;
+
+COMMENT ON FUNCTION private.recording_queue_counts() IS 'Recordings worker: the upload queue''s depth, by status.';
+
+REVOKE ALL ON FUNCTION private.recording_queue_counts() FROM PUBLIC;
+GRANT ALL ON FUNCTION private.recording_queue_counts() TO crm_recordings;
+
+-- Function private.recording_stop_calls
+
+CREATE FUNCTION private.recording_stop_calls(p_call_ids uuid[]) RETURNS TABLE(call_id uuid, pbx_linkedid text, recording_consent boolean, status text)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select c.id, c.pbx_linkedid, c.recording_consent, c.status
+  from private.call_index as ci
+  inner join public.calls as c on ci.call_id = c.id and ci.started_at = c.started_at
+  where ci.call_id = any(p_call_ids)
+$$;
+
+COMMENT ON FUNCTION private.recording_stop_calls(p_call_ids uuid[]) IS 'AMI bridge: the Linkedid, consent and status of calls whose recording may have to stop.';
+
+REVOKE ALL ON FUNCTION private.recording_stop_calls(p_call_ids uuid[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.recording_stop_calls(p_call_ids uuid[]) TO crm_ami_bridge;
+
+-- Function private.recording_upload_claim
+
+CREATE FUNCTION private.recording_upload_claim(p_worker text, p_limit integer DEFAULT 10, p_settle_seconds integer DEFAULT 5, p_stale_seconds integer DEFAULT 300, p_retry_seconds integer DEFAULT 30) RETURNS TABLE(call_id uuid, campaign_id uuid, call_started_at timestamp with time zone, source_file text, object_path text, attempts integer, action text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_now timestamptz := private.now();
+begin
+  if p_worker is null or btrim(p_worker) = '' then
+    raise exception using errcode = '22023', message = 'p_worker: required';
+  end if;
+  return query
+  with picked as (
+    select r.call_id, private.recording_allowed(c.campaign_id, c.recording_consent) as allowed
+    from public.recordings as r
+    inner join public.calls as c on r.call_id = c.id and r.call_started_at = c.started_at
+    where
+      r.erase_requested_at is null
+      and (
+        (
+          r.status = 'pending'
+          and (r.attempts = 0 or r.updated_at < v_now - make_interval(secs => p_retry_seconds * r.attempts))
+          and (
+            (c.status = 'ended' and c.ended_at < v_now - make_interval(secs => p_settle_seconds))
+            or c.started_at < v_now - interval '6 hours'
+          )
+        )
+        or (r.status = 'uploading' and r.heartbeat_at < v_now - make_interval(secs => p_stale_seconds))
+      )
+    order by r.created_at
+    limit p_limit
+    for update of r skip locked
+  )
+  update public.recordings as r set
+    status = case when p.allowed then 'uploading' else 'declined' end,
+    attempts = r.attempts + case when p.allowed then 1 else 0 end,
+    worker = case when p.allowed then p_worker end,
+    heartbeat_at = case when p.allowed then v_now end,
+    object_path = case when p.allowed then
+      coalesce(r.campaign_id::text, 'no-campaign') || '/' || to_char(r.call_started_at at time zone 'UTC', 'YYYY/MM/DD')
+      || '/' || r.call_id || '.opus'
+    end
+  from picked as p
+  where r.call_id = p.call_id
+  returning
+    r.call_id, r.campaign_id, r.call_started_at, r.source_file, r.object_path, r.attempts,
+    case when p.allowed then 'upload' else 'discard' end;
+end;
+$$;
+
+COMMENT ON FUNCTION private.recording_upload_claim(p_worker text, p_limit integer, p_settle_seconds integer, p_stale_seconds integer, p_retry_seconds integer) IS 'Recordings worker (uploads): claim finished calls'' recordings; action upload (uploading) or discard (declined).';
+
+REVOKE ALL ON FUNCTION private.recording_upload_claim(p_worker text, p_limit integer, p_settle_seconds integer, p_stale_seconds integer, p_retry_seconds integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.recording_upload_claim(p_worker text, p_limit integer, p_settle_seconds integer, p_stale_seconds integer, p_retry_seconds integer) TO crm_recordings;
+
+-- Function private.recording_upload_fail
+
+CREATE FUNCTION private.recording_upload_fail(p_id uuid, p_worker text, p_error text, p_final boolean) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.recordings as r set
+    status = case when p_final then 'failed' else 'pending' end,
+    last_error = left(p_error, 2000), worker = null, heartbeat_at = null
+  where r.call_id = p_id and r.worker = p_worker and r.status = 'uploading';
+  return found;
+end;
+$$;
+
+COMMENT ON FUNCTION private.recording_upload_fail(p_id uuid, p_worker text, p_error text, p_final boolean) IS 'Recordings worker (uploads): recording p_id failed, for good (p_final) or back to pending.';
+
+REVOKE ALL ON FUNCTION private.recording_upload_fail(p_id uuid, p_worker text, p_error text, p_final boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.recording_upload_fail(p_id uuid, p_worker text, p_error text, p_final boolean) TO crm_recordings;
+
+-- Function private.recording_upload_finish
+
+CREATE FUNCTION private.recording_upload_finish(p_id uuid, p_worker text, p_format text, p_bytes bigint, p_sha256 text, p_duration_seconds numeric) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.recordings as r set
+    status = 'stored', format = p_format, bytes = p_bytes, sha256 = p_sha256,
+    duration_seconds = p_duration_seconds, stored_at = private.now(), worker = null, heartbeat_at = null,
+    last_error = null
+  where r.call_id = p_id and r.worker = p_worker and r.status = 'uploading' and r.erase_requested_at is null;
+  return found;
+end;
+$$;
+
+COMMENT ON FUNCTION private.recording_upload_finish(p_id uuid, p_worker text, p_format text, p_bytes bigint, p_sha256 text, p_duration_seconds numeric) IS 'Recordings worker (uploads): recording p_id is stored and verified; false when the claim was lost.';
+
+REVOKE ALL ON FUNCTION private.recording_upload_finish(p_id uuid, p_worker text, p_format text, p_bytes bigint, p_sha256 text, p_duration_seconds numeric) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.recording_upload_finish(p_id uuid, p_worker text, p_format text, p_bytes bigint, p_sha256 text, p_duration_seconds numeric) TO crm_recordings;
+
+-- Function private.recording_upload_release
+
+CREATE FUNCTION private.recording_upload_release(p_worker text) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_released integer;
+begin
+  update public.recordings as r set
+    status = 'pending', worker = null, heartbeat_at = null,
+    last_error = format('given back by worker %s (it stopped or reconnected)', p_worker)
+  where r.worker = p_worker and r.status = 'uploading';
+  get diagnostics v_released = row_count;
+  return v_released;
+end;
+$$;
+
+COMMENT ON FUNCTION private.recording_upload_release(p_worker text) IS 'Recordings worker (uploads): give back every recording p_worker holds (reconnect, stop); how many.';
+
+REVOKE ALL ON FUNCTION private.recording_upload_release(p_worker text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.recording_upload_release(p_worker text) TO crm_recordings;
+
+-- Function private.recording_upload_renew
+
+CREATE FUNCTION private.recording_upload_renew(p_id uuid, p_worker text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.recordings as r set heartbeat_at = private.now()
+  where r.call_id = p_id and r.worker = p_worker and r.status = 'uploading' and r.erase_requested_at is null;
+  return found;
+end;
+$$;
+
+COMMENT ON FUNCTION private.recording_upload_renew(p_id uuid, p_worker text) IS 'Recordings worker (uploads): renew the claim on recording p_id; false when it was lost.';
+
+REVOKE ALL ON FUNCTION private.recording_upload_renew(p_id uuid, p_worker text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.recording_upload_renew(p_id uuid, p_worker text) TO crm_recordings;
+
 -- Function private.refuse_recording_access
 
 CREATE FUNCTION private.refuse_recording_access(p_call_id uuid, p_campaign_id uuid, p_code text, p_message text, p_status integer, p_detail text DEFAULT NULL::text) RETURNS jsonb
@@ -2843,19 +3844,132 @@ $$;
 
 REVOKE ALL ON FUNCTION private.refuse_recording_access(p_call_id uuid, p_campaign_id uuid, p_code text, p_message text, p_status integer, p_detail text) FROM PUBLIC;
 
--- Function private.renew_recording_claim
+-- Function private.report_export_claim
 
-CREATE FUNCTION private.renew_recording_claim(p_call_id uuid, p_worker text) RETURNS boolean
-    LANGUAGE sql SECURITY DEFINER
+CREATE FUNCTION private.report_export_claim(p_worker text, p_limit integer DEFAULT 1, p_stale_seconds integer DEFAULT 120) RETURNS SETOF public.report_exports
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
-  update public.recordings as r set heartbeat_at = private.now()
-  where r.call_id = p_call_id and r.worker = p_worker and r.status = 'uploading' and r.erase_requested_at is null
-  returning true
+declare
+  v_now timestamptz := private.now();
+begin
+  if p_worker is null or btrim(p_worker) = '' then
+    raise exception using errcode = '22023', message = 'p_worker: required';
+  end if;
+  return query
+  with picked as (
+    select e.id
+    from public.report_exports as e
+    where
+      e.status = 'queued'
+      or (e.status = 'running' and e.heartbeat_at < v_now - make_interval(secs => p_stale_seconds))
+    order by e.requested_at
+    limit p_limit
+    for update skip locked
+  )
+  update public.report_exports as e set
+    status = 'running', attempts = e.attempts + 1, worker = p_worker, heartbeat_at = v_now,
+    started_at = v_now, rows_done = 0, error = null
+  from picked as p
+  where e.id = p.id
+  returning e.*;
+end;
 $$;
 
-REVOKE ALL ON FUNCTION private.renew_recording_claim(p_call_id uuid, p_worker text) FROM PUBLIC;
-GRANT ALL ON FUNCTION private.renew_recording_claim(p_call_id uuid, p_worker text) TO service_role;
+COMMENT ON FUNCTION private.report_export_claim(p_worker text, p_limit integer, p_stale_seconds integer) IS 'Reporting worker (exports): claim the oldest queued or stale exports; they are running, held by p_worker.';
+
+REVOKE ALL ON FUNCTION private.report_export_claim(p_worker text, p_limit integer, p_stale_seconds integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.report_export_claim(p_worker text, p_limit integer, p_stale_seconds integer) TO crm_reporting;
+
+-- Function private.report_export_fail
+
+CREATE FUNCTION private.report_export_fail(p_id uuid, p_worker text, p_error text, p_final boolean) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.report_exports as e set
+    status = case when p_final then 'failed' else 'queued' end,
+    error = left(p_error, 2000),
+    finished_at = case when p_final then private.now() end,
+    worker = case when p_final then e.worker end,
+    heartbeat_at = case when p_final then e.heartbeat_at end
+  where e.id = p_id and e.worker = p_worker and e.status = 'running';
+  return found;
+end;
+$$;
+
+COMMENT ON FUNCTION private.report_export_fail(p_id uuid, p_worker text, p_error text, p_final boolean) IS 'Reporting worker (exports): export p_id failed, for good (p_final) or back to the queue.';
+
+REVOKE ALL ON FUNCTION private.report_export_fail(p_id uuid, p_worker text, p_error text, p_final boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.report_export_fail(p_id uuid, p_worker text, p_error text, p_final boolean) TO crm_reporting;
+
+-- Function private.report_export_finish
+
+CREATE FUNCTION private.report_export_finish(p_id uuid, p_worker text, p_rows bigint, p_storage_path text, p_signed_url text, p_url_seconds integer) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_now timestamptz := private.now();
+begin
+  update public.report_exports as e set
+    status = 'done', rows_done = p_rows, rows_total = p_rows, storage_path = p_storage_path,
+    signed_url = p_signed_url, signed_url_expires_at = v_now + make_interval(secs => p_url_seconds),
+    finished_at = v_now, heartbeat_at = v_now
+  where e.id = p_id and e.worker = p_worker and e.status = 'running';
+  return found;
+end;
+$$;
+
+COMMENT ON FUNCTION private.report_export_finish(p_id uuid, p_worker text, p_rows bigint, p_storage_path text, p_signed_url text, p_url_seconds integer) IS 'Reporting worker (exports): export p_id is done and signed; false when the claim was lost.';
+
+REVOKE ALL ON FUNCTION private.report_export_finish(p_id uuid, p_worker text, p_rows bigint, p_storage_path text, p_signed_url text, p_url_seconds integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.report_export_finish(p_id uuid, p_worker text, p_rows bigint, p_storage_path text, p_signed_url text, p_url_seconds integer) TO crm_reporting;
+
+-- Function private.report_export_release
+
+CREATE FUNCTION private.report_export_release(p_worker text) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_released integer;
+begin
+  update public.report_exports as e set
+    status = 'queued', worker = null, heartbeat_at = null,
+    error = format('given back by worker %s (it stopped or reconnected)', p_worker)
+  where e.worker = p_worker and e.status = 'running';
+  get diagnostics v_released = row_count;
+  return v_released;
+end;
+$$;
+
+COMMENT ON FUNCTION private.report_export_release(p_worker text) IS 'Reporting worker (exports): give back every export p_worker holds (reconnect, stop); how many.';
+
+REVOKE ALL ON FUNCTION private.report_export_release(p_worker text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.report_export_release(p_worker text) TO crm_reporting;
+
+-- Function private.report_export_renew
+
+CREATE FUNCTION private.report_export_renew(p_id uuid, p_worker text, p_rows_done bigint DEFAULT NULL::bigint, p_rows_total bigint DEFAULT NULL::bigint) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.report_exports as e set
+    heartbeat_at = private.now(),
+    rows_done = coalesce(p_rows_done, e.rows_done),
+    rows_total = coalesce(p_rows_total, e.rows_total)
+  where e.id = p_id and e.worker = p_worker and e.status = 'running';
+  return found;
+end;
+$$;
+
+COMMENT ON FUNCTION private.report_export_renew(p_id uuid, p_worker text, p_rows_done bigint, p_rows_total bigint) IS 'Reporting worker (exports): renew the claim on export p_id with its progress; false when it was lost.';
+
+REVOKE ALL ON FUNCTION private.report_export_renew(p_id uuid, p_worker text, p_rows_done bigint, p_rows_total bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.report_export_renew(p_id uuid, p_worker text, p_rows_done bigint, p_rows_total bigint) TO crm_reporting;
 
 -- Function private.report_param_date
 
@@ -3020,8 +4134,13 @@ CREATE FUNCTION private.seconds_between(p_from timestamp with time zone, p_to ti
     LANGUAGE sql IMMUTABLE
     SET search_path TO ''
     AS $$
-  select round(extract(epoch from (p_to - p_from)))::integer
+  select case
+    when p_from is not null and p_to is not null
+      then greatest(floor(extract(epoch from (p_to - p_from))), 0)::integer
+  end
 $$;
+
+COMMENT ON FUNCTION private.seconds_between(p_from timestamp with time zone, p_to timestamp with time zone) IS 'The duration rule of every call column: whole seconds, floored as Asterisk''s CDR counts them.';
 
 REVOKE ALL ON FUNCTION private.seconds_between(p_from timestamp with time zone, p_to timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.seconds_between(p_from timestamp with time zone, p_to timestamp with time zone) TO authenticated;
@@ -3519,10 +4638,53 @@ $$;
 
 REVOKE ALL ON FUNCTION reports.hourly_rows(p_days date[]) FROM PUBLIC;
 
+-- Function reports.log_refresh_failure
+
+CREATE FUNCTION reports.log_refresh_failure(p_view text, p_seconds double precision, p_error text) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  insert into reports.refresh_log (view_name, started_at, duration_ms, error)
+  values (
+    p_view, now() - make_interval(secs => greatest(p_seconds, 0)), round(greatest(p_seconds, 0) * 1000),
+    left(p_error, 2000)
+  )
+$$;
+
+COMMENT ON FUNCTION reports.log_refresh_failure(p_view text, p_seconds double precision, p_error text) IS 'Reporting worker: log a refresh that failed (refresh_view''s own log row rolled back with it).';
+
+REVOKE ALL ON FUNCTION reports.log_refresh_failure(p_view text, p_seconds double precision, p_error text) FROM PUBLIC;
+GRANT ALL ON FUNCTION reports.log_refresh_failure(p_view text, p_seconds double precision, p_error text) TO crm_reporting;
+
+-- Function reports.prune_refresh_log
+
+CREATE FUNCTION reports.prune_refresh_log(p_days integer) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_deleted integer;
+begin
+  if p_days is null or p_days < 1 then
+    raise exception using
+      errcode = '22023',
+      message = format('p_days: %s is not a positive number of days', coalesce(p_days::text, 'null'));
+  end if;
+  delete from reports.refresh_log as l where l.started_at < now() - make_interval(days => p_days);
+  get diagnostics v_deleted = row_count;
+  return v_deleted;
+end;
+$$;
+
+COMMENT ON FUNCTION reports.prune_refresh_log(p_days integer) IS 'Reporting worker: drop refresh log rows past their retention.';
+
+REVOKE ALL ON FUNCTION reports.prune_refresh_log(p_days integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION reports.prune_refresh_log(p_days integer) TO crm_reporting;
+
 -- Function reports.refresh_status
 
 CREATE FUNCTION reports.refresh_status() RETURNS TABLE(view_name text, refreshed_at timestamp with time zone, last_duration_ms integer, pending_requests bigint, oldest_request_at timestamp with time zone, newest_request_at timestamp with time zone, age_seconds double precision, oldest_wait_seconds double precision, quiet_seconds double precision)
-    LANGUAGE sql STABLE
+    LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
   select
@@ -3542,11 +4704,12 @@ CREATE FUNCTION reports.refresh_status() RETURNS TABLE(view_name text, refreshed
 $$;
 
 REVOKE ALL ON FUNCTION reports.refresh_status() FROM PUBLIC;
+GRANT ALL ON FUNCTION reports.refresh_status() TO crm_reporting;
 
 -- Function reports.refresh_view
 
 CREATE FUNCTION reports.refresh_view(p_view text, p_full boolean DEFAULT false) RETURNS TABLE(refreshed boolean, duration_ms integer, requests_cleared integer)
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     SET work_mem TO '64MB'
     SET plan_cache_mode TO 'force_custom_plan'
@@ -3620,6 +4783,7 @@ end;
 $$;
 
 REVOKE ALL ON FUNCTION reports.refresh_view(p_view text, p_full boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION reports.refresh_view(p_view text, p_full boolean) TO crm_reporting;
 
 -- Function reports.request_refresh
 
@@ -4364,6 +5528,7 @@ CREATE TABLE public.originate_requests (
     finished_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    worker text,
     CONSTRAINT originate_requests_finished_at CHECK (((finished_at IS NULL) = (status = ANY (ARRAY['queued'::text, 'sent'::text])))),
     CONSTRAINT originate_requests_sent_at CHECK (((sent_at IS NULL) = (status = ANY (ARRAY['queued'::text, 'expired'::text])))),
     CONSTRAINT originate_requests_status CHECK ((status = ANY (ARRAY['queued'::text, 'sent'::text, 'answered'::text, 'failed'::text, 'expired'::text])))
@@ -4376,6 +5541,7 @@ COMMENT ON COLUMN public.originate_requests.agent_extension IS 'The extension ru
 COMMENT ON COLUMN public.originate_requests.status IS 'queued -> sent -> answered (the agent picked up, the lead is being dialled) or failed; expired if never sent.';
 COMMENT ON COLUMN public.originate_requests.result_reason IS 'Asterisk''s OriginateResponse Reason: 0 failed, 1 hung up, 3 no answer, 4 answered, 5 busy, 8 congestion.';
 COMMENT ON COLUMN public.originate_requests.result_text IS 'The outcome in words, or Asterisk''s error message.';
+COMMENT ON COLUMN public.originate_requests.worker IS 'The AMI bridge that sent it (set while sent).';
 
 -- Triggers, in firing order
 CREATE TRIGGER originate_requests_set_updated_at BEFORE UPDATE ON public.originate_requests FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
@@ -4584,6 +5750,8 @@ CREATE TABLE public.recording_links (
     error text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     signed_at timestamp with time zone,
+    worker text,
+    claimed_at timestamp with time zone,
     CONSTRAINT recording_links_ready_has_url CHECK (((status = 'ready'::text) = ((url IS NOT NULL) AND (expires_at IS NOT NULL)))),
     CONSTRAINT recording_links_status CHECK ((status = ANY (ARRAY['signing'::text, 'ready'::text, 'failed'::text])))
 );
@@ -4591,6 +5759,8 @@ CREATE TABLE public.recording_links (
 COMMENT ON TABLE public.recording_links IS 'Signed URLs of granted recording requests, filled by the recordings worker; each readable by its requester only.';
 COMMENT ON COLUMN public.recording_links.status IS 'signing (waiting for the worker), ready (url set) or failed (error set).';
 COMMENT ON COLUMN public.recording_links.url IS 'The signed Storage URL; stops working at expires_at.';
+COMMENT ON COLUMN public.recording_links.worker IS 'The worker signing it (or that signed it).';
+COMMENT ON COLUMN public.recording_links.claimed_at IS 'When that worker took it; the signed URL''s lifetime counts from this whole second.';
 
 ALTER TABLE ONLY public.recording_links
     ADD CONSTRAINT recording_links_pkey PRIMARY KEY (id);
@@ -4631,6 +5801,8 @@ CREATE TABLE public.recordings (
     removed_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    erase_worker text,
+    erase_claimed_at timestamp with time zone,
     CONSTRAINT recordings_bytes CHECK ((bytes > 0)),
     CONSTRAINT recordings_duration CHECK ((duration_seconds >= (0)::numeric)),
     CONSTRAINT recordings_removed_when_gone CHECK (((status = ANY (ARRAY['purged'::text, 'erased'::text])) = (removed_at IS NOT NULL))),
@@ -4649,6 +5821,8 @@ COMMENT ON COLUMN public.recordings.worker IS 'The worker holding the claim whil
 COMMENT ON COLUMN public.recordings.heartbeat_at IS 'Last sign of life of the worker holding the claim.';
 COMMENT ON COLUMN public.recordings.source_removed_at IS 'When the local file was removed (after upload, or when discarded).';
 COMMENT ON COLUMN public.recordings.erase_requested_at IS 'Set by rpc/erase_lead: the worker deletes object and file.';
+COMMENT ON COLUMN public.recordings.erase_worker IS 'The worker deleting the recording after rpc/erase_lead.';
+COMMENT ON COLUMN public.recordings.erase_claimed_at IS 'When a worker last took the erasure (kept after a failure: failed rows go to the back of the queue).';
 
 -- Triggers, in firing order
 CREATE TRIGGER recordings_set_updated_at BEFORE UPDATE ON public.recordings FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();

@@ -25,6 +25,9 @@ def pgtap(stack):
     """pgTAP and the tests.* helpers, as `supabase test db` would have them."""
     with psycopg.connect(stack.database_url, autocommit=True) as conn:
         conn.execute("create extension if not exists pgtap with schema extensions")
+        # The workers' roles run pgTAP's functions in the files that impersonate them.
+        conn.execute("grant usage on schema extensions to crm_ami_bridge, crm_reporting,"
+                     " crm_recordings")
     _pg_prove(stack, HELPERS)
     return stack
 

@@ -321,6 +321,7 @@ $$;
 comment on function private.mirror_pbx_calls(jsonb) is
 'AMI bridge: merge a batch of the PBX''s call rows into calls (the PBX-wins rule); counts and parked Linkedids.';
 revoke execute on function private.mirror_pbx_calls(jsonb) from public;
+grant execute on function private.mirror_pbx_calls(jsonb) to crm_ami_bridge;
 
 -- The calls mirrored from the PBX as still open whose Linkedid is not in
 -- p_keep (Asterisk no longer has them and the bridge does not know them:
@@ -362,3 +363,4 @@ $$;
 comment on function private.close_vanished_pbx_calls(text[], timestamptz) is
 'AMI bridge: close mirrored open calls Asterisk and the bridge no longer know (ended while it was away).';
 revoke execute on function private.close_vanished_pbx_calls(text[], timestamptz) from public;
+grant execute on function private.close_vanished_pbx_calls(text[], timestamptz) to crm_ami_bridge;

@@ -145,6 +145,7 @@ $$;
 comment on function private.originate_claim(text, integer, double precision, double precision) is
 'AMI bridge: claim queued originate requests (originate or expired), failing stale ones (abandoned).';
 revoke execute on function private.originate_claim(text, integer, double precision, double precision) from public;
+grant execute on function private.originate_claim(text, integer, double precision, double precision) to crm_ami_bridge;
 
 -- The result of request p_id, sent by p_worker: answered (the agent picked
 -- up, the lead is being dialled) or failed, with Asterisk's reason and
@@ -194,6 +195,7 @@ $$;
 comment on function private.originate_finish(uuid, text, text, integer, text, text, text) is
 'AMI bridge: write an originate''s result (answered or failed; a failed one''s call is closed).';
 revoke execute on function private.originate_finish(uuid, text, text, integer, text, text, text) from public;
+grant execute on function private.originate_finish(uuid, text, text, integer, text, text, text) to crm_ami_bridge;
 
 -- Every request p_worker sent and never finished (it restarted, or lost
 -- its connection before the results): failed, not queued again, since
@@ -226,3 +228,4 @@ $$;
 comment on function private.originate_release(text) is
 'AMI bridge: fail (never requeue) the originates this bridge sent and never finished; returns how many.';
 revoke execute on function private.originate_release(text) from public;
+grant execute on function private.originate_release(text) to crm_ami_bridge;

@@ -91,7 +91,7 @@ $$;
 comment on function private.recording_upload_claim(text, integer, integer, integer, integer) is
 'Recordings worker (uploads): claim finished calls'' recordings; action upload (uploading) or discard (declined).';
 revoke execute on function private.recording_upload_claim(text, integer, integer, integer, integer) from public;
-grant execute on function private.recording_upload_claim(text, integer, integer, integer, integer) to service_role;
+grant execute on function private.recording_upload_claim(text, integer, integer, integer, integer) to crm_recordings;
 
 -- The heartbeat, renewed while a long conversion or upload runs. False: the
 -- claim was lost (another worker took it over, or the lead's erasure was
@@ -111,7 +111,7 @@ $$;
 comment on function private.recording_upload_renew(uuid, text) is
 'Recordings worker (uploads): renew the claim on recording p_id; false when it was lost.';
 revoke execute on function private.recording_upload_renew(uuid, text) from public;
-grant execute on function private.recording_upload_renew(uuid, text) to service_role;
+grant execute on function private.recording_upload_renew(uuid, text) to crm_recordings;
 
 -- The upload is verified: the object is stored. False when the claim was
 -- lost meanwhile (the worker then leaves the object to whoever holds it, or,
@@ -136,7 +136,7 @@ $$;
 comment on function private.recording_upload_finish(uuid, text, text, bigint, text, numeric) is
 'Recordings worker (uploads): recording p_id is stored and verified; false when the claim was lost.';
 revoke execute on function private.recording_upload_finish(uuid, text, text, bigint, text, numeric) from public;
-grant execute on function private.recording_upload_finish(uuid, text, text, bigint, text, numeric) to service_role;
+grant execute on function private.recording_upload_finish(uuid, text, text, bigint, text, numeric) to crm_recordings;
 
 -- The file could not be uploaded. p_final: it never will be (empty, corrupt,
 -- outside the monitor directory, given up after its attempts): failed, the
@@ -160,7 +160,7 @@ $$;
 comment on function private.recording_upload_fail(uuid, text, text, boolean) is
 'Recordings worker (uploads): recording p_id failed, for good (p_final) or back to pending.';
 revoke execute on function private.recording_upload_fail(uuid, text, text, boolean) from public;
-grant execute on function private.recording_upload_fail(uuid, text, text, boolean) to service_role;
+grant execute on function private.recording_upload_fail(uuid, text, text, boolean) to crm_recordings;
 
 -- Every recording p_worker holds goes back to pending: on (re)connecting, for
 -- the claims a dropped connection left behind, and on a clean stop. The
@@ -185,4 +185,4 @@ $$;
 comment on function private.recording_upload_release(text) is
 'Recordings worker (uploads): give back every recording p_worker holds (reconnect, stop); how many.';
 revoke execute on function private.recording_upload_release(text) from public;
-grant execute on function private.recording_upload_release(text) to service_role;
+grant execute on function private.recording_upload_release(text) to crm_recordings;

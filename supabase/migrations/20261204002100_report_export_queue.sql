@@ -52,7 +52,7 @@ $$;
 comment on function private.report_export_claim(text, integer, integer) is
 'Reporting worker (exports): claim the oldest queued or stale exports; they are running, held by p_worker.';
 revoke execute on function private.report_export_claim(text, integer, integer) from public;
-grant execute on function private.report_export_claim(text, integer, integer) to service_role;
+grant execute on function private.report_export_claim(text, integer, integer) to crm_reporting;
 
 -- The heartbeat with the progress: rows written so far, and the total once
 -- known (null keeps what is there). False: the claim was lost.
@@ -76,7 +76,7 @@ $$;
 comment on function private.report_export_renew(uuid, text, bigint, bigint) is
 'Reporting worker (exports): renew the claim on export p_id with its progress; false when it was lost.';
 revoke execute on function private.report_export_renew(uuid, text, bigint, bigint) from public;
-grant execute on function private.report_export_renew(uuid, text, bigint, bigint) to service_role;
+grant execute on function private.report_export_renew(uuid, text, bigint, bigint) to crm_reporting;
 
 -- The file is in Storage: done, with its path and a signed URL valid
 -- p_url_seconds from now. False when the claim was lost (the file is then
@@ -103,7 +103,7 @@ $$;
 comment on function private.report_export_finish(uuid, text, bigint, text, text, integer) is
 'Reporting worker (exports): export p_id is done and signed; false when the claim was lost.';
 revoke execute on function private.report_export_finish(uuid, text, bigint, text, text, integer) from public;
-grant execute on function private.report_export_finish(uuid, text, bigint, text, text, integer) to service_role;
+grant execute on function private.report_export_finish(uuid, text, bigint, text, text, integer) to crm_reporting;
 
 -- The export failed. p_final: for good (the report was refused as its
 -- requester, too many attempts), the requester reads p_error. Otherwise
@@ -130,7 +130,7 @@ $$;
 comment on function private.report_export_fail(uuid, text, text, boolean) is
 'Reporting worker (exports): export p_id failed, for good (p_final) or back to the queue.';
 revoke execute on function private.report_export_fail(uuid, text, text, boolean) from public;
-grant execute on function private.report_export_fail(uuid, text, text, boolean) to service_role;
+grant execute on function private.report_export_fail(uuid, text, text, boolean) to crm_reporting;
 
 -- Every export p_worker holds goes back to the queue: on (re)connecting, for
 -- the claims a dropped connection left behind, and on a clean stop. The
@@ -155,4 +155,4 @@ $$;
 comment on function private.report_export_release(text) is
 'Reporting worker (exports): give back every export p_worker holds (reconnect, stop); how many.';
 revoke execute on function private.report_export_release(text) from public;
-grant execute on function private.report_export_release(text) to service_role;
+grant execute on function private.report_export_release(text) to crm_reporting;

@@ -77,7 +77,7 @@ $$;
 comment on function private.recording_link_claim(text, integer, integer, integer) is
 'Recordings worker (links): claim the oldest links waiting for a signature, with their recording''s state.';
 revoke execute on function private.recording_link_claim(text, integer, integer, integer) from public;
-grant execute on function private.recording_link_claim(text, integer, integer, integer) to service_role;
+grant execute on function private.recording_link_claim(text, integer, integer, integer) to crm_recordings;
 
 -- No renew: signing is one short Storage call (see the top of this file).
 
@@ -103,7 +103,7 @@ $$;
 comment on function private.recording_link_finish(uuid, text, text, integer) is
 'Recordings worker (links): link p_id is signed and ready; false when the claim was lost.';
 revoke execute on function private.recording_link_finish(uuid, text, text, integer) from public;
-grant execute on function private.recording_link_finish(uuid, text, text, integer) to service_role;
+grant execute on function private.recording_link_finish(uuid, text, text, integer) to crm_recordings;
 
 -- The link could not be signed. p_final: never will be (the recording is
 -- gone, Storage refused, or it waited too long): failed, the requester reads
@@ -129,7 +129,7 @@ $$;
 comment on function private.recording_link_fail(uuid, text, text, boolean) is
 'Recordings worker (links): link p_id failed, for good (p_final) or left waiting for another try.';
 revoke execute on function private.recording_link_fail(uuid, text, text, boolean) from public;
-grant execute on function private.recording_link_fail(uuid, text, text, boolean) to service_role;
+grant execute on function private.recording_link_fail(uuid, text, text, boolean) to crm_recordings;
 
 -- Every link p_worker holds waits unclaimed again: on (re)connecting and on a
 -- clean stop. Returns how many were given back.
@@ -151,4 +151,4 @@ $$;
 comment on function private.recording_link_release(text) is
 'Recordings worker (links): give back every link p_worker is signing (reconnect, stop); how many.';
 revoke execute on function private.recording_link_release(text) from public;
-grant execute on function private.recording_link_release(text) to service_role;
+grant execute on function private.recording_link_release(text) to crm_recordings;

@@ -68,7 +68,7 @@ $$;
 comment on function private.recording_erasure_claim(text, integer, integer) is
 'Recordings worker (erasure): claim recordings of erased leads whose object and files are still to delete.';
 revoke execute on function private.recording_erasure_claim(text, integer, integer) from public;
-grant execute on function private.recording_erasure_claim(text, integer, integer) to service_role;
+grant execute on function private.recording_erasure_claim(text, integer, integer) to crm_recordings;
 
 -- No renew: one erasure is a few deletes (see the top of this file).
 
@@ -93,7 +93,7 @@ $$;
 comment on function private.recording_erasure_finish(uuid, text) is
 'Recordings worker (erasure): recording p_id is deleted everywhere, now erased; false when the claim was lost.';
 revoke execute on function private.recording_erasure_finish(uuid, text) from public;
-grant execute on function private.recording_erasure_finish(uuid, text) to service_role;
+grant execute on function private.recording_erasure_finish(uuid, text) to crm_recordings;
 
 -- A delete failed (Storage or the disk): the recording waits for a later
 -- attempt, behind the rows not yet tried, with p_error. An erasure is never
@@ -120,7 +120,7 @@ $$;
 comment on function private.recording_erasure_fail(uuid, text, text, boolean) is
 'Recordings worker (erasure): erasing recording p_id failed; it is tried again later (never final).';
 revoke execute on function private.recording_erasure_fail(uuid, text, text, boolean) from public;
-grant execute on function private.recording_erasure_fail(uuid, text, text, boolean) to service_role;
+grant execute on function private.recording_erasure_fail(uuid, text, text, boolean) to crm_recordings;
 
 -- Every erasure p_worker holds is given back, first in line again: on
 -- (re)connecting and on a clean stop. Returns how many.
@@ -142,4 +142,4 @@ $$;
 comment on function private.recording_erasure_release(text) is
 'Recordings worker (erasure): give back every erasure p_worker holds (reconnect, stop); how many.';
 revoke execute on function private.recording_erasure_release(text) from public;
-grant execute on function private.recording_erasure_release(text) to service_role;
+grant execute on function private.recording_erasure_release(text) to crm_recordings;

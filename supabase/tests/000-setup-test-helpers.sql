@@ -7,7 +7,8 @@ begin;
 select plan(1);
 
 create schema if not exists tests;
-grant usage on schema tests to anon, authenticated, service_role;
+grant usage on schema tests
+to anon, authenticated, service_role, crm_ami_bridge, crm_reporting, crm_recordings;
 
 -- Become the given demo account for the rest of the transaction: role
 -- authenticated plus the JWT claims PostgREST would set.
@@ -50,6 +51,28 @@ begin
   perform set_config('request.jwt.claims', '{"role": "service_role"}', true);
 end;
 $$;
+
+-- Become one of the workers' database roles (crm_ami_bridge, crm_reporting,
+-- crm_recordings), as the worker connects: no JWT, only its own grants.
+create or replace function tests.authenticate_as_worker(p_role text) returns void
+language plpgsql
+as $$
+begin
+  if p_role not in ('crm_ami_bridge', 'crm_reporting', 'crm_recordings') then
+    raise exception 'tests.authenticate_as_worker: % is not a worker role', p_role;
+  end if;
+  perform set_config('role', p_role, true);
+  perform set_config('request.jwt.claims', '', true);
+end;
+$$;
+
+-- The test role may become the workers' roles (test databases only). They
+-- also need usage on schema extensions to call pgTAP's functions; only its
+-- owner (supabase_admin) can grant that, so the test runner does
+-- (tests/test_database_tooling.py).
+grant crm_ami_bridge to postgres;
+grant crm_reporting to postgres;
+grant crm_recordings to postgres;
 
 -- Back to the test's own role, with no JWT.
 create or replace function tests.clear_authentication() returns void
@@ -123,7 +146,8 @@ as $$
   );
 $$;
 
-grant execute on all functions in schema tests to anon, authenticated, service_role;
+grant execute on all functions in schema tests
+to anon, authenticated, service_role, crm_ami_bridge, crm_reporting, crm_recordings;
 
 select has_function('tests', 'authenticate_as', array['text'], 'test helpers are installed');
 

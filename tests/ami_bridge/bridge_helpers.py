@@ -20,6 +20,7 @@ from pathlib import Path
 import psycopg
 from psycopg.rows import dict_row
 
+from stack.config import StackConfig
 from tests.support.ami_server import AmiServer, load_sequence
 from workers.ami_bridge.bridge import Bridge, BridgeSettings
 
@@ -260,13 +261,18 @@ def rows_settled(db: psycopg.Connection, case: Case) -> bool:
 
 
 # ------------------------------------------------------------------------ the bridge
-def bridge_settings(database_url: str, server: AmiServer, **overrides) -> BridgeSettings:
+def bridge_url(stack: StackConfig) -> str:
+    """The bridge connects as its own role, as it is deployed."""
+    return stack.worker_database_url("ami_bridge")
+
+
+def bridge_settings(stack: StackConfig, server: AmiServer, **overrides) -> BridgeSettings:
     base = dict(
         ami_host=server.host,
         ami_port=server.port,
         ami_username=server.username,
         ami_secret=server.secret,
-        database_url=database_url,
+        database_url=bridge_url(stack),
         flush_delay_ms=50,
         ping_interval_s=1.0,
         ping_timeout_s=1.0,

@@ -68,7 +68,7 @@ def test_each_sequence_leaves_exactly_its_row(scenario_name, stack, db, crm, ser
     """Statuses, times, durations, cause, recording, lead and agent; a webphone call (started
     with rpc/start_call, its id in CRM_CALL_ID) updates the CRM's row instead of adding one."""
     (case,) = cases(db, crm, [scenario_name])
-    with BridgeThread(bridge_settings(stack.database_url, server)) as running:
+    with BridgeThread(bridge_settings(stack, server)) as running:
         running.wait_logged_in()
         server.send_events(case.frames)
         wait_rows(db, case)
@@ -94,7 +94,7 @@ def test_an_ended_webphone_call_never_goes_back_and_the_pbx_has_the_last_word(
         )
         db.execute("set local role authenticated")
         db.execute("select public.end_call(%s, 'no_answer', 'rang out')", (call_id,))
-    with BridgeThread(bridge_settings(stack.database_url, server)) as running:
+    with BridgeThread(bridge_settings(stack, server)) as running:
         running.wait_logged_in()
         server.send_events(case.frames)
         wait_rows(db, case)
@@ -106,7 +106,7 @@ def test_an_ended_webphone_call_never_goes_back_and_the_pbx_has_the_last_word(
 
 def test_replaying_twice_and_replaying_to_a_new_bridge_change_nothing(stack, db, crm, server):
     (case,) = cases(db, crm, ["outbound_blind_transfer"])
-    settings = bridge_settings(stack.database_url, server)
+    settings = bridge_settings(stack, server)
     with BridgeThread(settings) as running:
         running.wait_logged_in()
         server.send_events(case.frames)
@@ -132,7 +132,7 @@ def test_concurrent_duplicated_and_reordered_calls_give_the_same_rows(
 ):
     every = cases(db, crm)
     frames = interleave(every)
-    with BridgeThread(bridge_settings(stack.database_url, server)) as running:
+    with BridgeThread(bridge_settings(stack, server)) as running:
         running.wait_logged_in()
         if mode == "interleaved":
             server.send_events(frames)
@@ -170,7 +170,7 @@ def test_ami_connection_dropped_mid_call_and_restored(stack, db, crm, server):
     again, lists the channels (still there: nothing closed), and the call ends as recorded."""
     (case,) = cases(db, crm, ["outbound_answered_recorded"])
     cut = _frames_until(case, "HangupRequest")
-    with BridgeThread(bridge_settings(stack.database_url, server)) as running:
+    with BridgeThread(bridge_settings(stack, server)) as running:
         running.wait_logged_in()
         # The login's own reconcile first: cut under it, it would fail and count once only.
         running.wait_reconciled(1)
@@ -193,7 +193,7 @@ def test_ami_dropped_and_the_call_ended_meanwhile_is_reconciled(stack, db, crm, 
     longer lists its channels, so the call is closed at the reconnection time; one row."""
     (case,) = cases(db, crm, ["outbound_answered_recorded"])
     cut = _frames_until(case, "HangupRequest")
-    with BridgeThread(bridge_settings(stack.database_url, server)) as running:
+    with BridgeThread(bridge_settings(stack, server)) as running:
         running.wait_logged_in()
         server.send_events(case.frames, drop_after=cut)
         before = datetime.now(UTC)
@@ -217,7 +217,7 @@ def test_bridge_killed_mid_stream_and_restarted_gets_the_replay(stack, db, crm, 
     outbound, inbound = cases(db, crm, ["outbound_answered_recorded", "inbound_answered"])
     every = [outbound, inbound.shifted(_time_of(outbound.frames[0]) - _time_of(inbound.frames[0]))]
     frames = interleave(every)
-    settings = bridge_settings(stack.database_url, server, originate_enabled=False)
+    settings = bridge_settings(stack, server, originate_enabled=False)
     first = BridgeProcess(settings, tmp_path / "first.log")
     try:
         assert server.wait_logged_in(1, timeout=15)
@@ -250,7 +250,7 @@ def test_bridge_killed_and_restarted_learns_live_calls_from_core_show_channels(
     going_on = going_on.shifted(time.time() - 2.0 - _time_of(going_on.frames[cut - 1]))
     ending_cut = _frames_until(ending, "DialState")
     ending = ending.shifted(time.time() - 2.0 - _time_of(ending.frames[ending_cut]))
-    settings = bridge_settings(stack.database_url, server, originate_enabled=False)
+    settings = bridge_settings(stack, server, originate_enabled=False)
     listed = len(server.actions("CoreShowChannels"))
     first = BridgeProcess(settings, tmp_path / "first.log")
     try:
@@ -294,7 +294,7 @@ def test_postgres_restarted_while_the_bridge_runs(stack, db, crm, server):
     """The database goes away with rows to write: they stay buffered, the writes are retried
     with backoff and land once PostgreSQL is back; nothing lost, nothing twice."""
     every = cases(db, crm, ["outbound_busy", "outbound_caller_cancels", "inbound_answered"])
-    settings = bridge_settings(stack.database_url, server, originate_enabled=False)
+    settings = bridge_settings(stack, server, originate_enabled=False)
     with BridgeThread(settings) as running:
         running.wait_logged_in()
         running.wait_reconciled()
@@ -351,7 +351,7 @@ def test_bad_input_is_logged_skipped_and_the_bridge_keeps_going(stack, db, crm, 
     ]
     with (
         caplog.at_level(logging.INFO, logger="workers.ami_bridge"),
-        BridgeThread(bridge_settings(stack.database_url, server)) as running,
+        BridgeThread(bridge_settings(stack, server)) as running,
     ):
         running.wait_logged_in()
         for chunk in garbage:
@@ -382,7 +382,7 @@ def test_sigterm_flushes_what_it_holds_and_exits_0_with_metrics_served(
     (case,) = cases(db, crm, ["inbound_answered"])
     port = free_port()
     settings = bridge_settings(
-        stack.database_url, server, flush_delay_ms=120_000, batch_size=10_000, metrics_port=port,
+        stack, server, flush_delay_ms=120_000, batch_size=10_000, metrics_port=port,
         originate_enabled=False,
     )
     process = BridgeProcess(settings, tmp_path / "bridge.log")
@@ -416,7 +416,7 @@ def test_a_refused_login_is_said_and_retried_with_backoff(stack, server, caplog)
     server.refuse_logins = True
     with (
         caplog.at_level(logging.ERROR, logger="workers.ami_bridge"),
-        BridgeThread(bridge_settings(stack.database_url, server, originate_enabled=False)),
+        BridgeThread(bridge_settings(stack, server, originate_enabled=False)),
     ):
         wait_until(lambda: server.logins_failed >= 3)
         server.refuse_logins = False
@@ -431,7 +431,7 @@ def test_a_webphone_call_is_matched_even_if_a_row_was_written_before_its_crm_id(
     Linkedid's id) is merged into the CRM's row once the id is known."""
     (case,) = cases(db, crm, ["outbound_busy"])
     varset = next(i for i, f in enumerate(case.frames) if b"Variable: CRM_CALL_ID" in f)
-    with BridgeThread(bridge_settings(stack.database_url, server, flush_delay_ms=0)) as running:
+    with BridgeThread(bridge_settings(stack, server, flush_delay_ms=0)) as running:
         running.wait_logged_in()
         server.send_events(case.frames[:varset])
         wait_until(lambda: [r["source"] for r in calls_of(db, case.linkedids)] == ["pbx"])

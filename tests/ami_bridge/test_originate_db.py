@@ -66,7 +66,7 @@ def test_an_originate_rings_the_agent_then_the_lead_and_the_call_row_follows(
         "queued", NUMBER, "1001"
     )
     call_id = queued["call_id"]
-    with BridgeThread(bridge_settings(stack.database_url, server)) as running:
+    with BridgeThread(bridge_settings(stack, server)) as running:
         running.wait_logged_in()
         wait_until(lambda: stored(db, queued["id"])["status"] == "answered")
         (action,) = server.actions("Originate")
@@ -114,7 +114,7 @@ def test_a_failed_originate_is_written_back_and_its_call_closed(
 ):
     server.originate_response = {"Response": "Failure", "Reason": "5"}
     queued = request(sign_in, lead)
-    with BridgeThread(bridge_settings(stack.database_url, server)) as running:
+    with BridgeThread(bridge_settings(stack, server)) as running:
         running.wait_logged_in()
         wait_until(lambda: stored(db, queued["id"])["status"] == "failed")
     result = stored(db, queued["id"])
@@ -138,7 +138,7 @@ def test_requests_are_durable_rows_and_stale_ones_expire(stack, db, server, sign
         " where id = %s",
         (stale["id"],),
     )
-    with BridgeThread(bridge_settings(stack.database_url, server)) as running:
+    with BridgeThread(bridge_settings(stack, server)) as running:
         running.wait_logged_in()
         wait_until(lambda: stored(db, queued["id"])["status"] == "answered")
         wait_until(lambda: stored(db, stale["id"])["status"] == "expired")
@@ -151,7 +151,7 @@ def test_requests_are_durable_rows_and_stale_ones_expire(stack, db, server, sign
 
 
 def test_a_notification_wakes_the_bridge_at_once(stack, db, server, sign_in, lead):
-    settings = bridge_settings(stack.database_url, server, originate_poll_s=60.0)
+    settings = bridge_settings(stack, server, originate_poll_s=60.0)
     with BridgeThread(settings) as running:
         running.wait_logged_in()
         wait_until(lambda: running.bridge.reconciliations >= 1)

@@ -107,7 +107,7 @@ def live_recording_call(db, server: AmiServer, running: BridgeThread, case: Case
 
 
 def test_a_refusal_mid_call_stops_the_recording_at_once(stack, db, server, sign_in, case):
-    with BridgeThread(bridge_settings(stack.database_url, server)) as running:
+    with BridgeThread(bridge_settings(stack, server)) as running:
         call_id = live_recording_call(db, server, running, case)
         assert stops(server) == []
 
@@ -131,7 +131,7 @@ def test_a_refusal_mid_call_stops_the_recording_at_once(stack, db, server, sign_
 
 
 def test_a_refusal_written_after_the_call_ended_sends_nothing(stack, db, server, case):
-    with BridgeThread(bridge_settings(stack.database_url, server)) as running:
+    with BridgeThread(bridge_settings(stack, server)) as running:
         running.wait_logged_in()
         server.send_events(case.frames)
         wait_until(lambda: rows_settled(db, case))
@@ -155,7 +155,7 @@ def test_asterisk_refusing_the_stop_does_not_stop_the_listener(
     stack, db, server, sign_in, case
 ):
     server.stop_mixmonitor_error = "Could not stop monitoring channel"
-    with BridgeThread(bridge_settings(stack.database_url, server)) as running:
+    with BridgeThread(bridge_settings(stack, server)) as running:
         call_id = live_recording_call(db, server, running, case)
         refuse(sign_in, call_id)
         wait_until(lambda: stop_count(running, "failed") == 1, timeout=5)
@@ -173,7 +173,7 @@ def test_a_refusal_missed_while_the_database_was_away_is_caught_on_reconnect(
 ):
     """The listener's connection is killed; the refusal it could not hear (written here with
     triggers off, so no notification exists at all) is found by its sweep on reconnecting."""
-    with BridgeThread(bridge_settings(stack.database_url, server)) as running:
+    with BridgeThread(bridge_settings(stack, server)) as running:
         call_id = live_recording_call(db, server, running, case)
         with db.transaction():
             db.execute("set local session_replication_role = replica")

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 
-from tests.ami_bridge.bridge_helpers import calls_of, setup_crm
+from tests.ami_bridge.bridge_helpers import bridge_url, calls_of, setup_crm
 from workers.ami_bridge.model import CallRow
 from workers.ami_bridge.store import CallStore, StoreConfig, provisional_id
 
@@ -72,7 +72,7 @@ def write(stack, *batches: list[tuple[CallRow, bool]], config: StoreConfig | Non
     """Each batch added then flushed; returns the store (for its stats)."""
 
     async def run() -> CallStore:
-        store = CallStore(stack.database_url, config or StoreConfig(flush_delay=0))
+        store = CallStore(bridge_url(stack), config or StoreConfig(flush_delay=0))
         for batch in batches:
             for row, partial in batch:
                 store.add(row, partial=partial, event_times=[time.time()])
@@ -168,7 +168,7 @@ def test_the_row_written_before_the_crm_id_was_known_is_merged_into_the_crm_row(
 
 def test_batches_go_when_full_or_when_the_oldest_row_is_due(stack, db):
     async def run() -> None:
-        store = CallStore(stack.database_url, StoreConfig(batch_size=3, flush_delay=0.3))
+        store = CallStore(bridge_url(stack), StoreConfig(batch_size=3, flush_delay=0.3))
         store.start()
         rows = [pbx_row() for _ in range(4)]
         store.add(rows[0])
@@ -194,7 +194,7 @@ def test_close_missing_closes_open_mirrored_calls_outside_keep(stack, db):
     at = time.time()
 
     async def run() -> list[str]:
-        store = CallStore(stack.database_url)
+        store = CallStore(bridge_url(stack))
         try:
             return await store.close_missing(lambda: {kept.pbx_linkedid}, at)
         finally:

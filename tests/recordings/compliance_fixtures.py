@@ -40,7 +40,7 @@ def make_opus(path: Path, seconds: float = 1.0, frequency: int = 440) -> bytes:
 def worker_settings(stack: StackConfig, tmp: Path, **overrides) -> Settings:
     (tmp / "monitor").mkdir(exist_ok=True)
     (tmp / "work").mkdir(exist_ok=True)
-    values = dict(database_url=stack.database_url, supabase_url=stack.url,
+    values = dict(database_url=stack.worker_database_url("recordings"), supabase_url=stack.url,
                   supabase_service_role_key=stack.service_role_key,
                   recordings_monitor_dir=str(tmp / "monitor"),
                   recordings_pbx_monitor_dir=PBX_MONITOR_DIR,

@@ -63,7 +63,7 @@ def dirs(tmp_path: Path) -> Dirs:
 
 def settings_for(stack: StackConfig, dirs: Dirs, **overrides) -> Settings:
     base = dict(
-        database_url=stack.database_url, supabase_url=stack.url,
+        database_url=stack.worker_database_url("recordings"), supabase_url=stack.url,
         supabase_service_role_key=stack.service_role_key,
         recordings_monitor_dir=str(dirs.monitor), recordings_pbx_monitor_dir=dirs.pbx,
         recordings_work_dir=str(dirs.work), recordings_poll_interval=0.1,

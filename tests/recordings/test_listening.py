@@ -70,7 +70,7 @@ def test_a_mirrored_call_is_stored_and_only_its_supervisor_listens(
     file_name = case.rows[0]["recording_file"]
     assert file_name.startswith(world.dirs.pbx + "/")
     wav = make_wav(world.dirs.local(file_name), seconds=6.0)
-    with AmiServer() as server, BridgeThread(bridge_settings(stack.database_url, server)) as bridge:
+    with AmiServer() as server, BridgeThread(bridge_settings(stack, server)) as bridge:
         bridge.wait_logged_in()
         server.send_events(case.frames)
         wait_for(lambda: (row := world.call_row(call["id"]))["status"] == "ended"

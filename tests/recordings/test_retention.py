@@ -184,7 +184,7 @@ def test_purge_command_dry_run_prints_the_report(stack, db, service_client, tmp_
     made = store_recording(db, service_client, insert_ended_call(
         db, lead, moment - timedelta(days=8), recording_file="cli.wav"), audio)
     env = {k: v for k, v in os.environ.items() if not k.startswith("RECORDINGS_")}
-    env |= {"DATABASE_URL": stack.database_url, "SUPABASE_URL": stack.url,
+    env |= {"DATABASE_URL": stack.worker_database_url("recordings"), "SUPABASE_URL": stack.url,
             "SUPABASE_SERVICE_ROLE_KEY": stack.service_role_key, "PYTHONPATH": str(PROJECT_DIR),
             "LOG_LEVEL": "WARNING"}
     done = subprocess.run([sys.executable, "-m", "workers.recordings", "purge", "--dry-run",

@@ -204,7 +204,7 @@ def dataset(stack: StackConfig) -> Iterator[Dataset]:
 
 def worker_env(stack: StackConfig, name: str, **settings: object) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("REFRESH_", "EXPORT"))}
-    env |= {"DATABASE_URL": stack.database_url, "SUPABASE_URL": stack.url,
+    env |= {"DATABASE_URL": stack.worker_database_url("reporting"), "SUPABASE_URL": stack.url,
             "SUPABASE_SERVICE_ROLE_KEY": stack.service_role_key, "WORKER_NAME": name,
             "PYTHONPATH": str(PROJECT_DIR), "METRICS_PORT": "0",
             "PARTITION_CHECK_INTERVAL": "3600"}

@@ -27,7 +27,7 @@ from workers.reporting.telemetry import Metrics
 
 
 def settings_for(stack, **overrides) -> Settings:
-    return Settings(database_url=stack.database_url, supabase_url=stack.url,
+    return Settings(database_url=stack.worker_database_url("reporting"), supabase_url=stack.url,
                     supabase_service_role_key=stack.service_role_key,
                     worker_name="pytest-exporter", **overrides)
 

@@ -24,7 +24,7 @@ PARTITIONS = """
 
 
 def keeper_for(stack, **overrides) -> PartitionKeeper:
-    settings = Settings(database_url=stack.database_url, supabase_url=stack.url,
+    settings = Settings(database_url=stack.worker_database_url("reporting"), supabase_url=stack.url,
                         supabase_service_role_key=stack.service_role_key,
                         worker_name="pytest-partitions", **overrides)
     return PartitionKeeper(settings, Metrics())

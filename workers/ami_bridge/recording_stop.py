@@ -30,17 +30,13 @@ CHANNEL = "recording_stop"
 IDLE_CHECK_S = 30.0
 """With no notification for this long, the loop pings its connection."""
 STOPPED_LEGS_KEPT = 10_000
-REFUSED_CALLS_SQL = """
-select c.id::text, c.pbx_linkedid, c.recording_consent, c.status
-from private.call_index as ci
-inner join public.calls as c on ci.call_id = c.id and ci.started_at = c.started_at
-where ci.call_id = any(%s::uuid[])
-"""
-REFUSED_LIVE_CALLS_SQL = """
-select c.id::text
-from public.calls as c
-where c.pbx_linkedid = any(%s) and c.recording_consent is false and c.status <> 'ended'
-"""
+REFUSED_CALLS_SQL = (
+    "select call_id::text, pbx_linkedid, recording_consent, status"
+    " from private.recording_stop_calls(%s::uuid[])"
+)
+REFUSED_LIVE_CALLS_SQL = (
+    "select call_id::text from private.live_calls_refusing_recording(%s::text[]) as call_id"
+)
 
 
 class RecordingStopper(AsyncWorkerLoop):

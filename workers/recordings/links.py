@@ -39,10 +39,7 @@ from workers.recordings.telemetry import Metrics
 log = logging.getLogger(__name__)
 
 CHANNEL = "recording_links"
-PRUNE = """
-    delete from public.recording_links
-    where coalesce(expires_at, created_at) < now() - make_interval(hours => %s)
-"""
+PRUNE = "select private.prune_recording_links(%s)"
 GIVE_UP_SECONDS = 60  # a link Storage could not sign for this long is failed, not kept waiting
 LEASE_SECONDS = 30  # longer than one signing call can take (the Storage client's timeout is 20 s)
 
@@ -130,8 +127,8 @@ class Signer(WorkerLoop):
 
     def prune(self) -> int:
         self.last_prune = time.monotonic()
-        deleted = self.db.execute(PRUNE, (self.settings.recordings_link_retention_hours,)
-                                  ).rowcount
+        row = self.db.execute(PRUNE, (self.settings.recordings_link_retention_hours,)).fetchone()
+        deleted = int(row[0]) if row else 0
         if deleted:
             self.metrics.links_pruned.inc(deleted)
             log.info("expired links deleted", extra={"links": deleted})

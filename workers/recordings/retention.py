@@ -51,34 +51,17 @@ EXPIRED = """
     from private.expired_recordings(%(now)s, %(limit)s)
 """
 
-# Locks in erase_lead's order (lead, then recording) so the two never deadlock; the call's
-# index row is what a hold on the call references.
-LOCK_LEADS = """
-    select l.id from public.leads as l
-    where l.id = any(%(leads)s) order by l.id for update
-"""
-LOCK_CALLS = """
-    select ci.call_id from private.call_index as ci
-    where ci.call_id = any(%(calls)s) order by ci.call_id for update
-"""
-# Still stored, not being erased, and (now that the targets are locked) not on hold.
-STILL_EXPIRED = """
-    select r.call_id, r.campaign_id, r.object_path, r.bytes
-    from public.recordings as r
-    inner join public.calls as c on r.call_id = c.id and r.call_started_at = c.started_at
-    where
-      r.call_id = any(%(calls)s) and r.status = 'stored' and r.erase_requested_at is null
-      and not private.is_on_legal_hold(r.call_id, c.lead_id)
-    order by r.call_id
-    for update of r
+# Locks the batch's leads, calls and recordings in erase_lead's order (so the two never
+# deadlock) until the transaction ends, and returns those still stored, not being erased and
+# not on hold.
+LOCK_EXPIRED = """
+    select call_id, campaign_id, object_path, bytes
+    from private.lock_expired_recordings(%(calls)s::uuid[])
 """
 OLD_ACCESS_LOG = """
-    from public.recording_access_log as a
-    where a.requested_at < %(now)s::timestamptz - make_interval(days => %(days)s)
-"""
-LEADS_OF = """
-    select distinct c.lead_id from public.calls as c
-    where c.id = any(%(calls)s) and c.lead_id is not null
+    select private.purge_recording_access_log(
+      %(now)s::timestamptz - make_interval(days => %(days)s), %(dry_run)s
+    )
 """
 
 
@@ -180,12 +163,9 @@ class RetentionPurger(WorkerLoop):
         return report
 
     def _access_log(self, conn: psycopg.Connection[Any], report: PurgeReport) -> None:
-        params = {"now": report.now, "days": self.settings.recordings_access_log_retention_days}
-        if report.dry_run:
-            sql = f"select count(*) {OLD_ACCESS_LOG}"
-        else:
-            sql = f"with gone as (delete {OLD_ACCESS_LOG} returning 1) select count(*) from gone"
-        row = conn.execute(sql, params).fetchone()
+        params = {"now": report.now, "days": self.settings.recordings_access_log_retention_days,
+                  "dry_run": report.dry_run}
+        row = conn.execute(OLD_ACCESS_LOG, params).fetchone()
         report.access_log_rows = int(row[0]) if row else 0
 
     def _survey(self, conn: psycopg.Connection[Any], report: PurgeReport) -> None:
@@ -227,10 +207,7 @@ class RetentionPurger(WorkerLoop):
     def _purge_batch(self, conn: psycopg.Connection[Any], call_ids: list[Any],
                      report: PurgeReport) -> None:
         with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
-            leads = [r["lead_id"] for r in cur.execute(LEADS_OF, {"calls": call_ids})]
-            cur.execute(LOCK_LEADS, {"leads": leads})
-            cur.execute(LOCK_CALLS, {"calls": call_ids})
-            rows = cur.execute(STILL_EXPIRED, {"calls": call_ids}).fetchall()
+            rows = cur.execute(LOCK_EXPIRED, {"calls": call_ids}).fetchall()
             skipped = len(call_ids) - len(rows)
             if skipped:
                 log.info("retention: recordings held or changed since listed, kept",

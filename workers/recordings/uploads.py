@@ -51,13 +51,7 @@ from workers.recordings.telemetry import Metrics
 
 log = logging.getLogger(__name__)
 
-SWEEP = """
-    select r.call_id, r.status, r.source_file
-    from public.recordings as r
-    where r.status in ('stored', 'declined') and r.source_removed_at is null
-    order by r.updated_at
-    limit %s
-"""
+SWEEP = "select call_id, status, source_file from private.recording_files_to_sweep(%s)"
 CLAIM_BATCH = 10
 SWEEP_BATCH = 500
 
@@ -232,11 +226,9 @@ class Uploader(WorkerLoop):
 
     def missing(self, claim: Claim) -> Retry | Final:
         """A file not there (yet): wait for it until the grace period after the call is over."""
-        row = self.db.execute(
-            "select extract(epoch from private.now() - coalesce(c.ended_at, c.started_at))"
-            " from public.calls as c where c.id = %s and c.started_at = %s",
-            (claim.call_id, claim.call_started_at)).fetchone()
-        waited = float(row[0]) if row else float("inf")
+        row = self.db.execute("select private.recording_call_age_seconds(%s)",
+                              (claim.call_id,)).fetchone()
+        waited = float(row[0]) if row and row[0] is not None else float("inf")
         grace = self.settings.recordings_missing_grace
         where = f"{claim.source_file!r} not found in the monitor directory {self.monitor_dir}"
         if waited >= grace:
@@ -280,10 +272,9 @@ class Uploader(WorkerLoop):
         """The claim was lost (heartbeat or finish said no): if the lead was erased meanwhile,
         whatever this worker uploaded must go (the eraser may already have run); otherwise the
         object is the new claim holder's, who overwrites it with the same bytes."""
-        erased = self.db.execute(
-            "select erase_requested_at is not null from public.recordings where call_id = %s",
-            (claim.call_id,)).fetchone()
-        if erased is None or erased[0]:
+        erased = self.db.execute("select private.recording_erase_requested(%s)",
+                                 (claim.call_id,)).fetchone()
+        if erased is None or erased[0] is not False:
             self.storage.from_(self.settings.recordings_bucket).remove([claim.path])
             log.warning("lead erased during upload: object removed",
                         extra={"call_id": str(claim.call_id), "object_path": claim.object_path})
@@ -320,8 +311,6 @@ class Uploader(WorkerLoop):
                                                                "status": status})
             done += 1
         for status, count in self.db.execute(
-                "select s.status, count(r.call_id) from unnest(array['pending', 'uploading'])"
-                " as s (status) left join public.recordings as r on r.status = s.status"
-                " group by s.status").fetchall():
+                "select status, recordings from private.recording_queue_counts()").fetchall():
             self.metrics.queue.labels(status).set(count)
         return done

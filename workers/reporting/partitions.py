@@ -84,7 +84,7 @@ class PartitionKeeper(WorkerLoop):
         """One look: metrics set, warnings logged; what was seen (for tests and the log)."""
         s, conn = self.settings, self.db
         partitions = parse_partitions(conn.execute(PARTITIONS).fetchall())
-        row = conn.execute("select exists (select 1 from private.calls_default), now()").fetchone()
+        row = conn.execute("select private.calls_in_default_partition(), now()").fetchone()
         assert row is not None
         in_default, now = bool(row[0]), row[1]
         ahead = sum(1 for p in partitions if p.start > month_start(now))

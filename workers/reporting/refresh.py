@@ -112,10 +112,8 @@ class Refresher(WorkerLoop):
             self.backoff_until[view] = time.monotonic() + self.settings.refresh_retry_after
             log.error("refresh failed", extra={"view": view, "error": str(e).strip(),
                                                "duration_ms": round(seconds * 1000)})
-            self.db.execute(
-                "insert into reports.refresh_log (view_name, started_at, duration_ms, error)"
-                " values (%s, now() - make_interval(secs => %s), %s, %s)",
-                (view, seconds, round(seconds * 1000), str(e).strip()))
+            self.db.execute("select reports.log_refresh_failure(%s, %s, %s)",
+                            (view, seconds, str(e).strip()))
             return False
         assert row is not None, "refresh_view returns one row"
         refreshed, duration_ms, cleared = row
@@ -137,6 +135,5 @@ class Refresher(WorkerLoop):
         if time.monotonic() - self.last_prune < 3600:
             return
         self.last_prune = time.monotonic()
-        self.db.execute(
-            "delete from reports.refresh_log where started_at < now() - make_interval(days => %s)",
-            (self.settings.refresh_log_retention_days,))
+        self.db.execute("select reports.prune_refresh_log(%s)",
+                        (self.settings.refresh_log_retention_days,))

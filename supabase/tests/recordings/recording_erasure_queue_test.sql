@@ -7,7 +7,7 @@
 -- rows another transaction has locked is checked with two connections in
 -- tests/recordings/test_queues.py.)
 begin;
-select plan(26);
+select plan(27);
 
 select tests.create_two_campaigns();
 
@@ -56,7 +56,7 @@ select set_config('crm.now', now()::text, true);
 -- Claim
 -- ----------------------------------------------------------------------------
 
-select tests.authenticate_as_service_role();
+select tests.authenticate_as_worker('crm_recordings');
 select throws_ok(
   $$select * from private.recording_erasure_claim(' ')$$, '22023', 'p_worker: required',
   'a claim names its worker'
@@ -69,6 +69,7 @@ select results_eq(
     ('cc000000-0000-4000-8000-0000000000d2', 'A/cc000000-0000-4000-8000-0000000000d2.opus', '/mon/x2.wav')$$,
   'the oldest requests are claimed with what there is to delete'
 );
+select tests.clear_authentication(); -- the worker reads no table
 select results_eq(
   $$select r.call_id::text, r.erase_worker, r.erase_claimed_at, r.status, r.worker
     from public.recordings as r
@@ -79,6 +80,7 @@ select results_eq(
     ('cc000000-0000-4000-8000-0000000000d2', 'w1', now(), 'uploading', 'up1')$$,
   'held by the eraser in columns of their own: an upload''s claim is left as it is'
 );
+select tests.authenticate_as_worker('crm_recordings');
 select results_eq(
   $$select e.call_id::text from private.recording_erasure_claim('w2', 1) as e$$,
   $$values ('cc000000-0000-4000-8000-0000000000d3')$$,
@@ -98,6 +100,7 @@ select is(
   private.recording_erasure_finish('cc000000-0000-4000-8000-0000000000d1', 'w1'), true,
   'the holder finishes it'
 );
+select tests.clear_authentication(); -- the worker reads no table
 select results_eq(
   $$select r.status, r.removed_at, r.source_file, r.last_error, r.erase_worker, c.recording_status, c.recording_path
     from public.recordings as r inner join public.calls as c on r.call_id = c.id
@@ -105,6 +108,7 @@ select results_eq(
   $$values ('erased', now() + interval '10 seconds', '[erased]', null::text, null::text, 'erased', null::text)$$,
   'erased, the file name blanked, and the call says so'
 );
+select tests.authenticate_as_worker('crm_recordings');
 select is(
   private.recording_erasure_finish('cc000000-0000-4000-8000-0000000000d1', 'w1'), false,
   'an erased recording cannot be finished twice'
@@ -118,12 +122,14 @@ select is(
   true,
   'the holder reports a failed delete'
 );
+select tests.clear_authentication(); -- the worker reads no table
 select results_eq(
   $$select r.erase_worker, r.erase_claimed_at, r.last_error, r.status, r.worker
     from public.recordings as r where r.call_id = 'cc000000-0000-4000-8000-0000000000d2'$$,
   $$values (null::text, now(), 'storage: 503 unavailable', 'uploading', 'up1')$$,
   'it is given back with the error, and keeps when it was last tried'
 );
+select tests.authenticate_as_worker('crm_recordings');
 select throws_ok(
   $$select private.recording_erasure_fail('cc000000-0000-4000-8000-0000000000d3', 'w2', 'give up', true)$$,
   '22023', 'p_final: an erasure is never given up; it is tried again until it is done',
@@ -173,13 +179,16 @@ select is(
 -- x2 is held twice: by the uploader up1 and by the eraser w3. Each release
 -- gives back its own claim only.
 select is(private.recording_upload_release('up1'), 1, 'the uploader gives back its upload claim');
+select tests.clear_authentication(); -- the worker reads no table
 select results_eq(
   $$select r.status, r.worker, r.erase_worker from public.recordings as r
     where r.call_id = 'cc000000-0000-4000-8000-0000000000d2'$$,
   $$values ('pending', null::text, 'w3')$$,
   'which leaves the erasure''s claim as it is'
 );
+select tests.authenticate_as_worker('crm_recordings');
 select is(private.recording_erasure_release('w3'), 2, 'release gives back everything its worker holds');
+select tests.clear_authentication(); -- the worker reads no table
 select results_eq(
   $$select r.call_id::text, r.erase_worker, r.erase_claimed_at from public.recordings as r
     where r.call_id in (
@@ -193,6 +202,7 @@ select results_eq(
     ('cc000000-0000-4000-8000-0000000000d6', null, null)$$,
   'first in line again; another eraser''s claim is left alone'
 );
+select tests.authenticate_as_worker('crm_recordings');
 select is(private.recording_erasure_release('w3'), 0, 'releasing again gives back nothing');
 select tests.clear_authentication();
 
@@ -218,9 +228,14 @@ select is(
   'neither anon nor authenticated may execute the eraser''s functions'
 );
 select is(
-  (select bool_and(has_function_privilege('service_role', f.signature, 'execute')) from worker_functions as f),
+  (select bool_and(has_function_privilege('crm_recordings', f.signature, 'execute')) from worker_functions as f),
   true,
-  'the service role may'
+  'the recordings worker''s role may'
+);
+select is(
+  (select bool_or(has_function_privilege('service_role', f.signature, 'execute')) from worker_functions as f),
+  false,
+  'the service role may not: they are the worker''s own'
 );
 select tests.authenticate_as('adm@t.test');
 select throws_ok(

@@ -6,7 +6,7 @@
 -- Storage's). (That claim skips rows another transaction has locked is
 -- checked with two connections in tests/recordings/test_queues.py.)
 begin;
-select plan(24);
+select plan(25);
 
 select tests.create_two_campaigns();
 
@@ -61,7 +61,7 @@ insert into public.recording_links (id, call_id, object_path, requested_by, crea
 -- Claim
 -- ----------------------------------------------------------------------------
 
-select tests.authenticate_as_service_role();
+select tests.authenticate_as_worker('crm_recordings');
 select throws_ok(
   $$select * from private.recording_link_claim(' ')$$, '22023', 'p_worker: required',
   'a claim names its worker'
@@ -77,12 +77,14 @@ select results_eq(
       'stored', 'A/2026/11/20/cc000000-0000-4000-8000-0000000000c2.opus', true)$$,
   'the oldest waiting links are claimed, with their recording''s state and how long they waited'
 );
+select tests.clear_authentication(); -- the worker reads no table
 select results_eq(
   $$select l.status, l.worker, l.claimed_at is not null from public.recording_links as l
     where l.id = 'cb000000-0000-4000-8000-000000000001'$$,
   $$values ('signing', 'w1', true)$$,
   'a claimed link is still signing, held by its worker'
 );
+select tests.authenticate_as_worker('crm_recordings');
 select results_eq(
   $$select l.id::text, l.too_old from private.recording_link_claim('w2', 10) as l$$,
   $$values ('cb000000-0000-4000-8000-000000000003', false)$$,
@@ -101,6 +103,7 @@ select is(
   private.recording_link_finish('cb000000-0000-4000-8000-000000000001', 'w1', 'http://signed/1', 300), true,
   'the holder finishes it'
 );
+select tests.clear_authentication(); -- the worker reads no table
 select results_eq(
   $$select l.status, l.url, l.error, l.signed_at >= l.claimed_at,
       l.expires_at = date_trunc('second', l.claimed_at) + interval '300 seconds'
@@ -108,6 +111,7 @@ select results_eq(
   $$values ('ready', 'http://signed/1', null::text, true, true)$$,
   'ready with the URL, which expires its lifetime after the whole second it was claimed in'
 );
+select tests.authenticate_as_worker('crm_recordings');
 select is(
   private.recording_link_finish('cb000000-0000-4000-8000-000000000001', 'w1', 'http://signed/2', 300), false,
   'a ready link cannot be finished twice'
@@ -129,6 +133,7 @@ select is(
   true,
   'the holder fails it for good'
 );
+select tests.clear_authentication(); -- the worker reads no table
 select results_eq(
   $$select l.status, l.url, l.error from public.recording_links as l
     where l.id = 'cb000000-0000-4000-8000-000000000002'$$,
@@ -138,16 +143,19 @@ select results_eq(
   )$$,
   'p_final true: failed, with the error for the requester'
 );
+select tests.authenticate_as_worker('crm_recordings');
 select is(
   private.recording_link_fail('cb000000-0000-4000-8000-000000000003', 'w2', 'storage: 503', false), true,
   'the holder of the third reports a transient error'
 );
+select tests.clear_authentication(); -- the worker reads no table
 select results_eq(
   $$select l.status, l.worker, l.claimed_at, l.error from public.recording_links as l
     where l.id = 'cb000000-0000-4000-8000-000000000003'$$,
   $$values ('signing', null::text, null::timestamptz, 'storage: 503')$$,
   'p_final false: it waits again, unclaimed'
 );
+select tests.authenticate_as_worker('crm_recordings');
 select results_eq(
   $$select l.id::text from private.recording_link_claim('w3', 10) as l$$,
   $$values ('cb000000-0000-4000-8000-000000000003')$$,
@@ -184,8 +192,9 @@ insert into public.recording_links (id, call_id, object_path, requested_by, work
   'A/2026/11/20/cc000000-0000-4000-8000-0000000000c1.opus', 'f0000000-0000-4000-8000-000000000011', 'w9',
   clock_timestamp()
 );
-select tests.authenticate_as_service_role();
+select tests.authenticate_as_worker('crm_recordings');
 select is(private.recording_link_release('w4'), 1, 'release gives back what its worker holds');
+select tests.clear_authentication(); -- reading the tables: the worker cannot
 select results_eq(
   $$select l.id::text, l.status, l.worker, l.claimed_at is null from public.recording_links as l
     where l.id in ('cb000000-0000-4000-8000-000000000003', 'cb000000-0000-4000-8000-000000000004')
@@ -195,6 +204,7 @@ select results_eq(
     ('cb000000-0000-4000-8000-000000000004', 'signing', 'w9', false)$$,
   'the link waits unclaimed again; another signer''s claim is left alone'
 );
+select tests.authenticate_as_worker('crm_recordings');
 select is(private.recording_link_release('w4'), 0, 'releasing again gives back nothing');
 select tests.clear_authentication();
 
@@ -220,9 +230,14 @@ select is(
   'neither anon nor authenticated may execute the signer''s functions'
 );
 select is(
-  (select bool_and(has_function_privilege('service_role', f.signature, 'execute')) from worker_functions as f),
+  (select bool_and(has_function_privilege('crm_recordings', f.signature, 'execute')) from worker_functions as f),
   true,
-  'the service role may'
+  'the recordings worker''s role may'
+);
+select is(
+  (select bool_or(has_function_privilege('service_role', f.signature, 'execute')) from worker_functions as f),
+  false,
+  'the service role may not: they are the worker''s own'
 );
 select tests.authenticate_as('supa@t.test');
 select throws_ok(

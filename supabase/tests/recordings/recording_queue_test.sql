@@ -6,7 +6,7 @@
 -- stamps updated_at. (That a claim skips rows another transaction has
 -- locked is checked with two connections in tests/recordings/test_queues.py.)
 begin;
-select plan(63);
+select plan(64);
 
 -- Fixture: two campaigns, their people, products and leads (see
 -- tests.create_two_campaigns in 000-setup-test-helpers.sql).
@@ -148,9 +148,9 @@ create temporary table claims (
   round integer, call_id uuid, campaign_id uuid, call_started_at timestamptz, source_file text, object_path text,
   attempts integer, action text
 );
-grant all on claims to service_role;
+grant all on claims to crm_recordings;
 
-select tests.authenticate_as_service_role();
+select tests.authenticate_as_worker('crm_recordings');
 select throws_ok(
   $$select * from private.recording_upload_claim(' ')$$, '22023', 'p_worker: required',
   'a claim names its worker'
@@ -219,7 +219,7 @@ select results_eq(
 );
 
 -- A second worker, right after: nothing of the first claim again.
-select tests.authenticate_as_service_role();
+select tests.authenticate_as_worker('crm_recordings');
 insert into claims
 select
   2 as round,
@@ -237,7 +237,7 @@ select is(
 -- ----------------------------------------------------------------------------
 
 select set_config('crm.now', (now() + interval '10 seconds')::text, true);
-select tests.authenticate_as_service_role();
+select tests.authenticate_as_worker('crm_recordings');
 select is(
   private.recording_upload_renew('cc000000-0000-4000-8000-000000000001', 'w2'), false,
   'another worker cannot renew the claim'
@@ -246,11 +246,13 @@ select is(
   private.recording_upload_renew('cc000000-0000-4000-8000-000000000001', 'w1'), true,
   'the holder renews its claim'
 );
+select tests.clear_authentication(); -- reading the tables: the worker cannot
 select is(
   (select r.heartbeat_at from public.recordings as r where r.call_id = 'cc000000-0000-4000-8000-000000000001'),
   now() + interval '10 seconds',
   'which moves the heartbeat to the worker''s clock'
 );
+select tests.authenticate_as_worker('crm_recordings');
 select is(
   private.recording_upload_finish(
     'cc000000-0000-4000-8000-000000000001', 'w2', 'opus', 4096, repeat('a', 64), 61.5
@@ -286,7 +288,7 @@ select results_eq(
   'the call says stored and points at the object'
 );
 
-select tests.authenticate_as_service_role();
+select tests.authenticate_as_worker('crm_recordings');
 select is(
   private.recording_upload_finish(
     'cc000000-0000-4000-8000-000000000001', 'w1', 'opus', 4096, repeat('a', 64), 61.5
@@ -337,7 +339,7 @@ select is(
 
 -- Call 02 has now settled: a second worker claims it, a transient error
 -- returns it to the queue.
-select tests.authenticate_as_service_role();
+select tests.authenticate_as_worker('crm_recordings');
 insert into claims
 select
   3 as round,
@@ -350,7 +352,7 @@ select results_eq(
   'once settled, the call''s recording is claimed'
 );
 
-select tests.authenticate_as_service_role();
+select tests.authenticate_as_worker('crm_recordings');
 select is(
   private.recording_upload_fail('cc000000-0000-4000-8000-000000000002', 'w1', 'not mine', false), false,
   'another worker cannot fail it'
@@ -370,7 +372,7 @@ select results_eq(
 
 -- Retry delay: 30 seconds times the attempts, from its last change.
 select set_config('crm.now', (now() + interval '20 seconds')::text, true);
-select tests.authenticate_as_service_role();
+select tests.authenticate_as_worker('crm_recordings');
 insert into claims
 select
   4 as round,
@@ -383,7 +385,7 @@ select is(
   'a failed recording waits its retry delay'
 );
 select set_config('crm.now', (now() + interval '31 seconds')::text, true);
-select tests.authenticate_as_service_role();
+select tests.authenticate_as_worker('crm_recordings');
 insert into claims
 select
   5 as round,
@@ -396,7 +398,7 @@ select results_eq(
   'then it is claimed again, one attempt more'
 );
 
-select tests.authenticate_as_service_role();
+select tests.authenticate_as_worker('crm_recordings');
 select is(
   private.recording_upload_fail('cc000000-0000-4000-8000-000000000002', 'w3', 'corrupt audio', true), true,
   'a file that will never upload fails for good'
@@ -409,7 +411,7 @@ select results_eq(
   $$values ('failed', 'corrupt audio', null::timestamptz, 'failed')$$,
   'failed, the local file kept for a person to look at, and the call says failed'
 );
-select tests.authenticate_as_service_role();
+select tests.authenticate_as_worker('crm_recordings');
 select is(
   private.mark_recording_source_removed('cc000000-0000-4000-8000-000000000002'), null,
   'the file of a failed recording is not marked removed'
@@ -432,7 +434,7 @@ select is(
 
 -- Worker w1 went silent on call 04 (heartbeat at now()).
 select set_config('crm.now', (now() + interval '299 seconds')::text, true);
-select tests.authenticate_as_service_role();
+select tests.authenticate_as_worker('crm_recordings');
 insert into claims
 select
   7 as round,
@@ -445,7 +447,7 @@ select is(
   'a claim within its lease is not taken over'
 );
 select set_config('crm.now', (now() + interval '301 seconds')::text, true);
-select tests.authenticate_as_service_role();
+select tests.authenticate_as_worker('crm_recordings');
 insert into claims
 select
   8 as round,
@@ -459,7 +461,7 @@ select results_eq(
     where round = 1 and call_id = 'cc000000-0000-4000-8000-000000000004'$$,
   'a stale claim is taken over, one attempt more, to the same object path'
 );
-select tests.authenticate_as_service_role();
+select tests.authenticate_as_worker('crm_recordings');
 select is(
   private.recording_upload_renew('cc000000-0000-4000-8000-000000000004', 'w1'), false,
   'the worker that lost the claim cannot renew it'
@@ -473,19 +475,23 @@ select is(
   private.recording_upload_fail('cc000000-0000-4000-8000-000000000004', 'w1', 'lost', false), false,
   'nor fail it'
 );
+select tests.clear_authentication(); -- reading the tables: the worker cannot
 select is(
   (select r.worker from public.recordings as r where r.call_id = 'cc000000-0000-4000-8000-000000000004'),
   'w5',
   'the new holder keeps it'
 );
+select tests.authenticate_as_worker('crm_recordings');
 
 -- ----------------------------------------------------------------------------
 -- Erasure during an upload
 -- ----------------------------------------------------------------------------
 
 select tests.clear_authentication();
+select tests.clear_authentication(); -- reading the tables: the worker cannot
 update public.recordings set erase_requested_at = now() where call_id = 'cc000000-0000-4000-8000-000000000004';
-select tests.authenticate_as_service_role();
+select tests.authenticate_as_worker('crm_recordings');
+select tests.authenticate_as_worker('crm_recordings');
 select is(
   private.recording_upload_renew('cc000000-0000-4000-8000-000000000004', 'w5'), false,
   'once erasure is requested the upload''s claim cannot be renewed'
@@ -509,7 +515,7 @@ select is(
 -- Another worker, w9, holds call 03's recording.
 update public.recordings set status = 'uploading', worker = 'w9', heartbeat_at = private.now(), attempts = 1
 where call_id = 'cc000000-0000-4000-8000-000000000003';
-select tests.authenticate_as_service_role();
+select tests.authenticate_as_worker('crm_recordings');
 select is(
   private.recording_upload_release('w5'), 2,
   'release gives back every claim of its worker (calls 04 and 08, taken over by w5)'
@@ -530,7 +536,7 @@ select results_eq(
     ('cc000000-0000-4000-8000-000000000008', 'pending', null, null, 2, true)$$,
   'they are pending again with their attempts counted, and another worker''s claim is left alone'
 );
-select tests.authenticate_as_service_role();
+select tests.authenticate_as_worker('crm_recordings');
 select is(private.recording_upload_release('w5'), 0, 'releasing again gives back nothing');
 select is(
   private.recording_upload_renew('cc000000-0000-4000-8000-000000000008', 'w5'), false,
@@ -563,13 +569,24 @@ select is(
   null,
   'neither anon nor authenticated may execute the worker''s functions'
 );
+-- recording_allowed is the claim's own helper: the worker never calls it.
 select is(
   (
-    select bool_and(has_function_privilege('service_role', f.signature, 'execute'))
+    select bool_and(has_function_privilege('crm_recordings', f.signature, 'execute'))
     from worker_functions as f
+    where f.signature <> 'private.recording_allowed(uuid, boolean)'
   ),
   true,
-  'the service role may'
+  'the recordings worker''s role may'
+);
+select is(
+  (
+    select bool_or(has_function_privilege('service_role', f.signature, 'execute'))
+    from worker_functions as f
+    where f.signature <> 'private.recording_allowed(uuid, boolean)'
+  ),
+  false,
+  'the service role may not: they are the worker''s own'
 );
 select tests.authenticate_as('adm@t.test');
 select throws_ok(

@@ -3,7 +3,7 @@
 -- (private.is_on_legal_hold), and what removing one records
 -- (private.mark_recording_removed).
 begin;
-select plan(28);
+select plan(29);
 
 -- Fixture: two campaigns, their people, products and leads (see
 -- tests.create_two_campaigns in 000-setup-test-helpers.sql). A keeps
@@ -205,7 +205,7 @@ select is(
 -- Removal
 -- ----------------------------------------------------------------------------
 
-select tests.authenticate_as_service_role();
+select tests.authenticate_as_worker('crm_recordings');
 select is(
   private.mark_recording_removed('cc000000-0000-4000-8000-0000000000f1', 'retention'), true,
   'the worker marks a purged recording'
@@ -257,7 +257,7 @@ select is(
   array['cc000000-0000-4000-8000-0000000000f4', 'cc000000-0000-4000-8000-0000000000f5'],
   'a purged recording is no longer listed'
 );
-select tests.authenticate_as_service_role();
+select tests.authenticate_as_worker('crm_recordings');
 select is(
   private.mark_recording_removed('cc000000-0000-4000-8000-0000000000f8', 'erasure'), true,
   'a recording never uploaded can be erased (its local file deleted)'
@@ -309,10 +309,22 @@ select is(
     where
       has_function_privilege('anon', f.signature, 'execute')
       or has_function_privilege('authenticated', f.signature, 'execute')
-      or not has_function_privilege('service_role', f.signature, 'execute')
   ),
   null,
-  'only the service role runs the retention functions'
+  'no API role runs the retention functions'
+);
+select is(
+  (
+    select array_agg(f.signature)
+    from (
+      values ('private.expired_recordings(timestamptz, integer)'), ('private.mark_recording_removed(uuid, text)')
+    ) as f (signature)
+    where
+      not has_function_privilege('crm_recordings', f.signature, 'execute')
+      or has_function_privilege('service_role', f.signature, 'execute')
+  ),
+  null,
+  'the recordings worker''s role runs them, and only it'
 );
 select tests.authenticate_as('adm@t.test');
 select throws_ok(

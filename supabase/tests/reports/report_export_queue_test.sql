@@ -5,7 +5,7 @@
 -- (That claim skips rows another transaction has locked is checked with two
 -- connections in tests/workers/test_lease.py.)
 begin;
-select plan(29);
+select plan(30);
 
 -- Four requests of supervisor1, older than any other in the database, so
 -- every claim below takes these first.
@@ -24,7 +24,7 @@ select set_config('crm.now', now()::text, true);
 -- Claim
 -- ----------------------------------------------------------------------------
 
-select tests.authenticate_as_service_role();
+select tests.authenticate_as_worker('crm_reporting');
 select throws_ok(
   $$select * from private.report_export_claim(' ')$$, '22023', 'p_worker: required',
   'a claim names its worker'
@@ -60,12 +60,14 @@ select is(
   private.report_export_renew('ee000000-0000-4000-8000-000000000001', 'w1', 7), true,
   'and again, the total already known'
 );
+select tests.clear_authentication(); -- the worker reads no table
 select results_eq(
   $$select e.rows_done, e.rows_total, e.heartbeat_at from public.report_exports as e
     where e.id = 'ee000000-0000-4000-8000-000000000001'$$,
   $$values (7::bigint, 10::bigint, now() + interval '10 seconds')$$,
   'the row shows the progress and the heartbeat on the worker''s clock'
 );
+select tests.authenticate_as_worker('crm_reporting');
 select is(
   private.report_export_finish('ee000000-0000-4000-8000-000000000001', 'w2', 7, 'x/y.csv', 'http://signed', 60),
   false,
@@ -79,6 +81,7 @@ select is(
   true,
   'the holder finishes it'
 );
+select tests.clear_authentication(); -- the worker reads no table
 select results_eq(
   $$select e.status, e.rows_done, e.rows_total, e.storage_path, e.signed_url, e.signed_url_expires_at,
       e.finished_at, e.worker
@@ -90,6 +93,7 @@ select results_eq(
   )$$,
   'done, with the file, the signed URL and when it expires'
 );
+select tests.authenticate_as_worker('crm_reporting');
 select is(
   private.report_export_finish('ee000000-0000-4000-8000-000000000001', 'w1', 7, 'x/y.csv', 'http://signed', 60),
   false,
@@ -116,12 +120,14 @@ select is(
   private.report_export_fail('ee000000-0000-4000-8000-000000000002', 'w1', 'storage: 503', false), true,
   'the holder reports a transient error'
 );
+select tests.clear_authentication(); -- the worker reads no table
 select results_eq(
   $$select e.status, e.worker, e.heartbeat_at, e.error, e.attempts, e.finished_at
     from public.report_exports as e where e.id = 'ee000000-0000-4000-8000-000000000002'$$,
   $$values ('queued', null::text, null::timestamptz, 'storage: 503', 1, null::timestamptz)$$,
   'p_final false: queued again, unclaimed, with the error and its attempt counted'
 );
+select tests.authenticate_as_worker('crm_reporting');
 select results_eq(
   $$select e.id::text, e.attempts, e.error from private.report_export_claim('w3', 1) as e$$,
   $$values ('ee000000-0000-4000-8000-000000000002', 2, null::text)$$,
@@ -131,12 +137,14 @@ select is(
   private.report_export_fail('ee000000-0000-4000-8000-000000000002', 'w3', 'reports.view: refused', true), true,
   'the holder fails it for good'
 );
+select tests.clear_authentication(); -- the worker reads no table
 select results_eq(
   $$select e.status, e.error, e.finished_at, e.worker
     from public.report_exports as e where e.id = 'ee000000-0000-4000-8000-000000000002'$$,
   $$values ('failed', 'reports.view: refused', now() + interval '10 seconds', 'w3')$$,
   'p_final true: failed, with the error for the requester'
 );
+select tests.authenticate_as_worker('crm_reporting');
 
 -- ----------------------------------------------------------------------------
 -- Stale claims
@@ -170,6 +178,7 @@ select is(
 -- ----------------------------------------------------------------------------
 
 select is(private.report_export_release('w4'), 1, 'release gives back what its worker holds');
+select tests.clear_authentication(); -- the worker reads no table
 select results_eq(
   $$select e.id::text, e.status, e.worker, e.heartbeat_at, e.attempts, e.error
     from public.report_exports as e
@@ -181,6 +190,7 @@ select results_eq(
       'given back by worker w4 (it stopped or reconnected)')$$,
   'queued again with its attempt counted; another worker''s claim is left alone'
 );
+select tests.authenticate_as_worker('crm_reporting');
 select is(private.report_export_release('w4'), 0, 'releasing again gives back nothing');
 select tests.clear_authentication();
 
@@ -207,9 +217,14 @@ select is(
   'neither anon nor authenticated may execute the export queue''s functions'
 );
 select is(
-  (select bool_and(has_function_privilege('service_role', f.signature, 'execute')) from worker_functions as f),
+  (select bool_and(has_function_privilege('crm_reporting', f.signature, 'execute')) from worker_functions as f),
   true,
-  'the service role may'
+  'the reporting worker''s role may'
+);
+select is(
+  (select bool_or(has_function_privilege('service_role', f.signature, 'execute')) from worker_functions as f),
+  false,
+  'the service role may not: they are the worker''s own'
 );
 select tests.authenticate_as('admin@demo.test');
 select throws_ok(
