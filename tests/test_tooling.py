@@ -1,6 +1,7 @@
-"""The type gate of scripts/test: mypy, with the project's configuration, refuses a bad call.
+"""The gates of scripts/test that are more than a tool's exit status: mypy refuses a bad call,
+and the workers import no cycle.
 
-A module written for the test calls a real function of stack/ (stack.keys.api_key,
+For mypy, a module written for the test calls a real function of stack/ (stack.keys.api_key,
 which stack/ owns, so the test does not follow the workers' refactors) once with an
 argument dropped and once with one too many; mypy must fail and name both calls.
 The same module with the right arguments must pass, so the failure is the calls'.
@@ -9,6 +10,7 @@ Both runs share a cache in tmp_path: the first is cold (a few seconds), the seco
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -77,3 +79,52 @@ def test_mypy_passes_the_same_calls_with_the_right_arguments(tmp_path: Path,
     result = _mypy(module, cache)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout == "", result.stdout
+
+
+def _imports(path: Path, module: str) -> set[str]:
+    """The workers.* modules `module` imports, anywhere in it (TYPE_CHECKING and lazy imports
+    included: a cycle through them is still a cycle to read)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names if alias.name.startswith("workers.")}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            base = node.module
+            if node.level:  # relative: from its package
+                package = module.rsplit(".", node.level)[0]
+                base = f"{package}.{base}"
+            if base.startswith("workers."):
+                found.add(base)
+                # `from workers.x import y` may name a module y of package x.
+                found |= {f"{base}.{alias.name}" for alias in node.names}
+    return found
+
+
+def test_the_workers_import_no_cycle() -> None:
+    """One way down: common <- each worker's modules <- its __main__; no module of workers/
+    imports, even for typing only, a module that imports it back."""
+    root = PROJECT_DIR / "workers"
+    modules = {}
+    for path in root.rglob("*.py"):
+        parts = path.relative_to(PROJECT_DIR).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        modules[name] = path
+    graph = {name: _imports(path, name) & modules.keys() - {name}
+             for name, path in modules.items()}
+    cycles = []
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+
+    def visit(name: str, path: list[str]) -> None:
+        state[name] = 1
+        for imported in sorted(graph[name]):
+            if state.get(imported) == 1:
+                cycles.append([*path[path.index(imported):], imported])
+            elif imported not in state:
+                visit(imported, [*path, imported])
+        state[name] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [name])
+    assert len(graph) > 30, "the walk found the workers' modules"
+    assert cycles == []
