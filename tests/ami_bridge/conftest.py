@@ -1,5 +1,5 @@
-"""Fixtures for the AMI bridge tests: recorded call sequences, folding them into rows, and the
-AMI stand-in server. Nothing here needs the database stack."""
+"""Fixtures for the AMI bridge tests: recorded call sequences, folding them into rows, the AMI
+stand-in server, and (for the database tests only) a CRM to call from."""
 
 from __future__ import annotations
 
@@ -8,8 +8,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 import pytest
 
+from stack.config import StackConfig
+from tests.ami_bridge.bridge_helpers import Crm, setup_crm
 from tests.ami_bridge.rows import as_stored
 from tests.support.ami_server import AmiServer, load_sequence
 from workers.ami_bridge.events import AmiEvent, EventReader, Malformed
@@ -92,3 +95,17 @@ def fold_rows() -> Callable[..., dict[str, dict]]:
 def ami_server() -> Iterator[AmiServer]:
     with AmiServer() as server:
         yield server
+
+
+@pytest.fixture
+def server(ami_server: AmiServer) -> AmiServer:
+    """The AMI stand-in, as the database tests name it."""
+    return ami_server
+
+
+@pytest.fixture(scope="module")
+def crm(stack: StackConfig) -> Crm:
+    """The campaign, agents and leads the recorded sequences call (tests/ami_bridge/
+    bridge_helpers.setup_crm); needs the test stack."""
+    with psycopg.connect(stack.database_url, autocommit=True) as conn:
+        return setup_crm(conn)

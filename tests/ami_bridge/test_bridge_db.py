@@ -27,23 +27,10 @@ from tests.ami_bridge.bridge_helpers import (
     load_case,
     reset_calls,
     rows_settled,
-    setup_crm,
     wait_until,
     webphone_case,
 )
-from tests.support.ami_server import AmiServer, LiveChannel
-
-
-@pytest.fixture(scope="module")
-def crm(stack):
-    with psycopg.connect(stack.database_url, autocommit=True) as conn:
-        return setup_crm(conn)
-
-
-@pytest.fixture
-def server():
-    with AmiServer() as ami:
-        yield ami
+from tests.support.ami_server import LiveChannel
 
 
 def wait_rows(db, case: Case, timeout: float = 10.0) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import psycopg
 import pytest
 
 from tests.ami_bridge.bridge_helpers import (
@@ -15,25 +14,11 @@ from tests.ami_bridge.bridge_helpers import (
     bridge_settings,
     load_case,
     reset_calls,
-    setup_crm,
     wait_until,
 )
-from tests.support.ami_server import AmiServer
 
 AGENT = "agent1@demo.test"
 NUMBER = "+34600111222"  # the number outbound_answered_recorded dials
-
-
-@pytest.fixture(scope="module")
-def crm(stack):
-    with psycopg.connect(stack.database_url, autocommit=True) as conn:
-        return setup_crm(conn)
-
-
-@pytest.fixture
-def server():
-    with AmiServer() as ami:
-        yield ami
 
 
 @pytest.fixture

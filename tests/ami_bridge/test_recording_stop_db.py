@@ -17,7 +17,6 @@ from tests.ami_bridge.bridge_helpers import (
     load_case,
     reset_calls,
     rows_settled,
-    setup_crm,
     wait_until,
     webphone_case,
 )
@@ -27,18 +26,6 @@ AGENT = "agent1@demo.test"  # agent1001, who places outbound_answered_recorded
 SEQUENCE = "outbound_answered_recorded"
 RECORDING_LEG = "PJSIP/trunk-00000013"  # the lead's leg, where crm-record-answered ran MixMonitor
 QUIET_S = 1.5  # how long "nothing is sent" is watched for
-
-
-@pytest.fixture(scope="module")
-def crm(stack):
-    with psycopg.connect(stack.database_url, autocommit=True) as conn:
-        return setup_crm(conn)
-
-
-@pytest.fixture
-def server():
-    with AmiServer() as ami:
-        yield ami
 
 
 def _forget_consent(db, crm) -> None:

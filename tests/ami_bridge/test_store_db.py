@@ -9,20 +9,13 @@ import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-import psycopg
 import pytest
 
-from tests.ami_bridge.bridge_helpers import bridge_url, calls_of, setup_crm
+from tests.ami_bridge.bridge_helpers import bridge_url, calls_of
 from workers.ami_bridge.model import CallRow
 from workers.ami_bridge.store import CallStore, StoreConfig, provisional_id
 
 T0 = datetime(2024, 11, 24, 16, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def crm(stack):
-    with psycopg.connect(stack.database_url, autocommit=True) as conn:
-        return setup_crm(conn)
 
 
 def linkedid() -> str:

@@ -10,16 +10,12 @@ the bridge ended on its own; 2 on bad settings.
 from __future__ import annotations
 
 import asyncio
-import logging
 import signal
 import sys
 
 from workers.ami_bridge.bridge import Bridge
 from workers.ami_bridge.settings import BridgeSettings
-from workers.common import logs, metrics, settings
-from workers.common.supervisor import EXIT_BAD_SETTINGS
-
-log = logging.getLogger("workers.ami_bridge")
+from workers.common import metrics, supervisor
 
 
 async def _run(bridge: Bridge) -> int:
@@ -31,13 +27,10 @@ async def _run(bridge: Bridge) -> int:
 
 
 def main() -> int:
-    logs.setup()
     try:
-        config = settings.from_env(BridgeSettings)
-    except settings.SettingsError as error:
-        log.error("bad settings", extra={"error": str(error)})
-        return EXIT_BAD_SETTINGS
-    logs.setup(config.log_level)
+        config = supervisor.start(BridgeSettings)
+    except supervisor.BadSettings:
+        return supervisor.EXIT_BAD_SETTINGS
     bridge = Bridge(config)
     metrics.serve(bridge.metrics.registry, config.metrics_port, config.metrics_addr)
     return asyncio.run(_run(bridge))

@@ -20,9 +20,12 @@ import signal
 import threading
 from collections.abc import Callable, Mapping
 from types import FrameType
-from typing import Any
+from typing import Any, TypeVar
+
+from workers.common import logs, settings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -30,6 +33,26 @@ EXIT_BAD_SETTINGS = 2
 
 # What a loop is to the supervisor: WorkerLoop.run, or any function that runs until stop is set.
 Runnable = Callable[[threading.Event], None]
+
+
+class BadSettings(Exception):
+    """A worker's setting is missing or malformed; already logged. Its main returns
+    EXIT_BAD_SETTINGS."""
+
+
+def start(cls: type[T]) -> T:
+    """A worker's first step: its settings from the environment (`cls`, a dataclass with a
+    `log_level`), and JSON logs at that level. A bad setting is logged, naming the variable, and
+    raises BadSettings."""
+    logs.setup()
+    try:
+        config = settings.from_env(cls)
+    except settings.SettingsError as error:
+        log.error("bad settings", extra={"error": str(error)})
+        raise BadSettings(str(error)) from None
+    logs.setup(getattr(config, "log_level", "INFO"))
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per Storage request is noise
+    return config
 
 
 def supervise(loops: Mapping[str, Runnable], *, stop: threading.Event | None = None,

@@ -16,7 +16,7 @@ import logging
 import sys
 from datetime import datetime
 
-from workers.common import logs, metrics, settings, supervisor
+from workers.common import metrics, supervisor
 from workers.common.supervisor import Runnable
 from workers.recordings.settings import Settings
 
@@ -87,14 +87,10 @@ def build_loops(config: Settings, names: list[str]) -> dict[str, Runnable]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    logs.setup()
     try:
-        config = settings.from_env(Settings)
-    except settings.SettingsError as error:
-        log.error("bad settings", extra={"error": str(error)})
+        config = supervisor.start(Settings)
+    except supervisor.BadSettings:
         return supervisor.EXIT_BAD_SETTINGS
-    logs.setup(config.log_level)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per Storage request is noise
     if args.command == "purge":
         return purge(config, args)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from workers.common import logs, metrics, settings, supervisor
+from workers.common import metrics, supervisor
 from workers.common.supervisor import Runnable
 from workers.reporting.exports import Exporter
 from workers.reporting.partitions import PartitionKeeper
@@ -21,14 +21,10 @@ log = logging.getLogger("workers.reporting")
 
 
 def main() -> int:
-    logs.setup()
     try:
-        config = settings.from_env(Settings)
-    except settings.SettingsError as error:
-        log.error("bad settings", extra={"error": str(error)})
+        config = supervisor.start(Settings)
+    except supervisor.BadSettings:
         return supervisor.EXIT_BAD_SETTINGS
-    logs.setup(config.log_level)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per Storage request is noise
     telemetry = Metrics()
     metrics.serve(telemetry.registry, config.metrics_port)
 
