@@ -11,7 +11,7 @@
 -- (private.originate_release) or by any bridge once it is stale. A request
 -- that failed, expired or was abandoned never reached the PBX, so its call
 -- row gets no PBX events: it is closed here as failed
--- (private.close_unplaced_call), and the lead can be wrap-up normally.
+-- (private.close_unplaced_call), and the agent wraps it up as usual.
 --
 -- Replaces the SQL the bridge built in Python (PICK_ORIGINATES_SQL,
 -- FINISH_ORIGINATE_SQL, FAIL_STALE_ORIGINATES_SQL, CLOSE_ORIGINATE_CALLS_SQL).
