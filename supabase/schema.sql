@@ -2862,7 +2862,7 @@ begin
       min(c.answered_at) as answered_at,
       min(c.ring_seconds) as ring_seconds
     from public.calls as c
-    where c.pbx_linkedid in (select i.pbx_linkedid from incoming as i where i.partial)
+    where c.pbx_linkedid = any(array(select i.pbx_linkedid from incoming as i where i.partial))
     group by c.pbx_linkedid
   ),
 
@@ -2959,6 +2959,7 @@ begin
     using resolved as r, private.call_index as ci
     where
       r.crm_call_id is not null
+      and ci.call_id = any(array(select r2.provisional_id from resolved as r2 where r2.crm_call_id is not null))
       and ci.call_id = r.provisional_id
       and c.id = ci.call_id
       and c.started_at = ci.started_at
@@ -2967,6 +2968,9 @@ begin
     returning c.id
   ),
 
+  -- The `= any(array(...))` conditions here and above let the planner probe
+  -- the primary key for the batch's few ids: from jsonb_to_recordset's
+  -- guess of 100 rows it would otherwise scan every partition of calls.
   -- The merge reads the stored row as c, the target of the UPDATE: under
   -- READ COMMITTED a row changed concurrently (the webphone moving its
   -- status, end_call) is read again and merged in its newest version, never
@@ -2984,7 +2988,9 @@ begin
       from private.pbx_merge(c, jsonb_populate_record(null::public.calls, to_jsonb(r))) as m
     )
     from resolved as r
-    where c.id = r.target_id and c.started_at = r.target_started_at
+    where
+      c.id = any(array(select r2.target_id from resolved as r2 where r2.target_id is not null))
+      and c.id = r.target_id and c.started_at = r.target_started_at
     returning c.id
   ),
 
