@@ -21,6 +21,11 @@ After each run every call must be in `calls` exactly once and ended.
     .venv/bin/python -m bench.ami_bridge [--root /tmp/bench-ami] [--rate 5000] [--seconds 20]
 
 Prints the figures and writes bench/results/ami_bridge.json (the last runs kept).
+
+Before and after a change, side by side (the machines are shared, so only figures taken in the
+same run compare): `--against REF` checks REF out in a git worktree, brings up a stack of its
+own for it, and runs REF's benchmark and this one in turn, `--rounds` times each, alternating
+which goes first; both series go to bench/results/ami_bridge_against.json.
 """
 
 from __future__ import annotations
@@ -57,6 +62,7 @@ from workers.common import logs
 PROJECT = Path(__file__).resolve().parents[1]
 SEQUENCES = PROJECT / "tests" / "ami_bridge" / "sequences"
 RESULTS = PROJECT / "bench" / "results" / "ami_bridge.json"
+AGAINST = PROJECT / "bench" / "results" / "ami_bridge_against.json"
 CRM_NAMESPACE = uuid.UUID("0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9")
 MIX = {  # scenario -> share of calls
     "outbound_answered_recorded": 0.35,
@@ -439,6 +445,73 @@ def phase(url: str, name: str, system: str, rate: float, calls: int, consumer) -
     return result
 
 
+# ------------------------------------------------------------------ before and after
+def ensure_stack(code: Path, root: Path) -> None:
+    """The bench stack of the code at `code`, brought up (by that code) unless it runs."""
+    status = subprocess.run([sys.executable, "-m", "stack", "status", "--root", str(root),
+                             "--free-ports"],
+                            cwd=code, capture_output=True, text=True)
+    if status.returncode != 0:
+        print(f"bringing up a stack for {code} in {root}", flush=True)
+        subprocess.run([sys.executable, "-m", "stack", "up", "--root", str(root), "--free-ports"],
+                       cwd=code, check=True, stdout=subprocess.DEVNULL)
+
+
+def against(args: argparse.Namespace) -> int:
+    """REF's benchmark and this one, alternating, each on its own stack: the figures side by
+    side. Each runs as `python -m bench.ami_bridge` from its own tree, so each measures its own
+    bridge, SQL and migrations."""
+    ref = args.against
+    tree = Path(tempfile.gettempdir()) / f"bench-ami-tree-{re.sub(r'[^0-9A-Za-z]', '_', ref)}"
+    if not tree.exists():
+        subprocess.run(["git", "worktree", "add", "--detach", str(tree), ref], cwd=PROJECT,
+                       check=True, capture_output=True)
+        (tree / "node_modules").symlink_to(PROJECT / "node_modules")
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=tree, check=True,
+                            capture_output=True, text=True).stdout.strip()
+    sides = {"ref": (tree, Path(args.root + "-ref")), "this": (PROJECT, Path(args.root))}
+    for code, root in sides.values():
+        ensure_stack(code, root)
+    bench_args = ["--rate", str(args.rate), "--seconds", str(args.seconds),
+                  "--flood-calls", str(args.flood_calls),
+                  "--baseline-seconds", str(args.baseline_seconds),
+                  "--batch-size", str(args.batch_size), "--flush-ms", str(args.flush_ms)]
+    runs = []
+    for round_ in range(args.rounds):
+        for side in (("ref", "this") if round_ % 2 == 0 else ("this", "ref")):
+            code, root = sides[side]
+            print(f"--- round {round_ + 1}, {side} ({ref if side == 'ref' else 'working tree'})",
+                  flush=True)
+            subprocess.run([sys.executable, "-m", "bench.ami_bridge", "--root", str(root),
+                            *bench_args], cwd=code, check=True)
+            record = json.loads((code / "bench" / "results" / "ami_bridge.json").read_text())
+            runs.append({"round": round_ + 1, "side": side, **record["runs"][-1]})
+
+    def median(side: str, run: str, key: str) -> float | None:
+        values = [r[key] for x in runs if x["side"] == side
+                  for r in x["results"] if r["run"] == run and r[key] is not None]
+        return round(statistics.median(values), 1) if values else None
+
+    summary = {
+        run: {side: {key: median(side, run, key)
+                     for key in ("steady_events_per_s", "events_per_s", "lag_p50_ms",
+                                 "lag_p99_ms")}
+              for side in sides}
+        for run in ("batched, paced", "batched, flood", "one event per transaction")
+    }
+    print(f"\nmedians over {args.rounds} rounds: ref = {ref} ({commit}), this = the working tree")
+    for run, by_side in summary.items():
+        for side, figures in by_side.items():
+            print(f"  {run:26} {side:4} " + "  ".join(f"{k} {v}" for k, v in figures.items()))
+    AGAINST.write_text(json.dumps({
+        "at": datetime.now(UTC).isoformat(timespec="seconds"), "ref": ref, "ref_commit": commit,
+        "rounds": args.rounds, "load_avg_1m_end": round(os.getloadavg()[0], 2),
+        "target": {"events_per_s": 5000, "lag_p99_ms": 1000}, "medians": summary, "runs": runs,
+    }, indent=2) + "\n")
+    print(f"written to {AGAINST.relative_to(PROJECT)}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command")
@@ -455,10 +528,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline-seconds", type=float, default=4.0)
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--flush-ms", type=int, default=200)
+    parser.add_argument("--against", metavar="REF",
+                        help="also run REF's own benchmark (a git ref), alternating, side by side")
+    parser.add_argument("--rounds", type=int, default=2, help="with --against: runs of each")
     args = parser.parse_args(argv)
     if args.command == "serve":
         serve(args)
         return 0
+    if args.against:
+        return against(args)
 
     logs.setup("WARNING")
     env_file = Path(args.root) / "stack.env"
