@@ -2012,12 +2012,8 @@ begin
   if p_call_id is null then
     return;
   end if;
-  select c.* into v_call
-  from private.call_index as ci
-  inner join public.calls as c on ci.call_id = c.id and ci.started_at = c.started_at
-  where ci.call_id = p_call_id
-  for update of c;
-  if found and v_call.pbx_linkedid is null then
+  v_call := private.lock_call(p_call_id, p_missing_ok => true);
+  if v_call.id is not null and v_call.pbx_linkedid is null then
     perform private.close_call(v_call, private.now(), 'failed', 'system');
   end if;
 end;
@@ -2653,7 +2649,7 @@ GRANT ALL ON FUNCTION private.live_calls_refusing_recording(p_linkedids text[]) 
 
 -- Function private.lock_call
 
-CREATE FUNCTION private.lock_call(p_call_id uuid) RETURNS public.calls
+CREATE FUNCTION private.lock_call(p_call_id uuid, p_missing_ok boolean DEFAULT false) RETURNS public.calls
     LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
@@ -2665,7 +2661,7 @@ begin
   inner join public.calls as c on ci.call_id = c.id and ci.started_at = c.started_at
   where ci.call_id = p_call_id
   for update of c;
-  if not found then
+  if not found and not p_missing_ok then
     raise exception using
       errcode = 'PT404',
       message = format('p_call_id: no call %s', p_call_id);
@@ -2674,9 +2670,9 @@ begin
 end;
 $$;
 
-COMMENT ON FUNCTION private.lock_call(p_call_id uuid) IS 'The call with this id, locked for update; PT404 naming p_call_id if none.';
+COMMENT ON FUNCTION private.lock_call(p_call_id uuid, p_missing_ok boolean) IS 'The call with this id, locked for update; PT404 naming p_call_id if none (null if p_missing_ok).';
 
-REVOKE ALL ON FUNCTION private.lock_call(p_call_id uuid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION private.lock_call(p_call_id uuid, p_missing_ok boolean) FROM PUBLIC;
 
 -- Function private.lock_expired_recordings
 

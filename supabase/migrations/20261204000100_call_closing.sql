@@ -47,8 +47,9 @@ comment on function private.seconds_between(timestamptz, timestamptz) is
 -- Section - Finding and closing a call
 -- ============================================================================
 
--- The call p_call_id, locked for update (one partition read through the index); PT404 if there is none.
-create function private.lock_call(p_call_id uuid) returns public.calls
+-- The call p_call_id, locked for update (one partition read through the
+-- index); PT404 if there is none, or null with p_missing_ok.
+create function private.lock_call(p_call_id uuid, p_missing_ok boolean default false) returns public.calls
 language plpgsql
 volatile
 set search_path = ''
@@ -61,7 +62,7 @@ begin
   inner join public.calls as c on ci.call_id = c.id and ci.started_at = c.started_at
   where ci.call_id = p_call_id
   for update of c;
-  if not found then
+  if not found and not p_missing_ok then
     raise exception using
       errcode = 'PT404',
       message = format('p_call_id: no call %s', p_call_id);
@@ -69,9 +70,9 @@ begin
   return v_call;
 end;
 $$;
-comment on function private.lock_call(uuid) is
-'The call with this id, locked for update; PT404 naming p_call_id if none.';
-revoke execute on function private.lock_call(uuid) from public;
+comment on function private.lock_call(uuid, boolean) is
+'The call with this id, locked for update; PT404 naming p_call_id if none (null if p_missing_ok).';
+revoke execute on function private.lock_call(uuid, boolean) from public;
 
 -- Ends the locked call p_call at p_at (not before its start or answer) with
 -- p_outcome and p_hangup_by. What the row already says wins: a value the PBX

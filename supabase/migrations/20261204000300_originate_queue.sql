@@ -40,12 +40,8 @@ begin
   if p_call_id is null then
     return;
   end if;
-  select c.* into v_call
-  from private.call_index as ci
-  inner join public.calls as c on ci.call_id = c.id and ci.started_at = c.started_at
-  where ci.call_id = p_call_id
-  for update of c;
-  if found and v_call.pbx_linkedid is null then
+  v_call := private.lock_call(p_call_id, p_missing_ok => true);
+  if v_call.id is not null and v_call.pbx_linkedid is null then
     perform private.close_call(v_call, private.now(), 'failed', 'system');
   end if;
 end;
