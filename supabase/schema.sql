@@ -2869,7 +2869,10 @@ begin
       s.pbx_linkedid is not null as corrected,
       s.ring_seconds as stored_ring_seconds,
       least(i.started_at, s.started_at) as first_started_at,
-      greatest(least(i.answered_at, s.answered_at), least(i.started_at, s.started_at)) as first_answered_at
+      case
+        when coalesce(i.answered_at, s.answered_at) is not null
+          then greatest(least(i.answered_at, s.answered_at), least(i.started_at, s.started_at))
+      end as first_answered_at
     from incoming as i
     left join stored as s on i.partial and i.pbx_linkedid = s.pbx_linkedid
   ),

@@ -1,7 +1,7 @@
 -- The duration rule (private.seconds_between) and the PBX's merge into calls
 -- (private.pbx_merge, private.mirror_pbx_calls, private.close_vanished_pbx_calls).
 begin;
-select plan(32);
+select plan(33);
 
 select tests.create_two_campaigns();
 update public.profiles set sip_extension = '5101' where id = 'f0000000-0000-4000-8000-000000000101';
@@ -271,6 +271,24 @@ select results_eq(
     '2026-11-25 11:00:07.1+00'::timestamptz, '2026-11-25 11:01:40.5+00'::timestamptz, 7, 93, 100
   )$$,
   'the earlier start and answer stay, the durations are measured again from them'
+);
+
+-- A partially known call that nobody has answered yet stays unanswered: the
+-- earlier start is kept, and no answer is made up from it.
+select private.mirror_pbx_calls('[{
+  "id": "ca000000-0000-4000-8000-000000000050", "pbx_linkedid": "1764064900.50", "source": "pbx",
+  "direction": "outbound", "phone_number": "+34600000003", "status": "ringing",
+  "started_at": "2026-11-25T13:00:00+00:00", "partial": false
+}]'::jsonb);
+select private.mirror_pbx_calls('[{
+  "id": "ca000000-0000-4000-8000-000000000050", "pbx_linkedid": "1764064900.50", "source": "pbx",
+  "direction": "outbound", "phone_number": "+34600000003", "status": "ringing",
+  "started_at": "2026-11-25T13:00:20+00:00", "partial": true
+}]'::jsonb);
+select results_eq(
+  $$select started_at, answered_at, ring_seconds from public.calls where pbx_linkedid = '1764064900.50'$$,
+  $$values ('2026-11-25 13:00:00+00'::timestamptz, null::timestamptz, null::integer)$$,
+  'a partial row of a call still ringing keeps the earlier start and no answer'
 );
 
 -- A batch the table refuses is refused whole; bad input names the argument.
