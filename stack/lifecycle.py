@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from stack import gateway, kamailio, postgres, postgrest, processes, pstn
@@ -37,16 +37,15 @@ def supabase_cli(config: StackConfig, *args: str) -> str:
     return result.stdout + result.stderr
 
 
+def set_passwords(config: StackConfig, roles: Iterable[str]) -> None:
+    """The stack's one database password for these login roles."""
+    setters = "\n".join(f"alter role {r} password :'pw';" for r in roles)
+    postgres.psql(config, "-v", f"pw={config.db_password}", input=setters)
+
+
 def apply_platform(config: StackConfig) -> None:
     postgres.psql(config, "-f", str(BOOTSTRAP))
-    setters = "\n".join(f"alter role {r} password :'pw';" for r in LOGIN_ROLES)
-    postgres.psql(config, "-v", f"pw={config.db_password}", input=setters)
-
-
-def configure_worker_roles(config: StackConfig) -> None:
-    """Give the workers' roles (created by a migration, without secrets) their password."""
-    setters = "\n".join(f"alter role {r} password :'pw';" for r in WORKER_ROLES.values())
-    postgres.psql(config, "-v", f"pw={config.db_password}", input=setters)
+    set_passwords(config, LOGIN_ROLES)
 
 
 def configure_sip(config: StackConfig) -> None:
@@ -79,7 +78,8 @@ def up(config: StackConfig, *, seed: bool = True, workers: bool = True,
     if seed and SEED.exists() and not is_seeded(config):
         progress("Seed data (supabase/seed.sql)")
         postgres.psql(config, "-f", str(SEED), role="postgres")
-    configure_worker_roles(config)
+    # The workers' roles come from a migration, without secrets.
+    set_passwords(config, WORKER_ROLES.values())
     configure_sip(config)
     postgres.psql(config, "-c", "notify pgrst, 'reload schema'")
     progress(f"PostgREST on port {config.rest_port}")

@@ -3686,9 +3686,9 @@ CREATE FUNCTION private.recording_stop_calls(p_call_ids uuid[]) RETURNS TABLE(ca
     SET search_path TO ''
     AS $$
   select c.id, c.pbx_linkedid, c.recording_consent, c.status
-  from private.call_index as ci
-  inner join public.calls as c on ci.call_id = c.id and ci.started_at = c.started_at
-  where ci.call_id = any(p_call_ids)
+  from unnest(p_call_ids) as i (call_id)
+  cross join lateral private.find_call(i.call_id) as c
+  where c.id is not null
 $$;
 
 COMMENT ON FUNCTION private.recording_stop_calls(p_call_ids uuid[]) IS 'AMI bridge: the Linkedid, consent and status of calls whose recording may have to stop.';
