@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
 from collections import defaultdict
 from collections.abc import Callable, Coroutine, Iterable
@@ -52,6 +51,7 @@ from workers.ami_bridge.recording_stop import RecordingStopper
 from workers.ami_bridge.settings import BridgeSettings
 from workers.ami_bridge.store import CallStore
 from workers.ami_bridge.telemetry import Metrics
+from workers.common import database
 from workers.common.supervisor import EXIT_FAILED, EXIT_OK
 
 log = logging.getLogger("workers.ami_bridge")
@@ -172,9 +172,7 @@ class Bridge:
     def next_reconnect_delay(self) -> float:
         self._reconnect_failures += 1
         s = self.settings
-        exponent = min(self._reconnect_failures - 1, 16)
-        delay = min(s.reconnect_max_s, s.reconnect_min_s * 2**exponent)
-        return delay * (0.5 + random.random() / 2)  # noqa: S311 - jitter, not secrets
+        return database.backoff(self._reconnect_failures, s.reconnect_min_s, s.reconnect_max_s)
 
     def lost_connection(self, protocol: BridgeProtocol) -> None:
         manager = self.session.manager

@@ -27,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 import re
 import time
 import uuid
@@ -350,11 +349,8 @@ class CallStore:
         )
 
     async def _backoff(self) -> None:
-        delay = min(
-            self.config.retry_max_delay,
-            self.config.retry_min_delay * 2 ** min(self._failures - 1, 16),
-        )
-        delay *= 0.5 + random.random() / 2  # noqa: S311 - jitter, not secrets
+        delay = database.backoff(self._failures, self.config.retry_min_delay,
+                                 self.config.retry_max_delay)
         if self._closing:
             delay = min(delay, 1.0)
         await asyncio.sleep(delay)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 import threading
 import time
 from typing import Any
@@ -10,6 +11,13 @@ from typing import Any
 import psycopg
 
 log = logging.getLogger(__name__)
+
+
+def backoff(attempt: int, minimum: float, maximum: float) -> float:
+    """Seconds to wait before retry number `attempt` (1, 2, ...): `minimum` doubling up to
+    `maximum`, with jitter (half to all of it) so that many clients do not retry in step."""
+    delay = min(maximum, minimum * 2 ** min(max(attempt, 1) - 1, 16))
+    return delay * (0.5 + random.random() / 2)  # noqa: S311 - jitter, not secrets
 
 
 def connect(url: str, *, application_name: str, autocommit: bool = False,

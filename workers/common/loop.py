@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import threading
 import time
 from typing import Any
@@ -161,11 +160,11 @@ class AsyncWorkerLoop:
                     connect_timeout=5)
             except psycopg.Error as e:
                 failures += 1
-                delay = min(self.retry_max, self.retry_min * 2 ** min(failures, 10))
+                delay = database.backoff(failures, self.retry_min, self.retry_max)
                 log.warning("database unreachable, retrying",
                             extra={"loop": self.name, "error": str(e).strip()[:300],
-                                   "retry_in_s": delay})
-                await asyncio.sleep(delay * (0.5 + random.random() / 2))  # noqa: S311 jitter
+                                   "retry_in_s": round(delay, 2)})
+                await asyncio.sleep(delay)
                 continue
             failures = 0
             try:
