@@ -811,9 +811,24 @@ def agent_token(secret: str, issuer: str, agent: dict, now: int) -> str:
         "app_metadata": {"provider": "email", "providers": ["email"], "role": "agent"},
         "user_metadata": {"full_name": f"Agente {agent['idx']}"}, "role": "authenticated",
         "aal": "aal1", "amr": [{"method": "password", "timestamp": now}],
-        "session_id": str(uuid.uuid4()), "is_anonymous": False,
+        "session_id": session_of(agent), "is_anonymous": False,
     }
     return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def session_of(agent: dict) -> str:
+    """The agent's bench session: its auth.sessions row is made by open_sessions()."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"bench-session:{agent['id']}"))
+
+
+def open_sessions(conn: psycopg.Connection, agents: list[dict]) -> None:
+    """A live auth.sessions row per agent token: PostgREST's pre-request (guard.check_request)
+    refuses a token whose session has ended, as after a sign-out."""
+    with conn.cursor() as cur:
+        cur.executemany(
+            "insert into auth.sessions (id, user_id, created_at, updated_at, aal)"
+            " values (%s, %s, now(), now(), 'aal1') on conflict (id) do nothing",
+            [(session_of(a), a["id"]) for a in agents])
 
 
 def service_token_as(secret: str, agent: dict, now: int) -> str:
@@ -1155,6 +1170,7 @@ def measure(config: StackConfig, args: argparse.Namespace, sizes: Sizes, info: d
         agents = [dict(zip(("idx", "id", "campaign_id", "email", "claims"), row, strict=True))
                   for row in conn.execute(
                       "select idx, id, campaign_id, email, claims from bench.agents order by idx")]
+        open_sessions(conn, agents)
         version_info = versions(config, conn)
         plans = explain(conn, agents[0])
         assigned_before = conn.execute(

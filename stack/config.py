@@ -6,6 +6,8 @@ secrets stay the same across `down`/`up` and the data stays reachable.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import secrets
 import socket
@@ -115,6 +117,13 @@ class StackConfig:
     @property
     def sip_ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.sip_ws_port}"
+
+    @property
+    def gateway_token(self) -> str:
+        """What the gateway sends with each request (X-CRM-Gateway) to prove the client address
+        it sets is its own (private.gateway_settings). Derived, so nothing more is stored."""
+        return hmac.new(self.jwt_secret.encode(), b"gateway client address",
+                        hashlib.sha256).hexdigest()
 
     @property
     def anon_key(self) -> str:

@@ -60,6 +60,16 @@ def configure_sip(config: StackConfig) -> None:
     )
 
 
+def configure_gateway(config: StackConfig) -> None:
+    """Let the database recognise the gateway's requests (the client address it logs)."""
+    postgres.psql(
+        config, "-v", f"token={config.gateway_token}",
+        input="insert into private.gateway_settings (client_token_sha256)"
+              " values (extensions.digest(:'token', 'sha256')) on conflict (id) do update"
+              " set client_token_sha256 = excluded.client_token_sha256;",
+    )
+
+
 def is_seeded(config: StackConfig) -> bool:
     out = postgres.psql(config, "-At", "-c", "select count(*) from auth.users")
     return int(out.strip()) > 0
@@ -81,6 +91,7 @@ def up(config: StackConfig, *, seed: bool = True, workers: bool = True,
     # The workers' roles come from a migration, without secrets.
     set_passwords(config, WORKER_ROLES.values())
     configure_sip(config)
+    configure_gateway(config)
     postgres.psql(config, "-c", "notify pgrst, 'reload schema'")
     progress(f"PostgREST on port {config.rest_port}")
     postgrest.start(config)

@@ -1966,6 +1966,37 @@ COMMENT ON FUNCTION private.check_wrap_up(p_call public.calls, p_campaign public
 
 REVOKE ALL ON FUNCTION private.check_wrap_up(p_call public.calls, p_campaign public.campaigns, p_lead public.leads, p_disposition text, p_callback_at timestamp with time zone, p_hangup_by text, p_now timestamp with time zone) FROM PUBLIC;
 
+-- Function private.client_address
+
+CREATE FUNCTION private.client_address() RETURNS inet
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+  v_headers jsonb := coalesce(nullif(current_setting('request.headers', true), '')::jsonb, '{}');
+  v_expected bytea;
+  v_address text;
+begin
+  select g.client_token_sha256 into v_expected from private.gateway_settings as g;
+  if v_expected is null then
+    v_address := btrim(split_part(v_headers ->> 'x-forwarded-for', ',', 1));
+  elsif extensions.digest(coalesce(v_headers ->> 'x-crm-gateway', ''), 'sha256') = v_expected then
+    v_address := v_headers ->> 'x-real-ip';
+  end if;
+  if v_address is null or length(v_address) > 45 or v_address !~ '^[0-9A-Fa-f:.]+$' then
+    return null;
+  end if;
+  return v_address::inet;
+exception
+  when invalid_text_representation then
+    return null;
+end;
+$_$;
+
+COMMENT ON FUNCTION private.client_address() IS 'The request''s client address as the gateway set it (X-Real-IP with the gateway''s token), else null.';
+
+REVOKE ALL ON FUNCTION private.client_address() FROM PUBLIC;
+
 -- Function private.close_call
 
 CREATE FUNCTION private.close_call(p_call public.calls, p_at timestamp with time zone, p_outcome text, p_hangup_by text) RETURNS public.calls
@@ -2720,7 +2751,7 @@ CREATE FUNCTION private.log_recording_access(p_call_id uuid, p_campaign_id uuid,
   )
   select
     p_call_id, p_campaign_id, (select auth.uid()), private.now(), p_outcome, p_reason_code, p_reason, p_link_id,
-    btrim(split_part(h.headers ->> 'x-forwarded-for', ',', 1)), h.headers ->> 'user-agent'
+    host(private.client_address()), left(h.headers ->> 'user-agent', 512)
   from (
     select coalesce(nullif(current_setting('request.headers', true), '')::jsonb, '{}') as headers
   ) as h
@@ -6148,6 +6179,20 @@ ALTER INDEX public.calls_pkey ATTACH PARTITION private.calls_default_pkey;
 ALTER INDEX public.calls_open_idx ATTACH PARTITION private.calls_default_status_idx;
 
 ALTER TABLE private.calls_default ENABLE ROW LEVEL SECURITY;
+
+-- Table private.gateway_settings
+
+CREATE TABLE private.gateway_settings (
+    id boolean DEFAULT true NOT NULL,
+    client_token_sha256 bytea NOT NULL,
+    CONSTRAINT gateway_settings_client_token_sha256_check CHECK ((length(client_token_sha256) = 32)),
+    CONSTRAINT gateway_settings_id_check CHECK (id)
+);
+
+COMMENT ON TABLE private.gateway_settings IS 'The SHA-256 of the token the embedded stack''s gateway sends with every request (X-CRM-Gateway). Never exposed.';
+
+ALTER TABLE ONLY private.gateway_settings
+    ADD CONSTRAINT gateway_settings_pkey PRIMARY KEY (id);
 
 -- Table private.sip_settings
 

@@ -67,6 +67,9 @@ alter role authenticator set lock_timeout = '8s';
 alter role postgres set search_path = "$user", public, extensions;
 alter role supabase_auth_admin set search_path = auth;
 alter role supabase_storage_admin set search_path = storage;
+-- Supabase's supautils lets postgres set PostgREST's in-database settings on
+-- authenticator (its docs: `alter role authenticator set pgrst.db_pre_request`).
+grant set on parameter pgrst.db_pre_request to postgres; -- noqa: PRS
 
 grant all on database postgres to postgres;
 grant connect, temporary on database postgres to anon, authenticated, service_role;

@@ -60,11 +60,17 @@ where call_id in (
 update public.recordings set erase_requested_at = '2026-11-21 09:00+00'
 where call_id = 'cc000000-0000-4000-8000-0000000000a3';
 
--- The request as PostgREST passes it on: the gateway's X-Forwarded-For and
--- the browser's User-Agent.
+-- The request as PostgREST passes it on from the gateway: the client address
+-- it saw with its token (private.client_address), and the browser's User-Agent.
 select set_config('crm.now', '2026-11-25 12:00:00.424242+00', true);
+insert into private.gateway_settings (client_token_sha256)
+values (extensions.digest('pgtap-gateway', 'sha256'))
+on conflict (id) do update set client_token_sha256 = excluded.client_token_sha256;
 select set_config(
-  'request.headers', '{"x-forwarded-for": "203.0.113.7, 10.0.0.1", "user-agent": "Mozilla/5.0 (pgTAP)"}', true
+  'request.headers',
+  '{"x-real-ip": "203.0.113.7", "x-crm-gateway": "pgtap-gateway", "x-forwarded-for": "192.0.2.1",'
+  ' "user-agent": "Mozilla/5.0 (pgTAP)"}',
+  true
 );
 
 -- Each answer, with the HTTP status PostgREST would send (then cleared, as
