@@ -39,7 +39,7 @@ from stack import lifecycle, postgres
 from stack.config import PROJECT_DIR, StackConfig
 
 SNAPSHOT = PROJECT_DIR / "supabase" / "schema.sql"
-APP_SCHEMAS = ("public", "private", "reports")
+APP_SCHEMAS = ("public", "private", "reports", "guard")
 REGENERATE = "scripts/schema"
 
 HEADER = f"""\

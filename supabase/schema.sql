@@ -5,7 +5,7 @@
 -- tests/test_schema_snapshot.py fails while this file and the migrations disagree.
 -- It is for review, not for applying: the migrations are the source.
 --
--- What it is: pg_dump --schema-only of the schemas public, private, reports, normalised
+-- What it is: pg_dump --schema-only of the schemas public, private, reports, guard, normalised
 -- (no version header, SET lines or owner statements for postgres, the role the
 -- migrations run as: only other owners are shown) and regrouped, each object in
 -- one place: a table with its comments, then its triggers in firing order, then
@@ -58,6 +58,16 @@ CREATE SCHEMA reports;
 COMMENT ON SCHEMA reports IS 'Materialized report views and their refresh bookkeeping; read only through the report RPCs.';
 
 GRANT USAGE ON SCHEMA reports TO crm_reporting;
+
+-- Schema guard
+
+CREATE SCHEMA guard;
+
+COMMENT ON SCHEMA guard IS 'Functions PostgREST runs before every request (db-pre-request). Not exposed.';
+
+GRANT USAGE ON SCHEMA guard TO anon;
+GRANT USAGE ON SCHEMA guard TO authenticated;
+GRANT USAGE ON SCHEMA guard TO service_role;
 
 -- ============================================================================
 -- Types and domains
@@ -4913,6 +4923,46 @@ end;
 $$;
 
 REVOKE ALL ON FUNCTION reports.sales_changed() FROM PUBLIC;
+
+-- Function guard.check_request
+
+CREATE FUNCTION guard.check_request() RETURNS void
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+  v_session text := nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'session_id';
+begin
+  -- API keys and service tokens carry no session: nothing to check.
+  if v_session is null then
+    return;
+  end if;
+  if v_session ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
+    and exists (select 1 from auth.sessions as s where s.id = v_session::uuid) then
+    return;
+  end if;
+  -- PostgREST turns SQLSTATE PGRST into this body and status (its "raise errors
+  -- with HTTP status codes" contract): the same 401 an expired token gets.
+  raise sqlstate 'PGRST' using
+    message = json_build_object(
+      'code', 'session_not_found',
+      'message', 'session_id: the session of this token has ended (signed out or revoked)',
+      'details', null,
+      'hint', 'Sign in again.'
+    )::text,
+    detail = json_build_object(
+      'status', 401,
+      'headers', json_build_object('WWW-Authenticate', 'Bearer error="invalid_token", error_description="session ended"')
+    )::text;
+end;
+$_$;
+
+COMMENT ON FUNCTION guard.check_request() IS 'PostgREST db-pre-request: refuses an access token whose session has ended (401 session_not_found).';
+
+REVOKE ALL ON FUNCTION guard.check_request() FROM PUBLIC;
+GRANT ALL ON FUNCTION guard.check_request() TO anon;
+GRANT ALL ON FUNCTION guard.check_request() TO authenticated;
+GRANT ALL ON FUNCTION guard.check_request() TO service_role;
 
 -- ============================================================================
 -- Tables: each with its comments, its triggers in firing order, its constraints,
