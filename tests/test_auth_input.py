@@ -217,3 +217,25 @@ def test_a_user_agent_that_is_not_text_does_not_break_sign_in(stack, service_cli
         assert response.status_code == 200, response.text
     finally:
         service_client.auth.admin.delete_user(user.id)
+
+
+def test_a_refused_user_update_changes_nothing(stack, service_client):
+    """The password is checked and written only if the rest of the body is valid too."""
+    email = f"input-update-{uuid.uuid4().hex[:8]}@demo.test"
+    user = service_client.auth.admin.create_user(
+        {"email": email, "password": "input-password-1", "email_confirm": True}).user
+    try:
+        def token_for(password: str) -> httpx.Response:
+            return httpx.post(f"{stack.url}/auth/v1/token?grant_type=password",
+                              headers={"apikey": stack.anon_key},
+                              json={"email": email, "password": password})
+
+        access = token_for("input-password-1").json()["access_token"]
+        response = httpx.put(f"{stack.url}/auth/v1/user",
+                             headers={"apikey": stack.anon_key,
+                                      "Authorization": f"Bearer {access}"},
+                             json={"password": "input-password-2", "data": ["not", "an", "object"]})
+        assert assert_gotrue_error(response)["msg"].startswith("data:")
+        assert token_for("input-password-1").status_code == 200
+    finally:
+        service_client.auth.admin.delete_user(user.id)

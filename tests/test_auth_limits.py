@@ -30,7 +30,7 @@ from supabase_auth import SyncGoTrueClient
 from supabase_auth.errors import AuthApiError
 
 from stack.auth.app import account_key
-from stack.auth.limits import CONFIG_TOML, RateLimits, load_rate_limits
+from stack.auth.limits import CONFIG_TOML, RateLimits, SlidingWindow, load_rate_limits
 from stack.config import PROJECT_DIR, StackConfig, free_port
 
 PASSWORD = "limits-password-1"
@@ -145,6 +145,21 @@ def test_config_toml_limits_are_read_and_the_environment_overrides_them(tmp_path
     missing = tmp_path / "config.toml"
     missing.write_text("[auth]\nenabled = true\n")
     assert load_rate_limits(missing, {}) == RateLimits()  # Supabase's defaults
+
+
+def test_a_sliding_window_admits_limit_events_and_says_when_the_next_may_come():
+    now = [1000.0]
+    window = SlidingWindow(3, 60.0, clock=lambda: now[0])
+    for _ in range(3):  # at 1000, 1010 and 1020
+        assert window.hit("a") is None
+        now[0] += 10
+    assert window.hit("a") == 30  # at 1030; the first event leaves the window at 1060
+    assert window.hit("b") is None  # keys are counted apart
+    now[0] = 1060.0
+    assert window.hit("a") is None  # the refused hit was not counted
+    assert window.retry_after("a") == 10  # the one at 1010 leaves at 1070
+    window.clear("a")
+    assert window.retry_after("a") is None
 
 
 def test_the_11th_wrong_password_is_refused_and_the_right_one_too_until_the_window_ends(

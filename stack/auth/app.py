@@ -173,13 +173,13 @@ def _check_strings(body: object) -> None:
         elif isinstance(value, list):
             items = [(item, f"{path}[{i}]") for i, item in enumerate(value)]
         elif isinstance(value, str):
-            field = path or "body"
+            name = path or "body"
             if "\x00" in value:
-                raise validation(f"{field}: must not contain NUL characters")
+                raise validation(f"{name}: must not contain NUL characters")
             try:
                 value.encode("utf-8")
             except UnicodeEncodeError as e:
-                raise validation(f"{field}: is not valid UTF-8 text") from e
+                raise validation(f"{name}: is not valid UTF-8 text") from e
         stack.extend((item, item_path, depth + 1) for item, item_path in items)
 
 
@@ -456,23 +456,19 @@ async def update_user(request: web.Request) -> web.Response:
         if "email" in body or "phone" in body:
             raise AuthError(422, "feature_not_available",
                             "Changing email or phone is done by an administrator")
-        if "password" in body:
-            password = body["password"]
-            if not isinstance(password, str) or len(password) < settings.min_password_length:
-                raise AuthError(422, "weak_password",
-                                f"Password should be at least {settings.min_password_length}"
-                                " characters.")
+        # Everything is checked before anything is written: a refusal changes nothing.
+        password = _valid_password(settings, body["password"]) if "password" in body else None
+        data = _metadata(body, "data")
+        if password is not None:
             await conn.execute(
                 "update auth.users set encrypted_password ="
                 " extensions.crypt(%s, extensions.gen_salt('bf', %s)), updated_at = now()"
                 " where id = %s", (password, BCRYPT_COST, user["id"]))
-        if body.get("data") is not None and not isinstance(body["data"], dict):
-            raise validation("data: must be a JSON object")
-        if isinstance(body.get("data"), dict):
+        if data is not None:
             await conn.execute(
                 "update auth.users set raw_user_meta_data ="
                 " coalesce(raw_user_meta_data, '{}') || %s, updated_at = now() where id = %s",
-                (Jsonb(body["data"]), user["id"]))
+                (Jsonb(data), user["id"]))
         updated = await (await conn.execute(
             f"select {USER_COLUMNS} from auth.users where id = %s", (user["id"],))).fetchone()
         if updated is None:  # deleted by an admin meanwhile
@@ -501,6 +497,9 @@ async def logout(request: web.Request) -> web.Response:
 # Admin user API (service role only)
 # ---------------------------------------------------------------------------
 
+MAX_BAN_SECONDS = 876000 * 3600  # far from datetime's and PostgreSQL's limits
+
+
 def _ban_until(value: object) -> datetime | None:
     """GoTrue's ban_duration: 'none' lifts a ban; otherwise a Go duration such as '24h'."""
     if value in (None, "none"):
@@ -512,9 +511,6 @@ def _ban_until(value: object) -> datetime | None:
     if seconds > MAX_BAN_SECONDS:
         raise validation("ban_duration: at most 876000h (100 years)")
     return datetime.now(UTC) + timedelta(seconds=seconds)
-
-
-MAX_BAN_SECONDS = 876000 * 3600
 
 
 def _valid_email(value: object) -> str:
@@ -531,10 +527,10 @@ def _valid_password(settings: Settings, value: object) -> str:
     return value
 
 
-def _metadata(body: dict[str, Any], field: str) -> dict[str, Any] | None:
-    value = body.get(field)
+def _metadata(body: dict[str, Any], name: str) -> dict[str, Any] | None:
+    value = body.get(name)
     if value is not None and not isinstance(value, dict):
-        raise validation(f"{field}: must be a JSON object")
+        raise validation(f"{name}: must be a JSON object")
     return value
 
 
