@@ -34,7 +34,7 @@ from stack.auth.limits import CONFIG_TOML, RateLimits, SlidingWindow, load_rate_
 from stack.config import PROJECT_DIR, StackConfig, free_port
 
 PASSWORD = "limits-password-1"
-WINDOW = 10.0  # seconds: long enough for a loaded machine, short enough to wait out
+WINDOW = 15.0  # seconds: long enough for a loaded machine, short enough to wait out
 
 
 @dataclass
