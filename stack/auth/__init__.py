@@ -8,4 +8,8 @@ API for the service role. It keeps its state where GoTrue keeps it (auth.users
 with bcrypt passwords, auth.sessions, auth.refresh_tokens), connects as
 supabase_auth_admin, and issues the JWT claims GoTrue issues. Open sign-up is
 off, as the product requires: users are created by an admin.
+
+Like GoTrue it rate-limits sign-ins and refreshes per client address (settings
+from supabase/config.toml, see limits.py), and it adds a per-account limit on
+failed passwords. Input it cannot store is a 4xx in GoTrue's error shape.
 """

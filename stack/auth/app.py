@@ -5,15 +5,19 @@ Routes are served at the root; the gateway maps /auth/v1/ onto them, as Kong doe
 
 from __future__ import annotations
 
+import hashlib
+import ipaddress
 import json
+import logging
 import secrets
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
+import psycopg
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from psycopg import AsyncConnection
@@ -25,11 +29,16 @@ from stack.auth.errors import (
     API_VERSION,
     API_VERSION_HEADER,
     AuthError,
+    bad_json,
     bad_jwt,
     invalid_credentials,
     not_admin,
+    rate_limited,
     validation,
 )
+from stack.auth.limits import RateLimits, SlidingWindow
+
+log = logging.getLogger("stack.auth")
 
 ADMIN_ROLES = {"service_role", "supabase_admin"}
 USER_COLUMNS = """
@@ -46,9 +55,29 @@ class Settings:
     issuer: str
     jwt_exp: int = 3600
     min_password_length: int = 6
+    rate_limits: RateLimits = field(default_factory=RateLimits)
 
+
+class Limiters:
+    """The sliding windows behind Settings.rate_limits (see stack/auth/limits.py)."""
+
+    def __init__(self, limits: RateLimits) -> None:
+        self.sign_in_sign_ups = SlidingWindow(limits.sign_in_sign_ups, limits.window_seconds)
+        self.token_refresh = SlidingWindow(limits.token_refresh, limits.window_seconds)
+        self.account_failures = SlidingWindow(limits.account_failures, limits.window_seconds)
+
+
+# GoTrue's bcrypt cost (Go's bcrypt.DefaultCost); the seed's hashes use it too.
+BCRYPT_COST = 10
+MAX_BODY_BYTES = 256 * 1024  # Auth's bodies are small: credentials, a token, some metadata
+MAX_JSON_DEPTH = 32
+EMAIL_MAX_LENGTH = 255  # auth.users.email is varchar(255)
 
 SETTINGS = web.AppKey("settings", Settings)
+LIMITERS = web.AppKey("limiters", Limiters)
+# A bcrypt hash of a random secret, of the users' cost: an unknown e-mail is checked against it,
+# so that it costs as much time as a wrong password (no telling which e-mails exist).
+DUMMY_HASH = web.AppKey("dummy_hash", str)
 # Every connection hands out rows as dicts (row_factory=dict_row, set when it connects).
 POOL = web.AppKey("pool", AsyncConnectionPool[AsyncConnection[DictRow]])
 
@@ -124,14 +153,94 @@ def reply(request: web.Request, body: object, status: int = 200) -> web.Response
                         headers=headers)
 
 
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # Python's json would accept NaN and Infinity
+
+
+def _check_strings(body: object) -> None:
+    """Every string of the body, keys too, must be storable text: no NUL (PostgreSQL text and
+    jsonb refuse it), no lone surrogate (not UTF-8); and the nesting stays shallow."""
+    stack: list[tuple[object, str, int]] = [(body, "", 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise bad_json(f"Request body is nested deeper than {MAX_JSON_DEPTH} levels")
+        items: list[tuple[object, str]] = []
+        if isinstance(value, dict):
+            for key, item in value.items():
+                items.append((key, f"{path}.{key}" if path else str(key)))
+                items.append((item, f"{path}.{key}" if path else str(key)))
+        elif isinstance(value, list):
+            items = [(item, f"{path}[{i}]") for i, item in enumerate(value)]
+        elif isinstance(value, str):
+            name = path or "body"
+            if "\x00" in value:
+                raise validation(f"{name}: must not contain NUL characters")
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as e:
+                raise validation(f"{name}: is not valid UTF-8 text") from e
+        stack.extend((item, item_path, depth + 1) for item, item_path in items)
+
+
 async def json_body(request: web.Request) -> dict[str, Any]:
+    """The request's JSON object, or a 4xx in GoTrue's shape: never a 5xx for what was sent."""
     try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise AuthError(400, "bad_json", "Could not parse request body as JSON") from e
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge as e:
+        raise AuthError(413, "request_entity_too_large",
+                        f"Request body is larger than {MAX_BODY_BYTES} bytes") from e
+    try:
+        body = json.loads(raw.decode("utf-8"), parse_constant=_no_constants)
+    except UnicodeDecodeError as e:
+        raise bad_json("Could not parse request body as JSON: not UTF-8") from e
+    except RecursionError as e:
+        raise bad_json(f"Request body is nested deeper than {MAX_JSON_DEPTH} levels") from e
+    except ValueError as e:  # JSONDecodeError, NaN, an integer of more than 4300 digits
+        raise bad_json("Could not parse request body as JSON") from e
     if not isinstance(body, dict):
-        raise AuthError(400, "bad_json", "Request body must be a JSON object")
+        raise bad_json("Request body must be a JSON object")
+    _check_strings(body)
     return body
+
+
+def client_ip(request: web.Request) -> str:
+    """The client's address: the first X-Forwarded-For address, as GoTrue takes it. The gateway
+    overwrites that header with the address it was connected from, so it cannot be forged."""
+    first = request.headers.get("X-Forwarded-For", "").split(",", 1)[0].strip()
+    return first or request.remote or "unknown"
+
+
+def _inet(address: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
+
+
+def account_key(email: str) -> str:
+    """The per-account limiter's key and the log's name for an account: a hash, so the log holds
+    no e-mail address and a long made-up address costs no memory."""
+    return "sha256:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:16]
+
+
+def refuse(request: web.Request, limit: str, retry_after: int, *, ip: str,
+           account: str | None = None) -> AuthError:
+    """Log a rate-limit refusal as one JSON line (they feed the authentication-errors alert)."""
+    log.warning(json.dumps({"event": "over_request_rate_limit", "limit": limit, "ip": ip,
+                            "account": account, "path": request.path,
+                            "retry_after": retry_after}))
+    return rate_limited(retry_after)
+
+
+def limit_ip(request: web.Request, limit: str) -> str:
+    """Count this request against the client IP's `limit`; 429 when it is over."""
+    ip = client_ip(request)
+    window: SlidingWindow = getattr(request.app[LIMITERS], limit)
+    wait = window.hit(ip)
+    if wait is not None:
+        raise refuse(request, limit, wait, ip=ip)
+    return ip
 
 
 # ---------------------------------------------------------------------------
@@ -146,7 +255,7 @@ def claims_of(request: web.Request) -> dict[str, Any]:
     try:
         return jwt.decode(header[7:], settings.jwt_secret, algorithms=["HS256"],
                           options={"verify_aud": False, "require": ["exp"]})
-    except jwt.PyJWTError as e:
+    except (jwt.PyJWTError, ValueError) as e:
         raise bad_jwt(str(e)) from e
 
 
@@ -188,7 +297,7 @@ async def open_session(conn: AsyncConnection[DictRow], user_id: uuid.UUID,
     await conn.execute(
         "insert into auth.sessions (id, user_id, created_at, updated_at, aal, user_agent, ip)"
         " values (%s, %s, now(), now(), 'aal1', %s, %s)",
-        (session_id, user_id, request.headers.get("User-Agent"), request.remote or None),
+        (session_id, user_id, _header_text(request, "User-Agent"), _inet(client_ip(request))),
     )
     await conn.execute(
         "insert into auth.refresh_tokens (token, user_id, revoked, created_at, updated_at,"
@@ -196,6 +305,14 @@ async def open_session(conn: AsyncConnection[DictRow], user_id: uuid.UUID,
         (token, str(user_id), session_id),
     )
     return session_id, token
+
+
+def _header_text(request: web.Request, name: str, limit: int = 1024) -> str | None:
+    """A header as storable text: no NUL, no undecodable bytes, not unbounded."""
+    value = request.headers.get(name)
+    if value is None:
+        return None
+    return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")[:limit]
 
 
 def is_banned(user: DictRow) -> bool:
@@ -218,6 +335,7 @@ async def public_settings(request: web.Request) -> web.Response:
 
 
 async def signup(request: web.Request) -> web.Response:
+    limit_ip(request, "sign_in_sign_ups")  # as GoTrue, before it looks at the request
     raise AuthError(422, "signup_disabled", "Signups not allowed for this instance")
 
 
@@ -237,15 +355,30 @@ async def password_grant(request: web.Request, body: dict[str, Any]) -> web.Resp
     password = body.get("password")
     if not isinstance(email, str) or not isinstance(password, str) or not email or not password:
         raise validation("An email address and a password are required")
+    ip = limit_ip(request, "sign_in_sign_ups")
+    account = account_key(email)
+    failures = request.app[LIMITERS].account_failures
+    wait = failures.retry_after(account)
+    if wait is not None:  # even the right password, until the window has passed
+        raise refuse(request, "account_failures", wait, ip=ip, account=account)
     async with request.app[POOL].connection() as conn:
         user = await (await conn.execute(
-            f"select {USER_COLUMNS}, encrypted_password = extensions.crypt(%s, encrypted_password)"
-            " as password_ok from auth.users"
+            f"select {USER_COLUMNS}, encrypted_password from auth.users"
             " where lower(email) = lower(%s) and deleted_at is null and not is_sso_user",
-            (password, email),
+            (email,),
         )).fetchone()
-        if user is None or not user["password_ok"]:
+        stored = user["encrypted_password"] if user else None
+        has_hash = isinstance(stored, str) and stored.startswith("$2")
+        # One bcrypt comparison whoever asks: an unknown e-mail, or a user without a password,
+        # is compared with the dummy hash, so its answer takes as long as a wrong password's.
+        checked = await (await conn.execute(
+            "select extensions.crypt(%s, %s) = %s as ok",
+            (password, *(2 * [stored if has_hash else request.app[DUMMY_HASH]])),
+        )).fetchone()
+        if user is None or not has_hash or checked is None or not checked["ok"]:
+            failures.add(account)
             raise invalid_credentials()
+        failures.clear(account)
         if user["email_confirmed_at"] is None:
             raise AuthError(400, "email_not_confirmed", "Email not confirmed")
         if is_banned(user):
@@ -269,6 +402,7 @@ async def refresh_grant(request: web.Request, body: dict[str, Any]) -> web.Respo
     presented = body.get("refresh_token")
     if not isinstance(presented, str) or not presented:
         raise validation("refresh_token required")
+    limit_ip(request, "token_refresh")
     async with request.app[POOL].connection() as conn:
         async with conn.transaction():
             row = await (await conn.execute(
@@ -322,21 +456,19 @@ async def update_user(request: web.Request) -> web.Response:
         if "email" in body or "phone" in body:
             raise AuthError(422, "feature_not_available",
                             "Changing email or phone is done by an administrator")
-        if "password" in body:
-            password = body["password"]
-            if not isinstance(password, str) or len(password) < settings.min_password_length:
-                raise AuthError(422, "weak_password",
-                                f"Password should be at least {settings.min_password_length}"
-                                " characters.")
+        # Everything is checked before anything is written: a refusal changes nothing.
+        password = _valid_password(settings, body["password"]) if "password" in body else None
+        data = _metadata(body, "data")
+        if password is not None:
             await conn.execute(
                 "update auth.users set encrypted_password ="
-                " extensions.crypt(%s, extensions.gen_salt('bf', 10)), updated_at = now()"
-                " where id = %s", (password, user["id"]))
-        if isinstance(body.get("data"), dict):
+                " extensions.crypt(%s, extensions.gen_salt('bf', %s)), updated_at = now()"
+                " where id = %s", (password, BCRYPT_COST, user["id"]))
+        if data is not None:
             await conn.execute(
                 "update auth.users set raw_user_meta_data ="
                 " coalesce(raw_user_meta_data, '{}') || %s, updated_at = now() where id = %s",
-                (Jsonb(body["data"]), user["id"]))
+                (Jsonb(data), user["id"]))
         updated = await (await conn.execute(
             f"select {USER_COLUMNS} from auth.users where id = %s", (user["id"],))).fetchone()
         if updated is None:  # deleted by an admin meanwhile
@@ -365,20 +497,47 @@ async def logout(request: web.Request) -> web.Response:
 # Admin user API (service role only)
 # ---------------------------------------------------------------------------
 
+MAX_BAN_SECONDS = 876000 * 3600  # far from datetime's and PostgreSQL's limits
+
+
 def _ban_until(value: object) -> datetime | None:
     """GoTrue's ban_duration: 'none' lifts a ban; otherwise a Go duration such as '24h'."""
     if value in (None, "none"):
         return None
-    if not isinstance(value, str) or not value[:-1].isdigit() or value[-1] not in "smh":
+    if (not isinstance(value, str) or not value[:-1].isascii() or not value[:-1].isdigit()
+            or value[-1] not in "smh"):
         raise validation("ban_duration must be 'none' or a duration like '24h'")
     seconds = int(value[:-1]) * {"s": 1, "m": 60, "h": 3600}[value[-1]]
+    if seconds > MAX_BAN_SECONDS:
+        raise validation("ban_duration: at most 876000h (100 years)")
     return datetime.now(UTC) + timedelta(seconds=seconds)
+
+
+def _valid_email(value: object) -> str:
+    if (not isinstance(value, str) or "@" not in value or len(value) > EMAIL_MAX_LENGTH
+            or any(c.isspace() for c in value)):
+        raise validation("email: Unable to validate email address: invalid format")
+    return value
+
+
+def _valid_password(settings: Settings, value: object) -> str:
+    if not isinstance(value, str) or len(value) < settings.min_password_length:
+        raise AuthError(422, "weak_password",
+                        f"Password should be at least {settings.min_password_length} characters.")
+    return value
+
+
+def _metadata(body: dict[str, Any], name: str) -> dict[str, Any] | None:
+    value = body.get(name)
+    if value is not None and not isinstance(value, dict):
+        raise validation(f"{name}: must be a JSON object")
+    return value
 
 
 async def admin_list_users(request: web.Request) -> web.Response:
     require_admin(request)
     try:
-        page = max(int(request.query.get("page", "1")), 1)
+        page = min(max(int(request.query.get("page", "1")), 1), 1_000_000)
         per_page = min(max(int(request.query.get("per_page", "50")), 1), 1000)
     except ValueError as e:
         raise validation("page and per_page must be numbers") from e
@@ -419,16 +578,13 @@ async def admin_create_user(request: web.Request) -> web.Response:
     require_admin(request)
     body = await json_body(request)
     settings = request.app[SETTINGS]
-    email = body.get("email")
-    if not isinstance(email, str) or "@" not in email:
-        raise validation("Unable to validate email address: invalid format")
+    email = _valid_email(body.get("email"))
     password = body.get("password")
-    if password is not None and (not isinstance(password, str)
-                                 or len(password) < settings.min_password_length):
-        raise AuthError(422, "weak_password",
-                        f"Password should be at least {settings.min_password_length} characters.")
-    app_meta = {"provider": "email", "providers": ["email"], **(body.get("app_metadata") or {})}
-    user_meta = body.get("user_metadata") or {}
+    if password is not None:
+        _valid_password(settings, password)
+    app_meta = {"provider": "email", "providers": ["email"],
+                **(_metadata(body, "app_metadata") or {})}
+    user_meta = _metadata(body, "user_metadata") or {}
     async with request.app[POOL].connection() as conn:
         taken = await (await conn.execute(
             "select 1 from auth.users where lower(email) = lower(%s)", (email,))).fetchone()
@@ -442,10 +598,10 @@ async def admin_create_user(request: web.Request) -> web.Response:
             " values ('00000000-0000-0000-0000-000000000000', %s, 'authenticated',"
             " 'authenticated', lower(%s),"
             " case when %s::text is null then null"
-            "      else extensions.crypt(%s, extensions.gen_salt('bf', 10)) end,"
+            "      else extensions.crypt(%s, extensions.gen_salt('bf', %s)) end,"
             " case when %s then now() end, %s, %s, %s, now(), now())"
             f" returning {USER_COLUMNS}",
-            (uuid.uuid4(), email, password, password, bool(body.get("email_confirm")),
+            (uuid.uuid4(), email, password, password, BCRYPT_COST, bool(body.get("email_confirm")),
              Jsonb(app_meta), Jsonb(user_meta), _ban_until(body.get("ban_duration"))),
         )).fetchone()
     assert row is not None  # insert ... returning gives its row, or raises
@@ -455,21 +611,23 @@ async def admin_create_user(request: web.Request) -> web.Response:
 async def admin_update_user(request: web.Request) -> web.Response:
     require_admin(request)
     body = await json_body(request)
+    settings = request.app[SETTINGS]
     async with request.app[POOL].connection() as conn:
         user = await _user_or_404(conn, request.match_info["id"])
-        sets, params = [], []
-        if isinstance(body.get("email"), str):
+        sets: list[str] = []
+        params: list[Any] = []
+        if body.get("email") is not None:
             sets.append("email = lower(%s)")
-            params.append(body["email"])
-        if isinstance(body.get("password"), str):
-            sets.append("encrypted_password = extensions.crypt(%s, extensions.gen_salt('bf', 10))")
-            params.append(body["password"])
-        if isinstance(body.get("app_metadata"), dict):
+            params.append(_valid_email(body["email"]))
+        if body.get("password") is not None:
+            sets.append("encrypted_password = extensions.crypt(%s, extensions.gen_salt('bf', %s))")
+            params += [_valid_password(settings, body["password"]), BCRYPT_COST]
+        if (app_metadata := _metadata(body, "app_metadata")) is not None:
             sets.append("raw_app_meta_data = coalesce(raw_app_meta_data, '{}') || %s")
-            params.append(Jsonb(body["app_metadata"]))
-        if isinstance(body.get("user_metadata"), dict):
+            params.append(Jsonb(app_metadata))
+        if (user_metadata := _metadata(body, "user_metadata")) is not None:
             sets.append("raw_user_meta_data = coalesce(raw_user_meta_data, '{}') || %s")
-            params.append(Jsonb(body["user_metadata"]))
+            params.append(Jsonb(user_metadata))
         if body.get("email_confirm") is True:
             sets.append("email_confirmed_at = coalesce(email_confirmed_at, now())")
         if "ban_duration" in body:
@@ -506,17 +664,38 @@ async def admin_delete_user(request: web.Request) -> web.Response:
 # Wiring
 # ---------------------------------------------------------------------------
 
+HTTP_ERROR_CODES = {404: "not_found", 405: "method_not_allowed",
+                    413: "request_entity_too_large"}
+
+
 @web.middleware
 async def auth_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except AuthError as e:
         return e.response(request)
+    except (psycopg.DataError, psycopg.IntegrityError) as e:
+        if (isinstance(e, psycopg.errors.UniqueViolation)
+                and "email" in (e.diag.constraint_name or "")):  # two admins, one address
+            return AuthError(422, "email_exists",
+                             "A user with this email address has already been registered"
+                             ).response(request)
+        # Input the checks above let through and the database refused (an app_metadata.role
+        # that is not a role, say): the client's mistake, so a 4xx that says what was wrong.
+        return validation(f"Database rejected the input: {e.diag.message_primary}"
+                          ).response(request)
+    except web.HTTPException as e:
+        if e.status < 400:
+            raise
+        # aiohttp's own refusals (unknown path, wrong method) in GoTrue's shape.
+        return AuthError(e.status, HTTP_ERROR_CODES.get(e.status, "validation_failed"),
+                         e.reason).response(request)
 
 
 def build_app(settings: Settings) -> web.Application:
-    app = web.Application(middlewares=[auth_errors])
+    app = web.Application(middlewares=[auth_errors], client_max_size=MAX_BODY_BYTES)
     app[SETTINGS] = settings
+    app[LIMITERS] = Limiters(settings.rate_limits)
 
     async def pool_context(app: web.Application) -> AsyncIterator[None]:
         # check: a connection that died with a PostgreSQL restart is replaced, not handed out.
@@ -527,6 +706,12 @@ def build_app(settings: Settings) -> web.Application:
                                    check=AsyncConnectionPool.check_connection)
         await pool.open(wait=True, timeout=30)
         app[POOL] = pool
+        async with pool.connection() as conn:
+            row = await (await conn.execute(
+                "select extensions.crypt(%s, extensions.gen_salt('bf', %s)) as hash",
+                (secrets.token_urlsafe(32), BCRYPT_COST))).fetchone()
+        assert row is not None  # a select without from gives its one row
+        app[DUMMY_HASH] = row["hash"]
         yield
         await pool.close()
 
