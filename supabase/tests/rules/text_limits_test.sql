@@ -3,7 +3,7 @@
 -- constraint, <table>_<column>_length; and error messages quote at most 64
 -- characters of a client's value.
 begin;
-select plan(36);
+select plan(37);
 
 select tests.create_two_campaigns();
 insert into public.calls (id, started_at, lead_id, campaign_id, agent_id, phone_number) values (
@@ -63,6 +63,17 @@ select tests.limit_holds(
   $$update public.profiles set full_name = '%s' where id = auth.uid()$$, 200, 'profiles_full_name_length'
 );
 select tests.clear_authentication();
+
+-- A new Auth user's profile copies at most 200 characters of the metadata's
+-- name (a refusal there would fail the Auth request with a 500).
+insert into auth.users (id, email, raw_app_meta_data, raw_user_meta_data) values (
+  'f0000000-0000-4000-8000-00000000a200', 'long@t.test', '{"role": "agent"}',
+  jsonb_build_object('full_name', repeat('n', 1000))
+);
+select is(
+  (select p.full_name from public.profiles as p where p.id = 'f0000000-0000-4000-8000-00000000a200'),
+  repeat('n', 200), 'an Auth user''s long name is copied to the profile cut to 200 characters'
+);
 
 -- Notes, 4000: the lead's, the call's (partitioned), the sale's.
 select tests.limit_holds(
