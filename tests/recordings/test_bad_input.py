@@ -39,13 +39,13 @@ def test_recording_url_of_an_unknown_call_is_404_and_logged(stack, sign_in, db):
     with pytest.raises(APIError) as refused:
         supervisor.rpc("recording_url", {"p_call_id": unknown}).execute()
     assert refused.value.code == "PT404"
-    assert refused.value.message == f"p_call_id: no call {unknown}"
+    assert refused.value.message == "p_call_id: not found or not yours"
     raw = rpc_http(stack, supervisor, "recording_url", {"p_call_id": unknown})
     assert raw.status_code == 404 and raw.json()["code"] == "PT404"
     logged = access_log(db, unknown)
     assert [(r["outcome"], r["reason_code"], r["requested_by"]) for r in logged] == [
         ("refused", "PT404", SUPERVISOR1)] * 2
-    assert logged[0]["reason"] == f"p_call_id: no call {unknown}"
+    assert logged[0]["reason"] == "p_call_id: no such call"
 
 
 def test_recording_url_of_a_call_without_recording_is_404_and_logged(stack, sign_in, db, world):

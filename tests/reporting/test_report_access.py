@@ -46,8 +46,8 @@ def test_a_supervisor_sees_their_campaigns_and_not_the_others(sign_in, dataset):
     error = refused(lambda: supervisor1.rpc(
         "report_campaign_stats", {**REPORTS["report_campaign_stats"](dataset),
                                   "p_campaign_id": CAMPAIGN_B}).execute())
-    assert error.code == "42501"
-    assert error.message == f"p_campaign_id: campaign {CAMPAIGN_B} is not one you supervise"
+    assert error.code == "PT404"
+    assert error.message == "p_campaign_id: not found or not yours"
 
     supervisor2 = sign_in("supervisor2@demo.test")
     rows = supervisor2.rpc("report_campaign_stats", REPORTS["report_campaign_stats"](dataset)

@@ -139,7 +139,7 @@ describe('recordingUrl: refusals', () => {
 
   const cases = [
     ['403 (42501): forbidden', refusal('42501', 403, `p_call_id: you may not listen to the recording of call ${CALL}`), 'forbidden', null],
-    ['404 (PT404), no such call: no_call', refusal('PT404', 404, `p_call_id: no call ${CALL}`), 'no_call', null],
+    ['404 (PT404), no such call or not yours: no_call', refusal('PT404', 404, 'p_call_id: not found or not yours'), 'no_call', null],
     ['404 (PT404), a call without recording: no_recording, with its status',
       refusal('PT404', 404, `p_call_id: call ${CALL} has no recording to listen to`, 'recording_status: purged'), 'no_recording', 'purged'],
     ['404 (PT404), never recorded: no_recording', refusal('PT404', 404, 'x', 'recording_status: none'), 'no_recording', null],

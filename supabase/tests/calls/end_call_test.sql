@@ -41,18 +41,18 @@ select throws_ok(
 select tests.authenticate_as('a2@t.test');
 select throws_ok(
   $$select public.end_call('ca000000-0000-4000-8000-000000000001', 'no_answer')$$,
-  '42501', 'p_call_id: call ca000000-0000-4000-8000-000000000001 is not yours',
+  'PT404', 'p_call_id: not found or not yours',
   'an agent cannot end a colleague''s call'
 );
 select tests.authenticate_as('supb@t.test');
 select throws_ok(
   $$select public.end_call('ca000000-0000-4000-8000-000000000001', 'no_answer')$$,
-  '42501', null, 'a supervisor of another campaign cannot end the call'
+  'PT404', 'p_call_id: not found or not yours', 'a supervisor of another campaign cannot end the call'
 );
 select tests.authenticate_as('a1@t.test');
 select throws_ok(
   $$select public.end_call('ca000000-0000-4000-8000-00000000ffff', 'no_answer')$$,
-  'PT404', 'p_call_id: no call ca000000-0000-4000-8000-00000000ffff', 'an unknown call is a 404'
+  'PT404', 'p_call_id: not found or not yours', 'an unknown call is a 404'
 );
 select throws_ok(
   $$select public.end_call(null, 'no_answer')$$, '22023', 'p_call_id: required', 'the call is required'

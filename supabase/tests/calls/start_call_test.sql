@@ -53,16 +53,16 @@ select tests.authenticate_as('a1@t.test');
 
 select throws_ok(
   $$select public.start_call('e0000000-0000-4000-8000-0000000000a2')$$,
-  '42501', 'p_lead_id: lead e0000000-0000-4000-8000-0000000000a2 is not yours',
+  'PT404', 'p_lead_id: not found or not yours',
   'an agent cannot dial a colleague''s lead'
 );
 select throws_ok(
   $$select public.start_call('e0000000-0000-4000-8000-0000000000a3')$$,
-  '42501', null, 'an agent cannot dial a pool lead it was not handed'
+  'PT404', 'p_lead_id: not found or not yours', 'an agent cannot dial a pool lead it was not handed'
 );
 select throws_ok(
   $$select public.start_call('e0000000-0000-4000-8000-00000000ffff')$$,
-  'PT404', 'p_lead_id: no lead e0000000-0000-4000-8000-00000000ffff', 'an unknown lead is a 404'
+  'PT404', 'p_lead_id: not found or not yours', 'an unknown lead is a 404'
 );
 select throws_ok(
   $$select public.start_call(null)$$, '22023', 'p_lead_id: required', 'the lead is required'
@@ -163,7 +163,7 @@ select throws_ok(
 select tests.authenticate_as('supa@t.test');
 select throws_ok(
   $$select public.start_call('e0000000-0000-4000-8000-0000000000a1')$$,
-  '42501', null, 'a supervisor does not dial agents'' leads'
+  'PT404', 'p_lead_id: not found or not yours', 'a supervisor does not dial agents'' leads'
 );
 
 select tests.clear_authentication();

@@ -473,8 +473,8 @@ select is_empty(
   'the erased lead leaves its agent''s list'
 );
 select throws_ok(
-  $$select public.start_call('e0000000-0000-4000-8000-0000000000a1')$$, '42501', null,
-  'and cannot be called'
+  $$select public.start_call('e0000000-0000-4000-8000-0000000000a1')$$, 'PT404',
+  'p_lead_id: not found or not yours', 'and cannot be called'
 );
 
 -- A released hold no longer stops an erasure.

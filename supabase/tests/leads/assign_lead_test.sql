@@ -57,25 +57,25 @@ select results_eq(
 );
 select throws_ok(
   $$select public.assign_lead('e0000000-0000-4000-8000-0000000000b1', 'f0000000-0000-4000-8000-000000000101')$$,
-  '42501', 'p_lead_id: lead e0000000-0000-4000-8000-0000000000b1 is in campaign Test B, which you do not run',
+  'PT404', 'p_lead_id: not found or not yours',
   'a supervisor cannot assign a lead of another campaign'
 );
 select throws_ok(
   $$select public.assign_lead('e0000000-0000-4000-8000-0000000000a3', 'f0000000-0000-4000-8000-000000000201')$$,
-  '22023', 'p_agent_id: user f0000000-0000-4000-8000-000000000201 is not an agent of campaign Test A',
+  'PT404', 'p_agent_id: not found or not an agent of the lead''s campaign',
   'the agent must work the lead''s campaign'
 );
 select throws_ok(
   $$select public.assign_lead('e0000000-0000-4000-8000-0000000000a3', 'f0000000-0000-4000-8000-000000000011')$$,
-  '22023', null, 'a supervisor is not an agent'
+  'PT404', 'p_agent_id: not found or not an agent of the lead''s campaign', 'a supervisor is not an agent'
 );
 select throws_ok(
   $$select public.assign_lead('e0000000-0000-4000-8000-00000000ffff', 'f0000000-0000-4000-8000-000000000101')$$,
-  'PT404', 'p_lead_id: no lead e0000000-0000-4000-8000-00000000ffff', 'an unknown lead is a clear 404'
+  'PT404', 'p_lead_id: not found or not yours', 'an unknown lead is a clear 404'
 );
 select throws_ok(
   $$select public.assign_lead('e0000000-0000-4000-8000-0000000000a3', 'f0000000-0000-4000-8000-00000000ffff')$$,
-  'PT404', 'p_agent_id: no user f0000000-0000-4000-8000-00000000ffff', 'an unknown agent is a clear 404'
+  'PT404', 'p_agent_id: not found or not an agent of the lead''s campaign', 'an unknown agent is a clear 404'
 );
 select throws_ok(
   $$select public.assign_lead(null, 'f0000000-0000-4000-8000-000000000101')$$,
@@ -103,7 +103,7 @@ select results_eq(
 select tests.authenticate_as('supb@t.test');
 select throws_ok(
   $$select public.assign_lead('e0000000-0000-4000-8000-0000000000a2', 'f0000000-0000-4000-8000-000000000101')$$,
-  '42501', null, 'the other supervisor cannot assign campaign A''s leads'
+  'PT404', 'p_lead_id: not found or not yours', 'the other supervisor cannot assign campaign A''s leads'
 );
 
 select tests.authenticate_as('adm@t.test');

@@ -89,18 +89,18 @@ select throws_ok(
 select tests.authenticate_as('supa@t.test');
 select throws_ok(
   $$select * from public.next_lead('c0000000-0000-4000-8000-0000000000a9')$$,
-  '42501', 'p_campaign_id: you are not an agent of campaign Queue',
+  'PT404', 'p_campaign_id: not found or not yours',
   'a supervisor does not take leads'
 );
 select tests.authenticate_as('b1@t.test');
 select throws_ok(
   $$select * from public.next_lead('c0000000-0000-4000-8000-0000000000a9')$$,
-  '42501', null, 'an agent of another campaign gets nothing from this one'
+  'PT404', 'p_campaign_id: not found or not yours', 'an agent of another campaign gets nothing from this one'
 );
 select tests.authenticate_as('a1@t.test');
 select throws_ok(
   $$select * from public.next_lead('c0000000-0000-4000-8000-00000000ffff')$$,
-  'PT404', 'p_campaign_id: no campaign c0000000-0000-4000-8000-00000000ffff', 'an unknown campaign is a 404'
+  'PT404', 'p_campaign_id: not found or not yours', 'an unknown campaign is a 404'
 );
 select throws_ok(
   $$select * from public.next_lead(null)$$, '22023', 'p_campaign_id: required', 'the campaign is required'

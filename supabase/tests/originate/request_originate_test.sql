@@ -73,12 +73,12 @@ select throws_ok(
 );
 select throws_ok(
   $$select public.request_originate('e0000000-0000-4000-8000-0000000000a2')$$,
-  '42501', 'p_lead_id: lead e0000000-0000-4000-8000-0000000000a2 is not yours',
+  'PT404', 'p_lead_id: not found or not yours',
   'an agent cannot originate a colleague''s lead'
 );
 select throws_ok(
   $$select public.request_originate('e0000000-0000-4000-8000-00000000ffff')$$,
-  'PT404', 'p_lead_id: no lead e0000000-0000-4000-8000-00000000ffff', 'an unknown lead is a 404'
+  'PT404', 'p_lead_id: not found or not yours', 'an unknown lead is a 404'
 );
 select throws_ok(
   $$select public.request_originate(null)$$, '22023', 'p_lead_id: required', 'the lead is required'
@@ -112,7 +112,7 @@ select throws_ok(
 select tests.authenticate_as('supa@t.test');
 select throws_ok(
   $$select public.request_originate('e0000000-0000-4000-8000-0000000000a2')$$,
-  '42501', null, 'a supervisor does not originate agents'' leads'
+  'PT404', 'p_lead_id: not found or not yours', 'a supervisor does not originate agents'' leads'
 );
 
 select tests.clear_authentication();

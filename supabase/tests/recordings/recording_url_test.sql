@@ -157,31 +157,31 @@ select tests.clear_authentication();
 
 select results_eq(
   $$select a.http, a.body from answers as a where a.label = 'supb u1'$$,
-  $$values ('403', jsonb_build_object(
-    'code', '42501',
-    'message', 'p_call_id: you may not listen to the recording of call cc000000-0000-4000-8000-0000000000a1',
+  $$values ('404', jsonb_build_object(
+    'code', 'PT404',
+    'message', 'p_call_id: not found or not yours',
     'details', null, 'hint', null
   ))$$,
-  'the supervisor of another campaign is refused: PostgREST''s error body, HTTP 403'
+  'the supervisor of another campaign is refused: PostgREST''s error body, HTTP 404 as for an unknown call'
 );
 select results_eq(
   $$select a.http, a.body ->> 'code' from answers as a where a.label = 'a1 u1, not allowed'$$,
-  $$values ('403', '42501')$$,
+  $$values ('404', 'PT404')$$,
   'the call''s own agent is refused while the campaign does not let agents listen'
 );
 select results_eq(
   $$select a.http, a.body ->> 'code' from answers as a where a.label = 'a2 u1'$$,
-  $$values ('403', '42501')$$,
+  $$values ('404', 'PT404')$$,
   'another agent of the campaign is refused'
 );
 select results_eq(
   $$select a.http, a.body ->> 'code' from answers as a where a.label = 'b1 ub'$$,
-  $$values ('403', '42501')$$,
+  $$values ('404', 'PT404')$$,
   'an agent of another campaign is refused his own call too when his campaign does not allow it'
 );
 select results_eq(
   $$select a.http, a.body ->> 'code', a.body ->> 'message' from answers as a where a.label = 'unknown'$$,
-  $$values ('404', 'PT404', 'p_call_id: no call cc000000-0000-4000-8000-0000000000ff')$$,
+  $$values ('404', 'PT404', 'p_call_id: not found or not yours')$$,
   'an unknown call: PT404, HTTP 404'
 );
 select results_eq(
@@ -279,12 +279,12 @@ select results_eq(
 );
 select results_eq(
   $$select a.http, a.body ->> 'code' from answers as a where a.label = 'a2 u1, allowed campaign'$$,
-  $$values ('403', '42501')$$,
+  $$values ('404', 'PT404')$$,
   'but still not another agent of the campaign'
 );
 select results_eq(
   $$select a.http, a.body ->> 'code' from answers as a where a.label = 'b1 u1'$$,
-  $$values ('403', '42501')$$,
+  $$values ('404', 'PT404')$$,
   'nor an agent of another campaign'
 );
 
@@ -402,7 +402,7 @@ select tests.ask_recording('supa u1, no permission', 'cc000000-0000-4000-8000-00
 select tests.clear_authentication();
 select results_eq(
   $$select a.http, a.body ->> 'code' from answers as a where a.label = 'supa u1, no permission'$$,
-  $$values ('403', '42501')$$,
+  $$values ('404', 'PT404')$$,
   'without recordings.listen the campaign''s supervisor is refused'
 );
 select is(
@@ -436,7 +436,7 @@ select is(
 );
 select is(
   has_function_privilege(
-    'authenticated', 'private.refuse_recording_access(uuid, uuid, text, text, integer, text)',
+    'authenticated', 'private.refuse_recording_access(uuid, uuid, text, text, integer, text, text, text)',
     'execute'
   ),
   false,

@@ -67,7 +67,7 @@ select throws_ok(
   $$select public.request_report_export(
     'call_detail', '{"p_from": "2026-11-01", "p_to": "2026-11-30", "p_campaign_id": "00000000-0000-4000-b000-000000000003"}', 'csv'
   )$$,
-  '42501', null,
+  'PT404', 'p_campaign_id: not found or not yours',
   'a supervisor cannot export another supervisor''s campaign'
 );
 

@@ -128,8 +128,8 @@ select throws_ok(
   $$select * from public.report_campaign_stats(
     current_date - 7, current_date, '00000000-0000-4000-b000-000000000003'
   )$$,
-  '42501', null,
-  'supervisor1 cannot ask for supervisor2''s campaign'
+  'PT404', 'p_campaign_id: not found or not yours',
+  'supervisor1 cannot ask for supervisor2''s campaign, answered as an unknown one'
 );
 select is(
   (select sum(r.calls)::integer from public.report_daily_summary(current_date - 3) as r),
@@ -201,14 +201,14 @@ select throws_ok(
   $$select * from public.report_agent_performance(
     current_date - 7, current_date, null, '00000000-0000-4000-a000-00000000dead'
   )$$,
-  'PT404', 'p_agent_id: no user 00000000-0000-4000-a000-00000000dead',
+  'PT404', 'p_agent_id: not found or not yours',
   'an unknown agent is PT404'
 );
 select throws_ok(
   $$select * from public.report_campaign_stats(
     current_date - 7, current_date, '00000000-0000-4000-b000-00000000dead'
   )$$,
-  'PT404', 'p_campaign_id: no campaign 00000000-0000-4000-b000-00000000dead',
+  'PT404', 'p_campaign_id: not found or not yours',
   'an unknown campaign is PT404'
 );
 select tests.clear_authentication();

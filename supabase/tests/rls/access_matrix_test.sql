@@ -1,6 +1,7 @@
 -- The access matrix: for every exposed table of the CRM, every role and
 -- every operation, what succeeds (r1: one row, r0: hidden by RLS) and what is
--- refused (42501). Each statement runs in a subtransaction that is always
+-- refused (42501; PT404 for a sale of a lead out of the caller's reach,
+-- answered as an unknown lead). Each statement runs in a subtransaction that is always
 -- rolled back, so the cells do not depend on each other. The other files of
 -- supabase/tests/ check the details (messages, columns, RPCs).
 begin;
@@ -335,7 +336,7 @@ insert into rls_matrix (ord, tbl, op, stmt, anon, a1, a2, b1, supa, supb, adm, s
   'insert into public.sales (lead_id, product_id, agent_id) values '
   || '(''e0000000-0000-4000-8000-0000000000a4'', ''d0000000-0000-4000-8000-00000000000a'', '
   || '''f0000000-0000-4000-8000-000000000101'')',
-  '42501', 'r1', '42501', '42501', 'r1', '42501', 'r1', 'r1'
+  '42501', 'r1', 'PT404', 'PT404', 'r1', 'PT404', 'r1', 'r1'
 ),
 (
   43, 'sales', 'update',

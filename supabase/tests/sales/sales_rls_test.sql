@@ -54,7 +54,7 @@ select throws_ok(
 select throws_ok(
   $$insert into public.sales (lead_id, product_id) values
     ('e0000000-0000-4000-8000-0000000000a2', 'd0000000-0000-4000-8000-00000000000a')$$,
-  '42501', 'lead_id: lead e0000000-0000-4000-8000-0000000000a2 is not yours',
+  'PT404', 'lead_id: not found or not yours',
   'an agent cannot sell a colleague''s lead'
 );
 select throws_ok(
@@ -67,7 +67,7 @@ select throws_ok(
 select throws_ok(
   $$insert into public.sales (lead_id, product_id) values
     ('e0000000-0000-4000-8000-0000000000a1', 'd0000000-0000-4000-8000-00000000000b')$$,
-  '23514', 'product_id: product T-HOME-B is not sold in campaign c0000000-0000-4000-8000-00000000000a',
+  'PT404', 'product_id: not found or not sold in the sale''s campaign',
   'a product must be sold by the lead''s campaign'
 );
 select throws_ok(
@@ -119,7 +119,7 @@ select results_eq(
 select throws_ok(
   $$insert into public.sales (lead_id, product_id) values
     ('e0000000-0000-4000-8000-0000000000a1', 'd0000000-0000-4000-8000-00000000000a')$$,
-  '42501', null, 'an agent cannot sell in a campaign it does not work'
+  'PT404', 'lead_id: not found or not yours', 'an agent cannot sell in a campaign it does not work'
 );
 
 -- Supervisor of A.
@@ -175,7 +175,7 @@ select throws_ok(
       'e0000000-0000-4000-8000-0000000000a3', 'd0000000-0000-4000-8000-00000000000a',
       'f0000000-0000-4000-8000-000000000102'
     )$$,
-  '42501', null, 'the other supervisor cannot register a sale in campaign A'
+  'PT404', 'lead_id: not found or not yours', 'the other supervisor cannot register a sale in campaign A'
 );
 
 select tests.authenticate_as('adm@t.test');

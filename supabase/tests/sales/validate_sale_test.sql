@@ -37,8 +37,8 @@ select throws_ok(
 select tests.authenticate_as('supb@t.test');
 select throws_ok(
   $$select public.validate_sale('5a000000-0000-4000-8000-0000000000a1', true)$$,
-  '42501', 'p_sale_id: sale 5a000000-0000-4000-8000-0000000000a1 is in campaign Test A, which you do not run',
-  'a supervisor cannot validate another campaign''s sale'
+  'PT404', 'p_sale_id: not found or not yours',
+  'a supervisor cannot validate another campaign''s sale, answered as an unknown one'
 );
 
 select tests.authenticate_as('supa@t.test');
@@ -56,7 +56,7 @@ select throws_ok(
 );
 select throws_ok(
   $$select public.validate_sale('5a000000-0000-4000-8000-00000000ffff', true)$$,
-  'PT404', 'p_sale_id: no sale 5a000000-0000-4000-8000-00000000ffff', 'an unknown sale is a 404'
+  'PT404', 'p_sale_id: not found or not yours', 'an unknown sale is a 404'
 );
 select throws_ok(
   $$select public.validate_sale(null, true)$$, '22023', 'p_sale_id: required', 'the sale is required'

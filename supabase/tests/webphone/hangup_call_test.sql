@@ -41,19 +41,19 @@ select throws_ok(
 select tests.authenticate_as('a2@t.test');
 select throws_ok(
   $$select public.hangup_call('ca000000-0000-4000-8000-000000000001', 'answered', 'lead')$$,
-  '42501', 'p_call_id: call ca000000-0000-4000-8000-000000000001 is not yours',
+  'PT404', 'p_call_id: not found or not yours',
   'an agent cannot hang up a colleague''s call'
 );
 select tests.authenticate_as('supa@t.test');
 select throws_ok(
   $$select public.hangup_call('ca000000-0000-4000-8000-000000000001', 'answered', 'lead')$$,
-  '42501', 'p_call_id: call ca000000-0000-4000-8000-000000000001 is not yours',
+  'PT404', 'p_call_id: not found or not yours',
   'the campaign''s supervisor cannot (it closes a stranded call with rpc/end_call)'
 );
 select tests.authenticate_as('adm@t.test');
 select throws_ok(
   $$select public.hangup_call('ca000000-0000-4000-8000-000000000001', 'answered', 'lead')$$,
-  '42501', 'p_call_id: call ca000000-0000-4000-8000-000000000001 is not yours',
+  'PT404', 'p_call_id: not found or not yours',
   'nor can an admin'
 );
 
@@ -77,7 +77,7 @@ select throws_ok(
 );
 select throws_ok(
   $$select public.hangup_call('ca000000-0000-4000-8000-00000000ffff', 'answered')$$,
-  'PT404', 'p_call_id: no call ca000000-0000-4000-8000-00000000ffff', 'an unknown call is a 404'
+  'PT404', 'p_call_id: not found or not yours', 'an unknown call is a 404'
 );
 select throws_ok(
   $$select public.hangup_call('ca000000-0000-4000-8000-000000000002', 'answered', 'lead')$$,

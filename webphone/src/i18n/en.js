@@ -477,7 +477,7 @@ export default {
   'recording.preparing': 'Preparing the recording…',
   'recording.of': 'Recording of the call of {when}',
   'recording.error.forbidden': 'You may not listen to this recording.',
-  'recording.error.no_call': 'That call does not exist.',
+  'recording.error.no_call': 'That call does not exist, or is not yours to hear.',
   'recording.error.no_recording': 'This call has no recording to listen to.',
   'recording.error.invalid': 'The recording request is not valid.',
   'recording.error.failed': 'The recordings service could not prepare the link.',

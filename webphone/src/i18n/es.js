@@ -477,7 +477,7 @@ export default {
   'recording.preparing': 'Preparando la grabación…',
   'recording.of': 'Grabación de la llamada del {when}',
   'recording.error.forbidden': 'No tiene permiso para escuchar esta grabación.',
-  'recording.error.no_call': 'Esa llamada no existe.',
+  'recording.error.no_call': 'Esa llamada no existe o no puede escucharla.',
   'recording.error.no_recording': 'Esta llamada no tiene grabación que escuchar.',
   'recording.error.invalid': 'La petición de la grabación no es válida.',
   'recording.error.failed': 'El servicio de grabaciones no pudo preparar el enlace.',
