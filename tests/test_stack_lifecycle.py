@@ -87,5 +87,6 @@ def test_the_services_survive_a_postgresql_restart(spare_stack):
     # The stand-ins' pooled connections died with the server: the first request must not.
     assert signs_in()
     buckets = httpx.get(f"{config.url}/storage/v1/bucket",
-                        headers={"Authorization": f"Bearer {config.service_role_key}"})
+                        headers={"apikey": config.service_role_key,
+                                 "Authorization": f"Bearer {config.service_role_key}"})
     assert buckets.status_code == 200
