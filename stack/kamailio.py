@@ -33,8 +33,10 @@ DB_TIMEOUT = 2
 
 # The question route[CRM_CALL] asks (pv format: Kamailio writes the values in; it has
 # checked that none holds a quote): the authenticated extension, the X-CRM-Call-Id header,
-# the dialled number. The answer is null, or why not.
-AUTHORIZE_INVITE = "select private.sip_authorize_invite('$fU', '$var(crm_call)', '$rU')"
+# the dialled number. The answer is 1 and null, or 0 and why not: allowing takes an explicit 1,
+# so an odd answer (no row, a null) refuses.
+AUTHORIZE_INVITE = ("select (r is null)::integer, r"
+                    " from private.sip_authorize_invite('$fU', '$var(crm_call)', '$rU') as r")
 
 
 def render(config: StackConfig) -> str:
@@ -223,9 +225,10 @@ route[CRM_CALL] {{
         sl_send_reply("503", "CRM check unavailable");
         exit;
     }}
-    $var(crm_reason) = $dbr(crm_auth=>[0,0]);
+    $var(crm_allowed) = $dbr(crm_auth=>[0,0]);
+    $var(crm_reason) = $dbr(crm_auth=>[0,1]);
     sql_result_free("crm_auth");
-    if ($var(crm_reason) != $null && $var(crm_reason) != "") {{
+    if ($var(crm_allowed) != 1) {{
         xlog("L_NOTICE", "crm-refused ext=$fU to=$rU call=$var(crm_call): $var(crm_reason)\n");
         sl_send_reply("403", "Forbidden: $var(crm_reason)");
         exit;
