@@ -43,6 +43,10 @@ WORKER_ROLES = {
     "recordings": "crm_recordings",
 }
 
+# Kamailio's database role (migration 20261204006000_sip_invite_authorization.sql): it may only
+# ask whether an INVITE to the PSTN is a call the CRM started.
+SIP_PROXY_ROLE = "crm_sip_proxy"
+
 # Every demo account of supabase/seed.sql has this password (README, docs/interface.md).
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 (documented demo password)
 

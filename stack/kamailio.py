@@ -7,7 +7,12 @@ and registration is never open. A credential is good only for its own
 extension (autheph_check_to on REGISTER, autheph_check_from on calls).
 Calls to an extension go to its registered webphone; calls to a phone number
 go to the PSTN, which on the embedded stack is the baresip stand-in
-(stack/pstn.py).
+(stack/pstn.py), and only for a call the CRM started: the INVITE must carry
+(X-CRM-Call-Id) a call that rpc/start_call made, still `calling`, of the
+authenticated extension, to the dialled number. Kamailio asks the database
+(private.sip_authorize_invite, as its own role crm_sip_proxy) and refuses
+anything else with a 403 whose reason is the database's; when the database
+cannot answer, the call is refused too (503).
 """
 
 from __future__ import annotations
@@ -16,10 +21,22 @@ import socket
 import subprocess
 
 from stack import processes
-from stack.config import SIP_DOMAIN, StackConfig
+from stack.config import SIP_DOMAIN, SIP_PROXY_ROLE, StackConfig
 
 KAMAILIO = "/usr/sbin/kamailio"
 MODULES = "/usr/lib/x86_64-linux-gnu/kamailio/modules"
+
+# How long a Kamailio worker may wait for the database on one INVITE (seconds): it
+# blocks while it waits, and Kamailio has few workers. The role's own
+# statement_timeout (2 s, migration 20261204006000) stops the query server-side.
+DB_TIMEOUT = 2
+
+# The question route[CRM_CALL] asks (pv format: Kamailio writes the values in; it has
+# checked that none holds a quote): the authenticated extension, the X-CRM-Call-Id header,
+# the dialled number. The answer is 1 and null, or 0 and why not: allowing takes an explicit 1,
+# so an odd answer (no row, a null) refuses.
+AUTHORIZE_INVITE = ("select (r is null)::integer, r"
+                    " from private.sip_authorize_invite('$fU', '$var(crm_call)', '$rU') as r")
 
 
 def render(config: StackConfig) -> str:
@@ -55,12 +72,22 @@ loadmodule "websocket.so"
 loadmodule "xlog.so"
 loadmodule "auth.so"
 loadmodule "auth_ephemeral.so"
+loadmodule "db_postgres.so"
+loadmodule "sqlops.so"
 
 modparam("auth_ephemeral", "secret", "{config.sip_secret}")
 modparam("registrar", "max_expires", 600)
 modparam("usrloc", "db_mode", 0)
 modparam("nathelper|registrar", "received_avp", "$avp(RECEIVED)")
 modparam("tm", "fr_inv_timer", 30000)
+
+# The CRM's database, as crm_sip_proxy: it may run private.sip_authorize_invite, nothing else.
+# A query or a connection attempt gives up after {DB_TIMEOUT} s; one retry after a broken
+# connection (the database restarted), no more, so a worker is never held for long.
+modparam("db_postgres", "timeout", {DB_TIMEOUT})
+modparam("db_postgres", "con_param", "connect_timeout={DB_TIMEOUT}")
+modparam("db_postgres", "retries", 1)
+modparam("sqlops", "sqlcon", "crm=>postgres://{SIP_PROXY_ROLE}:{config.db_password}@127.0.0.1:{config.pg_port}/postgres")
 
 request_route {{
     if (!mf_process_maxfwd_header("10")) {{
@@ -126,8 +153,9 @@ request_route {{
         route(RELAY);
     }}
 
-    # A phone number (E.164 digits): the PSTN.
-    if ($rU =~ "^[1-9][0-9]{{7,14}}$") {{
+    # A phone number (E.164 without its +): the PSTN, for a call the CRM started.
+    if ($rU =~ "^[1-9][0-9]{{6,14}}$") {{
+        route(CRM_CALL);
         route(PSTN);
     }}
 
@@ -159,6 +187,52 @@ route[AUTH] {{
     }}
     sl_send_reply("403", "Forbidden");
     exit;
+}}
+
+# The CRM's dialing rules (do-not-call, calling hours, attempts) are applied by rpc/start_call,
+# which makes the call row. So the PSTN gets only an INVITE from an agent's webphone carrying
+# (X-CRM-Call-Id) such a call, still calling, of this extension, to this number: the database
+# decides (private.sip_authorize_invite), and its reason goes back in the 403. Calls between
+# extensions (above) need no CRM call: they never leave the building.
+route[CRM_CALL] {{
+    if (!is_method("INVITE") || !($proto == "ws" || $proto == "wss")) {{
+        sl_send_reply("403", "Forbidden: only an agent's call goes to the PSTN");
+        exit;
+    }}
+    # The PBX reads the header too: exactly one, the one checked here.
+    if ($hdrc(X-CRM-Call-Id) > 1) {{
+        sl_send_reply("403", "Forbidden: more than one CRM call id");
+        exit;
+    }}
+    $var(crm_call) = "";
+    if (is_present_hf("X-CRM-Call-Id")) {{
+        $var(crm_call) = $hdr(X-CRM-Call-Id);
+    }}
+    # The values are written into the SQL text, and sqlops escapes quotes the MySQL way, not
+    # PostgreSQL's: only characters that need no escaping get there. The database judges the rest.
+    if (!($var(crm_call) =~ "^[0-9A-Za-z-]{{0,64}}$")) {{
+        sl_send_reply("403", "Forbidden: malformed CRM call id");
+        exit;
+    }}
+    # autheph_check_from (route[AUTH]) made the From user the credential's own extension.
+    if (!($fU =~ "^[0-9]{{3,6}}$")) {{
+        sl_send_reply("403", "Forbidden: no authenticated extension");
+        exit;
+    }}
+    # No answer from the database (down, slow, refused) is no permission: fail closed.
+    if (sql_query("crm", "{AUTHORIZE_INVITE}", "crm_auth") != 1) {{
+        xlog("L_ERR", "crm-authorize failed: the database did not answer, call=$var(crm_call)\n");
+        sl_send_reply("503", "CRM check unavailable");
+        exit;
+    }}
+    $var(crm_allowed) = $dbr(crm_auth=>[0,0]);
+    $var(crm_reason) = $dbr(crm_auth=>[0,1]);
+    sql_result_free("crm_auth");
+    if ($var(crm_allowed) != 1) {{
+        xlog("L_NOTICE", "crm-refused ext=$fU to=$rU call=$var(crm_call): $var(crm_reason)\n");
+        sl_send_reply("403", "Forbidden: $var(crm_reason)");
+        exit;
+    }}
 }}
 
 # The PSTN of the embedded stack: baresip answers every number (stack/pstn.py),

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from stack import gateway, kamailio, postgres, postgrest, processes, pstn
-from stack.config import PROJECT_DIR, SIP_DOMAIN, WORKER_ROLES, StackConfig
+from stack.config import PROJECT_DIR, SIP_DOMAIN, SIP_PROXY_ROLE, WORKER_ROLES, StackConfig
 
 log = logging.getLogger("stack")
 
@@ -88,8 +88,8 @@ def up(config: StackConfig, *, seed: bool = True, workers: bool = True,
     if seed and SEED.exists() and not is_seeded(config):
         progress("Seed data (supabase/seed.sql)")
         postgres.psql(config, "-f", str(SEED), role="postgres")
-    # The workers' roles come from a migration, without secrets.
-    set_passwords(config, WORKER_ROLES.values())
+    # The workers' roles and Kamailio's come from migrations, without secrets.
+    set_passwords(config, [*WORKER_ROLES.values(), SIP_PROXY_ROLE])
     configure_sip(config)
     configure_gateway(config)
     postgres.psql(config, "-c", "notify pgrst, 'reload schema'")
