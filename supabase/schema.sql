@@ -50,6 +50,7 @@ GRANT USAGE ON SCHEMA private TO service_role;
 GRANT USAGE ON SCHEMA private TO crm_ami_bridge;
 GRANT USAGE ON SCHEMA private TO crm_reporting;
 GRANT USAGE ON SCHEMA private TO crm_recordings;
+GRANT USAGE ON SCHEMA private TO crm_sip_proxy;
 
 -- Schema reports
 
@@ -240,7 +241,6 @@ CREATE FUNCTION public.assign_lead(p_lead_id uuid, p_agent_id uuid) RETURNS publ
 declare
   v_via text := current_setting('crm.via', true); -- the audit tag of the caller, restored on return
   v_lead public.leads;
-  v_campaign_name text;
 begin
   perform set_config('crm.via', 'rpc/assign_lead', true);
   if not private.has_permission('leads.assign') then
@@ -255,29 +255,18 @@ begin
   end if;
 
   select l.* into v_lead from public.leads as l where l.id = p_lead_id for update;
-  if not found then
+  if not found or not private.manages_campaign(v_lead.campaign_id) then
     raise exception using
       errcode = 'PT404',
-      message = format('p_lead_id: no lead %s', p_lead_id);
-  end if;
-  select c.name into v_campaign_name from public.campaigns as c where c.id = v_lead.campaign_id;
-  if not private.manages_campaign(v_lead.campaign_id) then
-    raise exception using
-      errcode = '42501',
-      message = format('p_lead_id: lead %s is in campaign %s, which you do not run', p_lead_id, v_campaign_name);
+      message = 'p_lead_id: not found or not yours';
   end if;
 
-  if p_agent_id is not null then
-    if not exists (select 1 from public.profiles as p where p.id = p_agent_id) then
-      raise exception using
-        errcode = 'PT404',
-        message = format('p_agent_id: no user %s', p_agent_id);
-    end if;
-    if not private.is_campaign_agent(v_lead.campaign_id, p_agent_id) then
-      raise exception using
-        errcode = '22023',
-        message = format('p_agent_id: user %s is not an agent of campaign %s', p_agent_id, v_campaign_name);
-    end if;
+  -- Whether a user exists is not the caller's to learn: an unknown user and
+  -- one who is no agent of this campaign are one answer.
+  if p_agent_id is not null and not private.is_campaign_agent(v_lead.campaign_id, p_agent_id) then
+    raise exception using
+      errcode = 'PT404',
+      message = 'p_agent_id: not found or not an agent of the lead''s campaign';
   end if;
   if v_lead.status = 'in_call' then
     raise exception using
@@ -325,13 +314,15 @@ begin
       message = 'p_call_id: required';
   end if;
 
-  v_call := private.lock_call(p_call_id);
-  if v_call.agent_id is distinct from v_me
+  v_call := private.lock_call(p_call_id, p_missing_ok => true);
+  if v_call.id is null or (
+    v_call.agent_id is distinct from v_me
     and not (v_call.campaign_id is not null and private.manages_campaign(v_call.campaign_id))
-    and not private.is_admin() then
+    and not private.is_admin()
+  ) then
     raise exception using
-      errcode = '42501',
-      message = format('p_call_id: call %s is not yours', p_call_id);
+      errcode = 'PT404',
+      message = 'p_call_id: not found or not yours';
   end if;
   if v_call.wrapped_up_at is not null then
     raise exception using
@@ -622,21 +613,22 @@ begin
     raise exception using
       errcode = '22023',
       message = format(
-        'p_outcome: %L is not answered, busy, no_answer, failed, congestion or cancelled', p_outcome
+        'p_outcome: %L is not answered, busy, no_answer, failed, congestion or cancelled',
+        private.excerpt(p_outcome)
       );
   end if;
   if p_hangup_by is not null and p_hangup_by not in ('agent', 'lead', 'system') then
     raise exception using
       errcode = '22023',
-      message = format('p_hangup_by: %L is not agent, lead or system', p_hangup_by);
+      message = format('p_hangup_by: %L is not agent, lead or system', private.excerpt(p_hangup_by));
   end if;
 
-  v_call := private.lock_call(p_call_id);
+  v_call := private.lock_call(p_call_id, p_missing_ok => true);
   -- Only the phone that placed the call knows how it ended.
-  if v_me is null or v_call.agent_id is distinct from v_me then
+  if v_call.id is null or v_me is null or v_call.agent_id is distinct from v_me then
     raise exception using
-      errcode = '42501',
-      message = format('p_call_id: call %s is not yours', p_call_id);
+      errcode = 'PT404',
+      message = 'p_call_id: not found or not yours';
   end if;
 
   if v_call.status = 'ended' then
@@ -685,7 +677,7 @@ begin
     or not exists (select 1 from public.permissions as p where p.key = p_permission) then
     raise exception using
       errcode = '22023',
-      message = format('p_permission: unknown permission %L', p_permission),
+      message = format('p_permission: unknown permission %L', private.excerpt(p_permission)),
       hint = 'See table public.permissions for the valid keys.';
   end if;
   return private.has_permission(p_permission);
@@ -810,9 +802,14 @@ begin
     return private.refuse_recording_access(null, null, '22023', 'p_call_id: required', 400);
   end if;
 
+  -- An unknown call and one the caller may not hear get the same answer;
+  -- the log keeps which it was (reason_code PT404 or 42501), for auditors.
   v_call := private.find_call(p_call_id);
   if v_call.id is null then
-    return private.refuse_recording_access(p_call_id, null, 'PT404', format('p_call_id: no call %s', p_call_id), 404);
+    return private.refuse_recording_access(
+      p_call_id, null, 'PT404', 'p_call_id: not found or not yours', 404,
+      p_logged_reason => 'p_call_id: no such call'
+    );
   end if;
 
   if not (
@@ -829,8 +826,8 @@ begin
     )
   ) then
     return private.refuse_recording_access(
-      p_call_id, v_call.campaign_id, '42501',
-      format('p_call_id: you may not listen to the recording of call %s', p_call_id), 403
+      p_call_id, v_call.campaign_id, 'PT404', 'p_call_id: not found or not yours', 404,
+      p_logged_code => '42501', p_logged_reason => 'p_call_id: the caller may not listen to this call'
     );
   end if;
 
@@ -1294,13 +1291,13 @@ begin
   if v_allowed is null then
     raise exception using
       errcode = '22023',
-      message = format('p_report: unknown report %L', p_report),
+      message = format('p_report: unknown report %L', private.excerpt(p_report)),
       hint = 'One of agent_performance, campaign_stats, daily_summary, call_detail.';
   end if;
   if p_format is null or p_format not in ('csv', 'xlsx') then
     raise exception using
       errcode = '22023',
-      message = format('p_format: unknown format %L', p_format),
+      message = format('p_format: unknown format %L', private.excerpt(p_format)),
       hint = 'csv or xlsx.';
   end if;
   if p_params is null or jsonb_typeof(p_params) <> 'object' then
@@ -1312,7 +1309,7 @@ begin
   if v_unknown is not null then
     raise exception using
       errcode = '22023',
-      message = format('p_params: unknown argument %L for report %s', v_unknown, p_report),
+      message = format('p_params: unknown argument %L for report %s', private.excerpt(v_unknown), p_report),
       hint = format('Arguments of %s: %s.', p_report, array_to_string(v_allowed, ', '));
   end if;
 
@@ -1378,7 +1375,7 @@ begin
   if p_state not in ('available', 'on_call', 'wrap_up', 'paused') then
     raise exception using
       errcode = '22023',
-      message = format('p_state: %L is not available, on_call, wrap_up or paused', p_state);
+      message = format('p_state: %L is not available, on_call, wrap_up or paused', private.excerpt(p_state));
   end if;
   if p_state = 'paused' and coalesce(btrim(p_reason), '') = '' then
     raise exception using
@@ -1394,7 +1391,8 @@ begin
     raise exception using
       errcode = '22023',
       message = format(
-        'p_reason: %L is not a pause reason (break, lunch, training, meeting, technical, personal)', p_reason
+        'p_reason: %L is not a pause reason (break, lunch, training, meeting, technical, personal)',
+        private.excerpt(p_reason)
       );
   end if;
 
@@ -1490,19 +1488,14 @@ begin
   if p_source is null or p_source not in ('webphone', 'pbx') then
     raise exception using
       errcode = '22023',
-      message = format('p_source: %L is not webphone or pbx', p_source);
+      message = format('p_source: %L is not webphone or pbx', private.excerpt(p_source));
   end if;
 
   select l.* into v_lead from public.leads as l where l.id = p_lead_id for update;
-  if not found then
+  if not found or v_lead.owner_id is distinct from v_me then
     raise exception using
       errcode = 'PT404',
-      message = format('p_lead_id: no lead %s', p_lead_id);
-  end if;
-  if v_lead.owner_id is distinct from v_me then
-    raise exception using
-      errcode = '42501',
-      message = format('p_lead_id: lead %s is not yours', p_lead_id);
+      message = 'p_lead_id: not found or not yours';
   end if;
   v_campaign := private.require_agent_campaign(v_lead.campaign_id, 'p_lead_id');
 
@@ -1510,13 +1503,13 @@ begin
   if not private.is_e164(v_phone) then
     raise exception using
       errcode = '22023',
-      message = format('p_phone_number: %L is not a valid E.164 number', v_phone),
+      message = format('p_phone_number: %L is not a valid E.164 number', private.excerpt(v_phone)),
       hint = 'Write + then the country code and the number, digits only: +34612345678.';
   end if;
   if v_phone <> v_lead.phone and not v_phone = any(v_lead.alternate_phones) then
     raise exception using
       errcode = '22023',
-      message = format('p_phone_number: %s is not one of the numbers of lead %s', v_phone, p_lead_id);
+      message = format('p_phone_number: %s is not one of the numbers of lead %s', private.excerpt(v_phone), p_lead_id);
   end if;
 
   if v_lead.status = 'in_call' then
@@ -1596,7 +1589,6 @@ CREATE FUNCTION public.validate_sale(p_sale_id uuid, p_approved boolean, p_reaso
 declare
   v_via text := current_setting('crm.via', true); -- the audit tag of the caller, restored on return
   v_sale public.sales;
-  v_campaign_name text;
 begin
   perform set_config('crm.via', 'rpc/validate_sale', true);
   if not private.has_permission('sales.validate') then
@@ -1621,16 +1613,10 @@ begin
   end if;
 
   select s.* into v_sale from public.sales as s where s.id = p_sale_id for update;
-  if not found then
+  if not found or not private.manages_campaign(v_sale.campaign_id) then
     raise exception using
       errcode = 'PT404',
-      message = format('p_sale_id: no sale %s', p_sale_id);
-  end if;
-  if not private.manages_campaign(v_sale.campaign_id) then
-    select c.name into v_campaign_name from public.campaigns as c where c.id = v_sale.campaign_id;
-    raise exception using
-      errcode = '42501',
-      message = format('p_sale_id: sale %s is in campaign %s, which you do not run', p_sale_id, v_campaign_name);
+      message = 'p_sale_id: not found or not yours';
   end if;
   if v_sale.status <> 'pending' then
     raise exception using
@@ -1738,7 +1724,7 @@ begin
   if p_value is not null and not private.is_e164(p_value) then
     raise exception using
       errcode = '23514',
-      message = format('phone: %L is not a valid E.164 number', p_value),
+      message = format('phone: %L is not a valid E.164 number', private.excerpt(p_value)),
       hint = 'Write + then the country code and the number, digits only: +34612345678, +525512345678.';
   end if;
   return true;
@@ -1759,7 +1745,7 @@ begin
   if p_value is not null and not private.is_time_zone(p_value) then
     raise exception using
       errcode = '23514',
-      message = format('time_zone: %L is not an IANA time zone name', p_value),
+      message = format('time_zone: %L is not an IANA time zone name', private.excerpt(p_value)),
       hint = 'Use a name from pg_timezone_names, such as Europe/Madrid or America/Mexico_City.';
   end if;
   return true;
@@ -1847,10 +1833,24 @@ CREATE FUNCTION private.check_report_agent(p_agent_id uuid) RETURNS void
     SET search_path TO ''
     AS $$
 begin
-  if p_agent_id is not null and not exists (select 1 from public.profiles as p where p.id = p_agent_id) then
+  -- A user the caller may see (as profiles' RLS shows them): anyone for the
+  -- service role and user managers, else oneself and the agents of the
+  -- campaigns one supervises. Anyone else is answered as an unknown id.
+  if p_agent_id is not null and not exists (
+    select 1 from public.profiles as p
+    where
+      p.id = p_agent_id
+      and (
+        (select auth.role()) = 'service_role'
+        or private.is_admin()
+        or private.has_permission('users.manage')
+        or p.id = (select auth.uid())
+        or p.id in (select private.agents_of_supervised_campaigns())
+      )
+  ) then
     raise exception using
       errcode = 'PT404',
-      message = format('p_agent_id: no user %s', p_agent_id);
+      message = 'p_agent_id: not found or not yours';
   end if;
 end;
 $$;
@@ -1911,7 +1911,7 @@ begin
   if not found then
     raise exception using
       errcode = '22023',
-      message = format('p_disposition: unknown disposition %L', p_disposition),
+      message = format('p_disposition: unknown disposition %L', private.excerpt(p_disposition)),
       hint = 'See table public.dispositions for the valid codes.';
   end if;
   if p_campaign.id is not null and not p_disposition = any(p_campaign.allowed_dispositions) then
@@ -1922,7 +1922,7 @@ begin
   if p_hangup_by is not null and p_hangup_by not in ('agent', 'lead', 'system') then
     raise exception using
       errcode = '22023',
-      message = format('p_hangup_by: %L is not agent, lead or system', p_hangup_by);
+      message = format('p_hangup_by: %L is not agent, lead or system', private.excerpt(p_hangup_by));
   end if;
   if p_callback_at is not null and v_effect <> 'callback' then
     raise exception using
@@ -2113,7 +2113,7 @@ begin
   values (
     new.id,
     coalesce(new.email, ''),
-    coalesce(new.raw_user_meta_data ->> 'full_name', ''),
+    left(coalesce(new.raw_user_meta_data ->> 'full_name', ''), 200),
     coalesce((new.raw_app_meta_data ->> 'role')::public.app_role, 'agent')
   );
   return new;
@@ -2238,6 +2238,24 @@ $_$;
 
 REVOKE ALL ON FUNCTION private.ensure_call_partitions(p_months_ahead integer, p_from date) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.ensure_call_partitions(p_months_ahead integer, p_from date) TO service_role;
+
+-- Function private.excerpt
+
+CREATE FUNCTION private.excerpt(p_value text, p_max integer DEFAULT 64) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO ''
+    AS $$
+  select case
+    when char_length(p_value) <= p_max then p_value
+    else left(p_value, p_max) || '...'
+  end
+$$;
+
+COMMENT ON FUNCTION private.excerpt(p_value text, p_max integer) IS 'At most p_max (64) characters of a client value, with ... when cut: what error messages quote.';
+
+REVOKE ALL ON FUNCTION private.excerpt(p_value text, p_max integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.excerpt(p_value text, p_max integer) TO authenticated;
+GRANT ALL ON FUNCTION private.excerpt(p_value text, p_max integer) TO service_role;
 
 -- Function private.expired_recordings
 
@@ -2482,17 +2500,24 @@ CREATE FUNCTION private.guard_sale_columns() RETURNS trigger
 declare
   v_column text;
   v_manager boolean;
+  v_lead_owner uuid;
+  v_lead_campaign uuid;
 begin
   if current_user <> 'authenticated' then
     return new;
   end if;
-  -- On insert the campaign may still be empty (sales_validate fills it from
-  -- the lead); the caller sees the lead if it is theirs or in their campaigns.
-  v_manager := private.manages_campaign(
-    coalesce(new.campaign_id, (select l.campaign_id from public.leads as l where l.id = new.lead_id))
-  );
-
   if tg_op = 'INSERT' then
+    -- The lead must be within reach (the caller's own, or in a campaign the
+    -- caller runs); an unknown lead gets the same answer, and the sale's
+    -- campaign is the lead's, checked by sales_validate.
+    select l.owner_id, l.campaign_id into v_lead_owner, v_lead_campaign
+    from public.leads as l where l.id = new.lead_id;
+    v_manager := v_lead_campaign is not null and private.manages_campaign(v_lead_campaign);
+    if v_lead_campaign is null or (not v_manager and v_lead_owner is distinct from (select auth.uid())) then
+      raise exception using
+        errcode = 'PT404',
+        message = 'lead_id: not found or not yours';
+    end if;
     if new.status <> 'pending' or new.validated_by is not null or new.validated_at is not null then
       raise exception using
         errcode = '42501',
@@ -2503,16 +2528,10 @@ begin
         errcode = '42501',
         message = 'agent_id: agents register sales in their own name';
     end if;
-    if not v_manager and not exists (
-      select 1 from public.leads as l
-      where l.id = new.lead_id and l.owner_id = (select auth.uid())
-    ) then
-      raise exception using
-        errcode = '42501',
-        message = format('lead_id: lead %s is not yours', new.lead_id);
-    end if;
     return new;
   end if;
+
+  v_manager := private.manages_campaign(new.campaign_id);
 
   foreach v_column in array array_remove(private.changed_columns(to_jsonb(old), to_jsonb(new)), 'updated_at') loop
     if v_column in ('status', 'status_reason', 'validated_by', 'validated_at') then
@@ -3877,18 +3896,20 @@ GRANT ALL ON FUNCTION private.recording_upload_renew(p_id uuid, p_worker text) T
 
 -- Function private.refuse_recording_access
 
-CREATE FUNCTION private.refuse_recording_access(p_call_id uuid, p_campaign_id uuid, p_code text, p_message text, p_status integer, p_detail text DEFAULT NULL::text) RETURNS jsonb
+CREATE FUNCTION private.refuse_recording_access(p_call_id uuid, p_campaign_id uuid, p_code text, p_message text, p_status integer, p_detail text DEFAULT NULL::text, p_logged_code text DEFAULT NULL::text, p_logged_reason text DEFAULT NULL::text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
 begin
-  perform private.log_recording_access(p_call_id, p_campaign_id, 'refused', p_code, p_message, null);
+  perform private.log_recording_access(
+    p_call_id, p_campaign_id, 'refused', coalesce(p_logged_code, p_code), coalesce(p_logged_reason, p_message), null
+  );
   perform set_config('response.status', p_status::text, true);
   return jsonb_build_object('code', p_code, 'message', p_message, 'details', p_detail, 'hint', null);
 end;
 $$;
 
-REVOKE ALL ON FUNCTION private.refuse_recording_access(p_call_id uuid, p_campaign_id uuid, p_code text, p_message text, p_status integer, p_detail text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION private.refuse_recording_access(p_call_id uuid, p_campaign_id uuid, p_code text, p_message text, p_status integer, p_detail text, p_logged_code text, p_logged_reason text) FROM PUBLIC;
 
 -- Function private.report_export_claim
 
@@ -4030,14 +4051,14 @@ begin
   if jsonb_typeof(p_params -> p_key) <> 'string' or (p_params ->> p_key) !~ '^\d{4}-\d{2}-\d{2}$' then
     raise exception using
       errcode = '22023',
-      message = format('p_params.%s: %s is not a date (YYYY-MM-DD)', p_key, p_params -> p_key);
+      message = format('p_params.%s: %s is not a date (YYYY-MM-DD)', p_key, private.excerpt((p_params -> p_key)::text));
   end if;
   return (p_params ->> p_key)::date;
 exception
   when datetime_field_overflow or invalid_datetime_format then
     raise exception using
       errcode = '22023',
-      message = format('p_params.%s: %s is not a date (YYYY-MM-DD)', p_key, p_params -> p_key);
+      message = format('p_params.%s: %s is not a date (YYYY-MM-DD)', p_key, private.excerpt((p_params -> p_key)::text));
 end;
 $_$;
 
@@ -4059,7 +4080,7 @@ begin
     or (p_params ->> p_key) !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
     raise exception using
       errcode = '22023',
-      message = format('p_params.%s: %s is not a uuid', p_key, p_params -> p_key);
+      message = format('p_params.%s: %s is not a uuid', p_key, private.excerpt((p_params -> p_key)::text));
   end if;
   return (p_params ->> p_key)::uuid;
 end;
@@ -4104,15 +4125,11 @@ begin
   end if;
 
   if p_campaign_id is not null then
-    if not exists (select 1 from public.campaigns as c where c.id = p_campaign_id) then
+    if not exists (select 1 from public.campaigns as c where c.id = p_campaign_id)
+      or (v_scope is not null and not p_campaign_id = any(v_scope)) then
       raise exception using
         errcode = 'PT404',
-        message = format('p_campaign_id: no campaign %s', p_campaign_id);
-    end if;
-    if v_scope is not null and not p_campaign_id = any(v_scope) then
-      raise exception using
-        errcode = '42501',
-        message = format('p_campaign_id: campaign %s is not one you supervise', p_campaign_id);
+        message = 'p_campaign_id: not found or not yours';
     end if;
     v_scope := array[p_campaign_id];
   end if;
@@ -4134,15 +4151,10 @@ declare
   v_campaign public.campaigns;
 begin
   select c.* into v_campaign from public.campaigns as c where c.id = p_campaign_id;
-  if not found then
+  if not found or not private.is_campaign_agent(p_campaign_id, (select auth.uid())) then
     raise exception using
       errcode = 'PT404',
-      message = format('%s: no campaign %s', p_field, p_campaign_id);
-  end if;
-  if not private.is_campaign_agent(p_campaign_id, (select auth.uid())) then
-    raise exception using
-      errcode = '42501',
-      message = format('%s: you are not an agent of campaign %s', p_field, v_campaign.name);
+      message = format('%s: not found or not yours', p_field);
   end if;
   if v_campaign.status <> 'active' then
     raise exception using
@@ -4203,6 +4215,56 @@ begin
   return new;
 end;
 $$;
+
+-- Function private.sip_authorize_invite
+
+CREATE FUNCTION private.sip_authorize_invite(p_extension text, p_call_id text, p_number text) RETURNS text
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+  v_call public.calls;
+  v_extension text;
+begin
+  if coalesce(p_extension, '') = '' then
+    return 'no authenticated extension';
+  end if;
+  if coalesce(p_call_id, '') = '' then
+    return 'no CRM call';
+  end if;
+  -- The canonical form only: the cast below must not be able to fail.
+  if p_call_id !~ '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$' then
+    return 'malformed CRM call id';
+  end if;
+  -- An unknown call and another agent's call get the same answer: the proxy
+  -- is no oracle for which call ids exist (as the RPCs' "not found or not yours").
+  v_call := private.find_call(p_call_id::uuid);
+  if v_call.id is null then
+    return 'no CRM call of yours';
+  end if;
+  select p.sip_extension into v_extension
+  from public.profiles as p
+  where p.id = v_call.agent_id;
+  if v_extension is distinct from p_extension then
+    return 'no CRM call of yours';
+  end if;
+  if v_call.direction <> 'outbound' or v_call.status <> 'calling' then
+    return 'call not in calling state';
+  end if;
+  if p_number is null or p_number !~ '^\+?[1-9][0-9]{6,14}$' then
+    return 'malformed number';
+  end if;
+  if '+' || ltrim(p_number, '+') is distinct from v_call.phone_number::text then
+    return 'number does not match the call';
+  end if;
+  return null;
+end;
+$_$;
+
+COMMENT ON FUNCTION private.sip_authorize_invite(p_extension text, p_call_id text, p_number text) IS 'Why Kamailio must refuse an INVITE to the PSTN (its 403 reason); null: a calling call of this extension and number.';
+
+REVOKE ALL ON FUNCTION private.sip_authorize_invite(p_extension text, p_call_id text, p_number text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.sip_authorize_invite(p_extension text, p_call_id text, p_number text) TO crm_sip_proxy;
 
 -- Function private.supervised_campaign_ids
 
@@ -4312,7 +4374,7 @@ begin
   if v_unknown is not null then
     raise exception using
       errcode = '23514',
-      message = format('allowed_dispositions: unknown disposition %L', v_unknown),
+      message = format('allowed_dispositions: unknown disposition %L', private.excerpt(v_unknown)),
       hint = 'See table public.dispositions for the valid codes.';
   end if;
   if cardinality(new.allowed_dispositions) = 0 then
@@ -4407,20 +4469,19 @@ begin
       message = format('campaign_id: lead %s belongs to campaign %s', new.lead_id, v_lead_campaign);
   end if;
 
+  -- A product the campaign does not sell is answered as an unknown one, and
+  -- neither is named: agents see only their campaigns' products.
   select p.* into v_product from public.products as p where p.id = new.product_id;
-  if not found then
-    raise exception using
-      errcode = '23503',
-      message = format('product_id: no product %s', new.product_id);
-  end if;
-  if (tg_op = 'INSERT' or new.product_id <> old.product_id)
+  if not found or (
+    (tg_op = 'INSERT' or new.product_id <> old.product_id)
     and not exists (
       select 1 from public.campaign_products as cp
       where cp.campaign_id = new.campaign_id and cp.product_id = new.product_id
-    ) then
+    )
+  ) then
     raise exception using
-      errcode = '23514',
-      message = format('product_id: product %s is not sold in campaign %s', v_product.code, new.campaign_id);
+      errcode = 'PT404',
+      message = 'product_id: not found or not sold in the sale''s campaign';
   end if;
   new.premium := coalesce(new.premium, v_product.premium);
   new.payment_frequency := coalesce(new.payment_frequency, v_product.payment_frequency);
@@ -5018,7 +5079,8 @@ CREATE TABLE public.callbacks (
     created_by uuid DEFAULT auth.uid(),
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     completed_at timestamp with time zone,
-    CONSTRAINT callbacks_completed_when_closed CHECK (((status = 'pending'::public.callback_status) = (completed_at IS NULL)))
+    CONSTRAINT callbacks_completed_when_closed CHECK (((status = 'pending'::public.callback_status) = (completed_at IS NULL))),
+    CONSTRAINT callbacks_notes_length CHECK ((char_length(notes) <= 4000))
 );
 
 COMMENT ON TABLE public.callbacks IS 'Agreed call-back times; written by the RPCs, read through the API.';
@@ -5093,6 +5155,8 @@ CREATE TABLE public.calls (
     CONSTRAINT calls_ended_at_when_ended CHECK (((status = 'ended'::text) OR (ended_at IS NULL))),
     CONSTRAINT calls_hangup_by CHECK ((hangup_by = ANY (ARRAY['agent'::text, 'lead'::text, 'system'::text]))),
     CONSTRAINT calls_hangup_cause_check CHECK ((hangup_cause >= 0)),
+    CONSTRAINT calls_hangup_cause_text_length CHECK ((char_length(hangup_cause_text) <= 200)),
+    CONSTRAINT calls_notes_length CHECK ((char_length(notes) <= 4000)),
     CONSTRAINT calls_outbound_has_number CHECK (((direction = 'inbound'::text) OR (phone_number IS NOT NULL) OR (erased_at IS NOT NULL))),
     CONSTRAINT calls_outcome CHECK ((outcome = ANY (ARRAY['answered'::text, 'busy'::text, 'no_answer'::text, 'failed'::text, 'congestion'::text, 'cancelled'::text]))),
     CONSTRAINT calls_outcome_when_ended CHECK (((status = 'ended'::text) = (outcome IS NOT NULL))),
@@ -5253,10 +5317,15 @@ CREATE TABLE public.campaigns (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     recording_retention_days integer DEFAULT 90 NOT NULL,
+    CONSTRAINT campaigns_allowed_dispositions_length CHECK ((cardinality(allowed_dispositions) <= 100)),
+    CONSTRAINT campaigns_caller_id_length CHECK ((char_length((caller_id)::text) <= 32)),
     CONSTRAINT campaigns_calling_days CHECK ((((cardinality(calling_days) >= 1) AND (cardinality(calling_days) <= 7)) AND (calling_days <@ '{1,2,3,4,5,6,7}'::smallint[]))),
     CONSTRAINT campaigns_calling_window CHECK ((calling_hours_start < calling_hours_end)),
+    CONSTRAINT campaigns_description_length CHECK ((char_length(description) <= 4000)),
     CONSTRAINT campaigns_max_attempts_check CHECK (((max_attempts >= 1) AND (max_attempts <= 50))),
     CONSTRAINT campaigns_name_check CHECK ((name <> ''::text)),
+    CONSTRAINT campaigns_name_length CHECK ((char_length(name) <= 200)),
+    CONSTRAINT campaigns_recording_notice_length CHECK ((char_length(recording_notice) <= 4000)),
     CONSTRAINT campaigns_recording_retention_days CHECK (((recording_retention_days >= 1) AND (recording_retention_days <= 3650))),
     CONSTRAINT campaigns_retry_delays CHECK ((((cardinality(retry_delays) >= 1) AND (cardinality(retry_delays) <= 20)) AND ('00:00:00'::interval < ALL (retry_delays))))
 );
@@ -5347,7 +5416,9 @@ CREATE TABLE public.dispositions (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT dispositions_code_check CHECK ((code ~ '^[a-z][a-z0-9_]{1,39}$'::text)),
     CONSTRAINT dispositions_label_en_check CHECK ((label_en <> ''::text)),
-    CONSTRAINT dispositions_label_es_check CHECK ((label_es <> ''::text))
+    CONSTRAINT dispositions_label_en_length CHECK ((char_length(label_en) <= 200)),
+    CONSTRAINT dispositions_label_es_check CHECK ((label_es <> ''::text)),
+    CONSTRAINT dispositions_label_es_length CHECK ((char_length(label_es) <= 200))
 );
 
 COMMENT ON TABLE public.dispositions IS 'Wrap-up codes of a call and what each does to the lead.';
@@ -5378,7 +5449,8 @@ CREATE TABLE public.do_not_call (
     source public.do_not_call_source DEFAULT 'manual'::public.do_not_call_source NOT NULL,
     reason text DEFAULT ''::text NOT NULL,
     added_by uuid DEFAULT auth.uid(),
-    created_at timestamp with time zone DEFAULT now() NOT NULL
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT do_not_call_reason_length CHECK ((char_length(reason) <= 1000))
 );
 
 COMMENT ON TABLE public.do_not_call IS 'Numbers never to be dialled: company-wide (campaign_id null) or in one campaign.';
@@ -5496,14 +5568,26 @@ CREATE TABLE public.leads (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     erased_at timestamp with time zone,
+    CONSTRAINT leads_address_line_length CHECK ((char_length(address_line) <= 500)),
+    CONSTRAINT leads_alternate_phones_length CHECK ((cardinality(alternate_phones) <= 10)),
     CONSTRAINT leads_attempts_check CHECK ((attempts >= 0)),
+    CONSTRAINT leads_city_length CHECK ((char_length(city) <= 200)),
     CONSTRAINT leads_country_code_check CHECK ((country_code ~ '^[A-Z]{2}$'::text)),
     CONSTRAINT leads_custom_check CHECK ((jsonb_typeof(custom) = 'object'::text)),
+    CONSTRAINT leads_custom_length CHECK ((char_length((custom)::text) <= 16000)),
     CONSTRAINT leads_email_check CHECK ((email ~ '^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$'::text)),
+    CONSTRAINT leads_email_length CHECK ((char_length(email) <= 320)),
     CONSTRAINT leads_erased_status CHECK (((status = 'erased'::public.lead_status) = (erased_at IS NOT NULL))),
+    CONSTRAINT leads_external_ref_length CHECK ((char_length(external_ref) <= 200)),
     CONSTRAINT leads_first_name_check CHECK ((btrim(first_name) <> ''::text)),
+    CONSTRAINT leads_first_name_length CHECK ((char_length(first_name) <= 200)),
+    CONSTRAINT leads_last_name_length CHECK ((char_length(last_name) <= 200)),
     CONSTRAINT leads_next_call_at_when_queued CHECK (((status = ANY (ARRAY['new'::public.lead_status, 'retry'::public.lead_status, 'callback'::public.lead_status])) = (next_call_at IS NOT NULL))),
-    CONSTRAINT leads_phone_unless_erased CHECK (((phone IS NOT NULL) OR (erased_at IS NOT NULL)))
+    CONSTRAINT leads_notes_length CHECK ((char_length(notes) <= 4000)),
+    CONSTRAINT leads_phone_unless_erased CHECK (((phone IS NOT NULL) OR (erased_at IS NOT NULL))),
+    CONSTRAINT leads_postal_code_length CHECK ((char_length(postal_code) <= 20)),
+    CONSTRAINT leads_region_length CHECK ((char_length(region) <= 200)),
+    CONSTRAINT leads_source_length CHECK ((char_length(source) <= 200))
 );
 
 COMMENT ON TABLE public.leads IS 'People to call. The dialler state (status, attempts, next_call_at) follows the calls.';
@@ -5561,6 +5645,7 @@ CREATE TABLE public.legal_holds (
     released_at timestamp with time zone,
     CONSTRAINT legal_holds_one_target CHECK ((num_nonnulls(call_id, lead_id) = 1)),
     CONSTRAINT legal_holds_reason CHECK ((btrim(reason) <> ''::text)),
+    CONSTRAINT legal_holds_reason_length CHECK ((char_length(reason) <= 1000)),
     CONSTRAINT legal_holds_released_together CHECK (((released_at IS NULL) = (released_by IS NULL)))
 );
 
@@ -5665,6 +5750,7 @@ GRANT ALL ON TABLE public.originate_requests TO service_role;
 CREATE TABLE public.permissions (
     key text NOT NULL,
     description text NOT NULL,
+    CONSTRAINT permissions_description_length CHECK ((char_length(description) <= 1000)),
     CONSTRAINT permissions_key_check CHECK ((key ~ '^[a-z_]+\.[a-z_]+$'::text))
 );
 
@@ -5701,8 +5787,11 @@ CREATE TABLE public.products (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT products_code_check CHECK ((code ~ '^[A-Z0-9][A-Z0-9_-]{1,31}$'::text)),
     CONSTRAINT products_coverage_amount_check CHECK ((coverage_amount > (0)::numeric)),
+    CONSTRAINT products_coverage_summary_length CHECK ((char_length(coverage_summary) <= 4000)),
     CONSTRAINT products_currency_check CHECK ((currency ~ '^[A-Z]{3}$'::text)),
+    CONSTRAINT products_description_length CHECK ((char_length(description) <= 4000)),
     CONSTRAINT products_name_check CHECK ((name <> ''::text)),
+    CONSTRAINT products_name_length CHECK ((char_length(name) <= 200)),
     CONSTRAINT products_premium_check CHECK ((premium > (0)::numeric))
 );
 
@@ -5740,6 +5829,8 @@ CREATE TABLE public.profiles (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     sip_extension text,
+    CONSTRAINT profiles_email_length CHECK ((char_length(email) <= 320)),
+    CONSTRAINT profiles_full_name_length CHECK ((char_length(full_name) <= 200)),
     CONSTRAINT profiles_locale_check CHECK ((locale = ANY (ARRAY['es'::text, 'en'::text]))),
     CONSTRAINT profiles_sip_extension_check CHECK ((sip_extension ~ '^[0-9]{3,6}$'::text))
 );
@@ -5802,7 +5893,7 @@ ALTER TABLE public.recording_access_log ALTER COLUMN id ADD GENERATED ALWAYS AS 
 
 COMMENT ON TABLE public.recording_access_log IS 'Every request to listen to a recording, granted or refused; append-only for every API role.';
 COMMENT ON COLUMN public.recording_access_log.call_id IS 'The call asked for (kept even when no such call exists).';
-COMMENT ON COLUMN public.recording_access_log.reason_code IS 'Why it was refused: the SQLSTATE returned (42501, PT404, 22023).';
+COMMENT ON COLUMN public.recording_access_log.reason_code IS 'Why it was refused: PT404 (no such call, or no recording to play), 42501 (a call the caller may not hear; the caller was answered PT404 as for an unknown id) or 22023.';
 COMMENT ON COLUMN public.recording_access_log.link_id IS 'The public.recording_links row of a granted request.';
 COMMENT ON COLUMN public.recording_access_log.client_address IS 'The client''s address as the gateway saw it (X-Forwarded-For).';
 
@@ -5961,6 +6052,7 @@ CREATE TABLE public.report_exports (
     CONSTRAINT report_exports_failed_has_error CHECK (((status <> 'failed'::text) OR (error IS NOT NULL))),
     CONSTRAINT report_exports_format CHECK ((format = ANY (ARRAY['csv'::text, 'xlsx'::text]))),
     CONSTRAINT report_exports_params CHECK ((jsonb_typeof(params) = 'object'::text)),
+    CONSTRAINT report_exports_params_length CHECK ((char_length((params)::text) <= 4000)),
     CONSTRAINT report_exports_report CHECK ((report = ANY (ARRAY['agent_performance'::text, 'campaign_stats'::text, 'daily_summary'::text, 'call_detail'::text]))),
     CONSTRAINT report_exports_rows_done_check CHECK ((rows_done >= 0)),
     CONSTRAINT report_exports_rows_total_check CHECK ((rows_total >= 0)),
@@ -6033,7 +6125,8 @@ CREATE TABLE public.sale_status_history (
     db_role text DEFAULT SESSION_USER NOT NULL,
     via text,
     changed_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT sale_status_history_actor_check CHECK ((actor = ANY (ARRAY['user'::text, 'service_role'::text, 'system'::text])))
+    CONSTRAINT sale_status_history_actor_check CHECK ((actor = ANY (ARRAY['user'::text, 'service_role'::text, 'system'::text]))),
+    CONSTRAINT sale_status_history_reason_length CHECK ((char_length(reason) <= 1000))
 );
 
 ALTER TABLE public.sale_status_history ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
@@ -6090,9 +6183,11 @@ CREATE TABLE public.sales (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT sales_currency_check CHECK ((currency ~ '^[A-Z]{3}$'::text)),
     CONSTRAINT sales_decided_when_validated CHECK ((((status = ANY (ARRAY['validated'::public.sale_status, 'rejected'::public.sale_status])) = (validated_at IS NOT NULL)) OR (status = 'cancelled'::public.sale_status))),
+    CONSTRAINT sales_notes_length CHECK ((char_length(notes) <= 4000)),
     CONSTRAINT sales_policy_number_check CHECK ((policy_number ~ '^[A-Za-z0-9][A-Za-z0-9/-]{2,39}$'::text)),
     CONSTRAINT sales_premium_check CHECK ((premium > (0)::numeric)),
-    CONSTRAINT sales_rejection_has_reason CHECK (((status <> 'rejected'::public.sale_status) OR (COALESCE(btrim(status_reason), ''::text) <> ''::text)))
+    CONSTRAINT sales_rejection_has_reason CHECK (((status <> 'rejected'::public.sale_status) OR (COALESCE(btrim(status_reason), ''::text) <> ''::text))),
+    CONSTRAINT sales_status_reason_length CHECK ((char_length(status_reason) <= 1000))
 );
 
 COMMENT ON TABLE public.sales IS 'Policies sold by agents; status changes through rpc/validate_sale only.';
@@ -6198,6 +6293,8 @@ CREATE TABLE private.calls_default (
     CONSTRAINT calls_ended_at_when_ended CHECK (((status = 'ended'::text) OR (ended_at IS NULL))),
     CONSTRAINT calls_hangup_by CHECK ((hangup_by = ANY (ARRAY['agent'::text, 'lead'::text, 'system'::text]))),
     CONSTRAINT calls_hangup_cause_check CHECK ((hangup_cause >= 0)),
+    CONSTRAINT calls_hangup_cause_text_length CHECK ((char_length(hangup_cause_text) <= 200)),
+    CONSTRAINT calls_notes_length CHECK ((char_length(notes) <= 4000)),
     CONSTRAINT calls_outbound_has_number CHECK (((direction = 'inbound'::text) OR (phone_number IS NOT NULL) OR (erased_at IS NOT NULL))),
     CONSTRAINT calls_outcome CHECK ((outcome = ANY (ARRAY['answered'::text, 'busy'::text, 'no_answer'::text, 'failed'::text, 'congestion'::text, 'cancelled'::text]))),
     CONSTRAINT calls_outcome_when_ended CHECK (((status = 'ended'::text) = (outcome IS NOT NULL))),

@@ -75,7 +75,7 @@ def test_no_crm_call_is_refused(sign_in, shift, dial):
 def test_another_agents_call_is_refused(sign_in, shift, dial):
     theirs = _start_call(sign_in, "agent2@demo.test", shift["lead2"])
     final = _final(dial("agent1@demo.test", theirs["phone_number"], theirs["id"]))
-    assert (final.status, final.reason) == (403, "Forbidden: call belongs to another extension")
+    assert (final.status, final.reason) == (403, "Forbidden: no CRM call of yours")
 
 
 def test_a_call_no_longer_calling_is_refused(sign_in, shift, dial):
@@ -97,7 +97,7 @@ def test_another_number_is_refused(sign_in, shift, dial):
 @pytest.mark.parametrize(("value", "reason"), [
     ("not-a-uuid", "malformed CRM call id"),                      # judged by the database
     ("x' or '1'='1", "malformed CRM call id"),                    # never reaches SQL text
-    ("00000000-0000-4000-8000-000000000000", "no CRM call"),
+    ("00000000-0000-4000-8000-000000000000", "no CRM call of yours"),
 ])
 def test_a_bad_call_id_is_refused_with_its_reason(sign_in, shift, dial, value, reason):
     number = _start_call(sign_in, "agent1@demo.test", shift["lead1"])["phone_number"]

@@ -47,16 +47,17 @@ begin
   if p_call_id !~ '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$' then
     return 'malformed CRM call id';
   end if;
+  -- An unknown call and another agent's call get the same answer: the proxy
+  -- is no oracle for which call ids exist (as the RPCs' "not found or not yours").
   v_call := private.find_call(p_call_id::uuid);
   if v_call.id is null then
-    return 'no CRM call';
+    return 'no CRM call of yours';
   end if;
-  -- Whose call first: another agent's call tells nothing about its state.
   select p.sip_extension into v_extension
   from public.profiles as p
   where p.id = v_call.agent_id;
   if v_extension is distinct from p_extension then
-    return 'call belongs to another extension';
+    return 'no CRM call of yours';
   end if;
   if v_call.direction <> 'outbound' or v_call.status <> 'calling' then
     return 'call not in calling state';

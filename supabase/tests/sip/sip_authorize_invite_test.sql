@@ -58,19 +58,19 @@ select is(
 );
 select is(
   private.sip_authorize_invite('9101', 'ca000000-0000-4000-8000-00000000ffff', '34600000001'),
-  'no CRM call', 'a call id no call has'
+  'no CRM call of yours', 'a call id no call has (the same answer as another agent''s)'
 );
 select is(
   private.sip_authorize_invite('9102', 'ca000000-0000-4000-8000-000000000001', '34600000001'),
-  'call belongs to another extension', 'a2 cannot dial with a1''s call'
+  'no CRM call of yours', 'a2 cannot dial with a1''s call'
 );
 select is(
   private.sip_authorize_invite('9101', 'ca000000-0000-4000-8000-000000000004', '34600000001'),
-  'call belongs to another extension', 'nor a1 with a2''s'
+  'no CRM call of yours', 'nor a1 with a2''s'
 );
 select is(
   private.sip_authorize_invite('9102', 'ca000000-0000-4000-8000-000000000002', '34600000001'),
-  'call belongs to another extension', 'another agent''s call says nothing about its state'
+  'no CRM call of yours', 'another agent''s call says nothing about its state'
 );
 select is(
   private.sip_authorize_invite('9101', 'ca000000-0000-4000-8000-000000000002', '34600000001'),
@@ -101,7 +101,7 @@ select is(
 update public.profiles set sip_extension = null where id = 'f0000000-0000-4000-8000-000000000101';
 select is(
   private.sip_authorize_invite('9101', 'ca000000-0000-4000-8000-000000000001', '34600000001'),
-  'call belongs to another extension', 'an extension taken from its agent dials nothing'
+  'no CRM call of yours', 'an extension taken from its agent dials nothing'
 );
 update public.profiles set sip_extension = '9101' where id = 'f0000000-0000-4000-8000-000000000101';
 
