@@ -46,7 +46,7 @@ class Limits:
     storage_burst: int = 100
     # Calls that write an audit row each (a recording request, an export): per minute.
     audit_per_minute: int = 30
-    audit_burst: int = 10
+    audit_burst: int = 20
     # Request bodies, per route (nginx client_max_body_size).
     rest_body: str = "1m"
     rpc_body: str = "64k"
@@ -83,7 +83,7 @@ REST_429 = ('{"code":"over_request_rate_limit","details":null,'
             '"message":"Too many requests for this session"}')
 REST_413 = ('{"code":"request_too_large","details":null,"hint":null,'
             '"message":"The request body is larger than this route accepts"}')
-AUTH_413 = ('{"code":413,"error_code":"request_too_large",'
+AUTH_413 = ('{"code":413,"error_code":"request_entity_too_large",'
             '"msg":"The request body is larger than this route accepts"}')
 STORAGE_429 = ('{"statusCode":"429","error":"too_many_requests",'
                '"message":"Too many requests for this session"}')

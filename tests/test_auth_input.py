@@ -13,7 +13,9 @@ import pytest
 
 from stack.config import StackConfig
 
-DEEP = ("[" * 50_000 + "]" * 50_000).encode()
+# 30,000 levels: deep enough to break a recursive parser, small enough (60 KB) to pass the
+# gateway's 64 KiB cap on /auth/v1 and reach the stand-in; bigger bodies are the gateway's 413.
+DEEP = ("[" * 30_000 + "]" * 30_000).encode()
 LEGACY_CODES = {"validation_failed", "bad_json", "weak_password", "request_entity_too_large",
                 "not_found", "user_not_found", "signup_disabled", "unsupported_grant_type"}
 

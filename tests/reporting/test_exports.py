@@ -289,6 +289,8 @@ def test_a_name_typed_as_a_formula_reaches_the_export_as_text(sign_in, db, datas
     """OWASP's CSV injection: an agent names itself `=HYPERLINK(...)`; the supervisor's file
     shows the text and no spreadsheet runs it."""
     agent = sign_in("agent1@demo.test")
+    # A session of its own: exports are rate-limited per session (docs/interface.md, Limits).
+    supervisor = sign_in("supervisor1@demo.test", fresh=True)
     before, other = (db.execute("select full_name from public.profiles where email = %s",
                                 (email,)).fetchone()[0]
                      for email in ("agent1@demo.test", "agent2@demo.test"))
@@ -296,7 +298,6 @@ def test_a_name_typed_as_a_formula_reaches_the_export_as_text(sign_in, db, datas
         for name in FORMULAS:
             agent.table("profiles").update({"full_name": name}).eq(
                 "email", "agent1@demo.test").execute()
-            supervisor = sign_in("supervisor1@demo.test")
             params = {"p_from": str(dataset.day), "p_to": str(dataset.day),
                       "p_campaign_id": CAMPAIGN_A}
             row = process(exporter(), db, request(supervisor, "call_detail", params, fmt)["id"])
