@@ -37,21 +37,27 @@
 
 -- The zones p_phone (E.164) can be in: those of the longest prefix of its
 -- digits listed in private.phone_time_zones; null when none is. At most 15
--- primary-key probes.
+-- primary-key probes. plpgsql, not sql: a non-inlined SQL function is planned
+-- again on every call, and the trigger below calls it for every new lead.
 create function private.phone_time_zones_of(p_phone text) returns text[]
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select z.time_zones
+declare
+  v_digits text := substr(p_phone, 2);
+  v_zones text[];
+begin
+  select z.time_zones into v_zones
   from private.phone_time_zones as z
   where z.prefix = any(array(
-    select left(substr(p_phone, 2), n.n)
-    from generate_series(1, least(length(p_phone) - 1, 15)) as n (n)
+    select left(v_digits, n.n) from generate_series(1, least(length(v_digits), 15)) as n (n)
   ))
   order by length(z.prefix) desc
-  limit 1
+  limit 1;
+  return v_zones;
+end;
 $$;
 revoke execute on function private.phone_time_zones_of(text) from public;
 grant execute on function private.phone_time_zones_of(text) to authenticated, service_role;
@@ -61,15 +67,19 @@ grant execute on function private.phone_time_zones_of(text) to authenticated, se
 -- number that spans zones could be anywhere in them: the campaign's zone is
 -- the one its supervisors chose).
 create function private.lead_time_zone(p_phone text, p_campaign_id uuid) returns text
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select coalesce(
-    (select s.z[1] from (select private.phone_time_zones_of(p_phone) as z) as s where cardinality(s.z) = 1),
-    (select c.default_time_zone::text from public.campaigns as c where c.id = p_campaign_id)
-  )
+declare
+  v_zones text[] := private.phone_time_zones_of(p_phone);
+begin
+  if cardinality(v_zones) = 1 then
+    return v_zones[1];
+  end if;
+  return (select c.default_time_zone from public.campaigns as c where c.id = p_campaign_id);
+end;
 $$;
 revoke execute on function private.lead_time_zone(text, uuid) from public;
 grant execute on function private.lead_time_zone(text, uuid) to authenticated, service_role;
