@@ -112,6 +112,10 @@ create trigger leads_time_zone_from_phone
 before insert or update of phone on public.leads
 for each row execute function private.set_lead_time_zone();
 
+comment on column public.leads.time_zone is
+'The lead''s own IANA time zone, derived from its phone (trigger leads_time_zone_from_phone) unless a supervisor '
+'or admin set it; calling hours are checked in it.';
+
 -- ============================================================================
 -- Section - Protected columns
 -- ============================================================================
