@@ -30,12 +30,13 @@ select lives_ok(
 );
 select throws_ok(
   $$update public.profiles set role = 'admin' where email = 'a1@t.test'$$,
-  '42501', 'role: changing a user''s role, activity, email or extension needs users.manage',
+  '42501', 'role: needs users.manage; users edit only their own full_name and locale',
   'an agent cannot raise its own role'
 );
 select throws_ok(
   $$update public.profiles set active = false where email = 'a1@t.test'$$,
-  '42501', null, 'an agent cannot change its own activity'
+  '42501', 'active: needs users.manage; users edit only their own full_name and locale',
+  'an agent cannot change its own activity'
 );
 select throws_ok(
   $$insert into public.profiles (id, email) values (gen_random_uuid(), 'x@t.test')$$,

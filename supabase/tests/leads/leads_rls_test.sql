@@ -23,10 +23,10 @@ select results_eq(
   'an agent sees only the leads assigned to it (not its colleague''s nor the pool)'
 );
 select results_eq(
-  $$update public.leads set email = 'lucia@example.es', notes = 'Prefiere mañanas', alternate_phones = '{+34911000001}'
+  $$update public.leads set email = 'lucia@example.es', notes = 'Prefiere mañanas', city = 'Madrid'
     where id = 'e0000000-0000-4000-8000-0000000000a1' returning email$$,
   $$values ('lucia@example.es')$$,
-  'an agent edits the contact data of its own lead'
+  'an agent edits the contact data of its own lead (lead_columns_by_role_test: which columns)'
 );
 select is_empty(
   $$update public.leads set notes = 'x' where id = 'e0000000-0000-4000-8000-0000000000a2' returning id$$,
