@@ -2366,8 +2366,14 @@ CREATE FUNCTION private.guard_lead_columns() RETURNS trigger
     SET search_path TO ''
     AS $$
 declare
+  -- An agent's own lead: contact data that no dialling rule reads.
+  c_agent_columns constant text[] := array[
+    'first_name', 'last_name', 'email', 'birth_date', 'address_line', 'city', 'region', 'postal_code',
+    'consent_marketing', 'custom', 'notes'
+  ];
   v_changed text[];
   v_column text;
+  v_manager boolean;
 begin
   if current_user <> 'authenticated' then
     return new;
@@ -2378,6 +2384,11 @@ begin
       raise exception using
         errcode = '42501',
         message = 'created_by: set by the database to the signed-in user';
+    end if;
+    if new.erased_at is not null or new.status = 'erased' then
+      raise exception using
+        errcode = '42501',
+        message = 'erased_at: a lead is erased only by rpc/erase_lead';
     end if;
     if new.status = 'in_call' then
       raise exception using
@@ -2393,38 +2404,89 @@ begin
   end if;
 
   v_changed := array_remove(private.changed_columns(to_jsonb(old), to_jsonb(new)), 'updated_at');
+  if cardinality(v_changed) = 0 then
+    return new;
+  end if;
 
-  foreach v_column in array v_changed loop
-    if v_column in ('id', 'created_at', 'created_by', 'last_called_at', 'campaign_id') then
-      raise exception using
-        errcode = '42501',
-        message = format('%s: a lead''s %s never changes through the API', v_column, v_column),
-        hint = case when v_column = 'campaign_id' then 'Import the lead into the other campaign.' end;
-    end if;
-  end loop;
-
-  if 'owner_id' = any(v_changed) and not (select private.has_permission('leads.assign')) then
+  if old.erased_at is not null then
     raise exception using
       errcode = '42501',
-      message = 'owner_id: changing a lead''s owner needs leads.assign',
-      hint = 'Supervisors assign leads with rpc/assign_lead.';
+      message = format('%s: lead %s was erased; it no longer changes', v_changed[1], old.id);
   end if;
 
-  if not private.manages_campaign(old.campaign_id) then
-    foreach v_column in array v_changed loop
-      if v_column in ('status', 'attempts', 'next_call_at') then
+  v_manager := coalesce(private.manages_campaign(old.campaign_id), false);
+
+  -- In column order (changed_columns sorts them): the first refused one is named.
+  foreach v_column in array v_changed loop
+    if v_column in ('id', 'created_at', 'created_by', 'last_called_at') then
+      raise exception using
+        errcode = '42501',
+        message = format('%s: a lead''s %s never changes through the API', v_column, v_column);
+    elsif v_column = 'erased_at' then
+      raise exception using
+        errcode = '42501',
+        message = 'erased_at: a lead is erased only by rpc/erase_lead';
+    elsif v_column = 'campaign_id' then
+      raise exception using
+        errcode = '42501',
+        message = 'campaign_id: a lead''s campaign_id never changes through the API',
+        hint = 'Import the lead into the other campaign.';
+    elsif v_column = 'owner_id' then
+      if not (select private.has_permission('leads.assign')) then
         raise exception using
           errcode = '42501',
-          message = format('%s: agents cannot change a lead''s %s; it follows the calls', v_column, v_column),
-          hint = 'Close the call with rpc/end_call and a disposition.';
+          message = 'owner_id: changing a lead''s owner needs leads.assign',
+          hint = 'Supervisors assign leads with rpc/assign_lead.';
       end if;
-    end loop;
-  end if;
+    elsif v_manager or v_column = any(c_agent_columns) then
+      null; -- the campaign's supervisors and admins; contact data for its agent
+    elsif v_column in ('status', 'attempts', 'next_call_at') then
+      raise exception using
+        errcode = '42501',
+        message = format('%s: agents cannot change a lead''s %s; it follows the calls', v_column, v_column),
+        hint = 'Close the call with rpc/end_call and a disposition.';
+    elsif v_column = 'consent_contact' then
+      raise exception using
+        errcode = '42501',
+        message = 'consent_contact: only the campaign''s supervisors and admins change a lead''s consent to be called',
+        hint = 'A lead who asks not to be called is closed with rpc/end_call and the do_not_call disposition.';
+    elsif v_column = 'consent_recording' then
+      raise exception using
+        errcode = '42501',
+        message = 'consent_recording: agents record the lead''s answer on the call (calls.recording_consent)',
+        hint = 'The answer given on a call becomes the lead''s consent_recording.';
+    elsif v_column = 'time_zone' then
+      raise exception using
+        errcode = '42501',
+        message = 'time_zone: follows the phone number; only the campaign''s supervisors and admins override it';
+    elsif v_column in ('phone', 'alternate_phones', 'country_code') then
+      raise exception using
+        errcode = '42501',
+        message = format(
+          '%s: only the campaign''s supervisors and admins change a lead''s numbers and country '
+          || '(the do-not-call and calling-hours rules read them)',
+          v_column
+        );
+    elsif v_column in ('source', 'external_ref') then
+      raise exception using
+        errcode = '42501',
+        message = format('%s: only the campaign''s supervisors and admins change a lead''s import data', v_column);
+    else
+      raise exception using
+        errcode = '42501',
+        message = format('%s: agents change only a lead''s contact data', v_column);
+    end if;
+  end loop;
 
   if new.status = 'in_call' and old.status <> 'in_call' then
     raise exception using
       errcode = '23514',
       message = 'status: in_call is set only by rpc/start_call';
+  end if;
+  if new.status = 'erased' then
+    raise exception using
+      errcode = '42501',
+      message = 'status: erased is set only by rpc/erase_lead';
   end if;
   return new;
 end;
@@ -2478,14 +2540,17 @@ CREATE FUNCTION private.guard_profile_columns() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
+declare
+  v_column text;
 begin
-  if (select auth.role()) = 'authenticated'
-    and not (select private.has_permission('users.manage'))
-    and (new.role, new.active, new.email, new.id, new.sip_extension)
-    is distinct from (old.role, old.active, old.email, old.id, old.sip_extension) then
-    raise exception using
-      errcode = '42501',
-      message = 'role: changing a user''s role, activity, email or extension needs users.manage';
+  if (select auth.role()) = 'authenticated' and not (select private.has_permission('users.manage')) then
+    foreach v_column in array array['active', 'email', 'id', 'role', 'sip_extension'] loop
+      if (to_jsonb(new) -> v_column) is distinct from (to_jsonb(old) -> v_column) then
+        raise exception using
+          errcode = '42501',
+          message = format('%s: needs users.manage; users edit only their own full_name and locale', v_column);
+      end if;
+    end loop;
   end if;
   return new;
 end;
@@ -2690,6 +2755,26 @@ $$;
 REVOKE ALL ON FUNCTION private.is_time_zone(p_value text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.is_time_zone(p_value text) TO authenticated;
 GRANT ALL ON FUNCTION private.is_time_zone(p_value text) TO service_role;
+
+-- Function private.lead_time_zone
+
+CREATE FUNCTION private.lead_time_zone(p_phone text, p_campaign_id uuid) RETURNS text
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_zones text[] := private.phone_time_zones_of(p_phone);
+begin
+  if cardinality(v_zones) = 1 then
+    return v_zones[1];
+  end if;
+  return (select c.default_time_zone from public.campaigns as c where c.id = p_campaign_id);
+end;
+$$;
+
+REVOKE ALL ON FUNCTION private.lead_time_zone(p_phone text, p_campaign_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.lead_time_zone(p_phone text, p_campaign_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION private.lead_time_zone(p_phone text, p_campaign_id uuid) TO service_role;
 
 -- Function private.live_calls_refusing_recording
 
@@ -3371,6 +3456,31 @@ $$;
 COMMENT ON FUNCTION private.pbx_merge(p_stored public.calls, p_pbx public.calls) IS 'The PBX-wins merge rule: a stored call row and the PBX''s version of it, merged.';
 
 REVOKE ALL ON FUNCTION private.pbx_merge(p_stored public.calls, p_pbx public.calls) FROM PUBLIC;
+
+-- Function private.phone_time_zones_of
+
+CREATE FUNCTION private.phone_time_zones_of(p_phone text) RETURNS text[]
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_digits text := substr(p_phone, 2);
+  v_zones text[];
+begin
+  select z.time_zones into v_zones
+  from private.phone_time_zones as z
+  where z.prefix = any(array(
+    select left(v_digits, n.n) from generate_series(1, least(length(v_digits), 15)) as n (n)
+  ))
+  order by length(z.prefix) desc
+  limit 1;
+  return v_zones;
+end;
+$$;
+
+REVOKE ALL ON FUNCTION private.phone_time_zones_of(p_phone text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.phone_time_zones_of(p_phone text) TO authenticated;
+GRANT ALL ON FUNCTION private.phone_time_zones_of(p_phone text) TO service_role;
 
 -- Function private.prune_recording_links
 
@@ -4203,6 +4313,29 @@ COMMENT ON FUNCTION private.seconds_between(p_from timestamp with time zone, p_t
 REVOKE ALL ON FUNCTION private.seconds_between(p_from timestamp with time zone, p_to timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.seconds_between(p_from timestamp with time zone, p_to timestamp with time zone) TO authenticated;
 GRANT ALL ON FUNCTION private.seconds_between(p_from timestamp with time zone, p_to timestamp with time zone) TO service_role;
+
+-- Function private.set_lead_time_zone
+
+CREATE FUNCTION private.set_lead_time_zone() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if new.phone is null then
+    return new;
+  end if;
+  if tg_op = 'INSERT' then
+    if new.time_zone is null then
+      new.time_zone := private.lead_time_zone(new.phone, new.campaign_id);
+    end if;
+  elsif new.phone is distinct from old.phone and new.time_zone is not distinct from old.time_zone then
+    new.time_zone := private.lead_time_zone(new.phone, new.campaign_id);
+  end if;
+  return new;
+end;
+$$;
+
+REVOKE ALL ON FUNCTION private.set_lead_time_zone() FROM PUBLIC;
 
 -- Function private.set_updated_at
 
@@ -5592,7 +5725,7 @@ CREATE TABLE public.leads (
 
 COMMENT ON TABLE public.leads IS 'People to call. The dialler state (status, attempts, next_call_at) follows the calls.';
 COMMENT ON COLUMN public.leads.owner_id IS 'The agent working the lead; null while in the campaign''s pool.';
-COMMENT ON COLUMN public.leads.time_zone IS 'The lead''s own IANA time zone: calling hours are checked in it.';
+COMMENT ON COLUMN public.leads.time_zone IS 'The lead''s own IANA time zone, derived from its phone (trigger leads_time_zone_from_phone) unless a supervisor or admin set it; calling hours are checked in it.';
 COMMENT ON COLUMN public.leads.next_call_at IS 'When the lead may be dialled next; set exactly while it is queued.';
 COMMENT ON COLUMN public.leads.consent_contact IS 'False when the lead withdrew consent to be called: never dialled.';
 COMMENT ON COLUMN public.leads.consent_recording IS 'Recording consent: null until asked.';
@@ -5602,6 +5735,7 @@ COMMENT ON COLUMN public.leads.erased_at IS 'When the lead''s personal data was 
 -- Triggers, in firing order
 CREATE TRIGGER leads_guard_columns BEFORE INSERT OR UPDATE ON public.leads FOR EACH ROW EXECUTE FUNCTION private.guard_lead_columns();
 CREATE TRIGGER leads_set_updated_at BEFORE UPDATE ON public.leads FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
+CREATE TRIGGER leads_time_zone_from_phone BEFORE INSERT OR UPDATE OF phone ON public.leads FOR EACH ROW EXECUTE FUNCTION private.set_lead_time_zone();
 CREATE TRIGGER leads_validate BEFORE INSERT OR UPDATE ON public.leads FOR EACH ROW EXECUTE FUNCTION private.validate_lead();
 CREATE TRIGGER leads_write_history AFTER INSERT OR DELETE OR UPDATE ON public.leads FOR EACH ROW EXECUTE FUNCTION private.write_lead_history();
 
@@ -6340,6 +6474,20 @@ COMMENT ON TABLE private.gateway_settings IS 'The SHA-256 of the token the embed
 
 ALTER TABLE ONLY private.gateway_settings
     ADD CONSTRAINT gateway_settings_pkey PRIMARY KEY (id);
+
+-- Table private.phone_time_zones
+
+CREATE TABLE private.phone_time_zones (
+    prefix text NOT NULL,
+    time_zones text[] NOT NULL,
+    CONSTRAINT phone_time_zones_prefix_check CHECK ((prefix ~ '^[1-9][0-9]{0,14}$'::text)),
+    CONSTRAINT phone_time_zones_time_zones_check CHECK ((cardinality(time_zones) > 0))
+);
+
+COMMENT ON TABLE private.phone_time_zones IS 'Phone number prefixes (country code and national prefix, digits only) and their IANA zones.';
+
+ALTER TABLE ONLY private.phone_time_zones
+    ADD CONSTRAINT phone_time_zones_pkey PRIMARY KEY (prefix);
 
 -- Table private.sip_settings
 
