@@ -729,6 +729,9 @@ async def storage_errors(request: web.Request, handler: Handler) -> web.StreamRe
         # still input: the checks above should catch it first, this is the net below them.
         return refusal(request, StorageError(400, "InvalidRequest",
                                              e.diag.message_primary or str(e)))
+    except ConnectionError:
+        # The client went away mid-body: likely nobody to read this, and not our failure.
+        return refusal(request, StorageError(400, "Error", "body ended before it was complete"))
     except Exception:
         log.exception("Storage stand-in: %s %s failed", request.method, request.path)
         return refusal(request, StorageError(500, "Internal", "Internal Server Error"))
