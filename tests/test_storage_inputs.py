@@ -553,9 +553,10 @@ def test_names_with_line_breaks_or_bad_bytes_are_invalid_keys(standin, name):
 
 def test_unknown_routes_and_methods_are_storage_errors(standin):
     service = {"Authorization": f"Bearer {standin.token()}"}
-    missing = httpx.get(f"{standin.url}/nowhere", headers=service)
-    assert missing.status_code == 404
-    assert_storage_error(404, missing.json())
+    for url in (f"{standin.url}/nowhere", f"http://127.0.0.1:{standin.port}/elsewhere"):
+        missing = httpx.get(url, headers=service)
+        assert missing.status_code == 404
+        assert_storage_error(404, missing.json())
     wrong = httpx.patch(f"{standin.url}/bucket", headers=service)
     assert wrong.status_code == 405
     assert_storage_error(405, wrong.json())
@@ -591,3 +592,29 @@ def test_bad_multipart_uploads_are_4xx(standin):
     assert answer.status_code == 400
     assert answer.json()["message"] == "form/cacheControl must not contain control characters"
     assert [p for p in standin.files_on_disk() if p.parent.name == "tmp"] == []
+
+
+def test_the_five_inputs_of_the_issue_through_the_gateway(stack, service_client):
+    """The same five, as a client meets them: through the gateway, with the service key."""
+    url = f"{stack.url}/storage/v1"
+    key = stack.service_role_key
+    headers = {"apikey": key, "Authorization": f"Bearer {key}",
+               "Content-Type": "application/json"}
+    bodies = {"deep": b"[" * 50_000 + b"]" * 50_000,
+              "limit abc": json.dumps({"prefix": "", "limit": "abc"}).encode(),
+              "a list": b'[{"prefix": ""}]',
+              "NUL in prefix": json.dumps({"prefix": "a\u0000b"}).encode()}
+    for label, content in bodies.items():
+        answer = httpx.post(f"{url}/object/list/recordings", content=content, headers=headers)
+        assert answer.status_code == 400, (label, answer.text)
+        assert_storage_error(400, answer.json())
+    files = service_client.storage.from_("recordings")
+    name = f"inputs-test/{uuid.uuid4().hex}.opus"
+    files.upload(name, b"OggS", {"content-type": "audio/ogg"})
+    try:
+        signed = files.create_signed_url(name, 60)["signedURL"]
+        injected = httpx.get(signed + "&download=a%0D%0ASet-Cookie:%20x=y")
+        assert injected.status_code == 400 and "set-cookie" not in injected.headers
+        assert_storage_error(400, injected.json())
+    finally:
+        files.remove([name])

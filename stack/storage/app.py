@@ -749,8 +749,10 @@ def build_app(settings: Settings) -> web.Application:
     lingering_time=0: when a handler answers without reading the whole body (a refusal),
     aiohttp closes the connection instead of reading and discarding the rest for seconds.
     """
-    root = web.Application(client_max_size=JSON_BODY_LIMIT, handler_args={"lingering_time": 0})
-    app = web.Application(middlewares=[storage_errors], client_max_size=JSON_BODY_LIMIT)
+    # The middleware sits on the root, so a path outside /storage/v1 gets Storage's shape too.
+    root = web.Application(middlewares=[storage_errors], client_max_size=JSON_BODY_LIMIT,
+                           handler_args={"lingering_time": 0})
+    app = web.Application(client_max_size=JSON_BODY_LIMIT)
     root[SETTINGS] = settings
     for sub in ("objects", "tmp"):
         (settings.data_dir / sub).mkdir(parents=True, exist_ok=True)
