@@ -51,7 +51,7 @@ class Limits:
     rest_body: str = "1m"
     rpc_body: str = "64k"
     auth_body: str = "64k"
-    storage_body: str = "50m"
+    storage_body: str = "200m"  # the recordings bucket's file_size_limit
 
 
 LIMITS = Limits()

@@ -11,4 +11,10 @@ downloads skip RLS, because the token is the proof. Signed-URL tokens are
 HS256 JWTs with claims `url` (bucket/path), `iat`, `exp`, as Supabase issues
 them. Bytes live on local disk under <root>/storage, named by object id, so no
 object name can reach outside that folder.
+
+A request is judged on its request line and headers (route, path parameters,
+query, headers, and the JWT) before any byte of its body is read; a refusal
+closes the connection rather than draining the body. Bodies are checked by
+stack/storage/inputs.py. docs/interface.md ("What Storage refuses") lists the
+refusals, all in Storage's error shape; no input gets a 5xx.
 """

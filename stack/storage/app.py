@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import re
 import time
@@ -19,12 +20,31 @@ from pathlib import Path
 from typing import Any
 
 import jwt
-from aiohttp import BodyPartReader, web
+from aiohttp import BodyPartReader, HttpVersion11, web
 from aiohttp.typedefs import Handler
 from psycopg import AsyncConnection, errors
 from psycopg.rows import DictRow, dict_row
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
+
+from stack import keys
+from stack.storage.inputs import (
+    JSON_BODY_LIMIT,
+    StorageError,
+    boolean,
+    clean,
+    file_size_limit,
+    integer,
+    invalid,
+    json_object,
+    mime_allowed,
+    mime_types,
+    parse_json,
+    string,
+    strings,
+)
+
+log = logging.getLogger(__name__)
 
 OBJECT_COLUMNS = "id, bucket_id, name, owner_id, metadata, user_metadata, version," \
                  " created_at, updated_at, last_accessed_at"
@@ -42,18 +62,16 @@ class Settings:
 SETTINGS = web.AppKey("settings", Settings)
 # Every connection hands out rows as dicts (row_factory=dict_row, set when it connects).
 POOL = web.AppKey("pool", AsyncConnectionPool[AsyncConnection[DictRow]])
+CLAIMS = "storage.claims"  # the caller's verified JWT claims, set before the handler runs
+# Uploads to a bucket without a file_size_limit stop here (Storage has a global limit too).
+GLOBAL_FILE_SIZE_LIMIT = 1 << 30
+# A multipart field other than the file (metadata, cacheControl) is small.
+FORM_FIELD_LIMIT = 64 << 10
 
 
-class StorageError(Exception):
-    """Storage's error body: {"statusCode": "<status>", "error": ..., "message": ...}."""
-
-    def __init__(self, status: int, error: str, message: str):
-        super().__init__(message)
-        self.status, self.error, self.message = status, error, message
-
-    def response(self) -> web.Response:
-        body = {"statusCode": str(self.status), "error": self.error, "message": self.message}
-        return web.json_response(body, status=self.status)
+def error_response(e: StorageError) -> web.Response:
+    body = {"statusCode": str(e.status), "error": e.error, "message": e.message}
+    return web.json_response(body, status=e.status)
 
 
 def not_found(what: str = "Object") -> StorageError:
@@ -64,18 +82,30 @@ def not_found(what: str = "Object") -> StorageError:
 # Who is asking: every query runs as the JWT's role, with its claims
 # ---------------------------------------------------------------------------
 
-def claims_of(request: web.Request) -> dict[str, Any]:
+def authenticate(request: web.Request) -> dict[str, Any]:
+    """The caller's claims from the Authorization bearer token (or the apikey header): HS256
+    with the stack's secret, not expired, with a role Storage knows. Only headers are read."""
     header = request.headers.get("Authorization", "")
     token = header[7:] if header.lower().startswith("bearer ") else request.headers.get("apikey")
     if not token:
         raise StorageError(400, "Error", "headers must have required property 'authorization'")
     try:
-        claims = jwt.decode(token, request.config_dict[SETTINGS].jwt_secret, algorithms=["HS256"],
-                            options={"verify_aud": False})
-    except jwt.PyJWTError as e:
-        raise StorageError(400, "InvalidJWT", str(e)) from e
+        claims = keys.decode(token, request.config_dict[SETTINGS].jwt_secret)
+    except jwt.ExpiredSignatureError as e:
+        raise StorageError(400, "InvalidJWT", "jwt expired") from e
+    except jwt.InvalidSignatureError as e:
+        raise StorageError(400, "InvalidJWT", "invalid signature") from e
+    except (jwt.PyJWTError, UnicodeError, ValueError) as e:
+        raise StorageError(400, "InvalidJWT", f"jwt malformed: {e}") from e
     if claims.get("role") not in ("anon", "authenticated", "service_role"):
         raise StorageError(403, "Unauthorized", "unknown role")
+    if not isinstance(claims.get("sub", ""), str):
+        raise StorageError(400, "InvalidJWT", "jwt malformed: sub must be a string")
+    return claims
+
+
+def claims_of(request: web.Request) -> dict[str, Any]:
+    claims: dict[str, Any] = request[CLAIMS]
     return claims
 
 
@@ -93,6 +123,18 @@ async def as_caller(request: web.Request) -> AsyncIterator[AsyncConnection[DictR
             raise StorageError(403, "Unauthorized", e.diag.message_primary or str(e)) from e
 
 
+async def json_body(request: web.Request) -> dict[str, Any]:
+    """The body as a JSON object, read only up to JSON_BODY_LIMIT bytes."""
+    if (request.content_length or 0) > JSON_BODY_LIMIT:
+        raise StorageError(413, "Payload too large", "The request body exceeded 1 MiB")
+    raw = bytearray()
+    async for chunk in request.content.iter_any():
+        raw += chunk
+        if len(raw) > JSON_BODY_LIMIT:  # a chunked body declares no length
+            raise StorageError(413, "Payload too large", "The request body exceeded 1 MiB")
+    return json_object(bytes(raw))
+
+
 def object_key(request: web.Request) -> tuple[str, str]:
     """Bucket and object name from the path exactly as the client sent it.
 
@@ -107,7 +149,10 @@ def object_key(request: web.Request) -> tuple[str, str]:
     raw = request.raw_path.split("?", 1)[0]
     if not raw.startswith(fixed):
         raise StorageError(400, "InvalidKey", f"Invalid key: {raw}")
-    name = urllib.parse.unquote(raw[len(fixed):])
+    try:
+        name = urllib.parse.unquote(raw[len(fixed):], errors="strict")
+    except UnicodeDecodeError as e:
+        raise StorageError(400, "InvalidKey", "Invalid key: not valid UTF-8") from e
     if not VALID_KEY.match(name):
         raise StorageError(400, "InvalidKey", f"Invalid key: {name}")
     return bucket, name
@@ -141,59 +186,92 @@ class Received:
     user_metadata: dict[str, Any] | None
 
 
-async def receive_body(request: web.Request, target: Path) -> Received:
-    """Stream the upload (multipart field `file`, or the raw body) to target."""
+def too_large() -> StorageError:
+    return StorageError(413, "Payload too large", "The object exceeded the maximum allowed size")
+
+
+def check_mime(mimetype: str, bucket: DictRow) -> str:
+    clean(mimetype, "headers/content-type")
+    if not mime_allowed(mimetype, bucket["allowed_mime_types"]):
+        raise StorageError(415, "invalid_mime_type", f"mime type {mimetype} is not supported")
+    return mimetype
+
+
+async def small_field(part: BodyPartReader) -> bytes:
+    """A form field other than the file, read only up to FORM_FIELD_LIMIT."""
+    data = bytearray()
+    while chunk := await part.read_chunk(1 << 14):
+        data += chunk
+        if len(data) > FORM_FIELD_LIMIT:
+            raise invalid(f"form/{part.name}", f"must be at most {FORM_FIELD_LIMIT} bytes")
+    return bytes(data)
+
+
+async def receive_body(request: web.Request, target: Path, bucket: DictRow,
+                       limit: int) -> Received:
+    """Stream the upload (multipart field `file`, or the raw body) to target, refusing it
+    (413) as soon as it passes limit, and a type the bucket does not allow before any byte."""
     size, digest = 0, hashlib.md5()  # noqa: S324 (an ETag, not security)
     content_type = request.headers.get("Content-Type", "application/octet-stream")
     cache_control = request.headers.get("Cache-Control", "max-age=3600")
     metadata = None
+    multipart = content_type.lower().startswith("multipart/form-data")
+    if not multipart:
+        check_mime(content_type, bucket)
+        if (request.content_length or 0) > limit:  # refused without reading a byte
+            raise too_large()
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target, "wb") as out:
-        if content_type.startswith("multipart/form-data"):
-            reader = await request.multipart()
-            async for part in reader:
-                if not isinstance(part, BodyPartReader):
-                    raise StorageError(400, "Error", "A form field may not itself be multipart")
-                if part.name == "cacheControl":
-                    cache_control = f"max-age={(await part.text()).strip()}"
-                elif part.name == "metadata":
-                    metadata = json.loads(await part.text())
-                elif part.name == "file" or part.filename:
-                    content_type = part.headers.get("Content-Type", "application/octet-stream")
-                    while chunk := await part.read_chunk(1 << 16):
-                        size += len(chunk)
-                        digest.update(chunk)
-                        out.write(chunk)
+        async def write(chunk: bytes) -> None:
+            nonlocal size
+            size += len(chunk)
+            if size > limit:
+                raise too_large()
+            digest.update(chunk)
+            out.write(chunk)
+
+        if multipart:
+            try:
+                reader = await request.multipart()
+                async for part in reader:
+                    if not isinstance(part, BodyPartReader):
+                        raise invalid("form", "fields may not themselves be multipart")
+                    if part.name == "cacheControl":
+                        seconds = (await small_field(part)).decode("utf-8", "replace").strip()
+                        cache_control = f"max-age={clean(seconds, 'form/cacheControl')}"
+                    elif part.name == "metadata":
+                        metadata = parse_json(await small_field(part), "form/metadata")
+                        if not isinstance(metadata, dict):
+                            raise invalid("form/metadata", "must be object")
+                    elif part.name == "file" or part.filename:
+                        content_type = check_mime(
+                            part.headers.get("Content-Type", "application/octet-stream"), bucket)
+                        while chunk := await part.read_chunk(1 << 16):
+                            await write(chunk)
+            except (ValueError, AssertionError, KeyError) as e:
+                # aiohttp's multipart reader says so for a missing boundary or a malformed part
+                raise invalid("body", f"is not a valid multipart form: {e}") from e
         else:
             async for chunk in request.content.iter_chunked(1 << 16):
-                size += len(chunk)
-                digest.update(chunk)
-                out.write(chunk)
+                await write(chunk)
     return Received(size, content_type, cache_control, digest.hexdigest(), metadata)
 
 
 async def upload(request: web.Request) -> web.Response:
     bucket_id, name = object_key(request)
     upsert = request.method == "PUT" or request.headers.get("x-upsert", "") == "true"
+    # The bucket's rules come first, so a body it would refuse is never read.
+    bucket = await bucket_row(request, bucket_id)
+    limit = min(bucket["file_size_limit"] or GLOBAL_FILE_SIZE_LIMIT, GLOBAL_FILE_SIZE_LIMIT)
     tmp = request.config_dict[SETTINGS].data_dir / "tmp" / uuid.uuid4().hex
     try:
-        body = await receive_body(request, tmp)
-        bucket = await bucket_row(request, bucket_id)
-        if bucket["file_size_limit"] and body.size > bucket["file_size_limit"]:
-            raise StorageError(413, "Payload too large",
-                               "The object exceeded the maximum allowed size")
-        allowed = bucket["allowed_mime_types"]
-        if allowed and not any(re.fullmatch(a.replace("*", ".*"), body.mimetype)
-                               for a in allowed):
-            raise StorageError(415, "invalid_mime_type",
-                               f"mime type {body.mimetype} is not supported")
+        body = await receive_body(request, tmp, bucket, limit)
         async with as_caller(request) as conn:
             metadata = {"eTag": f'"{body.etag}"', "size": body.size, "mimetype": body.mimetype,
                         "cacheControl": body.cache_control, "contentLength": body.size,
                         "httpStatusCode": 200, "lastModified": time.strftime(
                             "%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())}
-            claims = claims_of(request)
-            owner = claims.get("sub")
+            owner = claims_of(request).get("sub")
             existing = await (await conn.execute(
                 "select id from storage.objects where bucket_id = %s and name = %s",
                 (bucket_id, name))).fetchone()
@@ -243,8 +321,12 @@ def file_response(request: web.Request, row: DictRow) -> web.StreamResponse:
                "Cache-Control": meta.get("cacheControl", "no-cache"),
                "ETag": meta.get("eTag", "")}
     if "download" in request.query:
-        filename = request.query["download"] or row["name"].rsplit("/", 1)[-1]
-        headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+        # Checked for control characters by the middleware; percent-encoded as Storage does,
+        # so nothing the client chose can end the header or start another.
+        filename = urllib.parse.quote(
+            request.query["download"] or row["name"].rsplit("/", 1)[-1], safe="-_.!~*'()")
+        headers["Content-Disposition"] = f"attachment; filename={filename};" \
+                                         f" filename*=UTF-8''{filename}"
     return web.FileResponse(path, headers=headers)
 
 
@@ -287,10 +369,7 @@ async def info(request: web.Request) -> web.Response:
 
 async def remove(request: web.Request) -> web.Response:
     bucket_id = request.match_info["bucket"]
-    body = await request.json()
-    prefixes = body.get("prefixes") if isinstance(body, dict) else None
-    if not isinstance(prefixes, list) or not all(isinstance(p, str) for p in prefixes):
-        raise StorageError(400, "Error", "body must have required property 'prefixes'")
+    prefixes = strings(await json_body(request), "prefixes", min_items=1, required=True)
     async with as_caller(request) as conn:
         rows = await (await conn.execute(
             f"delete from storage.objects where bucket_id = %s and name = any(%s)"
@@ -312,18 +391,28 @@ async def remove_one(request: web.Request) -> web.Response:
     return web.json_response({"message": "Successfully deleted"})
 
 
+def like_prefix(text: str) -> str:
+    """A LIKE pattern for "starts with text": its own wildcards and escapes taken literally."""
+    return text.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
+
+
 async def list_objects(request: web.Request) -> web.Response:
     """One folder level under `prefix`: sub-folders (id null) then files, as Storage lists them."""
     bucket_id = request.match_info["bucket"]
-    body = await request.json()
-    prefix = (body.get("prefix") or "").strip("/")
-    limit = min(int(body.get("limit") or 100), 1000)
-    offset = int(body.get("offset") or 0)
-    search = body.get("search") or ""
-    sort: dict[str, Any] = body.get("sortBy") or {}
-    column: str = sort["column"] if sort.get("column") in ("name", "created_at",
-                                                          "updated_at") else "name"
-    order = "desc" if str(sort.get("order", "asc")).lower() == "desc" else "asc"
+    body = await json_body(request)
+    prefix = (string(body, "prefix", default="") or "").strip("/")
+    limit = min(integer(body, "limit", minimum=1, default=100) or 100, 1000)
+    offset = integer(body, "offset", minimum=0, default=0) or 0
+    search = string(body, "search", default="") or ""
+    sort = body.get("sortBy") or {}
+    if not isinstance(sort, dict):
+        raise invalid("body/sortBy", "must be object")
+    column = string(sort, "column", default="name", at="body/sortBy")
+    if column not in ("name", "created_at", "updated_at", "last_accessed_at"):
+        raise invalid("body/sortBy/column", "must be equal to one of the allowed values")
+    order = string(sort, "order", default="asc", at="body/sortBy")
+    if order not in ("asc", "desc"):
+        raise invalid("body/sortBy/order", "must be equal to one of the allowed values")
     start = f"{prefix}/" if prefix else ""
     async with as_caller(request) as conn:
         rows = await (await conn.execute(
@@ -342,8 +431,7 @@ async def list_objects(request: web.Request) -> web.Response:
             order by entry, is_folder desc
             """,
             {"start": start, "bucket": bucket_id,
-             "like": start.replace("%", r"\%").replace("_", r"\_") + "%",
-             "search": f"{search}%"})).fetchall()
+             "like": like_prefix(start), "search": like_prefix(search)})).fetchall()
     entries: list[dict[str, Any]] = []
     for r in rows:
         if r["is_folder"]:
@@ -362,12 +450,14 @@ async def list_objects(request: web.Request) -> web.Response:
 
 
 async def move_or_copy(request: web.Request) -> web.Response:
-    body = await request.json()
-    bucket_id = body.get("bucketId")
-    source, dest = body.get("sourceKey"), body.get("destinationKey")
-    dest_bucket = body.get("destinationBucket") or bucket_id
+    body = await json_body(request)
+    bucket_id = string(body, "bucketId", required=True)
+    source = string(body, "sourceKey", required=True)
+    dest = string(body, "destinationKey", required=True)
+    dest_bucket = string(body, "destinationBucket") or bucket_id
+    assert bucket_id is not None and source is not None and dest is not None  # required
     for key in (source, dest):
-        if not isinstance(key, str) or not VALID_KEY.match(key):
+        if not VALID_KEY.match(key):
             raise StorageError(400, "InvalidKey", f"Invalid key: {key}")
     copying = request.path.endswith("/copy")
     async with as_caller(request) as conn:
@@ -395,13 +485,13 @@ async def move_or_copy(request: web.Request) -> web.Response:
 # Signed URLs
 # ---------------------------------------------------------------------------
 
+# Ten years: past this a signed URL is no expiry at all (and exp stays a plain integer).
+MAX_EXPIRES_IN = 10 * 365 * 24 * 3600
+
+
 def _expires_in(body: dict[str, Any]) -> int:
-    try:
-        seconds = int(body["expiresIn"])
-    except (KeyError, TypeError, ValueError) as e:
-        raise StorageError(400, "Error", "expiresIn must be a number of seconds") from e
-    if seconds < 1:
-        raise StorageError(400, "Error", "expiresIn must be at least 1")
+    seconds = integer(body, "expiresIn", minimum=1, maximum=MAX_EXPIRES_IN, required=True)
+    assert seconds is not None  # required
     return seconds
 
 
@@ -413,7 +503,7 @@ def sign_token(settings: Settings, url: str, seconds: int) -> str:
 
 async def sign_one(request: web.Request) -> web.Response:
     bucket_id, name = object_key(request)
-    seconds = _expires_in(await request.json())
+    seconds = _expires_in(await json_body(request))
     async with as_caller(request) as conn:
         await visible_object(conn, bucket_id, name)  # the caller must be able to read it
     token = sign_token(request.config_dict[SETTINGS], f"{bucket_id}/{name}", seconds)
@@ -422,11 +512,10 @@ async def sign_one(request: web.Request) -> web.Response:
 
 async def sign_many(request: web.Request) -> web.Response:
     bucket_id = request.match_info["bucket"]
-    body = await request.json()
+    body = await json_body(request)
     seconds = _expires_in(body)
-    paths = body.get("paths")
-    if not isinstance(paths, list):
-        raise StorageError(400, "Error", "body must have required property 'paths'")
+    paths = strings(body, "paths", min_items=1, required=True)
+    assert paths is not None  # required
     async with as_caller(request) as conn:
         visible = {r["name"] for r in await (await conn.execute(
             "select name from storage.objects where bucket_id = %s and name = any(%s)",
@@ -446,12 +535,14 @@ async def sign_many(request: web.Request) -> web.Response:
 async def serve_signed(request: web.Request) -> web.StreamResponse:
     bucket_id, name = object_key(request)
     token = request.query.get("token", "")
+    if not token:
+        raise StorageError(400, "Error", "querystring must have required property 'token'")
     try:
         claims = jwt.decode(token, request.config_dict[SETTINGS].jwt_secret, algorithms=["HS256"],
                             options={"require": ["exp", "url"]})
     except jwt.ExpiredSignatureError as e:
         raise StorageError(400, "InvalidJWT", "jwt expired") from e
-    except jwt.PyJWTError as e:
+    except (jwt.PyJWTError, UnicodeError, ValueError) as e:
         raise StorageError(400, "InvalidJWT", str(e)) from e
     if claims["url"] != f"{bucket_id}/{name}":
         raise StorageError(400, "InvalidSignature", "The url do not match the signature")
@@ -494,32 +585,33 @@ async def get_bucket(request: web.Request) -> web.Response:
 
 
 async def create_bucket(request: web.Request) -> web.Response:
-    body = await request.json()
-    bucket_id = body.get("id") or body.get("name")
-    if not isinstance(bucket_id, str) or not re.fullmatch(r"[a-z0-9][a-z0-9._-]{1,62}", bucket_id):
+    body = await json_body(request)
+    name = string(body, "name")
+    bucket_id = string(body, "id") or name
+    if not bucket_id or not re.fullmatch(r"[a-z0-9][a-z0-9._-]{1,62}", bucket_id):
         raise StorageError(400, "InvalidBucketName", f"Bucket name invalid: {bucket_id}")
+    public, size_limit, types = boolean(body, "public"), file_size_limit(body), mime_types(body)
     async with as_caller(request) as conn:
         try:
             await conn.execute(
                 "insert into storage.buckets (id, name, owner_id, public, file_size_limit,"
                 " allowed_mime_types) values (%s, %s, %s, %s, %s, %s)",
-                (bucket_id, body.get("name") or bucket_id, claims_of(request).get("sub"),
-                 bool(body.get("public")), body.get("file_size_limit"),
-                 body.get("allowed_mime_types")))
+                (bucket_id, name or bucket_id, claims_of(request).get("sub"),
+                 bool(public), size_limit, types))
         except errors.UniqueViolation as e:
             raise StorageError(409, "Duplicate", "The resource already exists") from e
     return web.json_response({"name": bucket_id})
 
 
 async def update_bucket(request: web.Request) -> web.Response:
-    body = await request.json()
+    body = await json_body(request)
+    public, size_limit, types = boolean(body, "public"), file_size_limit(body), mime_types(body)
     async with as_caller(request) as conn:
         row = await (await conn.execute(
             "update storage.buckets set public = coalesce(%s, public),"
             " file_size_limit = %s, allowed_mime_types = %s, updated_at = now()"
             " where id = %s returning id",
-            (body.get("public"), body.get("file_size_limit"), body.get("allowed_mime_types"),
-             request.match_info["bucket"]))).fetchone()
+            (public, size_limit, types, request.match_info["bucket"]))).fetchone()
     if row is None:
         raise not_found("Bucket")
     return web.json_response({"message": "Successfully updated"})
@@ -554,27 +646,113 @@ async def delete_bucket(request: web.Request) -> web.Response:
 # Wiring
 # ---------------------------------------------------------------------------
 
-@web.middleware
-async def storage_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    try:
-        return await handler(request)
-    except StorageError as e:
-        return e.response()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return StorageError(400, "Error", "Body is not valid JSON").response()
-
-
 async def health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
+
+
+# The routes that take no JWT: a signed URL's token is its proof, a public bucket needs none.
+OPEN_HANDLERS = frozenset({health, serve_signed, download_public})
+# Request headers whose values the stand-in stores or acts on.
+CHECKED_HEADERS = ("content-type", "cache-control", "x-upsert")
+CHECKED = "storage.checked"
+
+
+def check_request(request: web.Request) -> None:
+    """What can be judged from the request line and headers alone, before any byte of the
+    body: the route exists, path parameters, query and headers are clean, and (unless the
+    route is open) the caller's JWT holds."""
+    if request.get(CHECKED):
+        return
+    match = request.match_info
+    if match.http_exception is not None:
+        e = match.http_exception
+        raise StorageError(e.status, "not_found" if e.status == 404 else e.reason,
+                           f"Route {request.method}:{request.path} {e.reason.lower()}")
+    for key, value in match.items():
+        if key != "name":  # object_key reads the name from the raw path
+            clean(value, f"params/{key}")
+    try:
+        query = urllib.parse.parse_qsl(request.rel_url.raw_query_string, keep_blank_values=True,
+                                       errors="strict")
+    except UnicodeDecodeError as e:
+        raise invalid("querystring", "is not valid UTF-8") from e
+    for key, value in query:
+        clean(key, "querystring")
+        clean(value, f"querystring/{key}")
+    for header in CHECKED_HEADERS:
+        if header in request.headers:
+            clean(request.headers[header], f"headers/{header}")
+    if match.handler not in OPEN_HANDLERS:
+        request[CLAIMS] = authenticate(request)
+    request[CHECKED] = True
+
+
+def refusal(request: web.Request, e: StorageError) -> web.Response:
+    response = error_response(e)
+    if not request.content.at_eof():
+        # The body is left unread: say so, and the connection closes after this answer
+        # (lingering_time=0) instead of draining whatever the client still sends.
+        response.force_close()
+    return response
+
+
+async def expect_continue(request: web.Request) -> web.StreamResponse | None:
+    """`Expect: 100-continue`: the client waits for our word before sending the body, so
+    refuse here, and only invite the body once the request passes check_request."""
+    if request.headers.get("Expect", "").lower() != "100-continue":
+        return refusal(request, StorageError(417, "Error", "headers/expect must be 100-continue"))
+    try:
+        check_request(request)
+    except StorageError as e:
+        return refusal(request, e)
+    if request.version == HttpVersion11:
+        await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        request.writer.output_size = 0  # as aiohttp's own handler: the answer is yet to come
+    return None
+
+
+@web.middleware
+async def storage_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every refusal in Storage's shape, decided on the headers before the handler reads a
+    byte of the body; nothing a client sends may end in a 5xx."""
+    try:
+        check_request(request)
+        response = await handler(request)
+    except StorageError as e:
+        return refusal(request, e)
+    except web.HTTPException as e:  # aiohttp's own (413 from read(), 405...)
+        if e.status < 400:
+            raise
+        return refusal(request, StorageError(e.status, e.reason, e.text or e.reason))
+    except errors.DataError as e:
+        # Input the database will not take (a NUL psycopg refuses, a number out of range) is
+        # still input: the checks above should catch it first, this is the net below them.
+        return refusal(request, StorageError(400, "InvalidRequest",
+                                             e.diag.message_primary or str(e)))
+    except ConnectionError:
+        # The client went away mid-body: likely nobody to read this, and not our failure.
+        return refusal(request, StorageError(400, "Error", "body ended before it was complete"))
+    except Exception:
+        log.exception("Storage stand-in: %s %s failed", request.method, request.path)
+        return refusal(request, StorageError(500, "Internal", "Internal Server Error"))
+    if not request.content.at_eof():
+        response.force_close()
+    return response
 
 
 PREFIX = "/storage/v1"
 
 
 def build_app(settings: Settings) -> web.Application:
-    """Served under /storage/v1 itself, so the gateway can pass paths on untouched."""
-    root = web.Application(client_max_size=1 << 30)
-    app = web.Application(middlewares=[storage_errors], client_max_size=1 << 30)
+    """Served under /storage/v1 itself, so the gateway can pass paths on untouched.
+
+    lingering_time=0: when a handler answers without reading the whole body (a refusal),
+    aiohttp closes the connection instead of reading and discarding the rest for seconds.
+    """
+    # The middleware sits on the root, so a path outside /storage/v1 gets Storage's shape too.
+    root = web.Application(middlewares=[storage_errors], client_max_size=JSON_BODY_LIMIT,
+                           handler_args={"lingering_time": 0})
+    app = web.Application(client_max_size=JSON_BODY_LIMIT)
     root[SETTINGS] = settings
     for sub in ("objects", "tmp"):
         (settings.data_dir / sub).mkdir(parents=True, exist_ok=True)
@@ -591,27 +769,32 @@ def build_app(settings: Settings) -> web.Application:
         await pool.close()
 
     root.cleanup_ctx.append(pool_context)
-    r = app.router
-    r.add_get("/status", health)
-    r.add_get("/bucket", list_buckets)
-    r.add_post("/bucket", create_bucket)
-    r.add_get("/bucket/{bucket}", get_bucket)
-    r.add_put("/bucket/{bucket}", update_bucket)
-    r.add_delete("/bucket/{bucket}", delete_bucket)
-    r.add_post("/bucket/{bucket}/empty", empty_bucket)
-    r.add_post("/object/move", move_or_copy)
-    r.add_post("/object/copy", move_or_copy)
-    r.add_post("/object/list/{bucket}", list_objects)
-    r.add_post("/object/sign/{bucket}", sign_many)
-    r.add_post("/object/sign/{bucket}/{name:.+}", sign_one)
-    r.add_get("/object/sign/{bucket}/{name:.+}", serve_signed)
-    r.add_get("/object/public/{bucket}/{name:.+}", download_public)
-    r.add_get("/object/authenticated/{bucket}/{name:.+}", download)
-    r.add_get("/object/info/{bucket}/{name:.+}", info)
-    r.add_delete("/object/{bucket}", remove)
-    r.add_post("/object/{bucket}/{name:.+}", upload)
-    r.add_put("/object/{bucket}/{name:.+}", upload)
-    r.add_get("/object/{bucket}/{name:.+}", download)
-    r.add_delete("/object/{bucket}/{name:.+}", remove_one)
+    # {name:[\s\S]+}: any character, a newline too, so that object_key judges every name
+    # (an InvalidKey 400) rather than the router turning some into a 404.
+    routes: list[tuple[str, str, Handler]] = [
+        ("GET", "/status", health),
+        ("GET", "/bucket", list_buckets),
+        ("POST", "/bucket", create_bucket),
+        ("GET", "/bucket/{bucket}", get_bucket),
+        ("PUT", "/bucket/{bucket}", update_bucket),
+        ("DELETE", "/bucket/{bucket}", delete_bucket),
+        ("POST", "/bucket/{bucket}/empty", empty_bucket),
+        ("POST", "/object/move", move_or_copy),
+        ("POST", "/object/copy", move_or_copy),
+        ("POST", "/object/list/{bucket}", list_objects),
+        ("POST", "/object/sign/{bucket}", sign_many),
+        ("POST", r"/object/sign/{bucket}/{name:[\s\S]+}", sign_one),
+        ("GET", r"/object/sign/{bucket}/{name:[\s\S]+}", serve_signed),
+        ("GET", r"/object/public/{bucket}/{name:[\s\S]+}", download_public),
+        ("GET", r"/object/authenticated/{bucket}/{name:[\s\S]+}", download),
+        ("GET", r"/object/info/{bucket}/{name:[\s\S]+}", info),
+        ("DELETE", "/object/{bucket}", remove),
+        ("POST", r"/object/{bucket}/{name:[\s\S]+}", upload),
+        ("PUT", r"/object/{bucket}/{name:[\s\S]+}", upload),
+        ("GET", r"/object/{bucket}/{name:[\s\S]+}", download),
+        ("DELETE", r"/object/{bucket}/{name:[\s\S]+}", remove_one),
+    ]
+    for method, path, handler in routes:
+        app.router.add_route(method, path, handler, expect_handler=expect_continue)
     root.add_subapp(PREFIX, app)
     return root
