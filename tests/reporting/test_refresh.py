@@ -102,6 +102,8 @@ def test_readers_keep_reading_through_many_refreshes(stack, db, sign_in, dataset
             reads.append(time.monotonic() - t0)
             if calls != 7:
                 errors.append(calls)
+            # A person's pace, under the gateway's per-session rate (docs/interface.md, Limits).
+            time.sleep(0.06)
     finally:
         stop.set()
         refresher.join()
