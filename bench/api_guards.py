@@ -46,6 +46,8 @@ from bench import wrk
 from bench.crm_api import (
     Scenario,
     Sizes,
+    _pid,
+    _stat,
     bring_up,
     check_answers,
     connect,
@@ -104,6 +106,21 @@ def start_gateways(config: StackConfig, run_dir: Path, plain_rest: int) -> dict[
     return ports
 
 
+def nginx_cpu_ms(run_dir: Path) -> float:
+    """CPU time of the bench's nginx (master and workers) so far: the rate limits' own cost
+    is nginx's work, steadier to read per request than req/s on a shared machine."""
+    tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
+    master = _pid(run_dir / "gateway.pid")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        fields = _stat(int(entry.name))
+        if fields and (int(entry.name) == master or int(fields[1]) == master):
+            total += (int(fields[11]) + int(fields[12])) * tick_ms
+    return total
+
+
 def stop_extras(run_dir: Path) -> None:
     processes.stop(run_dir / "gateway.pid")
     processes.stop(run_dir / "postgrest.pid")
@@ -133,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         config, _info = ensure_dataset(config, sizes, fresh=False)
         plain_rest = start_plain_postgrest(config, run_dir)
         ports = start_gateways(config, run_dir, plain_rest)
-        return measure(config, args, ports)
+        return measure(config, args, ports, run_dir)
     finally:
         stop_extras(run_dir)
         if args.keep:
@@ -142,7 +159,8 @@ def main(argv: list[str] | None = None) -> int:
             tear_down(config, remove=True)
 
 
-def measure(config: StackConfig, args: argparse.Namespace, ports: dict[str, int]) -> int:
+def measure(config: StackConfig, args: argparse.Namespace, ports: dict[str, int],
+            run_dir: Path) -> int:
     with connect(config) as conn:
         agents = [dict(zip(("idx", "id", "campaign_id", "email", "claims"), row, strict=True))
                   for row in conn.execute(
@@ -162,14 +180,19 @@ def measure(config: StackConfig, args: argparse.Namespace, ports: dict[str, int]
         s: {v: [] for v in VARIANTS} for s in SCENARIOS}
     single: dict[str, dict[str, list[wrk.Result]]] = {
         s: {v: [] for v in VARIANTS} for s in SCENARIOS}
+    nginx_us: dict[str, dict[str, list[float]]] = {
+        s: {v: [] for v in VARIANTS} for s in SCENARIOS}
     loads = []
     for round_no in range(1, args.rounds + 1):
         loads.append(loadavg()[0])
         log(f"-- round {round_no} (1-min load {loads[-1]:.2f})")
         for key in SCENARIOS:
             for variant in VARIANTS:
+                before = nginx_cpu_ms(run_dir)
                 r = run_wrk(f"{key} {variant}", bases[variant], by_key[key],
                             seconds=args.seconds, connections=args.connections)
+                nginx_us[key][variant].append(
+                    1000 * (nginx_cpu_ms(run_dir) - before) / max(1, r.requests))
                 one = run_wrk(f"{key} {variant} @1", bases[variant], by_key[key],
                               seconds=max(2, args.seconds // 2), connections=1, threads=1)
                 saturated[key][variant].append(r)
@@ -194,6 +217,7 @@ def measure(config: StackConfig, args: argparse.Namespace, ports: dict[str, int]
                 "p50_ms": round(statistics.median(r.p50_ms for r in runs), 3),
                 "p99_ms": round(statistics.median(r.p99_ms for r in runs), 3),
                 "one_agent_ms": round(statistics.median(mean_ms(r) for r in ones), 3),
+                "nginx_cpu_us_per_request": round(statistics.median(nginx_us[key][variant]), 1),
             }
 
     def cost(key: str, measure: str, guarded: str, plain: str) -> float:
@@ -203,12 +227,12 @@ def measure(config: StackConfig, args: argparse.Namespace, ports: dict[str, int]
     log()
     log(f"Load average after: {load_after}")
     log(f"{'request':16} {'variant':11} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-        f"{'1 agent ms':>10}")
+        f"{'1 agent ms':>10} {'nginx us/req':>12}")
     for key in SCENARIOS:
         for variant in VARIANTS:
             t = table[key][variant]
             log(f"{key:16} {variant:11} {t['rps']:8.0f} {t['p50_ms']:8.2f} {t['p99_ms']:8.2f} "
-                f"{t['one_agent_ms']:10.3f}")
+                f"{t['one_agent_ms']:10.3f} {t['nginx_cpu_us_per_request']:12.1f}")
     costs = {}
     log()
     log("Cost (positive = slower), guarded against unguarded, saturated req/s | one agent:")
@@ -238,6 +262,13 @@ def measure(config: StackConfig, args: argparse.Namespace, ports: dict[str, int]
         f"(wanted at most +{TARGET_SLOWDOWN:.0%}); errors (429 included) {errors}")
     log(f"      the session check costs {slowdown['session_check']:+.1%}, both "
         f"{slowdown['both']:+.1%}")
+    # The limits' own work, read from nginx's CPU time: the figure the latencies above bury
+    # in the machine's noise.
+    nginx = {k: {v: table[k][v]["nginx_cpu_us_per_request"] for v in VARIANTS} for k in SCENARIOS}
+    limit_us = statistics.median(nginx[k]["on"] - nginx[k]["no_limits"] for k in SCENARIOS)
+    log(f"      nginx CPU per request, limits on minus off (median over the requests): "
+        f"{limit_us:+.1f} us, {limit_us / 1000 / (work['no_limits'] / len(SCENARIOS)):+.2%} of an "
+        "agent's mean request")
 
     record = {
         "benchmark": "api_guards",
@@ -256,6 +287,7 @@ def measure(config: StackConfig, args: argparse.Namespace, ports: dict[str, int]
         "costs": costs,
         "agent_work_ms": {v: round(work[v], 3) for v in VARIANTS},
         "agent_work_slowdown": {k: round(v, 4) for k, v in slowdown.items()},
+        "rate_limits_nginx_cpu_us_per_request": round(limit_us, 1),
         "target": {"rate_limits_slowdown_at_most": TARGET_SLOWDOWN},
         "errors": errors,
         "pass": passed,
