@@ -31,8 +31,8 @@
 -- and campaign, for the auditors, while the caller reads the same answer.
 --
 -- start_call and hangup_call also quote client text through private.excerpt
--- (migration 20261204005010), and the access log keeps at most 512
--- characters of a User-Agent and 64 of an address.
+-- (migration 20261204005010). The access log's address and User-Agent are
+-- bounded in migration 20261204007000 (private.client_address).
 
 -- The campaign an agent works: unknown and not an agent of it are one answer.
 create or replace function private.require_agent_campaign(p_campaign_id uuid, p_field text) returns public.campaigns
@@ -513,26 +513,6 @@ begin
       message = 'p_agent_id: not found or not yours';
   end if;
 end;
-$$;
--- The access log keeps a bounded address and User-Agent (headers are the client's).
-create or replace function private.log_recording_access(
-  p_call_id uuid, p_campaign_id uuid, p_outcome text, p_reason_code text, p_reason text, p_link_id uuid
-) returns void
-language sql
-volatile
-security definer
-set search_path = ''
-as $$
-  insert into public.recording_access_log (
-    call_id, campaign_id, requested_by, requested_at, outcome, reason_code, reason, link_id, client_address,
-    user_agent
-  )
-  select
-    p_call_id, p_campaign_id, (select auth.uid()), private.now(), p_outcome, p_reason_code, p_reason, p_link_id,
-    left(btrim(split_part(h.headers ->> 'x-forwarded-for', ',', 1)), 64), left(h.headers ->> 'user-agent', 512)
-  from (
-    select coalesce(nullif(current_setting('request.headers', true), '')::jsonb, '{}') as headers
-  ) as h
 $$;
 
 -- A refusal may log a more precise reason than the caller reads (p_logged_code, p_logged_reason).
