@@ -1,7 +1,8 @@
 """python -m stack up|down|status|env|schema [--root DIR]: the embedded stack's command line.
 
-`schema` writes supabase/schema.sql (stack/schema_snapshot.py): from a fresh
-database built from the migrations, or from --db-url; it never touches --root.
+`schema` writes supabase/schema.sql (stack/schema_snapshot.py) and the TypeScript types of
+the API, webphone/src/types/database.ts (stack/db_types.py): from a fresh database built from
+the migrations, or from --db-url; it never touches --root.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from stack import lifecycle, schema_snapshot
+from stack import db_types, lifecycle, schema_snapshot
 from stack.config import DEMO_PASSWORD, StackConfig
 
 
@@ -51,18 +52,22 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def schema(db_url: str | None, output: Path, progress: Callable[[str], None]) -> int:
-    """Snapshot a fresh database built from the migrations, or the one at db_url."""
+    """Snapshot a fresh database built from the migrations, or the one at db_url; and write
+    its API types (only when the snapshot goes to its file, not to stdout)."""
     if db_url:
-        text = schema_snapshot.snapshot(db_url)
+        text, types = schema_snapshot.snapshot(db_url), db_types.generate(db_url)
     else:
         with schema_snapshot.fresh_database(progress) as fresh_url:
-            text = schema_snapshot.snapshot(fresh_url)
+            text, types = schema_snapshot.snapshot(fresh_url), db_types.generate(fresh_url)
     if str(output) == "-":
         print(text, end="")
-    elif schema_snapshot.write(text, output):
-        progress(f"wrote {output} ({len(text.splitlines())} lines)")
-    else:
-        progress(f"{output} is already up to date")
+        return 0
+    for path, content, write in ((output, text, schema_snapshot.write),
+                                 (db_types.TYPES_FILE, types, db_types.write)):
+        if write(content, path):
+            progress(f"wrote {path} ({len(content.splitlines())} lines)")
+        else:
+            progress(f"{path} is already up to date")
     return 0
 
 
