@@ -2,10 +2,10 @@
 // microphone, start_call and INVITE; SIP events written to the call row; the
 // wrap-up's required fields; end_call's arguments.
 
-import { test, describe } from 'node:test';
+import { test, describe } from 'vitest';
 import assert from 'node:assert/strict';
 import { createAgentDesk, DeskError } from '../src/desk/agent-desk.js';
-import { createCallState, Cause } from '../src/sip/call-state.js';
+import { createCallState, Cause } from '../src/sip/call-state';
 
 const LEAD = {
   id: 'lead-1', first_name: 'Ana', last_name: 'García', phone: '+34612345678', alternate_phones: ['+34912345678'],

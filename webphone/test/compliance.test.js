@@ -1,9 +1,9 @@
 // Erased leads on screen, the lead history's erasure row, and the compliance
 // screen's logic and data calls (legal holds, export, erasure, access log).
 
-import { test, describe } from 'node:test';
+import { test, describe } from 'vitest';
 import assert from 'node:assert/strict';
-import { isErasedLead } from '../src/desk/erased.js';
+import { isErasedLead } from '../src/desk/erased';
 import { leadName, leadPhone } from '../src/ui/lead-label.js';
 import { historyEntry } from '../src/ui/agent/lead-card.js';
 import {
@@ -13,7 +13,7 @@ import { accessReasonKey, dayRange } from '../src/ui/supervisor/recordings.js';
 import {
   placeLegalHold, releaseLegalHold, listLegalHolds, listRecordingAccessLog, exportLeadData, eraseLead, listProfilesByIds,
 } from '../src/data/compliance.js';
-import { toDataError } from '../src/data/errors.js';
+import { toDataError } from '../src/data/errors';
 import { setLanguage, tMaybe } from '../src/i18n/index.js';
 
 const LEAD_ID = '00000000-0000-4000-d000-000000001635';

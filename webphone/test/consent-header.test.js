@@ -1,42 +1,11 @@
-// X-CRM-Record: the webphone tells the PBX whether to record the call, from
-// the call row rpc/start_call returned and the lead's campaign.
+// X-CRM-Record: the desk dials with the recording decision of the call row
+// rpc/start_call returned and the lead's campaign (the header values
+// themselves: headers.test.ts).
 
-import { test, describe } from 'node:test';
+import { test, describe } from 'vitest';
 import assert from 'node:assert/strict';
-import { recordHeaderValue, crmCallHeaders } from '../src/sip/headers.js';
 import { createAgentDesk } from '../src/desk/agent-desk.js';
-import { createCallState } from '../src/sip/call-state.js';
-
-describe('recordHeaderValue', () => {
-  const on = { recording_enabled: true };
-  const off = { recording_enabled: false };
-
-  test('no when the database marked the call not_recorded (campaign off, or the lead refused before)', () => {
-    assert.equal(recordHeaderValue({ recording_status: 'not_recorded' }, on), 'no');
-  });
-
-  test('no when the campaign does not record, whatever the row says', () => {
-    assert.equal(recordHeaderValue({ recording_status: null }, off), 'no');
-  });
-
-  test('yes otherwise', () => {
-    assert.equal(recordHeaderValue({ recording_status: null }, on), 'yes');
-    assert.equal(recordHeaderValue({ recording_status: null }, { recording_consent_required: true }), 'yes');
-    assert.equal(recordHeaderValue({}, null), 'yes');
-  });
-});
-
-describe('crmCallHeaders', () => {
-  test('the call id and the recording decision, as JsSIP extraHeaders', () => {
-    assert.deepEqual(crmCallHeaders({ crmCallId: 'call-1', record: 'no' }), ['X-CRM-Call-Id: call-1', 'X-CRM-Record: no']);
-    assert.deepEqual(crmCallHeaders({ crmCallId: 'call-1', record: 'yes' }), ['X-CRM-Call-Id: call-1', 'X-CRM-Record: yes']);
-  });
-
-  test('nothing invented: no id, no header; only yes or no', () => {
-    assert.deepEqual(crmCallHeaders({}), []);
-    assert.deepEqual(crmCallHeaders({ crmCallId: 'call-1', record: 'maybe' }), ['X-CRM-Call-Id: call-1']);
-  });
-});
+import { createCallState } from '../src/sip/call-state';
 
 /** The desk with a phone that keeps the options of each INVITE. */
 function dial({ campaign, startRow, lead = {} }) {

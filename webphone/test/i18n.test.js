@@ -1,4 +1,4 @@
-import { test, describe } from 'node:test';
+import { test, describe } from 'vitest';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -7,8 +7,8 @@ import es from '../src/i18n/es.js';
 import en from '../src/i18n/en.js';
 import { t, tMaybe, setLanguage, language, fill, DEFAULT_LANGUAGE } from '../src/i18n/index.js';
 import { AGENT_SHORTCUTS } from '../src/ui/shortcuts.js';
-import { PAUSE_REASONS, AgentState } from '../src/desk/agent-state.js';
-import { Outcome, Status } from '../src/sip/call-state.js';
+import { PAUSE_REASONS, AgentState } from '../src/desk/agent-state';
+import { Outcome, Status } from '../src/sip/call-state';
 import { PhoneStatus } from '../src/sip/phone.js';
 import { RECORDING_STATUSES } from '../src/ui/recordings.js';
 
@@ -18,7 +18,8 @@ function sourceFiles(dir) {
   return readdirSync(dir).flatMap((name) => {
     const full = path.join(dir, name);
     if (statSync(full).isDirectory()) return sourceFiles(full);
-    return full.endsWith('.js') && !full.includes(`${path.sep}i18n${path.sep}`) ? [full] : [];
+    // .ts and .tsx too: the port to TypeScript must keep asking for existing keys.
+    return /\.(js|ts|tsx)$/.test(full) && !full.includes(`${path.sep}i18n${path.sep}`) ? [full] : [];
   });
 }
 

@@ -2,10 +2,10 @@
 // PostgREST error bodies) and the wait for the recordings worker to sign the
 // recording_links row, with a fake supabase client and a fake clock.
 
-import { test, describe } from 'node:test';
+import { test, describe } from 'vitest';
 import assert from 'node:assert/strict';
 import { recordingUrl, RECORDING_LINK_POLL_MS, RECORDING_LINK_TIMEOUT_MS } from '../src/data/calls.js';
-import { RecordingError, recordingRefusal, DataError } from '../src/data/errors.js';
+import { RecordingError, recordingRefusal, DataError } from '../src/data/errors';
 import { describeError } from '../src/ui/errors.js';
 import { canListen, RECORDING_STATUSES } from '../src/ui/recordings.js';
 import { setLanguage } from '../src/i18n/index.js';

@@ -1,7 +1,7 @@
 // The plain logic inside two screens: the live floor's states and the
 // reports' reading of whatever columns a report RPC answers.
 
-import { test, describe } from 'node:test';
+import { test, describe } from 'vitest';
 import assert from 'node:assert/strict';
 import { deriveFloor } from '../src/ui/supervisor/floor.js';
 import { describeColumns } from '../src/ui/supervisor/reports.js';

@@ -9,10 +9,10 @@
 //   the agent is in wrap-up -> rpc/end_call with outcome, times,
 //   disposition, notes and callback.
 
-import { createAgentState, AgentState } from './agent-state.js';
-import { Status } from '../sip/call-state.js';
-import { recordHeaderValue } from '../sip/headers.js';
-import { isErasedLead } from './erased.js';
+import { createAgentState, AgentState } from './agent-state';
+import { Status } from '../sip/call-state';
+import { recordHeaderValue } from '../sip/headers';
+import { isErasedLead } from './erased';
 
 /** Which disposition a call's outcome suggests for the wrap-up form. */
 export const SUGGESTED_DISPOSITION = Object.freeze({

@@ -8,7 +8,7 @@
 
 import { h, icon, mount } from './dom.js';
 import { t, language, setLanguage, onLanguageChange, LANGUAGES } from '../i18n/index.js';
-import { initials } from '../i18n/format.js';
+import { initials } from '../i18n/format';
 import { createNotices } from './notices.js';
 import { createHelpDialog } from './help.js';
 import { bindShortcuts } from './shortcuts.js';
