@@ -22,7 +22,7 @@ import { mountUsers, mountCampaigns, mountProducts } from './admin/admin.js';
 import { mountRecordings } from './supervisor/recordings.js';
 import { mountCompliance } from './admin/compliance.js';
 import { createPhone } from '../sip/phone.js';
-import { createAgentDesk } from '../desk/agent-desk.js';
+import { createAgentDesk } from '../desk/agent-desk';
 
 const SCREENS = {
   desk: { roles: ['agent'], mount: (el, ctx, param) => mountDesk(el, { ctx, leadId: param }), nav: 'nav.desk' },
