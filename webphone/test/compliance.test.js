@@ -1,9 +1,8 @@
 // Erased leads on screen, the lead history's erasure row, and the compliance
 // screen's logic and data calls (legal holds, export, erasure, access log).
 
-import { test, describe } from 'node:test';
-import assert from 'node:assert/strict';
-import { isErasedLead } from '../src/desk/erased.js';
+import { describe, expect, test } from 'vitest';
+import { isErasedLead } from '../src/desk/erased';
 import { leadName, leadPhone } from '../src/ui/lead-label.js';
 import { historyEntry } from '../src/ui/agent/lead-card.js';
 import {
@@ -13,7 +12,7 @@ import { accessReasonKey, dayRange } from '../src/ui/supervisor/recordings.js';
 import {
   placeLegalHold, releaseLegalHold, listLegalHolds, listRecordingAccessLog, exportLeadData, eraseLead, listProfilesByIds,
 } from '../src/data/compliance.js';
-import { toDataError } from '../src/data/errors.js';
+import { toDataError } from '../src/data/errors';
 import { setLanguage, tMaybe } from '../src/i18n/index.js';
 
 const LEAD_ID = '00000000-0000-4000-d000-000000001635';
@@ -24,20 +23,20 @@ const ERASED = {
 
 describe('erased leads', () => {
   test('recognised by status or erased_at', () => {
-    assert.equal(isErasedLead(ERASED), true);
-    assert.equal(isErasedLead({ status: 'new', erased_at: '2026-11-24T10:00:00Z' }), true);
-    assert.equal(isErasedLead({ status: 'new', first_name: 'Ana' }), false);
-    assert.equal(isErasedLead(null), false);
+    expect(isErasedLead(ERASED)).toBe(true);
+    expect(isErasedLead({ status: 'new', erased_at: '2026-11-24T10:00:00Z' })).toBe(true);
+    expect(isErasedLead({ status: 'new', first_name: 'Ana' })).toBe(false);
+    expect(isErasedLead(null)).toBe(false);
   });
 
   test('named "personal data erased", never by the placeholder, and without a phone', () => {
     setLanguage('es');
-    assert.equal(leadName(ERASED), 'Datos personales borrados');
+    expect(leadName(ERASED)).toBe('Datos personales borrados');
     setLanguage('en');
-    assert.equal(leadName(ERASED), 'Personal data erased');
-    assert.equal(leadName({ first_name: 'Ana', last_name: 'García', status: 'new' }), 'Ana García');
-    assert.equal(leadPhone(ERASED), '');
-    assert.equal(leadPhone({ phone: '+34612345678' }), '+34 612 34 56 78');
+    expect(leadName(ERASED)).toBe('Personal data erased');
+    expect(leadName({ first_name: 'Ana', last_name: 'García', status: 'new' })).toBe('Ana García');
+    expect(leadPhone(ERASED)).toBe('');
+    expect(leadPhone({ phone: '+34612345678' })).toBe('+34 612 34 56 78');
     setLanguage('es');
   });
 });
@@ -49,16 +48,16 @@ describe('lead history rows', () => {
       new_values: { status: 'erased', erased_at: '2026-11-24T10:00:00Z' },
       changed_fields: ['first_name', 'last_name', 'phone', 'email', 'status', 'erased_at'],
     });
-    assert.equal(entry.kind, 'erased');
-    assert.deepEqual(entry.fields, ['first_name', 'last_name', 'phone', 'email', 'status', 'erased_at']);
-    assert.deepEqual(entry.changes, []);
-    assert.ok(tMaybe('history.via.erase_lead'));
-    assert.ok(entry.fields.every((f) => tMaybe(`lead.field.${f}`)), 'every erased field has a label');
+    expect(entry.kind).toBe('erased');
+    expect(entry.fields).toStrictEqual(['first_name', 'last_name', 'phone', 'email', 'status', 'erased_at']);
+    expect(entry.changes).toStrictEqual([]);
+    expect(tMaybe('history.via.erase_lead')).toBeTruthy();
+    expect(entry.fields.every((f) => tMaybe(`lead.field.${f}`)), 'every erased field has a label').toBeTruthy();
   });
 
   test('any update with old_values null shows only the new values', () => {
     const entry = historyEntry({ operation: 'update', via: null, old_values: null, new_values: { status: 'retry' }, changed_fields: ['status'] });
-    assert.deepEqual(entry.changes, [{ field: 'status', hasOld: false, old: undefined, new: 'retry' }]);
+    expect(entry.changes).toStrictEqual([{ field: 'status', hasOld: false, old: undefined, new: 'retry' }]);
   });
 
   test('an ordinary update keeps old and new', () => {
@@ -66,22 +65,22 @@ describe('lead history rows', () => {
       operation: 'update', via: 'rpc/end_call', old_values: { status: 'in_call' }, new_values: { status: 'retry' },
       changed_fields: ['status', 'updated_at'],
     });
-    assert.equal(entry.kind, 'updated');
-    assert.equal(entry.via, 'end_call');
-    assert.deepEqual(entry.changes, [{ field: 'status', hasOld: true, old: 'in_call', new: 'retry' }]);
+    expect(entry.kind).toBe('updated');
+    expect(entry.via).toBe('end_call');
+    expect(entry.changes).toStrictEqual([{ field: 'status', hasOld: true, old: 'in_call', new: 'retry' }]);
   });
 
   test('an insert is "created"', () => {
-    assert.equal(historyEntry({ operation: 'insert', changed_fields: null, old_values: null }).kind, 'created');
+    expect(historyEntry({ operation: 'insert', changed_fields: null, old_values: null }).kind).toBe('created');
   });
 });
 
 describe('compliance screen logic', () => {
   test('ids are UUIDs', () => {
-    assert.equal(isUuid(LEAD_ID), true);
-    assert.equal(isUuid(` ${LEAD_ID} `), true);
-    assert.equal(isUuid('1635'), false);
-    assert.equal(isUuid(null), false);
+    expect(isUuid(LEAD_ID)).toBe(true);
+    expect(isUuid(` ${LEAD_ID} `)).toBe(true);
+    expect(isUuid('1635')).toBe(false);
+    expect(isUuid(null)).toBe(false);
   });
 
   test('active holds first, newest first within each group', () => {
@@ -91,19 +90,19 @@ describe('compliance screen logic', () => {
       { id: 'c', placed_at: '2026-11-05T00:00:00Z', released_at: '2026-11-06T00:00:00Z' },
       { id: 'd', placed_at: '2026-11-04T00:00:00Z', released_at: null },
     ];
-    assert.deepEqual(sortHolds(holds).map((x) => x.id), ['d', 'b', 'c', 'a']);
+    expect(sortHolds(holds).map((x) => x.id)).toStrictEqual(['d', 'b', 'c', 'a']);
   });
 
   test('the erasure needs the lead id typed exactly', () => {
-    assert.equal(eraseConfirmed(LEAD_ID, LEAD_ID), true);
-    assert.equal(eraseConfirmed(` ${LEAD_ID.toUpperCase()} `, LEAD_ID), true);
-    assert.equal(eraseConfirmed(LEAD_ID.slice(0, -1), LEAD_ID), false);
-    assert.equal(eraseConfirmed('', LEAD_ID), false);
-    assert.equal(eraseConfirmed('x', 'x'), false, 'never with a non-id');
+    expect(eraseConfirmed(LEAD_ID, LEAD_ID)).toBe(true);
+    expect(eraseConfirmed(` ${LEAD_ID.toUpperCase()} `, LEAD_ID)).toBe(true);
+    expect(eraseConfirmed(LEAD_ID.slice(0, -1), LEAD_ID)).toBe(false);
+    expect(eraseConfirmed('', LEAD_ID)).toBe(false);
+    expect(eraseConfirmed('x', 'x'), 'never with a non-id').toBe(false);
   });
 
   test('the export file is named by lead and time', () => {
-    assert.equal(exportFileName(LEAD_ID, new Date('2026-11-24T10:05:06Z')), `lead-${LEAD_ID}-2026-11-24-10-05-06.json`);
+    expect(exportFileName(LEAD_ID, new Date('2026-11-24T10:05:06Z'))).toBe(`lead-${LEAD_ID}-2026-11-24-10-05-06.json`);
   });
 
   test('each refusal has its own message', () => {
@@ -118,35 +117,34 @@ describe('compliance screen logic', () => {
       [err('23503', 'insert or update on table "legal_holds" violates foreign key constraint'), 'unknown_target'],
       [err('23514', 'new row violates check constraint "legal_holds_reason"'), 'invalid'],
     ];
-    for (const [error, code] of cases) assert.equal(complianceErrorCode(error), code, error.message);
-    assert.equal(complianceErrorCode(toDataError({ message: 'TypeError: Failed to fetch' })), null);
+    for (const [error, code] of cases) expect(complianceErrorCode(error), error.message).toBe(code);
+    expect(complianceErrorCode(toDataError({ message: 'TypeError: Failed to fetch' }))).toBe(null);
     // erase_lead's details decide, whatever the message says.
     for (const detail of ['legal_hold', 'already_erased', 'in_call']) {
-      assert.equal(complianceErrorCode(toDataError({ code: 'PT409', message: 'x', details: detail })), detail);
+      expect(complianceErrorCode(toDataError({ code: 'PT409', message: 'x', details: detail }))).toBe(detail);
     }
     for (const lang of ['es', 'en']) {
       setLanguage(lang);
       const texts = cases.map(([error]) => describeComplianceError(error));
-      assert.equal(new Set(texts.map((x) => x.split(' (')[0])).size, cases.length, `${lang}: distinct headlines`);
+      expect(new Set(texts.map((x) => x.split(' (')[0])).size, `${lang}: distinct headlines`).toBe(cases.length);
     }
     setLanguage('es');
-    assert.match(describeComplianceError(cases[0][0]), /retención legal.*claim 12/, 'the hold and its reason are shown');
+    expect(describeComplianceError(cases[0][0]), 'the hold and its reason are shown').toMatch(/retención legal.*claim 12/);
   });
 
   test('the erasure summary, in a stable order', () => {
     const summary = { lead_id: LEAD_ID, erased_at: 'x', history_rows: 4, calls: 3, recordings: 2, callbacks: 1, sales: 0, do_not_call: 1, originate_requests: 0 };
-    assert.deepEqual(summaryEntries(summary).map(([k, v]) => `${k.split('.').pop()}=${v}`),
-      ['calls=3', 'recordings=2', 'callbacks=1', 'sales=0', 'history_rows=4', 'do_not_call=1', 'originate_requests=0']);
-    assert.deepEqual(summaryEntries(null), []);
+    expect(summaryEntries(summary).map(([k, v]) => `${k.split('.').pop()}=${v}`)).toStrictEqual(['calls=3', 'recordings=2', 'callbacks=1', 'sales=0', 'history_rows=4', 'do_not_call=1', 'originate_requests=0']);
+    expect(summaryEntries(null)).toStrictEqual([]);
   });
 
   test('access log reasons and day ranges', () => {
-    assert.equal(accessReasonKey('42501'), 'recording.error.forbidden');
-    assert.equal(accessReasonKey('PT404'), 'accessLog.reason.PT404');
-    assert.equal(accessReasonKey('22023'), 'recording.error.invalid');
-    assert.equal(accessReasonKey('XX000'), null);
+    expect(accessReasonKey('42501')).toBe('recording.error.forbidden');
+    expect(accessReasonKey('PT404')).toBe('accessLog.reason.PT404');
+    expect(accessReasonKey('22023')).toBe('recording.error.invalid');
+    expect(accessReasonKey('XX000')).toBe(null);
     const { from, to } = dayRange('2026-11-24');
-    assert.equal(new Date(to) - new Date(from), 24 * 3600_000);
+    expect(new Date(to) - new Date(from)).toBe(24 * 3600_000);
   });
 });
 
@@ -180,7 +178,7 @@ describe('compliance data calls', () => {
     await placeLegalHold(supabase, { callId: 'call-1', reason: 'claim 12' });
     await placeLegalHold(supabase, { leadId: LEAD_ID, reason: 'court order' });
     const inserts = supabase.queries.map((q) => q.steps.find(([m]) => m === 'insert')[1]);
-    assert.deepEqual(inserts, [{ reason: 'claim 12', call_id: 'call-1' }, { reason: 'court order', lead_id: LEAD_ID }]);
+    expect(inserts).toStrictEqual([{ reason: 'claim 12', call_id: 'call-1' }, { reason: 'court order', lead_id: LEAD_ID }]);
   });
 
   test('releasing sets released_at only (the database fills released_by)', async () => {
@@ -188,31 +186,31 @@ describe('compliance data calls', () => {
     await releaseLegalHold(supabase, 'h1');
     const steps = supabase.queries[0].steps;
     const update = steps.find(([m]) => m === 'update')[1];
-    assert.deepEqual(Object.keys(update), ['released_at']);
-    assert.ok(!Number.isNaN(Date.parse(update.released_at)));
-    assert.deepEqual(steps.find(([m]) => m === 'eq'), ['eq', 'id', 'h1']);
+    expect(Object.keys(update)).toStrictEqual(['released_at']);
+    expect(Number.isNaN(Date.parse(update.released_at))).toBe(false);
+    expect(steps.find(([m]) => m === 'eq')).toStrictEqual(['eq', 'id', 'h1']);
   });
 
   test('holds are read active first', async () => {
     const supabase = fakeClient();
     await listLegalHolds(supabase);
     const orders = supabase.queries[0].steps.filter(([m]) => m === 'order');
-    assert.deepEqual(orders[0], ['order', 'released_at', { ascending: false, nullsFirst: true }]);
+    expect(orders[0]).toStrictEqual(['order', 'released_at', { ascending: false, nullsFirst: true }]);
   });
 
   test('the access log is paged by 50, newest first, and knows whether more follow', async () => {
     const rows = Array.from({ length: 51 }, (_, i) => ({ id: 100 - i }));
     const supabase = fakeClient({ recording_access_log: { data: rows, error: null } });
     const page = await listRecordingAccessLog(supabase, { page: 2 });
-    assert.equal(page.rows.length, 50);
-    assert.equal(page.hasMore, true);
+    expect(page.rows.length).toBe(50);
+    expect(page.hasMore).toBe(true);
     const steps = supabase.queries[0].steps;
-    assert.deepEqual(steps.find(([m]) => m === 'range'), ['range', 100, 150]);
-    assert.deepEqual(steps.find(([m]) => m === 'order'), ['order', 'requested_at', { ascending: false }]);
+    expect(steps.find(([m]) => m === 'range')).toStrictEqual(['range', 100, 150]);
+    expect(steps.find(([m]) => m === 'order')).toStrictEqual(['order', 'requested_at', { ascending: false }]);
 
     const last = await listRecordingAccessLog(fakeClient({ recording_access_log: { data: rows.slice(0, 7), error: null } }));
-    assert.equal(last.hasMore, false);
-    assert.equal(last.rows.length, 7);
+    expect(last.hasMore).toBe(false);
+    expect(last.rows.length).toBe(7);
   });
 
   test('export and erase call their RPCs and surface refusals', async () => {
@@ -220,18 +218,18 @@ describe('compliance data calls', () => {
       export_lead_data: { data: { lead: { id: LEAD_ID } }, error: null },
       erase_lead: { data: null, error: { code: 'PT409', message: 'p_lead_id: lead x is under legal hold y (z); release it first' } },
     });
-    assert.deepEqual(await exportLeadData(supabase, LEAD_ID), { lead: { id: LEAD_ID } });
-    await assert.rejects(eraseLead(supabase, LEAD_ID), (err) => complianceErrorCode(err) === 'legal_hold');
-    assert.deepEqual(supabase.queries.map((q) => [q.rpc, q.args]), [
+    expect(await exportLeadData(supabase, LEAD_ID)).toStrictEqual({ lead: { id: LEAD_ID } });
+    await expect(eraseLead(supabase, LEAD_ID)).rejects.toSatisfy((err) => complianceErrorCode(err) === 'legal_hold');
+    expect(supabase.queries.map((q) => [q.rpc, q.args])).toStrictEqual([
       ['export_lead_data', { p_lead_id: LEAD_ID }], ['erase_lead', { p_lead_id: LEAD_ID }],
     ]);
   });
 
   test('profile names are asked once per id, not at all for none', async () => {
     const supabase = fakeClient();
-    assert.deepEqual(await listProfilesByIds(supabase, [null]), []);
-    assert.equal(supabase.queries.length, 0);
+    expect(await listProfilesByIds(supabase, [null])).toStrictEqual([]);
+    expect(supabase.queries.length).toBe(0);
     await listProfilesByIds(supabase, ['a', 'b', 'a']);
-    assert.deepEqual(supabase.queries[0].steps.find(([m]) => m === 'in'), ['in', 'id', ['a', 'b']]);
+    expect(supabase.queries[0].steps.find(([m]) => m === 'in')).toStrictEqual(['in', 'id', ['a', 'b']]);
   });
 });

@@ -1,5 +1,4 @@
-import { test, describe } from 'node:test';
-import assert from 'node:assert/strict';
+import { describe, expect, test } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -7,8 +6,8 @@ import es from '../src/i18n/es.js';
 import en from '../src/i18n/en.js';
 import { t, tMaybe, setLanguage, language, fill, DEFAULT_LANGUAGE } from '../src/i18n/index.js';
 import { AGENT_SHORTCUTS } from '../src/ui/shortcuts.js';
-import { PAUSE_REASONS, AgentState } from '../src/desk/agent-state.js';
-import { Outcome, Status } from '../src/sip/call-state.js';
+import { PAUSE_REASONS, AgentState } from '../src/desk/agent-state';
+import { Outcome, Status } from '../src/sip/call-state';
 import { PhoneStatus } from '../src/sip/phone.js';
 import { RECORDING_STATUSES } from '../src/ui/recordings.js';
 
@@ -18,7 +17,8 @@ function sourceFiles(dir) {
   return readdirSync(dir).flatMap((name) => {
     const full = path.join(dir, name);
     if (statSync(full).isDirectory()) return sourceFiles(full);
-    return full.endsWith('.js') && !full.includes(`${path.sep}i18n${path.sep}`) ? [full] : [];
+    // .ts and .tsx too: the port to TypeScript must keep asking for existing keys.
+    return /\.(js|ts|tsx)$/.test(full) && !full.includes(`${path.sep}i18n${path.sep}`) ? [full] : [];
   });
 }
 
@@ -26,22 +26,22 @@ const placeholders = (text) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1])
 
 describe('the two languages', () => {
   test('Spanish is the default', () => {
-    assert.equal(DEFAULT_LANGUAGE, 'es');
-    assert.equal(language(), 'es');
+    expect(DEFAULT_LANGUAGE).toBe('es');
+    expect(language()).toBe('es');
   });
 
   test('es and en have exactly the same keys', () => {
     const onlyEs = Object.keys(es).filter((k) => !(k in en));
     const onlyEn = Object.keys(en).filter((k) => !(k in es));
-    assert.deepEqual(onlyEs, [], 'keys missing in en.js');
-    assert.deepEqual(onlyEn, [], 'keys missing in es.js');
+    expect(onlyEs, 'keys missing in en.js').toStrictEqual([]);
+    expect(onlyEn, 'keys missing in es.js').toStrictEqual([]);
   });
 
   test('no string is empty and placeholders match', () => {
     for (const key of Object.keys(es)) {
-      assert.ok(es[key].trim(), `es ${key} is empty`);
-      assert.ok(en[key].trim(), `en ${key} is empty`);
-      assert.deepEqual(placeholders(es[key]), placeholders(en[key]), `placeholders of ${key}`);
+      expect(es[key].trim(), `es ${key} is empty`).toBeTruthy();
+      expect(en[key].trim(), `en ${key} is empty`).toBeTruthy();
+      expect(placeholders(es[key]), `placeholders of ${key}`).toStrictEqual(placeholders(en[key]));
     }
   });
 
@@ -56,7 +56,7 @@ describe('the two languages', () => {
         if (!(m[1] in es)) missing.push(`${path.relative(SRC, file)}: ${m[1]}`);
       }
     }
-    assert.deepEqual(missing, []);
+    expect(missing).toStrictEqual([]);
   });
 
   test('every value the code turns into a key has a label', () => {
@@ -90,33 +90,33 @@ describe('the two languages', () => {
     for (const [prefix, values] of Object.entries(families)) {
       for (const v of values) if (!(`${prefix}${v}` in es)) missing.push(`${prefix}${v}`);
     }
-    assert.deepEqual(missing, []);
+    expect(missing).toStrictEqual([]);
   });
 });
 
 describe('t()', () => {
   test('fills placeholders and switches language', () => {
     setLanguage('es');
-    assert.equal(t('phone.sipStatusWithExt', { ext: '1001', status: 'Registrado' }), 'Ext. 1001 · Registrado');
+    expect(t('phone.sipStatusWithExt', { ext: '1001', status: 'Registrado' })).toBe('Ext. 1001 · Registrado');
     setLanguage('en');
-    assert.equal(t('phone.call'), 'Call');
+    expect(t('phone.call')).toBe('Call');
     setLanguage('xx');
-    assert.equal(language(), 'es', 'an unknown language falls back to Spanish');
-    assert.equal(t('phone.call'), 'Llamar');
+    expect(language(), 'an unknown language falls back to Spanish').toBe('es');
+    expect(t('phone.call')).toBe('Llamar');
   });
 
   test('a missing key shows itself; tMaybe says null', () => {
     const warn = console.warn;
     console.warn = () => {};
     try {
-      assert.equal(t('no.such.key'), 'no.such.key');
+      expect(t('no.such.key')).toBe('no.such.key');
     } finally {
       console.warn = warn;
     }
-    assert.equal(tMaybe('no.such.key'), null);
+    expect(tMaybe('no.such.key')).toBe(null);
   });
 
   test('fill leaves unknown placeholders alone', () => {
-    assert.equal(fill('{a} and {b}', { a: 1 }), '1 and {b}');
+    expect(fill('{a} and {b}', { a: 1 })).toBe('1 and {b}');
   });
 });

@@ -2,10 +2,9 @@
 // PostgREST error bodies) and the wait for the recordings worker to sign the
 // recording_links row, with a fake supabase client and a fake clock.
 
-import { test, describe } from 'node:test';
-import assert from 'node:assert/strict';
+import { describe, expect, test } from 'vitest';
 import { recordingUrl, RECORDING_LINK_POLL_MS, RECORDING_LINK_TIMEOUT_MS } from '../src/data/calls.js';
-import { RecordingError, recordingRefusal, DataError } from '../src/data/errors.js';
+import { RecordingError, recordingRefusal, DataError } from '../src/data/errors';
 import { describeError } from '../src/ui/errors.js';
 import { canListen, RECORDING_STATUSES } from '../src/ui/recordings.js';
 import { setLanguage } from '../src/i18n/index.js';
@@ -67,70 +66,67 @@ describe('recordingUrl: waiting for the signed link', () => {
       reads: [row('signing'), row('signing'), row('ready', { url: 'https://x/signed?token=abc', expires_at: '2026-11-24T12:05:00Z' })],
     });
     const url = await recordingUrl(supabase, CALL, time);
-    assert.equal(url, 'https://x/signed?token=abc');
-    assert.deepEqual(supabase.calls.rpc, [{ name: 'recording_url', args: { p_call_id: CALL } }]);
-    assert.equal(supabase.calls.reads.length, 3);
+    expect(url).toBe('https://x/signed?token=abc');
+    expect(supabase.calls.rpc).toStrictEqual([{ name: 'recording_url', args: { p_call_id: CALL } }]);
+    expect(supabase.calls.reads.length).toBe(3);
     for (const q of supabase.calls.reads) {
-      assert.equal(q.table, 'recording_links');
-      assert.equal(q.columns.replace(/\s/g, ''), 'status,url,expires_at,error');
-      assert.deepEqual(q.filters, [['id', LINK]]);
+      expect(q.table).toBe('recording_links');
+      expect(q.columns.replace(/\s/g, '')).toBe('status,url,expires_at,error');
+      expect(q.filters).toStrictEqual([['id', LINK]]);
     }
-    assert.deepEqual(time.sleeps, [250, 250, 250]);
-    assert.equal(RECORDING_LINK_POLL_MS, 250);
+    expect(time.sleeps).toStrictEqual([250, 250, 250]);
+    expect(RECORDING_LINK_POLL_MS).toBe(250);
   });
 
   test('a link the worker already signed needs no polling', async () => {
     const time = fakeTime();
     const supabase = fakeClient({ rpcResult: granted('ready', { url: 'https://x/now', expires_at: '2026-11-24T12:05:00Z' }) });
-    assert.equal(await recordingUrl(supabase, CALL, time), 'https://x/now');
-    assert.equal(supabase.calls.reads.length, 0);
-    assert.deepEqual(time.sleeps, []);
+    expect(await recordingUrl(supabase, CALL, time)).toBe('https://x/now');
+    expect(supabase.calls.reads.length).toBe(0);
+    expect(time.sleeps).toStrictEqual([]);
   });
 
   test('failed: the worker\'s error', async () => {
     const time = fakeTime();
     const supabase = fakeClient({ rpcResult: granted(), reads: [row('signing'), row('failed', { error: 'object not found in bucket recordings' })] });
-    await assert.rejects(recordingUrl(supabase, CALL, time), (err) => {
-      assert.ok(err instanceof RecordingError);
-      assert.equal(err.code, 'failed');
-      assert.equal(err.details, 'object not found in bucket recordings');
-      return true;
-    });
-    assert.equal(supabase.calls.reads.length, 2);
+    const failure = recordingUrl(supabase, CALL, time);
+    await expect(failure).rejects.toBeInstanceOf(RecordingError);
+    await expect(failure).rejects.toMatchObject({ code: 'failed', details: 'object not found in bucket recordings' });
+    expect(supabase.calls.reads.length).toBe(2);
   });
 
   test('no answer within the timeout (15 s): timeout, after polling all along', async () => {
     const time = fakeTime();
     const start = time.now();
     const supabase = fakeClient({ rpcResult: granted(), reads: [row('signing')] });
-    await assert.rejects(recordingUrl(supabase, CALL, time), (err) => err instanceof RecordingError && err.code === 'timeout');
-    assert.equal(RECORDING_LINK_TIMEOUT_MS, 15_000);
-    assert.equal(time.now() - start, 15_000, 'gave up at the deadline, not before or long after');
-    assert.equal(supabase.calls.reads.length, 15_000 / 250);
+    await expect(recordingUrl(supabase, CALL, time)).rejects.toSatisfy((err) => err instanceof RecordingError && err.code === 'timeout');
+    expect(RECORDING_LINK_TIMEOUT_MS).toBe(15_000);
+    expect(time.now() - start, 'gave up at the deadline, not before or long after').toBe(15_000);
+    expect(supabase.calls.reads.length).toBe(15_000 / 250);
   });
 
   test('the timeout and interval can be chosen', async () => {
     const time = fakeTime();
     const supabase = fakeClient({ rpcResult: granted(), reads: [row('signing')] });
-    await assert.rejects(recordingUrl(supabase, CALL, { ...time, pollMs: 100, timeoutMs: 1000 }), { code: 'timeout' });
-    assert.equal(supabase.calls.reads.length, 10);
-    assert.ok(time.sleeps.every((ms) => ms === 100));
+    await expect(recordingUrl(supabase, CALL, { ...time, pollMs: 100, timeoutMs: 1000 })).rejects.toMatchObject({ code: 'timeout' });
+    expect(supabase.calls.reads.length).toBe(10);
+    expect(time.sleeps.every((ms) => ms === 100)).toBeTruthy();
   });
 
   test('a lost poll is retried; another read error is final', async () => {
     const time = fakeTime();
     const lost = { data: null, error: { message: 'TypeError: fetch failed', details: '', hint: '', code: '' } };
     const supabase = fakeClient({ rpcResult: granted(), reads: [lost, row('ready', { url: 'https://x/after', expires_at: 'x' })] });
-    assert.equal(await recordingUrl(supabase, CALL, time), 'https://x/after');
+    expect(await recordingUrl(supabase, CALL, time)).toBe('https://x/after');
 
     const denied = { data: null, error: { code: '42501', message: 'permission denied for table recording_links' } };
     const other = fakeClient({ rpcResult: granted(), reads: [denied] });
-    await assert.rejects(recordingUrl(other, CALL, fakeTime()), (err) => err instanceof DataError && err.kind === 'forbidden');
+    await expect(recordingUrl(other, CALL, fakeTime())).rejects.toSatisfy((err) => err instanceof DataError && err.kind === 'forbidden');
   });
 
   test('a link that vanished meanwhile (the lead was erased): gone', async () => {
     const supabase = fakeClient({ rpcResult: granted(), reads: [{ data: null, error: null }] });
-    await assert.rejects(recordingUrl(supabase, CALL, fakeTime()), { name: 'RecordingError', code: 'gone' });
+    await expect(recordingUrl(supabase, CALL, fakeTime())).rejects.toMatchObject({ name: 'RecordingError', code: 'gone' });
   });
 });
 
@@ -151,29 +147,26 @@ describe('recordingUrl: refusals', () => {
     test(name, async () => {
       const time = fakeTime();
       const supabase = fakeClient({ rpcResult: answer });
-      await assert.rejects(recordingUrl(supabase, CALL, time), (err) => {
-        assert.ok(err instanceof RecordingError, err.name);
-        assert.equal(err.code, code);
-        assert.equal(err.recordingStatus, recordingStatus);
-        return true;
-      });
-      assert.equal(supabase.calls.reads.length, 0, 'a refusal is not polled');
-      assert.deepEqual(time.sleeps, []);
+      const refusal = recordingUrl(supabase, CALL, time);
+      await expect(refusal).rejects.toBeInstanceOf(RecordingError);
+      await expect(refusal).rejects.toMatchObject({ code, recordingStatus });
+      expect(supabase.calls.reads.length, 'a refusal is not polled').toBe(0);
+      expect(time.sleeps).toStrictEqual([]);
     });
   }
 
   test('a body without a code is read by its HTTP status', () => {
-    assert.equal(recordingRefusal({ message: 'Forbidden' }, 403).code, 'forbidden');
-    assert.equal(recordingRefusal({ message: 'Not Found' }, 404).code, 'no_call');
-    assert.equal(recordingRefusal({ message: 'Bad Request' }, 400).code, 'invalid');
+    expect(recordingRefusal({ message: 'Forbidden' }, 403).code).toBe('forbidden');
+    expect(recordingRefusal({ message: 'Not Found' }, 404).code).toBe('no_call');
+    expect(recordingRefusal({ message: 'Bad Request' }, 400).code).toBe('invalid');
   });
 
   test('a network failure or a missing function stays an ordinary DataError', () => {
     const network = recordingRefusal({ message: 'TypeError: Failed to fetch' }, 0);
-    assert.equal(network.name, 'DataError');
-    assert.equal(network.kind, 'network');
+    expect(network.name).toBe('DataError');
+    expect(network.kind).toBe('network');
     const missing = recordingRefusal({ code: 'PGRST202', message: 'Could not find the function public.recording_url' }, 404);
-    assert.equal(missing.kind, 'not_available');
+    expect(missing.kind).toBe('not_available');
   });
 });
 
@@ -183,23 +176,23 @@ describe('recording messages', () => {
     for (const lang of ['es', 'en']) {
       setLanguage(lang);
       const texts = codes.map((code) => describeError(new RecordingError(code, 'server text')));
-      assert.equal(new Set(texts).size, codes.length, `${lang}: distinct messages`);
-      assert.ok(texts.every((text) => !text.includes('server text')), 'the English server message is not shown raw');
+      expect(new Set(texts).size, `${lang}: distinct messages`).toBe(codes.length);
+      expect(texts.every((text) => !text.includes('server text')), 'the English server message is not shown raw').toBeTruthy();
     }
     setLanguage('en');
-    assert.match(describeError(new RecordingError('timeout')), /not answering/);
-    assert.match(describeError(new RecordingError('no_recording', 'x', { recordingStatus: 'purged' })), /\(Expired\)/);
-    assert.match(describeError(new RecordingError('failed', 'x', { details: 'bucket gone' })), /bucket gone/);
+    expect(describeError(new RecordingError('timeout'))).toMatch(/not answering/);
+    expect(describeError(new RecordingError('no_recording', 'x', { recordingStatus: 'purged' }))).toMatch(/\(Expired\)/);
+    expect(describeError(new RecordingError('failed', 'x', { details: 'bucket gone' }))).toMatch(/bucket gone/);
     setLanguage('es');
-    assert.match(describeError(new RecordingError('timeout')), /no responde/);
-    assert.match(describeError(new RecordingError('forbidden')), /permiso/);
+    expect(describeError(new RecordingError('timeout'))).toMatch(/no responde/);
+    expect(describeError(new RecordingError('forbidden'))).toMatch(/permiso/);
   });
 });
 
 describe('the Listen button', () => {
   test('only for a stored recording', () => {
-    assert.deepEqual(RECORDING_STATUSES.filter((status) => canListen({ recording_status: status })), ['stored']);
-    assert.equal(canListen({ recording_status: null }), false);
-    assert.equal(canListen(null), false);
+    expect(RECORDING_STATUSES.filter((status) => canListen({ recording_status: status }))).toStrictEqual(['stored']);
+    expect(canListen({ recording_status: null })).toBe(false);
+    expect(canListen(null)).toBe(false);
   });
 });

@@ -1,8 +1,7 @@
 // The plain logic inside two screens: the live floor's states and the
 // reports' reading of whatever columns a report RPC answers.
 
-import { test, describe } from 'node:test';
-import assert from 'node:assert/strict';
+import { describe, expect, test } from 'vitest';
 import { deriveFloor } from '../src/ui/supervisor/floor.js';
 import { describeColumns } from '../src/ui/supervisor/reports.js';
 
@@ -28,17 +27,17 @@ describe('live floor', () => {
       now: NOW,
     });
     const [ana, bea, carlos] = rows;
-    assert.equal(ana.state, 'on_call');
-    assert.equal(ana.openCall.id, 'c1');
-    assert.equal(ana.callSeconds, 60, 'talk time counts from the answer');
-    assert.equal(ana.callsToday, 2);
-    assert.equal(ana.talkToday, 120);
-    assert.equal(ana.salesToday, 1, 'cancelled sales do not count');
-    assert.equal(ana.premiumToday, 20.5);
-    assert.equal(bea.state, 'wrap_up');
-    assert.equal(bea.openCall, null);
-    assert.equal(carlos.state, 'unknown');
-    assert.equal(carlos.since, null);
+    expect(ana.state).toBe('on_call');
+    expect(ana.openCall.id).toBe('c1');
+    expect(ana.callSeconds, 'talk time counts from the answer').toBe(60);
+    expect(ana.callsToday).toBe(2);
+    expect(ana.talkToday).toBe(120);
+    expect(ana.salesToday, 'cancelled sales do not count').toBe(1);
+    expect(ana.premiumToday).toBe(20.5);
+    expect(bea.state).toBe('wrap_up');
+    expect(bea.openCall).toBe(null);
+    expect(carlos.state).toBe('unknown');
+    expect(carlos.since).toBe(null);
   });
 
   test('published states win, with their reason', () => {
@@ -50,9 +49,9 @@ describe('live floor', () => {
       sales: [],
       now: NOW,
     });
-    assert.equal(rows[2].state, 'paused');
-    assert.equal(rows[2].reason, 'lunch');
-    assert.equal(rows[2].since, Date.parse('2026-11-24T11:30:00Z'));
+    expect(rows[2].state).toBe('paused');
+    expect(rows[2].reason).toBe('lunch');
+    expect(rows[2].since).toBe(Date.parse('2026-11-24T11:30:00Z'));
   });
 });
 
@@ -62,12 +61,12 @@ describe('report columns', () => {
       { agent_id: 'x', agent_name: 'Ana', calls: 10, conversion_rate: '0.12', day: '2026-11-24' },
       { agent_id: 'y', agent_name: 'Bea', calls: 7, conversion_rate: null, day: '2026-11-24' },
     ]);
-    assert.equal(cols.label, 'agent_name');
-    assert.deepEqual(cols.numeric, ['calls', 'conversion_rate']);
-    assert.deepEqual(cols.all, ['agent_name', 'calls', 'conversion_rate', 'day']);
+    expect(cols.label).toBe('agent_name');
+    expect(cols.numeric).toStrictEqual(['calls', 'conversion_rate']);
+    expect(cols.all).toStrictEqual(['agent_name', 'calls', 'conversion_rate', 'day']);
   });
 
   test('no rows, no columns', () => {
-    assert.deepEqual(describeColumns([]), { label: null, numeric: [], all: [] });
+    expect(describeColumns([])).toStrictEqual({ label: null, numeric: [], all: [] });
   });
 });

@@ -1,7 +1,7 @@
 // Admin lists: users and roles, campaigns, products (users.manage,
 // campaigns.manage, products.manage; RLS refuses anyone else).
 
-import { unwrap } from './errors.js';
+import { unwrap } from './errors';
 
 /** Table profiles: every user (needs users.manage). */
 export async function listProfiles(supabase) {

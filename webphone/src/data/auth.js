@@ -1,6 +1,6 @@
 // Signing in and out, and the signed-in user's profile and rights.
 
-import { unwrap, toDataError, DataError } from './errors.js';
+import { unwrap, toDataError, DataError } from './errors';
 
 /** Auth: password sign-in (Supabase Auth /auth/v1/token?grant_type=password). */
 export async function signIn(supabase, email, password) {

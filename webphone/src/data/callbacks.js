@@ -1,6 +1,6 @@
 // Callbacks agreed with leads (written by rpc/end_call; read here).
 
-import { unwrap } from './errors.js';
+import { unwrap } from './errors';
 
 /** Table callbacks: the agent's pending callbacks, soonest first, with their lead. */
 export async function listMyCallbacks(supabase, userId, { limit = 30 } = {}) {

@@ -1,7 +1,7 @@
 // Calls: rpc/start_call before the INVITE, the SIP progress written to the
 // row, rpc/end_call with the wrap-up; the lead's past calls; recordings.
 
-import { unwrap, toDataError, RecordingError, recordingRefusal } from './errors.js';
+import { unwrap, toDataError, RecordingError, recordingRefusal } from './errors';
 
 /** rpc/start_call(p_lead_id, p_phone_number): the new call row (status calling). */
 export async function startCall(supabase, leadId, phoneNumber = null) {

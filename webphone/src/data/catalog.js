@@ -1,6 +1,6 @@
 // What the screens choose from: campaigns, their products, the dispositions.
 
-import { unwrap } from './errors.js';
+import { unwrap } from './errors';
 
 /** Table campaigns: the campaigns the user may see (RLS: members, or every one for admins). */
 export async function listCampaigns(supabase) {

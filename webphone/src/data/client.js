@@ -5,7 +5,7 @@
 // VITE_SIP_* settings, read at start instead of baked into the bundle.
 
 import { createClient } from '@supabase/supabase-js';
-import { isNetworkError } from './errors.js';
+import { isNetworkError } from './errors';
 
 const REQUIRED = ['supabaseUrl', 'supabaseAnonKey'];
 

@@ -2,7 +2,7 @@
 // erasure (GDPR/LOPD), and the recording access log, which supervisors also
 // read for their campaigns (RLS).
 
-import { unwrap } from './errors.js';
+import { unwrap } from './errors';
 
 const HOLD_COLUMNS = 'id, call_id, lead_id, reason, placed_at, released_at, placed_by, released_by, placer:profiles!placed_by (full_name, email), releaser:profiles!released_by (full_name, email)';
 

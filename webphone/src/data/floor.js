@@ -1,7 +1,7 @@
 // The live floor: who is available, on a call, in wrap-up or paused, read by
 // polling (Realtime is not part of the local stack).
 
-import { unwrap, toDataError } from './errors.js';
+import { unwrap, toDataError } from './errors';
 
 /** Table profiles: the agents the user may see (RLS: a supervisor's own agents; every agent for admins). */
 export async function listAgents(supabase) {

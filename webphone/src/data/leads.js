@@ -1,7 +1,7 @@
 // Leads: the agent's queue (rpc/next_lead), their own list, one lead's card
 // and its audit trail (table lead_history).
 
-import { unwrap } from './errors.js';
+import { unwrap } from './errors';
 
 const LIST_COLUMNS = 'id, campaign_id, first_name, last_name, phone, city, region, status, attempts, next_call_at, last_called_at, time_zone';
 const CARD_COLUMNS = `*, campaign:campaigns (id, name, status, recording_enabled, recording_consent_required,

@@ -1,7 +1,7 @@
 // Reports: the reporting RPCs (materialized views behind RLS-aware functions).
 // Each answers rows; the reports screen charts whichever numeric columns come.
 
-import { unwrap } from './errors.js';
+import { unwrap } from './errors';
 
 /** rpc/report_agent_performance(p_from, p_to): one row per agent. */
 export async function reportAgentPerformance(supabase, from, to) {

@@ -1,7 +1,7 @@
 // Sales: registered by agents (a plain insert, born pending), validated or
 // rejected by supervisors with rpc/validate_sale.
 
-import { unwrap } from './errors.js';
+import { unwrap } from './errors';
 
 const SALE_COLUMNS = 'id, lead_id, campaign_id, product_id, agent_id, call_id, policy_number, premium, payment_frequency, currency, status, status_reason, validated_at, notes, sold_at';
 

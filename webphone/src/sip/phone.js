@@ -1,6 +1,6 @@
 // The agent's softphone: one JsSIP user agent over WebSocket, registered with
 // short-lived credentials from rpc/sip_credentials, and at most one call at a
-// time, whose state lives in call-state.js.
+// time, whose state lives in call-state.ts.
 //
 // Long-shift robustness lives here:
 // - credentials are renewed before they expire and the UA re-registers with
@@ -13,10 +13,10 @@
 //   before the phone reports the failure.
 
 import JsSIP from 'jssip';
-import { createCallState, Cause } from './call-state.js';
-import { renewalDelayMs, retryDelayMs } from './renewal.js';
-import { aorFor, targetFor } from './uri.js';
-import { crmCallHeaders } from './headers.js';
+import { createCallState, Cause } from './call-state';
+import { renewalDelayMs, retryDelayMs } from './renewal';
+import { aorFor, targetFor } from './uri';
+import { crmCallHeaders } from './headers';
 
 export const PhoneStatus = Object.freeze({
   OFFLINE: 'offline',
@@ -287,7 +287,7 @@ export function createPhone({ config, fetchCredentials, displayName = '', remote
    * Dials a lead's number. The caller has already opened the microphone
    * (acquireMicrophone) and recorded the call (start_call), whose id rides
    * along as X-CRM-Call-Id so the PBX side can match it; `record` ('yes' |
-   * 'no', see headers.js) rides along as X-CRM-Record.
+   * 'no', see headers.ts) rides along as X-CRM-Record.
    */
   function call(e164, { crmCallId, record = null, stream = localStream } = {}) {
     ensureReady();

@@ -8,7 +8,7 @@
 
 import { h, icon, mount } from './dom.js';
 import { t, language, setLanguage, onLanguageChange, LANGUAGES } from '../i18n/index.js';
-import { initials } from '../i18n/format.js';
+import { initials } from '../i18n/format';
 import { createNotices } from './notices.js';
 import { createHelpDialog } from './help.js';
 import { bindShortcuts } from './shortcuts.js';
@@ -22,7 +22,7 @@ import { mountUsers, mountCampaigns, mountProducts } from './admin/admin.js';
 import { mountRecordings } from './supervisor/recordings.js';
 import { mountCompliance } from './admin/compliance.js';
 import { createPhone } from '../sip/phone.js';
-import { createAgentDesk } from '../desk/agent-desk.js';
+import { createAgentDesk } from '../desk/agent-desk';
 
 const SCREENS = {
   desk: { roles: ['agent'], mount: (el, ctx, param) => mountDesk(el, { ctx, leadId: param }), nav: 'nav.desk' },

@@ -2,8 +2,8 @@
 // lead erased on request (whose first_name is the placeholder '[erased]').
 
 import { t } from '../i18n/index.js';
-import { formatPhone } from '../i18n/format.js';
-import { isErasedLead } from '../desk/erased.js';
+import { formatPhone } from '../i18n/format';
+import { isErasedLead } from '../desk/erased';
 
 export { isErasedLead };
 

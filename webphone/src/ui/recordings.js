@@ -4,7 +4,7 @@
 
 import { h, icon, mount } from './dom.js';
 import { t, tMaybe, language } from '../i18n/index.js';
-import { formatDateTime } from '../i18n/format.js';
+import { formatDateTime } from '../i18n/format';
 import { describeError } from './errors.js';
 
 export const RECORDING_STATUSES = Object.freeze(['not_recorded', 'pending', 'stored', 'failed', 'purged', 'erased']);

@@ -3,7 +3,7 @@
 
 import { h, mount } from '../dom.js';
 import { t, tMaybe, language } from '../../i18n/index.js';
-import { formatCurrency } from '../../i18n/format.js';
+import { formatCurrency } from '../../i18n/format';
 import { describeError } from '../errors.js';
 
 const ROLES = ['agent', 'supervisor', 'admin'];

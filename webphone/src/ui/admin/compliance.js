@@ -3,7 +3,7 @@
 
 import { h, icon, mount } from '../dom.js';
 import { t, language } from '../../i18n/index.js';
-import { formatDateTime } from '../../i18n/format.js';
+import { formatDateTime } from '../../i18n/format';
 import { describeError } from '../errors.js';
 import { createAccessLog } from '../supervisor/recordings.js';
 

@@ -4,8 +4,8 @@
 
 import { h, icon, mount } from '../dom.js';
 import { t, tMaybe, language } from '../../i18n/index.js';
-import { formatPhone, formatDateTime, formatDuration, formatTime } from '../../i18n/format.js';
-import { PAUSE_REASONS } from '../../desk/agent-state.js';
+import { formatPhone, formatDateTime, formatDuration, formatTime } from '../../i18n/format';
+import { PAUSE_REASONS } from '../../desk/agent-state';
 import { createPhonePanel, createConsentNotice } from './phone-panel.js';
 import { createWrapUpForm } from './wrap-up-form.js';
 import { createSaleForm } from './sale-form.js';

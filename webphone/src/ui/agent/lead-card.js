@@ -5,7 +5,7 @@ import { h, icon } from '../dom.js';
 import { t, tMaybe, language } from '../../i18n/index.js';
 import {
   formatPhone, formatDateTime, formatTime, formatDuration, formatCurrency, initials,
-} from '../../i18n/format.js';
+} from '../../i18n/format';
 import { leadName, isErasedLead } from '../lead-label.js';
 import { createRecordingPlayer, recordingCell } from '../recordings.js';
 

@@ -4,7 +4,7 @@
 
 import { h, icon, mount } from '../dom.js';
 import { t, tMaybe } from '../../i18n/index.js';
-import { formatDuration, formatPhone } from '../../i18n/format.js';
+import { formatDuration, formatPhone } from '../../i18n/format';
 import { leadName as nameOf, isErasedLead } from '../lead-label.js';
 
 const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];

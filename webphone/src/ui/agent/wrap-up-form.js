@@ -3,7 +3,7 @@
 
 import { h, icon } from '../dom.js';
 import { t, tMaybe, language } from '../../i18n/index.js';
-import { formatDuration, formatTime, toDateTimeLocalValue } from '../../i18n/format.js';
+import { formatDuration, formatTime, toDateTimeLocalValue } from '../../i18n/format';
 import { describeError } from '../errors.js';
 
 /**

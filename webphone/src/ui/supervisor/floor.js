@@ -4,7 +4,7 @@
 
 import { h, icon, mount } from '../dom.js';
 import { t, language } from '../../i18n/index.js';
-import { formatDuration, formatPhone, formatCurrency, formatTime, initials } from '../../i18n/format.js';
+import { formatDuration, formatPhone, formatCurrency, formatTime, initials } from '../../i18n/format';
 import { describeError } from '../errors.js';
 import { leadName } from '../lead-label.js';
 

@@ -5,7 +5,7 @@
 
 import { h, icon, mount } from '../dom.js';
 import { t, tMaybe, language } from '../../i18n/index.js';
-import { formatDateTime, formatDuration, toDateValue } from '../../i18n/format.js';
+import { formatDateTime, formatDuration, toDateValue } from '../../i18n/format';
 import { describeError } from '../errors.js';
 import { leadName } from '../lead-label.js';
 import { createRecordingPlayer, recordingCell } from '../recordings.js';

@@ -5,7 +5,7 @@
 
 import { h, icon, mount } from '../dom.js';
 import { t, tMaybe, language } from '../../i18n/index.js';
-import { formatNumber, formatDuration, formatDateTime, toDateValue } from '../../i18n/format.js';
+import { formatNumber, formatDuration, formatDateTime, toDateValue } from '../../i18n/format';
 import { barChart, columnChart } from '../chart.js';
 import { describeError } from '../errors.js';
 

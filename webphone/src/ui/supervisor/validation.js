@@ -3,7 +3,7 @@
 
 import { h, icon, mount } from '../dom.js';
 import { t, tMaybe, language } from '../../i18n/index.js';
-import { formatCurrency, formatDateTime } from '../../i18n/format.js';
+import { formatCurrency, formatDateTime } from '../../i18n/format';
 import { describeError } from '../errors.js';
 import { leadName, leadPhone } from '../lead-label.js';
 

@@ -1,4 +1,4 @@
-// The state of one outbound call, as the agent sees it: plain JavaScript, no
+// The state of one outbound call, as the agent sees it: plain TypeScript, no
 // DOM and no JsSIP, so every transition can be tested on its own. The SIP
 // wrapper (sip/phone.js) feeds it JsSIP's events; the UI renders its snapshot.
 //
@@ -16,7 +16,8 @@ export const Status = Object.freeze({
   CONFIRMED: 'confirmed',
   ENDED: 'ended',
   FAILED: 'failed',
-});
+} as const);
+export type Status = (typeof Status)[keyof typeof Status];
 
 // What became of a call, in the words calls.status / the reports use.
 export const Outcome = Object.freeze({
@@ -26,7 +27,8 @@ export const Outcome = Object.freeze({
   FAILED: 'failed',
   CANCELLED: 'cancelled',
   CONGESTION: 'congestion',
-});
+} as const);
+export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 
 // JsSIP's cause strings (JsSIP.C.causes), spelled out so this file needs no JsSIP.
 export const Cause = Object.freeze({
@@ -53,10 +55,21 @@ export const Cause = Object.freeze({
   USER_DENIED_MEDIA_ACCESS: 'User Denied Media Access',
   BAD_MEDIA_DESCRIPTION: 'Bad Media Description',
   RTP_TIMEOUT: 'RTP Timeout',
-});
+} as const);
+export type Cause = (typeof Cause)[keyof typeof Cause];
+
+/** Who ended the call, in JsSIP's words. */
+export type Originator = 'local' | 'remote' | 'system';
+
+/** What can happen to a call: the transitions, plus mute and hold (which keep the status). */
+export type CallEvent = 'dial' | 'progress' | 'confirm' | 'fail' | 'end' | 'reset';
+export type CallAction = CallEvent | 'mute' | 'hold';
 
 export class InvalidTransitionError extends Error {
-  constructor(from, event) {
+  readonly from: Status;
+  readonly event: CallAction;
+
+  constructor(from: Status, event: CallAction) {
     super(`call state: "${event}" is not allowed while ${from}`);
     this.name = 'InvalidTransitionError';
     this.from = from;
@@ -65,7 +78,7 @@ export class InvalidTransitionError extends Error {
 }
 
 // event -> { from status: to status }
-const TRANSITIONS = {
+const TRANSITIONS: Readonly<Record<CallEvent, Partial<Record<Status, Status>>>> = {
   dial: { idle: 'calling' },
   progress: { calling: 'ringing', ringing: 'ringing' },
   confirm: { calling: 'confirmed', ringing: 'confirmed' },
@@ -74,7 +87,60 @@ const TRANSITIONS = {
   reset: { ended: 'idle', failed: 'idle' },
 };
 
-const LIVE = new Set([Status.CALLING, Status.RINGING, Status.CONFIRMED]);
+const LIVE: ReadonlySet<Status> = new Set([Status.CALLING, Status.RINGING, Status.CONFIRMED]);
+
+export interface FailureInfo {
+  /** JsSIP's cause: one of Cause, but JsSIP may add others (they count as failed). */
+  cause?: string;
+  /** The SIP status code of the final response, if there was one. */
+  statusCode?: number | null;
+  originator?: Originator;
+}
+
+/** The call's own fields: what the machine keeps between events. */
+export interface CallFields {
+  status: Status;
+  target: string | null;
+  muted: boolean;
+  onHold: boolean;
+  /** ms epoch, from the clock given to createCallState. */
+  startedAt: number | null;
+  ringingAt: number | null;
+  answeredAt: number | null;
+  endedAt: number | null;
+  cause: string | null;
+  statusCode: number | null;
+  originator: Originator | null;
+  outcome: Outcome | null;
+}
+
+/** What the UI renders: the fields plus what follows from them at a given time. */
+export interface CallSnapshot extends CallFields {
+  live: boolean;
+  finished: boolean;
+  /** Seconds the timer shows: talk time once answered, ring time before. */
+  elapsed: number;
+  /** Billable talk time, the duration end_call records. */
+  talkSeconds: number;
+}
+
+export type CallListener = (snapshot: CallSnapshot) => void;
+
+export interface CallState {
+  readonly status: Status;
+  snapshot(at?: number): CallSnapshot;
+  elapsedSeconds(at?: number): number;
+  can(event: CallAction): boolean;
+  dial(target: string): CallSnapshot;
+  progress(): CallSnapshot;
+  confirm(): CallSnapshot;
+  fail(info?: FailureInfo): CallSnapshot;
+  end(info?: { cause?: string; originator?: Originator }): CallSnapshot;
+  setMuted(muted: boolean): CallSnapshot;
+  setOnHold(onHold: boolean): CallSnapshot;
+  reset(): CallSnapshot;
+  subscribe(listener: CallListener): () => void;
+}
 
 /**
  * The outcome of a call that was never answered, from JsSIP's cause, the SIP
@@ -82,7 +148,9 @@ const LIVE = new Set([Status.CALLING, Status.RINGING, Status.CONFIRMED]);
  * Mirrors how a PBX turns SIP answers into dial statuses (BUSY, NOANSWER,
  * CONGESTION, CHANUNAVAIL, CANCEL).
  */
-export function outcomeForFailure({ cause, statusCode = null, originator = 'remote' } = {}) {
+export function outcomeForFailure(
+  { cause, statusCode = null, originator = 'remote' }: FailureInfo = {},
+): Outcome {
   switch (cause) {
     case Cause.BUSY:
       return Outcome.BUSY;
@@ -102,7 +170,7 @@ export function outcomeForFailure({ cause, statusCode = null, originator = 'remo
       return originator === 'local' ? Outcome.CANCELLED : Outcome.NO_ANSWER;
     case Cause.SIP_FAILURE_CODE:
       if (statusCode === 487) return originator === 'local' ? Outcome.CANCELLED : Outcome.NO_ANSWER;
-      if (statusCode >= 500 && statusCode < 600) return Outcome.CONGESTION;
+      if (statusCode !== null && statusCode >= 500 && statusCode < 600) return Outcome.CONGESTION;
       return Outcome.FAILED;
     default:
       // Not Found, Address Incomplete, Authentication Error, WebRTC and media
@@ -111,15 +179,12 @@ export function outcomeForFailure({ cause, statusCode = null, originator = 'remo
   }
 }
 
-/**
- * A new call state machine.
- * @param {{ now?: () => number }} [options] the clock, in ms (Date.now by default)
- */
-export function createCallState({ now = () => Date.now() } = {}) {
+/** A new call state machine; `now` is the clock, in ms (Date.now by default). */
+export function createCallState({ now = () => Date.now() }: { now?: () => number } = {}): CallState {
   let state = blank();
-  const listeners = new Set();
+  const listeners = new Set<CallListener>();
 
-  function blank() {
+  function blank(): CallFields {
     return {
       status: Status.IDLE,
       target: null,
@@ -136,20 +201,20 @@ export function createCallState({ now = () => Date.now() } = {}) {
     };
   }
 
-  function move(event, patch = {}) {
-    const to = TRANSITIONS[event]?.[state.status];
+  function move(event: CallEvent, patch: Partial<CallFields> = {}): CallSnapshot {
+    const to = TRANSITIONS[event][state.status];
     if (!to) throw new InvalidTransitionError(state.status, event);
     state = { ...state, ...patch, status: to };
     emit();
     return snapshot();
   }
 
-  function emit() {
+  function emit(): void {
     const snap = snapshot();
     for (const listener of listeners) listener(snap);
   }
 
-  function elapsedSeconds(at = now()) {
+  function elapsedSeconds(at: number = now()): number {
     if (state.answeredAt !== null) {
       const end = state.endedAt ?? at;
       return Math.max(0, Math.floor((end - state.answeredAt) / 1000));
@@ -161,7 +226,7 @@ export function createCallState({ now = () => Date.now() } = {}) {
     return 0;
   }
 
-  function snapshot(at = now()) {
+  function snapshot(at: number = now()): CallSnapshot {
     return {
       ...state,
       live: LIVE.has(state.status),
@@ -173,7 +238,7 @@ export function createCallState({ now = () => Date.now() } = {}) {
     };
   }
 
-  function requireStatus(allowed, event) {
+  function requireStatus(allowed: readonly Status[], event: CallAction): void {
     if (!allowed.includes(state.status)) throw new InvalidTransitionError(state.status, event);
   }
 
@@ -186,7 +251,7 @@ export function createCallState({ now = () => Date.now() } = {}) {
     can(event) {
       if (event === 'mute') return LIVE.has(state.status);
       if (event === 'hold') return state.status === Status.CONFIRMED;
-      return Boolean(TRANSITIONS[event]?.[state.status]);
+      return TRANSITIONS[event][state.status] !== undefined;
     },
 
     dial(target) {
@@ -222,14 +287,14 @@ export function createCallState({ now = () => Date.now() } = {}) {
 
     setMuted(muted) {
       requireStatus([Status.CALLING, Status.RINGING, Status.CONFIRMED], 'mute');
-      state = { ...state, muted: Boolean(muted) };
+      state = { ...state, muted };
       emit();
       return snapshot();
     },
 
     setOnHold(onHold) {
       requireStatus([Status.CONFIRMED], 'hold');
-      state = { ...state, onHold: Boolean(onHold) };
+      state = { ...state, onHold };
       emit();
       return snapshot();
     },
@@ -245,7 +310,7 @@ export function createCallState({ now = () => Date.now() } = {}) {
     /** Calls listener(snapshot) after every change; returns the unsubscribe function. */
     subscribe(listener) {
       listeners.add(listener);
-      return () => listeners.delete(listener);
+      return () => { listeners.delete(listener); };
     },
   };
 }

@@ -1,20 +1,19 @@
-import { test, describe } from 'node:test';
-import assert from 'node:assert/strict';
+import { describe, expect, test } from 'vitest';
 import {
   createCallState, Status, Outcome, Cause, InvalidTransitionError, outcomeForFailure,
-} from '../src/sip/call-state.js';
+  type CallEvent, type CallSnapshot, type CallState, type FailureInfo,
+} from '../src/sip/call-state';
 
-function clock(start = 1_000_000) {
+/** A clock that moves only when told to. */
+function clock(start = 1_000_000): (() => number) & { advance: (ms: number) => void } {
   let t = start;
-  const now = () => t;
-  now.advance = (ms) => { t += ms; };
-  return now;
+  return Object.assign(() => t, { advance: (ms: number) => { t += ms; } });
 }
 
 const TARGET = 'sip:34612345678@crm.local';
 
 // Every status reachable, and how to get there from idle.
-const PATHS = {
+const PATHS: Record<Status, (c: CallState) => void> = {
   idle: () => {},
   calling: (c) => c.dial(TARGET),
   ringing: (c) => { c.dial(TARGET); c.progress(); },
@@ -23,7 +22,7 @@ const PATHS = {
   failed: (c) => { c.dial(TARGET); c.fail({ cause: Cause.BUSY }); },
 };
 
-const EVENTS = {
+const EVENTS: Record<CallEvent, (c: CallState) => CallSnapshot> = {
   dial: (c) => c.dial(TARGET),
   progress: (c) => c.progress(),
   confirm: (c) => c.confirm(),
@@ -33,7 +32,7 @@ const EVENTS = {
 };
 
 // The whole transition table: [from, event] -> to. Anything missing is invalid.
-const ALLOWED = {
+const ALLOWED: Partial<Record<string, Status>> = {
   'idle dial': 'calling',
   'calling progress': 'ringing',
   'calling confirm': 'confirmed',
@@ -47,27 +46,25 @@ const ALLOWED = {
 };
 
 describe('call state transitions', () => {
-  for (const from of Object.keys(PATHS)) {
-    for (const event of Object.keys(EVENTS)) {
+  for (const from of Object.values(Status)) {
+    for (const event of Object.keys(EVENTS) as CallEvent[]) {
       const to = ALLOWED[`${from} ${event}`];
       const title = to ? `${from} --${event}--> ${to}` : `${from} rejects ${event}`;
       test(title, () => {
         const call = createCallState({ now: clock() });
         PATHS[from](call);
-        assert.equal(call.status, from);
-        assert.equal(call.can(event), Boolean(to));
+        expect(call.status).toBe(from);
+        expect(call.can(event)).toBe(Boolean(to));
         if (to) {
           const snap = EVENTS[event](call);
-          assert.equal(snap.status, to);
-          assert.equal(call.status, to);
+          expect(snap.status).toBe(to);
+          expect(call.status).toBe(to);
         } else {
-          assert.throws(() => EVENTS[event](call), (err) => {
-            assert.ok(err instanceof InvalidTransitionError);
-            assert.equal(err.from, from);
-            assert.equal(err.event, event);
-            return true;
-          });
-          assert.equal(call.status, from, 'a rejected event changes nothing');
+          let thrown: unknown;
+          try { EVENTS[event](call); } catch (err) { thrown = err; }
+          expect(thrown).toBeInstanceOf(InvalidTransitionError);
+          expect(thrown).toMatchObject({ from, event });
+          expect(call.status, 'a rejected event changes nothing').toBe(from);
         }
       });
     }
@@ -75,8 +72,8 @@ describe('call state transitions', () => {
 
   test('dial needs a target', () => {
     const call = createCallState();
-    assert.throws(() => call.dial(''), TypeError);
-    assert.equal(call.status, Status.IDLE);
+    expect(() => call.dial('')).toThrow(TypeError);
+    expect(call.status).toBe(Status.IDLE);
   });
 
   test('the full happy path records every time stamp', () => {
@@ -90,31 +87,31 @@ describe('call state transitions', () => {
     call.confirm();
     now.advance(65_000);
     const snap = call.end({ originator: 'local' });
-    assert.equal(snap.startedAt, 10_000);
-    assert.equal(snap.ringingAt, 11_500);
-    assert.equal(snap.answeredAt, 15_500);
-    assert.equal(snap.endedAt, 80_500);
-    assert.equal(snap.outcome, Outcome.ANSWERED);
-    assert.equal(snap.originator, 'local');
-    assert.equal(snap.cause, Cause.BYE);
-    assert.equal(snap.talkSeconds, 65);
-    assert.equal(snap.finished, true);
-    assert.equal(snap.live, false);
+    expect(snap.startedAt).toBe(10_000);
+    expect(snap.ringingAt).toBe(11_500);
+    expect(snap.answeredAt).toBe(15_500);
+    expect(snap.endedAt).toBe(80_500);
+    expect(snap.outcome).toBe(Outcome.ANSWERED);
+    expect(snap.originator).toBe('local');
+    expect(snap.cause).toBe(Cause.BYE);
+    expect(snap.talkSeconds).toBe(65);
+    expect(snap.finished).toBe(true);
+    expect(snap.live).toBe(false);
   });
 
   test('reset forgets the finished call', () => {
     const call = createCallState({ now: clock() });
     PATHS.failed(call);
     const snap = call.reset();
-    assert.equal(snap.status, Status.IDLE);
-    assert.equal(snap.target, null);
-    assert.equal(snap.outcome, null);
-    assert.equal(snap.startedAt, null);
+    expect(snap.status).toBe(Status.IDLE);
+    expect(snap.target).toBe(null);
+    expect(snap.outcome).toBe(null);
+    expect(snap.startedAt).toBe(null);
   });
 
   test('listeners see every change and can unsubscribe', () => {
     const call = createCallState({ now: clock() });
-    const seen = [];
+    const seen: string[] = [];
     const off = call.subscribe((s) => seen.push(s.status));
     call.dial(TARGET);
     call.progress();
@@ -122,33 +119,33 @@ describe('call state transitions', () => {
     call.confirm();
     off();
     call.end();
-    assert.deepEqual(seen, ['calling', 'ringing', 'ringing', 'confirmed']);
+    expect(seen).toStrictEqual(['calling', 'ringing', 'ringing', 'confirmed']);
   });
 });
 
 describe('mute and hold flags', () => {
   test('mute works while the call is live, before and after the answer', () => {
     const call = createCallState({ now: clock() });
-    assert.equal(call.can('mute'), false);
-    assert.throws(() => call.setMuted(true), InvalidTransitionError);
+    expect(call.can('mute')).toBe(false);
+    expect(() => call.setMuted(true)).toThrow(InvalidTransitionError);
     call.dial(TARGET);
-    assert.equal(call.setMuted(true).muted, true);
+    expect(call.setMuted(true).muted).toBe(true);
     call.progress();
     call.confirm();
-    assert.equal(call.snapshot().muted, true, 'mute survives the answer');
-    assert.equal(call.setMuted(false).muted, false);
+    expect(call.snapshot().muted, 'mute survives the answer').toBe(true);
+    expect(call.setMuted(false).muted).toBe(false);
   });
 
   test('hold is only for an answered call', () => {
     const call = createCallState({ now: clock() });
     call.dial(TARGET);
-    assert.equal(call.can('hold'), false);
-    assert.throws(() => call.setOnHold(true), InvalidTransitionError);
+    expect(call.can('hold')).toBe(false);
+    expect(() => call.setOnHold(true)).toThrow(InvalidTransitionError);
     call.progress();
-    assert.throws(() => call.setOnHold(true), InvalidTransitionError);
+    expect(() => call.setOnHold(true)).toThrow(InvalidTransitionError);
     call.confirm();
-    assert.equal(call.setOnHold(true).onHold, true);
-    assert.equal(call.setOnHold(false).onHold, false);
+    expect(call.setOnHold(true).onHold).toBe(true);
+    expect(call.setOnHold(false).onHold).toBe(false);
   });
 
   test('flags are cleared when the call ends or fails', () => {
@@ -157,23 +154,23 @@ describe('mute and hold flags', () => {
     ended.setMuted(true);
     ended.setOnHold(true);
     const e = ended.end();
-    assert.equal(e.muted, false);
-    assert.equal(e.onHold, false);
-    assert.throws(() => ended.setMuted(true), InvalidTransitionError);
-    assert.throws(() => ended.setOnHold(false), InvalidTransitionError);
+    expect(e.muted).toBe(false);
+    expect(e.onHold).toBe(false);
+    expect(() => ended.setMuted(true)).toThrow(InvalidTransitionError);
+    expect(() => ended.setOnHold(false)).toThrow(InvalidTransitionError);
 
     const failed = createCallState({ now: clock() });
     failed.dial(TARGET);
     failed.setMuted(true);
-    assert.equal(failed.fail({ cause: Cause.BUSY }).muted, false);
+    expect(failed.fail({ cause: Cause.BUSY }).muted).toBe(false);
   });
 });
 
 describe('timer', () => {
   test('idle shows zero', () => {
     const call = createCallState({ now: clock() });
-    assert.equal(call.snapshot().elapsed, 0);
-    assert.equal(call.elapsedSeconds(), 0);
+    expect(call.snapshot().elapsed).toBe(0);
+    expect(call.elapsedSeconds()).toBe(0);
   });
 
   test('counts ring time before the answer and talk time after it', () => {
@@ -181,13 +178,13 @@ describe('timer', () => {
     const call = createCallState({ now });
     call.dial(TARGET);
     now.advance(7_900);
-    assert.equal(call.snapshot().elapsed, 7, 'whole seconds, rounded down');
-    assert.equal(call.snapshot().talkSeconds, 0);
+    expect(call.snapshot().elapsed, 'whole seconds, rounded down').toBe(7);
+    expect(call.snapshot().talkSeconds).toBe(0);
     call.confirm();
-    assert.equal(call.snapshot().elapsed, 0, 'the timer restarts at the answer');
+    expect(call.snapshot().elapsed, 'the timer restarts at the answer').toBe(0);
     now.advance(125_000);
-    assert.equal(call.snapshot().elapsed, 125);
-    assert.equal(call.snapshot().talkSeconds, 125);
+    expect(call.snapshot().elapsed).toBe(125);
+    expect(call.snapshot().talkSeconds).toBe(125);
   });
 
   test('stops when the call ends', () => {
@@ -198,8 +195,8 @@ describe('timer', () => {
     now.advance(42_000);
     call.end();
     now.advance(60_000);
-    assert.equal(call.snapshot().elapsed, 42);
-    assert.equal(call.snapshot().talkSeconds, 42);
+    expect(call.snapshot().elapsed).toBe(42);
+    expect(call.snapshot().talkSeconds).toBe(42);
   });
 
   test('a failed call has no talk time', () => {
@@ -209,10 +206,10 @@ describe('timer', () => {
     call.progress();
     now.advance(30_000);
     const snap = call.fail({ cause: Cause.NO_ANSWER, originator: 'local' });
-    assert.equal(snap.talkSeconds, 0);
-    assert.equal(snap.elapsed, 30);
+    expect(snap.talkSeconds).toBe(0);
+    expect(snap.elapsed).toBe(30);
     now.advance(10_000);
-    assert.equal(call.snapshot().elapsed, 30);
+    expect(call.snapshot().elapsed).toBe(30);
   });
 
   test('a clock going backwards never shows a negative time', () => {
@@ -220,12 +217,12 @@ describe('timer', () => {
     const call = createCallState({ now });
     call.dial(TARGET);
     now.advance(-5_000);
-    assert.equal(call.snapshot().elapsed, 0);
+    expect(call.snapshot().elapsed).toBe(0);
   });
 });
 
 describe('outcome of a call that was not answered', () => {
-  const cases = [
+  const cases: [string, FailureInfo, Outcome][] = [
     ['busy', { cause: Cause.BUSY, statusCode: 486 }, Outcome.BUSY],
     ['busy everywhere (600)', { cause: Cause.BUSY, statusCode: 600 }, Outcome.BUSY],
     ['declined by the callee (603)', { cause: Cause.REJECTED, statusCode: 603 }, Outcome.BUSY],
@@ -256,7 +253,7 @@ describe('outcome of a call that was not answered', () => {
   ];
   for (const [name, input, expected] of cases) {
     test(`${name} -> ${expected}`, () => {
-      assert.equal(outcomeForFailure(input), expected);
+      expect(outcomeForFailure(input)).toBe(expected);
     });
   }
 
@@ -265,22 +262,21 @@ describe('outcome of a call that was not answered', () => {
     call.dial(TARGET);
     call.progress();
     const snap = call.fail({ cause: Cause.SIP_FAILURE_CODE, statusCode: 503, originator: 'remote' });
-    assert.equal(snap.outcome, Outcome.CONGESTION);
-    assert.equal(snap.cause, Cause.SIP_FAILURE_CODE);
-    assert.equal(snap.statusCode, 503);
-    assert.equal(snap.originator, 'remote');
+    expect(snap.outcome).toBe(Outcome.CONGESTION);
+    expect(snap.cause).toBe(Cause.SIP_FAILURE_CODE);
+    expect(snap.statusCode).toBe(503);
+    expect(snap.originator).toBe('remote');
   });
 
   test('an answered call is answered whatever ended it', () => {
     for (const cause of [Cause.BYE, Cause.RTP_TIMEOUT, Cause.NO_ACK, Cause.DIALOG_ERROR]) {
       const call = createCallState({ now: clock() });
       PATHS.confirmed(call);
-      assert.equal(call.end({ cause }).outcome, Outcome.ANSWERED);
+      expect(call.end({ cause }).outcome).toBe(Outcome.ANSWERED);
     }
   });
 
   test('the outcomes are the ones calls.status knows', () => {
-    assert.deepEqual(Object.values(Outcome).sort(),
-      ['answered', 'busy', 'cancelled', 'congestion', 'failed', 'no_answer']);
+    expect(Object.values(Outcome).sort()).toStrictEqual(['answered', 'busy', 'cancelled', 'congestion', 'failed', 'no_answer']);
   });
 });

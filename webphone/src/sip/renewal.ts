@@ -8,11 +8,11 @@ const MIN_DELAY_MS = 5_000;
  * Milliseconds from now until the credentials should be renewed: a margin
  * before they expire (a fifth of their lifetime, at least one minute), never
  * sooner than five seconds so a clock skew cannot make a busy loop.
- * @param {string|number|Date} expiresAt when the credentials stop working
- * @param {number} issuedAt ms epoch when they were received
- * @param {number} now ms epoch
+ * @param expiresAt when the credentials stop working (the RPC gives an ISO string)
+ * @param issuedAt ms epoch when they were received
+ * @param now ms epoch
  */
-export function renewalDelayMs(expiresAt, issuedAt, now) {
+export function renewalDelayMs(expiresAt: string | number | Date, issuedAt: number, now: number): number {
   const expires = new Date(expiresAt).getTime();
   if (!Number.isFinite(expires)) return MIN_DELAY_MS;
   const lifetime = Math.max(0, expires - issuedAt);
@@ -21,7 +21,7 @@ export function renewalDelayMs(expiresAt, issuedAt, now) {
 }
 
 /** Retry delay after the n-th failed renewal (1, 2, ...): 5 s, 10 s, 20 s, capped at 60 s. */
-export function retryDelayMs(attempt) {
+export function retryDelayMs(attempt: number): number {
   const n = Math.max(1, Math.floor(attempt));
   return Math.min(60_000, 5_000 * 2 ** (n - 1));
 }

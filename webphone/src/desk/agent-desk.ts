@@ -9,13 +9,13 @@
 //   the agent is in wrap-up -> rpc/end_call with outcome, times,
 //   disposition, notes and callback.
 
-import { createAgentState, AgentState } from './agent-state.js';
-import { Status } from '../sip/call-state.js';
-import { recordHeaderValue } from '../sip/headers.js';
-import { isErasedLead } from './erased.js';
+import { createAgentState, AgentState, type AgentSnapshot, type PauseReason } from './agent-state';
+import { Status, type CallSnapshot } from '../sip/call-state';
+import { recordHeaderValue } from '../sip/headers';
+import { isErasedLead } from './erased';
 
 /** Which disposition a call's outcome suggests for the wrap-up form. */
-export const SUGGESTED_DISPOSITION = Object.freeze({
+export const SUGGESTED_DISPOSITION: Readonly<Partial<Record<string, string>>> = Object.freeze({
   busy: 'busy',
   no_answer: 'no_answer',
   cancelled: 'no_answer',
@@ -23,55 +23,190 @@ export const SUGGESTED_DISPOSITION = Object.freeze({
   congestion: 'call_failed',
 });
 
+/** An i18n key under desk.error.*: what the agent is told. */
+export type DeskErrorCode =
+  | 'finish_call_first' | 'no_campaign' | 'lead_not_found' | 'no_lead' | 'lead_erased' | 'not_available'
+  | 'phone_not_ready' | 'no_call' | 'no_wrap_up' | 'disposition_required' | 'callback_required'
+  | 'callback_invalid' | 'callback_past' | 'product_required' | 'premium_invalid';
+
 export class DeskError extends Error {
-  /** @param {string} code an i18n key under desk.error.* */
-  constructor(code, cause = undefined) {
-    super(cause?.message ?? code);
+  readonly code: DeskErrorCode;
+
+  constructor(code: DeskErrorCode, cause?: Error) {
+    // The standard `cause` option: always set, like the assignment it replaces.
+    super(cause?.message ?? code, { cause });
     this.name = 'DeskError';
     this.code = code;
-    this.cause = cause;
   }
 }
 
-/**
- * @param {object} deps
- * @param {object} deps.api the data functions, bound to the client (see main.js)
- * @param {object} deps.phone sip/phone.js (or a fake with the same surface)
- * @param {() => number} [deps.now]
- */
-export function createAgentDesk({ api, phone, now = () => Date.now() }) {
+/** Who hung up, in calls.hangup_by's words. */
+export type HangupBy = 'agent' | 'lead' | 'system';
+
+/** The lead in hand: the columns the desk reads; the screens read the rest. */
+export interface Lead {
+  id: string;
+  status?: string | null;
+  erased_at?: string | null;
+  campaign?: { recording_enabled?: boolean | null; readonly [column: string]: unknown } | null;
+  readonly [column: string]: unknown;
+}
+
+/** The row rpc/start_call returns. */
+export interface StartedCall {
+  id: string;
+  phone_number: string;
+  recording_status?: string | null;
+}
+
+/** A call of the agent's still waiting for its wrap-up (table calls). */
+export interface OpenCall {
+  id: string;
+  lead_id: string | null;
+  status: string | null;
+  outcome: string | null;
+  started_at: string;
+  answered_at: string | null;
+  ended_at: string | null;
+  talk_seconds: number | null;
+  hangup_by: HangupBy | null;
+}
+
+export interface Disposition {
+  code: string;
+  /** retry, callback, sale, final...: only 'callback' matters here (it needs a time). */
+  effect?: string | null;
+}
+
+/** The data functions the desk uses, bound to the client (data/index.js bindApi). */
+export interface DeskApi {
+  nextLead(campaignId: string): Promise<{ id: string } | null>;
+  getLead(leadId: string): Promise<Lead | null>;
+  listLeadHistory(leadId: string): Promise<unknown[]>;
+  listCallsForLead(leadId: string): Promise<unknown[]>;
+  listSalesForLead(leadId: string): Promise<unknown[]>;
+  startCall(leadId: string, phoneNumber: string | null): Promise<StartedCall>;
+  markCallStatus(callId: string, status: 'ringing' | 'confirmed'): Promise<unknown>;
+  reportHangup(callId: string, info: { outcome: string | null; hangupBy: HangupBy | null }): Promise<unknown>;
+  setAgentState(state: AgentState, reason: PauseReason | null): Promise<unknown>;
+  setRecordingConsent(callId: string, consent: boolean): Promise<unknown>;
+  endCall(callId: string, form: {
+    disposition: string; notes: string; callbackAt: string | null; hangupBy: HangupBy | null;
+  }): Promise<unknown>;
+  listMyOpenCalls(userId: string): Promise<OpenCall[]>;
+  createSale(sale: {
+    leadId: string; productId: string; premium: number; policyNumber: string | null; callId: string | null; notes: string;
+  }): Promise<unknown>;
+}
+
+/** The softphone as the desk uses it: sip/phone.js, or a fake with the same surface. */
+export interface DeskPhone {
+  readonly status: { state: string };
+  callSnapshot(): CallSnapshot;
+  on(kind: 'call', listener: (snapshot: CallSnapshot) => void): unknown;
+  acquireMicrophone(): Promise<unknown>;
+  releaseMicrophone(): void;
+  call(number: string, options: { crmCallId: string; record: 'yes' | 'no' }): void;
+  hangup(): void;
+  resetCall(): void;
+  setMuted(muted: boolean): unknown;
+  setOnHold(onHold: boolean): unknown;
+  sendDtmf(tone: string): boolean;
+}
+
+/** The call waiting for its wrap-up, from the phone's last snapshot or a recovered row. */
+export interface WrapUp {
+  callId: string;
+  leadId: string | null;
+  outcome: string | null;
+  answered: boolean;
+  startedAt: number | null;
+  answeredAt: number | null;
+  endedAt: number | null;
+  talkSeconds: number;
+  /** Only for a call placed from this desk. */
+  ringSeconds?: number;
+  hangupBy: HangupBy | null;
+  cause: string | null;
+  statusCode: number | null;
+  suggestedDisposition: string | null;
+  /** Left open by a reload and reopened by recoverOpenCall. */
+  recovered?: boolean;
+}
+
+export interface LeadDetails {
+  history: unknown[];
+  calls: unknown[];
+  sales: unknown[];
+  loading: boolean;
+  leadId?: string;
+}
+
+export interface DeskBusy {
+  nextLead: boolean;
+  dialing: boolean;
+  wrapUp: boolean;
+  sale: boolean;
+  lead: boolean;
+}
+
+export interface DeskState {
+  agent: AgentSnapshot;
+  lead: Lead | null;
+  details: LeadDetails;
+  call: CallSnapshot;
+  /** The call placed from this desk, until it ends. */
+  activeCall: { id: string; leadId: string; phone: string } | null;
+  /** Until end_call succeeds. */
+  wrapUp: WrapUp | null;
+  /** The last call to the lead in hand, for a sale registered after it. */
+  lastCallId: string | null;
+  /** The lead's answer to the recording notice on this call. */
+  recordingConsent: boolean | null;
+  busy: DeskBusy;
+}
+
+export type DeskListener = (state: DeskState) => void;
+
+/** What call() closes as failed when the INVITE never left: the fields callFinished reads. */
+type FinishedCall = Pick<CallSnapshot,
+  'outcome' | 'answeredAt' | 'startedAt' | 'endedAt' | 'talkSeconds' | 'originator' | 'cause' | 'statusCode'>;
+
+export function createAgentDesk(
+  { api, phone, now = () => Date.now() }: { api: DeskApi; phone: DeskPhone; now?: () => number },
+) {
   const agent = createAgentState({ now });
-  const listeners = new Set();
-  let dispositions = [];
-  let recoveryUser = null;
-  let statusWrites = Promise.resolve();
-  let state = {
+  const listeners = new Set<DeskListener>();
+  let dispositions: readonly Disposition[] = [];
+  let recoveryUser: string | null = null;
+  let statusWrites: Promise<unknown> = Promise.resolve();
+  let state: DeskState = {
     agent: agent.snapshot(),
     lead: null,
     details: { history: [], calls: [], sales: [], loading: false },
     call: phone.callSnapshot(),
-    activeCall: null, // { id, leadId, phone } of the call placed from this desk
-    wrapUp: null, // { callId, leadId, outcome, answered, talkSeconds, ... } until end_call succeeds
-    lastCallId: null, // the last call to the lead in hand, for a sale registered after it
-    recordingConsent: null, // the lead's answer to the recording notice on this call
+    activeCall: null,
+    wrapUp: null,
+    lastCallId: null,
+    recordingConsent: null,
     busy: { nextLead: false, dialing: false, wrapUp: false, sale: false, lead: false },
   };
 
-  function set(patch) {
+  function set(patch: Partial<DeskState>): void {
     state = { ...state, ...patch };
     for (const fn of listeners) {
       try { fn(state); } catch (err) { console.error('[desk] listener failed', err); }
     }
   }
 
-  function setBusy(key, value) {
+  function setBusy(key: keyof DeskBusy, value: boolean): void {
     set({ busy: { ...state.busy, [key]: value } });
   }
 
-  function publishAgentState(snap) {
+  function publishAgentState(snap: AgentSnapshot): void {
     // The live floor reads the agent's state; losing one update is harmless.
-    api.setAgentState?.(snap.state, snap.reason, state.activeCall?.id ?? null)
-      ?.catch((err) => console.warn('[desk] could not publish agent state', err));
+    api.setAgentState(snap.state, snap.reason)
+      .catch((err: unknown) => { console.warn('[desk] could not publish agent state', err); });
   }
 
   agent.subscribe((snap) => {
@@ -88,23 +223,25 @@ export function createAgentDesk({ api, phone, now = () => Date.now() }) {
   // SIP events -> call row and agent state
   // --------------------------------------------------------------------------
 
-  function onCallChange(snap) {
+  function onCallChange(snap: CallSnapshot): void {
     const previous = state.call;
     set({ call: snap });
     const active = state.activeCall;
     if (!active || snap.status === previous.status) return;
-    if (snap.status === Status.RINGING || snap.status === Status.CONFIRMED) {
+    const status = snap.status;
+    if (status === Status.RINGING || status === Status.CONFIRMED) {
       // In order: the database refuses a call going back from confirmed to ringing.
       statusWrites = statusWrites
-        .then(() => api.markCallStatus(active.id, snap.status))
-        .catch((err) => console.warn(`[desk] could not mark call ${snap.status}`, err));
+        .then(() => api.markCallStatus(active.id, status))
+        .catch((err: unknown) => { console.warn(`[desk] could not mark call ${status}`, err); });
     }
     if (snap.finished) callFinished(snap);
   }
 
-  function callFinished(snap) {
+  function callFinished(snap: FinishedCall): void {
     const active = state.activeCall;
-    const wrapUp = {
+    if (!active) return;
+    const wrapUp: WrapUp = {
       callId: active.id,
       leadId: active.leadId,
       outcome: snap.outcome,
@@ -113,11 +250,12 @@ export function createAgentDesk({ api, phone, now = () => Date.now() }) {
       answeredAt: snap.answeredAt,
       endedAt: snap.endedAt,
       talkSeconds: snap.talkSeconds,
-      ringSeconds: Math.max(0, Math.round(((snap.answeredAt ?? snap.endedAt) - snap.startedAt) / 1000)),
+      ringSeconds: ringSeconds(snap),
       hangupBy: hangupBy(snap),
       cause: snap.cause,
       statusCode: snap.statusCode,
-      suggestedDisposition: snap.answeredAt !== null ? null : (SUGGESTED_DISPOSITION[snap.outcome] ?? null),
+      suggestedDisposition: snap.answeredAt !== null || snap.outcome === null
+        ? null : (SUGGESTED_DISPOSITION[snap.outcome] ?? null),
     };
     if (agent.state === AgentState.ON_CALL) agent.callFinished();
     set({ wrapUp, activeCall: null, lastCallId: active.id });
@@ -125,11 +263,18 @@ export function createAgentDesk({ api, phone, now = () => Date.now() }) {
     // (where the database offers it; otherwise end_call derives them). After
     // the status writes: an answered call must be confirmed in the row first.
     statusWrites = statusWrites
-      .then(() => api.reportHangup?.(active.id, { outcome: wrapUp.outcome, hangupBy: wrapUp.hangupBy }))
-      .catch((err) => console.warn('[desk] could not report the hang-up', err));
+      .then(() => api.reportHangup(active.id, { outcome: wrapUp.outcome, hangupBy: wrapUp.hangupBy }))
+      .catch((err: unknown) => { console.warn('[desk] could not report the hang-up', err); });
   }
 
-  function hangupBy(snap) {
+  /** Seconds from the INVITE to the answer, or to the end of a call never answered. */
+  function ringSeconds(snap: FinishedCall): number {
+    const until = snap.answeredAt ?? snap.endedAt;
+    if (until === null || snap.startedAt === null) return 0;
+    return Math.max(0, Math.round((until - snap.startedAt) / 1000));
+  }
+
+  function hangupBy(snap: FinishedCall): HangupBy {
     if (snap.originator === 'local') return 'agent';
     if (snap.originator === 'remote') return snap.answeredAt !== null ? 'lead' : 'system';
     return 'system';
@@ -139,11 +284,11 @@ export function createAgentDesk({ api, phone, now = () => Date.now() }) {
   // Leads
   // --------------------------------------------------------------------------
 
-  function busyWithCall() {
+  function busyWithCall(): boolean {
     return Boolean(state.activeCall) || Boolean(state.wrapUp) || state.busy.dialing;
   }
 
-  async function takeNextLead(campaignId) {
+  async function takeNextLead(campaignId: string | null | undefined): Promise<Lead | null> {
     if (busyWithCall()) throw new DeskError('finish_call_first');
     if (!campaignId) throw new DeskError('no_campaign');
     setBusy('nextLead', true);
@@ -157,7 +302,7 @@ export function createAgentDesk({ api, phone, now = () => Date.now() }) {
     }
   }
 
-  async function openLead(leadId) {
+  async function openLead(leadId: string): Promise<Lead> {
     if (busyWithCall() && state.lead?.id !== leadId) throw new DeskError('finish_call_first');
     setBusy('lead', true);
     try {
@@ -172,14 +317,14 @@ export function createAgentDesk({ api, phone, now = () => Date.now() }) {
     }
   }
 
-  async function refreshLead() {
+  async function refreshLead(): Promise<void> {
     if (!state.lead) return;
     const lead = await api.getLead(state.lead.id);
     if (lead) set({ lead });
     await refreshDetails();
   }
 
-  async function refreshDetails() {
+  async function refreshDetails(): Promise<void> {
     const leadId = state.lead?.id;
     if (!leadId) return;
     // "Loading" only for a lead whose details are not on screen yet.
@@ -192,7 +337,7 @@ export function createAgentDesk({ api, phone, now = () => Date.now() }) {
     if (state.lead?.id === leadId) set({ details: { history, calls, sales, loading: false, leadId } });
   }
 
-  function closeLead() {
+  function closeLead(): void {
     if (busyWithCall()) throw new DeskError('finish_call_first');
     set({ lead: null, details: { history: [], calls: [], sales: [], loading: false }, lastCallId: null });
   }
@@ -202,7 +347,7 @@ export function createAgentDesk({ api, phone, now = () => Date.now() }) {
   // --------------------------------------------------------------------------
 
   /** Dials the lead in hand, on its main number or one of its alternates. */
-  async function call(phoneNumber = null) {
+  async function call(phoneNumber: string | null = null): Promise<void> {
     const lead = state.lead;
     if (!lead) throw new DeskError('no_lead');
     if (isErasedLead(lead)) throw new DeskError('lead_erased');
@@ -210,7 +355,8 @@ export function createAgentDesk({ api, phone, now = () => Date.now() }) {
     if (!agent.canCall()) throw new DeskError('not_available');
     if (phone.status.state !== 'registered') throw new DeskError('phone_not_ready');
     setBusy('dialing', true);
-    let row = null;
+    // Widened on purpose: TypeScript would keep it `null` in the catch below.
+    let row = null as StartedCall | null;
     try {
       // The microphone first: no call row for a call that could never be heard.
       await phone.acquireMicrophone();
@@ -242,23 +388,22 @@ export function createAgentDesk({ api, phone, now = () => Date.now() }) {
     }
   }
 
-  function hangup() {
+  function hangup(): void {
     phone.hangup();
   }
 
   /** The lead's answer to the campaign's recording notice, kept on the call row. */
-  async function recordConsent(consent) {
+  async function recordConsent(consent: boolean): Promise<void> {
     const callId = state.activeCall?.id ?? state.wrapUp?.callId;
     if (!callId) throw new DeskError('no_call');
     await api.setRecordingConsent(callId, consent);
     set({ recordingConsent: consent });
   }
 
-  /**
-   * Closes the call in wrap-up with rpc/end_call.
-   * @param {{disposition: string, notes?: string, callbackAt?: string|Date|null}} form
-   */
-  async function submitWrapUp({ disposition, notes = '', callbackAt = null }) {
+  /** Closes the call in wrap-up with rpc/end_call. */
+  async function submitWrapUp(
+    { disposition, notes = '', callbackAt = null }: { disposition: string; notes?: string; callbackAt?: string | Date | null },
+  ): Promise<void> {
     const wrapUp = state.wrapUp;
     if (!wrapUp) throw new DeskError('no_wrap_up');
     if (!disposition) throw new DeskError('disposition_required');
@@ -280,7 +425,7 @@ export function createAgentDesk({ api, phone, now = () => Date.now() }) {
       set({ wrapUp: null, recordingConsent: null });
       phone.resetCall();
       if (agent.state === AgentState.WRAP_UP) agent.wrapUpDone();
-      await refreshLead().catch((err) => console.warn('[desk] refresh after wrap-up failed', err));
+      await refreshLead().catch((err: unknown) => { console.warn('[desk] refresh after wrap-up failed', err); });
       // Several calls may have been left open; close them one by one.
       if (recovered && recoveryUser) await recoverOpenCall(recoveryUser).catch(() => false);
     } finally {
@@ -293,7 +438,7 @@ export function createAgentDesk({ api, phone, now = () => Date.now() }) {
    * (its lead stays in_call until then): reopen it so the agent closes it.
    * Returns whether one was found.
    */
-  async function recoverOpenCall(userId) {
+  async function recoverOpenCall(userId: string): Promise<boolean> {
     if (state.activeCall || state.wrapUp || state.call.live) return false;
     const open = await api.listMyOpenCalls(userId);
     const stranded = open[0];
@@ -305,7 +450,8 @@ export function createAgentDesk({ api, phone, now = () => Date.now() }) {
         refreshDetails().catch(() => {});
       }
     }
-    const answered = Boolean(stranded.answered_at);
+    const answeredAt = stranded.answered_at;
+    const answered = Boolean(answeredAt);
     const outcome = stranded.outcome ?? (answered ? 'answered' : 'failed');
     set({
       lastCallId: stranded.id,
@@ -315,7 +461,7 @@ export function createAgentDesk({ api, phone, now = () => Date.now() }) {
         outcome,
         answered,
         startedAt: new Date(stranded.started_at).getTime(),
-        answeredAt: answered ? new Date(stranded.answered_at).getTime() : null,
+        answeredAt: answeredAt ? new Date(answeredAt).getTime() : null,
         endedAt: stranded.ended_at ? new Date(stranded.ended_at).getTime() : now(),
         talkSeconds: stranded.talk_seconds ?? 0,
         hangupBy: stranded.hangup_by ?? null,
@@ -330,8 +476,8 @@ export function createAgentDesk({ api, phone, now = () => Date.now() }) {
       // The reload cut the call: it ended by now at the latest. Say so, so
       // its talk time does not run on until the wrap-up is saved.
       statusWrites = statusWrites
-        .then(() => api.reportHangup?.(stranded.id, { outcome, hangupBy: 'system' }))
-        .catch((err) => console.warn('[desk] could not report the hang-up of a recovered call', err));
+        .then(() => api.reportHangup(stranded.id, { outcome, hangupBy: 'system' }))
+        .catch((err: unknown) => { console.warn('[desk] could not report the hang-up of a recovered call', err); });
     }
     return true;
   }
@@ -341,7 +487,10 @@ export function createAgentDesk({ api, phone, now = () => Date.now() }) {
   // --------------------------------------------------------------------------
 
   /** Registers a sale on the lead in hand (pending until a supervisor validates it). */
-  async function registerSale({ productId, premium, policyNumber = '', notes = '' }) {
+  async function registerSale(
+    { productId, premium, policyNumber = '', notes = '' }:
+      { productId: string; premium: number | string; policyNumber?: string; notes?: string },
+  ): Promise<unknown> {
     const lead = state.lead;
     if (!lead) throw new DeskError('no_lead');
     if (isErasedLead(lead)) throw new DeskError('lead_erased');
@@ -366,12 +515,12 @@ export function createAgentDesk({ api, phone, now = () => Date.now() }) {
   }
 
   return {
-    get state() { return state; },
-    subscribe(fn) {
+    get state(): DeskState { return state; },
+    subscribe(fn: DeskListener): () => void {
       listeners.add(fn);
-      return () => listeners.delete(fn);
+      return () => { listeners.delete(fn); };
     },
-    setDispositions(list) { dispositions = list; },
+    setDispositions(list: readonly Disposition[]): void { dispositions = list; },
     takeNextLead,
     openLead,
     refreshLead,
@@ -381,12 +530,12 @@ export function createAgentDesk({ api, phone, now = () => Date.now() }) {
     recordConsent,
     submitWrapUp,
     registerSale,
-    recoverOpenCall: (userId) => { recoveryUser = userId; return recoverOpenCall(userId); },
-    pause: (reason) => agent.pause(reason),
-    cancelPendingPause: () => agent.cancelPendingPause(),
-    resume: () => agent.resume(),
-    mute: (on) => phone.setMuted(on),
-    hold: (on) => phone.setOnHold(on),
-    dtmf: (tone) => phone.sendDtmf(tone),
+    recoverOpenCall: (userId: string): Promise<boolean> => { recoveryUser = userId; return recoverOpenCall(userId); },
+    pause: (reason: string): AgentSnapshot => agent.pause(reason),
+    cancelPendingPause: (): AgentSnapshot => agent.cancelPendingPause(),
+    resume: (): AgentSnapshot => agent.resume(),
+    mute: (on: boolean): unknown => phone.setMuted(on),
+    hold: (on: boolean): unknown => phone.setOnHold(on),
+    dtmf: (tone: string): boolean => phone.sendDtmf(tone),
   };
 }
