@@ -1,14 +1,16 @@
 // ESLint for the webphone (flat config; `npx eslint webphone/` from the repo
 // root finds it). TypeScript gets typescript-eslint's strict, type-aware
-// rules; the old JS UI gets ESLint's recommended rules until it is ported.
+// rules; the old JS UI gets ESLint's recommended rules until it is ported;
+// the React app (.tsx) also the react-hooks rules.
 import js from '@eslint/js';
 import comments from '@eslint-community/eslint-plugin-eslint-comments/configs';
 import { defineConfig, globalIgnores } from 'eslint/config';
 import globals from 'globals';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig([
-  globalIgnores(['dist/']),
+  globalIgnores(['dist/', 'dist-next/']),
   {
     linterOptions: { reportUnusedDisableDirectives: 'error' },
   },
@@ -28,14 +30,23 @@ export default defineConfig([
     languageOptions: { globals: globals.node },
   },
   {
-    files: ['**/*.ts'],
+    files: ['**/*.{ts,tsx}'],
     extends: [js.configs.recommended, tseslint.configs.strictTypeChecked],
     languageOptions: {
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        // The Vite and Vitest configs run in Node: their own tsconfig.
+        projectService: { allowDefaultProject: ['vite.config.ts', 'vitest.config.ts'], defaultProject: 'tsconfig.node.json' },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       // No `any`: an exception needs a disable comment, whose reason the rule above demands.
       '@typescript-eslint/no-explicit-any': 'error',
     },
+  },
+  {
+    // The React app: the rules of hooks and the compiler-era checks (purity, refs, effects).
+    files: ['src/app/**/*.tsx', 'test/app/**/*.tsx'],
+    extends: [reactHooks.configs.flat.recommended],
   },
 ]);

@@ -24,6 +24,9 @@ export default {
   'signIn.invalid': 'Wrong email or password.',
   'signIn.expired': 'Your session has expired. Please sign in again.',
   'signIn.inactive': 'Your account is deactivated. Talk to your supervisor.',
+  'signIn.emailRequired': 'Enter your email.',
+  'signIn.emailInvalid': 'That email is not valid.',
+  'signIn.passwordRequired': 'Enter your password.',
   'signIn.language': 'Language',
   'signOut.finishCall': 'Finish the call and its wrap-up before signing out.',
 

@@ -24,6 +24,9 @@ export default {
   'signIn.invalid': 'Correo o contraseña incorrectos.',
   'signIn.expired': 'Su sesión ha caducado. Vuelva a entrar.',
   'signIn.inactive': 'Su cuenta está desactivada. Hable con su supervisor.',
+  'signIn.emailRequired': 'Escriba su correo electrónico.',
+  'signIn.emailInvalid': 'Ese correo electrónico no es válido.',
+  'signIn.passwordRequired': 'Escriba su contraseña.',
   'signIn.language': 'Idioma',
   'signOut.finishCall': 'Termine la llamada y su tipificación antes de salir.',
 

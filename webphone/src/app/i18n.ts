@@ -1,0 +1,59 @@
+// i18next over the webphone's own dictionaries (src/i18n/es.js, en.js): the
+// words agents already know, shared with the old app, not copied. They are
+// flat ('signIn.submit') with {name} placeholders, so i18next is told so
+// instead of reshaping them: no key or namespace separators, single braces.
+
+import i18next, { type i18n as I18n } from 'i18next';
+import { initReactI18next } from 'react-i18next';
+import es from '../i18n/es.js';
+import en from '../i18n/en.js';
+
+export const LANGUAGES = ['es', 'en'] as const;
+export type Language = (typeof LANGUAGES)[number];
+export const DEFAULT_LANGUAGE: Language = 'es';
+/** The old app's key: a choice made in either app holds in both. */
+export const LANGUAGE_STORAGE_KEY = 'crm.language';
+
+export const resources = { es: { translation: es }, en: { translation: en } } as const;
+
+declare module 'i18next' {
+  interface CustomTypeOptions {
+    // t('a.key') is checked against es.js at compile time.
+    resources: (typeof resources)['es'];
+    keySeparator: false;
+    nsSeparator: false;
+    interpolationPrefix: '{';
+    interpolationSuffix: '}';
+  }
+}
+
+export function isLanguage(value: unknown): value is Language {
+  return typeof value === 'string' && (LANGUAGES as readonly string[]).includes(value);
+}
+
+/** A started i18next instance (a new one per test; the app makes one at start). */
+export function createI18n(language: string | null = null): I18n {
+  const instance = i18next.createInstance();
+  void instance.use(initReactI18next).init({
+    resources,
+    lng: isLanguage(language) ? language : DEFAULT_LANGUAGE,
+    fallbackLng: DEFAULT_LANGUAGE,
+    supportedLngs: LANGUAGES,
+    keySeparator: false,
+    nsSeparator: false,
+    interpolation: { prefix: '{', suffix: '}', escapeValue: false },
+    // The resources are bundled: init is synchronous and the first render has its words.
+    initAsync: false,
+  });
+  instance.on('languageChanged', (lng) => {
+    document.documentElement.lang = lng;
+  });
+  return instance;
+}
+
+/** The text for a key made at run time (a server's error code), or null if there is none. */
+export function tMaybe(instance: I18n, key: string, params?: Record<string, unknown>): string | null {
+  if (!instance.exists(key)) return null;
+  // With a default value, i18next takes a key made at run time; exists() said it is there.
+  return instance.t(key, { ...params, defaultValue: key });
+}

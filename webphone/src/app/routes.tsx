@@ -1,0 +1,60 @@
+// The app's routes under /next/: the sign-in when signed out, then one
+// lazily loaded chunk per role, so an agent's browser never downloads the
+// supervisor's or the admin's screens.
+import { Navigate, Outlet, type RouteObject } from 'react-router';
+import { useTranslation } from 'react-i18next';
+import { useAuth } from './auth/auth-context';
+import type { Role } from './auth/profile';
+import { Shell } from './components/Shell';
+import { SignIn } from './screens/sign-in/SignIn';
+
+/** Where each role lands after signing in (admins see the supervisors' screens too). */
+export const HOME: Readonly<Record<Role, string>> = { agent: '/agent', supervisor: '/supervisor', admin: '/admin' };
+
+function Loading() {
+  const { t } = useTranslation();
+  return <p role="status" className="p-6 text-slate-600">{t('common.loading')}</p>;
+}
+
+/** `/`: the sign-in, or the signed-in person's home. */
+function Entry() {
+  const { state } = useAuth();
+  if (state.status === 'loading') return <Loading />;
+  if (state.status === 'signed_out') return <SignIn notice={state.notice} />;
+  return <Navigate to={HOME[state.profile.role]} replace />;
+}
+
+/** A role's screens, inside the shell; anyone else goes to their own home. */
+function RoleGate({ roles }: { roles: readonly Role[] }) {
+  const { state } = useAuth();
+  if (state.status === 'loading') return <Loading />;
+  if (state.status === 'signed_out') return <Navigate to="/" replace />;
+  if (!roles.includes(state.profile.role)) return <Navigate to={HOME[state.profile.role]} replace />;
+  return <Shell><Outlet /></Shell>;
+}
+
+export const routes: RouteObject[] = [
+  {
+    path: '/',
+    HydrateFallback: Loading,
+    children: [
+      { index: true, Component: Entry },
+      {
+        path: 'agent',
+        element: <RoleGate roles={['agent']} />,
+        children: [{ index: true, lazy: () => import('./screens/agent/route') }],
+      },
+      {
+        path: 'supervisor',
+        element: <RoleGate roles={['supervisor', 'admin']} />,
+        children: [{ index: true, lazy: () => import('./screens/supervisor/route') }],
+      },
+      {
+        path: 'admin',
+        element: <RoleGate roles={['admin']} />,
+        children: [{ index: true, lazy: () => import('./screens/admin/route') }],
+      },
+      { path: '*', element: <Navigate to="/" replace /> },
+    ],
+  },
+];
