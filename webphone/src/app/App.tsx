@@ -3,7 +3,8 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import type { i18n as I18n } from 'i18next';
 import { I18nextProvider } from 'react-i18next';
-import { RouterProvider, type createBrowserRouter } from 'react-router';
+import type { ComponentProps } from 'react';
+import { RouterProvider } from 'react-router';
 import { AuthProvider } from './auth/auth-context';
 import type { Supabase } from './config';
 
@@ -20,7 +21,8 @@ export interface AppProps {
   supabase: Supabase;
   i18n: I18n;
   queryClient: QueryClient;
-  router: ReturnType<typeof createBrowserRouter>;
+  /** The browser's router in the app, a memory router in tests. */
+  router: ComponentProps<typeof RouterProvider>['router'];
 }
 
 export function App({ supabase, i18n, queryClient, router }: AppProps) {
