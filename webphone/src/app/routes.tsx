@@ -1,6 +1,6 @@
 // The app's routes under /next/: the sign-in when signed out, then one
 // lazily loaded chunk per role, so an agent's browser never downloads the
-// supervisor's or the admin's screens.
+// supervisor's or the admin's screens (chunks <role>-routes-<hash>.js).
 import { Navigate, Outlet, type RouteObject } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { useAuth } from './auth/auth-context';
@@ -42,17 +42,17 @@ export const routes: RouteObject[] = [
       {
         path: 'agent',
         element: <RoleGate roles={['agent']} />,
-        children: [{ index: true, lazy: () => import('./screens/agent/route') }],
+        children: [{ index: true, lazy: () => import('./screens/agent/agent-routes') }],
       },
       {
         path: 'supervisor',
         element: <RoleGate roles={['supervisor', 'admin']} />,
-        children: [{ index: true, lazy: () => import('./screens/supervisor/route') }],
+        children: [{ index: true, lazy: () => import('./screens/supervisor/supervisor-routes') }],
       },
       {
         path: 'admin',
         element: <RoleGate roles={['admin']} />,
-        children: [{ index: true, lazy: () => import('./screens/admin/route') }],
+        children: [{ index: true, lazy: () => import('./screens/admin/admin-routes') }],
       },
       { path: '*', element: <Navigate to="/" replace /> },
     ],
