@@ -1,12 +1,15 @@
 // The app's routes under /next/: the sign-in when signed out, then one
 // lazily loaded chunk per role, so an agent's browser never downloads the
 // supervisor's or the admin's screens (chunks <role>-routes-<hash>.js).
+import { lazy, Suspense } from 'react';
 import { Navigate, Outlet, type RouteObject } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { useAuth } from './auth/auth-context';
 import type { Role } from './auth/profile';
 import { Shell } from './components/Shell';
-import { SignIn } from './screens/sign-in/SignIn';
+
+// Its own chunk too: a signed-in agent reopening the desk does not load the form libraries.
+const SignIn = lazy(() => import('./screens/sign-in/SignIn'));
 
 /** Where each role lands after signing in (admins see the supervisors' screens too). */
 export const HOME: Readonly<Record<Role, string>> = { agent: '/agent', supervisor: '/supervisor', admin: '/admin' };
@@ -20,7 +23,9 @@ function Loading() {
 function Entry() {
   const { state } = useAuth();
   if (state.status === 'loading') return <Loading />;
-  if (state.status === 'signed_out') return <SignIn notice={state.notice} />;
+  if (state.status === 'signed_out') {
+    return <Suspense fallback={<Loading />}><SignIn notice={state.notice} /></Suspense>;
+  }
   return <Navigate to={HOME[state.profile.role]} replace />;
 }
 

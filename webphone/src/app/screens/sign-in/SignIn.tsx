@@ -22,7 +22,7 @@ type SignInFields = z.input<typeof signInSchema>;
 const FIELD = 'mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-base text-slate-900 '
   + 'focus:border-brand focus:outline-2 focus:outline-brand/30 aria-invalid:border-red-700';
 
-export function SignIn({ notice }: { notice: SignInNotice | null }) {
+export default function SignIn({ notice }: { notice: SignInNotice | null }) {
   const { t, i18n } = useTranslation();
   const { signIn } = useAuth();
   // The last refusal (or the notice the screen opened with), described when shown.
