@@ -203,6 +203,11 @@ def render_server(config: StackConfig, *, port: int, rest_port: int,
       try_files $uri /next/index.html;
     }}
 
+    # The router writes the app's root as /next: a reload there stays in the React app.
+    location = /next {{
+      return 302 /next/;
+    }}
+
     location / {{
       root {PROJECT_DIR / "webphone"};
       index index.html;

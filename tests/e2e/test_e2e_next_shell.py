@@ -92,6 +92,11 @@ def test_an_agent_signs_in_on_the_react_app_and_sees_their_page(
     page.locator("[data-test='sign-out']").click()
     expect(page.locator("#sign-in")).to_be_visible()
     expect(page).to_have_url(re.compile(r"/next/?$"))
+    # Reloading the app's root (written /next by the router) stays in the React app.
+    page.reload()
+    expect(page.locator("[data-test='sign-in-form']")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/next/$"))
+    expect(page.locator("script[src^='/next/assets/']")).to_have_count(1)
 
 
 def test_a_supervisor_lands_on_the_supervisor_page(stack, new_page):
