@@ -13,12 +13,10 @@ export function RoleHome({ role }: { role: Role }) {
     <section id={`${role}-home`} data-test={`${role}-home`}
       className="mx-auto max-w-3xl rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
       <h1 className="text-2xl font-semibold">{t(TITLE[role])}</h1>
-      <dl className="mt-4 grid grid-cols-[max-content_1fr] gap-x-6 gap-y-2">
-        <dt className="text-slate-600">{t('signIn.email')}</dt>
-        <dd data-test="home-email">{profile.email}</dd>
-        <dt className="text-slate-600">{t(`role.${profile.role}`)}</dt>
-        <dd data-test="home-name">{profile.full_name || profile.email}</dd>
-      </dl>
+      <p data-test="home-name" className="mt-3 text-lg font-semibold">{profile.full_name || profile.email}</p>
+      <p data-test="home-role" className="text-slate-600">
+        {t(`role.${profile.role}`)} · {profile.email}
+      </p>
     </section>
   );
 }
