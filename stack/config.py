@@ -67,6 +67,27 @@ def free_port() -> int:
             return port
 
 
+def free_ports(count: int) -> list[int]:
+    """`count` distinct free ports. Each free_port() alone may repeat one already handed out
+    (it is free again once its probe closes), and a stack whose PostgREST got PostgreSQL's port
+    fails to start: the probes stay bound until all are chosen."""
+    probes: list[socket.socket] = []
+    try:
+        while len(probes) < count:
+            port = free_port()
+            probe = socket.socket()
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                probe.close()
+                continue
+            probes.append(probe)
+        return [probe.getsockname()[1] for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
+
+
 @dataclass(frozen=True)
 class StackConfig:
     root: Path
@@ -161,8 +182,10 @@ class StackConfig:
         data: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
         # A stack made by an older version lacks newer settings: add them, keep the rest.
         # Any, like the JSON above: each value goes to the field of its own name.
+        ports = DEFAULT_PORTS if fixed_ports else dict(
+            zip(DEFAULT_PORTS, free_ports(len(DEFAULT_PORTS)), strict=True))
         fresh: dict[str, Any] = {
-            **(DEFAULT_PORTS if fixed_ports else {k: free_port() for k in DEFAULT_PORTS}),
+            **ports,
             "db_password": secrets.token_urlsafe(18),
             "jwt_secret": secrets.token_urlsafe(48),
             "sip_secret": secrets.token_urlsafe(32),
