@@ -191,7 +191,9 @@ def test_a_signed_out_sessions_token_is_refused(stack):
     url = f"{stack.url}/rest/v1/rpc/has_permission"
     assert httpx.post(url, json={"p_permission": "leads.assign"}, headers=api_headers(headers)
                       ).status_code == 200
-    httpx.post(f"{stack.url}/auth/v1/logout", headers=api_headers(headers)).raise_for_status()
+    # This session only (scope=local): other tests keep sessions of the same account.
+    httpx.post(f"{stack.url}/auth/v1/logout?scope=local",
+               headers=api_headers(headers)).raise_for_status()
     after = httpx.post(url, json={"p_permission": "leads.assign"}, headers=api_headers(headers))
     assert after.status_code == 401
     assert after.json()["code"] == "session_not_found"
