@@ -18,6 +18,7 @@ default, an identity or a nullable one is optional in `Insert`; a generated colu
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,12 +154,17 @@ def _relationships(conn: psycopg.Connection, table: str) -> list[str]:
         out.append(
             "{\n"
             f'  foreignKeyName: "{name}"\n'
-            f"  columns: [{', '.join(f'{chr(34)}{c}{chr(34)}' for c in columns)}]\n"
+            f"  columns: [{_quoted(columns, ', ')}]\n"
             f"  isOneToOne: {'true' if one_to_one else 'false'}\n"
             f'  referencedRelation: "{referenced}"\n'
-            f"  referencedColumns: [{', '.join(f'{chr(34)}{c}{chr(34)}' for c in ref_columns)}]\n"
+            f"  referencedColumns: [{_quoted(ref_columns, ', ')}]\n"
             "}")
     return out
+
+
+def _quoted(names: list[str], separator: str) -> str:
+    """TypeScript string literals (JSON's quoting is TypeScript's), joined."""
+    return separator.join(json.dumps(n) for n in names)
 
 
 def _indent(text: str, spaces: int) -> str:
@@ -280,7 +286,7 @@ def generate_from(conn: psycopg.Connection) -> str:
              for name, kind in relations if kind in ("v", "m")]
     functions = _functions(catalog, conn)
     composites = _composites(catalog, conn)
-    enums = [f"{name}: {' | '.join(f'{chr(34)}{v}{chr(34)}' for v in values)}"
+    enums = [f"{name}: {_quoted(values, ' | ')}"
              for name, values in sorted(catalog.enums.items())]
 
     def section(title: str, items: list[str]) -> str:

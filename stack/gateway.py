@@ -112,15 +112,15 @@ def render_server(config: StackConfig, *, port: int, rest_port: int,
       proxy_set_header X-Forwarded-Host $http_host;"""
 
     def rate(zone: str, burst: int, page: str) -> str:
-        if limits is None:
-            return ""
         return f"""
       limit_req zone={zone} burst={burst} nodelay;
       error_page 429 = @{page};"""
 
-    api = rate("api_session", limits.api_burst, "rest_429") if limits else ""
-    audit = rate("api_audit", limits.audit_burst, "audit_429") if limits else ""
-    storage_rate = rate("storage_session", limits.storage_burst, "storage_429") if limits else ""
+    api = audit = storage_rate = ""
+    if limits is not None:
+        api = rate("api_session", limits.api_burst, "rest_429")
+        audit = rate("api_audit", limits.audit_burst, "audit_429")
+        storage_rate = rate("storage_session", limits.storage_burst, "storage_429")
     body = limits or LIMITS
     audited = "".join(f"""
     location = /rest/v1/rpc/{rpc} {{
