@@ -47,7 +47,6 @@ from bench.crm_api import (
     Scenario,
     Sizes,
     _pid,
-    _stat,
     bring_up,
     check_answers,
     connect,
@@ -55,6 +54,7 @@ from bench.crm_api import (
     loadavg,
     log,
     open_sessions,
+    process_tree_cpu_ms,
     run_wrk,
     scenarios,
     tear_down,
@@ -109,16 +109,7 @@ def start_gateways(config: StackConfig, run_dir: Path, plain_rest: int) -> dict[
 def nginx_cpu_ms(run_dir: Path) -> float:
     """CPU time of the bench's nginx (master and workers) so far: the rate limits' own cost
     is nginx's work, steadier to read per request than req/s on a shared machine."""
-    tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
-    master = _pid(run_dir / "gateway.pid")
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        fields = _stat(int(entry.name))
-        if fields and (int(entry.name) == master or int(fields[1]) == master):
-            total += (int(fields[11]) + int(fields[12])) * tick_ms
-    return total
+    return process_tree_cpu_ms({"nginx": _pid(run_dir / "gateway.pid")})["nginx"]
 
 
 def stop_extras(run_dir: Path) -> None:

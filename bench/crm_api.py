@@ -942,12 +942,11 @@ def _pid(path: Path) -> int | None:
         return None
 
 
-def cpu_ms(config: StackConfig) -> dict[str, float]:
+def process_tree_cpu_ms(parents: dict[str, int | None]) -> dict[str, float]:
+    """CPU ms so far of each named parent process and its live children (and the children it
+    has reaped), in one pass over /proc."""
     tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
-    parents = {"postgres": _pid(config.pg_data / "postmaster.pid"),
-               "nginx": _pid(config.run_dir / "gateway.pid")}
-    totals = dict.fromkeys(("postgres", "postgrest", "nginx"), 0.0)
-    rest = _pid(config.run_dir / "postgrest.pid")
+    totals = dict.fromkeys(parents, 0.0)
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -961,8 +960,18 @@ def cpu_ms(config: StackConfig) -> dict[str, float]:
                 totals[name] += (own + int(fields[13]) + int(fields[14])) * tick_ms
             elif parent and int(fields[1]) == parent:
                 totals[name] += own * tick_ms
-        if pid == rest:
-            totals["postgrest"] += own * tick_ms
+    return totals
+
+
+def cpu_ms(config: StackConfig) -> dict[str, float]:
+    tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
+    totals = process_tree_cpu_ms({"postgres": _pid(config.pg_data / "postmaster.pid"),
+                                  "nginx": _pid(config.run_dir / "gateway.pid")})
+    totals["postgrest"] = 0.0
+    rest = _pid(config.run_dir / "postgrest.pid")
+    fields = _stat(rest) if rest else None
+    if fields is not None:
+        totals["postgrest"] = (int(fields[11]) + int(fields[12])) * tick_ms
     times = os.times()
     totals["client"] = (times.children_user + times.children_system) * 1000
     return totals
