@@ -10,23 +10,24 @@ import concurrent.futures
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 
 import httpx
 import pytest
 
-from stack.config import DEMO_PASSWORD, StackConfig
+from stack.config import StackConfig
 from stack.gateway import LIMITS
 
 
-def session(stack: StackConfig, email: str) -> dict[str, str]:
-    """A fresh sign-in (its own session, so its own rate-limit budget): the headers to use."""
-    response = httpx.post(f"{stack.url}/auth/v1/token?grant_type=password",
-                          json={"email": email, "password": DEMO_PASSWORD},
-                          headers={"apikey": stack.anon_key})
-    response.raise_for_status()
-    body = response.json()
-    return {"apikey": stack.anon_key, "Authorization": f"Bearer {body['access_token']}",
-            "x-refresh-token": body["refresh_token"]}
+@pytest.fixture
+def session(stack: StackConfig, sign_in) -> Callable[[str], dict[str, str]]:
+    """session(email): a fresh sign-in (its own session, so its own rate-limit budget), as the
+    headers a client sends, plus its refresh token."""
+    def headers(email: str) -> dict[str, str]:
+        current = sign_in(email, fresh=True).auth.get_session()
+        return {"apikey": stack.anon_key, "Authorization": f"Bearer {current.access_token}",
+                "x-refresh-token": current.refresh_token}
+    return headers
 
 
 def api_headers(headers: dict[str, str]) -> dict[str, str]:
@@ -43,9 +44,9 @@ def burst(url: str, headers: dict[str, str], n: int, *, json: object = None,
 
 # -- item 3: per-session rate limits ----------------------------------------------------------
 
-def test_a_session_hammering_the_api_gets_429_with_retry_after(stack):
-    hammer = session(stack, "agent3@demo.test")
-    other = session(stack, "agent3@demo.test")  # the same agent, another session
+def test_a_session_hammering_the_api_gets_429_with_retry_after(stack, session):
+    hammer = session("agent3@demo.test")
+    other = session("agent3@demo.test")  # the same agent, another session
     url = f"{stack.url}/rest/v1/rpc/has_permission"
     answers = burst(url, hammer, 3 * LIMITS.api_burst, json={"p_permission": "leads.assign"})
     codes = Counter(r.status_code for r in answers)
@@ -65,9 +66,9 @@ def test_a_session_hammering_the_api_gets_429_with_retry_after(stack):
     assert again.status_code == 200
 
 
-def test_calls_that_write_audit_rows_have_a_stricter_limit(stack, db):
+def test_calls_that_write_audit_rows_have_a_stricter_limit(stack, db, session):
     """50 refused recording requests used to write 50 audit rows: now about the burst."""
-    headers = session(stack, "agent4@demo.test")
+    headers = session("agent4@demo.test")
     agent = db.execute("select id from public.profiles where email = 'agent4@demo.test'"
                        ).fetchone()[0]
     started = db.execute("select now()").fetchone()[0]
@@ -83,8 +84,8 @@ def test_calls_that_write_audit_rows_have_a_stricter_limit(stack, db):
     assert logged <= LIMITS.audit_burst + 3
 
 
-def test_storage_limits_each_session_too(stack):
-    headers = session(stack, "agent5@demo.test")
+def test_storage_limits_each_session_too(stack, session):
+    headers = session("agent5@demo.test")
     answers = burst(f"{stack.url}/storage/v1/object/list/recordings", headers,
                     3 * LIMITS.storage_burst, json={"prefix": ""})
     codes = Counter(r.status_code for r in answers)
@@ -110,8 +111,9 @@ def test_the_service_role_key_is_not_limited(stack):
     ("/rest/v1/leads", 2_000_000, "code", "request_too_large"),
     ("/auth/v1/token?grant_type=password", 100_000, "error_code", "request_entity_too_large"),
 ])
-def test_a_body_over_the_routes_cap_is_413_in_the_services_shape(stack, path, size, shape, code):
-    headers = api_headers(session(stack, "agent6@demo.test"))
+def test_a_body_over_the_routes_cap_is_413_in_the_services_shape(stack, session, path, size, shape,
+                                                                 code):
+    headers = api_headers(session("agent6@demo.test"))
     body = b'{"p_permission": "' + b"x" * size + b'"}'
     response = httpx.post(f"{stack.url}{path}", content=body,
                           headers={**headers, "content-type": "application/json"})
@@ -120,8 +122,8 @@ def test_a_body_over_the_routes_cap_is_413_in_the_services_shape(stack, path, si
     assert len(response.content) < 300  # nothing of the body comes back
 
 
-def test_a_bad_argument_under_the_cap_is_a_400_with_a_bounded_body(stack):
-    headers = api_headers(session(stack, "agent6@demo.test"))
+def test_a_bad_argument_under_the_cap_is_a_400_with_a_bounded_body(stack, session):
+    headers = api_headers(session("agent6@demo.test"))
     response = httpx.post(f"{stack.url}/rest/v1/rpc/start_call",
                           json={"p_lead_id": "x" * 60_000}, headers=headers)
     assert response.status_code == 400
@@ -169,8 +171,8 @@ def test_signing_needs_the_key_but_a_signed_link_does_not(stack, db):
 
 # -- item 10: the logged client address is the gateway's -------------------------------------
 
-def test_the_access_log_keeps_the_address_the_gateway_saw(stack, db):
-    headers = api_headers(session(stack, "agent7@demo.test"))
+def test_the_access_log_keeps_the_address_the_gateway_saw(stack, db, session):
+    headers = api_headers(session("agent7@demo.test"))
     forged = {"X-Forwarded-For": "203.0.113.7", "X-Real-IP": "203.0.113.8",
               "X-CRM-Gateway": "guess"}
     call = str(uuid.uuid4())
@@ -186,8 +188,8 @@ def test_the_access_log_keeps_the_address_the_gateway_saw(stack, db):
 
 # -- item 11: an ended session's token is refused --------------------------------------------
 
-def test_a_signed_out_sessions_token_is_refused(stack):
-    headers = session(stack, "agent8@demo.test")
+def test_a_signed_out_sessions_token_is_refused(stack, session):
+    headers = session("agent8@demo.test")
     url = f"{stack.url}/rest/v1/rpc/has_permission"
     assert httpx.post(url, json={"p_permission": "leads.assign"}, headers=api_headers(headers)
                       ).status_code == 200
@@ -201,13 +203,13 @@ def test_a_signed_out_sessions_token_is_refused(stack):
     # The other API roles are untouched: the anon key, and an unrelated live session.
     anon = {"apikey": stack.anon_key, "Authorization": f"Bearer {stack.anon_key}"}
     assert httpx.get(f"{stack.url}/rest/v1/", headers=anon).status_code == 200
-    live = session(stack, "agent8@demo.test")
+    live = session("agent8@demo.test")
     assert httpx.post(url, json={"p_permission": "leads.assign"}, headers=api_headers(live)
                       ).status_code == 200
 
 
-def test_a_reused_refresh_token_ends_the_session_for_its_access_tokens(stack):
-    headers = session(stack, "agent2@demo.test")
+def test_a_reused_refresh_token_ends_the_session_for_its_access_tokens(stack, session):
+    headers = session("agent2@demo.test")
     refresh = headers["x-refresh-token"]
     token_url = f"{stack.url}/auth/v1/token?grant_type=refresh_token"
     apikey = {"apikey": stack.anon_key}
