@@ -2773,8 +2773,6 @@ end;
 $$;
 
 REVOKE ALL ON FUNCTION private.lead_time_zone(p_phone text, p_campaign_id uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION private.lead_time_zone(p_phone text, p_campaign_id uuid) TO authenticated;
-GRANT ALL ON FUNCTION private.lead_time_zone(p_phone text, p_campaign_id uuid) TO service_role;
 
 -- Function private.live_calls_refusing_recording
 
@@ -3479,8 +3477,6 @@ end;
 $$;
 
 REVOKE ALL ON FUNCTION private.phone_time_zones_of(p_phone text) FROM PUBLIC;
-GRANT ALL ON FUNCTION private.phone_time_zones_of(p_phone text) TO authenticated;
-GRANT ALL ON FUNCTION private.phone_time_zones_of(p_phone text) TO service_role;
 
 -- Function private.prune_recording_links
 

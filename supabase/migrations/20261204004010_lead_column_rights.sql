@@ -60,7 +60,6 @@ begin
 end;
 $$;
 revoke execute on function private.phone_time_zones_of(text) from public;
-grant execute on function private.phone_time_zones_of(text) to authenticated, service_role;
 
 -- The time zone of a lead of campaign p_campaign_id with number p_phone: the
 -- number's zone when it has exactly one, else the campaign's default (a
@@ -82,7 +81,6 @@ begin
 end;
 $$;
 revoke execute on function private.lead_time_zone(text, uuid) from public;
-grant execute on function private.lead_time_zone(text, uuid) to authenticated, service_role;
 
 -- For every writer. Fires after leads_guard_columns (BEFORE triggers run by
 -- name), so the guard judges only what the caller itself changed. An erased
