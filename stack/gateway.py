@@ -2,8 +2,8 @@
 
 nginx routes /rest/v1/ to PostgREST, /auth/v1/ and /storage/v1/ to the stand-ins,
 checks the `apikey` header the way Kong's key-auth does, limits each session's
-request rate and each route's body size (Limits), and serves the static webphone at / (and
-its React successor at /next/ while the screens move, issue 13).
+request rate and each route's body size (Limits), and serves the webphone (Vite's static
+build) at /.
 """
 
 from __future__ import annotations
@@ -191,27 +191,12 @@ def render_server(config: StackConfig, *, port: int, rest_port: int,
       add_header Cache-Control "no-store" always;
     }}
 
-    # The React webphone (issue 13) beside the old one until every screen is ported: the
-    # app's own routes fall back to its index.html; its settings are the same file.
-    location = /next/config.json {{
-      alias {config.root / "webphone" / "config.json"};
-      add_header Cache-Control "no-store" always;
-    }}
-
-    location /next/ {{
-      alias {PROJECT_DIR / "webphone" / "dist-next"}/;
-      try_files $uri /next/index.html;
-    }}
-
-    # The router writes the app's root as /next: a reload there stays in the React app.
-    location = /next {{
-      return 302 /next/;
-    }}
-
+    # The webphone (Vite's build): the app's own routes (/agent, /supervisor...) fall back
+    # to its index.html.
     location / {{
-      root {PROJECT_DIR / "webphone"};
+      root {PROJECT_DIR / "webphone" / "dist"};
       index index.html;
-      try_files $uri $uri/ /index.html;
+      try_files $uri /index.html;
     }}
   }}
 """

@@ -99,7 +99,7 @@ def up(config: StackConfig, *, seed: bool = True, workers: bool = True,
     start_auth(config)
     progress(f"Storage stand-in on port {config.storage_port}")
     start_storage(config)
-    progress("Webphone bundles (esbuild for /, Vite for /next/) and their config.json")
+    progress("Webphone (Vite build) and its config.json")
     build_webphone(config)
     progress(f"Gateway on {config.url}")
     gateway.start(config)
@@ -127,24 +127,17 @@ def write_env_file(config: StackConfig) -> None:
         env.write(f"RECORDINGS_MONITOR_DIR={monitor_dir(config)}\n")
 
 
-# The webphone's two builds while it moves to React (issue 13): the old app (esbuild, served
-# at /) and the React app (Vite, served at /next/ until every screen is ported).
-WEBPHONE_BUILDS = (
-    ("webphone build", ["node", str(WEBPHONE / "build.mjs")]),
-    ("webphone (React) build",
-     ["npx", "--no-install", "vite", "build", "--config", str(WEBPHONE / "vite.config.ts"),
-      "--logLevel", "warn"]),
-)
+# The webphone's build: Vite writes webphone/dist/, served by the gateway at /.
+WEBPHONE_BUILD = ["npx", "--no-install", "vite", "build", "--config",
+                  str(WEBPHONE / "vite.config.ts"), "--logLevel", "warn"]
 
 
 def build_webphone(config: StackConfig) -> None:
-    """Build the webphone (old app and React app) and write the settings it fetches at
-    /config.json (and /next/config.json, the same file)."""
-    for what, command in WEBPHONE_BUILDS:
-        result = subprocess.run(command, capture_output=True, text=True, cwd=PROJECT_DIR,
-                                stdin=subprocess.DEVNULL)
-        if result.returncode != 0:
-            raise RuntimeError(f"{what} failed:\n{result.stdout}\n{result.stderr}")
+    """Build the webphone and write the settings it fetches at /config.json."""
+    result = subprocess.run(WEBPHONE_BUILD, capture_output=True, text=True, cwd=PROJECT_DIR,
+                            stdin=subprocess.DEVNULL)
+    if result.returncode != 0:
+        raise RuntimeError(f"webphone build failed:\n{result.stdout}\n{result.stderr}")
     settings = {
         "supabaseUrl": config.url,
         "supabaseAnonKey": config.anon_key,

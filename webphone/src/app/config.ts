@@ -29,7 +29,7 @@ export class ConfigError extends Error {
 
 const REQUIRED = ['supabaseUrl', 'supabaseAnonKey'] as const;
 
-/** config.json next to the app (`/next/config.json`, the same file as `/config.json`). */
+/** config.json beside the app, written per stack by scripts/up. */
 export async function loadConfig(url = `${import.meta.env.BASE_URL}config.json`): Promise<WebphoneConfig> {
   let response: Response;
   try {

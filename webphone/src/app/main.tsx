@@ -1,5 +1,5 @@
 // Entry point of the React webphone: reads config.json, then starts the app
-// with its client, language and routes. Mounted at /next/ by the gateway.
+// with its client, language and routes. Served at / by the gateway.
 import './app.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';

@@ -1,4 +1,4 @@
-"""The React webphone at /next/ (issue 13) on the real stack, beside the old app at /.
+"""The webphone's shell on the real stack.
 
 An agent signs in on the React sign-in and lands on the agent page with their name; a
 supervisor on theirs; a wrong password is refused with the words agents know. The JavaScript
@@ -32,18 +32,18 @@ def record_scripts(page: Page) -> dict[str, bytes]:
     scripts: dict[str, bytes] = {}
 
     def keep(response: Response) -> None:
-        if re.search(r"/next/assets/[^/]+\.js$", response.url) and response.ok:
+        if re.search(r"/assets/[^/]+\.js$", response.url) and response.ok:
             scripts[response.url.rsplit("/", 1)[1]] = response.body()
 
     page.on("response", keep)
     return scripts
 
 
-def open_next(new_page, stack) -> tuple[Page, dict[str, bytes]]:
-    """A new person's page at /next/, with the scripts it receives."""
+def open_app(new_page, stack) -> tuple[Page, dict[str, bytes]]:
+    """A new person's page at /, with the scripts it receives."""
     page = new_page()
     scripts = record_scripts(page)
-    page.goto(stack.url + "/next/")
+    page.goto(stack.url + "/")
     expect(page.locator("#sign-in")).to_be_visible()
     return page, scripts
 
@@ -64,19 +64,19 @@ def agent(service_client) -> Iterator[str]:
 def test_an_agent_signs_in_on_the_react_app_and_sees_their_page(
     stack, browser, new_page, screenshot, artifacts, capsys, agent,
 ):
-    page, scripts = open_next(new_page, stack)
+    page, scripts = open_app(new_page, stack)
     expect(page.get_by_role("button", name="Entrar")).to_be_visible()
     expect(page.get_by_label("Correo electrónico")).to_be_focused()
-    screenshot(page, "next-01-sign-in")
+    screenshot(page, "shell-01-sign-in")
 
     sign_in(page, agent)
     home = page.locator("[data-test='agent-home']")
     expect(home).to_be_visible()
-    expect(page).to_have_url(re.compile(r"/next/agent$"))
+    expect(page).to_have_url(re.compile(r"/agent$"))
     expect(page.locator("[data-test='user-name']")).to_have_text(AGENT_NAME)
     expect(page.locator("[data-test='user-role']")).to_contain_text("Agente")
     expect(home.get_by_role("heading")).to_have_text("Mi puesto")
-    screenshot(page, "next-02-agent")
+    screenshot(page, "shell-02-agent")
 
     # What the agent's desk costs when an agent opens it (signed in, a fresh load): the initial
     # chunk and the agent's, no sign-in form, no other role's chunk; within the budget.
@@ -84,7 +84,7 @@ def test_an_agent_signs_in_on_the_react_app_and_sees_their_page(
     desk = browser.new_context(viewport=VIEWPORT, storage_state=page.context.storage_state())
     desk_page = desk.new_page()
     scripts = record_scripts(desk_page)
-    desk_page.goto(stack.url + "/next/agent")
+    desk_page.goto(stack.url + "/agent")
     expect(desk_page.locator("[data-test='agent-home']")).to_be_visible()
     desk.close()
     assert any(name.startswith("agent-routes-") for name in scripts), scripts.keys()
@@ -94,9 +94,9 @@ def test_an_agent_signs_in_on_the_react_app_and_sees_their_page(
     total = sum(sizes.values())
     report = {"route": "agent", "gzip_bytes": sizes, "total_gzip_bytes": total,
               "budget_gzip_bytes": AGENT_JS_BUDGET}
-    (artifacts / "next-agent-js.json").write_text(json.dumps(report, indent=2) + "\n")
+    (artifacts / "agent-js.json").write_text(json.dumps(report, indent=2) + "\n")
     with capsys.disabled():
-        print(f"\n[bundle] /next/ agent route JS: {total / 1024:.1f} KB gzip "
+        print(f"\n[bundle] agent route JS: {total / 1024:.1f} KB gzip "
               f"({', '.join(f'{n} {s / 1024:.1f}' for n, s in sorted(sizes.items()))}); "
               f"budget {AGENT_JS_BUDGET // 1024} KB")
     assert total < AGENT_JS_BUDGET
@@ -108,19 +108,18 @@ def test_an_agent_signs_in_on_the_react_app_and_sees_their_page(
     expect(home.get_by_role("heading")).to_have_text("Mi puesto")
     page.locator("[data-test='sign-out']").click()
     expect(page.locator("#sign-in")).to_be_visible()
-    expect(page).to_have_url(re.compile(r"/next/?$"))
-    # Reloading the app's root (written /next by the router) stays in the React app.
+    expect(page).to_have_url(re.compile(r"/$"))
     page.reload()
     expect(page.locator("[data-test='sign-in-form']")).to_be_visible()
-    expect(page).to_have_url(re.compile(r"/next/$"))
-    expect(page.locator("script[src^='/next/assets/']")).to_have_count(1)
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page.locator("script[src^='/assets/']")).to_have_count(1)
 
 
 def test_a_supervisor_lands_on_the_supervisor_page(stack, new_page):
-    page, scripts = open_next(new_page, stack)
+    page, scripts = open_app(new_page, stack)
     sign_in(page, SUPERVISOR)
     expect(page.locator("[data-test='supervisor-home']")).to_be_visible()
-    expect(page).to_have_url(re.compile(r"/next/supervisor$"))
+    expect(page).to_have_url(re.compile(r"/supervisor$"))
     expect(page.locator("[data-test='user-name']")).to_have_text("Sergio Ruiz")
     assert not [n for n in scripts if n.startswith("agent-routes-")]
     # A reload on a route of the app is served by the SPA fallback and keeps the session.
@@ -129,7 +128,7 @@ def test_a_supervisor_lands_on_the_supervisor_page(stack, new_page):
 
 
 def test_a_wrong_password_is_refused_with_the_known_words(stack, new_page):
-    page, _ = open_next(new_page, stack)
+    page, _ = open_app(new_page, stack)
     sign_in(page, "agent8@demo.test", "not-the-password")
     error = page.locator("[data-test='sign-in-error']")
     expect(error).to_have_text("Correo o contraseña incorrectos.")
