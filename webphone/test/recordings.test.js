@@ -3,7 +3,7 @@
 // recording_links row, with a fake supabase client and a fake clock.
 
 import { describe, expect, test } from 'vitest';
-import { recordingUrl, RECORDING_LINK_POLL_MS, RECORDING_LINK_TIMEOUT_MS } from '../src/data/calls.js';
+import { recordingUrl, RECORDING_LINK_POLL_MS, RECORDING_LINK_TIMEOUT_MS } from '../src/data/recordings';
 import { RecordingError, recordingRefusal, DataError } from '../src/data/errors';
 import { describeError } from '../src/ui/errors.js';
 import { canListen, RECORDING_STATUSES } from '../src/ui/recordings.js';

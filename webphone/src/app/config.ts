@@ -2,6 +2,7 @@
 // scripts/up per stack, never bundled) and the one typed Supabase client.
 
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import { isNetworkError } from '../data/errors';
 import type { Database } from '../types/database';
 
 export interface WebphoneConfig {
@@ -49,11 +50,32 @@ export async function loadConfig(url = `${import.meta.env.BASE_URL}config.json`)
   return { sipWsUrl: '', sipDomain: '', iceServers: [], ringTimeoutSeconds: 45, floorPollSeconds: 5, ...config } as WebphoneConfig;
 }
 
+export interface NetworkWatch {
+  /** A request did not reach the server (or the gateway answered 502-504): the "server unreachable" banner. */
+  onNetworkError?: (error: unknown) => void;
+  /** A request got through again. */
+  onNetworkOk?: () => void;
+}
+
 /**
- * The app's one client. Same storage key as the old app: one sign-in serves
- * both while they live side by side on the same origin.
+ * The app's one client. The session is kept in localStorage and refreshed
+ * before it expires; every request reports whether it reached the server.
  */
-export function createSupabase(config: Pick<WebphoneConfig, 'supabaseUrl' | 'supabaseAnonKey'>): Supabase {
+export function createSupabase(
+  config: Pick<WebphoneConfig, 'supabaseUrl' | 'supabaseAnonKey'>,
+  { onNetworkError = () => undefined, onNetworkOk = () => undefined }: NetworkWatch = {},
+): Supabase {
+  const watchedFetch: typeof fetch = async (input, init) => {
+    try {
+      const response = await fetch(input, init);
+      if (response.status >= 502 && response.status <= 504) onNetworkError(new Error(response.statusText));
+      else onNetworkOk();
+      return response;
+    } catch (err) {
+      if (isNetworkError(err) || err instanceof TypeError) onNetworkError(err);
+      throw err;
+    }
+  };
   return createClient<Database>(config.supabaseUrl, config.supabaseAnonKey, {
     auth: {
       autoRefreshToken: true,
@@ -61,5 +83,6 @@ export function createSupabase(config: Pick<WebphoneConfig, 'supabaseUrl' | 'sup
       detectSessionInUrl: false,
       storageKey: 'crm-webphone-session',
     },
+    global: { fetch: watchedFetch },
   });
 }

@@ -82,6 +82,12 @@ export function unwrap<T>({ data, error }: { data: T; error: unknown }): T {
   return data;
 }
 
+/** Unwraps a list (a select, or a set-returning function): its rows, or a thrown DataError. */
+export function unwrapRows<T>({ data, error }: { data: T[] | null; error: unknown }): T[] {
+  if (error) throw toDataError(error);
+  return data ?? [];
+}
+
 /**
  * Why a recording cannot be heard, as the UI tells it (i18n key
  * `recording.error.<code>`): forbidden, no_call, no_recording, invalid
