@@ -11,9 +11,8 @@ export async function hasPermission(supabase: Supabase, permission: string): Pro
 
 /** rpc/sip_credentials(): short-lived SIP credentials for the caller's own extension. */
 export async function sipCredentials(supabase: Supabase) {
-  const data = unwrap(await supabase.rpc('sip_credentials'));
-  const row = Array.isArray(data) ? data[0] : data;
-  if (!row?.username) throw new DataError('invalid', 'sip_credentials: empty answer');
+  const row = unwrap(await supabase.rpc('sip_credentials'));
+  if (!row?.username || !row.password) throw new DataError('invalid', 'sip_credentials: empty answer');
   return row;
 }
 

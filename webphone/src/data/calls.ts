@@ -7,10 +7,9 @@ import { unwrap, unwrapRows } from './errors';
 
 /** rpc/start_call(p_lead_id, p_phone_number): the new call row (status calling). */
 export async function startCall(supabase: Supabase, leadId: string, phoneNumber: string | null = null) {
-  const data = unwrap(await supabase.rpc('start_call', phoneNumber
+  return unwrap(await supabase.rpc('start_call', phoneNumber
     ? { p_lead_id: leadId, p_phone_number: phoneNumber }
     : { p_lead_id: leadId }));
-  return Array.isArray(data) ? data[0] : data;
 }
 
 export type CallStatusUpdate = 'ringing' | 'confirmed';
@@ -43,14 +42,13 @@ export interface WrapUp {
 
 /** rpc/end_call(p_call_id, p_disposition, p_notes, p_callback_at, p_hangup_by): the wrap-up. */
 export async function endCall(supabase: Supabase, callId: string, { disposition, notes = null, callbackAt = null, hangupBy = null }: WrapUp) {
-  const data = unwrap(await supabase.rpc('end_call', {
+  return unwrap(await supabase.rpc('end_call', {
     p_call_id: callId,
     p_disposition: disposition,
     ...(notes ? { p_notes: notes } : {}),
     ...(callbackAt ? { p_callback_at: callbackAt } : {}),
     ...(hangupBy ? { p_hangup_by: hangupBy } : {}),
   }));
-  return Array.isArray(data) ? data[0] : data;
 }
 
 const CALL_COLUMNS = 'id, lead_id, started_at, answered_at, ended_at, status, outcome, disposition, notes, talk_seconds, duration_seconds, ring_seconds, hangup_by, phone_number, agent_id, recording_path, recording_consent, recording_status';

@@ -17,7 +17,7 @@ export async function nextLead(supabase: Supabase, campaignId: string) {
 
 // PostgREST's or=() filter syntax breaks on these; a search never needs them.
 export function searchTerm(text: string | null | undefined): string {
-  return String(text ?? '').replace(/[,()*%\\:"']/g, ' ').trim().replace(/\s+/g, ' ');
+  return (text ?? '').replace(/[,()*%\\:"']/g, ' ').trim().replace(/\s+/g, ' ');
 }
 
 /**
@@ -31,7 +31,7 @@ export async function listMyLeads(supabase: Supabase, userId: string, { search =
     const digits = term.replace(/[^0-9]/g, '');
     const filters = [`first_name.ilike.*${term}*`, `last_name.ilike.*${term}*`, `city.ilike.*${term}*`];
     if (digits.length >= 3) filters.push(`phone.like.*${digits}*`);
-    const [first, ...rest] = term.split(' ');
+    const [first = '', ...rest] = term.split(' ');
     if (rest.length) filters.push(`and(first_name.ilike.*${first}*,last_name.ilike.*${rest.join(' ')}*)`);
     query = query.or(filters.join(','));
   }

@@ -49,7 +49,7 @@ export async function recordingUrl(supabase: Supabase, callId: string, {
   for (;;) {
     if (link.status === 'ready' && link.url) return link.url;
     if (link.status === 'failed') throw new RecordingError('failed', link.error || 'signing failed', { details: link.error ?? null });
-    if (now() >= deadline) throw new RecordingError('timeout', `recording link ${link.id} still ${link.status} after ${timeoutMs} ms`);
+    if (now() >= deadline) throw new RecordingError('timeout', `recording link ${link.id} still ${link.status} after ${String(timeoutMs)} ms`);
     await sleep(pollMs);
     const read = await supabase.from('recording_links')
       .select('status, url, expires_at, error')

@@ -63,10 +63,9 @@ export type DecidedSaleRow = Awaited<ReturnType<typeof listDecidedSales>>[number
 
 /** rpc/validate_sale(p_sale_id, p_approved, p_reason): approve, or reject with a reason. */
 export async function validateSale(supabase: Supabase, saleId: string, approved: boolean, reason: string | null = null) {
-  const data = unwrap(await supabase.rpc('validate_sale', {
+  return unwrap(await supabase.rpc('validate_sale', {
     p_sale_id: saleId,
     p_approved: approved,
     ...(reason ? { p_reason: reason } : {}),
   }));
-  return Array.isArray(data) ? data[0] : data;
 }
