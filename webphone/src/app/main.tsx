@@ -7,6 +7,7 @@ import { createBrowserRouter } from 'react-router';
 import { App, createQueryClient } from './App';
 import { ConfigError, createSupabase, loadConfig } from './config';
 import { createI18n, LANGUAGE_STORAGE_KEY } from './i18n';
+import { createNetworkStatus } from './network-status';
 import { routes } from './routes';
 
 async function main(root: HTMLElement) {
@@ -27,11 +28,12 @@ async function main(root: HTMLElement) {
     );
     return;
   }
-  const supabase = createSupabase(config);
+  const network = createNetworkStatus();
+  const supabase = createSupabase(config, { onNetworkError: network.failed, onNetworkOk: network.ok });
   const router = createBrowserRouter(routes, { basename: import.meta.env.BASE_URL.replace(/\/$/, '') });
   reactRoot.render(
     <StrictMode>
-      <App supabase={supabase} i18n={i18n} queryClient={createQueryClient()} router={router} />
+      <App supabase={supabase} services={{ config, network }} i18n={i18n} queryClient={createQueryClient()} router={router} />
     </StrictMode>,
   );
 }

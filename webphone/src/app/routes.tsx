@@ -1,6 +1,8 @@
-// The app's routes under /next/: the sign-in when signed out, then one
-// lazily loaded chunk per role, so an agent's browser never downloads the
-// supervisor's or the admin's screens (chunks <role>-routes-<hash>.js).
+// The app's routes: the sign-in when signed out, then one lazily loaded
+// chunk per role, so an agent's browser never downloads the supervisor's or
+// the admin's screens (chunks <role>-routes-<hash>.js). Each chunk routes
+// its own screens (/supervisor/floor, /admin/users...); the shell's
+// navigation shows those the person's role and permissions open.
 import { lazy, Suspense } from 'react';
 import { Navigate, Outlet, type RouteObject } from 'react-router';
 import { useTranslation } from 'react-i18next';
@@ -38,6 +40,13 @@ function RoleGate({ roles }: { roles: readonly Role[] }) {
   return <Shell><Outlet /></Shell>;
 }
 
+type Chunk = () => Promise<Pick<RouteObject, 'Component'>>;
+
+/** A role's chunk at its root and under it: it routes its own screens (a splat alone misses the root). */
+function chunk(load: Chunk): RouteObject[] {
+  return [{ index: true, lazy: load }, { path: '*', lazy: load }];
+}
+
 export const routes: RouteObject[] = [
   {
     path: '/',
@@ -47,17 +56,18 @@ export const routes: RouteObject[] = [
       {
         path: 'agent',
         element: <RoleGate roles={['agent']} />,
-        children: [{ index: true, lazy: () => import('./screens/agent/agent-routes') }],
+        children: chunk(() => import('./screens/agent/agent-routes')),
       },
       {
         path: 'supervisor',
         element: <RoleGate roles={['supervisor', 'admin']} />,
-        children: [{ index: true, lazy: () => import('./screens/supervisor/supervisor-routes') }],
+        children: chunk(() => import('./screens/supervisor/supervisor-routes')),
       },
       {
+        // Supervisors with compliance.manage open /admin/compliance; the chunk checks each screen's permission.
         path: 'admin',
-        element: <RoleGate roles={['admin']} />,
-        children: [{ index: true, lazy: () => import('./screens/admin/admin-routes') }],
+        element: <RoleGate roles={['supervisor', 'admin']} />,
+        children: chunk(() => import('./screens/admin/admin-routes')),
       },
       { path: '*', element: <Navigate to="/" replace /> },
     ],

@@ -1,14 +1,65 @@
-// The frame of every signed-in screen: brand, who is signed in (name, role,
-// extension), the language and sign-out, with the old header's hooks.
-import type { ReactNode } from 'react';
-import { useState } from 'react';
+// The frame of every signed-in screen: brand, the screens this person may
+// open (by role and by the permissions the database grants), a slot for the
+// agent's state controls, who is signed in, language, help and sign-out,
+// then the banners and the screen. Hooks: nav-<screen>, status-slot,
+// user-chip, user-name, user-role, language-select, help-button, sign-out.
+
+import { createContext, use, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import { NavLink } from 'react-router';
 import { useAuth, useProfile } from '../auth/auth-context';
+import type { Role } from '../auth/profile';
+import { usePermission, type Permission } from '../permissions';
+import { useShortcuts } from '../shortcuts';
 import { BrandMark } from './BrandMark';
+import { HelpDialog } from './HelpDialog';
 import { LanguageSelect } from './LanguageSwitch';
+import { ServerBanner } from './ServerBanner';
 
 function initials(name: string): string {
   return name.split(/[\s@.]+/).filter(Boolean).slice(0, 2).map((part) => part[0]?.toUpperCase() ?? '').join('');
+}
+
+interface Screen {
+  /** data-test nav-<test> */
+  test: string;
+  to: string;
+  label: 'nav.desk' | 'nav.floor' | 'nav.validation' | 'nav.reports' | 'nav.recordings'
+    | 'nav.users' | 'nav.campaigns' | 'nav.products' | 'nav.compliance';
+  roles: readonly Role[];
+  permission?: Permission;
+}
+
+/** Every screen of the app, in the order of the navigation bar. */
+export const SCREENS: readonly Screen[] = [
+  { test: 'desk', to: '/agent', label: 'nav.desk', roles: ['agent'] },
+  { test: 'floor', to: '/supervisor/floor', label: 'nav.floor', roles: ['supervisor', 'admin'] },
+  { test: 'validation', to: '/supervisor/validation', label: 'nav.validation', roles: ['supervisor', 'admin'], permission: 'sales.validate' },
+  { test: 'reports', to: '/supervisor/reports', label: 'nav.reports', roles: ['supervisor', 'admin'], permission: 'reports.view' },
+  { test: 'recordings', to: '/supervisor/recordings', label: 'nav.recordings', roles: ['supervisor', 'admin'], permission: 'recordings.listen' },
+  { test: 'admin-users', to: '/admin/users', label: 'nav.users', roles: ['admin'], permission: 'users.manage' },
+  { test: 'admin-campaigns', to: '/admin/campaigns', label: 'nav.campaigns', roles: ['admin'], permission: 'campaigns.manage' },
+  { test: 'admin-products', to: '/admin/products', label: 'nav.products', roles: ['admin'], permission: 'products.manage' },
+  { test: 'admin-compliance', to: '/admin/compliance', label: 'nav.compliance', roles: ['supervisor', 'admin'], permission: 'compliance.manage' },
+];
+
+function NavItem({ screen }: { screen: Screen }) {
+  const { t } = useTranslation();
+  const allowed = usePermission(screen.permission);
+  if (!allowed) return null;
+  return (
+    <NavLink to={screen.to} end={screen.to === '/agent' ? false : undefined} data-test={`nav-${screen.test}`}
+      className={({ isActive }) => `rounded-md px-3 py-1.5 text-sm font-medium whitespace-nowrap ${isActive ? 'bg-white/15 text-white' : 'text-slate-300 hover:bg-white/10 hover:text-white'}`}>
+      {t(screen.label)}
+    </NavLink>
+  );
+}
+
+/** The element in the top bar where the agent's desk puts its state controls (a portal target). */
+const StatusSlotContext = createContext<HTMLElement | null>(null);
+
+export function useStatusSlot(): HTMLElement | null {
+  return use(StatusSlotContext);
 }
 
 export function Shell({ children }: { children: ReactNode }) {
@@ -16,14 +67,23 @@ export function Shell({ children }: { children: ReactNode }) {
   const { signOut } = useAuth();
   const profile = useProfile();
   const [leaving, setLeaving] = useState(false);
+  const [helpOpen, setHelpOpen] = useState(false);
+  const [statusSlot, setStatusSlot] = useState<HTMLElement | null>(null);
   const name = profile.full_name || profile.email;
+  // Help is one key away on every screen.
+  useShortcuts({ '?': () => { setHelpOpen(true); } });
+  const screens = SCREENS.filter((s) => s.roles.includes(profile.role));
   return (
     <div className="flex min-h-screen flex-col bg-slate-100 text-slate-900" data-role={profile.role}>
-      <header id="topbar" className="sticky top-0 z-20 flex h-14 items-center gap-3 bg-topbar px-4 text-slate-100 shadow">
+      <header id="topbar" className="sticky top-0 z-30 flex min-h-14 flex-wrap items-center gap-3 bg-topbar px-4 py-1 text-slate-100 shadow">
         <div className="flex items-center gap-2 font-semibold">
           <BrandMark size={32} />
-          <span>{t('app.name')}</span>
+          <span className="hidden sm:inline">{t('app.name')}</span>
         </div>
+        <nav aria-label={t('app.name')} className="flex flex-wrap items-center gap-1">
+          {screens.map((s) => <NavItem key={s.test} screen={s} />)}
+        </nav>
+        <div id="status-slot" data-test="status-slot" ref={setStatusSlot} className="flex items-center gap-2" />
         <div className="flex-1" />
         <div data-test="user-chip" title={profile.email} className="flex items-center gap-2">
           <span className="grid size-8 place-items-center rounded-full bg-[#2c4468] text-xs font-bold text-[#dce8f8]" aria-hidden="true">
@@ -38,13 +98,22 @@ export function Shell({ children }: { children: ReactNode }) {
           </span>
         </div>
         <LanguageSelect />
+        <button type="button" data-test="help-button" title={`${t('help.title')} (?)`} aria-label={t('help.title')}
+          onClick={() => { setHelpOpen(true); }}
+          className="grid size-8 place-items-center rounded-full border border-white/25 font-bold hover:bg-white/10 focus-visible:outline-2 focus-visible:outline-white">
+          ?
+        </button>
         <button id="sign-out" data-test="sign-out" type="button" title={t('app.signOut')} disabled={leaving}
           className="rounded-md border border-white/25 px-3 py-1.5 text-sm font-semibold hover:bg-white/10 focus-visible:outline-2 focus-visible:outline-white"
           onClick={() => { setLeaving(true); void signOut(); }}>
           {t('app.signOut')}
         </button>
       </header>
-      <main id="content" className="flex-1 p-6">{children}</main>
+      <ServerBanner />
+      <StatusSlotContext value={statusSlot}>
+        <main id="content" className="flex-1 p-4 lg:p-6">{children}</main>
+      </StatusSlotContext>
+      <HelpDialog open={helpOpen} role={profile.role} onClose={() => { setHelpOpen(false); }} />
     </div>
   );
 }

@@ -1,0 +1,30 @@
+// How a lead is named on screen: its name, or "personal data erased" for a
+// lead erased on request; its phone in international format for reading.
+
+import type { TFunction } from 'i18next';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { isErasedLead } from '../desk/erased';
+
+interface Named {
+  first_name?: string | null;
+  last_name?: string | null;
+  status?: string | null;
+}
+
+export function leadName(t: TFunction, lead: Named | null | undefined): string {
+  if (!lead) return '';
+  if (isErasedLead(lead)) return t('lead.erased');
+  return `${lead.first_name ?? ''} ${lead.last_name ?? ''}`.trim();
+}
+
+/** An E.164 number as people read it (+34 612 34 56 78); anything else as it is. */
+export function formatPhone(phone: string | null | undefined): string {
+  if (!phone) return '';
+  const parsed = parsePhoneNumberFromString(phone);
+  return parsed?.isValid() ? parsed.formatInternational() : phone;
+}
+
+/** The lead's phone for reading, or '' (an erased lead has none). */
+export function leadPhone(lead: { phone?: string | null } | null | undefined): string {
+  return formatPhone(lead?.phone);
+}
