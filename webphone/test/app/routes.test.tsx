@@ -57,6 +57,8 @@ describe('role routing', () => {
     await userEvent.setup().click(screen.getByRole('button', { name: 'Cerrar sesión' }));
     expect(await screen.findByRole('button', { name: 'Entrar' })).toBeTruthy();
     expect(fake.auth.signOut).toHaveBeenCalledTimes(1);
+    // This browser only: the person's other sessions (a tablet, a second desk) stay open.
+    expect(fake.auth.signOut).toHaveBeenCalledWith({ scope: 'local' });
     expect(router.state.location.pathname).toBe('/');
     expect(screen.queryByTestId('sign-in-error')).toBeNull();
   });

@@ -31,10 +31,14 @@ export async function currentSession(supabase: Supabase): Promise<Session | null
   return data.session;
 }
 
-/** Auth: sign out (revokes the refresh token; local sign-out if the server is away). */
+/**
+ * Auth: sign out of this browser. Scope `local` ends this session on the server (its refresh
+ * token is revoked, the API refuses it) but not the person's other sessions: an agent leaving
+ * one desk must not cut the supervisor's tablet or a second screen of the same account. If the
+ * server is away, the session is still forgotten here.
+ */
 export async function signOut(supabase: Supabase): Promise<void> {
-  const { error } = await supabase.auth.signOut();
-  if (error) await supabase.auth.signOut({ scope: 'local' });
+  await supabase.auth.signOut({ scope: 'local' });
 }
 
 /** TanStack Query: the signed-in user's own profile row. */
