@@ -6,7 +6,7 @@
 // Hooks: offline-screen (data-online true|false), offline-retry, offline-waiting.
 
 import type { i18n as I18n } from 'i18next';
-import { useEffect, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
 import { BrandMark } from './BrandMark';
 import { onOnlineChange, type NetworkSignals } from '../network-status';
 
@@ -17,18 +17,18 @@ export interface OfflineScreenProps {
   reload?: () => void;
 }
 
-export function OfflineScreen({ i18n, signals = window, reload = () => { window.location.reload(); } }: OfflineScreenProps) {
-  const online = useSyncExternalStore(
-    (listener) => onOnlineChange(signals, listener),
-    () => signals.navigator.onLine,
-  );
+const reloadPage = () => { window.location.reload(); };
+
+export function OfflineScreen({ i18n, signals = window, reload = reloadPage }: OfflineScreenProps) {
+  const subscribe = useCallback((listener: () => void) => onOnlineChange(signals, listener), [signals]);
+  const online = useSyncExternalStore(subscribe, () => signals.navigator.onLine);
   const [waiting, setWaiting] = useState(false);
-  // Retry pressed while offline: reload on the online event, once.
+  // Retry pressed while offline: reload once the browser says the network is back.
+  // Driven by the state, not by a second listener: a render between the two
+  // listeners of one online event would remove that one before it runs.
   useEffect(() => {
-    if (!waiting) return;
-    const back = () => { if (signals.navigator.onLine) reload(); };
-    return onOnlineChange(signals, back);
-  }, [waiting, signals, reload]);
+    if (waiting && online) reload();
+  }, [waiting, online, reload]);
   const retry = () => {
     if (signals.navigator.onLine) reload();
     else setWaiting(true);
