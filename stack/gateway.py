@@ -122,6 +122,7 @@ def render_server(config: StackConfig, *, port: int, rest_port: int,
         audit = rate("api_audit", limits.audit_burst, "audit_429")
         storage_rate = rate("storage_session", limits.storage_burst, "storage_429")
     body = limits or LIMITS
+    dist = PROJECT_DIR / "webphone" / "dist"
     audited = "".join(f"""
     location = /rest/v1/rpc/{rpc} {{
       if ($request_method = OPTIONS) {{ return 204; }}{guard}{proxy}{audit}{api}
@@ -192,11 +193,29 @@ def render_server(config: StackConfig, *, port: int, rest_port: int,
     }}
 
     # The webphone (Vite's build): the app's own routes (/agent, /supervisor...) fall back
-    # to its index.html.
+    # to its index.html. index.html, the service worker (sw.js, registerSW.js), the manifest
+    # and the icons keep their names from one build to the next: no-cache, so the browser
+    # asks each time (a 304 when unchanged) and a new build reaches it on the next load.
     location / {{
-      root {PROJECT_DIR / "webphone" / "dist"};
+      root {dist};
       index index.html;
       try_files $uri /index.html;
+      add_header Cache-Control "no-cache" always;
+    }}
+
+    location = /manifest.webmanifest {{
+      root {dist};
+      types {{ }}
+      default_type application/manifest+json;
+      add_header Cache-Control "no-cache" always;
+    }}
+
+    # Vite's chunks carry their content's hash in their names: cached for good. A chunk
+    # of an older build is a 404, not index.html under a .js name.
+    location /assets/ {{
+      root {dist};
+      try_files $uri =404;
+      add_header Cache-Control "public, max-age=31536000, immutable" always;
     }}
   }}
 """

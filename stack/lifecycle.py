@@ -99,7 +99,8 @@ def up(config: StackConfig, *, seed: bool = True, workers: bool = True,
     start_auth(config)
     progress(f"Storage stand-in on port {config.storage_port}")
     start_storage(config)
-    progress("Webphone (Vite build) and its config.json")
+    progress("Webphone: Vite build into webphone/dist/ (app shell, service worker, manifest)"
+             " and this stack's config.json")
     build_webphone(config)
     progress(f"Gateway on {config.url}")
     gateway.start(config)
@@ -137,7 +138,9 @@ def build_webphone(config: StackConfig) -> None:
     result = subprocess.run(WEBPHONE_BUILD, capture_output=True, text=True, cwd=PROJECT_DIR,
                             stdin=subprocess.DEVNULL)
     if result.returncode != 0:
-        raise RuntimeError(f"webphone build failed:\n{result.stdout}\n{result.stderr}")
+        # Vite says what is wrong at the end of its output.
+        output = (result.stdout + result.stderr).strip()[-6000:]
+        raise RuntimeError(f"webphone build failed ({' '.join(WEBPHONE_BUILD[2:])}):\n{output}")
     settings = {
         "supabaseUrl": config.url,
         "supabaseAnonKey": config.anon_key,

@@ -11,6 +11,12 @@ Screenshots of the screens a test walks through go to tests/artifacts/e2e/
 (git-ignored); when a test fails, every page it had open is saved there too,
 with its browser console. Never `playwright install`: Debian's chromium is
 installed by scripts/install.
+
+Accessibility: when a test ends, axe-core (tests/e2e/axe.py, WCAG 2.1 A/AA) checks every
+page it opened with `new_page`, as the page is then; a serious or critical violation fails
+the test (its rules, elements and help links in the message, the full report in
+failures/<test>-<n>.axe.json). `axe_check(page, name)` checks at a chosen moment (a dialog
+open). CRM_E2E_AXE=0 turns the teardown check off while a screen is being built.
 """
 
 from __future__ import annotations
@@ -25,9 +31,11 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
 from stack.config import PROJECT_DIR
+from tests.e2e import axe
 from tests.e2e.webphone import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, launch
 
 ARTIFACTS = PROJECT_DIR / "tests" / "artifacts" / "e2e"
+AXE_AT_TEARDOWN = os.environ.get("CRM_E2E_AXE", "1") != "0"
 
 # Long enough for a SIP registration or a call setup on a busy 2-core machine;
 # a state that is reached returns at once.
@@ -63,17 +71,25 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
+def _test_name(request) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+
+
 @pytest.fixture
 def new_page(browser: Browser, stack, artifacts: Path, request) -> Iterator[Callable[..., Page]]:
-    """new_page(browser=None) -> a page in a new context (a new person), at the webphone's URL.
+    """new_page(browser=None, service_workers="allow") -> a page in a new context (a new
+    person), at the webphone's URL. service_workers="block" for a test that intercepts
+    requests with page.route (a request the service worker answers is not routed).
 
-    On failure, every page opened is saved as a screenshot with its console log.
+    At the end every page still open is checked with axe (a serious or critical violation
+    fails the test); on failure every page is saved as a screenshot with its console log.
     """
     contexts = []
     consoles: list[list[str]] = []
 
-    def _new_page(in_browser: Browser | None = None) -> Page:
-        context = (in_browser or browser).new_context(viewport=VIEWPORT, locale="es-ES")
+    def _new_page(in_browser: Browser | None = None, service_workers: str = "allow") -> Page:
+        context = (in_browser or browser).new_context(viewport=VIEWPORT, locale="es-ES",
+                                                      service_workers=service_workers)
         contexts.append(context)
         page = context.new_page()
         log: list[str] = []
@@ -86,18 +102,57 @@ def new_page(browser: Browser, stack, artifacts: Path, request) -> Iterator[Call
     yield _new_page
 
     failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
-    if failed:
-        (artifacts / "failures").mkdir(parents=True, exist_ok=True)
+    name = _test_name(request)
+    failures = artifacts / "failures"
+    problems: list[str] = []
     for n, context in enumerate(contexts):
-        if failed:
+        for m, page in enumerate(context.pages if AXE_AT_TEARDOWN else []):
+            if page.is_closed() or not page.url.startswith(stack.url):
+                continue
+            try:
+                page.wait_for_load_state()
+                violations = axe.run_axe(page)
+            except Exception as e:  # a crashed or closing page: its log says so
+                consoles[n].append(f"[axe failed] {e}")
+                continue
+            if bad := axe.blocking(violations):
+                stem = f"{name}-{n}" + (f"-{m}" if m else "")
+                report = axe.save(failures / f"{stem}.axe.json", page.url, violations)
+                problems.append(axe.describe(bad, f"page {n} ({page.url})")
+                                + f"\n  full report: {report}")
+    if failed or problems:
+        failures.mkdir(parents=True, exist_ok=True)
+    for n, context in enumerate(contexts):
+        if failed or problems:
             for page in context.pages:
                 try:
-                    page.screenshot(path=str(artifacts / "failures" / f"{name}-{n}.png"))
+                    page.screenshot(path=str(failures / f"{name}-{n}.png"))
                 except Exception as e:  # a crashed page still gets its log written
                     consoles[n].append(f"[screenshot failed] {e}")
-            (artifacts / "failures" / f"{name}-{n}.console.txt").write_text("\n".join(consoles[n]))
+            (failures / f"{name}-{n}.console.txt").write_text("\n".join(consoles[n]))
         context.close()
+    # A test that failed already reports that; its axe reports are saved beside it.
+    if problems and not failed:
+        pytest.fail("\n".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def axe_check(artifacts: Path, request) -> Callable[[Page, str], list[axe.Violation]]:
+    """axe_check(page, name): axe on the page now (a dialog open, a state reached); the
+    report goes to tests/artifacts/e2e/axe/<test>-<name>.json; a serious or critical
+    violation fails the test at once. Returns every violation (minor ones too)."""
+
+    def _check(page: Page, name: str) -> list[axe.Violation]:
+        violations = axe.run_axe(page)
+        stem = f"{_test_name(request)}-{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}"
+        axe.save(artifacts / "axe" / f"{stem}.json", page.url, violations)
+        if bad := axe.blocking(violations):
+            report = axe.save(artifacts / "failures" / f"{stem}.axe.json", page.url, violations)
+            pytest.fail(axe.describe(bad, f"{name} ({page.url})") + f"\n  full report: {report}",
+                        pytrace=False)
+        return violations
+
+    return _check
 
 
 @pytest.fixture

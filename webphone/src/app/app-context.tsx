@@ -27,3 +27,9 @@ export function useServerReachable(): boolean {
   const { network } = useAppServices();
   return useSyncExternalStore(network.subscribe, network.reachable);
 }
+
+/** False while the browser has no network at all (navigator.onLine). */
+export function useBrowserOnline(): boolean {
+  const { network } = useAppServices();
+  return useSyncExternalStore(network.subscribe, network.online);
+}
