@@ -16,7 +16,7 @@ interface HoldOrder { placed_at: string; released_at: string | null }
 /** Active holds first, then released ones; newest placed first within each. */
 export function sortHolds<T extends HoldOrder>(holds: readonly T[]): T[] {
   return [...holds].sort((a, b) => (a.released_at ? 1 : 0) - (b.released_at ? 1 : 0)
-    || String(b.placed_at).localeCompare(String(a.placed_at)));
+    || b.placed_at.localeCompare(a.placed_at));
 }
 
 /** The erasure is confirmed only by typing the lead's id exactly (case aside). */
