@@ -10,13 +10,16 @@ import { CALL_ID, fakeAdmin, LEAD_ID } from './fake-admin';
 
 afterEach(() => { vi.restoreAllMocks(); });
 
+// The first screen of a run loads the lazy chunk, slow on a busy machine.
+const SLOW = { timeout: 5000 };
+
 const row = async (test: string, attr: string, id: string) => {
-  await screen.findByTestId(test === 'hold-row' ? 'holds-table' : `${test.split('-')[0] ?? ''}s-table`);
+  await screen.findByTestId(test === 'hold-row' ? 'holds-table' : `${test.split('-')[0] ?? ''}s-table`, {}, SLOW);
   return waitFor(() => {
     const found = document.querySelector<HTMLElement>(`[data-test="${test}"][data-${attr}="${id}"]`);
     if (!found) throw new Error(`no ${test} ${id}`);
     return found;
-  });
+  }, SLOW);
 };
 
 describe('users', () => {
@@ -142,7 +145,7 @@ describe('compliance', () => {
     const fake = fakeAdmin();
     renderApp(fake.client, { path: '/admin/compliance' });
     const user = userEvent.setup();
-    await user.type(await screen.findByTestId('hold-target-id'), '1635');
+    await user.type(await screen.findByTestId('hold-target-id', {}, SLOW), '1635');
     await user.click(screen.getByTestId('hold-place'));
     expect((await screen.findByTestId('hold-error')).textContent).toBe('Type a valid ID (format 00000000-0000-0000-0000-000000000000).');
     expect(screen.getByTestId('hold-target-id').getAttribute('aria-invalid')).toBe('true');
@@ -158,7 +161,7 @@ describe('compliance', () => {
     renderApp(fake.client, { path: '/admin/compliance' });
     fake.refuseNext('legal_holds', { code: '23503', message: 'insert or update on table "legal_holds" violates foreign key constraint "legal_holds_call_id_fkey"' });
     const user = userEvent.setup();
-    await user.type(await screen.findByTestId('hold-target-id'), CALL_ID);
+    await user.type(await screen.findByTestId('hold-target-id', {}, SLOW), CALL_ID);
     await user.type(screen.getByTestId('hold-reason'), 'x');
     await user.click(screen.getByTestId('hold-place'));
     const error = await screen.findByTestId('hold-error');
@@ -169,7 +172,7 @@ describe('compliance', () => {
     const fake = fakeAdmin();
     renderApp(fake.client, { path: '/admin/compliance' });
     const user = userEvent.setup();
-    await user.click(await screen.findByTestId('lead-erase'));
+    await user.click(await screen.findByTestId('lead-erase', {}, SLOW));
     expect((await screen.findByTestId('compliance-error')).textContent).toContain('Type a valid ID');
     expect(screen.queryByTestId('erase-confirm')).toBeNull();
 
@@ -200,13 +203,17 @@ describe('compliance', () => {
       code: 'PT409', details: 'legal_hold', message: `p_lead_id: lead ${LEAD_ID} is under legal hold h-1 (claim 12); release it first`,
     });
     const user = userEvent.setup();
-    await user.type(await screen.findByTestId('compliance-lead-id'), LEAD_ID);
+    await user.type(await screen.findByTestId('compliance-lead-id', {}, SLOW), LEAD_ID);
     await user.click(screen.getByTestId('lead-erase'));
     await user.type(await screen.findByTestId('erase-confirm-input'), LEAD_ID);
     await user.click(screen.getByTestId('erase-confirm'));
     const error = await screen.findByTestId('compliance-error');
     expect(error.textContent).toBe(`The lead is under a legal hold: release it before erasing its data (p_lead_id: lead ${LEAD_ID} is under legal hold h-1 (claim 12); release it first)`);
     expect(screen.queryByTestId('erase-summary')).toBeNull();
+    // Asking again starts an empty confirmation.
+    await user.click(screen.getByTestId('lead-erase'));
+    await waitFor(() => { expect(screen.getByTestId<HTMLInputElement>('erase-confirm-input').value).toBe(''); });
+    expect(screen.getByTestId<HTMLButtonElement>('erase-confirm').disabled).toBe(true);
   });
 
   test("a lead's data is exported as a JSON download", async () => {
@@ -217,7 +224,7 @@ describe('compliance', () => {
     const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => undefined);
     renderApp(fake.client, { path: '/admin/compliance' });
     const user = userEvent.setup();
-    await user.type(await screen.findByTestId('compliance-lead-id'), LEAD_ID);
+    await user.type(await screen.findByTestId('compliance-lead-id', {}, SLOW), LEAD_ID);
     await user.click(screen.getByTestId('lead-export'));
     const done = await screen.findByTestId('export-done');
     expect(done.textContent).toMatch(new RegExp(`^Export downloaded: lead-${LEAD_ID}-\\d{4}-\\d\\d-\\d\\d-\\d\\d-\\d\\d-\\d\\d\\.json$`));
@@ -230,7 +237,7 @@ describe('compliance', () => {
 describe('permission gate', () => {
   test('/admin opens the first screen the admin may open', async () => {
     const { router } = renderApp(fakeAdmin({ permissions: ['products.manage', 'compliance.manage'] }).client, { path: '/admin' });
-    await screen.findByTestId('admin-products');
+    await screen.findByTestId('admin-products', {}, SLOW);
     expect(router.state.location.pathname).toBe('/admin/products');
     expect(screen.queryByTestId('nav-admin-users')).toBeNull();
     expect(screen.getByTestId('nav-admin-compliance')).toBeTruthy();
@@ -238,14 +245,14 @@ describe('permission gate', () => {
 
   test('an admin without a permission is sent away from its screen', async () => {
     const { router } = renderApp(fakeAdmin({ permissions: ['compliance.manage'] }).client, { path: '/admin/users' });
-    await waitFor(() => { expect(router.state.location.pathname).toBe('/supervisor'); });
+    await waitFor(() => { expect(router.state.location.pathname).toBe('/supervisor'); }, SLOW);
     expect(screen.queryByTestId('admin-users')).toBeNull();
   });
 
   test('a supervisor does not see the admin screens and is sent home from /admin/users', async () => {
     const fake = fakeAdmin({ signedInAs: 'supervisor1@demo.test', permissions: [] });
     const { router } = renderApp(fake.client, { path: '/admin/users' });
-    await waitFor(() => { expect(router.state.location.pathname).toBe('/supervisor'); });
+    await waitFor(() => { expect(router.state.location.pathname).toBe('/supervisor'); }, SLOW);
     expect(screen.queryByTestId('admin-users')).toBeNull();
     for (const nav of ['nav-admin-users', 'nav-admin-campaigns', 'nav-admin-products', 'nav-admin-compliance']) {
       expect(screen.queryByTestId(nav)).toBeNull();
@@ -256,11 +263,11 @@ describe('permission gate', () => {
   test('a supervisor with compliance.manage opens compliance, and only that', async () => {
     const fake = fakeAdmin({ signedInAs: 'supervisor1@demo.test', permissions: ['compliance.manage', 'users.manage'] });
     const { router } = renderApp(fake.client, { path: '/admin' });
-    await screen.findByTestId('admin-compliance');
+    await screen.findByTestId('admin-compliance', {}, SLOW);
     expect(router.state.location.pathname).toBe('/admin/compliance');
     expect(screen.getByRole('heading', { level: 1, name: 'Cumplimiento' })).toBeTruthy();
     expect(screen.queryByTestId('nav-admin-users'), 'users stay an admin screen').toBeNull();
     const { router: again } = renderApp(fake.client, { path: '/admin/users' });
-    await waitFor(() => { expect(again.state.location.pathname).toBe('/supervisor'); });
+    await waitFor(() => { expect(again.state.location.pathname).toBe('/supervisor'); }, SLOW);
   });
 });

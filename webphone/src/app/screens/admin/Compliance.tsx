@@ -255,8 +255,8 @@ function LeadData() {
   const { toast } = useNotices();
   const queryClient = useQueryClient();
   const ids = useId();
-  // The id whose erasure is being confirmed, and what the last action gave.
-  const [confirming, setConfirming] = useState<string | null>(null);
+  // The id whose erasure is being confirmed (each ask a new, empty confirmation), and what the last action gave.
+  const [confirming, setConfirming] = useState<{ leadId: string; ask: number } | null>(null);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   const { register, handleSubmit, formState: { errors } } = useForm<LeadFields>({
     resolver: zodResolver(leadSchema),
@@ -289,7 +289,7 @@ function LeadData() {
   });
   const onErase = handleSubmit(({ leadId }) => {
     setOutcome(null);
-    setConfirming(leadId.trim());
+    setConfirming((previous) => ({ leadId: leadId.trim(), ask: (previous?.ask ?? 0) + 1 }));
   });
   const errorText = errors.leadId?.message ? t(errors.leadId.message as never)
     : outcome?.kind === 'failed' ? describeComplianceError(i18n, outcome.error) : null;
@@ -314,8 +314,8 @@ function LeadData() {
       </form>
       <div data-test="erase-confirm-slot">
         {confirming && (
-          <ConfirmErase leadId={confirming} busy={busy} onCancel={() => { setConfirming(null); }}
-            onConfirm={() => { if (!busy) erase.mutate(confirming); }} />
+          <ConfirmErase key={confirming.ask} leadId={confirming.leadId} busy={busy} onCancel={() => { setConfirming(null); }}
+            onConfirm={() => { if (!busy) erase.mutate(confirming.leadId); }} />
         )}
       </div>
       <div data-test="compliance-result" aria-live="polite" className="mt-3 empty:hidden">
