@@ -3,6 +3,7 @@
 import { act, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, test } from 'vitest';
+import { fakeAdmin } from './admin/fake-admin';
 import { fakeSupabase } from './fake-supabase';
 import { renderApp } from './render-app';
 
@@ -39,15 +40,16 @@ describe('role routing', () => {
     }
   });
 
-  test("an admin has the admin page and the supervisors' pages, in the profile's language", async () => {
-    const fake = fakeSupabase({ signedInAs: 'admin@demo.test' });
+  test("an admin has the admin screens and the supervisors' pages, in the profile's language", async () => {
+    const fake = fakeAdmin({ signedInAs: 'admin@demo.test' });
     const { router } = renderApp(fake.client);
-    expect(await screen.findByTestId('admin-home')).toBeTruthy();
-    expect(screen.getByRole('heading', { name: 'Users' })).toBeTruthy();
+    expect(await screen.findByTestId('admin-users')).toBeTruthy();
+    expect(router.state.location.pathname).toBe('/admin/users');
+    expect(screen.getByRole('heading', { name: 'Users and roles' })).toBeTruthy();
     await act(() => router.navigate('/supervisor'));
     expect(await screen.findByTestId('supervisor-home')).toBeTruthy();
     await act(() => router.navigate('/agent'));
-    expect(await screen.findByTestId('admin-home')).toBeTruthy();
+    expect(await screen.findByTestId('admin-users')).toBeTruthy();
   });
 
   test('signing out goes back to the sign-in', async () => {

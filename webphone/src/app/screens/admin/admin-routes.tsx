@@ -1,6 +1,83 @@
-// The admin's screens: one lazy chunk, loaded only for a signed-in admin.
-import { RoleHome } from '../../components/RoleHome';
+// The admin's screens: one lazy chunk (/admin/*), open to admins and to
+// supervisors (a supervisor granted compliance.manage uses /admin/compliance).
+// Each screen is gated like its link in the shell's navigation (SCREENS: role
+// and the permission the database grants); /admin goes to the first screen the
+// person may open, and anyone else is sent to their own home.
+import type { ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Navigate, Route, Routes } from 'react-router';
+import { useProfile } from '../../auth/auth-context';
+import type { Role } from '../../auth/profile';
+import { SCREENS } from '../../components/Shell';
+import { usePermission, type Permission } from '../../permissions';
+import { AdminCampaigns } from './AdminCampaigns';
+import { AdminProducts } from './AdminProducts';
+import { AdminUsers } from './AdminUsers';
+import { Compliance } from './Compliance';
+
+type AdminScreen = 'admin-users' | 'admin-campaigns' | 'admin-products' | 'admin-compliance';
+
+function screen(test: AdminScreen) {
+  const found = SCREENS.find((s) => s.test === test);
+  if (!found?.permission) throw new Error(`${test}: not an admin screen of the shell`);
+  return { to: found.to, roles: found.roles, permission: found.permission };
+}
+
+const USERS = screen('admin-users');
+const CAMPAIGNS = screen('admin-campaigns');
+const PRODUCTS = screen('admin-products');
+const COMPLIANCE = screen('admin-compliance');
+
+/** Where someone goes when no admin screen is theirs (an admin's own home is /admin itself). */
+function fallbackHome(role: Role): string {
+  return role === 'agent' ? '/agent' : '/supervisor';
+}
+
+function Loading() {
+  const { t } = useTranslation();
+  return <p role="status" className="p-6 text-slate-600">{t('common.loading')}</p>;
+}
+
+/** Whether the signed-in person may open a screen: undefined while the database answers. */
+function useMayOpen({ roles, permission }: { roles: readonly Role[]; permission: Permission }): boolean | undefined {
+  const { role } = useProfile();
+  const allowed = usePermission(permission);
+  if (!roles.includes(role)) return false;
+  return allowed;
+}
+
+function Gate({ screen: s, children }: { screen: { roles: readonly Role[]; permission: Permission }; children: ReactNode }) {
+  const { role } = useProfile();
+  const mayOpen = useMayOpen(s);
+  if (mayOpen === undefined) return <Loading />;
+  if (!mayOpen) return <Navigate to={fallbackHome(role)} replace />;
+  return children;
+}
+
+/** /admin: the first screen of the navigation this person may open. */
+function FirstScreen() {
+  const { role } = useProfile();
+  const answers = [
+    [USERS.to, useMayOpen(USERS)], [CAMPAIGNS.to, useMayOpen(CAMPAIGNS)],
+    [PRODUCTS.to, useMayOpen(PRODUCTS)], [COMPLIANCE.to, useMayOpen(COMPLIANCE)],
+  ] as const;
+  // In the navigation's order: an earlier screen still being asked about is waited for.
+  for (const [to, mayOpen] of answers) {
+    if (mayOpen === undefined) return <Loading />;
+    if (mayOpen) return <Navigate to={to} replace />;
+  }
+  return <Navigate to={fallbackHome(role)} replace />;
+}
 
 export function Component() {
-  return <RoleHome role="admin" />;
+  return (
+    <Routes>
+      <Route index element={<FirstScreen />} />
+      <Route path="users" element={<Gate screen={USERS}><AdminUsers /></Gate>} />
+      <Route path="campaigns" element={<Gate screen={CAMPAIGNS}><AdminCampaigns /></Gate>} />
+      <Route path="products" element={<Gate screen={PRODUCTS}><AdminProducts /></Gate>} />
+      <Route path="compliance" element={<Gate screen={COMPLIANCE}><Compliance /></Gate>} />
+      <Route path="*" element={<Navigate to="/admin" replace />} />
+    </Routes>
+  );
 }
