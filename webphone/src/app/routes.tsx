@@ -40,13 +40,6 @@ function RoleGate({ roles }: { roles: readonly Role[] }) {
   return <Shell><Outlet /></Shell>;
 }
 
-type Chunk = () => Promise<Pick<RouteObject, 'Component'>>;
-
-/** A role's chunk at its root and under it: it routes its own screens (a splat alone misses the root). */
-function chunk(load: Chunk): RouteObject[] {
-  return [{ index: true, lazy: load }, { path: '*', lazy: load }];
-}
-
 export const routes: RouteObject[] = [
   {
     path: '/',
@@ -54,20 +47,17 @@ export const routes: RouteObject[] = [
     children: [
       { index: true, Component: Entry },
       {
-        path: 'agent',
         element: <RoleGate roles={['agent']} />,
-        children: chunk(() => import('./screens/agent/agent-routes')),
+        children: [{ path: 'agent/*', lazy: () => import('./screens/agent/agent-routes') }],
       },
       {
-        path: 'supervisor',
         element: <RoleGate roles={['supervisor', 'admin']} />,
-        children: chunk(() => import('./screens/supervisor/supervisor-routes')),
+        children: [{ path: 'supervisor/*', lazy: () => import('./screens/supervisor/supervisor-routes') }],
       },
       {
         // Supervisors with compliance.manage open /admin/compliance; the chunk checks each screen's permission.
-        path: 'admin',
         element: <RoleGate roles={['supervisor', 'admin']} />,
-        children: chunk(() => import('./screens/admin/admin-routes')),
+        children: [{ path: 'admin/*', lazy: () => import('./screens/admin/admin-routes') }],
       },
       { path: '*', element: <Navigate to="/" replace /> },
     ],
