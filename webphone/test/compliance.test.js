@@ -8,7 +8,6 @@ import { historyEntry } from '../src/ui/agent/lead-card.js';
 import {
   isUuid, sortHolds, eraseConfirmed, exportFileName, complianceErrorCode, describeComplianceError, summaryEntries,
 } from '../src/ui/admin/compliance.js';
-import { accessReasonKey, dayRange } from '../src/ui/supervisor/recordings.js';
 import {
   placeLegalHold, releaseLegalHold, listLegalHolds, listRecordingAccessLog, exportLeadData, eraseLead, listProfilesByIds,
 } from '../src/data/compliance.js';
@@ -136,15 +135,6 @@ describe('compliance screen logic', () => {
     const summary = { lead_id: LEAD_ID, erased_at: 'x', history_rows: 4, calls: 3, recordings: 2, callbacks: 1, sales: 0, do_not_call: 1, originate_requests: 0 };
     expect(summaryEntries(summary).map(([k, v]) => `${k.split('.').pop()}=${v}`)).toStrictEqual(['calls=3', 'recordings=2', 'callbacks=1', 'sales=0', 'history_rows=4', 'do_not_call=1', 'originate_requests=0']);
     expect(summaryEntries(null)).toStrictEqual([]);
-  });
-
-  test('access log reasons and day ranges', () => {
-    expect(accessReasonKey('42501')).toBe('recording.error.forbidden');
-    expect(accessReasonKey('PT404')).toBe('accessLog.reason.PT404');
-    expect(accessReasonKey('22023')).toBe('recording.error.invalid');
-    expect(accessReasonKey('XX000')).toBe(null);
-    const { from, to } = dayRange('2026-11-24');
-    expect(new Date(to) - new Date(from)).toBe(24 * 3600_000);
   });
 });
 
