@@ -2,6 +2,7 @@
 // call, and the day's tallies, polled every floorPollSeconds (Realtime comes
 // later; a handful of small queries is cheap). A bar chart of the states
 // reads faster than the counts. Hooks: floor-screen, floor-summary,
+// floor-stat-<agents|available|on_call|wrap_up|paused|calls|sales>,
 // floor-updated, floor-refresh, floor-chart, floor-table (its scroll box:
 // floor-scroll), floor-row (data-agent-id, data-state), floor-state,
 // floor-call.
@@ -128,14 +129,15 @@ export function Floor() {
 
   const counts = countStates(rows);
   const chartData = FLOOR_STATES.map((state) => ({ state, label: tMaybe(i18n, `agentState.${state}`) ?? state, value: counts[state] ?? 0 }));
-  const stats: [string, string | number, string][] = [
-    [t('floor.agents'), rows.length, 'neutral'],
-    [t('agentState.available'), counts.available ?? 0, 'available'],
-    [t('agentState.on_call'), counts.on_call ?? 0, 'on_call'],
-    [t('agentState.wrap_up'), counts.wrap_up ?? 0, 'wrap_up'],
-    [t('agentState.paused'), counts.paused ?? 0, 'paused'],
-    [t('floor.callsToday'), rows.reduce((s, r) => s + r.callsToday, 0), 'neutral'],
-    [t('floor.salesToday'), rows.reduce((s, r) => s + r.salesToday, 0), 'sale'],
+  // [hook floor-stat-<key>, label, value]; the states' cards wear their colour.
+  const stats: [string, string, number][] = [
+    ['agents', t('floor.agents'), rows.length],
+    ['available', t('agentState.available'), counts.available ?? 0],
+    ['on_call', t('agentState.on_call'), counts.on_call ?? 0],
+    ['wrap_up', t('agentState.wrap_up'), counts.wrap_up ?? 0],
+    ['paused', t('agentState.paused'), counts.paused ?? 0],
+    ['calls', t('floor.callsToday'), rows.reduce((s, r) => s + r.callsToday, 0)],
+    ['sales', t('floor.salesToday'), rows.reduce((s, r) => s + r.salesToday, 0)],
   ];
 
   return (
@@ -159,9 +161,9 @@ export function Floor() {
 
       <div className="grid gap-4 lg:grid-cols-[1fr_minmax(0,22rem)]">
         <ul data-test="floor-summary" className="grid grid-cols-2 gap-3 sm:grid-cols-4 xl:grid-cols-7">
-          {stats.map(([label, value, kind]) => (
-            <li key={`${kind}-${label}`} data-test={`floor-stat-${kind}`} className={`${CARD} flex flex-col px-3 py-2`}
-              style={STATE_COLORS[kind] ? { borderTop: `3px solid ${STATE_COLORS[kind]}` } : undefined}>
+          {stats.map(([key, label, value]) => (
+            <li key={key} data-test={`floor-stat-${key}`} className={`${CARD} flex flex-col px-3 py-2`}
+              style={STATE_COLORS[key] ? { borderTop: `3px solid ${STATE_COLORS[key]}` } : undefined}>
               <span className="text-2xl font-semibold tabular-nums">{value}</span>
               <span className="text-xs text-slate-600">{label}</span>
             </li>
@@ -199,7 +201,8 @@ export function Floor() {
                   <tr key={row.id} data-index={index} ref={virtual.measure} data-test="floor-row" data-agent-id={row.original.agent.id}
                     data-state={row.original.state} className="border-b border-slate-100 hover:bg-slate-50">
                     {row.getVisibleCells().map((cell) => (
-                      <td key={cell.id} className={numeric.includes(cell.column.id) ? NUM_CELL : CELL}>
+                      <td key={cell.id} className={numeric.includes(cell.column.id) ? NUM_CELL : CELL}
+                        data-test={cell.column.id === 'call' ? 'floor-call' : undefined}>
                         {flexRender(cell.column.columnDef.cell, cell.getContext())}
                       </td>
                     ))}
