@@ -118,13 +118,13 @@ def test_an_agent_signs_in_on_the_react_app_and_sees_their_page(
 def test_a_supervisor_lands_on_the_supervisor_page(stack, new_page):
     page, scripts = open_app(new_page, stack)
     sign_in(page, SUPERVISOR)
-    expect(page.locator("[data-test='supervisor-home']")).to_be_visible()
-    expect(page).to_have_url(re.compile(r"/supervisor$"))
+    expect(page.locator("[data-test='floor-screen']")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/supervisor/floor$"))
     expect(page.locator("[data-test='user-name']")).to_have_text("Sergio Ruiz")
     assert not [n for n in scripts if n.startswith("agent-routes-")]
     # A reload on a route of the app is served by the SPA fallback and keeps the session.
     page.reload()
-    expect(page.locator("[data-test='supervisor-home']")).to_be_visible()
+    expect(page.locator("[data-test='floor-screen']")).to_be_visible()
 
 
 def test_a_wrong_password_is_refused_with_the_known_words(stack, new_page):

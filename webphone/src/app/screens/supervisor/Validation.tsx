@@ -68,7 +68,7 @@ export function Validation() {
   const scrollRef = useRef<HTMLDivElement>(null);
 
   // Not while a reason is being typed: a refresh must not move the form away.
-  const pending = useQuery({ queryKey: ['validation', 'pending'], queryFn: () => listPendingSales(supabase, { limit: 2000 }), refetchInterval: rejecting ? false : POLL_MS });
+  const pending = useQuery({ queryKey: ['validation', 'pending'], queryFn: () => listPendingSales(supabase, { limit: 1000 }), refetchInterval: rejecting ? false : POLL_MS });
   const decided = useQuery({ queryKey: ['validation', 'decided'], queryFn: () => listDecidedSales(supabase), refetchInterval: rejecting ? false : POLL_MS });
 
   const decide = useMutation({
