@@ -8,8 +8,8 @@
 // floor-call.
 
 import { useQuery } from '@tanstack/react-query';
-import { createColumnHelper, flexRender, getCoreRowModel, getSortedRowModel, useReactTable, type SortingState } from '@tanstack/react-table';
-import { useMemo, useRef, useState } from 'react';
+import { createColumnHelper, getCoreRowModel, getSortedRowModel, useReactTable, type SortingState } from '@tanstack/react-table';
+import { memo, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Bar, BarChart, type BarShapeProps, CartesianGrid, Rectangle, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { listAgentStates, listAgents, listCallsSince, listOpenCalls, listSalesSince, type FloorAgentRow, type OpenCallRow } from '../../../data/floor';
@@ -20,7 +20,7 @@ import { describeError } from '../../errors';
 import { formatPhone, leadName } from '../../lead-label';
 import { tMaybe } from '../../i18n';
 import { agentLabel, compareFloorRows, countStates, deriveFloor, FLOOR_STATES, STATE_ORDER, type FloorRow } from './floor-logic';
-import { CARD, CELL, MUTED, NUM_CELL, Spacer, TableHead, useVirtualRows } from './table';
+import { BodyRow, CARD, CELL, MUTED, NUM_CELL, Spacer, TableHead, useVirtualRows } from './table';
 
 type Row = FloorRow<FloorAgentRow, OpenCallRow>;
 
@@ -57,15 +57,19 @@ export function useFloor() {
 }
 
 const column = createColumnHelper<Row>();
+const numeric = ['callsToday', 'talkToday', 'salesToday'];
+const cellClass = (id: string) => (numeric.includes(id) ? NUM_CELL : CELL);
+const cellTest = (id: string) => (id === 'call' ? 'floor-call' : undefined);
 
-export function Floor() {
+/**
+ * The agents' table: its own component, so that scrolling (the virtualiser
+ * re-renders on every frame) re-renders only the rows, not the chart.
+ */
+const FloorTable = memo(function FloorTable({ rows, now, status }: { rows: Row[]; now: number; status: string }) {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
-  const { data, error, refetch, isFetching, pollSeconds } = useFloor();
   const [sorting, setSorting] = useState<SortingState>([]);
   const scrollRef = useRef<HTMLDivElement>(null);
-  const rows = useMemo(() => [...(data?.rows ?? [])].sort(compareFloorRows), [data]);
-  const now = data?.at.getTime() ?? 0;
 
   const columns = useMemo(() => [
     column.accessor((r) => agentLabel(r.agent), {
@@ -124,9 +128,42 @@ export function Floor() {
     getCoreRowModel: getCoreRowModel(), getSortedRowModel: getSortedRowModel(), getRowId: (r) => r.agent.id,
   });
   const tableRows = table.getRowModel().rows;
-  const virtual = useVirtualRows(tableRows.length, scrollRef, 53);
-  const numeric = ['callsToday', 'talkToday', 'salesToday'];
+  const virtual = useVirtualRows(tableRows.length, scrollRef, 53, false);
 
+  return (
+    <section className={CARD} aria-labelledby="floor-table-title">
+      <h2 id="floor-table-title" className="sr-only">{t('floor.agents')}</h2>
+      <div ref={scrollRef} data-test="floor-scroll" className="max-h-[70vh] overflow-auto" tabIndex={0} aria-labelledby="floor-table-title">
+        <table id="floor-table" data-test="floor-table" className="w-full border-collapse text-sm">
+          <TableHead table={table} numeric={numeric} />
+          <tbody>
+            {!tableRows.length ? (
+              <tr><td colSpan={6} className="px-3 py-6 text-center text-slate-600">{status}</td></tr>
+            ) : null}
+            <Spacer height={virtual.padTop} columns={6} />
+            {virtual.indexes.map((index) => {
+              const row = tableRows[index];
+              if (!row) return null;
+              return (
+                <BodyRow key={row.id} row={row} index={index} measure={virtual.measure} columns={columns}
+                  className="border-b border-slate-100 hover:bg-slate-50" cellClass={cellClass} cellTest={cellTest}
+                  attrs={{ 'data-test': 'floor-row', 'data-agent-id': row.original.agent.id, 'data-state': row.original.state }} />
+              );
+            })}
+            <Spacer height={virtual.padBottom} columns={6} />
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+});
+
+export function Floor() {
+  const { t, i18n } = useTranslation();
+  const lang = i18n.language;
+  const { data, error, refetch, isFetching, pollSeconds } = useFloor();
+  const rows = useMemo(() => [...(data?.rows ?? [])].sort(compareFloorRows), [data]);
+  const now = data?.at.getTime() ?? 0;
   const counts = countStates(rows);
   const chartData = FLOOR_STATES.map((state) => ({ state, label: tMaybe(i18n, `agentState.${state}`) ?? state, value: counts[state] ?? 0 }));
   // [hook floor-stat-<key>, label, value]; the states' cards wear their colour.
@@ -184,36 +221,8 @@ export function Floor() {
         </figure>
       </div>
 
-      <section className={CARD} aria-labelledby="floor-table-title">
-        <h2 id="floor-table-title" className="sr-only">{t('floor.agents')}</h2>
-        <div ref={scrollRef} data-test="floor-scroll" className="max-h-[70vh] overflow-auto" tabIndex={0} aria-labelledby="floor-table-title">
-          <table id="floor-table" data-test="floor-table" className="w-full border-collapse text-sm">
-            <TableHead table={table} numeric={numeric} />
-            <tbody>
-              {!tableRows.length ? (
-                <tr><td colSpan={6} className="px-3 py-6 text-center text-slate-600">{error ? describeError(i18n, error) : data ? t('floor.noAgents') : t('common.loading')}</td></tr>
-              ) : null}
-              <Spacer height={virtual.padTop} columns={6} />
-              {virtual.indexes.map((index) => {
-                const row = tableRows[index];
-                if (!row) return null;
-                return (
-                  <tr key={row.id} data-index={index} ref={virtual.measure} data-test="floor-row" data-agent-id={row.original.agent.id}
-                    data-state={row.original.state} className="border-b border-slate-100 hover:bg-slate-50">
-                    {row.getVisibleCells().map((cell) => (
-                      <td key={cell.id} className={numeric.includes(cell.column.id) ? NUM_CELL : CELL}
-                        data-test={cell.column.id === 'call' ? 'floor-call' : undefined}>
-                        {flexRender(cell.column.columnDef.cell, cell.getContext())}
-                      </td>
-                    ))}
-                  </tr>
-                );
-              })}
-              <Spacer height={virtual.padBottom} columns={6} />
-            </tbody>
-          </table>
-        </div>
-      </section>
+      <FloorTable rows={rows} now={now}
+        status={error ? describeError(i18n, error) : data ? t('floor.noAgents') : t('common.loading')} />
     </div>
   );
 }

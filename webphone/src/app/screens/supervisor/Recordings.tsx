@@ -10,7 +10,7 @@
 // access-log-page, access-log-empty.
 
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { createColumnHelper, flexRender, getCoreRowModel, getSortedRowModel, useReactTable, type SortingState } from '@tanstack/react-table';
+import { createColumnHelper, getCoreRowModel, getSortedRowModel, useReactTable, type SortingState } from '@tanstack/react-table';
 import { useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { listCampaigns } from '../../../data/catalog';
@@ -23,7 +23,7 @@ import { describeError } from '../../errors';
 import { tMaybe } from '../../i18n';
 import { leadName } from '../../lead-label';
 import { ACCESS_LOG_PAGE_SIZE, accessReasonKey, dayRange } from './recordings-logic';
-import { CARD, CELL, MUTED, NUM_CELL, Spacer, TableHead, useVirtualRows } from './table';
+import { BodyRow, CARD, CELL, MUTED, NUM_CELL, Spacer, TableHead, useVirtualRows } from './table';
 
 const CALL_LIMIT = 200;
 const button = 'rounded-md border border-slate-300 bg-white px-2.5 py-1 text-xs font-semibold hover:bg-slate-50 disabled:opacity-50';
@@ -109,6 +109,7 @@ export function AccessLog() {
 }
 
 const column = createColumnHelper<RecentCallRow>();
+const cellClass = (id: string) => (id === 'talk' ? NUM_CELL : CELL);
 
 export function Recordings() {
   const { t, i18n } = useTranslation();
@@ -218,11 +219,9 @@ export function Recordings() {
                 const row = rows[index];
                 if (!row) return null;
                 return (
-                  <tr key={row.id} data-index={index} ref={virtual.measure} data-test="call-row" data-call-id={row.id} className="border-b border-slate-100">
-                    {row.getVisibleCells().map((cell) => (
-                      <td key={cell.id} className={cell.column.id === 'talk' ? NUM_CELL : CELL}>{flexRender(cell.column.columnDef.cell, cell.getContext())}</td>
-                    ))}
-                  </tr>
+                  <BodyRow key={row.id} row={row} index={index} measure={virtual.measure} columns={columns}
+                    className="border-b border-slate-100" cellClass={cellClass}
+                    attrs={{ 'data-test': 'call-row', 'data-call-id': row.id }} />
                 );
               })}
               <Spacer height={virtual.padBottom} columns={7} />

@@ -9,8 +9,8 @@
 
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from '@tanstack/react-table';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { createColumnHelper, getCoreRowModel, useReactTable } from '@tanstack/react-table';
+import { memo, useEffect, useMemo, useRef, useState, type Dispatch, type SetStateAction } from 'react';
 import { useForm } from 'react-hook-form';
 import { useTranslation } from 'react-i18next';
 import { z } from 'zod';
@@ -21,7 +21,7 @@ import { useNotices } from '../../components/Notices';
 import { describeError } from '../../errors';
 import { tMaybe } from '../../i18n';
 import { leadName, leadPhone } from '../../lead-label';
-import { CARD, CELL, MUTED, NUM_CELL, Spacer, TableHead, useVirtualRows } from './table';
+import { BodyRow, CARD, CELL, MUTED, NUM_CELL, Spacer, TableHead, useVirtualRows } from './table';
 
 const POLL_MS = 15_000;
 const COLUMNS = 7;
@@ -57,30 +57,27 @@ function RejectForm({ saleId, busy, onReject, onCancel }:
 }
 
 const column = createColumnHelper<PendingSaleRow>();
+const cellClass = (id: string) => (id === 'premium' ? NUM_CELL : CELL);
 
-export function Validation() {
+type Decide = (decision: { id: string; approved: boolean; reason: string | null }) => void;
+
+interface QueueProps {
+  sales: PendingSaleRow[] | undefined;
+  error: Error | null;
+  busyId: string | null;
+  rejecting: string | null;
+  setRejecting: Dispatch<SetStateAction<string | null>>;
+  decide: Decide;
+}
+
+/**
+ * The pending sales: their own component, so that scrolling (the virtualiser
+ * re-renders on every frame) re-renders only the rows.
+ */
+const QueueTable = memo(function QueueTable({ sales, error, busyId, rejecting, setRejecting, decide }: QueueProps) {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
-  const { supabase } = useAuth();
-  const notices = useNotices();
-  const queryClient = useQueryClient();
-  const [rejecting, setRejecting] = useState<string | null>(null);
   const scrollRef = useRef<HTMLDivElement>(null);
-
-  // Not while a reason is being typed: a refresh must not move the form away.
-  const pending = useQuery({ queryKey: ['validation', 'pending'], queryFn: () => listPendingSales(supabase, { limit: 1000 }), refetchInterval: rejecting ? false : POLL_MS });
-  const decided = useQuery({ queryKey: ['validation', 'decided'], queryFn: () => listDecidedSales(supabase), refetchInterval: rejecting ? false : POLL_MS });
-
-  const decide = useMutation({
-    mutationFn: ({ id, approved, reason }: { id: string; approved: boolean; reason: string | null }) => validateSale(supabase, id, approved, reason),
-    onSuccess: (_data, { approved }) => {
-      notices.toast(approved ? t('validation.approvedToast') : t('validation.rejectedToast'));
-      setRejecting(null);
-    },
-    onError: (err) => { notices.toast(describeError(i18n, err), { level: 'error', ms: 7000 }); },
-    onSettled: () => queryClient.invalidateQueries({ queryKey: ['validation'] }),
-  });
-  const busyId = decide.isPending ? decide.variables.id : null;
 
   const columns = useMemo(() => [
     column.accessor('sold_at', { header: () => t('validation.soldAt'), cell: (c) => formatDateTime(c.getValue(), lang) }),
@@ -110,7 +107,7 @@ export function Validation() {
       cell: ({ row: { original: s } }) => (
         <div className="flex gap-2">
           <button type="button" data-test="sale-approve" disabled={busyId === s.id}
-            onClick={() => { decide.mutate({ id: s.id, approved: true, reason: null }); }}
+            onClick={() => { decide({ id: s.id, approved: true, reason: null }); }}
             className="rounded-md bg-emerald-700 px-2.5 py-1 text-xs font-semibold text-white hover:bg-emerald-800 disabled:opacity-60">
             ✓ {t('validation.approve')}
           </button>
@@ -122,15 +119,83 @@ export function Validation() {
         </div>
       ),
     }),
-  ], [t, i18n, lang, busyId, rejecting, decide]);
+  ], [t, i18n, lang, busyId, rejecting, setRejecting, decide]);
 
-  const table = useReactTable({ data: pending.data ?? [], columns, getCoreRowModel: getCoreRowModel(), getRowId: (s) => s.id });
+  const table = useReactTable({ data: sales ?? [], columns, getCoreRowModel: getCoreRowModel(), getRowId: (s) => s.id });
   const rows = table.getRowModel().rows;
   // The open reason form is one more line of the list, right under its sale.
   const lines = useMemo(() => rows.flatMap((row) => (row.id === rejecting
     ? [{ key: row.id, row, form: false }, { key: `${row.id}-reject`, row, form: true }]
     : [{ key: row.id, row, form: false }])), [rows, rejecting]);
   const virtual = useVirtualRows(lines.length, scrollRef, 57);
+  const count = sales?.length ?? 0;
+
+  return (
+    <section className={CARD} aria-labelledby="validation-title">
+      <h2 id="validation-title" className="sr-only">{t('validation.title')}</h2>
+      <div ref={scrollRef} data-test="validation-scroll" className="max-h-[70vh] overflow-auto" tabIndex={0} aria-labelledby="validation-title">
+        <table id="validation-queue" data-test="validation-queue" className="w-full border-collapse text-sm">
+          <TableHead table={table} numeric={['premium']} />
+          <tbody>
+            {error ? (
+              <tr><td colSpan={COLUMNS} className="px-3 py-6 text-center text-red-700">{describeError(i18n, error)}</td></tr>
+            ) : sales && !count ? (
+              <tr><td colSpan={COLUMNS} data-test="validation-empty" className="px-3 py-6 text-center text-slate-600">{t('validation.empty')}</td></tr>
+            ) : !sales ? (
+              <tr><td colSpan={COLUMNS} className="px-3 py-6 text-center text-slate-600">{t('common.loading')}</td></tr>
+            ) : null}
+            <Spacer height={virtual.padTop} columns={COLUMNS} />
+            {virtual.indexes.map((index) => {
+              const line = lines[index];
+              if (!line) return null;
+              const { row } = line;
+              if (line.form) {
+                return (
+                  <tr key={line.key} data-index={index} ref={virtual.measure} className="border-b border-slate-100 bg-red-50/60">
+                    <td colSpan={COLUMNS} className="px-3 py-2">
+                      <RejectForm saleId={row.id} busy={busyId === row.id} onCancel={() => { setRejecting(null); }}
+                        onReject={(reason) => { decide({ id: row.id, approved: false, reason }); }} />
+                    </td>
+                  </tr>
+                );
+              }
+              return (
+                <BodyRow key={line.key} row={row} index={index} measure={virtual.measure} columns={columns}
+                  className={`border-b border-slate-100 ${busyId === row.id ? 'opacity-60' : ''}`} cellClass={cellClass}
+                  attrs={{ 'data-test': 'validation-row', 'data-sale-id': row.id }} />
+              );
+            })}
+            <Spacer height={virtual.padBottom} columns={COLUMNS} />
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+});
+
+export function Validation() {
+  const { t, i18n } = useTranslation();
+  const lang = i18n.language;
+  const { supabase } = useAuth();
+  const notices = useNotices();
+  const queryClient = useQueryClient();
+  const [rejecting, setRejecting] = useState<string | null>(null);
+
+  // Not while a reason is being typed: a refresh must not move the form away.
+  const pending = useQuery({ queryKey: ['validation', 'pending'], queryFn: () => listPendingSales(supabase, { limit: 1000 }), refetchInterval: rejecting ? false : POLL_MS });
+  const decided = useQuery({ queryKey: ['validation', 'decided'], queryFn: () => listDecidedSales(supabase), refetchInterval: rejecting ? false : POLL_MS });
+
+  const decide = useMutation({
+    mutationFn: ({ id, approved, reason }: { id: string; approved: boolean; reason: string | null }) => validateSale(supabase, id, approved, reason),
+    onSuccess: (_data, { approved }) => {
+      notices.toast(approved ? t('validation.approvedToast') : t('validation.rejectedToast'));
+      setRejecting(null);
+    },
+    onError: (err) => { notices.toast(describeError(i18n, err), { level: 'error', ms: 7000 }); },
+    onSettled: () => queryClient.invalidateQueries({ queryKey: ['validation'] }),
+  });
+  const busyId = decide.isPending ? decide.variables.id : null;
+
   const count = pending.data?.length ?? 0;
 
   return (
@@ -149,50 +214,8 @@ export function Validation() {
         </button>
       </header>
 
-      <section className={CARD} aria-labelledby="validation-title">
-        <h2 id="validation-title" className="sr-only">{t('validation.title')}</h2>
-        <div ref={scrollRef} data-test="validation-scroll" className="max-h-[70vh] overflow-auto" tabIndex={0} aria-labelledby="validation-title">
-          <table id="validation-queue" data-test="validation-queue" className="w-full border-collapse text-sm">
-            <TableHead table={table} numeric={['premium']} />
-            <tbody>
-              {pending.error ? (
-                <tr><td colSpan={COLUMNS} className="px-3 py-6 text-center text-red-700">{describeError(i18n, pending.error)}</td></tr>
-              ) : pending.data && !count ? (
-                <tr><td colSpan={COLUMNS} data-test="validation-empty" className="px-3 py-6 text-center text-slate-600">{t('validation.empty')}</td></tr>
-              ) : !pending.data ? (
-                <tr><td colSpan={COLUMNS} className="px-3 py-6 text-center text-slate-600">{t('common.loading')}</td></tr>
-              ) : null}
-              <Spacer height={virtual.padTop} columns={COLUMNS} />
-              {virtual.indexes.map((index) => {
-                const line = lines[index];
-                if (!line) return null;
-                const { row } = line;
-                if (line.form) {
-                  return (
-                    <tr key={line.key} data-index={index} ref={virtual.measure} className="border-b border-slate-100 bg-red-50/60">
-                      <td colSpan={COLUMNS} className="px-3 py-2">
-                        <RejectForm saleId={row.id} busy={busyId === row.id} onCancel={() => { setRejecting(null); }}
-                          onReject={(reason) => { decide.mutate({ id: row.id, approved: false, reason }); }} />
-                      </td>
-                    </tr>
-                  );
-                }
-                return (
-                  <tr key={line.key} data-index={index} ref={virtual.measure} data-test="validation-row" data-sale-id={row.id}
-                    className={`border-b border-slate-100 ${busyId === row.id ? 'opacity-60' : ''}`}>
-                    {row.getVisibleCells().map((cell) => (
-                      <td key={cell.id} className={cell.column.id === 'premium' ? NUM_CELL : CELL}>
-                        {flexRender(cell.column.columnDef.cell, cell.getContext())}
-                      </td>
-                    ))}
-                  </tr>
-                );
-              })}
-              <Spacer height={virtual.padBottom} columns={COLUMNS} />
-            </tbody>
-          </table>
-        </div>
-      </section>
+      <QueueTable sales={pending.data} error={pending.error} busyId={busyId} rejecting={rejecting}
+        setRejecting={setRejecting} decide={decide.mutate} />
 
       <section className={CARD} aria-labelledby="decided-title">
         <h2 id="decided-title" className="border-b border-slate-200 px-4 py-3 text-lg font-semibold">{t('validation.recent')}</h2>

@@ -3,10 +3,10 @@
 // stay smooth with a thousand rows: only the rows in view are in the DOM,
 // the space of the others is two spacer rows). Short lists render whole.
 
-import { flexRender, type Header, type Table } from '@tanstack/react-table';
+import { flexRender, type Header, type Row, type Table } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useTranslation } from 'react-i18next';
-import type { RefObject } from 'react';
+import { memo, type RefObject } from 'react';
 
 /** Above this many rows a table is virtualised. */
 export const VIRTUAL_FROM = 60;
@@ -16,13 +16,13 @@ export interface VirtualRows {
   indexes: number[];
   padTop: number;
   padBottom: number;
-  /** ref callback for a rendered row (with data-index), to measure rows of varying height */
+  /** ref callback for a rendered row (with data-index), to measure rows of varying height (`measured`) */
   measure: ((el: Element | null) => void) | undefined;
   virtual: boolean;
 }
 
 /** Which of `count` rows to render in the scroll container `scrollRef`. */
-export function useVirtualRows(count: number, scrollRef: RefObject<HTMLElement | null>, estimate = 52): VirtualRows {
+export function useVirtualRows(count: number, scrollRef: RefObject<HTMLElement | null>, estimate = 52, measured = true): VirtualRows {
   const virtual = count > VIRTUAL_FROM;
   const virtualizer = useVirtualizer({
     count: virtual ? count : 0,
@@ -40,7 +40,8 @@ export function useVirtualRows(count: number, scrollRef: RefObject<HTMLElement |
     indexes: items.map((i) => i.index),
     padTop: first ? first.start : 0,
     padBottom: last ? virtualizer.getTotalSize() - last.end : 0,
-    measure: virtualizer.measureElement,
+    // Rows of one height need no measuring (each measure is a layout read).
+    measure: measured ? virtualizer.measureElement : undefined,
     virtual,
   };
 }
@@ -89,3 +90,36 @@ export const CELL = 'px-3 py-2 align-top';
 export const NUM_CELL = 'px-3 py-2 align-top text-right tabular-nums';
 export const CARD = 'rounded-xl border border-slate-200 bg-white shadow-sm';
 export const MUTED = 'text-xs text-slate-600';
+
+interface BodyRowProps<T> {
+  row: Row<T>;
+  index: number;
+  measure: ((el: Element | null) => void) | undefined;
+  /** The table's columns: a new set (other words, another state) renders the row again. */
+  columns: unknown;
+  className: string;
+  /** data-test and data-* of the row (read from `row`: not compared). */
+  attrs: Readonly<Record<string, string | undefined>>;
+  cellClass: (columnId: string) => string;
+  cellTest?: (columnId: string) => string | undefined;
+}
+
+function BodyRowImpl<T>({ row, index, measure, className, attrs, cellClass, cellTest }: BodyRowProps<T>) {
+  return (
+    <tr data-index={index} ref={measure} className={className} {...attrs}>
+      {row.getVisibleCells().map((cell) => (
+        <td key={cell.id} className={cellClass(cell.column.id)} data-test={cellTest?.(cell.column.id)}>
+          {flexRender(cell.column.columnDef.cell, cell.getContext())}
+        </td>
+      ))}
+    </tr>
+  );
+}
+
+/**
+ * A table row that renders again only when its row, place, columns or look
+ * change: while scrolling, the rows already in view are left alone and only
+ * those coming into view are made.
+ */
+export const BodyRow = memo(BodyRowImpl, (a, b) => a.row === b.row && a.index === b.index
+  && a.columns === b.columns && a.measure === b.measure && a.className === b.className) as typeof BodyRowImpl;
