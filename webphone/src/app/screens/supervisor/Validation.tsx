@@ -10,7 +10,7 @@
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { createColumnHelper, getCoreRowModel, useReactTable } from '@tanstack/react-table';
-import { memo, useEffect, useMemo, useRef, useState, type Dispatch, type SetStateAction } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState, type Dispatch, type SetStateAction } from 'react';
 import { useForm } from 'react-hook-form';
 import { useTranslation } from 'react-i18next';
 import { z } from 'zod';
@@ -127,7 +127,10 @@ const QueueTable = memo(function QueueTable({ sales, error, busyId, rejecting, s
   const lines = useMemo(() => rows.flatMap((row) => (row.id === rejecting
     ? [{ key: row.id, row, form: false }, { key: `${row.id}-reject`, row, form: true }]
     : [{ key: row.id, row, form: false }])), [rows, rejecting]);
-  const virtual = useVirtualRows(lines.length, scrollRef, 57);
+  // Known heights, not measured: a measure is a layout read, and a row measured
+  // above the view moves the scroll position, costing a second render per frame.
+  const estimate = useCallback((index: number) => (lines[index]?.form ? 49 : 53), [lines]);
+  const virtual = useVirtualRows(lines.length, scrollRef, estimate, false);
   const count = sales?.length ?? 0;
 
   return (

@@ -22,12 +22,14 @@ export interface VirtualRows {
 }
 
 /** Which of `count` rows to render in the scroll container `scrollRef`. */
-export function useVirtualRows(count: number, scrollRef: RefObject<HTMLElement | null>, estimate = 52, measured = true): VirtualRows {
+export function useVirtualRows(
+  count: number, scrollRef: RefObject<HTMLElement | null>, estimate: number | ((index: number) => number) = 52, measured = true,
+): VirtualRows {
   const virtual = count > VIRTUAL_FROM;
   const virtualizer = useVirtualizer({
     count: virtual ? count : 0,
     getScrollElement: () => scrollRef.current,
-    estimateSize: () => estimate,
+    estimateSize: typeof estimate === 'number' ? () => estimate : estimate,
     overscan: 8,
     // Before the first measurement (and in jsdom, which lays nothing out).
     initialRect: { width: 1024, height: 640 },
