@@ -1,10 +1,11 @@
 """The supervisor's screens in real Chromium against the test stack, over data seeded in the
-database: the live floor shows each agent's published state; the validation queue approves a
-pending sale and rejects another with its reason (the database records both); the reports show
-the period's tables and Recharts charts without raw JSON, the page stays within a 1440 px
-window, the hourly chart is there, and an export queued from the page is written by the
-reporting worker (run here as a process) and offered for download. Every page is checked with
-axe-core for serious and critical violations."""
+database: the live floor shows each agent's published state and follows a change by polling;
+the validation queue approves a pending sale and rejects another with its reason (the database
+records both); the reports show the period's tables and Recharts charts without raw JSON, the
+page stays within a 1440 px window (and a tablet's 820 px), the hourly chart's ticks do not
+overlap, and an export queued from the page is written by the reporting worker (run here as a
+process) and offered for download. Every page is checked with axe-core for serious and
+critical violations."""
 
 from __future__ import annotations
 
@@ -122,3 +123,9 @@ def test_reports_tables_charts_width_and_an_export(new_page, db, stack, screensh
     body = httpx.get(link.get_attribute("href") or "", timeout=10).text
     assert name in body
     screenshot(page, "supervisor-04-report-export")
+
+    # On a tablet the tables still scroll inside their cards.
+    page.set_viewport_size({"width": 820, "height": 1180})
+    expect(page.locator("[data-test='report-daily-chart'] svg").first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 820
+    screenshot(page, "supervisor-05-reports-tablet")

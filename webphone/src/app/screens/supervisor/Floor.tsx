@@ -197,7 +197,7 @@ export function Floor() {
       </header>
 
       <div className="grid gap-4 lg:grid-cols-[1fr_minmax(0,22rem)]">
-        <ul data-test="floor-summary" className="grid grid-cols-2 gap-3 sm:grid-cols-4 xl:grid-cols-7">
+        <ul data-test="floor-summary" className="grid grid-cols-2 gap-3 self-start sm:grid-cols-4 xl:grid-cols-7">
           {stats.map(([key, label, value]) => (
             <li key={key} data-test={`floor-stat-${key}`} className={`${CARD} flex flex-col px-3 py-2`}
               style={STATE_COLORS[key] ? { borderTop: `3px solid ${STATE_COLORS[key]}` } : undefined}>
