@@ -123,6 +123,7 @@ const FloorTable = memo(function FloorTable({ rows, now, status }: { rows: Row[]
     }),
   ], [t, i18n, lang, now]);
 
+  // eslint-disable-next-line react-hooks/incompatible-library -- TanStack Table hands out fresh functions each render; the rows are memoised by hand (BodyRow)
   const table = useReactTable({
     data: rows, columns, state: { sorting }, onSortingChange: setSorting,
     getCoreRowModel: getCoreRowModel(), getSortedRowModel: getSortedRowModel(), getRowId: (r) => r.agent.id,

@@ -158,6 +158,7 @@ export function Recordings() {
     }),
   ], [t, i18n, lang, play, allowListen]);
 
+  // eslint-disable-next-line react-hooks/incompatible-library -- TanStack Table hands out fresh functions each render; the rows are memoised by hand (BodyRow)
   const table = useReactTable({
     data: calls.data ?? [], columns, state: { sorting }, onSortingChange: setSorting,
     getCoreRowModel: getCoreRowModel(), getSortedRowModel: getSortedRowModel(), getRowId: (c) => c.id,

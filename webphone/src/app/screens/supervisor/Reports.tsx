@@ -117,6 +117,7 @@ function ReportTable({ panel, rows }: { panel: PanelKey; rows: readonly ReportRo
     },
     enableSorting: name !== 'sales_by_product',
   })), [names, numeric, i18n]);
+  // eslint-disable-next-line react-hooks/incompatible-library -- TanStack Table hands out fresh functions each render; a report table is short and renders whole
   const table = useReactTable({
     data: rows as ReportRow[], columns, state: { sorting }, onSortingChange: setSorting,
     getCoreRowModel: getCoreRowModel(), getSortedRowModel: getSortedRowModel(),

@@ -121,6 +121,7 @@ const QueueTable = memo(function QueueTable({ sales, error, busyId, rejecting, s
     }),
   ], [t, i18n, lang, busyId, rejecting, setRejecting, decide]);
 
+  // eslint-disable-next-line react-hooks/incompatible-library -- TanStack Table hands out fresh functions each render; the rows are memoised by hand (BodyRow)
   const table = useReactTable({ data: sales ?? [], columns, getCoreRowModel: getCoreRowModel(), getRowId: (s) => s.id });
   const rows = table.getRowModel().rows;
   // The open reason form is one more line of the list, right under its sale.

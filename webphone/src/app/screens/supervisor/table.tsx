@@ -26,6 +26,7 @@ export function useVirtualRows(
   count: number, scrollRef: RefObject<HTMLElement | null>, estimate: number | ((index: number) => number) = 52, measured = true,
 ): VirtualRows {
   const virtual = count > VIRTUAL_FROM;
+  // eslint-disable-next-line react-hooks/incompatible-library -- TanStack Virtual hands out fresh functions each render; the rows are memoised by hand (BodyRow)
   const virtualizer = useVirtualizer({
     count: virtual ? count : 0,
     getScrollElement: () => scrollRef.current,
