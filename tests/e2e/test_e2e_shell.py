@@ -149,7 +149,8 @@ def test_an_agent_signs_in_on_the_react_app_and_sees_the_shell(
 def test_a_supervisor_lands_in_the_supervisor_shell(stack, new_page, axe_check):
     page, scripts = open_app(new_page, stack)
     sign_in(page, SUPERVISOR)
-    expect(page).to_have_url(re.compile(r"/supervisor$"))
+    expect(page.locator("[data-test='floor-screen']")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/supervisor/floor$"))
     expect_shell(page, "Sergio Ruiz", "Supervisor")
     expect(page.locator("[data-test='nav-floor']")).to_have_text("Sala en vivo")
     expect(page.locator("[data-test='nav-desk']")).to_have_count(0)
@@ -158,7 +159,7 @@ def test_a_supervisor_lands_in_the_supervisor_shell(stack, new_page, axe_check):
     axe_check(page, "supervisor-shell")
     # A reload on a route of the app is served by the SPA fallback and keeps the session.
     page.reload()
-    expect(page).to_have_url(re.compile(r"/supervisor$"))
+    expect(page.locator("[data-test='floor-screen']")).to_be_visible()
     expect(page.locator("[data-test='user-name']")).to_have_text("Sergio Ruiz")
 
 

@@ -6,7 +6,6 @@ import { describe, expect, test } from 'vitest';
 import { isErasedLead } from '../src/desk/erased';
 import { leadName, leadPhone } from '../src/ui/lead-label.js';
 import { historyEntry } from '../src/ui/agent/lead-card.js';
-import { accessReasonKey, dayRange } from '../src/ui/supervisor/recordings.js';
 import { setLanguage, tMaybe } from '../src/i18n/index.js';
 
 const LEAD_ID = '00000000-0000-4000-d000-000000001635';
@@ -66,16 +65,5 @@ describe('lead history rows', () => {
 
   test('an insert is "created"', () => {
     expect(historyEntry({ operation: 'insert', changed_fields: null, old_values: null }).kind).toBe('created');
-  });
-});
-
-describe('compliance screen logic', () => {
-  test('access log reasons and day ranges', () => {
-    expect(accessReasonKey('42501')).toBe('recording.error.forbidden');
-    expect(accessReasonKey('PT404')).toBe('accessLog.reason.PT404');
-    expect(accessReasonKey('22023')).toBe('recording.error.invalid');
-    expect(accessReasonKey('XX000')).toBe(null);
-    const { from, to } = dayRange('2026-11-24');
-    expect(new Date(to) - new Date(from)).toBe(24 * 3600_000);
   });
 });

@@ -12,6 +12,7 @@ export default {
   'common.yes': 'Yes',
   'common.refresh': 'Refresh',
   'common.retry': 'Retry',
+  'common.sort': 'Sort',
 
   'config.title': 'Configuration missing',
   'config.missing': 'config.json was not found. Start the system with scripts/up, which writes it.',
@@ -285,6 +286,7 @@ export default {
   'floor.noAgents': 'You supervise no agents.',
   'floor.ext': 'Ext.',
   'floor.statesUnavailable': 'Availability and pause states are not published in the database yet: the floor shows only who is on a call or in wrap-up.',
+  'floor.chartTitle': 'Agents by state',
 
   'validation.title': 'Sale validation',
   'validation.subtitle': 'Pending sales of your campaigns, oldest first.',
@@ -355,6 +357,16 @@ export default {
   'report.col.agents': 'Agents',
   'report.col.hour': 'Hour',
   'report.col.calls_per_agent': 'Calls per agent',
+  'report.col.sales_by_product': 'Sales by product',
+  'report.hourly': 'By hour',
+  'report.exportCsv': 'Export CSV',
+  'report.exportXlsx': 'Export Excel',
+  'report.exportStatus.queued': 'Export queued…',
+  'report.exportStatus.running': 'Generating the export… {done} rows',
+  'report.exportStatus.runningOf': 'Generating the export… {done} of {total} rows',
+  'report.exportStatus.done': 'Export ready ({rows} rows).',
+  'report.exportStatus.failed': 'The export failed: {error}',
+  'report.download': 'Download {format}',
 
   'admin.saved': 'Change saved.',
   'admin.users.title': 'Users and roles',

@@ -12,6 +12,7 @@ export default {
   'common.yes': 'Sí',
   'common.refresh': 'Actualizar',
   'common.retry': 'Reintentar',
+  'common.sort': 'Ordenar',
 
   'config.title': 'Falta la configuración',
   'config.missing': 'No se encontró config.json. Arranque el sistema con scripts/up, que lo escribe.',
@@ -285,6 +286,7 @@ export default {
   'floor.noAgents': 'No supervisa a ningún agente.',
   'floor.ext': 'Ext.',
   'floor.statesUnavailable': 'Los estados de disponibilidad y pausa aún no se publican en la base de datos: la sala muestra solo quién está en llamada o tipificando.',
+  'floor.chartTitle': 'Agentes por estado',
 
   'validation.title': 'Validación de ventas',
   'validation.subtitle': 'Ventas pendientes de sus campañas, de la más antigua a la más reciente.',
@@ -355,6 +357,16 @@ export default {
   'report.col.agents': 'Agentes',
   'report.col.hour': 'Hora',
   'report.col.calls_per_agent': 'Llamadas por agente',
+  'report.col.sales_by_product': 'Ventas por producto',
+  'report.hourly': 'Por hora',
+  'report.exportCsv': 'Exportar CSV',
+  'report.exportXlsx': 'Exportar Excel',
+  'report.exportStatus.queued': 'Exportación en cola…',
+  'report.exportStatus.running': 'Generando la exportación… {done} filas',
+  'report.exportStatus.runningOf': 'Generando la exportación… {done} de {total} filas',
+  'report.exportStatus.done': 'Exportación lista ({rows} filas).',
+  'report.exportStatus.failed': 'La exportación ha fallado: {error}',
+  'report.download': 'Descargar {format}',
 
   'admin.saved': 'Cambio guardado.',
   'admin.users.title': 'Usuarios y roles',

@@ -83,7 +83,7 @@ export function formatCurrency(amount: unknown, currency = 'EUR', language = 'es
   const value = Number(amount);
   if (!Number.isFinite(value)) return '';
   const locale = CURRENCY_LOCALE[language]?.[currency] ?? intlLocale(language);
-  return new Intl.NumberFormat(locale, {
+  return numberFormat(locale, {
     style: 'currency',
     currency,
     minimumFractionDigits: 2,
@@ -91,11 +91,35 @@ export function formatCurrency(amount: unknown, currency = 'EUR', language = 'es
   }).format(value);
 }
 
+// Making an Intl formatter costs far more than using one, and long tables
+// format thousands of cells: one formatter per locale and options, kept.
+const formatters = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat>();
+
+function numberFormat(locale: string, options: Intl.NumberFormatOptions): Intl.NumberFormat {
+  const key = `n|${locale}|${JSON.stringify(options)}`;
+  let made = formatters.get(key) as Intl.NumberFormat | undefined;
+  if (!made) {
+    made = new Intl.NumberFormat(locale, options);
+    formatters.set(key, made);
+  }
+  return made;
+}
+
+function dateFormat(locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `d|${locale}|${JSON.stringify(options)}`;
+  let made = formatters.get(key) as Intl.DateTimeFormat | undefined;
+  if (!made) {
+    made = new Intl.DateTimeFormat(locale, options);
+    formatters.set(key, made);
+  }
+  return made;
+}
+
 /** A plain number with the language's separators. */
 export function formatNumber(value: unknown, language = 'es', fractionDigits = 0): string {
   const n = Number(value);
   if (!Number.isFinite(n)) return '';
-  return new Intl.NumberFormat(intlLocale(language), {
+  return numberFormat(intlLocale(language), {
     minimumFractionDigits: fractionDigits,
     maximumFractionDigits: fractionDigits,
   }).format(n);
@@ -112,7 +136,7 @@ function toDate(value: DateInput | null | undefined): Date | null {
 export function formatDateTime(value: DateInput | null | undefined, language = 'es', timeZone?: string): string {
   const d = toDate(value);
   if (!d) return '';
-  return new Intl.DateTimeFormat(intlLocale(language), {
+  return dateFormat(intlLocale(language), {
     dateStyle: 'short',
     timeStyle: 'short',
     ...(timeZone ? { timeZone } : {}),
@@ -123,7 +147,7 @@ export function formatDateTime(value: DateInput | null | undefined, language = '
 export function formatTime(value: DateInput | null | undefined, language = 'es', timeZone?: string): string {
   const d = toDate(value);
   if (!d) return '';
-  return new Intl.DateTimeFormat(intlLocale(language), {
+  return dateFormat(intlLocale(language), {
     hour: '2-digit',
     minute: '2-digit',
     ...(timeZone ? { timeZone } : {}),

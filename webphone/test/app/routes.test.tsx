@@ -25,7 +25,7 @@ describe('role routing', () => {
 
   test('a supervisor lands on the supervisor page', async () => {
     renderApp(fakeSupabase({ signedInAs: 'supervisor1@demo.test' }).client);
-    expect(await screen.findByTestId('supervisor-home')).toBeTruthy();
+    expect(await screen.findByTestId('floor-screen')).toBeTruthy();
     expect(screen.getByRole('heading', { name: 'Sala en vivo' })).toBeTruthy();
     expect(screen.getByTestId('user-name').textContent).toBe('Sergio Ruiz');
   });
@@ -47,7 +47,7 @@ describe('role routing', () => {
     expect(router.state.location.pathname).toBe('/admin/users');
     expect(screen.getByRole('heading', { name: 'Users and roles' })).toBeTruthy();
     await act(() => router.navigate('/supervisor'));
-    expect(await screen.findByTestId('supervisor-home')).toBeTruthy();
+    expect(await screen.findByTestId('floor-screen')).toBeTruthy();
     await act(() => router.navigate('/agent'));
     expect(await screen.findByTestId('admin-users')).toBeTruthy();
   });
@@ -68,7 +68,7 @@ describe('role routing', () => {
   test('a session that ends by itself brings the sign-in back with "session expired"', async () => {
     const fake = fakeSupabase({ signedInAs: 'supervisor1@demo.test' });
     renderApp(fake.client);
-    await screen.findByTestId('supervisor-home');
+    await screen.findByTestId('floor-screen');
     act(() => { fake.expire(); });
     expect((await screen.findByTestId('sign-in-error')).textContent).toBe('Su sesión ha caducado. Vuelva a entrar.');
   });

@@ -4,59 +4,64 @@
 
 import { describe, expect, test } from 'vitest';
 import { recordingUrl, RECORDING_LINK_POLL_MS, RECORDING_LINK_TIMEOUT_MS } from '../src/data/recordings';
-import { RecordingError, recordingRefusal, DataError } from '../src/data/errors';
-import { describeError } from '../src/ui/errors.js';
-import { canListen, RECORDING_STATUSES } from '../src/ui/recordings.js';
-import { setLanguage } from '../src/i18n/index.js';
+import { RecordingError, recordingRefusal, DataError, type RecordingErrorCode } from '../src/data/errors';
+import type { Supabase } from '../src/app/config';
+import { describeError } from '../src/app/errors';
+import { createI18n } from '../src/app/i18n';
+import { canListen, RECORDING_STATUSES } from '../src/app/components/Recording';
 
 const CALL = 'c0000000-0000-4000-8000-000000000001';
 const LINK = 'l0000000-0000-4000-8000-000000000001';
+
+type Answer = Record<string, unknown>;
+interface Query { table: string; columns?: string; filters: [string, unknown][] }
 
 /**
  * A supabase-js stand-in: rpc() answers `rpcResult`; each read of
  * recording_links answers the next of `reads` (the last one repeats).
  */
-function fakeClient({ rpcResult, reads = [] }) {
-  const calls = { rpc: [], reads: [] };
+function fakeClient({ rpcResult, reads = [] }: { rpcResult: Answer; reads?: Answer[] }) {
+  const calls: { rpc: { name: string; args: unknown }[]; reads: Query[] } = { rpc: [], reads: [] };
   let i = 0;
-  return {
-    calls,
-    async rpc(name, args) {
+  const client = {
+    rpc(name: string, args: unknown) {
       calls.rpc.push({ name, args });
-      return typeof rpcResult === 'function' ? rpcResult() : rpcResult;
+      return Promise.resolve(rpcResult);
     },
-    from(table) {
-      const query = { table, filters: [] };
+    from(table: string) {
+      const query: Query = { table, filters: [] };
       const builder = {
-        select(columns) { query.columns = columns; return builder; },
-        eq(column, value) { query.filters.push([column, value]); return builder; },
-        async maybeSingle() {
+        select(columns: string) { query.columns = columns; return builder; },
+        eq(column: string, value: unknown) { query.filters.push([column, value]); return builder; },
+        maybeSingle() {
           calls.reads.push(query);
           const answer = reads[Math.min(i, reads.length - 1)];
           i += 1;
-          return answer;
+          return Promise.resolve(answer);
         },
       };
       return builder;
     },
   };
+  // Only rpc() and from().select().eq().maybeSingle() are used: the cast is the test double's.
+  return Object.assign(client as unknown as Supabase, { calls });
 }
 
 /** A clock that only moves when the code under test sleeps. */
 function fakeTime() {
   let t = 1_000_000;
-  const sleeps = [];
+  const sleeps: number[] = [];
   return {
     sleeps,
     now: () => t,
-    sleep: async (ms) => { sleeps.push(ms); t += ms; },
+    sleep: (ms: number) => { sleeps.push(ms); t += ms; return Promise.resolve(); },
   };
 }
 
-const granted = (status = 'signing', extra = {}) => ({
+const granted = (status = 'signing', extra: Answer = {}) => ({
   data: { id: LINK, call_id: CALL, status, url: null, expires_at: null, error: null, ...extra }, error: null, status: 200,
 });
-const row = (status, extra = {}) => ({ data: { status, url: null, expires_at: null, error: null, ...extra }, error: null });
+const row = (status: string, extra: Answer = {}) => ({ data: { status, url: null, expires_at: null, error: null, ...extra }, error: null });
 
 describe('recordingUrl: waiting for the signed link', () => {
   test('signing, signing, then ready: the url, read by the link id every 250 ms', async () => {
@@ -71,7 +76,7 @@ describe('recordingUrl: waiting for the signed link', () => {
     expect(supabase.calls.reads.length).toBe(3);
     for (const q of supabase.calls.reads) {
       expect(q.table).toBe('recording_links');
-      expect(q.columns.replace(/\s/g, '')).toBe('status,url,expires_at,error');
+      expect(q.columns?.replace(/\s/g, '')).toBe('status,url,expires_at,error');
       expect(q.filters).toStrictEqual([['id', LINK]]);
     }
     expect(time.sleeps).toStrictEqual([250, 250, 250]);
@@ -131,9 +136,9 @@ describe('recordingUrl: waiting for the signed link', () => {
 });
 
 describe('recordingUrl: refusals', () => {
-  const refusal = (code, status, message, details = null) => ({ data: null, status, error: { code, message, details, hint: null } });
+  const refusal = (code: string, status: number, message: string, details: string | null = null) => ({ data: null, status, error: { code, message, details, hint: null } });
 
-  const cases = [
+  const cases: [string, Answer, string, string | null][] = [
     ['403 (42501): forbidden', refusal('42501', 403, `p_call_id: you may not listen to the recording of call ${CALL}`), 'forbidden', null],
     ['404 (PT404), no such call or not yours: no_call', refusal('PT404', 404, 'p_call_id: not found or not yours'), 'no_call', null],
     ['404 (PT404), a call without recording: no_recording, with its status',
@@ -163,29 +168,29 @@ describe('recordingUrl: refusals', () => {
 
   test('a network failure or a missing function stays an ordinary DataError', () => {
     const network = recordingRefusal({ message: 'TypeError: Failed to fetch' }, 0);
-    expect(network.name).toBe('DataError');
-    expect(network.kind).toBe('network');
+    expect(network).toBeInstanceOf(DataError);
+    expect(network).toMatchObject({ name: 'DataError', kind: 'network' });
     const missing = recordingRefusal({ code: 'PGRST202', message: 'Could not find the function public.recording_url' }, 404);
-    expect(missing.kind).toBe('not_available');
+    expect(missing).toMatchObject({ kind: 'not_available' });
   });
 });
 
 describe('recording messages', () => {
   test('each refusal has its own sentence in both languages', () => {
-    const codes = ['forbidden', 'no_call', 'no_recording', 'invalid', 'failed', 'timeout', 'gone'];
+    const codes: RecordingErrorCode[] = ['forbidden', 'no_call', 'no_recording', 'invalid', 'failed', 'timeout', 'gone'];
     for (const lang of ['es', 'en']) {
-      setLanguage(lang);
-      const texts = codes.map((code) => describeError(new RecordingError(code, 'server text')));
+      const i18n = createI18n(lang);
+      const texts = codes.map((code) => describeError(i18n, new RecordingError(code, 'server text')));
       expect(new Set(texts).size, `${lang}: distinct messages`).toBe(codes.length);
       expect(texts.every((text) => !text.includes('server text')), 'the English server message is not shown raw').toBeTruthy();
     }
-    setLanguage('en');
-    expect(describeError(new RecordingError('timeout'))).toMatch(/not answering/);
-    expect(describeError(new RecordingError('no_recording', 'x', { recordingStatus: 'purged' }))).toMatch(/\(Expired\)/);
-    expect(describeError(new RecordingError('failed', 'x', { details: 'bucket gone' }))).toMatch(/bucket gone/);
-    setLanguage('es');
-    expect(describeError(new RecordingError('timeout'))).toMatch(/no responde/);
-    expect(describeError(new RecordingError('forbidden'))).toMatch(/permiso/);
+    const en = createI18n('en');
+    expect(describeError(en, new RecordingError('timeout'))).toMatch(/not answering/);
+    expect(describeError(en, new RecordingError('no_recording', 'x', { recordingStatus: 'purged' }))).toMatch(/\(Expired\)/);
+    expect(describeError(en, new RecordingError('failed', 'x', { details: 'bucket gone' }))).toMatch(/bucket gone/);
+    const es = createI18n('es');
+    expect(describeError(es, new RecordingError('timeout'))).toMatch(/no responde/);
+    expect(describeError(es, new RecordingError('forbidden'))).toMatch(/permiso/);
   });
 });
 
