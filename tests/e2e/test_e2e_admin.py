@@ -213,5 +213,5 @@ def test_a_supervisor_has_no_admin_screens(stack, new_page):
     for screen in ("users", "campaigns", "products", "compliance"):
         expect(page.locator(f"[data-test='nav-admin-{screen}']")).to_have_count(0)
     page.goto(stack.url + "/admin/users")
-    expect(page).to_have_url(re.compile(r"/supervisor$"))
+    expect(page).to_have_url(re.compile(r"/supervisor/floor$"))
     expect(page.locator("[data-test='admin-users']")).to_have_count(0)

@@ -5,7 +5,7 @@
 
 import { describe, expect, test } from 'vitest';
 import { compareFloorRows, countStates, deriveFloor } from '../src/app/screens/supervisor/floor-logic';
-import { accessReasonKey, dayRange } from '../src/app/screens/supervisor/recordings-logic';
+import { accessReasonKey, dayRange } from '../src/app/recordings-logic';
 import { describeColumns, formatCell, productBreakdown, tableColumns } from '../src/app/screens/supervisor/report-columns';
 import { createI18n } from '../src/app/i18n';
 

@@ -16,6 +16,7 @@ import {
 import { formatDateTime } from '../../../i18n/format';
 import type { Json } from '../../../types/database';
 import { useAuth } from '../../auth/auth-context';
+import { AccessLog } from '../../components/AccessLog';
 import { useNotices } from '../../components/Notices';
 import { CARD, CONTROL, DANGER, LIGHT, MUTED, Page, PRIMARY, TD, TH } from './admin-ui';
 import {
@@ -335,6 +336,7 @@ export function Compliance() {
     <Page id="admin-compliance" title={t('compliance.title')} subtitle={t('compliance.subtitle')}>
       <LegalHolds />
       <LeadData />
+      <AccessLog />
     </Page>
   );
 }

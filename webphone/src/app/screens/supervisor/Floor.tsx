@@ -20,7 +20,7 @@ import { describeError } from '../../errors';
 import { formatPhone, leadName } from '../../lead-label';
 import { tMaybe } from '../../i18n';
 import { agentLabel, compareFloorRows, countStates, deriveFloor, FLOOR_STATES, STATE_ORDER, type FloorRow } from './floor-logic';
-import { BodyRow, CARD, CELL, MUTED, NUM_CELL, Spacer, TableHead, useVirtualRows } from './table';
+import { BodyRow, CARD, CELL, MUTED, NUM_CELL, Spacer, TableHead, useVirtualRows } from '../../components/table';
 
 type Row = FloorRow<FloorAgentRow, OpenCallRow>;
 

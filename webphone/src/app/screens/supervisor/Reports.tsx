@@ -22,7 +22,7 @@ import { formatNumber, toDateValue } from '../../../i18n/format';
 import { useAuth } from '../../auth/auth-context';
 import { describeError } from '../../errors';
 import { columnTitle, describeColumns, formatCell, isNumericColumn, tableColumns, type ReportRow } from './report-columns';
-import { CARD, CELL, NUM_CELL, TableHead } from './table';
+import { CARD, CELL, NUM_CELL, TableHead } from '../../components/table';
 
 type PanelKey = 'agents' | 'campaigns' | 'daily';
 const EXPORT_POLL_MS = 1000;

@@ -21,7 +21,7 @@ import { useNotices } from '../../components/Notices';
 import { describeError } from '../../errors';
 import { tMaybe } from '../../i18n';
 import { leadName, leadPhone } from '../../lead-label';
-import { BodyRow, CARD, CELL, MUTED, NUM_CELL, Spacer, TableHead, useVirtualRows } from './table';
+import { BodyRow, CARD, CELL, MUTED, NUM_CELL, Spacer, TableHead, useVirtualRows } from '../../components/table';
 
 const POLL_MS = 15_000;
 const COLUMNS = 7;
