@@ -186,7 +186,7 @@ def test_an_agent_cannot_open_another_agents_lead_by_url(stack, db, new_page, sc
 
     page = new_page()
     sign_in_agent(page, email)
-    page.goto(f"{stack.url}/#/lead/{theirs}")
+    page.goto(f"{stack.url}/agent/lead/{theirs}")
     expect(page.locator("#lead-not-found")).to_be_visible()
     expect(page.locator("#lead-card")).to_have_count(0)
     screenshot(page, "16-lead-not-found")

@@ -357,7 +357,7 @@ export function DeskScreen({ leadId }: { leadId: string | null }) {
 
       <section id="lead-area" data-test="lead-area" aria-label={lead ? leadName(t, lead) : t('desk.noLeadTitle')} className="min-w-0">
         <ConsentNotice onError={showError} />
-        {notFound && !lead ? (
+        {notFound ? (
           <div id="lead-not-found" data-test="lead-not-found" role="alert" className={`${CARD} py-10 text-center`}>
             <h2 className="text-xl font-semibold">{t('desk.leadNotFoundTitle')}</h2>
             <p className="mt-2 text-slate-600">{t('desk.error.lead_not_found')}</p>
