@@ -1,10 +1,6 @@
-// Erased leads on screen, the lead history's erasure row, and the compliance
-// screen's logic and data calls (legal holds, export, erasure, access log).
+// The compliance screen's logic and data calls (legal holds, export, erasure, access log).
 
 import { describe, expect, test } from 'vitest';
-import { isErasedLead } from '../src/desk/erased';
-import { leadName, leadPhone } from '../src/ui/lead-label.js';
-import { historyEntry } from '../src/ui/agent/lead-card.js';
 import {
   isUuid, sortHolds, eraseConfirmed, exportFileName, complianceErrorCode, describeComplianceError, summaryEntries,
 } from '../src/ui/admin/compliance.js';
@@ -13,67 +9,9 @@ import {
   placeLegalHold, releaseLegalHold, listLegalHolds, listRecordingAccessLog, exportLeadData, eraseLead, listProfilesByIds,
 } from '../src/data/compliance.js';
 import { toDataError } from '../src/data/errors';
-import { setLanguage, tMaybe } from '../src/i18n/index.js';
+import { setLanguage } from '../src/i18n/index.js';
 
 const LEAD_ID = '00000000-0000-4000-d000-000000001635';
-const ERASED = {
-  id: LEAD_ID, status: 'erased', erased_at: '2026-11-24T10:00:00Z', first_name: '[erased]', last_name: '', phone: null,
-  alternate_phones: [], email: null, custom: {},
-};
-
-describe('erased leads', () => {
-  test('recognised by status or erased_at', () => {
-    expect(isErasedLead(ERASED)).toBe(true);
-    expect(isErasedLead({ status: 'new', erased_at: '2026-11-24T10:00:00Z' })).toBe(true);
-    expect(isErasedLead({ status: 'new', first_name: 'Ana' })).toBe(false);
-    expect(isErasedLead(null)).toBe(false);
-  });
-
-  test('named "personal data erased", never by the placeholder, and without a phone', () => {
-    setLanguage('es');
-    expect(leadName(ERASED)).toBe('Datos personales borrados');
-    setLanguage('en');
-    expect(leadName(ERASED)).toBe('Personal data erased');
-    expect(leadName({ first_name: 'Ana', last_name: 'García', status: 'new' })).toBe('Ana García');
-    expect(leadPhone(ERASED)).toBe('');
-    expect(leadPhone({ phone: '+34612345678' })).toBe('+34 612 34 56 78');
-    setLanguage('es');
-  });
-});
-
-describe('lead history rows', () => {
-  test('the erasure row (old_values null) lists the erased fields, never values', () => {
-    const entry = historyEntry({
-      operation: 'update', via: 'rpc/erase_lead', old_values: null,
-      new_values: { status: 'erased', erased_at: '2026-11-24T10:00:00Z' },
-      changed_fields: ['first_name', 'last_name', 'phone', 'email', 'status', 'erased_at'],
-    });
-    expect(entry.kind).toBe('erased');
-    expect(entry.fields).toStrictEqual(['first_name', 'last_name', 'phone', 'email', 'status', 'erased_at']);
-    expect(entry.changes).toStrictEqual([]);
-    expect(tMaybe('history.via.erase_lead')).toBeTruthy();
-    expect(entry.fields.every((f) => tMaybe(`lead.field.${f}`)), 'every erased field has a label').toBeTruthy();
-  });
-
-  test('any update with old_values null shows only the new values', () => {
-    const entry = historyEntry({ operation: 'update', via: null, old_values: null, new_values: { status: 'retry' }, changed_fields: ['status'] });
-    expect(entry.changes).toStrictEqual([{ field: 'status', hasOld: false, old: undefined, new: 'retry' }]);
-  });
-
-  test('an ordinary update keeps old and new', () => {
-    const entry = historyEntry({
-      operation: 'update', via: 'rpc/end_call', old_values: { status: 'in_call' }, new_values: { status: 'retry' },
-      changed_fields: ['status', 'updated_at'],
-    });
-    expect(entry.kind).toBe('updated');
-    expect(entry.via).toBe('end_call');
-    expect(entry.changes).toStrictEqual([{ field: 'status', hasOld: true, old: 'in_call', new: 'retry' }]);
-  });
-
-  test('an insert is "created"', () => {
-    expect(historyEntry({ operation: 'insert', changed_fields: null, old_values: null }).kind).toBe('created');
-  });
-});
 
 describe('compliance screen logic', () => {
   test('ids are UUIDs', () => {

@@ -5,7 +5,6 @@ import { vi } from 'vitest';
 import { createCallState, type CallSnapshot } from '../../../src/sip/call-state';
 import type { PhoneStatusSnapshot } from '../../../src/sip/phone';
 import type { AgentPhone } from '../../../src/app/screens/agent/agent-session';
-import type { DeskData } from '../../../src/app/screens/agent/desk-data';
 import type { OpenCall } from '../../../src/desk/agent-desk';
 
 export const CAMPAIGN = {
@@ -103,6 +102,5 @@ export function fakeData({ openCalls = [] as OpenCall[], lead = LEAD, leads = [L
     listMyCallbacks: vi.fn(() => Promise.resolve([])),
     listMyCallsSince: vi.fn(() => Promise.resolve([])),
   };
-  // Fixtures stand for the generated row types; the desk reads only these columns.
-  return data as typeof data & DeskData;
+  return data;
 }

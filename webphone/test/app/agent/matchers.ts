@@ -23,7 +23,7 @@ expect.extend({
     return result(pass, `attribute ${name}: expected ${String(value)}, got ${String(actual)}`);
   },
   toHaveTextContent(received: unknown, text: string | RegExp) {
-    const actual = (element(received).textContent ?? '').replace(/\s+/g, ' ');
+    const actual = element(received).textContent.replace(/\s+/g, ' ');
     const pass = typeof text === 'string' ? actual.includes(text) : text.test(actual);
     return result(pass, `text: expected ${String(text)}, got "${actual}"`);
   },

@@ -9,6 +9,7 @@ import { routes } from '../../../src/app/routes';
 import { AgentDepsContext } from '../../../src/app/screens/agent/agent-session';
 import { fakeSupabase } from '../fake-supabase';
 import { TEST_CONFIG } from '../render-app';
+import type { DeskData } from '../../../src/app/screens/agent/desk-data';
 import { fakeData, fakePhone } from './fake-desk';
 
 export function renderDesk({ path = '/agent', phone = fakePhone(), data = fakeData() } = {}) {
@@ -16,7 +17,8 @@ export function renderDesk({ path = '/agent', phone = fakePhone(), data = fakeDa
   const router = createMemoryRouter(routes, { initialEntries: [path] });
   const makePhone = vi.fn(() => phone);
   const view = render(
-    <AgentDepsContext value={{ makePhone, makeData: () => data }}>
+    // The fixtures stand for the generated row types: the desk reads only their columns.
+    <AgentDepsContext value={{ makePhone, makeData: () => data as unknown as DeskData }}>
       <App supabase={client} services={{ config: TEST_CONFIG, network: createNetworkStatus() }} i18n={createI18n('es')}
         queryClient={createQueryClient()} router={router} />
     </AgentDepsContext>,
