@@ -78,7 +78,7 @@ export interface Disposition {
   effect?: string | null;
 }
 
-/** The data functions the desk uses, bound to the client (data/index.js bindApi). */
+/** The data functions the desk uses, bound to the client (the agent screens bind them: screens/agent/desk-data.ts). */
 export interface DeskApi {
   nextLead(campaignId: string): Promise<{ id: string } | null>;
   getLead(leadId: string): Promise<Lead | null>;
@@ -99,7 +99,7 @@ export interface DeskApi {
   }): Promise<unknown>;
 }
 
-/** The softphone as the desk uses it: sip/phone.js, or a fake with the same surface. */
+/** The softphone as the desk uses it: sip/phone.ts, or a fake with the same surface. */
 export interface DeskPhone {
   readonly status: { state: string };
   callSnapshot(): CallSnapshot;

@@ -278,8 +278,9 @@ export function DeskScreen({ leadId }: { leadId: string | null }) {
       <AgentStateControls reason={pauseReason} onReason={setPauseReason} />
       <h1 className="sr-only">{t('nav.desk')}</h1>
 
+      {/* On a tablet the lists go under the lead and the phone, which the agent needs first. */}
       <aside aria-label={t('desk.myLeads')}
-        className="flex flex-col gap-4 md:col-span-2 md:grid md:grid-cols-3 xl:col-span-1 xl:flex">
+        className="order-last flex flex-col gap-4 md:col-span-2 md:grid md:grid-cols-3 xl:order-none xl:col-span-1 xl:flex">
         <section className={`${CARD} flex flex-col gap-3`}>
           <div>
             <label htmlFor="campaign-select" className="block text-sm font-semibold text-slate-800">{t('desk.campaign')}</label>
@@ -307,7 +308,7 @@ export function DeskScreen({ leadId }: { leadId: string | null }) {
             ] as const).map(([label, value]) => (
               <div key={label} className="rounded-md bg-slate-50 p-1.5">
                 <span className="block font-mono text-base font-bold">{value}</span>
-                <span className="block text-xs text-slate-600">{label}</span>
+                <span className="block text-[11px] leading-tight break-words text-slate-600">{label}</span>
               </div>
             ))}
           </div>

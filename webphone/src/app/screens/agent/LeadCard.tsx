@@ -114,7 +114,7 @@ export function LeadCard({ lead, details, dispositions, tab, onTab, allowListen 
           {t('lead.erasedNote', { when: formatDateTime(lead.erased_at, lang) || '—' })}
         </p>
       ) : null}
-      <dl className="mt-4 grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm sm:grid-cols-[max-content_1fr_max-content_1fr]">
+      <dl className="mt-4 grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm lg:grid-cols-[max-content_1fr_max-content_1fr]">
         {contact.map(([label, value]) => (
           <div key={label} className="contents">
             <dt className="font-medium text-slate-600">{label}</dt>
