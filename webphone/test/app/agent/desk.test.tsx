@@ -134,6 +134,13 @@ describe('wrap-up', () => {
     expect(screen.getByTestId('toast')).toHaveTextContent('Llamada tipificada.');
   });
 
+  test('no sign-out with a wrap-up pending', async () => {
+    await wrapUp();
+    await userEvent.click(screen.getByTestId('sign-out'));
+    expect(await screen.findByTestId('toast')).toHaveTextContent('Termine la llamada y su tipificación antes de salir.');
+    expect(screen.getByTestId('agent-desk')).toBeInTheDocument();
+  });
+
   test('an unanswered call suggests its disposition', async () => {
     const view = await inCall();
     act(() => { view.phone.sip.fail({ cause: 'Busy', statusCode: 486, originator: 'remote' }); });

@@ -13,6 +13,7 @@ import type { CallSnapshot } from '../../../sip/call-state';
 import { useConfig } from '../../app-context';
 import { useAuth, useProfile } from '../../auth/auth-context';
 import { useNotices } from '../../components/Notices';
+import { useSignOutGuard } from '../../components/Shell';
 import type { Supabase } from '../../config';
 import { bindDeskData, type DeskData } from './desk-data';
 
@@ -160,9 +161,11 @@ function PhoneBanners() {
   return null;
 }
 
-/** The browser asks before leaving a page with a call or a wrap-up on it. */
+/** The browser asks before leaving a page with a call or a wrap-up on it; the sign-out refuses. */
 function LeaveGuard() {
   const { desk } = useAgentSession();
+  // Signing out would drop the call or its wrap-up: finish them first.
+  useSignOutGuard(() => Boolean(desk.state.activeCall || desk.state.wrapUp));
   useEffect(() => {
     const onBeforeUnload = (event: BeforeUnloadEvent) => {
       if (desk.state.activeCall || desk.state.wrapUp) {
