@@ -56,7 +56,7 @@ function Controls({ reason, onReason }: { reason: PauseReason; onReason: (reason
       ) : null}
       {paused ? (
         <button id="resume-button" data-test="resume-button" type="button" onClick={() => { desk.resume(); }}
-          className="rounded-md bg-emerald-600 px-2 py-1 text-xs font-semibold text-white hover:bg-emerald-700 focus-visible:outline-2 focus-visible:outline-white">
+          className="rounded-md bg-emerald-700 px-2 py-1 text-xs font-semibold text-white hover:bg-emerald-800 focus-visible:outline-2 focus-visible:outline-white">
           {t('agentState.resume')}
         </button>
       ) : null}

@@ -300,18 +300,18 @@ export function DeskScreen({ leadId }: { leadId: string | null }) {
             className={`text-sm ${message?.level === 'error' ? 'text-red-700' : message?.level === 'warning' ? 'text-amber-800' : 'text-slate-700'}`}>
             {message?.text}
           </p>
-          <div data-test="today-stats" className="grid grid-cols-3 gap-2 text-center">
+          <dl data-test="today-stats" className="flex flex-col gap-1 text-sm">
             {([
               [t('desk.today.calls'), String(today.data?.calls ?? 0)],
               [t('desk.today.talk'), formatDuration(today.data?.talk ?? 0)],
               [t('desk.today.sales'), String(today.data?.sales ?? 0)],
             ] as const).map(([label, value]) => (
-              <div key={label} className="rounded-md bg-slate-50 p-1.5">
-                <span className="block font-mono text-base font-bold">{value}</span>
-                <span className="block text-[11px] leading-tight break-words text-slate-600">{label}</span>
+              <div key={label} className="flex items-baseline justify-between gap-2 rounded-md bg-slate-50 px-2 py-1">
+                <dt className="text-slate-600">{label}</dt>
+                <dd className="font-mono font-bold">{value}</dd>
               </div>
             ))}
-          </div>
+          </dl>
         </section>
 
         <section aria-labelledby="callbacks-title" className={CARD}>

@@ -221,7 +221,8 @@ function CallsTable({ calls, label, allowListen, loading }:
   if (!calls.length) return <Empty loading={loading} text={t('lead.noCalls')} />;
   const lang = i18n.language;
   return (
-    <div className="overflow-x-auto">
+    // Focusable: on a narrow screen the table scrolls sideways, by keyboard too.
+    <div className="overflow-x-auto" role="region" aria-label={t('lead.tab.calls')} tabIndex={0}>
       <table className="w-full text-sm">
         <thead className="border-b border-slate-200">
           <tr>
@@ -257,7 +258,7 @@ function SalesTable({ sales, loading }: { sales: LeadSaleRow[]; loading: boolean
   if (!sales.length) return <Empty loading={loading} text={t('lead.noSales')} />;
   const lang = i18n.language;
   return (
-    <div className="overflow-x-auto">
+    <div className="overflow-x-auto" role="region" aria-label={t('lead.tab.sales')} tabIndex={0}>
       <table className="w-full text-sm">
         <thead className="border-b border-slate-200">
           <tr>
