@@ -96,6 +96,8 @@ export function DeskScreen({ leadId }: { leadId: string | null }) {
   const myLeads = useQuery({
     queryKey: ['agent', 'myLeads', profile.id, debouncedSearch],
     queryFn: () => data.listMyLeads(profile.id, { search: debouncedSearch }),
+    // The list stays on screen while a new search is on its way.
+    placeholderData: (previous) => previous,
     refetchInterval: busyWithCall ? false : REFRESH_MS,
   });
   const callbacks = useQuery({
