@@ -12,7 +12,6 @@
 // - a REGISTER refused for authentication gets one fresh set of credentials
 //   before the phone reports the failure.
 
-import JsSIP from 'jssip';
 import type { RTCSession, RTCSessionEventMap } from 'jssip/lib/RTCSession';
 import type { RTCSessionEvent, UA } from 'jssip/lib/UA';
 import { createCallState, Cause, Status, type CallSnapshot, type Originator } from './call-state';
@@ -84,6 +83,16 @@ type Listeners = {
   call: Set<(snapshot: CallSnapshot) => void>;
 };
 
+// JsSIP is the biggest part of the desk: loaded when the phone starts, so the
+// desk is on screen while it arrives (a chunk of its own, fetched once).
+type JsSIPModule = typeof import('jssip');
+let jssip: Promise<JsSIPModule> | null = null;
+function loadJsSIP(): Promise<JsSIPModule> {
+  // A CommonJS package: its exports are the namespace's default.
+  jssip ??= import('jssip').then((mod) => (mod as JsSIPModule & { default?: JsSIPModule }).default ?? mod);
+  return jssip;
+}
+
 const AUTH_FAILURES: ReadonlySet<string> = new Set([Cause.AUTHENTICATION_ERROR, Cause.REJECTED]);
 
 function errorInfo(err: unknown): { code?: unknown; kind?: unknown; message: string; name?: unknown } {
@@ -113,6 +122,7 @@ export function createPhone({ config, fetchCredentials, displayName = '', remote
   let registerRetryTimer: ReturnType<typeof setTimeout> | undefined;
 
   let session: RTCSession | null = null;
+  let lib: JsSIPModule | null = null;
   let localStream: MediaStream | null = null;
   const callState = createCallState({ now });
   let ringTimer: ReturnType<typeof setTimeout> | undefined;
@@ -214,6 +224,21 @@ export function createPhone({ config, fetchCredentials, displayName = '', remote
     if (stopped) return; // stopped while the credentials were on their way
     const domain = config.sipDomain || creds.domain;
     const wsUrl = config.sipWsUrl || creds.ws_url;
+    let JsSIP: JsSIPModule;
+    try {
+      JsSIP = await loadJsSIP();
+      lib = JsSIP;
+    } catch (err) {
+      // The chunk did not arrive (network): like any other failed start, try again.
+      jssip = null;
+      stopped = true;
+      setStatus(PhoneStatus.FAILED, 'sip_unreachable');
+      startAttempts += 1;
+      startRetryTimer = setTimeout(() => { start().catch(() => undefined); }, retryDelayMs(startAttempts));
+      throw new PhoneError('sip_unreachable', errorInfo(err).message, err);
+    }
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() may run during the await
+    if (stopped) return;
     const socket = new JsSIP.WebSocketInterface(wsUrl);
     const agent = new JsSIP.UA({
       sockets: [socket],
@@ -482,9 +507,9 @@ export function createPhone({ config, fetchCredentials, displayName = '', remote
   }
 
   function sendDtmf(tone: string): boolean {
-    if (!session || callState.status !== Status.CONFIRMED) return false;
+    if (!session || !lib || callState.status !== Status.CONFIRMED) return false;
     try {
-      session.sendDTMF(tone, { transportType: JsSIP.C.DTMF_TRANSPORT.RFC2833, duration: 120, interToneGap: 70 });
+      session.sendDTMF(tone, { transportType: lib.C.DTMF_TRANSPORT.RFC2833, duration: 120, interToneGap: 70 });
     } catch {
       session.sendDTMF(tone, { duration: 120, interToneGap: 70 });
     }
