@@ -70,12 +70,12 @@ def test_an_agent_signs_in_on_the_react_app_and_sees_their_page(
     screenshot(page, "shell-01-sign-in")
 
     sign_in(page, agent)
-    home = page.locator("[data-test='agent-home']")
+    home = page.locator("#agent-desk")
     expect(home).to_be_visible()
     expect(page).to_have_url(re.compile(r"/agent$"))
     expect(page.locator("[data-test='user-name']")).to_have_text(AGENT_NAME)
     expect(page.locator("[data-test='user-role']")).to_contain_text("Agente")
-    expect(home.get_by_role("heading")).to_have_text("Mi puesto")
+    expect(home.get_by_role("heading", level=1)).to_have_text("Mi puesto")
     screenshot(page, "shell-02-agent")
 
     # What the agent's desk costs when an agent opens it (signed in, a fresh load): the initial
@@ -85,7 +85,7 @@ def test_an_agent_signs_in_on_the_react_app_and_sees_their_page(
     desk_page = desk.new_page()
     scripts = record_scripts(desk_page)
     desk_page.goto(stack.url + "/agent")
-    expect(desk_page.locator("[data-test='agent-home']")).to_be_visible()
+    expect(desk_page.locator("#agent-desk")).to_be_visible()
     desk.close()
     assert any(name.startswith("agent-routes-") for name in scripts), scripts.keys()
     others = ("supervisor-routes-", "admin-routes-", "SignIn-")
@@ -103,9 +103,9 @@ def test_an_agent_signs_in_on_the_react_app_and_sees_their_page(
 
     # The language switch and sign-out of the shell, on the real profile.
     page.locator("[data-test='language-select']").select_option("en")
-    expect(home.get_by_role("heading")).to_have_text("My desk")
+    expect(home.get_by_role("heading", level=1)).to_have_text("My desk")
     page.locator("[data-test='language-select']").select_option("es")
-    expect(home.get_by_role("heading")).to_have_text("Mi puesto")
+    expect(home.get_by_role("heading", level=1)).to_have_text("Mi puesto")
     page.locator("[data-test='sign-out']").click()
     expect(page.locator("#sign-in")).to_be_visible()
     expect(page).to_have_url(re.compile(r"/$"))

@@ -8,7 +8,7 @@
 // next-lead-empty, lead-not-found (and those of the parts it holds).
 
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { isErasedLead } from '../../../desk/erased';
@@ -26,8 +26,10 @@ import {
 } from './desk-data';
 import { BADGE, LeadCard, statusTone, type LeadTab } from './LeadCard';
 import { ConsentNotice, PhonePanel, useNow } from './PhonePanel';
-import { SaleForm } from './SaleForm';
-import { WrapUpForm } from './WrapUpForm';
+
+// The forms (react-hook-form + zod) come with the first lead: the desk is on screen without them.
+const WrapUpForm = lazy(() => import('./WrapUpForm').then((m) => ({ default: m.WrapUpForm })));
+const SaleForm = lazy(() => import('./SaleForm').then((m) => ({ default: m.SaleForm })));
 
 const REFRESH_MS = 60_000;
 // The open lead's calls and sales change elsewhere too (a supervisor validates a sale).
@@ -392,16 +394,19 @@ export function DeskScreen({ leadId }: { leadId: string | null }) {
       <aside aria-label={t('phone.title')} className="flex min-w-0 flex-col gap-4">
         <PhonePanel onError={showError} keypadOpen={keypadOpen} onKeypad={setKeypadOpen} dtmfSent={dtmfSent} onTone={sendTone}
           number={chosenNumber} onNumber={(n) => { if (lead) setNumber({ leadId: lead.id, number: n }); }} />
-        {state.wrapUp ? (
-          <WrapUpForm key={state.wrapUp.callId} wrapUp={state.wrapUp} lead={lead} dispositions={dispositions}
-            submit={(form) => desk.submitWrapUp(form)}
-            onDone={() => { notices.toast(t('wrapUp.saved')); refreshLists(); }} />
-        ) : null}
-        {/* Nothing is sold to a lead whose personal data was erased. */}
-        {lead && !isErasedLead(lead) ? (
-          <SaleForm key={lead.id} lead={lead} products={products}
-            register={(sale) => desk.registerSale(sale)} onSaved={() => { notices.toast(t('sale.saved')); }} />
-        ) : null}
+        <Suspense fallback={null}>
+          {state.wrapUp ? (
+            <WrapUpForm key={state.wrapUp.callId} wrapUp={state.wrapUp} lead={lead} dispositions={dispositions}
+              submit={(form) => desk.submitWrapUp(form)}
+              onDone={() => { notices.toast(t('wrapUp.saved')); refreshLists(); }} />
+          ) : null}
+          {/* Nothing is sold to a lead whose personal data was erased. */}
+          {lead && !isErasedLead(lead) ? (
+            <SaleForm key={lead.id} lead={lead} products={products}
+              register={(sale) => desk.registerSale(sale)} onSaved={() => { notices.toast(t('sale.saved')); }}
+              />
+          ) : null}
+        </Suspense>
       </aside>
     </div>
   );
