@@ -403,8 +403,7 @@ export function DeskScreen({ leadId }: { leadId: string | null }) {
           {/* Nothing is sold to a lead whose personal data was erased. */}
           {lead && !isErasedLead(lead) ? (
             <SaleForm key={lead.id} lead={lead} products={products}
-              register={(sale) => desk.registerSale(sale)} onSaved={() => { notices.toast(t('sale.saved')); }}
-              />
+              register={(sale) => desk.registerSale(sale)} onSaved={() => { notices.toast(t('sale.saved')); }} />
           ) : null}
         </Suspense>
       </aside>
