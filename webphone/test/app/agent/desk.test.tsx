@@ -176,6 +176,31 @@ describe('wrap-up', () => {
   });
 });
 
+describe('lead card', () => {
+  const CALL = {
+    id: 'call-3', lead_id: LEAD.id, started_at: '2026-12-01T10:00:00Z', answered_at: '2026-12-01T10:00:05Z', ended_at: '2026-12-01T10:01:05Z',
+    status: 'ended', outcome: 'answered', disposition: 'callback', notes: 'Llamar por la tarde', talk_seconds: 60, recording_status: 'stored',
+  };
+
+  test('the calls tab lists the calls; Listen only where the campaign lets agents hear their calls', async () => {
+    for (const listen of [false, true]) {
+      const data = fakeData({ lead: { ...LEAD, campaign: { ...LEAD.campaign, agents_can_listen_own_recordings: listen } } });
+      data.listCallsForLead.mockResolvedValue([CALL] as never[]);
+      const { unmount } = renderDesk({ path: LEAD_PATH, data });
+      await screen.findByTestId('lead-card');
+      await userEvent.click(screen.getByTestId('lead-tab-calls'));
+      const row = await screen.findByTestId('call-row');
+      expect(row).toHaveAttribute('data-call-id', 'call-3');
+      expect(row).toHaveTextContent('Contestada');
+      expect(row).toHaveTextContent('Volver a llamar');
+      expect(row).toHaveTextContent('01:00');
+      expect(within(row).getByTestId('recording-status')).toHaveAttribute('data-status', 'stored');
+      expect(within(row).queryByTestId('play-recording') !== null).toBe(listen);
+      unmount();
+    }
+  });
+});
+
 describe('sale form', () => {
   test('a product fills the premium; a bad policy number is refused; a good sale is registered', async () => {
     const { data } = await openDesk({ path: LEAD_PATH });

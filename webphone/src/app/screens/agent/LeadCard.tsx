@@ -5,15 +5,17 @@
 // (data-kind), history-erased, call-row (data-call-id), sale-row
 // (data-sale-id, data-status), sale-status.
 
-import type { ReactNode } from 'react';
+import { lazy, Suspense, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { isErasedLead } from '../../../desk/erased';
-import { formatCurrency, formatDateTime, formatDuration, formatTime, initials } from '../../../i18n/format';
-import { RecordingCell, useRecordingPlayer } from '../../components/Recording';
+import { formatCurrency, formatDateTime, formatTime, initials } from '../../../i18n/format';
 import { tMaybe } from '../../i18n';
 import { formatPhone, leadName } from '../../lead-label';
 import type { DispositionRow, LeadCallRow, LeadHistoryRow, LeadInHand, LeadSaleRow } from './desk-data';
 import { historyEntry } from './lead-history';
+
+// The calls tab brings the recording player (and what it checks answers with): loaded when opened.
+const CallsTable = lazy(() => import('./LeadCalls').then((m) => ({ default: m.CallsTable })));
 
 export type LeadTab = 'history' | 'calls' | 'sales';
 
@@ -150,7 +152,11 @@ export function LeadCard({ lead, details, dispositions, tab, onTab, allowListen 
         ))}
       </div>
       <div id="lead-tab-body" role="tabpanel" aria-labelledby={`lead-tab-${tab}`} data-test={`lead-${tab}`} className="pt-3">
-        {tab === 'calls' ? <CallsTable calls={details.calls} label={dispositionLabel} allowListen={allowListen} loading={details.loading} />
+        {tab === 'calls' ? (
+          <Suspense fallback={<Empty loading text="" />}>
+            <CallsTable calls={details.calls} label={dispositionLabel} allowListen={allowListen} loading={details.loading} />
+          </Suspense>
+        )
           : tab === 'sales' ? <SalesTable sales={details.sales} loading={details.loading} />
             : <HistoryList history={details.history} loading={details.loading} />}
       </div>
@@ -158,7 +164,7 @@ export function LeadCard({ lead, details, dispositions, tab, onTab, allowListen 
   );
 }
 
-function Empty({ loading, text }: { loading: boolean; text: string }) {
+export function Empty({ loading, text }: { loading: boolean; text: string }) {
   const { t } = useTranslation();
   return <p className="text-sm text-slate-600">{loading ? t('common.loading') : text}</p>;
 }
@@ -211,47 +217,8 @@ function HistoryList({ history, loading }: { history: LeadHistoryRow[]; loading:
   );
 }
 
-const TH = 'px-2 py-1.5 text-left text-xs font-semibold uppercase tracking-wide text-slate-600';
-const TD = 'px-2 py-1.5 align-top';
-
-function CallsTable({ calls, label, allowListen, loading }:
-  { calls: LeadCallRow[]; label: (code: string) => string; allowListen: boolean; loading: boolean }) {
-  const { t, i18n } = useTranslation();
-  const { play, player } = useRecordingPlayer();
-  if (!calls.length) return <Empty loading={loading} text={t('lead.noCalls')} />;
-  const lang = i18n.language;
-  return (
-    // Focusable: on a narrow screen the table scrolls sideways, by keyboard too.
-    <div className="overflow-x-auto" role="region" aria-label={t('lead.tab.calls')} tabIndex={0}>
-      <table className="w-full text-sm">
-        <thead className="border-b border-slate-200">
-          <tr>
-            <th className={TH}>{t('calls.when')}</th><th className={TH}>{t('calls.outcome')}</th>
-            <th className={TH}>{t('calls.disposition')}</th><th className={`${TH} text-right`}>{t('calls.talk')}</th>
-            <th className={TH}>{t('calls.notes')}</th><th className={TH}>{t('calls.recording')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {calls.map((c) => (
-            <tr key={c.id} data-test="call-row" data-call-id={c.id} className="border-b border-slate-100">
-              <td className={`${TD} whitespace-nowrap`}>{formatDateTime(c.started_at, lang)}</td>
-              <td className={TD}>
-                {c.outcome
-                  ? <span className={`${BADGE} bg-slate-100 text-slate-800`}>{tMaybe(i18n, `outcome.${c.outcome}`) ?? c.outcome}</span>
-                  : <span className={`${BADGE} bg-sky-100 text-sky-800`}>{tMaybe(i18n, `call.status.${c.status}`) ?? c.status}</span>}
-              </td>
-              <td className={TD}>{c.disposition ? label(c.disposition) : '—'}</td>
-              <td className={`${TD} text-right tabular-nums`}>{c.talk_seconds !== null ? formatDuration(c.talk_seconds) : '—'}</td>
-              <td className={`${TD} max-w-60 break-words`}>{c.notes || ''}</td>
-              <td className={TD}><RecordingCell call={c} onPlay={play} allowListen={allowListen} /></td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {player}
-    </div>
-  );
-}
+export const TH = 'px-2 py-1.5 text-left text-xs font-semibold uppercase tracking-wide text-slate-600';
+export const TD = 'px-2 py-1.5 align-top';
 
 function SalesTable({ sales, loading }: { sales: LeadSaleRow[]; loading: boolean }) {
   const { t, i18n } = useTranslation();
