@@ -11,12 +11,15 @@ opened by URL (RLS hides it: "not found").
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
 from stack import kamailio
 from tests.e2e.webphone import (
     CHROMIUM_ARGS_NO_MIC_PROMPT,
+    VIEWPORT,
     call_status,
     launch,
     open_own_lead,
@@ -186,7 +189,7 @@ def test_an_agent_cannot_open_another_agents_lead_by_url(stack, db, new_page, sc
 
     page = new_page()
     sign_in_agent(page, email)
-    page.goto(f"{stack.url}/#/lead/{theirs}")
+    page.goto(f"{stack.url}/agent/lead/{theirs}")
     expect(page.locator("#lead-not-found")).to_be_visible()
     expect(page.locator("#lead-card")).to_have_count(0)
     screenshot(page, "16-lead-not-found")
@@ -209,10 +212,24 @@ def test_a_reload_mid_call_comes_back_as_a_wrap_up(db, new_page, screenshot, clo
     wait_for("the confirmed call", lambda: db.execute(
         "select 1 from public.calls where lead_id = %s and status = 'confirmed'",
         (lead,)).fetchone())
+    # Two seconds of conversation, so the recovered talk time cannot be 00:00.
+    expect(page.locator("#call-timer")).to_have_text(re.compile(r"^00:0[2-9]$"))
     page.reload()
 
     expect(page.locator("#wrap-up-form")).to_be_visible()
     expect(page.locator("[data-test='wrap-up-recovered']")).to_be_visible()
+    # The call's real talk time (answered_at to the reload), not 00:00.
+    talk = re.compile(r"(0[2-9]|[1-5][0-9])$")
+    expect(page.locator("[data-test='wrap-up-outcome']")).to_have_text(talk)
+    expect(page.locator("#call-timer")).to_have_text(talk)
+    # The phone panel never covers the wrap-up: on a desk screen and on a tablet, each field
+    # receives the click (Playwright's hit-target check), none hides under another panel.
+    for size in (VIEWPORT, {"width": 820, "height": 1180}):
+        page.set_viewport_size(size)
+        for hook in ("#wrap-up-disposition", "#wrap-up-notes", "#wrap-up-submit"):
+            page.locator(hook).click(trial=True)
+        screenshot(page, f"17-recovered-wrap-up-{size['width']}")
+    page.set_viewport_size(VIEWPORT)
     expect(page.locator("#lead-card")).to_have_attribute("data-lead-id", lead)
     expect(page.locator("#agent-state")).to_have_attribute("data-state", "wrap_up")
     screenshot(page, "17-recovered-wrap-up")

@@ -265,6 +265,26 @@ describe('wrap-up', () => {
     expect(present(desk.state.lead).id).toBe(LEAD.id);
     expect(desk.state.agent.state).toBe('wrap_up');
   });
+
+  test('a recovered call keeps its talk time: the row\'s, or from the answer to now when the reload cut it', async () => {
+    const answered = new Date(1_000_000 - 42_000).toISOString();
+    const cut: OpenCall[] = [{ id: 'call-8', lead_id: LEAD.id, started_at: new Date(1_000_000 - 50_000).toISOString(), answered_at: answered,
+      ended_at: null, outcome: null, talk_seconds: null, status: 'confirmed', hangup_by: null }];
+    const first = setup({ openCalls: cut });
+    await first.desk.recoverOpenCall('agent-1');
+    expect(present(first.desk.state.wrapUp).talkSeconds).toBe(42);
+    expect(present(first.desk.state.wrapUp).answered).toBe(true);
+
+    const ended: OpenCall[] = [{ ...present(cut[0]), status: 'ended', outcome: 'answered', ended_at: new Date(1_000_000 - 30_000).toISOString(), talk_seconds: 12 }];
+    const second = setup({ openCalls: ended });
+    await second.desk.recoverOpenCall('agent-1');
+    expect(present(second.desk.state.wrapUp).talkSeconds).toBe(12);
+
+    const noTalk: OpenCall[] = [{ ...present(cut[0]), status: 'ended', ended_at: new Date(1_000_000 - 30_000).toISOString(), outcome: 'answered' }];
+    const third = setup({ openCalls: noTalk });
+    await third.desk.recoverOpenCall('agent-1');
+    expect(present(third.desk.state.wrapUp).talkSeconds).toBe(12);
+  });
 });
 
 describe('sales', () => {

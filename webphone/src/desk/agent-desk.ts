@@ -78,7 +78,7 @@ export interface Disposition {
   effect?: string | null;
 }
 
-/** The data functions the desk uses, bound to the client (data/index.js bindApi). */
+/** The data functions the desk uses, bound to the client (the agent screens bind them: screens/agent/desk-data.ts). */
 export interface DeskApi {
   nextLead(campaignId: string): Promise<{ id: string } | null>;
   getLead(leadId: string): Promise<Lead | null>;
@@ -99,7 +99,7 @@ export interface DeskApi {
   }): Promise<unknown>;
 }
 
-/** The softphone as the desk uses it: sip/phone.js, or a fake with the same surface. */
+/** The softphone as the desk uses it: sip/phone.ts, or a fake with the same surface. */
 export interface DeskPhone {
   readonly status: { state: string };
   callSnapshot(): CallSnapshot;
@@ -453,6 +453,8 @@ export function createAgentDesk(
     const answeredAt = stranded.answered_at;
     const answered = Boolean(answeredAt);
     const outcome = stranded.outcome ?? (answered ? 'answered' : 'failed');
+    const answeredMs = answeredAt ? new Date(answeredAt).getTime() : null;
+    const endedMs = stranded.ended_at ? new Date(stranded.ended_at).getTime() : now();
     set({
       lastCallId: stranded.id,
       wrapUp: {
@@ -461,9 +463,11 @@ export function createAgentDesk(
         outcome,
         answered,
         startedAt: new Date(stranded.started_at).getTime(),
-        answeredAt: answeredAt ? new Date(answeredAt).getTime() : null,
-        endedAt: stranded.ended_at ? new Date(stranded.ended_at).getTime() : now(),
-        talkSeconds: stranded.talk_seconds ?? 0,
+        answeredAt: answeredMs,
+        endedAt: endedMs,
+        // The row's talk time once it ended; for a call the reload cut, answer to now.
+        talkSeconds: stranded.talk_seconds
+          ?? (answeredMs !== null ? Math.max(0, Math.round((endedMs - answeredMs) / 1000)) : 0),
         hangupBy: stranded.hangup_by ?? null,
         cause: null,
         statusCode: null,

@@ -1,6 +1,6 @@
 // The state of one outbound call, as the agent sees it: plain TypeScript, no
 // DOM and no JsSIP, so every transition can be tested on its own. The SIP
-// wrapper (sip/phone.js) feeds it JsSIP's events; the UI renders its snapshot.
+// wrapper (sip/phone.ts) feeds it JsSIP's events; the UI renders its snapshot.
 //
 //   idle -> calling -> ringing -> confirmed -> ended
 //              \           \  \___________/

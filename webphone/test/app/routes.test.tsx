@@ -14,9 +14,9 @@ describe('role routing', () => {
     expect(router.state.location.pathname).toBe('/');
   });
 
-  test('an agent lands on the agent page with their name and role', async () => {
+  test('an agent lands on the desk with their name and role', async () => {
     const { router } = renderApp(fakeSupabase({ signedInAs: 'agent1@demo.test' }).client);
-    expect(await screen.findByTestId('agent-home')).toBeTruthy();
+    expect(await screen.findByTestId('agent-desk')).toBeTruthy();
     expect(router.state.location.pathname).toBe('/agent');
     expect(screen.getByRole('heading', { name: 'Mi puesto' })).toBeTruthy();
     expect(screen.getByTestId('user-name').textContent).toBe('Lucía García');
@@ -34,7 +34,7 @@ describe('role routing', () => {
     const fake = fakeSupabase({ signedInAs: 'agent1@demo.test' });
     for (const path of ['/supervisor', '/admin']) {
       const { router, unmount } = renderApp(fake.client, { path });
-      expect(await screen.findByTestId('agent-home')).toBeTruthy();
+      expect(await screen.findByTestId('agent-desk')).toBeTruthy();
       expect(router.state.location.pathname).toBe('/agent');
       unmount();
     }
@@ -55,7 +55,7 @@ describe('role routing', () => {
   test('signing out goes back to the sign-in', async () => {
     const fake = fakeSupabase({ signedInAs: 'agent1@demo.test' });
     const { router } = renderApp(fake.client);
-    await screen.findByTestId('agent-home');
+    await screen.findByTestId('agent-desk');
     await userEvent.setup().click(screen.getByRole('button', { name: 'Cerrar sesión' }));
     expect(await screen.findByRole('button', { name: 'Entrar' })).toBeTruthy();
     expect(fake.auth.signOut).toHaveBeenCalledTimes(1);
@@ -76,7 +76,7 @@ describe('role routing', () => {
   test('the language select re-words the page and saves the choice to the profile', async () => {
     const fake = fakeSupabase({ signedInAs: 'agent1@demo.test' });
     renderApp(fake.client);
-    await screen.findByTestId('agent-home');
+    await screen.findByTestId('agent-desk');
     await userEvent.setup().selectOptions(screen.getByRole('combobox', { name: 'Idioma' }), 'en');
     expect(await screen.findByRole('heading', { name: 'My desk' })).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Sign out' })).toBeTruthy();

@@ -51,7 +51,7 @@ describe('the sign-in screen', () => {
     await user.type(email(), '  agent1@demo.test ');
     await user.type(password(), PASSWORD);
     await user.click(screen.getByRole('button', { name: 'Entrar' }));
-    expect(await screen.findByTestId('agent-home', {}, { timeout: 3000 })).toBeTruthy();
+    expect(await screen.findByTestId('agent-desk', {}, { timeout: 3000 })).toBeTruthy();
     expect(fake.auth.signInWithPassword).toHaveBeenCalledWith({ email: 'agent1@demo.test', password: PASSWORD });
     expect(screen.getByTestId('user-name').textContent).toBe('Lucía García');
   });
@@ -108,7 +108,7 @@ describe('the sign-in screen', () => {
     await user.type(screen.getByLabelText('Email'), 'agent1@demo.test');
     await user.type(screen.getByLabelText('Password'), PASSWORD);
     await user.click(screen.getByRole('button', { name: 'Sign in' }));
-    expect(await screen.findByTestId('agent-home')).toBeTruthy();
+    expect(await screen.findByTestId('agent-desk')).toBeTruthy();
     expect(screen.getByTestId('user-role').textContent).toContain('Agent');
     expect(fake.updates).toStrictEqual([{ table: 'profiles', values: { locale: 'en' }, id: 'a-1' }]);
     expect(localStorage.getItem('crm.language')).toBe('en');

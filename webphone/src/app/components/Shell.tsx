@@ -4,7 +4,7 @@
 // then the banners and the screen. Hooks: nav-<screen>, status-slot,
 // user-chip, user-name, user-role, language-select, help-button, sign-out.
 
-import { createContext, use, useState, type ReactNode } from 'react';
+import { createContext, use, useEffect, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { NavLink } from 'react-router';
 import { useAuth, useProfile } from '../auth/auth-context';
@@ -14,6 +14,7 @@ import { useShortcuts } from '../shortcuts';
 import { BrandMark } from './BrandMark';
 import { HelpDialog } from './HelpDialog';
 import { LanguageSelect } from './LanguageSwitch';
+import { useNotices } from './Notices';
 import { ServerBanner } from './ServerBanner';
 
 function initials(name: string): string {
@@ -62,6 +63,22 @@ export function useStatusSlot(): HTMLElement | null {
   return use(StatusSlotContext);
 }
 
+/** Checks a screen registers to keep the person in (a call still open): true blocks the sign-out. */
+const SignOutGuardsContext = createContext<Set<() => boolean> | null>(null);
+
+/** While mounted, `blocked()` returning true refuses the sign-out with "finish the call first". */
+export function useSignOutGuard(blocked: () => boolean): void {
+  const guards = use(SignOutGuardsContext);
+  const latest = useRef(blocked);
+  useEffect(() => { latest.current = blocked; });
+  useEffect(() => {
+    if (!guards) return undefined;
+    const guard = () => latest.current();
+    guards.add(guard);
+    return () => { guards.delete(guard); };
+  }, [guards]);
+}
+
 export function Shell({ children }: { children: ReactNode }) {
   const { t } = useTranslation();
   const { signOut } = useAuth();
@@ -69,6 +86,8 @@ export function Shell({ children }: { children: ReactNode }) {
   const [leaving, setLeaving] = useState(false);
   const [helpOpen, setHelpOpen] = useState(false);
   const [statusSlot, setStatusSlot] = useState<HTMLElement | null>(null);
+  const [guards] = useState(() => new Set<() => boolean>());
+  const { toast } = useNotices();
   const name = profile.full_name || profile.email;
   // Help is one key away on every screen.
   useShortcuts({ '?': () => { setHelpOpen(true); } });
@@ -105,13 +124,22 @@ export function Shell({ children }: { children: ReactNode }) {
         </button>
         <button id="sign-out" data-test="sign-out" type="button" title={t('app.signOut')} disabled={leaving}
           className="rounded-md border border-white/25 px-3 py-1.5 text-sm font-semibold hover:bg-white/10 focus-visible:outline-2 focus-visible:outline-white"
-          onClick={() => { setLeaving(true); void signOut(); }}>
+          onClick={() => {
+            if ([...guards].some((blocked) => blocked())) {
+              toast(t('signOut.finishCall'), { level: 'error' });
+              return;
+            }
+            setLeaving(true);
+            void signOut();
+          }}>
           {t('app.signOut')}
         </button>
       </header>
       <ServerBanner />
       <StatusSlotContext value={statusSlot}>
-        <main id="content" className="flex-1 p-4 lg:p-6">{children}</main>
+        <SignOutGuardsContext value={guards}>
+          <main id="content" className="flex-1 p-4 lg:p-6">{children}</main>
+        </SignOutGuardsContext>
       </StatusSlotContext>
       <HelpDialog open={helpOpen} role={profile.role} onClose={() => { setHelpOpen(false); }} />
     </div>

@@ -1,12 +1,10 @@
-// Erased leads on screen, the lead history's erasure row and the access log's
-// helpers. The compliance screen's logic and data calls moved to
-// test/app/admin/compliance.test.ts.
-
+// Erased leads on the desk (named "personal data erased", no phone) and the
+// lead history's rows as the lead card's timeline tells them.
 import { describe, expect, test } from 'vitest';
-import { isErasedLead } from '../src/desk/erased';
-import { leadName, leadPhone } from '../src/ui/lead-label.js';
-import { historyEntry } from '../src/ui/agent/lead-card.js';
-import { setLanguage, tMaybe } from '../src/i18n/index.js';
+import { isErasedLead } from '../../../src/desk/erased';
+import { createI18n, tMaybe } from '../../../src/app/i18n';
+import { leadName, leadPhone } from '../../../src/app/lead-label';
+import { historyEntry } from '../../../src/app/screens/agent/lead-history';
 
 const LEAD_ID = '00000000-0000-4000-d000-000000001635';
 const ERASED = {
@@ -18,19 +16,18 @@ describe('erased leads', () => {
   test('recognised by status or erased_at', () => {
     expect(isErasedLead(ERASED)).toBe(true);
     expect(isErasedLead({ status: 'new', erased_at: '2026-11-24T10:00:00Z' })).toBe(true);
-    expect(isErasedLead({ status: 'new', first_name: 'Ana' })).toBe(false);
+    const named = { status: 'new', first_name: 'Ana' };
+    expect(isErasedLead(named)).toBe(false);
     expect(isErasedLead(null)).toBe(false);
   });
 
   test('named "personal data erased", never by the placeholder, and without a phone', () => {
-    setLanguage('es');
-    expect(leadName(ERASED)).toBe('Datos personales borrados');
-    setLanguage('en');
-    expect(leadName(ERASED)).toBe('Personal data erased');
-    expect(leadName({ first_name: 'Ana', last_name: 'García', status: 'new' })).toBe('Ana García');
+    expect(leadName(createI18n('es').t, ERASED)).toBe('Datos personales borrados');
+    const en = createI18n('en').t;
+    expect(leadName(en, ERASED)).toBe('Personal data erased');
+    expect(leadName(en, { first_name: 'Ana', last_name: 'García', status: 'new' })).toBe('Ana García');
     expect(leadPhone(ERASED)).toBe('');
     expect(leadPhone({ phone: '+34612345678' })).toBe('+34 612 34 56 78');
-    setLanguage('es');
   });
 });
 
@@ -44,8 +41,9 @@ describe('lead history rows', () => {
     expect(entry.kind).toBe('erased');
     expect(entry.fields).toStrictEqual(['first_name', 'last_name', 'phone', 'email', 'status', 'erased_at']);
     expect(entry.changes).toStrictEqual([]);
-    expect(tMaybe('history.via.erase_lead')).toBeTruthy();
-    expect(entry.fields.every((f) => tMaybe(`lead.field.${f}`)), 'every erased field has a label').toBeTruthy();
+    const i18n = createI18n('es');
+    expect(tMaybe(i18n, 'history.via.erase_lead')).toBeTruthy();
+    expect(entry.fields.every((f) => tMaybe(i18n, `lead.field.${f}`)), 'every erased field has a label').toBeTruthy();
   });
 
   test('any update with old_values null shows only the new values', () => {

@@ -1,0 +1,27 @@
+// The whole app signed in as an agent, with the fake phone and data in place of the real ones.
+import { vi } from 'vitest';
+import { render } from '@testing-library/react';
+import { createMemoryRouter } from 'react-router';
+import { App, createQueryClient } from '../../../src/app/App';
+import { createI18n } from '../../../src/app/i18n';
+import { createNetworkStatus } from '../../../src/app/network-status';
+import { routes } from '../../../src/app/routes';
+import { AgentDepsContext } from '../../../src/app/screens/agent/agent-session';
+import { fakeSupabase } from '../fake-supabase';
+import { TEST_CONFIG } from '../render-app';
+import type { DeskData } from '../../../src/app/screens/agent/desk-data';
+import { fakeData, fakePhone } from './fake-desk';
+
+export function renderDesk({ path = '/agent', phone = fakePhone(), data = fakeData() } = {}) {
+  const { client } = fakeSupabase({ signedInAs: 'agent1@demo.test' });
+  const router = createMemoryRouter(routes, { initialEntries: [path] });
+  const makePhone = vi.fn(() => phone);
+  const view = render(
+    // The fixtures stand for the generated row types: the desk reads only their columns.
+    <AgentDepsContext value={{ makePhone, makeData: () => data as unknown as DeskData }}>
+      <App supabase={client} services={{ config: TEST_CONFIG, network: createNetworkStatus() }} i18n={createI18n('es')}
+        queryClient={createQueryClient()} router={router} />
+    </AgentDepsContext>,
+  );
+  return { ...view, router, phone, data, makePhone };
+}
