@@ -1,7 +1,7 @@
 // ESLint for the webphone (flat config; `npx eslint webphone/` from the repo
 // root finds it). TypeScript gets typescript-eslint's strict, type-aware
-// rules; the old JS UI gets ESLint's recommended rules until it is ported;
-// the React app (.tsx) also the react-hooks rules.
+// rules, the React app (.tsx) also the react-hooks rules, and this file
+// ESLint's recommended ones.
 import js from '@eslint/js';
 import comments from '@eslint-community/eslint-plugin-eslint-comments/configs';
 import { defineConfig, globalIgnores } from 'eslint/config';
@@ -10,7 +10,7 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig([
-  globalIgnores(['dist/', 'dist-next/']),
+  globalIgnores(['dist/']),
   {
     linterOptions: { reportUnusedDisableDirectives: 'error' },
   },
@@ -22,11 +22,6 @@ export default defineConfig([
   {
     files: ['**/*.{js,mjs}'],
     extends: [js.configs.recommended],
-    languageOptions: { globals: globals.browser },
-  },
-  {
-    // Build script and tests run in Node.
-    files: ['build.mjs', 'test/**/*.js'],
     languageOptions: { globals: globals.node },
   },
   {

@@ -1,6 +1,6 @@
-// Vitest runs every webphone unit test: the TypeScript ones, the JS ones of
-// the modules not ported yet, and the React app's components (test/app/,
-// .tsx) in jsdom. The DOM-free logic keeps the faster node environment.
+// Vitest runs every webphone unit test: the DOM-free logic (*.test.ts) in the
+// faster node environment, the React components (test/app/, *.test.tsx) in
+// jsdom.
 // Paths are relative to the root: run `npx vitest run --root webphone`.
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
@@ -11,7 +11,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'logic', include: ['test/**/*.test.{ts,js}'], environment: 'node' },
+        test: { name: 'logic', include: ['test/**/*.test.ts'], environment: 'node' },
       },
       {
         extends: true,

@@ -5,8 +5,8 @@ import { describe, expect, test } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import es from '../src/i18n/es.js';
-import en from '../src/i18n/en.js';
+import es from '../src/i18n/es';
+import en from '../src/i18n/en';
 import { createI18n, DEFAULT_LANGUAGE, tMaybe } from '../src/app/i18n';
 import { AGENT_SHORTCUTS } from '../src/app/shortcuts';
 import { PAUSE_REASONS, AgentState } from '../src/desk/agent-state';
@@ -38,8 +38,8 @@ describe('the two languages', () => {
   test('es and en have exactly the same keys', () => {
     const onlyEs = Object.keys(ES).filter((k) => !(k in EN));
     const onlyEn = Object.keys(EN).filter((k) => !(k in ES));
-    expect(onlyEs, 'keys missing in en.js').toStrictEqual([]);
-    expect(onlyEn, 'keys missing in es.js').toStrictEqual([]);
+    expect(onlyEs, 'keys missing in en.ts').toStrictEqual([]);
+    expect(onlyEn, 'keys missing in es.ts').toStrictEqual([]);
   });
 
   test('no string is empty and placeholders match', () => {

@@ -1,12 +1,12 @@
-// i18next over the webphone's own dictionaries (src/i18n/es.js, en.js): the
+// i18next over the webphone's own dictionaries (src/i18n/es.ts, en.ts): the
 // words agents already know, shared with the old app, not copied. They are
 // flat ('signIn.submit') with {name} placeholders, so i18next is told so
 // instead of reshaping them: no key or namespace separators, single braces.
 
 import i18next, { type i18n as I18n } from 'i18next';
 import { initReactI18next } from 'react-i18next';
-import es from '../i18n/es.js';
-import en from '../i18n/en.js';
+import es from '../i18n/es';
+import en from '../i18n/en';
 
 export const LANGUAGES = ['es', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -18,7 +18,7 @@ export const resources = { es: { translation: es }, en: { translation: en } } as
 
 declare module 'i18next' {
   interface CustomTypeOptions {
-    // Every literal key given to t() is checked against es.js at compile time.
+    // Every literal key given to t() is checked against es.ts at compile time.
     resources: (typeof resources)['es'];
     keySeparator: false;
     nsSeparator: false;

@@ -1,7 +1,6 @@
 // Recordings: a signed link to listen (rpc/recording_url, signed by the
 // recordings worker), and the calls a supervisor may listen to.
 
-import { z } from 'zod';
 import type { Supabase } from '../app/config';
 import { RecordingError, recordingRefusal, toDataError, unwrapRows } from './errors';
 
@@ -9,13 +8,20 @@ import { RecordingError, recordingRefusal, toDataError, unwrapRows } from './err
 export const RECORDING_LINK_POLL_MS = 250;
 export const RECORDING_LINK_TIMEOUT_MS = 15_000;
 
-// rpc/recording_url answers the recording_links row as JSON (jsonb): read, not trusted.
-const LinkRow = z.object({
-  id: z.string(),
-  status: z.string(),
-  url: z.string().nullable().default(null),
-  error: z.string().nullable().default(null),
-});
+interface LinkRow { id: string; status: string; url: string | null; error: string | null }
+
+const textOrNull = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+/**
+ * rpc/recording_url answers the recording_links row as JSON (jsonb): read, not trusted.
+ * (A guard, not zod: this runs in the agent's desk, whose bundle has no room for it.)
+ */
+function linkRow(value: unknown): LinkRow | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const row = value as Record<string, unknown>;
+  if (typeof row.id !== 'string' || typeof row.status !== 'string') return null;
+  return { id: row.id, status: row.status, url: textOrNull(row.url), error: textOrNull(row.error) };
+}
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => { setTimeout(resolve, ms); });
 
@@ -42,9 +48,9 @@ export async function recordingUrl(supabase: Supabase, callId: string, {
 }: RecordingUrlOptions = {}): Promise<string> {
   const { data, error, status } = await supabase.rpc('recording_url', { p_call_id: callId });
   if (error) throw recordingRefusal(error, status);
-  const parsed = LinkRow.safeParse(Array.isArray(data) ? data[0] : data);
-  if (!parsed.success) throw new RecordingError('failed', 'recording_url: empty answer');
-  let link = parsed.data;
+  const first = linkRow(Array.isArray(data) ? data[0] : data);
+  if (!first) throw new RecordingError('failed', 'recording_url: empty answer');
+  let link = first;
   const deadline = now() + timeoutMs;
   for (;;) {
     if (link.status === 'ready' && link.url) return link.url;

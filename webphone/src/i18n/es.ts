@@ -1,4 +1,4 @@
-// Español: el idioma por defecto. Mismas claves que en.js ({nombre} se rellena).
+// Español: el idioma por defecto. Mismas claves que en.ts ({nombre} se rellena).
 
 export default {
   'app.name': 'Call Center CRM',

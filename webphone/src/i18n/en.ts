@@ -1,4 +1,4 @@
-// English. The same keys as es.js ({name} is filled in).
+// English. The same keys as es.ts ({name} is filled in).
 
 export default {
   'app.name': 'Call Center CRM',
