@@ -11,7 +11,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'logic', include: ['test/**/*.test.ts'], environment: 'node' },
+        test: { name: 'logic', include: ['test/**/*.test.ts'], environment: 'node', setupFiles: ['test/setup-i18n.ts'] },
       },
       {
         extends: true,
@@ -19,7 +19,7 @@ export default defineConfig({
           name: 'app',
           include: ['test/app/**/*.test.tsx'],
           environment: 'jsdom',
-          setupFiles: ['test/app/setup.ts'],
+          setupFiles: ['test/setup-i18n.ts', 'test/app/setup.ts'],
         },
       },
     ],

@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import es from '../src/i18n/es';
 import en from '../src/i18n/en';
-import { createI18n, DEFAULT_LANGUAGE, tMaybe } from '../src/app/i18n';
+import i18next from 'i18next';
+import { createI18n, DEFAULT_LANGUAGE, switchLanguage, tMaybe } from '../src/app/i18n';
 import { AGENT_SHORTCUTS } from '../src/app/shortcuts';
 import { PAUSE_REASONS, AgentState } from '../src/desk/agent-state';
 import { Outcome, Status } from '../src/sip/call-state';
@@ -113,5 +114,20 @@ describe('t()', () => {
     const i18n = createI18n('es');
     expect(tMaybe(i18n, 'no.such.key')).toBe(null);
     expect(tMaybe(i18n, 'phone.call')).toBe('Llamar');
+  });
+});
+
+describe('English on demand', () => {
+  test('switching brings the dictionary into an instance that started with Spanish only', async () => {
+    const instance = i18next.createInstance();
+    await instance.init({
+      resources: { es: { translation: es } }, lng: 'es', fallbackLng: 'es', keySeparator: false, nsSeparator: false,
+      interpolation: { prefix: '{', suffix: '}', escapeValue: false },
+    });
+    expect(instance.hasResourceBundle('en', 'translation')).toBe(false);
+    await switchLanguage(instance, 'en');
+    expect(instance.language).toBe('en');
+    expect(instance.t('nav.desk')).toBe(en['nav.desk']);
+    expect(en['nav.desk']).not.toBe(es['nav.desk']);
   });
 });

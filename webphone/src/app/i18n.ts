@@ -1,12 +1,13 @@
 // i18next over the webphone's own dictionaries (src/i18n/es.ts, en.ts): the
-// words agents already know, shared with the old app, not copied. They are
-// flat ('signIn.submit') with {name} placeholders, so i18next is told so
-// instead of reshaping them: no key or namespace separators, single braces.
+// words agents already know. They are flat ('signIn.submit') with {name}
+// placeholders, so i18next is told so instead of reshaping them: no key or
+// namespace separators, single braces. Spanish, the default, is in the
+// bundle; English is a chunk of its own, loaded when someone chooses it
+// (most of the floor never does, and the agent's desk has a budget).
 
 import i18next, { type i18n as I18n } from 'i18next';
 import { initReactI18next } from 'react-i18next';
 import es from '../i18n/es';
-import en from '../i18n/en';
 
 export const LANGUAGES = ['es', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -14,12 +15,29 @@ export const DEFAULT_LANGUAGE: Language = 'es';
 /** The old app's key: a choice made in either app holds in both. */
 export const LANGUAGE_STORAGE_KEY = 'crm.language';
 
-export const resources = { es: { translation: es }, en: { translation: en } } as const;
+export type Dictionary = typeof es;
+
+const dictionaries: Partial<Record<Language, Dictionary>> = { es };
+
+const LOADERS: Readonly<Record<Exclude<Language, 'es'>, () => Promise<{ default: Dictionary }>>> = {
+  en: () => import('../i18n/en'),
+};
+
+/** Fetches a language's dictionary once (Spanish is always there); later i18n instances have it. */
+export async function loadLanguage(language: Language): Promise<void> {
+  if (dictionaries[language]) return;
+  if (language === 'es') return;
+  dictionaries[language] = (await LOADERS[language]()).default;
+}
+
+function resourcesLoaded() {
+  return Object.fromEntries(Object.entries(dictionaries).map(([lng, dict]) => [lng, { translation: dict }]));
+}
 
 declare module 'i18next' {
   interface CustomTypeOptions {
     // Every literal key given to t() is checked against es.ts at compile time.
-    resources: (typeof resources)['es'];
+    resources: { translation: Dictionary };
     keySeparator: false;
     nsSeparator: false;
     interpolationPrefix: '{';
@@ -31,12 +49,16 @@ export function isLanguage(value: unknown): value is Language {
   return typeof value === 'string' && (LANGUAGES as readonly string[]).includes(value);
 }
 
-/** A started i18next instance (a new one per test; the app makes one at start). */
+/**
+ * A started i18next instance (a new one per test; the app makes one at start) with the
+ * dictionaries loaded so far: a language not loaded yet falls back to Spanish until
+ * switchLanguage() brings it.
+ */
 export function createI18n(language: string | null = null): I18n {
   const instance = i18next.createInstance();
   void instance.use(initReactI18next).init({
-    resources,
-    lng: isLanguage(language) ? language : DEFAULT_LANGUAGE,
+    resources: resourcesLoaded(),
+    lng: isLanguage(language) && dictionaries[language] ? language : DEFAULT_LANGUAGE,
     fallbackLng: DEFAULT_LANGUAGE,
     supportedLngs: LANGUAGES,
     keySeparator: false,
@@ -56,4 +78,14 @@ export function tMaybe(instance: I18n, key: string, params?: Record<string, unkn
   if (!instance.exists(key)) return null;
   // With a default value, i18next takes a key made at run time; exists() said it is there.
   return instance.t(key, { ...params, defaultValue: key });
+}
+
+/** Changes the interface language, fetching its dictionary first if it is not loaded yet. */
+export async function switchLanguage(instance: I18n, language: Language): Promise<void> {
+  await loadLanguage(language);
+  const dictionary = dictionaries[language];
+  if (dictionary && !instance.hasResourceBundle(language, 'translation')) {
+    instance.addResourceBundle(language, 'translation', dictionary);
+  }
+  await instance.changeLanguage(language);
 }

@@ -10,7 +10,7 @@ import { registerSW } from 'virtual:pwa-register';
 import { App, createQueryClient } from './App';
 import { OfflineScreen } from './components/OfflineScreen';
 import { ConfigError, createSupabase, loadConfig } from './config';
-import { createI18n, LANGUAGE_STORAGE_KEY } from './i18n';
+import { createI18n, isLanguage, LANGUAGE_STORAGE_KEY, loadLanguage } from './i18n';
 import { createNetworkStatus } from './network-status';
 import { routes } from './routes';
 
@@ -20,7 +20,10 @@ import { routes } from './routes';
 void registerSW({ immediate: true, onNeedReload: () => undefined });
 
 async function main(root: HTMLElement) {
-  const i18n = createI18n(localStorage.getItem(LANGUAGE_STORAGE_KEY));
+  const chosen = localStorage.getItem(LANGUAGE_STORAGE_KEY);
+  // An English speaker's dictionary before the first render (it may be cached by the service worker).
+  if (isLanguage(chosen)) await loadLanguage(chosen).catch(() => undefined);
+  const i18n = createI18n(chosen);
   document.documentElement.lang = i18n.language;
   const reactRoot = createRoot(root);
   let config;

@@ -8,7 +8,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { createContext, use, useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Supabase } from '../config';
-import { isLanguage, LANGUAGE_STORAGE_KEY } from '../i18n';
+import { isLanguage, LANGUAGE_STORAGE_KEY, switchLanguage, type Language } from '../i18n';
 import * as auth from './profile';
 import type { Profile } from './profile';
 
@@ -53,9 +53,9 @@ export function AuthProvider({ supabase, children }: { supabase: Supabase; child
   const signingOut = useRef(false);
   const signedIn = useRef(false);
 
-  const applyLanguage = useCallback((language: string) => {
+  const applyLanguage = useCallback((language: Language) => {
     localStorage.setItem(LANGUAGE_STORAGE_KEY, language);
-    void i18n.changeLanguage(language);
+    void switchLanguage(i18n, language);
   }, [i18n]);
 
   /** The session's profile: refused when deactivated; its language applied. */
@@ -70,7 +70,7 @@ export function AuthProvider({ supabase, children }: { supabase: Supabase; child
     if (isLanguage(chosen) && chosen !== profile.locale) {
       auth.updateMyLocale(supabase, profile.id, chosen).catch(() => undefined);
     }
-    applyLanguage(chosen ?? (isLanguage(profile.locale) ? profile.locale : 'es'));
+    applyLanguage(isLanguage(chosen) ? chosen : isLanguage(profile.locale) ? profile.locale : 'es');
     signedIn.current = true;
     return profile;
   }, [queryClient, supabase, applyLanguage]);
