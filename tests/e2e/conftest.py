@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from tests.e2e import axe
 from tests.e2e.webphone import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, launch
 
 ARTIFACTS = PROJECT_DIR / "tests" / "artifacts" / "e2e"
+DOCS = PROJECT_DIR / "docs"
 AXE_AT_TEARDOWN = os.environ.get("CRM_E2E_AXE", "1") != "0"
 
 # Long enough for a SIP registration or a call setup on a busy 2-core machine;
@@ -156,21 +158,23 @@ def axe_check(artifacts: Path, request) -> Callable[[Page, str], list[axe.Violat
 
 
 @pytest.fixture
-def screenshot(artifacts: Path) -> Callable[[Page, str], Path]:
-    """screenshot(page, name) -> tests/artifacts/e2e/<name>.png."""
+def screenshot(artifacts: Path) -> Callable[..., Path]:
+    """screenshot(page, name, docs=None) -> tests/artifacts/e2e/<name>.png.
 
-    def _shot(page: Page, name: str) -> Path:
+    With `docs="<file>.png"` and CRM_UPDATE_SCREENSHOT=1 the shot also replaces
+    docs/<file>.png (committed, shown by the README and docs/).
+    """
+    update_docs = os.environ.get("CRM_UPDATE_SCREENSHOT") == "1"
+
+    def _shot(page: Page, name: str, docs: str | None = None) -> Path:
         path = artifacts / f"{name}.png"
         page.screenshot(path=str(path), animations="disabled")
+        if docs and update_docs:
+            DOCS.mkdir(exist_ok=True)
+            shutil.copyfile(path, DOCS / docs)
         return path
 
     return _shot
-
-
-@pytest.fixture
-def update_docs_screenshot() -> bool:
-    """CRM_UPDATE_SCREENSHOT=1 regenerates docs/agent-desk.png (committed, for the README)."""
-    return os.environ.get("CRM_UPDATE_SCREENSHOT") == "1"
 
 
 @pytest.fixture

@@ -58,7 +58,8 @@ def throwaway_user(service_client) -> Iterator[tuple[str, str]]:
     email = f"e2e-admin-{uuid.uuid4().hex[:8]}@demo.test"
     user = service_client.auth.admin.create_user({
         "email": email, "password": DEMO_PASSWORD, "email_confirm": True,
-        "app_metadata": {"role": "agent"}, "user_metadata": {"full_name": "Usuario Desechable"}}).user
+        "app_metadata": {"role": "agent"},
+        "user_metadata": {"full_name": "Usuario Desechable"}}).user
     yield user.id, email
     service_client.auth.admin.delete_user(user.id)
 
@@ -77,9 +78,11 @@ def test_the_admin_manages_users_campaigns_products_and_compliance(
 ):
     user_id, user_email = throwaway_user
     campaign = make_campaign(db, agents=[])
-    db.execute("update public.campaigns set recording_retention_days = 90 where id = %s", (campaign,))
+    db.execute("update public.campaigns set recording_retention_days = 90 where id = %s",
+               (campaign,))
     (lead,) = make_leads(db, campaign, 1)
-    admin_id = str(db.execute("select id from public.profiles where email = %s", (ADMIN,)).fetchone()[0])
+    admin_id = str(db.execute("select id from public.profiles where email = %s",
+                              (ADMIN,)).fetchone()[0])
 
     page = new_page()
     sign_in(page, ADMIN)
@@ -118,7 +121,8 @@ def test_the_admin_manages_users_campaigns_products_and_compliance(
     expect(row.locator("[data-test='user-active']")).not_to_be_checked()
     column_is(db, "profiles", "active", user_id, False)
     # Nobody changes their own role.
-    expect(page.locator(f"[data-test='user-row'][data-user-id='{admin_id}'] [data-test='user-role']")).to_be_disabled()
+    own_row = page.locator(f"[data-test='user-row'][data-user-id='{admin_id}']")
+    expect(own_row.locator("[data-test='user-role']")).to_be_disabled()
 
     # Campaigns: the throwaway campaign, with its retention, is paused.
     page.locator("[data-test='nav-admin-campaigns']").click()
@@ -146,7 +150,8 @@ def test_the_admin_manages_users_campaigns_products_and_compliance(
     page.locator("[data-test='hold-target']").select_option("lead")
     page.locator("[data-test='hold-target-id']").fill(lead)
     page.locator("[data-test='hold-place']").click()
-    expect(page.locator("[data-test='hold-error']")).to_have_text("Indique el motivo de la retención.")
+    expect(page.locator("[data-test='hold-error']")).to_have_text(
+        "Indique el motivo de la retención.")
     page.locator("[data-test='hold-reason']").fill("Reclamación e2e")
     page.locator("[data-test='hold-place']").click()
     hold = page.locator("[data-test='hold-row']", has_text=lead)
@@ -155,7 +160,7 @@ def test_the_admin_manages_users_campaigns_products_and_compliance(
                       " and released_at is null", (lead,)).fetchall()
     assert [(r[1], str(r[2])) for r in held] == [("Reclamación e2e", admin_id)]
     check_axe(page, "compliance")
-    screenshot(page, "admin-02-compliance-hold")
+    screenshot(page, "admin-02-compliance-hold", docs="compliance.png")
 
     # Erasing while the hold lasts: the database refuses, with its message.
     page.locator("[data-test='compliance-lead-id']").fill(lead)
@@ -165,7 +170,8 @@ def test_the_admin_manages_users_campaigns_products_and_compliance(
     error = page.locator("[data-test='compliance-error']")
     expect(error).to_contain_text("El lead está bajo una retención legal")
     expect(error).to_contain_text("Reclamación e2e")
-    assert db.execute("select erased_at from public.leads where id = %s", (lead,)).fetchone()[0] is None
+    assert db.execute("select erased_at from public.leads where id = %s",
+                      (lead,)).fetchone()[0] is None
 
     # The hold is released (the browser's confirmation accepted).
     page.once("dialog", lambda dialog: dialog.accept())
@@ -179,7 +185,8 @@ def test_the_admin_manages_users_campaigns_products_and_compliance(
     page.locator("[data-test='compliance-lead-id']").fill(lead)
     with page.expect_download() as download:
         page.locator("[data-test='lead-export']").click()
-    assert re.fullmatch(rf"lead-{lead}-\d{{4}}(-\d\d){{5}}\.json", download.value.suggested_filename)
+    assert re.fullmatch(rf"lead-{lead}-\d{{4}}(-\d\d){{5}}\.json",
+                        download.value.suggested_filename)
     saved = tmp_path / download.value.suggested_filename
     download.value.save_as(saved)
     exported = json.loads(saved.read_text())
@@ -198,8 +205,9 @@ def test_the_admin_manages_users_campaigns_products_and_compliance(
     confirm.click()
     expect(page.locator("[data-test='erase-summary']")).to_be_visible()
     expect(toast(page)).to_have_text("Datos personales del lead borrados.")
-    erased = db.execute("select status, erased_at, first_name, phone from public.leads where id = %s",
-                        (lead,)).fetchone()
+    erased = db.execute(
+        "select status, erased_at, first_name, phone from public.leads where id = %s",
+        (lead,)).fetchone()
     assert erased[0] == "erased" and erased[1] is not None
     assert erased[2] != "Prueba" and erased[3] is None
     screenshot(page, "admin-03-compliance-erased")

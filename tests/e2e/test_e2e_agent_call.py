@@ -11,12 +11,10 @@ validated without a reload.
 from __future__ import annotations
 
 import re
-import shutil
 import uuid
 
 from playwright.sync_api import expect
 
-from stack.config import PROJECT_DIR
 from tests.e2e.webphone import (
     call_status,
     place_call,
@@ -30,11 +28,10 @@ from tests.support.crm_data import agent_id, make_campaign, make_leads, phone_en
 
 AGENT = "agent1@demo.test"
 SUPERVISOR = "supervisor1@demo.test"
-DOCS_SCREENSHOT = PROJECT_DIR / "docs" / "agent-desk.png"
 
 
 def test_agent_calls_sells_and_the_supervisor_validates(
-    stack, db, new_page, screenshot, update_docs_screenshot, close_open_calls,
+    stack, db, new_page, screenshot, close_open_calls,
 ):
     agent = agent_id(db, AGENT)
     close_open_calls(agent)
@@ -64,10 +61,7 @@ def test_agent_calls_sells_and_the_supervisor_validates(
     # The timer counts the conversation: two seconds of it is enough.
     expect(page.locator("#call-timer")).to_have_text(re.compile(r"^00:0[2-9]$"))
     expect(page.locator("#agent-state")).to_have_attribute("data-state", "on_call")
-    screenshot(page, "03-agent-in-call")
-    if update_docs_screenshot:
-        DOCS_SCREENSHOT.parent.mkdir(exist_ok=True)
-        shutil.copyfile(screenshot(page, "agent-desk-docs"), DOCS_SCREENSHOT)
+    screenshot(page, "03-agent-in-call", docs="agent-desk.png")
     row = db.execute("select status, answered_at, recording_consent from public.calls"
                      " where id = %s", (call_id,)).fetchone()
     assert row[0] == "confirmed" and row[1] is not None and row[2] is True
@@ -90,7 +84,7 @@ def test_agent_calls_sells_and_the_supervisor_validates(
     product.select_option(index=1)
     expect(page.locator("#sale-premium")).not_to_have_value("")
     page.locator("#sale-policy").fill(policy)
-    screenshot(page, "04-agent-wrap-up-and-sale")
+    screenshot(page, "04-agent-wrap-up-and-sale", docs="agent-wrap-up.png")
     page.locator("#sale-submit").click()
     page.locator("[data-test='lead-tab-sales']").click()
     sale_row = page.locator("[data-test='sale-row']")
@@ -133,7 +127,7 @@ def test_agent_calls_sells_and_the_supervisor_validates(
     boss.locator("[data-test='nav-validation']").click()
     queue_row = boss.locator(f"[data-test='validation-row'][data-sale-id='{sale_id}']")
     expect(queue_row).to_be_visible()
-    screenshot(boss, "07-supervisor-validation-queue")
+    screenshot(boss, "07-supervisor-validation-queue", docs="validation-queue.png")
     queue_row.locator("[data-test='sale-approve']").click()
     expect(queue_row).to_have_count(0)
     expect(boss.locator(f"[data-test='decided-row'][data-sale-id='{sale_id}']")).to_be_visible()

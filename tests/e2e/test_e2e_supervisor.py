@@ -39,7 +39,7 @@ def test_the_floor_shows_each_agents_published_state(new_page, db, screenshot):
     db.execute("update public.agent_states set state = 'available', reason = null"
                " where agent_id = %s", (paused,))
     expect(paused_row).to_have_attribute("data-state", "available", timeout=20_000)
-    screenshot(page, "supervisor-01-floor")
+    screenshot(page, "supervisor-01-floor", docs="supervisor-floor.png")
     assert axe_violations(page) == []
 
 
@@ -109,7 +109,7 @@ def test_reports_tables_charts_width_and_an_export(new_page, db, stack, screensh
     boxes = sorted((b for b in (t.bounding_box() for t in ticks) if b), key=lambda b: b["x"])
     assert all(a["x"] + a["width"] <= b["x"] + 1 or a["y"] + a["height"] <= b["y"] + 1
                or b["y"] + b["height"] <= a["y"] + 1 for a, b in pairwise(boxes)), boxes
-    screenshot(page, "supervisor-03-reports")
+    screenshot(page, "supervisor-03-reports", docs="reports.png")
     assert axe_violations(page) == []
 
     with running_worker(stack, "e2e-reports", tmp_path, export_poll_interval="0.5",
