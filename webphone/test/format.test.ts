@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import {
-  formatDuration, formatPhone, isE164, currencyForPhone, formatCurrency,
+  formatDuration, isE164, currencyForPhone, formatCurrency,
   formatDateTime, formatTime, formatNumber, initials, toDateValue, toDateTimeLocalValue,
 } from '../src/i18n/format';
 
@@ -28,27 +28,6 @@ describe('E.164 phone numbers', () => {
     expect(isE164('+34 612 345 678')).toBe(false);
     expect(isE164('+1234567890123456'), 'at most 15 digits').toBe(false);
     expect(isE164(null)).toBe(false);
-  });
-
-  const cases: [string, string, string][] = [
-    ['+34612345678', '+34 612 34 56 78', 'Spanish mobile'],
-    ['+34912345678', '+34 912 34 56 78', 'Spanish landline'],
-    ['+525512345678', '+52 55 1234 5678', 'Mexico City'],
-    ['+523312345678', '+52 33 1234 5678', 'Guadalajara'],
-    ['+528112345678', '+52 81 1234 5678', 'Monterrey'],
-    ['+522221234567', '+52 222 123 4567', 'Puebla (three-digit area)'],
-    ['+12125550123', '+1 212 555 0123', 'North America'],
-    ['+441632960961', '+44 163 296 096 1', 'other countries in threes'],
-  ];
-  for (const [input, expected, name] of cases) {
-    test(`${name}: ${input} -> ${expected}`, () => { expect(formatPhone(input)).toBe(expected); });
-  }
-
-  test('anything else is shown as it is', () => {
-    expect(formatPhone('612 34 56 78')).toBe('612 34 56 78');
-    expect(formatPhone('')).toBe('');
-    expect(formatPhone(null)).toBe('');
-    expect(formatPhone(undefined)).toBe('');
   });
 });
 

@@ -33,36 +33,6 @@ export function isE164(value: unknown): boolean {
   return typeof value === 'string' && /^\+[1-9][0-9]{6,14}$/.test(value);
 }
 
-// Mexico's two-digit area codes (Mexico City, Guadalajara, Monterrey); the rest have three.
-const MX_TWO_DIGIT_AREAS: ReadonlySet<string> = new Set(['55', '56', '33', '81']);
-
-/**
- * An E.164 number grouped for reading aloud: +34 612 34 56 78,
- * +52 55 1234 5678, +52 222 123 4567; other countries in groups of three.
- * Anything that is not E.164 comes back unchanged (null and undefined as '').
- */
-export function formatPhone(e164: string | null | undefined): string {
-  if (typeof e164 !== 'string' || !isE164(e164)) return e164 ?? '';
-  const digits = e164.slice(1);
-  if (digits.startsWith('34') && digits.length === 11) {
-    const n = digits.slice(2);
-    return `+34 ${n.slice(0, 3)} ${n.slice(3, 5)} ${n.slice(5, 7)} ${n.slice(7)}`;
-  }
-  if (digits.startsWith('52') && digits.length === 12) {
-    const n = digits.slice(2);
-    if (MX_TWO_DIGIT_AREAS.has(n.slice(0, 2))) {
-      return `+52 ${n.slice(0, 2)} ${n.slice(2, 6)} ${n.slice(6)}`;
-    }
-    return `+52 ${n.slice(0, 3)} ${n.slice(3, 6)} ${n.slice(6)}`;
-  }
-  if (digits.startsWith('1') && digits.length === 11) {
-    return `+1 ${digits.slice(1, 4)} ${digits.slice(4, 7)} ${digits.slice(7)}`;
-  }
-  const country = digits.slice(0, 2);
-  const rest = digits.slice(2).match(/.{1,3}/g) ?? [];
-  return `+${country} ${rest.join(' ')}`;
-}
-
 /** The currency of a lead's country: Mexico pays in pesos, Spain (and the rest) in euros. */
 export function currencyForPhone(e164: string | null | undefined): 'EUR' | 'MXN' {
   return typeof e164 === 'string' && e164.startsWith('+52') ? 'MXN' : 'EUR';
