@@ -59,12 +59,15 @@ def make_leads(db: psycopg.Connection, campaign: str, count: int, **columns) -> 
 
 
 def make_agents(db: psycopg.Connection, count: int) -> list[str]:
+    """Agents written straight into auth.users, stamped as Auth stamps them: the official
+    clients refuse a user without created_at when an admin lists the users."""
     ids = []
     for n in range(count):
         user = str(uuid.uuid4())
         db.execute(
-            "insert into auth.users (id, aud, role, email, raw_app_meta_data)"
-            " values (%s, 'authenticated', 'authenticated', %s, '{\"role\": \"agent\"}')",
+            "insert into auth.users (id, aud, role, email, raw_app_meta_data, created_at,"
+            " updated_at) values (%s, 'authenticated', 'authenticated', %s,"
+            " '{\"role\": \"agent\"}', now(), now())",
             (user, f"race-{n}-{user[:8]}@demo.test"))
         ids.append(user)
     return ids
