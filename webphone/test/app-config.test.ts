@@ -1,4 +1,4 @@
-// config.json as the React app reads it at /next/config.json: the gateway's
+// config.json as the app reads it at /config.json: the gateway's
 // SPA fallback answers a missing file with index.html, which must read as
 // "missing", not as a broken JSON parse.
 import { afterEach, describe, expect, test, vi } from 'vitest';
@@ -13,13 +13,13 @@ afterEach(() => { vi.unstubAllGlobals(); });
 describe('loadConfig', () => {
   test('fills the optional settings around what the stack wrote', async () => {
     answer(JSON.stringify({ supabaseUrl: 'http://127.0.0.1:1', supabaseAnonKey: 'anon', sipDomain: 'crm.local' }), 'application/json');
-    const config = await loadConfig('/next/config.json');
+    const config = await loadConfig('/config.json');
     expect(config).toMatchObject({ supabaseUrl: 'http://127.0.0.1:1', sipDomain: 'crm.local', ringTimeoutSeconds: 45, floorPollSeconds: 5, iceServers: [] });
   });
 
   test("the SPA fallback's index.html means the file is missing", async () => {
     answer('<!doctype html>', 'text/html');
-    await expect(loadConfig('/next/config.json')).rejects.toMatchObject({ name: 'ConfigError', kind: 'config' });
+    await expect(loadConfig('/config.json')).rejects.toMatchObject({ name: 'ConfigError', kind: 'config' });
   });
 
   test('a file without the anon key is refused by name', async () => {

@@ -12,7 +12,7 @@ import es from '../i18n/es';
 export const LANGUAGES = ['es', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
 export const DEFAULT_LANGUAGE: Language = 'es';
-/** The old app's key: a choice made in either app holds in both. */
+/** Where the browser keeps the language chosen (before signing in, or for the next visit). */
 export const LANGUAGE_STORAGE_KEY = 'crm.language';
 
 export type Dictionary = typeof es;

@@ -1,6 +1,6 @@
 // The signed-in person for every screen: the Supabase session and the
 // profile row behind it (role, name, language), with sign-in and sign-out.
-// As the old app (ui/app.js): a deactivated account is signed out again, a
+// A deactivated account is signed out again, a
 // session that ends by itself brings back the sign-in with "session expired",
 // and the language picked before signing in is saved to the profile.
 

@@ -1,4 +1,4 @@
-// The phone mark of the product, as in the old app's header and favicon.
+// The phone mark of the product: the header's, the favicon's and the app icons'.
 export function BrandMark({ size = 40 }: { size?: number }) {
   return (
     <span className="inline-grid shrink-0 place-items-center rounded-[10px] bg-brand text-white"

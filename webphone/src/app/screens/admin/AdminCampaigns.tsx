@@ -1,6 +1,5 @@
 // Campaigns (campaigns.manage): each campaign's status, changed inline, with
-// its calling hours and days, attempts, recording and retention as the old
-// screen showed them (ui/admin/admin.js mountCampaigns).
+// its calling hours and days, attempts, recording and retention.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { createColumnHelper, getCoreRowModel, useReactTable } from '@tanstack/react-table';
 import { useMemo } from 'react';

@@ -1,5 +1,5 @@
 // Products (products.manage): the insurance catalogue, active or not, each
-// switched on or off inline (ui/admin/admin.js mountProducts). An inactive
+// switched on or off inline. An inactive
 // product is no longer offered in the agents' sale form.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { createColumnHelper, getCoreRowModel, useReactTable } from '@tanstack/react-table';

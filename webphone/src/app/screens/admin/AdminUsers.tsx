@@ -1,6 +1,6 @@
 // Users and roles (users.manage): every profile with its role, SIP extension,
 // language and whether it may sign in; role, extension and activity change
-// inline (ui/admin/admin.js mountUsers). The database guards the columns
+// inline. The database guards the columns
 // (RLS, the profiles triggers); its refusals are toasted and the row goes
 // back to what the server holds. Nobody changes their own role or activity.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -49,7 +49,7 @@ function ExtensionCell({ user }: { user: ProfileRow }) {
   const change = useProfileChange(user.id);
   const input = useRef<HTMLInputElement>(null);
   const saved = user.sip_extension ?? '';
-  // As the old `change` event: sent when the field is left or Enter is pressed, if it changed.
+  // Sent when the field is left or Enter is pressed, if it changed (not on every key).
   const commit = () => {
     const typed = input.current?.value.trim() ?? '';
     if (typed === saved) return;

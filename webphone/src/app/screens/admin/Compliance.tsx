@@ -1,4 +1,4 @@
-// Compliance (compliance.manage; ui/admin/compliance.js): legal holds on a
+// Compliance (compliance.manage): legal holds on a
 // call or a lead (placed with a reason, released), and a lead's personal data
 // exported (right of access, a JSON download) or erased (right to erasure,
 // confirmed by typing the lead's id). The database refuses what the law

@@ -1,7 +1,7 @@
-// What the admin's screens share: the page frame (the old .page / .page-header),
+// What the admin's screens share: the page frame (title, subtitle, content),
 // the card and table styles, a table over TanStack Table that virtualises its
 // rows once a list grows long, and the "saved" / refusal toasts of every inline
-// change (as ui/admin/admin.js `guarded`).
+// change.
 import { flexRender, type RowData, type Table } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useRef, type InputHTMLAttributes, type ReactNode } from 'react';

@@ -1,4 +1,4 @@
-// The compliance screen's pure logic (from ui/admin/compliance.js): which id
+// The compliance screen's pure logic: which id
 // is valid, in which order holds are listed, when an erasure is confirmed,
 // the export's file name, and how each refusal of the database is told.
 

@@ -1,5 +1,5 @@
 // The sign-in screen: email and password against Supabase Auth, with the
-// old screen's words, ids and data-test hooks (ui/sign-in.js). The form
+// words, ids and data-test hooks agents know. The form
 // checks its fields itself (zod) so the messages are in the interface
 // language and announced, instead of the browser's own bubbles.
 import { zodResolver } from '@hookform/resolvers/zod';
