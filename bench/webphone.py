@@ -60,7 +60,10 @@ STARTUP_DYNAMIC = ("workbox-window",)
 # What the desk fetches once it is on screen: the SIP library as the phone starts (an agent
 # with an extension), the wrap-up and sale forms with the first lead. Reported beside the
 # budget, which is the desk's first load.
-AGENT_FOLLOW_UPS = {"agent+phone": ("jssip",), "agent+phone+lead": ("jssip", "WrapUpForm", "SaleForm")}
+AGENT_FOLLOW_UPS = {
+    "agent+phone": ("jssip",),
+    "agent+phone+lead": ("jssip", "WrapUpForm", "SaleForm"),
+}
 AGENT_BUDGET = 250 * 1024
 PERFORMANCE_TARGET = 90
 ACCESSIBILITY_TARGET = 95
