@@ -2,14 +2,15 @@
 --
 -- What a Supabase database already has before any app migration runs: its
 -- roles, the extensions/auth/storage schemas, auth.users and its helpers, the
--- storage tables and the supabase_realtime publication. Applied only by the
+-- storage tables, the supabase_realtime publication and Realtime's Broadcast
+-- objects (realtime.messages, send, broadcast_changes). Applied only by the
 -- embedded stack (stack/), as the cluster's superuser supabase_admin, and
 -- never on a real Supabase project: supabase/migrations/ must run unchanged
 -- on both. Idempotent, so `scripts/up` can apply it on every start.
 --
--- Sources: supabase/postgres init scripts, supabase/auth and supabase/storage
--- migrations (see ../shared/REFERENCE.md). Only the parts the project and the
--- official clients touch are reproduced.
+-- Sources: supabase/postgres init scripts, supabase/auth, supabase/storage and
+-- supabase/realtime (tenant) migrations (see ../shared/REFERENCE.md). Only
+-- the parts the project and the official clients touch are reproduced.
 
 set client_min_messages = warning;
 
@@ -311,8 +312,40 @@ alter function storage.extension(text) owner to supabase_storage_admin;
 -- Section - Realtime
 -- ============================================================================
 
+-- What Supabase's Realtime server creates in every project's database for
+-- Broadcast and its authorization, as its tenant migrations leave it today
+-- (supabase/realtime lib/realtime/tenants/repo/migrations/, the last to touch
+-- each object: messages_partitioning, messages_using_uuid,
+-- create_messages_replay_index, add_binary_payload_to_messages,
+-- rename_broadcast_send_warning, restrict_realtime_schema; checked against its
+-- priv/repo/tenant_db_dump_15.sql). The postgres_changes objects
+-- (realtime.subscription, apply_rls, list_changes and their types) are not
+-- here yet.
+
 create schema if not exists realtime authorization supabase_admin;
 grant usage on schema realtime to postgres, anon, authenticated, service_role;
+grant all on schema realtime to supabase_realtime_admin with grant option;
+
+-- Realtime's own role: it owns the objects below and becomes the API roles to
+-- check a subscriber's rights.
+grant anon to supabase_realtime_admin;
+grant authenticated to supabase_realtime_admin;
+grant service_role to supabase_realtime_admin;
+alter role supabase_realtime_admin set search_path = public, extensions, realtime;
+-- Project migrations (run as postgres) write the RLS policies of private
+-- channels on realtime.messages. Supabase lets postgres do that through
+-- supautils' policy_grants; without supautils, Realtime's migrations leave
+-- postgres a member of the owner role, as here (and as for storage above).
+grant supabase_realtime_admin to postgres;
+
+-- What supabase_admin creates in realtime (the server's daily partitions)
+-- is postgres's and the dashboard's too, as on Supabase.
+alter default privileges for role supabase_admin in schema realtime
+grant all on tables to postgres, dashboard_user;
+alter default privileges for role supabase_admin in schema realtime
+grant all on sequences to postgres, dashboard_user;
+alter default privileges for role supabase_admin in schema realtime
+grant all on functions to postgres, dashboard_user;
 
 do $publication$
 begin
@@ -321,6 +354,196 @@ begin
   end if;
 end
 $publication$;
+
+-- Broadcast messages: what realtime.send() writes and what the Realtime
+-- server reads back (database broadcasts, replay of private channels). Its
+-- RLS policies, written by the project, decide who may join (select) and send
+-- (insert) on a private channel; with none, only roles bypassing RLS can.
+-- Timestamps are without time zone and the partitions are by UTC day, as
+-- Supabase's (the cluster's timezone is UTC).
+create table if not exists realtime.messages (
+  topic text not null,
+  extension text not null,
+  payload jsonb,
+  event text,
+  private boolean default false,
+  updated_at timestamp not null default now(),
+  inserted_at timestamp not null default now(),
+  id uuid not null default gen_random_uuid(),
+  binary_payload bytea,
+  primary key (id, inserted_at)
+) partition by range (inserted_at);
+
+-- A message carries a JSON or a binary payload, never both. Supabase added the
+-- check NOT VALID (its tables already had rows); so does this, to match.
+do $payload_exclusive$
+begin
+  if not exists (
+    select 1 from pg_constraint
+    where conrelid = 'realtime.messages'::regclass and conname = 'messages_payload_exclusive'
+  ) then
+    alter table realtime.messages
+    add constraint messages_payload_exclusive
+    check (payload is null or binary_payload is null) not valid;
+  end if;
+end
+$payload_exclusive$;
+
+-- The server's replay of a private channel: latest messages of a topic.
+create index if not exists messages_inserted_at_topic_index
+on realtime.messages (inserted_at desc, topic)
+where extension = 'broadcast' and private is true;
+
+alter table realtime.messages enable row level security;
+alter table realtime.messages owner to supabase_realtime_admin;
+grant all on realtime.messages to postgres, dashboard_user;
+grant select, insert, update on realtime.messages to anon, authenticated, service_role;
+
+-- Daily partitions, named messages_YYYY_MM_DD. Supabase's Realtime server
+-- creates yesterday's to three days ahead whenever it connects to a tenant and
+-- then on a schedule, and drops those older than 72 hours; realtime.send()
+-- creates none (an insert with no partition fails and is only logged). Until
+-- the Realtime stand-in (stack/realtime/) does that maintenance, the bootstrap
+-- creates the same range at every `scripts/up`, and drops nothing.
+do $partitions$
+declare
+  v_day date;
+  v_name text;
+begin
+  for v_day in
+    select (now() at time zone 'utc')::date + d from generate_series(-1, 3) as d
+  loop
+    v_name := 'messages_' || to_char(v_day, 'YYYY_MM_DD');
+    execute format(
+      'create table if not exists realtime.%I partition of realtime.messages'
+      ' for values from (%L) to (%L)',
+      v_name, v_day::timestamp, (v_day + 1)::timestamp
+    );
+    execute format('alter table realtime.%I owner to supabase_realtime_admin', v_name);
+  end loop;
+end
+$partitions$;
+
+-- The topic of the channel being authorized: the Realtime server sets
+-- realtime.topic before it tries a select or insert on realtime.messages as
+-- the joining user, so that RLS policies can compare it.
+create or replace function realtime.topic() returns text
+language sql stable
+as $$
+  select nullif(current_setting('realtime.topic', true), '')::text
+$$;
+
+-- Broadcast from the database (private by default). Security invoker, as on
+-- Supabase: the caller's own rights and RLS decide whether the insert goes
+-- through. The message id also goes into the payload, unless the payload has
+-- an id already, so clients can tell messages apart. The topic is set first so
+-- that insert policies using realtime.topic() see it. Any failure is only
+-- logged as a warning, so that a trigger's broadcast never undoes the caller's
+-- write.
+create or replace function realtime.send(
+  payload jsonb,
+  event text,
+  topic text,
+  private boolean default true
+) returns void
+language plpgsql
+as $$
+declare
+  v_id uuid;
+  v_payload jsonb;
+begin
+  begin
+    v_id := gen_random_uuid();
+    if payload ? 'id' then
+      v_payload := payload;
+    else
+      v_payload := jsonb_set(payload, '{id}', to_jsonb(v_id));
+    end if;
+    execute format('set local realtime.topic to %L', topic);
+    insert into realtime.messages (id, payload, event, topic, private, extension)
+    values (v_id, v_payload, event, topic, private, 'broadcast');
+  exception
+    when others then
+      raise warning 'WarnSendingBroadcastMessage: %', sqlerrm;
+  end;
+end;
+$$;
+
+-- The same for a binary payload (delivered to clients as a binary frame):
+-- no id is added to it.
+create or replace function realtime.send_binary(
+  payload bytea,
+  event text,
+  topic text,
+  private boolean default true
+) returns void
+language plpgsql
+as $$
+declare
+  v_id uuid;
+begin
+  begin
+    v_id := gen_random_uuid();
+    execute format('set local realtime.topic to %L', topic);
+    insert into realtime.messages (id, binary_payload, event, topic, private, extension)
+    values (v_id, payload, event, topic, private, 'broadcast');
+  exception
+    when others then
+      raise warning 'WarnSendingBroadcastMessage: %', sqlerrm;
+  end;
+end;
+$$;
+
+-- For row triggers: broadcasts {schema, table, operation, record, old_record}
+-- through realtime.send() on a private topic. Unlike send(), its own errors
+-- (a statement-level trigger, an unknown operation) do raise.
+create or replace function realtime.broadcast_changes(
+  topic_name text,
+  event_name text,
+  operation text,
+  table_name text,
+  table_schema text,
+  new record,
+  old record,
+  level text default 'ROW'
+) returns void
+language plpgsql
+as $$
+declare
+  row_data jsonb := '{}'::jsonb;
+begin
+  if level = 'STATEMENT' then
+    raise exception 'function can only be triggered for each row, not for each statement';
+  end if;
+  if operation = 'INSERT' or operation = 'UPDATE' or operation = 'DELETE' then
+    row_data := jsonb_build_object(
+      'old_record', old, 'record', new, 'operation', operation,
+      'table', table_name, 'schema', table_schema
+    );
+    perform realtime.send(row_data, event_name, topic_name);
+  else
+    raise exception 'Unexpected operation type: %', operation;
+  end if;
+exception
+  when others then
+    raise exception 'Failed to process the row: %', sqlerrm;
+end;
+$$;
+
+-- Owned by Realtime's role; executable by everyone (PUBLIC keeps its default
+-- execute), and explicitly by postgres and the dashboard, as on Supabase.
+alter function realtime.topic() owner to supabase_realtime_admin;
+alter function realtime.send(jsonb, text, text, boolean) owner to supabase_realtime_admin;
+alter function realtime.send_binary(bytea, text, text, boolean) owner to supabase_realtime_admin;
+alter function realtime.broadcast_changes(text, text, text, text, text, record, record, text)
+owner to supabase_realtime_admin;
+grant execute on function
+realtime.topic(),
+realtime.send(jsonb, text, text, boolean),
+realtime.send_binary(bytea, text, text, boolean),
+realtime.broadcast_changes(text, text, text, text, text, record, record, text)
+to postgres, dashboard_user;
+
 
 -- ============================================================================
 -- Section - The public schema
