@@ -33,7 +33,7 @@ from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwrig
 
 from stack.config import PROJECT_DIR
 from tests.e2e import axe
-from tests.e2e.webphone import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, launch
+from tests.e2e.webphone import CHROMIUM, CHROMIUM_ARGS, TIMEZONE, VIEWPORT, launch
 
 ARTIFACTS = PROJECT_DIR / "tests" / "artifacts" / "e2e"
 DOCS = PROJECT_DIR / "docs"
@@ -91,6 +91,7 @@ def new_page(browser: Browser, stack, artifacts: Path, request) -> Iterator[Call
 
     def _new_page(in_browser: Browser | None = None, service_workers: str = "allow") -> Page:
         context = (in_browser or browser).new_context(viewport=VIEWPORT, locale="es-ES",
+                                                      timezone_id=TIMEZONE,
                                                       service_workers=service_workers)
         contexts.append(context)
         page = context.new_page()

@@ -24,7 +24,7 @@ import pytest
 from playwright.sync_api import Page, Response, expect
 
 from stack.config import DEMO_PASSWORD
-from tests.e2e.webphone import VIEWPORT, sign_in
+from tests.e2e.webphone import TIMEZONE, VIEWPORT, sign_in
 
 AGENT_NAME = "Agente de Prueba"
 SUPERVISOR = "supervisor1@demo.test"
@@ -110,7 +110,8 @@ def test_an_agent_signs_in_on_the_react_app_and_sees_the_shell(
     # What the agent's desk costs when an agent opens it (signed in, a fresh load): the initial
     # chunk and the agent's, no sign-in form, no other role's chunk; within the budget.
     # Another window with the same session and an empty cache (no service worker yet).
-    desk = browser.new_context(viewport=VIEWPORT, storage_state=page.context.storage_state())
+    desk = browser.new_context(viewport=VIEWPORT, timezone_id=TIMEZONE,
+                               storage_state=page.context.storage_state())
     desk_page = desk.new_page()
     scripts = record_scripts(desk_page)
     desk_page.goto(stack.url + "/agent")
