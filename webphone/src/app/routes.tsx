@@ -5,9 +5,9 @@
 // navigation shows those the person's role and permissions open.
 import { lazy, Suspense } from 'react';
 import { Navigate, Outlet, type RouteObject } from 'react-router';
-import { useTranslation } from 'react-i18next';
 import { useAuth } from './auth/auth-context';
 import type { Role } from './auth/profile';
+import { Loading } from './components/ScreenGate';
 import { Shell } from './components/Shell';
 
 // Its own chunk too: a signed-in agent reopening the desk does not load the form libraries.
@@ -15,11 +15,6 @@ const SignIn = lazy(() => import('./screens/sign-in/SignIn'));
 
 /** Where each role lands after signing in (admins see the supervisors' screens too). */
 export const HOME: Readonly<Record<Role, string>> = { agent: '/agent', supervisor: '/supervisor', admin: '/admin' };
-
-function Loading() {
-  const { t } = useTranslation();
-  return <p role="status" className="p-6 text-slate-600">{t('common.loading')}</p>;
-}
 
 /** `/`: the sign-in, or the signed-in person's home. */
 function Entry() {

@@ -21,11 +21,15 @@ export interface VirtualRows {
   virtual: boolean;
 }
 
-/** Which of `count` rows to render in the scroll container `scrollRef`. */
+/**
+ * Which of `count` rows to render in the scroll container `scrollRef`; lists
+ * longer than `virtualFrom` are virtualised.
+ */
 export function useVirtualRows(
   count: number, scrollRef: RefObject<HTMLElement | null>, estimate: number | ((index: number) => number) = 52, measured = true,
+  virtualFrom = VIRTUAL_FROM,
 ): VirtualRows {
-  const virtual = count > VIRTUAL_FROM;
+  const virtual = count > virtualFrom;
   // eslint-disable-next-line react-hooks/incompatible-library -- TanStack Virtual hands out fresh functions each render; the rows are memoised by hand (BodyRow)
   const virtualizer = useVirtualizer({
     count: virtual ? count : 0,

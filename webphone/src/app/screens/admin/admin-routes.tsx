@@ -4,12 +4,11 @@
 // and the permission the database grants); /admin goes to the first screen the
 // person may open, and anyone else is sent to their own home.
 import type { ReactNode } from 'react';
-import { useTranslation } from 'react-i18next';
 import { Navigate, Route, Routes } from 'react-router';
 import { useProfile } from '../../auth/auth-context';
 import type { Role } from '../../auth/profile';
+import { Loading, ScreenGate, useMayOpen, type ScreenRights } from '../../components/ScreenGate';
 import { SCREENS } from '../../components/Shell';
-import { usePermission, type Permission } from '../../permissions';
 import { AdminCampaigns } from './AdminCampaigns';
 import { AdminProducts } from './AdminProducts';
 import { AdminUsers } from './AdminUsers';
@@ -33,25 +32,9 @@ function fallbackHome(role: Role): string {
   return role === 'agent' ? '/agent' : '/supervisor';
 }
 
-function Loading() {
-  const { t } = useTranslation();
-  return <p role="status" className="p-6 text-slate-600">{t('common.loading')}</p>;
-}
-
-/** Whether the signed-in person may open a screen: undefined while the database answers. */
-function useMayOpen({ roles, permission }: { roles: readonly Role[]; permission: Permission }): boolean | undefined {
+function Gate({ screen: s, children }: { screen: ScreenRights; children: ReactNode }) {
   const { role } = useProfile();
-  const allowed = usePermission(permission);
-  if (!roles.includes(role)) return false;
-  return allowed;
-}
-
-function Gate({ screen: s, children }: { screen: { roles: readonly Role[]; permission: Permission }; children: ReactNode }) {
-  const { role } = useProfile();
-  const mayOpen = useMayOpen(s);
-  if (mayOpen === undefined) return <Loading />;
-  if (!mayOpen) return <Navigate to={fallbackHome(role)} replace />;
-  return children;
+  return <ScreenGate rights={s} otherwise={fallbackHome(role)}>{children}</ScreenGate>;
 }
 
 /** /admin: the first screen of the navigation this person may open. */

@@ -3,11 +3,13 @@
 // rows once a list grows long, and the "saved" / refusal toasts of every inline
 // change.
 import { flexRender, type RowData, type Table } from '@tanstack/react-table';
-import { useVirtualizer } from '@tanstack/react-virtual';
 import { useRef, type InputHTMLAttributes, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { describeError } from '../../errors';
 import { useNotices } from '../../components/Notices';
+import { CARD, MUTED, Spacer, useVirtualRows } from '../../components/table';
+
+export { CARD, MUTED };
 
 declare module '@tanstack/react-table' {
   // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the parameters must match TanStack's declaration
@@ -17,10 +19,8 @@ declare module '@tanstack/react-table' {
   }
 }
 
-export const CARD = 'rounded-xl border border-slate-200 bg-white shadow-sm';
 export const TH = 'bg-slate-50 px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-600';
 export const TD = 'border-t border-slate-100 px-3 py-2 align-top';
-export const MUTED = 'text-xs text-slate-600';
 export const CONTROL = 'rounded-md border border-slate-300 bg-white px-2 py-1 text-sm text-slate-900 '
   + 'focus:border-brand focus:outline-2 focus:outline-brand/30 disabled:bg-slate-100 disabled:text-slate-600 aria-invalid:border-red-700';
 export const BUTTON = 'inline-flex items-center gap-1.5 rounded-md px-3 py-1.5 text-sm font-semibold '
@@ -78,17 +78,10 @@ export function DataTable<T>({ table, test, status, rowAttrs }: {
 }) {
   const rows = table.getRowModel().rows;
   const columns = table.getVisibleLeafColumns().length;
-  const virtual = rows.length >= VIRTUALISE_FROM;
   const scroller = useRef<HTMLDivElement>(null);
-  // eslint-disable-next-line react-hooks/incompatible-library -- TanStack Virtual: the compiler leaves this component alone
-  const virtualizer = useVirtualizer({
-    count: rows.length, enabled: virtual, overscan: 12,
-    getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT,
-  });
-  const items = virtual ? virtualizer.getVirtualItems() : null;
-  const shown = items ? items.map((item) => rows[item.index]).filter((row) => row !== undefined) : rows;
-  const before = items?.[0]?.start ?? 0;
-  const after = items ? virtualizer.getTotalSize() - (items.at(-1)?.end ?? 0) : 0;
+  // Rows of one height: no measuring. Virtualised from VIRTUALISE_FROM rows on.
+  const { indexes, padTop, padBottom, virtual } = useVirtualRows(rows.length, scroller, ROW_HEIGHT, false, VIRTUALISE_FROM - 1);
+  const shown = indexes.map((i) => rows[i]).filter((row) => row !== undefined);
   return (
     <section className={`${CARD} overflow-hidden`}>
       <div ref={scroller} className={`overflow-x-auto ${virtual ? 'max-h-[70vh] overflow-y-auto' : ''}`}>
@@ -109,7 +102,7 @@ export function DataTable<T>({ table, test, status, rowAttrs }: {
               <tr><td colSpan={columns} className="px-3 py-6 text-center text-slate-600">{status}</td></tr>
             ) : (
               <>
-                {before > 0 && <tr aria-hidden="true"><td colSpan={columns} style={{ height: before }} /></tr>}
+                <Spacer height={padTop} columns={columns} />
                 {shown.map((row) => (
                   <tr key={row.id} {...rowAttrs(row.original)} className="hover:bg-slate-50">
                     {row.getVisibleCells().map((cell) => (
@@ -119,7 +112,7 @@ export function DataTable<T>({ table, test, status, rowAttrs }: {
                     ))}
                   </tr>
                 ))}
-                {after > 0 && <tr aria-hidden="true"><td colSpan={columns} style={{ height: after }} /></tr>}
+                <Spacer height={padBottom} columns={columns} />
               </>
             )}
           </tbody>

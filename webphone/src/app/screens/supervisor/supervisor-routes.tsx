@@ -3,21 +3,17 @@
 // each other screen needs the permission the navigation shows it for
 // (components/Shell.tsx SCREENS), asked of the database.
 import type { ReactNode } from 'react';
-import { useTranslation } from 'react-i18next';
 import { Navigate, Route, Routes } from 'react-router';
+import { ScreenGate } from '../../components/ScreenGate';
 import type { Permission } from '../../permissions';
-import { usePermission } from '../../permissions';
 import { Floor } from './Floor';
 import { Recordings } from './Recordings';
 import { Reports } from './Reports';
 import { Validation } from './Validation';
 
+/** A screen behind its permission; without it, the floor. */
 function Gate({ permission, children }: { permission: Permission; children: ReactNode }) {
-  const { t } = useTranslation();
-  const allowed = usePermission(permission);
-  if (allowed === undefined) return <p role="status" className="p-6 text-slate-600">{t('common.loading')}</p>;
-  if (!allowed) return <Navigate to="/supervisor/floor" replace />;
-  return children;
+  return <ScreenGate rights={{ permission }} otherwise="/supervisor/floor">{children}</ScreenGate>;
 }
 
 export function Component() {
