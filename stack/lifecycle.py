@@ -21,7 +21,8 @@ SUPABASE_CLI = PROJECT_DIR / "node_modules" / ".bin" / "supabase"
 BOOTSTRAP = PROJECT_DIR / "supabase" / "platform" / "bootstrap.sql"
 SEED = PROJECT_DIR / "supabase" / "seed.sql"
 WEBPHONE = PROJECT_DIR / "webphone"
-LOGIN_ROLES = ("postgres", "authenticator", "supabase_auth_admin", "supabase_storage_admin")
+LOGIN_ROLES = ("postgres", "authenticator", "supabase_auth_admin", "supabase_storage_admin",
+               "supabase_realtime_admin")
 
 
 def supabase_cli(config: StackConfig, *args: str) -> str:

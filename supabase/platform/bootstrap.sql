@@ -332,6 +332,11 @@ grant anon to supabase_realtime_admin;
 grant authenticated to supabase_realtime_admin;
 grant service_role to supabase_realtime_admin;
 alter role supabase_realtime_admin set search_path = public, extensions, realtime;
+-- The embedded stack's Realtime stand-in (stack/realtime) logs in as this role:
+-- it reads the WAL through a temporary logical slot (hence replication) and
+-- becomes the API roles above to check each subscriber's rights. Supabase's
+-- server logs in as its own admin; this role is the closest to it here.
+alter role supabase_realtime_admin login replication;
 -- Project migrations (run as postgres) write the RLS policies of private
 -- channels on realtime.messages. Supabase lets postgres do that through
 -- supautils' policy_grants; without supautils, Realtime's migrations leave
