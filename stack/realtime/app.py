@@ -109,6 +109,7 @@ class Channel:
     claims: dict[str, Any]
     policies: Policies | None = None
     bindings: list[dict[str, Any]] = field(default_factory=list)
+    changes_error: str | None = None  # why its postgres_changes could not be subscribed
     tracked: tuple[str, dict[str, Any]] | None = None  # (phx_ref, meta)
     track_payload: dict[str, Any] | None = None
     presence_calls: int = 0
@@ -497,7 +498,9 @@ class Server:
         self.topics.setdefault(ch.key, set()).add(ch)
         self.schedule_confirm(ch)
         conn.reply(frame, "ok", {"postgres_changes": ch.bindings})
-        if ch.bindings:
+        if ch.changes_error is not None:
+            ch.system("postgres_changes", "error", ch.changes_error)
+        elif ch.bindings:
             ch.system("postgres_changes", "ok", "Subscribed to PostgreSQL")
         if ch.presence_enabled and ch.can_read("presence"):
             ch.push("presence_state", self.presence_state(ch.key))
@@ -559,33 +562,41 @@ class Server:
             return Policies(broadcast_read=False, presence_read=False)
 
     async def _subscribe_changes(self, ch: Channel, changes: list[Any]) -> None:
-        if self.feed is None:
-            raise JoinError("UnableToConnectToProject: Realtime was unable to connect to the"
-                            " project database")
-        bindings = []
-        replies = []
+        """Realtime answers the join with every binding and its id whatever happens; a binding
+        it cannot subscribe (no such table in the publication, a bad filter) comes after the
+        reply as a `system` error of extension postgres_changes, and nothing is delivered."""
+        bindings: list[Any] = []
+        replies: list[dict[str, Any]] = []
         for params in changes:
             if not isinstance(params, dict):
                 raise JoinError("InvalidJoinPayload: postgres_changes must be objects")
             filter_ = params.get("filter")
+            binding_id = self.feed.new_id() if self.feed is not None else len(replies) + 1
+            replies.append({**params, "id": binding_id})
+            if self.feed is None:
+                continue
             binding = self.changes.Binding(
-                id=self.feed.new_id(), schema=str(params.get("schema") or "public"),
+                id=binding_id, schema=str(params.get("schema") or "public"),
                 table=str(params.get("table") or "*"),
                 event=str(params.get("event") or "*").upper(),
                 filter=filter_ if isinstance(filter_, str) and filter_ else None)
-            try:
-                await self.feed.validate(binding)
-            except self.changes.BindingError as e:
-                raise JoinError(str(e)) from e
+            if ch.changes_error is None:
+                try:
+                    await self.feed.validate(binding)
+                except self.changes.BindingError as e:
+                    ch.changes_error = str(e)
             bindings.append(binding)
-            replies.append({**params, "id": binding.id})
+        ch.bindings = replies
+        if self.feed is None:
+            ch.changes_error = "Realtime was unable to connect to the project database"
+        if ch.changes_error is not None:
+            return
 
         def deliver(ids: list[int], data: dict[str, Any]) -> None:
             if not ch.closed:
                 ch.fastlane("postgres_changes", {"ids": ids, "data": data})
 
         self.feed.subscribe(ch, bindings, ch.claims, deliver)
-        ch.bindings = replies
 
     # -- access_token -----------------------------------------------------------
     async def refresh_token(self, ch: Channel, frame: Frame) -> None:
