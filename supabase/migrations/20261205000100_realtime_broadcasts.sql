@@ -62,6 +62,7 @@ after insert or update or delete on public.agent_states
 for each row execute function private.broadcast_agent_state();
 
 -- A call, to its campaign's floor (and, if it changed campaign, the old one's).
+-- Named public.calls: the trigger fires on the partition (private.calls_pYYYYMM).
 create function private.broadcast_call() returns trigger
 language plpgsql
 security definer
@@ -72,15 +73,11 @@ begin
     return null;
   end if;
   if tg_op <> 'DELETE' and new.campaign_id is not null then
-    perform realtime.broadcast_changes(
-      'floor:' || new.campaign_id, tg_op, tg_op, tg_table_name, tg_table_schema, new, old
-    );
+    perform realtime.broadcast_changes('floor:' || new.campaign_id, tg_op, tg_op, 'calls', 'public', new, old);
   end if;
   if tg_op = 'DELETE' and old.campaign_id is not null
     or tg_op = 'UPDATE' and old.campaign_id is distinct from new.campaign_id and old.campaign_id is not null then
-    perform realtime.broadcast_changes(
-      'floor:' || old.campaign_id, tg_op, tg_op, tg_table_name, tg_table_schema, new, old
-    );
+    perform realtime.broadcast_changes('floor:' || old.campaign_id, tg_op, tg_op, 'calls', 'public', new, old);
   end if;
   return null;
 end;
