@@ -5,7 +5,7 @@
 -- operation; a state published again unchanged sends nothing; a failed
 -- broadcast never undoes the write.
 begin;
-select plan(28);
+select plan(30);
 
 select tests.create_two_campaigns();
 -- Earlier messages (the seed's, say) are not this file's business.
@@ -30,6 +30,10 @@ $$;
 -- The triggers and their functions.
 select has_trigger('public', 'agent_states', 'agent_states_broadcast', 'agent_states has its broadcast trigger');
 select has_trigger('public', 'calls', 'calls_broadcast', 'calls has its broadcast trigger');
+select has_trigger(
+  'public', 'agent_states', 'agent_states_broadcast_update', 'agent_states has its broadcast trigger for updates'
+);
+select has_trigger('public', 'calls', 'calls_broadcast_update', 'calls has its broadcast trigger for updates');
 select results_eq(
   $$select p.proname::text collate "default", p.prosecdef, p.proconfig = array['search_path=""']
     from pg_proc as p
