@@ -113,8 +113,8 @@ as $$
 $$;
 revoke execute on function private.grant_recording_access(uuid, uuid, text, integer) from public;
 
--- Does the caller hold a fresh, unused grant for this object while Storage
--- signs it? If so it is used up now (true once per grant; again within the
+-- Does the caller hold a fresh, unused grant for this object, still stored,
+-- while Storage signs it? If so it is used up now (true once per grant; again within the
 -- same transaction, for the policies' second look). Called by the policies on
 -- storage.objects for every row they check: for any row but the one the
 -- request names, any operation but signing, or any caller without a grant,
@@ -145,11 +145,15 @@ begin
     return true;
   end if;
   -- Skip locked: a grant another signing is using is not this one's.
+  -- The recording must still be there to hear: not purged, nor its lead
+  -- erased since the grant (rpc/erase_lead).
   select a.id into v_id
   from public.recording_access_log as a
+  inner join public.recordings as r on a.call_id = r.call_id
   where
     a.requested_by = v_me and a.object_path = p_name and a.used_at is null
     and a.granted_until > private.now()
+    and r.object_path = p_name and r.status = 'stored' and r.erase_requested_at is null
   order by a.id
   limit 1
   for update skip locked;
