@@ -14,7 +14,8 @@ same machine:
               p50/p95, and WAV bytes over stored Opus bytes
   listening   a supervisor through supabase-py: rpc/recording_url (the grant), then Storage's
               create_signed_url under that grant, then GET of the signed URL; p50/p95 of
-              "ask" to "URL in hand" and of the download
+              "ask" to "URL in hand" and of the download (waits for the gateway's rate limit
+              on rpc/recording_url, 30 a minute, are left out)
   retention   every recording expired (a controlled clock): a dry run, then the real purge;
               recordings per second
 
@@ -39,6 +40,7 @@ from pathlib import Path
 
 import httpx
 import psycopg
+from postgrest.exceptions import APIError
 
 from stack import lifecycle
 from stack.config import DEMO_PASSWORD, PROJECT_DIR, StackConfig
@@ -146,8 +148,17 @@ def listening_phase(config: StackConfig, root: Path, calls: list[str], listens: 
     to_url, download = [], []
     with httpx.Client() as http:
         for i in range(listens + 3):
-            started = time.perf_counter()
-            grant = client.rpc("recording_url", {"p_call_id": calls[i % len(calls)]}).execute().data
+            while True:
+                started = time.perf_counter()
+                try:
+                    grant: dict = client.rpc(  # type: ignore[assignment]
+                        "recording_url", {"p_call_id": calls[i % len(calls)]}).execute().data
+                    break
+                except APIError as e:
+                    # The gateway's rate on rpc/recording_url (30 a minute, bursts of 20).
+                    if e.code != "over_request_rate_limit":
+                        raise
+                    time.sleep(2)
             url = client.storage.from_(grant["bucket"]).create_signed_url(
                 grant["path"], grant["expires_in"])["signedURL"]
             got_url = time.perf_counter()
