@@ -7,46 +7,25 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-from realtime import AsyncRealtimeChannel, AsyncRealtimeClient, RealtimeSubscribeStates
+from realtime import RealtimeSubscribeStates
 
 from stack import lifecycle
 from stack.config import StackConfig
-from tests.support.realtime_socket import gateway_ws, open_socket, run, unique
+from tests.support.realtime_socket import (
+    connect,
+    gateway_ws,
+    open_socket,
+    run,
+    subscribe,
+    unique,
+    until,
+)
 
 AGENT1, AGENT2 = "agent1@demo.test", "agent2@demo.test"
-
-
-async def connect(stack: StackConfig, token: str | None = None,
-                  key: str | None = None) -> AsyncRealtimeClient:
-    client = AsyncRealtimeClient(gateway_ws(stack), key or stack.anon_key,
-                                 initial_backoff=0.5, max_retries=30)
-    await client.connect()
-    if token:
-        await client.set_auth(token)
-    return client
-
-
-async def until(check: Callable[[], Any], timeout: float = 5.0, what: str = "condition") -> Any:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        if result := check():
-            return result
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-async def subscribe(channel: AsyncRealtimeChannel) -> list[tuple[Any, str | None]]:
-    """The subscribe callback's calls so far and to come: (state, error text)."""
-    states: list[tuple[Any, str | None]] = []
-    await channel.subscribe(lambda state, error: states.append(
-        (state, str(error) if error else None)))
-    await until(lambda: states, what=f"{channel.topic} to answer its join")
-    return states
 
 
 def test_broadcast_self_and_ack(stack: StackConfig) -> None:
