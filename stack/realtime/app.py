@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import importlib
 import json
 import logging
 import secrets
@@ -35,6 +34,7 @@ from stack.realtime.auth import (
     verify,
     write_policies,
 )
+from stack.realtime.changes import Binding, BindingError, BroadcastRow, ChangeFeed
 from stack.realtime.protocol import Frame, UserBroadcast
 
 log = logging.getLogger("stack.realtime")
@@ -60,8 +60,6 @@ class Settings:
     # Start the WAL reader (stack/realtime/changes.py) for postgres_changes and database
     # broadcasts.
     changes: bool = True
-
-
 
 
 def _ref() -> str:
@@ -153,8 +151,7 @@ class Server:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.pool: AsyncConnectionPool[Any] | None = None
-        self.feed: Any = None  # stack.realtime.changes.ChangeFeed, when running
-        self.changes: Any = None  # the module
+        self.feed: ChangeFeed | None = None  # the WAL reader, unless settings.changes is off
         self.topics: dict[tuple[str, bool], set[Channel]] = {}
         self.presences: dict[tuple[str, bool], dict[str, dict[str, dict[str, Any]]]] = {}
         self.connections: set[Connection] = set()
@@ -171,15 +168,8 @@ class Server:
             log.exception("partition upkeep failed")
         self.tasks.append(asyncio.create_task(self._partition_loop()))
         if self.settings.changes:
-            try:
-                self.changes = importlib.import_module("stack.realtime.changes")
-            except ImportError:
-                log.warning("stack.realtime.changes is missing: no postgres_changes, no"
-                            " database broadcasts")
-            if self.changes is not None:
-                self.feed = self.changes.ChangeFeed(self.settings.database_url,
-                                                    on_broadcast=self.on_broadcast)
-                await self.feed.start()
+            self.feed = ChangeFeed(self.settings.database_url, on_broadcast=self.on_broadcast)
+            await self.feed.start()
 
     async def stop(self) -> None:
         for task in self.tasks:
@@ -248,7 +238,7 @@ class Server:
             if (frame := cache[k]) is not None:
                 ch.conn.send(frame)
 
-    def on_broadcast(self, row: Any) -> None:
+    def on_broadcast(self, row: BroadcastRow) -> None:
         """A realtime.messages row from the WAL reader (database Broadcast)."""
         if row.binary_payload is not None:
             content = UserBroadcast(row.event or "", protocol.ENCODING_BINARY,
@@ -565,7 +555,7 @@ class Server:
         """Realtime answers the join with every binding and its id whatever happens; a binding
         it cannot subscribe (no such table in the publication, a bad filter) comes after the
         reply as a `system` error of extension postgres_changes, and nothing is delivered."""
-        bindings: list[Any] = []
+        bindings: list[Binding] = []
         replies: list[dict[str, Any]] = []
         for params in changes:
             if not isinstance(params, dict):
@@ -575,7 +565,7 @@ class Server:
             replies.append({**params, "id": binding_id})
             if self.feed is None:
                 continue
-            binding = self.changes.Binding(
+            binding = Binding(
                 id=binding_id, schema=str(params.get("schema") or "public"),
                 table=str(params.get("table") or "*"),
                 event=str(params.get("event") or "*").upper(),
@@ -583,12 +573,13 @@ class Server:
             if ch.changes_error is None:
                 try:
                     await self.feed.validate(binding)
-                except self.changes.BindingError as e:
+                except BindingError as e:
                     ch.changes_error = str(e)
             bindings.append(binding)
         ch.bindings = replies
         if self.feed is None:
             ch.changes_error = "Realtime was unable to connect to the project database"
+            return
         if ch.changes_error is not None:
             return
 
