@@ -293,9 +293,8 @@ def _commit_timestamp(text: Any) -> str:
 def _bytea(text: Any) -> bytes | None:
     if not isinstance(text, str):
         return None
-    if text.startswith("\\x"):
-        return bytes.fromhex(text[2:])
-    return text.encode()
+    # wal2json writes bytea as bare hex; PostgreSQL's own text form has a \x prefix.
+    return bytes.fromhex(text[2:] if text.startswith("\\x") else text)
 
 
 class ChangeFeed:
@@ -634,6 +633,8 @@ class ChangeFeed:
                 continue
             for sub, _ids in per_change:
                 assert sub.role is not None
+                if not meta.selectable.get(sub.role, frozenset()).issuperset(pk_names):
+                    continue  # no rights at all: nothing to ask
                 if meta.rls and sub.role not in meta.bypass:
                     checks.setdefault(sub.claims_json, (sub.role, set()))[1].add(index)
         visible = await self._visible(meta, changes, checks) if checks else {}
