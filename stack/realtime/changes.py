@@ -195,7 +195,7 @@ def _text(value: Any) -> Any:
 
 
 def _key_for(typname: str, category: str) -> Callable[[Any], Any]:
-    if category == "N":
+    if category == "N" and typname != "money":  # money's text has a currency sign
         return _num
     if category == "B":
         return _bool
@@ -618,8 +618,12 @@ class ChangeFeed:
             if len(raw) > MAX_IN_VALUES:
                 raise BindingError("too many values for `in` filter. Maximum 100")
             key = _key_for(column.typname, column.category)
-            typed.append(_TypedCond(column.name, cond.op,
-                                    tuple(None if v is None else key(v) for v in raw), key))
+            try:
+                values = tuple(None if v is None else key(v) for v in raw)
+            except (ArithmeticError, ValueError):  # 'NaN', 'infinity': compare as text
+                key = _text
+                values = tuple(None if v is None else key(v) for v in raw)
+            typed.append(_TypedCond(column.name, cond.op, values, key))
         if len(self._conds) > MAX_CACHED_FILTERS:
             self._conds.clear()  # one-off filters (id=eq.<uuid>) must not pile up
         self._conds[(meta.oid, text)] = typed
@@ -652,7 +656,9 @@ class ChangeFeed:
                 for b in bindings:
                     if b.event.upper() not in ("*", change.type) and b.event.upper() in EVENTS:
                         continue
-                    if await self._passes(meta, b.filter, change):
+                    role = claims_at[sub.key][0]
+                    columns = meta.selectable.get(role or "", frozenset())
+                    if await self._passes(meta, b.filter, change, columns):
                         ids.append(b.id)
                 if ids:
                     per_change.append((sub, ids))
@@ -697,7 +703,11 @@ class ChangeFeed:
                 except Exception:
                     log.exception("realtime changes: deliver failed for %r", sub.key)
 
-    async def _passes(self, meta: _Table, text: str | None, change: _Change) -> bool:
+    async def _passes(self, meta: _Table, text: str | None, change: _Change,
+                      columns: frozenset[str]) -> bool:
+        """Whether the change passes the filter; a filter on a column the subscriber's role
+        may not select never does (Supabase refuses it at subscribe time; here the role is
+        only known at delivery), so that filters cannot probe hidden values."""
         if not text:
             return True
         try:
@@ -710,7 +720,9 @@ class ChangeFeed:
             return False
         values = change.old if change.type == "DELETE" else change.new
         for cond in conds:
-            if cond.column not in values or not _holds(cond, values[cond.column]):
+            if cond.column not in columns or cond.column not in values:
+                return False
+            if not _holds(cond, values[cond.column]):
                 return False
         return True
 

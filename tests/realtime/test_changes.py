@@ -404,11 +404,16 @@ def test_column_privileges_limit_columns_and_records(feed: FeedThread,
     admin_db.execute("alter publication supabase_realtime add table public.rt_cols")
     try:
         inbox, _ = feed.subscribe(key(), claims["anon"], ("public", "rt_cols", "*", None))
+        # A filter on a column anon may not read must not tell its values either.
+        probe, _ = feed.subscribe(key(), claims["anon"],
+                                  ("public", "rt_cols", "*", "secret=eq.b"), validate=False)
         admin_db.execute("insert into public.rt_cols values (1, 'a', 'b')")
         data = wait_for(inbox.records, what="the insert")[0]
         assert data["columns"] == [{"name": "id", "type": "int4"},
                                    {"name": "shown", "type": "text"}]
         assert data["record"] == {"id": 1, "shown": "a"}
+        last_and_marker(feed, admin_db, [probe])
+        assert probe.records() == []
     finally:
         admin_db.execute("alter publication supabase_realtime drop table public.rt_cols")
 
