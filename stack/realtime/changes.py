@@ -13,13 +13,15 @@ How a change reaches a subscriber, as Supabase decides it:
   match. Values compare as the column's type (numbers, booleans, timestamps; other types by
   their canonical text, so text orders by code point, not by collation). A DELETE is matched
   on its old identity (the primary key unless REPLICA IDENTITY FULL); a filter on another
-  column never matches a DELETE;
+  column never matches a DELETE, nor does a filter on a column the role may not select
+  (Supabase refuses that one at subscribe time; ``validate`` does not know the claims);
 - the subscriber's role (``claims['role']``: anon, authenticated or service_role; anything else
   gets nothing) may select the table's primary key, and, where the table has RLS and the role
   does not bypass it, the row is visible to that role with those claims. That check runs when
   the change is polled, against the row as it is then (as apply_rls does): a row inserted and
   deleted before the poll is never seen under RLS. Subscribers are grouped by their claims, so
-  it costs one query per (claims, table, batch), all sent in one round trip;
+  it costs one query per (claims, table, batch), all in one transaction and one round trip.
+  ``set_claims`` (token refresh, new role) counts from the next batch;
 - ``columns`` and the records hold only the columns the role may select; a DELETE on a table
   with RLS carries only the primary key (its old row cannot be checked); an UPDATE's
   ``old_record`` holds the replica identity.
@@ -31,8 +33,11 @@ How a change reaches a subscriber, as Supabase decides it:
 
 The slot is temporary, as Supabase's is: while the stand-in is down, or between a lost
 connection and the next slot (reconnects back off up to 5 s), changes are not kept. Clients
-must refetch what they show when they (re)subscribe. A malformed WAL record, a failing RLS
-query or a dropped table is logged and skipped; the loop never stops on it.
+must refetch what they show when they (re)subscribe. If only the second connection (catalog
+and RLS queries) is lost, it is reopened and the batch tried again, and the slot stays. A
+malformed WAL record, a failing RLS query (that claims group gets nothing from the batch; the
+others are asked again on their own) or a dropped table is logged and skipped; the loop never
+stops on it.
 """
 
 from __future__ import annotations
