@@ -550,3 +550,27 @@ def test_losing_only_the_query_connection_keeps_the_slot(
     # Those already taken from the slot when the check failed are tried again, not lost.
     wait_for(lambda: all(inbox.find(id=n) for n in later), what="changes after the kill")
     assert feed.feed.slots_created == slots
+
+
+def test_rights_granted_and_withdrawn_in_the_database_count_at_once(
+        feed: FeedThread, admin_db: psycopg.Connection, claims: dict[str, Any]) -> None:
+    spain = "00000000-0000-4000-b000-000000000001"  # supervisor1's, worked by agent1
+    supervisor2 = claims["supervisor2"]["sub"]
+    inbox, _ = feed.subscribe(key(), claims["supervisor2"],
+                              ("public", "agent_states", "UPDATE", f"agent_id=eq.{AGENT1}"))
+    set_state(admin_db, AGENT1, "available")
+    set_state(admin_db, AGENT1, "wrap_up")  # before: not supervisor2's agent
+    # Rows are checked when polled, as Supabase does: let these be polled before the grant.
+    last_and_marker(feed, admin_db, [inbox])
+    admin_db.execute("insert into public.campaign_members (campaign_id, user_id, member_role)"
+                     " values (%s, %s, 'supervisor')", (spain, supervisor2))
+    try:
+        set_state(admin_db, AGENT1, "on_call")  # now supervisor2 runs that campaign too
+        wait_for(lambda: [d for d in inbox.records() if d["record"]["state"] == "on_call"],
+                 what="the state once supervisor2 supervises agent1")
+    finally:
+        admin_db.execute("delete from public.campaign_members where campaign_id = %s"
+                         " and user_id = %s", (spain, supervisor2))
+    set_state(admin_db, AGENT1, "paused")  # after: no longer
+    last_and_marker(feed, admin_db, [inbox])
+    assert [d["record"]["state"] for d in inbox.records()] == ["on_call"]
