@@ -574,3 +574,26 @@ def test_rights_granted_and_withdrawn_in_the_database_count_at_once(
     set_state(admin_db, AGENT1, "paused")  # after: no longer
     last_and_marker(feed, admin_db, [inbox])
     assert [d["record"]["state"] for d in inbox.records()] == ["on_call"]
+
+
+def test_a_slot_that_keeps_failing_is_replaced(stack: StackConfig, admin_db: psycopg.Connection,
+                                               claims: dict[str, Any]) -> None:
+    own = FeedThread(stack.db_url("supabase_realtime_admin"))
+    try:
+        inbox, _ = own.subscribe(key(), claims["agent1"], ("public", "rt_notes", "INSERT", None))
+        real_poll = own.feed._poll
+        failures = []
+
+        async def failing_poll() -> list[str]:
+            # What a change the decoder cannot get past looks like from here.
+            if len(failures) < 5:
+                failures.append(1)
+                raise RuntimeError("cannot decode")
+            return await real_poll()
+
+        own.feed._poll = failing_poll  # type: ignore[method-assign]
+        wait_for(lambda: own.feed.slots_created == 2, what="a new slot")
+        note = insert_note(admin_db, owner=AGENT1, body="after a new slot")
+        wait_for(lambda: inbox.find(id=note), what="delivery from the new slot")
+    finally:
+        own.close()
