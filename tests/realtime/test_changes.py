@@ -524,18 +524,19 @@ def test_reconnects_with_a_new_slot_after_its_connection_is_killed(
     inbox, _ = feed.subscribe(key(), claims["agent1"], ("public", "rt_notes", "INSERT", None))
     before = insert_note(admin_db, owner=AGENT1, body="before the kill")
     wait_for(lambda: inbox.find(id=before), what="the change before")
-    slots = feed.feed.slots_created
-    killed = admin_db.execute(
-        "select count(pg_terminate_backend(pid)) from pg_stat_activity"
-        " where application_name like 'realtime-standin-%%'").fetchone()
+    slots, old_slot = feed.feed.slots_created, feed.feed._slot
+    pids = [conn.info.backend_pid for conn in (feed.feed._wal, feed.feed._query) if conn]
+    killed = admin_db.execute("select count(pg_terminate_backend(pid)) from pg_stat_activity"
+                              " where pid = any(%s)", (pids,)).fetchone()
     assert killed is not None and killed[0] == 2
     wait_for(lambda: feed.feed.slots_created > slots, what="a new slot")
     after = insert_note(admin_db, owner=AGENT1, body="after the kill")
     wait_for(lambda: inbox.find(id=after), what="the change after")
-    # The killed slot went with its connection: only the new one is left.
-    rows = admin_db.execute("select slot_name from pg_replication_slots"
-                            " where slot_name like 'realtime_standin_%%' and active").fetchall()
-    assert len(rows) == 1
+    # The killed slot went with its connection (temporary); the new one is in use.
+    slots_now = dict(admin_db.execute("select slot_name, active from pg_replication_slots"
+                                      " where slot_name = any(%s)",
+                                      ([old_slot, feed.feed._slot],)).fetchall())
+    assert slots_now == {feed.feed._slot: True}
 
 
 def test_losing_only_the_query_connection_keeps_the_slot(
@@ -544,8 +545,8 @@ def test_losing_only_the_query_connection_keeps_the_slot(
     first = insert_note(admin_db, owner=AGENT1, body="before")
     wait_for(lambda: inbox.find(id=first), what="the change before")
     slots = feed.feed.slots_created
-    admin_db.execute("select pg_terminate_backend(pid) from pg_stat_activity"
-                     " where application_name = 'realtime-standin-queries'")
+    assert feed.feed._query is not None
+    admin_db.execute("select pg_terminate_backend(%s)", (feed.feed._query.info.backend_pid,))
     later = [insert_note(admin_db, owner=AGENT1, body=f"after {n}") for n in range(3)]
     # Those already taken from the slot when the check failed are tried again, not lost.
     wait_for(lambda: all(inbox.find(id=n) for n in later), what="changes after the kill")
