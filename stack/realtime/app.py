@@ -40,6 +40,8 @@ from stack.realtime.protocol import Frame, UserBroadcast
 log = logging.getLogger("stack.realtime")
 
 TOPIC_PREFIX = "realtime:"
+# Frames waiting for one slow socket before it is dropped.
+MAX_QUEUED_FRAMES = 10_000
 
 
 @dataclass(frozen=True)
@@ -84,8 +86,18 @@ class Connection:
     closed: bool = False
 
     def send(self, frame: str | bytes | None) -> None:
-        if not self.closed:
-            self.queue.put_nowait(frame)
+        if self.closed:
+            return
+        if self.queue.qsize() >= MAX_QUEUED_FRAMES:
+            # A client that does not read: drop it rather than hold its backlog (Realtime
+            # bounds each socket process's heap the same way); it reconnects and refetches.
+            log.warning("closing a socket with %d frames unread", self.queue.qsize())
+            self.closed = True
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            self.queue.put_nowait(None)
+            return
+        self.queue.put_nowait(frame)
 
     def reply(self, frame: Frame, status: str, response: dict[str, Any]) -> None:
         self.send(protocol.reply(self.vsn, frame.join_ref, frame.ref, frame.topic, status,
