@@ -379,7 +379,8 @@ class Server:
         except TokenError as e:
             status, message = CONNECT_ERRORS[e.kind]
             return web.json_response({"error": message}, status=status)
-        ws = web.WebSocketResponse(autoping=True, max_msg_size=4 << 20)
+        # Realtime lets cowboy take frames of up to 5,000,000 bytes.
+        ws = web.WebSocketResponse(autoping=True, max_msg_size=5_000_000)
         await ws.prepare(request)
         loop = asyncio.get_running_loop()
         headers = {k.lower(): v for k, v in request.headers.items() if k.lower().startswith("x-")}
