@@ -183,11 +183,13 @@ def render_server(config: StackConfig, *, port: int, rest_port: int,
       proxy_pass http://storage;
     }}
     # Realtime: the Phoenix socket at /realtime/v1/websocket carries its key in the query
-    # string (?apikey=), which Realtime itself checks, so no header guard there; nginx only
-    # upgrades the connection. Its default 60 s read timeout would cut a socket between two
-    # heartbeats (25-30 s apart) at the slightest delay, so an hour: Realtime closes sockets
-    # silent for 60 s itself.
+    # string (?apikey=), which Kong's key-auth reads too (key_in_query): the same answers as
+    # the header guard. Realtime then checks the JWT itself. nginx's default 60 s read timeout
+    # would cut a socket between two heartbeats (25-30 s apart) at the slightest delay, so an
+    # hour: Realtime closes sockets silent for 60 s itself.
     location /realtime/v1/websocket {{
+      if ($realtime_key = missing) {{ return 401 '{NO_KEY}'; }}
+      if ($realtime_key = invalid) {{ return 401 '{BAD_KEY}'; }}
       proxy_http_version 1.1;
       proxy_set_header Upgrade $http_upgrade;
       proxy_set_header Connection "upgrade";
@@ -311,6 +313,17 @@ http {{
     "~^[A-Z]+:1:" ok;
     "~^[A-Z]+:0:$" missing;
     default invalid;
+  }}
+  # The Realtime socket's key, from the apikey header or the query string (Kong's key-auth).
+  map $arg_apikey $arg_apikey_valid {{
+    default 0;
+    "{config.anon_key}" 1;
+    "{config.service_role_key}" 1;
+  }}
+  map "$apikey_valid$arg_apikey_valid:$http_apikey$arg_apikey" $realtime_key {{
+    "~^00:$" missing;
+    "~^00:" invalid;
+    default ok;
   }}
   limit_req_zone $session_key zone=api_session:10m rate={limits.api_per_second}r/s;
   limit_req_zone $session_key zone=api_audit:2m rate={limits.audit_per_minute}r/m;

@@ -12,47 +12,57 @@ import struct
 import time
 
 import aiohttp
+import jwt
 import pytest
 
 from stack.config import StackConfig
 from tests.support.realtime_socket import gateway_ws, open_socket, run, unique
 
 
-def test_upgrade_refusals_match_realtime(stack: StackConfig, mint) -> None:
-    """Realtime's UserSocket.handle_error: a 401 with {"error": ...} for each bad key."""
-    async def status(query: str) -> tuple[int, dict]:
-        async with aiohttp.ClientSession() as session:
-            try:
-                ws = await session.ws_connect(f"{gateway_ws(stack)}/websocket?{query}")
-            except aiohttp.WSServerHandshakeError as e:
-                return e.status, {}
-            await ws.close()
-            return 101, {}
+def test_upgrade_refusals_match_kong_and_realtime(stack: StackConfig, mint) -> None:
+    """The gateway answers a missing or unknown key as Kong's key-auth does (the key may come in
+    the query string); Realtime itself (here reached on its own port) answers a bad JWT with
+    UserSocket.handle_error's 401 {"error": ...}."""
+    direct = f"ws://127.0.0.1:{stack.realtime_port}"
 
-    async def body(query: str) -> tuple[int, dict]:
+    async def opens(url: str, query: str) -> bool:
+        async with aiohttp.ClientSession() as session:
+            ws = await session.ws_connect(f"{url}/websocket?{query}")
+            await ws.close()
+            return True
+
+    async def refusal(url: str, query: str) -> tuple[int, dict]:
         headers = {"Upgrade": "websocket", "Connection": "Upgrade",
                    "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
         async with aiohttp.ClientSession() as session, session.get(
-                f"{gateway_ws(stack)}/websocket?{query}", headers=headers) as response:
+                f"{url}/websocket?{query}", headers=headers) as response:
             return response.status, await response.json(content_type=None)
 
     async def scenario() -> None:
-        assert await status(f"apikey={stack.anon_key}&vsn=1.0.0") == (101, {})
-        assert await status(f"apikey={stack.service_role_key}&vsn=2.0.0") == (101, {})
-        assert await body("vsn=1.0.0") == (401, {"error": "API key is missing"})
-        assert await body("apikey=not-a-jwt&vsn=1.0.0") == (
+        gateway = gateway_ws(stack)
+        assert await opens(gateway, f"apikey={stack.anon_key}&vsn=1.0.0")
+        assert await opens(gateway, f"apikey={stack.service_role_key}&vsn=2.0.0")
+        assert await refusal(gateway, "vsn=1.0.0") == (
+            401, {"message": "No API key found in request"})
+        assert await refusal(gateway, f"apikey={mint('x')}&vsn=1.0.0") == (
+            401, {"message": "Invalid authentication credentials"})
+
+        assert await refusal(direct, "vsn=1.0.0") == (401, {"error": "API key is missing"})
+        assert await refusal(direct, "apikey=not-a-jwt&vsn=1.0.0") == (
             401, {"error": "The token provided is not a valid JWT"})
-        forged = stack.anon_key[:-4] + ("AAAA" if not stack.anon_key.endswith("AAAA") else "BBBB")
-        assert await body(f"apikey={forged}&vsn=1.0.0") == (
+        forged = jwt.encode({"role": "anon", "exp": int(time.time()) + 60},
+                            "x" * len(stack.jwt_secret), algorithm="HS256")
+        assert await refusal(direct, f"apikey={forged}&vsn=1.0.0") == (
             401, {"error": "Failed to validate JWT signature"})
-        assert await body(f"apikey={mint(role='anon', exp_in=-10)}&vsn=1.0.0") == (
+        assert await refusal(direct, f"apikey={mint(role='anon', exp_in=-10)}&vsn=1.0.0") == (
             401, {"error": "Token has expired"})
-        import jwt
         no_role = jwt.encode({"exp": int(time.time()) + 60}, stack.jwt_secret, algorithm="HS256")
-        assert await body(f"apikey={no_role}&vsn=1.0.0") == (
+        assert await refusal(direct, f"apikey={no_role}&vsn=1.0.0") == (
             401, {"error": "Fields `role` and `exp` are required in JWT"})
-        code, _ = await body(f"apikey={stack.anon_key}&vsn=3.0.0")
+        code, _ = await refusal(direct, f"apikey={stack.anon_key}&vsn=3.0.0")
         assert code == 403
+        # A user's own token is a valid JWT for Realtime (Supabase accepts it too).
+        assert await opens(direct, f"apikey={mint('x')}&vsn=1.0.0")
 
     run(scenario())
 
@@ -217,6 +227,6 @@ def test_gateway_keeps_a_quiet_socket_open(stack: StackConfig) -> None:
 def test_gateway_upgrades_only_the_socket_path(stack: StackConfig) -> None:
     conf = (stack.root / "gateway" / "nginx.conf").read_text()
     block = conf[conf.index("location /realtime/v1/websocket"):]
-    block = block[:block.index("}")]
+    block = block[:block.index("proxy_pass")]
     assert 'proxy_set_header Connection "upgrade"' in block
     assert "proxy_read_timeout 3600s" in block and "proxy_send_timeout 3600s" in block

@@ -181,7 +181,7 @@ def test_presence_needs_its_own_write_right(stack: StackConfig, mint, users,
         token = mint(a_id)
         for prefix, allowed in (("standin-bc", False), ("standin", True)):
             topic = f"realtime:{prefix}:{a_id}"
-            s = await open_socket(gateway_ws(stack), token)
+            s = await open_socket(gateway_ws(stack), stack.anon_key)
             await s.send(topic, "phx_join", {"access_token": token, "config": {
                 "private": True, "presence": {"key": "me", "enabled": True}}})
             assert (await s.recv())["payload"]["status"] == "ok"
