@@ -1,0 +1,1 @@
+"""The embedded stack's Realtime stand-in (see changes.py and the server modules)."""
