@@ -18,6 +18,15 @@ from workers.presence.watcher import Watcher
 
 log = logging.getLogger("workers.presence")
 
+# realtime-py's own lines about a connection attempt (at error level, "failed permanently"
+# after the one attempt the worker lets it make): the watcher logs each with its retry.
+_CLIENT_NOISE = ("Connection attempt failed", "Connection failed permanently",
+                 "WebSocket connection closed with code", "Auto-reconnect disabled")
+
+
+def _not_noise(record: logging.LogRecord) -> bool:
+    return not str(record.msg).startswith(_CLIENT_NOISE)
+
 
 async def _run(watcher: Watcher) -> int:
     stop = asyncio.Event()
@@ -35,6 +44,7 @@ def main() -> int:
         return supervisor.EXIT_BAD_SETTINGS
     # realtime-py logs every channel event at info; the worker says what matters itself.
     logging.getLogger("realtime").setLevel(logging.WARNING)
+    logging.getLogger("realtime._async.client").addFilter(_not_noise)
     telemetry = Metrics()
     metrics.serve(telemetry.registry, config.metrics_port)
     log.info("presence worker started",

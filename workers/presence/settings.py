@@ -25,6 +25,9 @@ class Settings:
     # Reconnecting to Realtime and to the database: backoff from min to max seconds.
     presence_retry_min: float = 0.5
     presence_retry_max: float = 10.0
+    # Heartbeats to Realtime, in seconds (realtime-py's least is 15): well inside the 60 s of
+    # silence after which Realtime closes a socket.
+    presence_heartbeat: int = 15
     # Seconds to wait for Realtime's answer to a join.
     presence_join_timeout: int = 10
     # Process.

@@ -132,7 +132,8 @@ class Watcher:
     def new_client(self) -> AsyncRealtimeClient:
         return AsyncRealtimeClient(
             self.settings.realtime_url, token=self.settings.supabase_service_role_key,
-            auto_reconnect=False, max_retries=1, timeout=self.settings.presence_join_timeout)
+            auto_reconnect=False, max_retries=1, timeout=self.settings.presence_join_timeout,
+            hb_interval=self.settings.presence_heartbeat)
 
     async def ensure_connected(self) -> None:
         client = self.client
