@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
 from aiohttp import WSMsgType, web
 from psycopg_pool import AsyncConnectionPool
 
@@ -163,7 +164,10 @@ class Server:
         self.pool = AsyncConnectionPool(self.settings.database_url, min_size=1, max_size=8,
                                         open=False, kwargs={"autocommit": True})
         await self.pool.open(wait=True, timeout=30)
-        await self.upkeep_partitions()
+        try:
+            await self.upkeep_partitions()
+        except Exception:  # the next round retries; sockets need not wait for it
+            log.exception("partition upkeep failed")
         self.tasks.append(asyncio.create_task(self._partition_loop()))
         if self.settings.changes:
             try:
@@ -396,8 +400,8 @@ class Server:
                     break
                 try:
                     await self.handle_frame(conn, frame)
-                except Exception:
-                    log.exception("error handling %s on %s", frame.event, frame.topic)
+                except Exception as e:
+                    self.crashed(conn, frame, e)
         finally:
             conn.closed = True
             self.connections.discard(conn)
@@ -409,6 +413,20 @@ class Server:
                 await asyncio.wait_for(writer, 5)
             await ws.close()
         return ws
+
+    def crashed(self, conn: Connection, frame: Frame, error: Exception) -> None:
+        """A handler failed. In Realtime a channel is a process: a crash in a join is the
+        join's error reply (UnknownErrorOnChannel), a crash in a joined channel ends it with
+        phx_error; the socket and its other channels carry on."""
+        log.exception("error handling %s on %s", frame.event, frame.topic)
+        if frame.event == "phx_join":
+            conn.reply(frame, "error", {"reason": f"UnknownErrorOnChannel: {error}"})
+            return
+        ch = conn.channels.get(frame.topic)
+        if ch is not None:
+            self.remove(ch)
+            conn.send(protocol.encode(conn.vsn, ch.join_ref, ch.join_ref, ch.topic, "phx_error",
+                                      {}))
 
     async def _writer(self, conn: Connection) -> None:
         while True:
@@ -514,7 +532,12 @@ class Server:
             presence_key=key if isinstance(key, str) and key else str(uuid.uuid1()),
             presence_enabled=presence.get("enabled") is True, access_token=token, claims=claims)
         if private:
-            ch.policies = await self._read_policies(ch, Policies())
+            try:
+                ch.policies = await self._read_policies(ch, Policies())
+            except psycopg.OperationalError as e:
+                log.error("UnableToConnectToProject: %s", e)
+                raise JoinError("UnableToConnectToProject: Realtime was unable to connect to the"
+                                " project database") from e
             if not (ch.policies.broadcast_read or ch.policies.presence_read):
                 raise JoinError("Unauthorized: You do not have permissions to read from this"
                                 f" Channel topic: {sub_topic}")
@@ -578,7 +601,12 @@ class Server:
             self.shutdown(ch, str(e))
             return
         if ch.private:
-            ch.policies = await self._read_policies(ch, Policies())
+            try:
+                ch.policies = await self._read_policies(ch, Policies())
+            except psycopg.OperationalError as e:
+                log.error("UnableToConnectToProject: %s", e)
+                self.shutdown(ch, "Realtime was unable to connect to the project database")
+                return
             if not (ch.policies.broadcast_read or ch.policies.presence_read):
                 self.shutdown(ch, "You do not have permissions to read from this Channel topic:"
                                   f" {ch.sub_topic}")
