@@ -167,3 +167,17 @@ async def _silence(phone: Webphone) -> None:
     assert phone.client is not None and phone.client._heartbeat_task is not None
     phone.client.auto_reconnect = False
     phone.client._heartbeat_task.cancel()
+
+
+def test_a_lost_database_connection_is_opened_again(stack, db, loop, agents, worker):
+    campaign, [(agent, token)] = agents(1)
+    with worker.running() as proc:
+        phone = Webphone(loop, stack, agent, token).open([campaign])
+        _settle(worker, campaign)
+        cut = db.execute("select count(pg_terminate_backend(pid)) from pg_catalog.pg_stat_activity"
+                         " where usename = 'crm_presence'").fetchone()[0]
+        assert cut == 1, "the worker holds one connection"
+        phone.close()
+        wait_state(db, agent, "offline", timeout=GRACE + MARGIN + 2)
+        assert worker.logged("database call failed, retrying")
+        assert proc.poll() is None
