@@ -181,3 +181,5 @@ def test_a_lost_database_connection_is_opened_again(stack, db, loop, agents, wor
         wait_state(db, agent, "offline", timeout=GRACE + MARGIN + 2)
         assert worker.logged("database call failed, retrying")
         assert proc.poll() is None
+    assert proc.returncode == 0, "SIGTERM: a clean stop"
+    assert worker.logged("presence worker stopped", exit_status=0)
