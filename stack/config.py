@@ -27,6 +27,7 @@ DEFAULT_PORTS = {
     "rest_admin_port": 54331,
     "auth_port": 54332,
     "storage_port": 54333,
+    "realtime_port": 54334,
     "sip_ws_port": 54340,
     "sip_udp_port": 54341,
     "pstn_port": 54342,
@@ -41,6 +42,7 @@ WORKER_ROLES = {
     "ami_bridge": "crm_ami_bridge",
     "reporting": "crm_reporting",
     "recordings": "crm_recordings",
+    "presence": "crm_presence",
 }
 
 # Kamailio's database role (migration 20261204006000_sip_invite_authorization.sql): it may only
@@ -97,6 +99,7 @@ class StackConfig:
     rest_admin_port: int
     auth_port: int
     storage_port: int
+    realtime_port: int
     sip_ws_port: int
     sip_udp_port: int
     pstn_port: int

@@ -1,6 +1,7 @@
 """The gateway: one URL (SUPABASE_URL) in front of every service, as Kong is on Supabase.
 
-nginx routes /rest/v1/ to PostgREST, /auth/v1/ and /storage/v1/ to the stand-ins,
+nginx routes /rest/v1/ to PostgREST, /auth/v1/, /storage/v1/ and /realtime/v1/ to the
+stand-ins (Realtime's WebSocket upgraded and kept open for an hour of silence at most),
 checks the `apikey` header the way Kong's key-auth does, limits each session's
 request rate and each route's body size (Limits), and serves the webphone (Vite's static
 build) at /.
@@ -56,6 +57,8 @@ class Limits:
 
 
 LIMITS = Limits()
+# How long nginx keeps a Realtime WebSocket without traffic either way.
+REALTIME_SOCKET_TIMEOUT = "3600s"
 # The RPCs that write an audit row per call, refusals included.
 AUDITED_RPCS = ("recording_url", "request_report_export")
 
@@ -179,6 +182,32 @@ def render_server(config: StackConfig, *, port: int, rest_port: int,
       error_page 413 = @storage_413;
       proxy_pass http://storage;
     }}
+    # Realtime: the Phoenix socket at /realtime/v1/websocket carries its key in the query
+    # string (?apikey=), which Realtime itself checks, so no header guard there; nginx only
+    # upgrades the connection. Its default 60 s read timeout would cut a socket between two
+    # heartbeats (25-30 s apart) at the slightest delay, so an hour: Realtime closes sockets
+    # silent for 60 s itself.
+    location /realtime/v1/websocket {{
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection "upgrade";
+      proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $remote_addr;
+      proxy_set_header X-Real-IP $remote_addr;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_read_timeout {REALTIME_SOCKET_TIMEOUT};
+      proxy_send_timeout {REALTIME_SOCKET_TIMEOUT};
+      proxy_buffering off;
+      proxy_pass http://realtime/websocket;
+    }}
+
+    # Realtime's REST API (broadcast): keyed like /rest/v1.
+    location /realtime/v1/api/ {{
+      if ($request_method = OPTIONS) {{ return 204; }}{guard}{proxy}{api}
+      client_max_body_size {body.rpc_body};
+      error_page 413 = @rest_413;
+      proxy_pass http://realtime/api/;
+    }}
 {_too_many("rest_429", 1, REST_429)}
 {_too_many("audit_429", max(1, -(-60 // body.audit_per_minute)), REST_429)}
 {_too_many("storage_429", 1, STORAGE_429)}
@@ -292,6 +321,7 @@ http {{
 {upstreams}
   upstream auth {{ server 127.0.0.1:{config.auth_port}; keepalive 16; }}
   upstream storage {{ server 127.0.0.1:{config.storage_port}; keepalive 16; }}
+  upstream realtime {{ server 127.0.0.1:{config.realtime_port}; keepalive 16; }}
 {servers}
 }}
 """

@@ -100,6 +100,8 @@ def up(config: StackConfig, *, seed: bool = True, workers: bool = True,
     start_auth(config)
     progress(f"Storage stand-in on port {config.storage_port}")
     start_storage(config)
+    progress(f"Realtime stand-in on port {config.realtime_port}")
+    start_realtime(config)
     progress("Webphone: Vite build into webphone/dist/ (app shell, service worker, manifest)"
              " and this stack's config.json")
     build_webphone(config)
@@ -114,6 +116,8 @@ def up(config: StackConfig, *, seed: bool = True, workers: bool = True,
         start_reporting_worker(config)
         progress(f"Recordings worker (python -m workers.recordings), reading {monitor_dir(config)}")
         start_recordings_worker(config)
+        progress("Presence worker (python -m workers.presence), watching Realtime Presence")
+        start_presence_worker(config)
     write_env_file(config)
 
 
@@ -187,6 +191,21 @@ def start_storage(config: StackConfig) -> None:
     }, config.storage_port, "/storage/v1/status")
 
 
+def start_realtime(config: StackConfig, **env: str) -> None:
+    """The Realtime stand-in, as supabase_realtime_admin (login replication: it reads the WAL
+    and becomes each subscriber's role to try the policies). env: REALTIME_* overrides."""
+    start_service(config, "realtime", "stack.realtime", {
+        "REALTIME_DATABASE_URL": config.db_url("supabase_realtime_admin"),
+        "REALTIME_JWT_SECRET": config.jwt_secret,
+        "REALTIME_PORT": str(config.realtime_port),
+        **env,
+    }, config.realtime_port, "/api/ping")
+
+
+def stop_realtime(config: StackConfig) -> bool:
+    return processes.stop(config.run_dir / "realtime.pid")
+
+
 def start_worker(config: StackConfig, name: str, module: str,
                  extra: dict[str, str] | None = None) -> None:
     """A worker, connected as its own role; it has no port to poll, so it must still be alive
@@ -223,8 +242,19 @@ def start_recordings_worker(config: StackConfig) -> None:
     })
 
 
+def start_presence_worker(config: StackConfig, **env: str) -> None:
+    """Realtime Presence into agent states; it reaches Realtime through the gateway
+    (SUPABASE_URL). env: PRESENCE_* overrides (the grace, the settle time)."""
+    start_worker(config, "presence", "workers.presence", env)
+
+
+def stop_presence_worker(config: StackConfig) -> bool:
+    return processes.stop(config.run_dir / "presence.pid")
+
+
 def down(config: StackConfig, *, progress: Callable[[str], None] = print) -> None:
-    for name, stop in (("recordings worker",
+    for name, stop in (("presence worker", stop_presence_worker),
+                       ("recordings worker",
                         lambda c: processes.stop(c.run_dir / "recordings.pid")),
                        ("reporting worker",
                         lambda c: processes.stop(c.run_dir / "reporting.pid")),
@@ -233,6 +263,7 @@ def down(config: StackConfig, *, progress: Callable[[str], None] = print) -> Non
                        ("Auth stand-in", lambda c: processes.stop(c.run_dir / "auth.pid")),
                        ("Storage stand-in",
                         lambda c: processes.stop(c.run_dir / "storage.pid")),
+                       ("Realtime stand-in", stop_realtime),
                        ("PostgreSQL", postgres.stop)):
         if stop(config):
             progress(f"stopped {name}")
@@ -240,8 +271,8 @@ def down(config: StackConfig, *, progress: Callable[[str], None] = print) -> Non
 
 def status(config: StackConfig) -> dict[str, bool]:
     pids = {name: bool(processes.read_pid(config.run_dir / f"{name}.pid"))
-            for name in ("postgrest", "auth", "storage", "gateway", "kamailio", "pstn",
-                         "reporting", "recordings")}
+            for name in ("postgrest", "auth", "storage", "realtime", "gateway", "kamailio", "pstn",
+                         "reporting", "recordings", "presence")}
     return {"postgres": postgres.is_running(config), **pids}
 
 

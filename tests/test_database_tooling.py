@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -27,7 +28,7 @@ def pgtap(stack):
         conn.execute("create extension if not exists pgtap with schema extensions")
         # The workers' roles run pgTAP's functions in the files that impersonate them.
         conn.execute("grant usage on schema extensions to crm_ami_bridge, crm_reporting,"
-                     " crm_recordings")
+                     " crm_recordings, crm_presence")
     _pg_prove(stack, HELPERS)
     return stack
 
@@ -74,24 +75,35 @@ def test_migration_list_agrees(stack):
         assert local == remote == version, row
 
 
-def _policies(conn: psycopg.Connection, table: str) -> set[tuple]:
+def _policies(conn: psycopg.Connection, schema: str, table: str) -> set[tuple]:
     return set(conn.execute(
         "select policyname, permissive, roles::text, cmd, qual, with_check from pg_policies"
-        " where schemaname = 'public' and tablename = %s", (table,)).fetchall())
+        " where schemaname = %s and tablename = %s", (schema, table)).fetchall())
+
+
+def _policy_table(path: Path) -> tuple[str, str]:
+    """public.<stem> for supabase/policies/<table>.sql; <schema>_<table>.sql (realtime_messages.sql)
+    for a platform table, whose schema the file's policies name."""
+    tables = set(re.findall(r'create policy "[^"]+"\s+on (\w+)\.(\w+) ', path.read_text()))
+    assert len(tables) == 1, f"{path.name}: policies on {tables or 'no table'}"
+    schema, table = tables.pop()
+    expected = table if schema == "public" else f"{schema}_{table}"
+    assert path.stem == expected, f"{path.name}: {schema}.{table}'s policies go in {expected}.sql"
+    return schema, table
 
 
 @pytest.mark.parametrize("path", POLICY_FILES, ids=lambda p: p.name)
 def test_policy_file_matches_the_migrated_database(stack, path: Path):
     """supabase/policies/<table>.sql is the readable truth; the migrations must say the same."""
-    table = path.stem
+    schema, table = _policy_table(path)
     with psycopg.connect(stack.database_url) as conn:
-        migrated = _policies(conn, table)
+        migrated = _policies(conn, schema, table)
         for (name, *_rest) in migrated:
-            conn.execute(f'drop policy "{name}" on public.{table}')
+            conn.execute(f'drop policy "{name}" on {schema}.{table}')
         conn.execute(path.read_text())
-        from_file = _policies(conn, table)
+        from_file = _policies(conn, schema, table)
         conn.rollback()
-    assert migrated, f"public.{table} has no policy"
+    assert migrated, f"{schema}.{table} has no policy"
     assert from_file == migrated
 
 

@@ -359,6 +359,9 @@ begin
   end if;
 end
 $publication$;
+-- Owned by postgres, as on Supabase: the project's migrations add their tables
+-- to it (alter publication supabase_realtime add table ...).
+alter publication supabase_realtime owner to postgres;
 
 -- Broadcast messages: what realtime.send() writes and what the Realtime
 -- server reads back (database broadcasts, replay of private channels). Its
