@@ -163,7 +163,10 @@ class Server:
         self.pool = AsyncConnectionPool(self.settings.database_url, min_size=1, max_size=8,
                                         open=False, kwargs={"autocommit": True})
         await self.pool.open(wait=True, timeout=30)
-        await self.upkeep_partitions()
+        try:
+            await self.upkeep_partitions()
+        except Exception:  # the next round retries; sockets need not wait for it
+            log.exception("partition upkeep failed")
         self.tasks.append(asyncio.create_task(self._partition_loop()))
         if self.settings.changes:
             try:

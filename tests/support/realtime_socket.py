@@ -1,0 +1,87 @@
+"""Helpers for the Realtime stand-in's tests: the gateway's socket URL, a raw Phoenix socket
+(aiohttp) that speaks the wire format by hand, and running a scenario with a deadline."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+
+from stack.config import StackConfig
+
+
+def gateway_ws(stack: StackConfig) -> str:
+    """The URL the official Python client is given (it appends /websocket)."""
+    return f"ws://127.0.0.1:{stack.gateway_port}/realtime/v1"
+
+
+class Socket:
+    """A raw Phoenix socket: send frames by hand, read what the server sends."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse, session: aiohttp.ClientSession,
+                 vsn: str) -> None:
+        self.ws, self.session, self.vsn = ws, session, vsn
+        self.ref = 0
+
+    def next_ref(self) -> str:
+        self.ref += 1
+        return str(self.ref)
+
+    async def send(self, topic: str, event: str, payload: dict[str, Any],
+                   ref: str | None = None, join_ref: str | None = None) -> str:
+        ref = ref or self.next_ref()
+        if self.vsn == "1.0.0":
+            await self.ws.send_str(json.dumps({"topic": topic, "event": event,
+                                               "payload": payload, "ref": ref}))
+        else:
+            await self.ws.send_str(json.dumps([join_ref, ref, topic, event, payload]))
+        return ref
+
+    async def recv(self, timeout: float = 5.0) -> Any:
+        """The next frame: a dict (vsn 1), a list (vsn 2) or bytes (a binary frame)."""
+        msg = await self.ws.receive(timeout)
+        if msg.type == aiohttp.WSMsgType.TEXT:
+            return json.loads(msg.data)
+        if msg.type == aiohttp.WSMsgType.BINARY:
+            return msg.data
+        raise ConnectionError(f"socket closed: {msg.type!r}")
+
+    async def until(self, match: Callable[[Any], bool], timeout: float = 5.0) -> Any:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
+                raise AssertionError("no matching frame")
+            frame = await self.recv(left)
+            if match(frame):
+                return frame
+
+    async def close(self) -> None:
+        await self.ws.close()
+        await self.session.close()
+
+
+async def open_socket(url: str, key: str, vsn: str = "1.0.0") -> Socket:
+    session = aiohttp.ClientSession()
+    try:
+        ws = await session.ws_connect(f"{url}/websocket?apikey={key}&vsn={vsn}")
+    except BaseException:
+        await session.close()
+        raise
+    return Socket(ws, session, vsn)
+
+
+def run(coro: Awaitable[Any]) -> Any:
+    return asyncio.run(_with_timeout(coro))
+
+
+async def _with_timeout(coro: Awaitable[Any]) -> Any:
+    return await asyncio.wait_for(coro, 120)
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
