@@ -13,13 +13,15 @@ How a change reaches a subscriber, as Supabase decides it:
   match. Values compare as the column's type (numbers, booleans, timestamps; other types by
   their canonical text, so text orders by code point, not by collation). A DELETE is matched
   on its old identity (the primary key unless REPLICA IDENTITY FULL); a filter on another
-  column never matches a DELETE;
+  column never matches a DELETE, nor does a filter on a column the role may not select
+  (Supabase refuses that one at subscribe time; ``validate`` does not know the claims);
 - the subscriber's role (``claims['role']``: anon, authenticated or service_role; anything else
   gets nothing) may select the table's primary key, and, where the table has RLS and the role
   does not bypass it, the row is visible to that role with those claims. That check runs when
   the change is polled, against the row as it is then (as apply_rls does): a row inserted and
   deleted before the poll is never seen under RLS. Subscribers are grouped by their claims, so
-  it costs one query per (claims, table, batch), all sent in one round trip;
+  it costs one query per (claims, table, batch), all in one transaction and one round trip.
+  ``set_claims`` (token refresh, new role) counts from the next batch;
 - ``columns`` and the records hold only the columns the role may select; a DELETE on a table
   with RLS carries only the primary key (its old row cannot be checked); an UPDATE's
   ``old_record`` holds the replica identity.
@@ -31,8 +33,11 @@ How a change reaches a subscriber, as Supabase decides it:
 
 The slot is temporary, as Supabase's is: while the stand-in is down, or between a lost
 connection and the next slot (reconnects back off up to 5 s), changes are not kept. Clients
-must refetch what they show when they (re)subscribe. A malformed WAL record, a failing RLS
-query or a dropped table is logged and skipped; the loop never stops on it.
+must refetch what they show when they (re)subscribe. If only the second connection (catalog
+and RLS queries) is lost, it is reopened and the batch tried again, and the slot stays. A
+malformed WAL record, a failing RLS query (that claims group gets nothing from the batch; the
+others are asked again on their own) or a dropped table is logged and skipped; the loop never
+stops on it.
 """
 
 from __future__ import annotations
@@ -64,6 +69,7 @@ MAX_IN_VALUES = 100
 MAX_CHANGES = 1000  # per poll; a full batch polls again at once
 MAX_RECORD_BYTES = 1024 * 1024
 SMALL_VALUE_BYTES = 64  # what an oversized record still carries
+MAX_CACHED_FILTERS = 10_000
 META_TTL = 1.0  # seconds a table's catalog facts and privileges are trusted
 _PARTITION = re.compile(r"messages_\d{4}_\d{2}_\d{2}")
 _ACTIONS = {"I": "INSERT", "U": "UPDATE", "D": "DELETE"}
@@ -194,7 +200,7 @@ def _text(value: Any) -> Any:
 
 
 def _key_for(typname: str, category: str) -> Callable[[Any], Any]:
-    if category == "N":
+    if category == "N" and typname != "money":  # money's text has a currency sign
         return _num
     if category == "B":
         return _bool
@@ -293,9 +299,8 @@ def _commit_timestamp(text: Any) -> str:
 def _bytea(text: Any) -> bytes | None:
     if not isinstance(text, str):
         return None
-    if text.startswith("\\x"):
-        return bytes.fromhex(text[2:])
-    return text.encode()
+    # wal2json writes bytea as bare hex; PostgreSQL's own text form has a \x prefix.
+    return bytes.fromhex(text[2:] if text.startswith("\\x") else text)
 
 
 class ChangeFeed:
@@ -389,26 +394,34 @@ class ChangeFeed:
 
     # -- connections -------------------------------------------------------------------------
 
-    async def _open(self) -> psycopg.AsyncConnection[Any]:
+    async def _open(self, name: str) -> psycopg.AsyncConnection[Any]:
         conn = await psycopg.AsyncConnection.connect(
-            self._url, autocommit=True, application_name="realtime-standin-changes")
+            self._url, autocommit=True, application_name=f"realtime-standin-{name}")
         # WAL values and normalised filter values must be written the same way.
         await conn.execute("set timezone = 'UTC'")
         await conn.execute("set datestyle = 'ISO, YMD'")
+        # A slow policy must not hold the loop (and every subscriber) for long.
+        await conn.execute("set statement_timeout = '10s'")
         return conn
 
     async def _query_conn(self) -> psycopg.AsyncConnection[Any]:
         if self._query is None or self._query.closed:
-            self._query = await self._open()
+            self._query = await self._open("queries")
         return self._query
 
     async def _connect(self) -> None:
-        self._wal = await self._open()
+        self._wal = await self._open("wal")
         self._slot = f"realtime_standin_{os.getpid()}_{secrets.token_hex(4)}"
         await self._wal.execute(
             "select pg_create_logical_replication_slot(%s, 'wal2json', true)", (self._slot,))
         self.slots_created += 1
         log.info("realtime changes: temporary slot %s created", self._slot)
+
+    async def _drop_query(self) -> None:
+        if self._query is not None:
+            with contextlib.suppress(Exception):
+                await self._query.close()
+        self._query = None
 
     async def _close(self) -> None:
         for conn in (self._wal, self._query):
@@ -437,6 +450,13 @@ class ChangeFeed:
             except asyncio.CancelledError:
                 raise
             except psycopg.OperationalError as error:
+                if self._wal is not None and not (self._wal.closed or self._wal.broken):
+                    # Only the query connection went: keep the slot, open another one.
+                    log.warning("realtime changes: query connection lost (%s)", error)
+                    await self._drop_query()
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 5.0)
+                    continue
                 log.warning("realtime changes: connection lost (%s); retrying in %.1f s",
                             error, backoff)
                 await self._close()
@@ -499,7 +519,16 @@ class ChangeFeed:
             return
         for (schema, table), changes in by_table.items():
             try:
-                await self._dispatch(schema, table, changes)
+                try:
+                    await self._dispatch(schema, table, changes)
+                except psycopg.OperationalError as error:
+                    if self._wal is None or self._wal.closed or self._wal.broken:
+                        raise
+                    # The changes are out of the slot already: with a fresh query
+                    # connection, try them once more rather than lose them.
+                    log.warning("realtime changes: query connection lost (%s)", error)
+                    await self._drop_query()
+                    await self._dispatch(schema, table, changes)
             except psycopg.OperationalError:
                 raise
             except Exception:
@@ -585,15 +614,23 @@ class ChangeFeed:
                 try:
                     cur = await conn.execute(query, (cond.value,))
                     row = await cur.fetchone()
-                except psycopg.errors.DataError as error:
+                except psycopg.OperationalError:
+                    raise
+                except psycopg.Error as error:
                     raise BindingError(str(error).strip()) from None
             assert row is not None
             raw = row[0] if cond.op == "in" else [row[0]]
             if len(raw) > MAX_IN_VALUES:
                 raise BindingError("too many values for `in` filter. Maximum 100")
             key = _key_for(column.typname, column.category)
-            typed.append(_TypedCond(column.name, cond.op,
-                                    tuple(None if v is None else key(v) for v in raw), key))
+            try:
+                values = tuple(None if v is None else key(v) for v in raw)
+            except (ArithmeticError, ValueError):  # 'NaN', 'infinity': compare as text
+                key = _text
+                values = tuple(None if v is None else key(v) for v in raw)
+            typed.append(_TypedCond(column.name, cond.op, values, key))
+        if len(self._conds) > MAX_CACHED_FILTERS:
+            self._conds.clear()  # one-off filters (id=eq.<uuid>) must not pile up
         self._conds[(meta.oid, text)] = typed
         return typed
 
@@ -607,6 +644,9 @@ class ChangeFeed:
         interested = [(sub, bs) for sub, bs in interested if bs]
         if not interested:
             return
+        # The claims each subscriber is checked with; one changed meanwhile gets nothing from
+        # this batch rather than what the old claims could see.
+        claims_at = {sub.key: (sub.role, sub.claims_json) for sub, _ in interested}
         meta = await self._table(schema, table)
         if meta is None:
             log.warning("realtime changes: %s.%s is gone; %d changes dropped",
@@ -621,7 +661,9 @@ class ChangeFeed:
                 for b in bindings:
                     if b.event.upper() not in ("*", change.type) and b.event.upper() in EVENTS:
                         continue
-                    if await self._passes(meta, b.filter, change):
+                    role = claims_at[sub.key][0]
+                    columns = meta.selectable.get(role or "", frozenset())
+                    if await self._passes(meta, b.filter, change, columns):
                         ids.append(b.id)
                 if ids:
                     per_change.append((sub, ids))
@@ -633,16 +675,20 @@ class ChangeFeed:
             if not pk_names or change.type == "DELETE":
                 continue
             for sub, _ids in per_change:
-                assert sub.role is not None
-                if meta.rls and sub.role not in meta.bypass:
-                    checks.setdefault(sub.claims_json, (sub.role, set()))[1].add(index)
+                role, claims_json = claims_at[sub.key]
+                assert role is not None
+                if not meta.selectable.get(role, frozenset()).issuperset(pk_names):
+                    continue  # no rights at all: nothing to ask
+                if meta.rls and role not in meta.bypass:
+                    checks.setdefault(claims_json, (role, set()))[1].add(index)
         visible = await self._visible(meta, changes, checks) if checks else {}
         payloads: dict[tuple[int, str], dict[str, Any]] = {}
         for index, (change, per_change) in enumerate(zip(changes, hits, strict=True)):
             for sub, ids in per_change:
-                role = sub.role
-                if role is None or self._subs.get(sub.key) is not sub:
-                    continue  # unsubscribed or demoted meanwhile
+                role, claims_json = claims_at[sub.key]
+                if (role is None or self._subs.get(sub.key) is not sub
+                        or sub.claims_json != claims_json):
+                    continue  # unsubscribed, or new claims, meanwhile
                 columns = meta.selectable.get(role, frozenset())
                 if pk_names and not all(name in columns for name in pk_names):
                     continue  # Supabase answers 401 here; this sends nothing
@@ -650,7 +696,7 @@ class ChangeFeed:
                     continue
                 if (pk_names and change.type != "DELETE" and meta.rls
                         and role not in meta.bypass):
-                    seen = visible.get(sub.claims_json)
+                    seen = visible.get(claims_json)
                     if seen is None or index not in seen:
                         continue
                 payload = payloads.get((index, role))
@@ -662,7 +708,11 @@ class ChangeFeed:
                 except Exception:
                     log.exception("realtime changes: deliver failed for %r", sub.key)
 
-    async def _passes(self, meta: _Table, text: str | None, change: _Change) -> bool:
+    async def _passes(self, meta: _Table, text: str | None, change: _Change,
+                      columns: frozenset[str]) -> bool:
+        """Whether the change passes the filter; a filter on a column the subscriber's role
+        may not select never does (Supabase refuses it at subscribe time; here the role is
+        only known at delivery), so that filters cannot probe hidden values."""
         if not text:
             return True
         try:
@@ -675,7 +725,9 @@ class ChangeFeed:
             return False
         values = change.old if change.type == "DELETE" else change.new
         for cond in conds:
-            if cond.column not in values or not _holds(cond, values[cond.column]):
+            if cond.column not in columns or cond.column not in values:
+                return False
+            if not _holds(cond, values[cond.column]):
                 return False
         return True
 
@@ -683,8 +735,9 @@ class ChangeFeed:
                        checks: dict[str, tuple[str, set[int]]]) -> dict[str, set[int]]:
         """For each claims group, the changes whose row its role and claims can select now.
 
-        One statement per group, all groups in one round trip; a failing group is retried
-        alone so that it cannot hide the others' rows.
+        Two statements per group (claims, then the check), all groups in one transaction and
+        one round trip; if one fails, each group is asked again alone, so that a failing group
+        cannot hide the others' rows.
         """
         table = sql.Identifier(meta.schema, meta.name)
         groups = list(checks.items())
@@ -699,20 +752,20 @@ class ChangeFeed:
                 sql.SQL("t.{} = k.{}::{}").format(sql.Identifier(c.name), n, sql.SQL(c.sqltype))
                 for c, n in zip(meta.pk, names, strict=True))
             sub_claim = json.loads(claims_json).get("sub")
+            # As apply_rls: the role and claims are set for the transaction, then the row is
+            # selected by its key in a statement of its own (RLS applies per statement).
             statements.append(sql.SQL(
-                "begin; set local role {role};"
-                " select set_config('request.jwt.claims', {claims}, true),"
+                "select set_config('role', {role}, true),"
+                " set_config('request.jwt.claims', {claims}, true),"
                 " set_config('request.jwt.claim.sub', {sub}, true),"
-                " set_config('request.jwt.claim.role', {rolename}, true);"
+                " set_config('request.jwt.claim.role', {role}, true);"
                 " select k.n from unnest({arrays}) with ordinality"
                 " as k({names}, n) where exists (select 1 from {table} t where {match});"
-                " rollback;").format(
-                    role=sql.Identifier(role), claims=sql.Literal(claims_json),
-                    sub=sql.Literal(str(sub_claim) if sub_claim is not None else ""),
-                    rolename=sql.Literal(role),
-                    arrays=sql.SQL(", ").join(
-                        sql.SQL("{}::text[]").format(a) for a in arrays),
-                    names=sql.SQL(", ").join(names), table=table, match=match))
+            ).format(
+                role=sql.Literal(role), claims=sql.Literal(claims_json),
+                sub=sql.Literal(str(sub_claim) if sub_claim is not None else ""),
+                arrays=sql.SQL(", ").join(sql.SQL("{}::text[]").format(a) for a in arrays),
+                names=sql.SQL(", ").join(names), table=table, match=match))
         result: dict[str, set[int]] = {}
         try:
             found = await self._run_checks(statements)
@@ -747,16 +800,17 @@ class ChangeFeed:
         return out
 
     async def _run_checks(self, statements: list[sql.Composed]) -> list[set[int]]:
+        """Run the groups' statements in one transaction, always rolled back."""
         async with self._query_lock:
             conn = await self._query_conn()
-            text = sql.SQL(" ").join(statements).as_string(conn)
+            body = sql.SQL(" ").join(statements).as_string(conn)
             try:
-                cur = await conn.execute(text.encode())
+                cur = await conn.execute(f"begin; {body} rollback;".encode())
                 found: list[set[int]] = []
-                # Per group: begin, set role, set_config, the check, rollback.
+                # Results: begin, then per group its set_config and its check, then rollback.
                 position = 0
                 while True:
-                    if position % 5 == 3:
+                    if position > 0 and position % 2 == 0 and len(found) < len(statements):
                         found.append({row[0] for row in await cur.fetchall()})
                     position += 1
                     if not cur.nextset():

@@ -13,7 +13,8 @@ import psycopg
 import pytest
 
 from stack.config import StackConfig
-from tests.support.change_feed import FeedThread, claims_of
+from stack.realtime.changes import Binding, BindingError
+from tests.support.change_feed import FeedThread, Inbox, claims_of
 from tests.support.waiting import wait_for
 
 AGENT1 = "00000000-0000-4000-a000-000000000101"
@@ -40,13 +41,16 @@ grant select on public.rt_notes to authenticated, service_role;
 create table if not exists public.rt_open (id integer primary key, body text);
 grant select on public.rt_open to anon, authenticated, service_role;
 create table if not exists public.rt_hidden (id integer primary key, body text);
+alter table public.rt_open replica identity full;
+create table if not exists public.rt_nopk (a integer, b text);
+grant select on public.rt_nopk to service_role;
 create table if not exists public.rt_unpublished (id integer primary key, body text);
 grant select on public.rt_unpublished to anon, authenticated;
 do $$
 declare
   v_table text;
 begin
-  foreach v_table in array array['rt_notes', 'rt_open', 'rt_hidden', 'report_exports',
+  foreach v_table in array array['rt_notes', 'rt_open', 'rt_hidden', 'rt_nopk', 'report_exports',
                                  'agent_states'] loop
     if not exists (select 1 from pg_publication_tables
                    where pubname = 'supabase_realtime' and schemaname = 'public'
@@ -148,3 +152,401 @@ def test_rls_agent_vs_agent_and_anon(feed: FeedThread, admin_db: psycopg.Connect
     assert boxes["agent1"].find(id=theirs) is None
     assert boxes["agent2"].find(id=mine) is None
     assert boxes["anon"].records() == []
+
+
+def last_and_marker(feed: FeedThread, admin_db: psycopg.Connection, inboxes: list[Inbox]) -> None:
+    """Wait until every inbox has seen a fresh change on rt_open: all earlier ones are in."""
+    marker = 1_000_000 + int(uuid.uuid4().int % 1_000_000)
+    boxes = [feed.subscribe(key(), {"role": "service_role"},
+                            ("public", "rt_open", "INSERT", f"id=eq.{marker}"))
+             for _ in inboxes]
+    admin_db.execute("insert into public.rt_open values (%s, 'marker')", (marker,))
+    wait_for(lambda: all(box.records() for box, _ in boxes), what="the marker")
+
+
+FILTER_CASES = [
+    # (filter, values of the rows inserted, which of them match)
+    ("n=eq.3", [{"n": 3}, {"n": 4}], [0]),
+    ("n=neq.3", [{"n": 3}, {"n": 4}], [1]),
+    ("n=lt.10", [{"n": 9}, {"n": 10}], [0]),
+    ("n=lte.10", [{"n": 10}, {"n": 11}], [0]),
+    ("n=gt.10", [{"n": 10}, {"n": 11}], [1]),
+    ("n=gte.10", [{"n": 9}, {"n": 10}], [1]),
+    ("n=in.(1,2,3)", [{"n": 2}, {"n": 20}], [0]),
+    ('body=in.(a,"c d")', [{"body": "c d"}, {"body": "c"}], [0]),
+    ("body=eq.hola mundo", [{"body": "hola mundo"}, {"body": "hola"}], [0]),
+    ("body=lt.b", [{"body": "a"}, {"body": "c"}], [0]),
+    ("price=eq.12.5", [{"price": "12.50"}, {"price": "12.51"}], [0]),
+    ("price=gt.2", [{"price": "10"}, {"price": "1.5"}], [0]),  # numerically, not as text
+    ("flag=eq.true", [{"flag": True}, {"flag": False}], [0]),
+    ("flag=neq.true", [{"flag": True}, {"flag": False}, {"flag": None}], [1]),
+    (f"owner=eq.{AGENT1.upper()}", [{"owner": AGENT1}, {"owner": AGENT2}], [0]),
+    (f"owner=in.({AGENT2},{AGENT6})", [{"owner": AGENT1}, {"owner": AGENT6}], [1]),
+    ("at=gt.2026-01-01T00:00:00Z", [{"at": "2026-01-01 00:30:00+01"},
+                                    {"at": "2026-01-01 00:30:00+00"}], [1]),
+    ("at=eq.2026-01-01 10:00:00+02", [{"at": "2026-01-01 08:00:00Z"},
+                                      {"at": "2026-01-01 10:00:00Z"}], [0]),
+    ("n=gt.0,n=lt.5", [{"n": 3}, {"n": 7}], [0]),
+]
+
+
+@pytest.mark.parametrize(("text", "rows", "matching"), FILTER_CASES,
+                         ids=[c[0] for c in FILTER_CASES])
+def test_filters(feed: FeedThread, admin_db: psycopg.Connection, text: str,
+                 rows: list[dict[str, Any]], matching: list[int]) -> None:
+    tag = uuid.uuid4().hex
+    inbox, _ = feed.subscribe(key(), {"role": "service_role"},
+                              ("public", "rt_notes", "INSERT", text))
+    ids = []
+    for values in rows:
+        values = {**values, "doc": f'{{"tag": "{tag}"}}'}
+        ids.append(insert_note(admin_db, **values))
+    last_and_marker(feed, admin_db, [inbox])
+    got = sorted(d["record"]["id"] for d in inbox.records() if d["record"]["doc"]["tag"] == tag)
+    assert got == [ids[i] for i in matching]
+
+
+def test_delete_matches_filters_on_its_old_identity(feed: FeedThread,
+                                                    admin_db: psycopg.Connection) -> None:
+    note = insert_note(admin_db, body="to delete", n=1)
+    by_id, _ = feed.subscribe(key(), {"role": "service_role"},
+                              ("public", "rt_notes", "DELETE", f"id=eq.{note}"))
+    by_body, _ = feed.subscribe(key(), {"role": "service_role"},
+                                ("public", "rt_notes", "DELETE", "body=eq.to delete"))
+    admin_db.execute("delete from public.rt_notes where id = %s", (note,))
+    wait_for(lambda: by_id.records("DELETE"), what="the delete by id")
+    last_and_marker(feed, admin_db, [by_body])
+    # The body is not in a DELETE's identity (the primary key), so that filter cannot match.
+    assert by_body.records() == []
+
+
+def test_events(feed: FeedThread, admin_db: psycopg.Connection) -> None:
+    boxes = {event: feed.subscribe(key(), {"role": "service_role"},
+                                   ("public", "rt_notes", event, None))
+             for event in ("*", "INSERT", "UPDATE", "DELETE")}
+    note = insert_note(admin_db, body="events")
+    admin_db.execute("update public.rt_notes set n = 1 where id = %s", (note,))
+    admin_db.execute("delete from public.rt_notes where id = %s", (note,))
+    wait_for(lambda: len(boxes["*"][0].records()) >= 3 and boxes["DELETE"][0].records(),
+             what="all three events")
+    for event, (box, [binding]) in boxes.items():
+        mine = [(ids, d["type"]) for ids, d in box.items
+                if (d["record"] or d["old_record"]).get("id") == note]
+        expected = ["INSERT", "UPDATE", "DELETE"] if event == "*" else [event]
+        assert [t for _, t in mine] == expected
+        assert all(ids == [binding.id] for ids, _ in mine)
+
+
+def test_one_key_several_bindings_get_one_delivery_with_the_matching_ids(
+        feed: FeedThread, admin_db: psycopg.Connection) -> None:
+    inbox, bindings = feed.subscribe(
+        key(), {"role": "service_role"}, ("public", "rt_notes", "*", None),
+        ("public", "rt_notes", "INSERT", "n=eq.42"), ("public", "rt_notes", "INSERT", "n=eq.43"),
+        ("public", "*", "INSERT", None), ("*", "*", "UPDATE", None))
+    note = insert_note(admin_db, n=42)
+    ids, _ = wait_for(lambda: inbox.find(id=note), what="the insert")
+    assert sorted(ids) == sorted([bindings[0].id, bindings[1].id, bindings[3].id])
+    assert len(inbox.records()) == 1
+
+
+@pytest.mark.parametrize(("binding", "message"), [
+    (("public", "rt_unpublished", "*", None),
+     "Unable to subscribe to changes with given parameters. Please check Realtime is enabled "
+     "for the given connect parameters: [event: *, schema: public, table: rt_unpublished, "
+     "filters: []]"),
+    (("public", "no_such_table", "*", None), "Please check Realtime is enabled"),
+    (("nowhere", "*", "*", None), "Please check Realtime is enabled"),
+    (("public", "rt_notes", "*", "nope=eq.1"),
+     "An exception happened so please check your connect parameters: [event: *, schema: "
+     "public, table: rt_notes, filters: nope=eq.1]. Exception: invalid column for filter nope"),
+    (("public", "rt_notes", "*", "n=like.1"), 'Error parsing `filter` params: ["like", "1"]'),
+    (("public", "rt_notes", "*", "undefined"), 'Error parsing `filter` params: ["undefined"]'),
+    (("public", "rt_notes", "*", "n=eq.abc"), 'invalid input syntax for type integer: "abc"'),
+    (("public", "rt_notes", "*", "owner=eq.5"), "invalid input syntax for type uuid"),
+    (("public", "rt_notes", "*", "n=in.1,2"), "`in` filter value must be wrapped by parentheses"),
+    (("public", "rt_notes", "*", "n=in.(" + ",".join(map(str, range(101))) + ")"),
+     "too many values for `in` filter. Maximum 100"),
+    (("public", "rt_notes", "*", "n=eq.1,,n=eq.2"), "must not contain empty segments"),
+])
+def test_validate_refuses(feed: FeedThread, binding: tuple[Any, ...], message: str) -> None:
+    with pytest.raises(BindingError) as caught:
+        feed.call(feed.feed.validate(Binding(feed.feed.new_id(), *binding)))
+    assert message in str(caught.value)
+
+
+def test_validate_accepts(feed: FeedThread) -> None:
+    for binding in [("public", "rt_notes", "*", None), ("public", "*", "INSERT", None),
+                    ("*", "*", "*", None),
+                    ("public", "report_exports", "UPDATE", f"id=eq.{uuid.uuid4()}"),
+                    ("public", "rt_notes", "DELETE", 'body=in.(x,"y, z")')]:
+        feed.call(feed.feed.validate(Binding(feed.feed.new_id(), *binding)))
+    assert feed.feed.new_id() != feed.feed.new_id()
+
+
+def set_state(db: psycopg.Connection, agent: str, state: str) -> None:
+    reason = "break" if state == "paused" else None
+    db.execute("insert into public.agent_states (agent_id, state, reason) values (%s, %s, %s)"
+               " on conflict (agent_id) do update set state = excluded.state,"
+               " reason = excluded.reason, updated_at = now()", (agent, state, reason))
+
+
+def test_rls_supervisor_vs_supervisor_on_agent_states(feed: FeedThread,
+                                                      admin_db: psycopg.Connection,
+                                                      claims: dict[str, Any]) -> None:
+    boxes = {who: feed.subscribe(who + key(), claims[who],
+                                 ("public", "agent_states", "*", None))[0]
+             for who in ("supervisor1", "supervisor2", "admin", "agent1", "anon")}
+    set_state(admin_db, AGENT1, "available")  # agent1 works supervisor1's campaigns
+    set_state(admin_db, AGENT6, "paused")  # agent6 works supervisor2's
+    set_state(admin_db, AGENT1, "on_call")
+    wait_for(lambda: len([d for d in boxes["admin"].records()
+                          if d["record"]["agent_id"] in (AGENT1, AGENT6)]) >= 3,
+             what="the admin sees all three")
+
+    def agents(who: str) -> list[tuple[str, str]]:
+        return [(d["record"]["agent_id"], d["record"]["state"]) for d in boxes[who].records()]
+
+    wait_for(lambda: (AGENT1, "on_call") in agents("supervisor1")
+             and (AGENT6, "paused") in agents("supervisor2"), what="each supervisor's agent")
+    wait_for(lambda: (AGENT1, "on_call") in agents("agent1"), what="agent1's own state")
+    last_and_marker(feed, admin_db, list(boxes.values()))
+    assert {a for a, _ in agents("supervisor1")} == {AGENT1}
+    assert {a for a, _ in agents("supervisor2")} == {AGENT6}
+    assert {a for a, _ in agents("agent1")} == {AGENT1}
+    assert agents("anon") == []
+
+
+def test_report_exports_update_by_id_under_rls(feed: FeedThread, admin_db: psycopg.Connection,
+                                               claims: dict[str, Any]) -> None:
+    row = admin_db.execute(
+        "insert into public.report_exports (requested_by, report, format)"
+        " values (%s, 'daily_summary', 'csv') returning id", (AGENT1,)).fetchone()
+    assert row is not None
+    export = str(row[0])
+    watch = ("public", "report_exports", "UPDATE", f"id=eq.{export}")
+    owner, _ = feed.subscribe(key(), claims["agent1"], watch)
+    other, _ = feed.subscribe(key(), claims["agent2"], watch)
+    admin, _ = feed.subscribe(key(), claims["admin"], watch)
+    admin_db.execute("update public.report_exports set status = 'running', rows_done = 10"
+                     " where id = %s", (export,))
+    _, data = wait_for(lambda: owner.find(id=export), what="the owner's update")
+    assert data["record"]["status"] == "running" and data["record"]["rows_done"] == 10
+    assert data["record"]["params"] == {}
+    assert data["old_record"] == {"id": export}
+    wait_for(lambda: admin.find(id=export), what="the admin's update")
+    last_and_marker(feed, admin_db, [other])
+    assert other.records() == []
+
+
+def test_claims_change_starts_and_stops_delivery(feed: FeedThread, admin_db: psycopg.Connection,
+                                                 claims: dict[str, Any]) -> None:
+    who = key()
+    inbox, _ = feed.subscribe(who, claims["agent1"], ("public", "rt_notes", "INSERT", None))
+    first = insert_note(admin_db, owner=AGENT2, body="agent2's, before")
+    seen = insert_note(admin_db, owner=AGENT1, body="agent1's, before")
+    wait_for(lambda: inbox.find(id=seen), what="agent1's note")
+    feed.set_claims(who, claims["agent2"])  # the same socket now carries agent2's token
+    second = insert_note(admin_db, owner=AGENT2, body="agent2's, after")
+    hidden = insert_note(admin_db, owner=AGENT1, body="agent1's, after")
+    wait_for(lambda: inbox.find(id=second), what="agent2's note after the change")
+    feed.set_claims(who, {**claims["agent2"], "role": "anon"})
+    third = insert_note(admin_db, owner=AGENT2, body="agent2's, as anon")
+    feed.set_claims(who, {**claims["agent2"], "role": "postgres"})  # not an API role
+    fourth = insert_note(admin_db, owner=AGENT2, body="agent2's, as postgres")
+    last_and_marker(feed, admin_db, [inbox])
+    got = {d["record"]["id"] for d in inbox.records()}
+    assert seen in got and second in got
+    assert not got & {first, hidden, third, fourth}
+
+
+def test_delete_under_rls_carries_only_the_key(feed: FeedThread, admin_db: psycopg.Connection,
+                                               claims: dict[str, Any]) -> None:
+    note = insert_note(admin_db, owner=AGENT1, body="secret", n=7)
+    admin_db.execute("alter table public.rt_notes replica identity full")
+    try:
+        other, _ = feed.subscribe(key(), claims["agent2"], ("public", "rt_notes", "DELETE", None))
+        anon, _ = feed.subscribe(key(), claims["anon"], ("public", "rt_notes", "DELETE", None))
+        admin_db.execute("delete from public.rt_notes where id = %s", (note,))
+        # Nobody can check RLS on a row that is gone: any role that may select the table
+        # learns that the key went, and nothing else about the row.
+        _, data = wait_for(lambda: other.find(id=note), what="the delete")
+        assert data["old_record"] == {"id": note} and data["record"] == {}
+        last_and_marker(feed, admin_db, [anon])
+        assert anon.records() == []  # no select privilege on rt_notes
+    finally:
+        admin_db.execute("alter table public.rt_notes replica identity default")
+
+
+def test_no_rls_table_by_privilege_and_full_identity(feed: FeedThread,
+                                                     admin_db: psycopg.Connection,
+                                                     claims: dict[str, Any]) -> None:
+    anon, _ = feed.subscribe(key(), claims["anon"], ("public", "rt_open", "*", "id=eq.7"))
+    hidden_anon, _ = feed.subscribe(key(), claims["anon"], ("public", "rt_hidden", "*", None))
+    hidden_agent, _ = feed.subscribe(key(), claims["agent1"], ("public", "rt_hidden", "*", None))
+    admin_db.execute("insert into public.rt_open values (7, 'uno')")
+    admin_db.execute("update public.rt_open set body = 'dos' where id = 7")
+    admin_db.execute("delete from public.rt_open where id = 7")
+    admin_db.execute("insert into public.rt_hidden values (7, 'x')")
+    wait_for(lambda: len(anon.records()) == 3, what="anon's three changes on rt_open")
+    update = anon.records("UPDATE")[0]
+    assert update["old_record"] == {"id": 7, "body": "uno"}  # replica identity full
+    assert anon.records("DELETE")[0]["old_record"] == {"id": 7, "body": "dos"}  # no RLS
+    last_and_marker(feed, admin_db, [hidden_anon, hidden_agent])
+    assert hidden_anon.records() == [] and hidden_agent.records() == []
+
+
+def test_column_privileges_limit_columns_and_records(feed: FeedThread,
+                                                     admin_db: psycopg.Connection,
+                                                     claims: dict[str, Any]) -> None:
+    admin_db.execute("create table if not exists public.rt_cols (id int primary key,"
+                     " shown text, secret text)")
+    admin_db.execute("grant select (id, shown) on public.rt_cols to anon")
+    admin_db.execute("alter publication supabase_realtime add table public.rt_cols")
+    try:
+        inbox, _ = feed.subscribe(key(), claims["anon"], ("public", "rt_cols", "*", None))
+        # A filter on a column anon may not read must not tell its values either.
+        probe, _ = feed.subscribe(key(), claims["anon"],
+                                  ("public", "rt_cols", "*", "secret=eq.b"), validate=False)
+        admin_db.execute("insert into public.rt_cols values (1, 'a', 'b')")
+        data = wait_for(inbox.records, what="the insert")[0]
+        assert data["columns"] == [{"name": "id", "type": "int4"},
+                                   {"name": "shown", "type": "text"}]
+        assert data["record"] == {"id": 1, "shown": "a"}
+        last_and_marker(feed, admin_db, [probe])
+        assert probe.records() == []
+    finally:
+        admin_db.execute("alter publication supabase_realtime drop table public.rt_cols")
+
+
+def test_table_without_primary_key_reports_400(feed: FeedThread,
+                                               admin_db: psycopg.Connection) -> None:
+    inbox, _ = feed.subscribe(key(), {"role": "service_role"}, ("public", "rt_nopk", "*", None))
+    admin_db.execute("insert into public.rt_nopk values (1, 'x')")
+    data = wait_for(inbox.records, what="the insert")[0]
+    assert data["errors"] == ["Error 400: Bad Request, no primary key"]
+    assert data["record"] == {}
+
+
+def test_oversized_records_report_413_and_keep_small_values(
+        stack: StackConfig, admin_db: psycopg.Connection) -> None:
+    small = FeedThread(stack.db_url("supabase_realtime_admin"), max_record_bytes=2000)
+    try:
+        inbox, _ = small.subscribe(key(), {"role": "service_role"},
+                                   ("public", "rt_notes", "INSERT", None))
+        note = insert_note(admin_db, body="x" * 5000, n=1)
+        _, data = wait_for(lambda: inbox.find(id=note), what="the big insert")
+        assert data["errors"] == ["Error 413: Payload Too Large"]
+        assert data["record"]["n"] == 1 and "body" not in data["record"]
+    finally:
+        small.close()
+
+
+def test_broadcast_rows(feed: FeedThread, admin_db: psycopg.Connection) -> None:
+    topic = f"test:{uuid.uuid4()}"
+    admin_db.execute("select realtime.send('{\"a\": 1}', 'ping', %s, false)", (topic,))
+    admin_db.execute("select realtime.send('{\"id\": \"mine\"}', 'pong', %s)", (topic,))
+    admin_db.execute("select realtime.send_binary('\\x00ff10'::bytea, 'bin', %s, true)",
+                     (topic,))
+    admin_db.execute(
+        "create or replace function public.rt_notes_broadcast() returns trigger"
+        " language plpgsql as $$ begin perform realtime.broadcast_changes("
+        "'notes:' || coalesce(new.body, old.body), tg_op, tg_op, tg_table_name,"
+        " tg_table_schema, new, old); return null; end $$")
+    admin_db.execute("create or replace trigger rt_notes_broadcast after insert or update"
+                     " or delete on public.rt_notes for each row"
+                     " execute function public.rt_notes_broadcast()")
+    try:
+        note = insert_note(admin_db, body=topic, n=5)
+    finally:
+        admin_db.execute("drop trigger rt_notes_broadcast on public.rt_notes")
+
+    def mine() -> list[Any]:
+        return [b for b in list(feed.broadcasts) if b.topic in (topic, f"notes:{topic}")]
+
+    rows = wait_for(lambda: len(mine()) == 4 and mine(), what="four broadcast rows")
+    ping, pong, binary, change = rows
+    assert (ping.event, ping.private, ping.extension) == ("ping", False, "broadcast")
+    assert ping.payload == {"a": 1, "id": ping.id} and ping.binary_payload is None
+    assert (pong.event, pong.private, pong.payload) == ("pong", True, {"id": "mine"})
+    assert binary.binary_payload == b"\x00\xff\x10" and binary.payload is None
+    assert binary.private is True
+    assert change.event == "INSERT" and change.private is True
+    assert change.payload is not None
+    assert change.payload["record"]["id"] == note and change.payload["old_record"] is None
+    assert {k: change.payload[k] for k in ("schema", "table", "operation")} == {
+        "schema": "public", "table": "rt_notes", "operation": "INSERT"}
+
+
+def test_malformed_records_and_a_dropped_table_are_skipped(
+        feed: FeedThread, admin_db: psycopg.Connection, claims: dict[str, Any]) -> None:
+    inbox, _ = feed.subscribe(key(), {"role": "service_role"}, ("public", "*", "*", None))
+    # What a broken or unexpected decoder output would look like, handed to the feed as if
+    # it came from the slot.
+    feed.call(feed.feed._handle([
+        "not json", '{"action": "I"}', '{"action": "I", "schema": "public"}',
+        '{"action": "X", "schema": "public", "table": "rt_notes"}',
+        '{"action": "I", "schema": "realtime", "table": "messages_2026_01_01", "columns": 5}',
+        '{"action": "I", "schema": "public", "table": "rt_notes", "columns": [{"name": "id",'
+        ' "value": 1}], "timestamp": "yesterday"}']))
+    # A published table whose changes are still in the slot when it is dropped.
+    admin_db.execute("create table public.rt_gone (id int primary key)")
+    admin_db.execute("grant select on public.rt_gone to service_role")
+    admin_db.execute("alter publication supabase_realtime add table public.rt_gone")
+    with admin_db.transaction():
+        admin_db.execute("insert into public.rt_gone values (1)")
+        admin_db.execute("drop table public.rt_gone")
+    note = insert_note(admin_db, body="after the trouble")
+    wait_for(lambda: inbox.find(id=note), what="a change after the trouble")
+    assert not [d for d in inbox.records() if d["table"] == "rt_gone"]
+
+
+def test_a_failing_rls_check_hides_only_its_own_group(feed: FeedThread,
+                                                      admin_db: psycopg.Connection,
+                                                      claims: dict[str, Any]) -> None:
+    admin_db.execute("drop policy if exists \"Tripwire\" on public.rt_notes")
+    # A policy that raises for claims carrying a non-numeric "level" (a bad custom claim).
+    admin_db.execute("create policy \"Tripwire\" on public.rt_notes as restrictive for select"
+                     " to authenticated using (coalesce((auth.jwt() ->> 'level')::int, 0) >= 0)")
+    try:
+        good, _ = feed.subscribe(key(), claims["agent1"], ("public", "rt_notes", "INSERT", None))
+        bad, _ = feed.subscribe(key(), {**claims["agent1"], "level": "high"},
+                                ("public", "rt_notes", "INSERT", None))
+        note = insert_note(admin_db, owner=AGENT1, body="tripwire")
+        wait_for(lambda: good.find(id=note), what="the good group's delivery")
+        last_and_marker(feed, admin_db, [bad])
+        assert bad.records() == []
+    finally:
+        admin_db.execute("drop policy \"Tripwire\" on public.rt_notes")
+
+
+def test_reconnects_with_a_new_slot_after_its_connection_is_killed(
+        feed: FeedThread, admin_db: psycopg.Connection, claims: dict[str, Any]) -> None:
+    inbox, _ = feed.subscribe(key(), claims["agent1"], ("public", "rt_notes", "INSERT", None))
+    before = insert_note(admin_db, owner=AGENT1, body="before the kill")
+    wait_for(lambda: inbox.find(id=before), what="the change before")
+    slots = feed.feed.slots_created
+    killed = admin_db.execute(
+        "select count(pg_terminate_backend(pid)) from pg_stat_activity"
+        " where application_name like 'realtime-standin-%%'").fetchone()
+    assert killed is not None and killed[0] == 2
+    wait_for(lambda: feed.feed.slots_created > slots, what="a new slot")
+    after = insert_note(admin_db, owner=AGENT1, body="after the kill")
+    wait_for(lambda: inbox.find(id=after), what="the change after")
+    # The killed slot went with its connection: only the new one is left.
+    rows = admin_db.execute("select slot_name from pg_replication_slots"
+                            " where slot_name like 'realtime_standin_%%' and active").fetchall()
+    assert len(rows) == 1
+
+
+def test_losing_only_the_query_connection_keeps_the_slot(
+        feed: FeedThread, admin_db: psycopg.Connection, claims: dict[str, Any]) -> None:
+    inbox, _ = feed.subscribe(key(), claims["agent1"], ("public", "rt_notes", "INSERT", None))
+    first = insert_note(admin_db, owner=AGENT1, body="before")
+    wait_for(lambda: inbox.find(id=first), what="the change before")
+    slots = feed.feed.slots_created
+    admin_db.execute("select pg_terminate_backend(pid) from pg_stat_activity"
+                     " where application_name = 'realtime-standin-queries'")
+    later = [insert_note(admin_db, owner=AGENT1, body=f"after {n}") for n in range(3)]
+    # Those already taken from the slot when the check failed are tried again, not lost.
+    wait_for(lambda: all(inbox.find(id=n) for n in later), what="changes after the kill")
+    assert feed.feed.slots_created == slots

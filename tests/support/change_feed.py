@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Coroutine
 from typing import Any
 
@@ -29,10 +30,12 @@ class Inbox:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.items: list[tuple[list[int], dict[str, Any]]] = []
+        self.stamped: list[tuple[float, dict[str, Any]]] = []  # (time.time() at delivery, data)
 
     def __call__(self, ids: list[int], data: dict[str, Any]) -> None:
         with self.lock:
             self.items.append((list(ids), data))
+            self.stamped.append((time.time(), data))
 
     def records(self, type_: str | None = None) -> list[dict[str, Any]]:
         with self.lock:
