@@ -1756,6 +1756,54 @@ REVOKE ALL ON FUNCTION private.assert_time_zone(p_value text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.assert_time_zone(p_value text) TO authenticated;
 GRANT ALL ON FUNCTION private.assert_time_zone(p_value text) TO service_role;
 
+-- Function private.broadcast_agent_state
+
+CREATE FUNCTION private.broadcast_agent_state() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_campaign_id uuid;
+begin
+  for v_campaign_id in
+    select cm.campaign_id
+    from public.campaign_members as cm
+    where cm.user_id = coalesce(new.agent_id, old.agent_id) and cm.member_role = 'agent'
+  loop
+    perform realtime.broadcast_changes(
+      'floor:' || v_campaign_id, tg_op, tg_op, tg_table_name, tg_table_schema, new, old
+    );
+  end loop;
+  return null;
+end;
+$$;
+
+COMMENT ON FUNCTION private.broadcast_agent_state() IS 'Trigger: an agent state change goes to floor:<campaign_id> of each campaign the agent works.';
+
+REVOKE ALL ON FUNCTION private.broadcast_agent_state() FROM PUBLIC;
+
+-- Function private.broadcast_call
+
+CREATE FUNCTION private.broadcast_call() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if tg_op <> 'DELETE' and new.campaign_id is not null then
+    perform realtime.broadcast_changes('floor:' || new.campaign_id, tg_op, tg_op, 'calls', 'public', new, old);
+  end if;
+  if tg_op = 'DELETE' and old.campaign_id is not null
+    or tg_op = 'UPDATE' and old.campaign_id is distinct from new.campaign_id and old.campaign_id is not null then
+    perform realtime.broadcast_changes('floor:' || old.campaign_id, tg_op, tg_op, 'calls', 'public', new, old);
+  end if;
+  return null;
+end;
+$$;
+
+COMMENT ON FUNCTION private.broadcast_call() IS 'Trigger: a call change goes to floor:<campaign_id> of its campaign.';
+
+REVOKE ALL ON FUNCTION private.broadcast_call() FROM PUBLIC;
+
 -- Function private.call_status_rank
 
 CREATE FUNCTION private.call_status_rank(p_status text) RETURNS integer
@@ -3225,6 +3273,50 @@ REVOKE ALL ON FUNCTION private.my_product_ids() FROM PUBLIC;
 GRANT ALL ON FUNCTION private.my_product_ids() TO authenticated;
 GRANT ALL ON FUNCTION private.my_product_ids() TO service_role;
 
+-- Function private.notify_lead_assigned
+
+CREATE FUNCTION private.notify_lead_assigned() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_by uuid := (select auth.uid());
+begin
+  if new.owner_id is distinct from v_by then
+    perform realtime.send(
+      jsonb_build_object('lead_id', new.id, 'campaign_id', new.campaign_id, 'assigned_by', v_by),
+      'lead_assigned', 'agent:' || new.owner_id, true
+    );
+  end if;
+  return null;
+end;
+$$;
+
+COMMENT ON FUNCTION private.notify_lead_assigned() IS 'Trigger: lead_assigned to agent:<owner_id> when someone else makes them the lead''s owner.';
+
+REVOKE ALL ON FUNCTION private.notify_lead_assigned() FROM PUBLIC;
+
+-- Function private.notify_sale_decided
+
+CREATE FUNCTION private.notify_sale_decided() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  perform realtime.send(
+    jsonb_build_object(
+      'sale_id', new.id, 'lead_id', new.lead_id, 'status', new.status, 'reason', new.status_reason
+    ),
+    'sale_decided', 'agent:' || new.agent_id, true
+  );
+  return null;
+end;
+$$;
+
+COMMENT ON FUNCTION private.notify_sale_decided() IS 'Trigger: sale_decided to agent:<agent_id> when the sale becomes validated or rejected.';
+
+REVOKE ALL ON FUNCTION private.notify_sale_decided() FROM PUBLIC;
+
 -- Function private.now
 
 CREATE FUNCTION private.now() RETURNS timestamp with time zone
@@ -3550,6 +3642,81 @@ begin
   return null;
 end;
 $$;
+
+-- Function private.realtime_reads_floor
+
+CREATE FUNCTION private.realtime_reads_floor(p_topic text) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select coalesce((
+    select private.manages_campaign(c.id)
+    from public.campaigns as c
+    where c.id = private.realtime_topic_id(p_topic, 'floor')
+  ), false)
+$$;
+
+COMMENT ON FUNCTION private.realtime_reads_floor(p_topic text) IS 'Realtime: may the signed-in user read floor:<campaign_id> (its supervisors, admins)?';
+
+REVOKE ALL ON FUNCTION private.realtime_reads_floor(p_topic text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.realtime_reads_floor(p_topic text) TO authenticated;
+GRANT ALL ON FUNCTION private.realtime_reads_floor(p_topic text) TO service_role;
+
+-- Function private.realtime_reads_presence
+
+CREATE FUNCTION private.realtime_reads_presence(p_topic text) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select coalesce((
+    select private.manages_campaign(c.id) or private.is_campaign_agent(c.id, (select auth.uid()))
+    from public.campaigns as c
+    where c.id = private.realtime_topic_id(p_topic, 'presence')
+  ), false)
+$$;
+
+COMMENT ON FUNCTION private.realtime_reads_presence(p_topic text) IS 'Realtime: may the signed-in user read presence:<campaign_id> (its agents, supervisors, admins)?';
+
+REVOKE ALL ON FUNCTION private.realtime_reads_presence(p_topic text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.realtime_reads_presence(p_topic text) TO authenticated;
+GRANT ALL ON FUNCTION private.realtime_reads_presence(p_topic text) TO service_role;
+
+-- Function private.realtime_topic_id
+
+CREATE FUNCTION private.realtime_topic_id(p_topic text, p_kind text) RETURNS uuid
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $_$
+  select case
+    when
+      split_part(p_topic, ':', 1) = p_kind
+      and substr(p_topic, length(p_kind) + 2) ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+      then substr(p_topic, length(p_kind) + 2)::uuid
+  end
+$_$;
+
+COMMENT ON FUNCTION private.realtime_topic_id(p_topic text, p_kind text) IS 'The uuid of a Realtime topic <kind>:<uuid> (canonical lower-case form), else null.';
+
+REVOKE ALL ON FUNCTION private.realtime_topic_id(p_topic text, p_kind text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.realtime_topic_id(p_topic text, p_kind text) TO authenticated;
+GRANT ALL ON FUNCTION private.realtime_topic_id(p_topic text, p_kind text) TO service_role;
+
+-- Function private.realtime_tracks_presence
+
+CREATE FUNCTION private.realtime_tracks_presence(p_topic text) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select coalesce(
+    private.is_campaign_agent(private.realtime_topic_id(p_topic, 'presence'), (select auth.uid())), false
+  )
+$$;
+
+COMMENT ON FUNCTION private.realtime_tracks_presence(p_topic text) IS 'Realtime: may the signed-in user track presence on presence:<campaign_id> (its agents)?';
+
+REVOKE ALL ON FUNCTION private.realtime_tracks_presence(p_topic text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.realtime_tracks_presence(p_topic text) TO authenticated;
+GRANT ALL ON FUNCTION private.realtime_tracks_presence(p_topic text) TO service_role;
 
 -- Function private.recording_allowed
 
@@ -5178,6 +5345,10 @@ COMMENT ON COLUMN public.agent_states.reason IS 'Why the agent is paused; set ex
 COMMENT ON COLUMN public.agent_states.since IS 'When the current state (and reason) began.';
 COMMENT ON COLUMN public.agent_states.updated_at IS 'When the webphone last published this state.';
 
+-- Triggers, in firing order
+CREATE TRIGGER agent_states_broadcast AFTER INSERT OR DELETE ON public.agent_states FOR EACH ROW EXECUTE FUNCTION private.broadcast_agent_state();
+CREATE TRIGGER agent_states_broadcast_update AFTER UPDATE ON public.agent_states FOR EACH ROW WHEN (((to_jsonb(new.*) - 'updated_at'::text) IS DISTINCT FROM (to_jsonb(old.*) - 'updated_at'::text))) EXECUTE FUNCTION private.broadcast_agent_state();
+
 ALTER TABLE ONLY public.agent_states
     ADD CONSTRAINT agent_states_pkey PRIMARY KEY (agent_id);
 
@@ -5320,6 +5491,8 @@ CREATE TRIGGER calls_mark_unrecorded BEFORE INSERT ON public.calls FOR EACH ROW 
 CREATE TRIGGER calls_set_updated_at BEFORE UPDATE ON public.calls FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
 CREATE TRIGGER calls_track_recording_consent BEFORE UPDATE OF recording_consent ON public.calls FOR EACH ROW EXECUTE FUNCTION private.track_recording_consent();
 CREATE TRIGGER calls_track_status BEFORE UPDATE ON public.calls FOR EACH ROW EXECUTE FUNCTION private.track_call_status();
+CREATE TRIGGER calls_broadcast AFTER INSERT OR DELETE ON public.calls FOR EACH ROW EXECUTE FUNCTION private.broadcast_call();
+CREATE TRIGGER calls_broadcast_update AFTER UPDATE ON public.calls FOR EACH ROW WHEN (((to_jsonb(new.*) - 'updated_at'::text) IS DISTINCT FROM (to_jsonb(old.*) - 'updated_at'::text))) EXECUTE FUNCTION private.broadcast_call();
 CREATE TRIGGER calls_maintain_index AFTER INSERT OR DELETE OR UPDATE OF started_at ON public.calls FOR EACH ROW EXECUTE FUNCTION private.maintain_call_index();
 CREATE TRIGGER calls_queue_recording AFTER INSERT OR UPDATE OF recording_file, started_at ON public.calls FOR EACH ROW EXECUTE FUNCTION private.queue_recording();
 CREATE TRIGGER calls_request_report_refresh_delete AFTER DELETE ON public.calls REFERENCING OLD TABLE AS old_calls FOR EACH STATEMENT EXECUTE FUNCTION reports.calls_changed();
@@ -5733,6 +5906,7 @@ CREATE TRIGGER leads_guard_columns BEFORE INSERT OR UPDATE ON public.leads FOR E
 CREATE TRIGGER leads_set_updated_at BEFORE UPDATE ON public.leads FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
 CREATE TRIGGER leads_time_zone_from_phone BEFORE INSERT OR UPDATE OF phone ON public.leads FOR EACH ROW EXECUTE FUNCTION private.set_lead_time_zone();
 CREATE TRIGGER leads_validate BEFORE INSERT OR UPDATE ON public.leads FOR EACH ROW EXECUTE FUNCTION private.validate_lead();
+CREATE TRIGGER leads_notify_assigned AFTER UPDATE OF owner_id ON public.leads FOR EACH ROW WHEN (((new.owner_id IS NOT NULL) AND (new.owner_id IS DISTINCT FROM old.owner_id))) EXECUTE FUNCTION private.notify_lead_assigned();
 CREATE TRIGGER leads_write_history AFTER INSERT OR DELETE OR UPDATE ON public.leads FOR EACH ROW EXECUTE FUNCTION private.write_lead_history();
 
 ALTER TABLE ONLY public.leads
@@ -6328,6 +6502,7 @@ COMMENT ON COLUMN public.sales.validated_by IS 'The supervisor or admin who vali
 CREATE TRIGGER sales_guard_columns BEFORE INSERT OR UPDATE ON public.sales FOR EACH ROW EXECUTE FUNCTION private.guard_sale_columns();
 CREATE TRIGGER sales_set_updated_at BEFORE UPDATE ON public.sales FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
 CREATE TRIGGER sales_validate BEFORE INSERT OR UPDATE ON public.sales FOR EACH ROW EXECUTE FUNCTION private.validate_sale_row();
+CREATE TRIGGER sales_notify_decided AFTER UPDATE OF status ON public.sales FOR EACH ROW WHEN (((new.status IS DISTINCT FROM old.status) AND (new.status = ANY (ARRAY['validated'::public.sale_status, 'rejected'::public.sale_status])))) EXECUTE FUNCTION private.notify_sale_decided();
 CREATE TRIGGER sales_write_status_history AFTER INSERT OR UPDATE OF status ON public.sales FOR EACH ROW EXECUTE FUNCTION private.write_sale_status_history();
 CREATE TRIGGER sales_request_report_refresh_delete AFTER DELETE ON public.sales REFERENCING OLD TABLE AS old_sales FOR EACH STATEMENT EXECUTE FUNCTION reports.sales_changed();
 CREATE TRIGGER sales_request_report_refresh_insert AFTER INSERT ON public.sales REFERENCING NEW TABLE AS new_sales FOR EACH STATEMENT EXECUTE FUNCTION reports.sales_changed();
@@ -6755,6 +6930,12 @@ CREATE TRIGGER on_auth_user_email_changed AFTER UPDATE OF email ON auth.users FO
 -- Policies on the platform's tables (auth, storage, realtime)
 -- ============================================================================
 
+-- realtime.messages
+CREATE POLICY "Agents can track their presence in their campaigns" ON realtime.messages FOR INSERT TO authenticated WITH CHECK (((extension = 'presence'::text) AND ( SELECT private.realtime_tracks_presence(realtime.topic()) AS realtime_tracks_presence)));
+CREATE POLICY "Members and admins can read the presence of their campaigns" ON realtime.messages FOR SELECT TO authenticated USING (((extension = 'presence'::text) AND ( SELECT private.realtime_reads_presence(realtime.topic()) AS realtime_reads_presence)));
+CREATE POLICY "Supervisors and admins can read the floor of their campaigns" ON realtime.messages FOR SELECT TO authenticated USING (((extension = 'broadcast'::text) AND ( SELECT private.realtime_reads_floor(realtime.topic()) AS realtime_reads_floor)));
+CREATE POLICY "Users can read their own desk notices" ON realtime.messages FOR SELECT TO authenticated USING (((extension = 'broadcast'::text) AND (( SELECT private.realtime_topic_id(realtime.topic(), 'agent'::text) AS realtime_topic_id) = ( SELECT auth.uid() AS uid))));
+
 -- storage.objects
 CREATE POLICY "Only the service role reaches recordings" ON storage.objects AS RESTRICTIVE TO anon, authenticated USING ((bucket_id <> 'recordings'::text)) WITH CHECK ((bucket_id <> 'recordings'::text));
 CREATE POLICY "Requesters can read their own report exports" ON storage.objects FOR SELECT TO authenticated USING (((bucket_id = 'exports'::text) AND ((storage.foldername(name))[1] = (( SELECT auth.uid() AS uid))::text)));
@@ -6770,7 +6951,7 @@ INSERT INTO storage.buckets (id, name, public, file_size_limit, allowed_mime_typ
 -- Tables published for Realtime (publication membership)
 -- ============================================================================
 
--- none
+ALTER PUBLICATION supabase_realtime ADD TABLE ONLY public.report_exports;
 
 -- ============================================================================
 -- pg_cron jobs (rows of cron.job)

@@ -38,9 +38,6 @@ as $$
 declare
   v_campaign_id uuid;
 begin
-  if tg_op = 'UPDATE' and to_jsonb(new) - 'updated_at' = to_jsonb(old) - 'updated_at' then
-    return null;
-  end if;
   for v_campaign_id in
     select cm.campaign_id
     from public.campaign_members as cm
@@ -58,29 +55,31 @@ comment on function private.broadcast_agent_state() is
 revoke execute on function private.broadcast_agent_state() from public;
 
 create trigger agent_states_broadcast
-after insert or update or delete on public.agent_states
+after insert or delete on public.agent_states
 for each row execute function private.broadcast_agent_state();
 
+-- Updates that change more than updated_at: the when clause skips the others
+-- without calling the function at all.
+create trigger agent_states_broadcast_update
+after update on public.agent_states
+for each row
+when (to_jsonb(new) - 'updated_at' is distinct from to_jsonb(old) - 'updated_at')
+execute function private.broadcast_agent_state();
+
 -- A call, to its campaign's floor (and, if it changed campaign, the old one's).
+-- Named public.calls: the trigger fires on the partition (private.calls_pYYYYMM).
 create function private.broadcast_call() returns trigger
 language plpgsql
 security definer
 set search_path = ''
 as $$
 begin
-  if tg_op = 'UPDATE' and to_jsonb(new) - 'updated_at' = to_jsonb(old) - 'updated_at' then
-    return null;
-  end if;
   if tg_op <> 'DELETE' and new.campaign_id is not null then
-    perform realtime.broadcast_changes(
-      'floor:' || new.campaign_id, tg_op, tg_op, tg_table_name, tg_table_schema, new, old
-    );
+    perform realtime.broadcast_changes('floor:' || new.campaign_id, tg_op, tg_op, 'calls', 'public', new, old);
   end if;
   if tg_op = 'DELETE' and old.campaign_id is not null
     or tg_op = 'UPDATE' and old.campaign_id is distinct from new.campaign_id and old.campaign_id is not null then
-    perform realtime.broadcast_changes(
-      'floor:' || old.campaign_id, tg_op, tg_op, tg_table_name, tg_table_schema, new, old
-    );
+    perform realtime.broadcast_changes('floor:' || old.campaign_id, tg_op, tg_op, 'calls', 'public', new, old);
   end if;
   return null;
 end;
@@ -90,8 +89,14 @@ comment on function private.broadcast_call() is
 revoke execute on function private.broadcast_call() from public;
 
 create trigger calls_broadcast
-after insert or update or delete on public.calls
+after insert or delete on public.calls
 for each row execute function private.broadcast_call();
+
+create trigger calls_broadcast_update
+after update on public.calls
+for each row
+when (to_jsonb(new) - 'updated_at' is distinct from to_jsonb(old) - 'updated_at')
+execute function private.broadcast_call();
 
 -- ============================================================================
 -- Section - The agent's desk
