@@ -96,8 +96,9 @@ export function openChannel(supabase: Supabase, topic: string, options: OpenChan
     // The session's token goes in the join: without it a private join is the anon role's, and refused.
     await supabase.realtime.setAuth().catch(() => undefined);
     if (life.closed) return;
-    const config: { private: boolean; presence?: { key: string } } = { private: options.private ?? true };
-    if (options.presenceKey) config.presence = { key: options.presenceKey };
+    const config: { private: boolean; presence?: { key: string; enabled: boolean } } = { private: options.private ?? true };
+    // Presence enabled at join: a presence topic carries no Broadcast, and without it only Broadcast rights are checked.
+    if (options.presenceKey) config.presence = { key: options.presenceKey, enabled: true };
     const ch = supabase.channel(topic, { config });
     life.channel = ch;
     options.bind(ch);

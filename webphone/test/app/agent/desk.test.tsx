@@ -293,7 +293,7 @@ describe('realtime', () => {
     const view = await openDesk();
     await waitFor(() => { expect(screen.getByTestId('desk-live')).toHaveAttribute('data-state', 'live'); });
     const presence = view.realtime.open('presence:camp-1');
-    expect(presence?.options.config).toStrictEqual({ private: true, presence: { key: 'a-1' } });
+    expect(presence?.options.config).toStrictEqual({ private: true, presence: { key: 'a-1', enabled: true } });
     expect(presence?.tracked).toStrictEqual([{ agent_id: 'a-1', online_at: expect.any(String) as unknown }]);
     act(() => { presence?.drop(); });
     act(() => { presence?.rejoin(); });

@@ -76,7 +76,9 @@ vi.mock('../../../src/data/compliance', () => ({
   listRecordingAccessLog: mocks.listRecordingAccessLog,
   listProfilesByIds: mocks.listProfilesByIds,
 }));
-vi.mock('../../../src/data/catalog', () => ({ listCampaigns: () => Promise.resolve([{ id: 'c-1', name: 'Vida Otoño' }]) }));
+vi.mock('../../../src/data/catalog', () => ({
+  listCampaigns: () => Promise.resolve([{ id: 'c-1', name: 'Vida Otoño', status: 'active' }, { id: 'c-0', name: 'Borrador', status: 'draft' }]),
+}));
 
 const SUPERVISOR = 'supervisor1@demo.test';
 
@@ -144,6 +146,8 @@ describe('live floor', () => {
     await waitFor(() => { expect(screen.getByTestId('floor-live').dataset.state).toBe('live'); });
     const channel = fake.realtime.open('floor:c-1');
     expect(channel?.options.config).toStrictEqual({ private: true });
+    // A draft campaign has nobody working: no channel.
+    expect(fake.realtime.channels.map((c) => c.topic)).toStrictEqual(['floor:c-1']);
     expect(fake.realtime.client.realtime.setAuth).toHaveBeenCalled();
     // The first join fetched the snapshot again (what changed before the join was not pushed).
     await waitFor(() => { expect(data.fetches).toBe(2); });

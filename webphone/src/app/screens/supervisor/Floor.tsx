@@ -43,6 +43,7 @@ const SAFETY_REFETCH_MS = 60_000;
 /** Pushes kept to re-apply over a fetch they raced (the fetch may have read the rows before them). */
 const RACE_MS = 15_000;
 const FLOOR_KEY = ['floor', 'snapshot'] as const;
+const MAX_CHANNELS = 90;
 
 type Snapshot = FloorSnapshot<FloorAgentRow, OpenCallRow, CallTallyRow, SaleTallyRow>;
 
@@ -75,7 +76,12 @@ export function useFloor() {
   const queryClient = useQueryClient();
   const recent = useRef<{ at: number; change: FloorChange }[]>([]);
   const campaigns = useQuery({ queryKey: ['floor', 'campaigns'], queryFn: () => listCampaigns(supabase), staleTime: 5 * 60_000 });
-  const topics = useMemo(() => (campaigns.data ?? []).map((c) => floorTopic(c.id)), [campaigns.data]);
+  // Campaigns that can have agents working (not drafts or archived), at most MAX_CHANNELS of them
+  // (Realtime refuses over 100 channels on a socket); any beyond are seen by the safety refetch.
+  const topics = useMemo(() => (campaigns.data ?? [])
+    .filter((c) => c.status === 'active' || c.status === 'paused')
+    .slice(0, MAX_CHANNELS)
+    .map((c) => floorTopic(c.id)), [campaigns.data]);
 
   const live = useRealtimeChannels(topics, {
     bind: (channel) => {
