@@ -104,7 +104,7 @@ def test_the_floor_follows_a_pause_and_a_call_by_push(new_page, db, close_open_c
                                                                     timeout=PUSHED_MS)
     desk.locator("#hangup-button").click()
     expect(row).to_have_attribute("data-state", "wrap_up", timeout=PUSHED_MS)
-    submit_wrap_up(desk)
+    submit_wrap_up(desk, "not_interested")
     expect(row).to_have_attribute("data-state", "available", timeout=PUSHED_MS)
     assert reads.count == 0, reads.seen
 
@@ -113,13 +113,16 @@ def test_a_lead_assigned_by_the_supervisor_appears_on_the_desk(new_page, db, sig
     agent_email = "agent6@demo.test"
     agent = agent_id(db, agent_email)
     campaign = make_campaign(db, agents=[agent])
-    [lead] = make_leads(db, campaign, 1, first_name="Asignada", last_name="En Vivo",
-                        phone=phone_ending())
+    phone = phone_ending()
+    [lead] = make_leads(db, campaign, 1, first_name="Asignada", last_name="En Vivo", phone=phone)
 
     desk = new_page()
     sign_in_agent(desk, agent_email)
     wait_live(desk, "desk-live")
+    # The own-leads list, narrowed to this lead's number (the list shows 50): not there yet.
+    desk.locator("#lead-search").fill(phone.lstrip("+")[-9:])
     row = desk.locator(f"[data-test='lead-row'][data-lead-id='{lead}']")
+    expect(desk.locator("[data-test='my-leads']")).to_contain_text("Ningún lead coincide")
     expect(row).to_have_count(0)
 
     # The supervisor assigns it through the API, as a supervisor (rpc/assign_lead).
@@ -127,6 +130,7 @@ def test_a_lead_assigned_by_the_supervisor_appears_on_the_desk(new_page, db, sig
     notice = desk.locator("[data-test='toast']", has_text="Se te ha asignado un lead")
     expect(notice).to_be_visible(timeout=PUSHED_MS)
     expect(notice).to_contain_text("Asignada En Vivo")
+    # The list was read again on the push: the lead is there without a reload.
     expect(row).to_be_visible()
 
 

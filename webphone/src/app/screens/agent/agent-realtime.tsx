@@ -45,7 +45,7 @@ export function AgentRealtime() {
 function useDeskNotices(enabled: boolean) {
   const { t } = useTranslation();
   const profile = useProfile();
-  const { desk } = useAgentSession();
+  const { desk, data } = useAgentSession();
   const { toast } = useNotices();
   const queryClient = useQueryClient();
   const topics = useMemo(() => (enabled ? [agentTopic(profile.id)] : []), [enabled, profile.id]);
@@ -65,7 +65,12 @@ function useDeskNotices(enabled: boolean) {
     if (plan.leadId && desk.state.lead?.id === plan.leadId) desk.refreshLead().catch(() => undefined);
     // The lists first, so that a lead just assigned is named from the own-leads list.
     await Promise.all(plan.lists.map((what) => queryClient.refetchQueries({ queryKey: ['agent', what] }))).catch(() => undefined);
-    const notice = deskNotice(event, knownName(plan.leadId));
+    let name = knownName(plan.leadId);
+    if (!name && plan.leadId) {
+      // Not among the leads on screen (the list shows 50): the one lead is read for its name.
+      name = await data.getLead(plan.leadId).then((lead) => (lead ? leadName(t, lead) || null : null), () => null);
+    }
+    const notice = deskNotice(event, name);
     toast(t(notice.key, notice.values), { level: notice.level, ms: NOTICE_MS });
   };
 
