@@ -5,7 +5,7 @@
 // before it is sent (setAuth first), and supabase.channel(topic) hands back
 // a channel still leaving (after an unmount) instead of a new one.
 
-import { REALTIME_SUBSCRIBE_STATES, type RealtimeChannel } from '@supabase/supabase-js';
+import { REALTIME_CHANNEL_STATES, REALTIME_SUBSCRIBE_STATES, type RealtimeChannel } from '@supabase/supabase-js';
 import type { Supabase } from '../app/config';
 import { unwrapRows } from './errors';
 
@@ -116,7 +116,8 @@ export function openChannel(supabase: Supabase, topic: string, options: OpenChan
     if (life.closed) return;
     life.closed = true;
     const ch = life.channel;
-    if (!ch) return;
+    // Already left (a sign-out removes every channel): nothing to wait for.
+    if (!ch || ch.state === REALTIME_CHANNEL_STATES.closed) return;
     const gone = supabase.removeChannel(ch).catch(() => undefined).finally(() => {
       if (leaving.get(topic) === gone) leaving.delete(topic);
     });

@@ -84,6 +84,7 @@ export class FakeChannel {
   readonly handlers: Handler[] = [];
   readonly tracked: unknown[] = [];
   removed = false;
+  get state() { return this.removed ? 'closed' : 'joined'; }
   private status: ((state: string, err?: Error) => void) | null = null;
 
   constructor(readonly topic: string, readonly options: { config?: Record<string, unknown> }) {}
@@ -143,6 +144,10 @@ export function fakeRealtime() {
     removeChannel: vi.fn((channel: FakeChannel) => {
       channel.removed = true;
       return Promise.resolve('ok');
+    }),
+    removeAllChannels: vi.fn(() => {
+      for (const channel of channels) channel.removed = true;
+      return Promise.resolve([]);
     }),
   };
   /** The open (not removed) channel of a topic. */

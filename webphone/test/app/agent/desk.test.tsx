@@ -302,6 +302,16 @@ describe('realtime', () => {
     await waitFor(() => { expect(presence?.removed).toBe(true); });
   });
 
+  test('signing out leaves every channel first, while the token still counts', async () => {
+    const view = await openDesk();
+    await waitFor(() => { expect(screen.getByTestId('desk-live')).toHaveAttribute('data-state', 'live'); });
+    await userEvent.click(screen.getByTestId('sign-out'));
+    await waitFor(() => { expect(view.auth.signOut).toHaveBeenCalled(); });
+    const left = view.realtime.client.removeAllChannels.mock.invocationCallOrder[0] ?? Infinity;
+    expect(left).toBeLessThan(view.auth.signOut.mock.invocationCallOrder[0] ?? 0);
+    expect(view.realtime.channels.every((c) => c.removed)).toBe(true);
+  });
+
   test('a lead assigned: a notice with its name and the own leads read again; a sale decided: the reason', async () => {
     const view = await openDesk();
     await waitFor(() => { expect(screen.getByTestId('desk-live')).toHaveAttribute('data-state', 'live'); });
