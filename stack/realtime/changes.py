@@ -70,6 +70,7 @@ MAX_CHANGES = 1000  # per poll; a full batch polls again at once
 MAX_RECORD_BYTES = 1024 * 1024
 SMALL_VALUE_BYTES = 64  # what an oversized record still carries
 MAX_CACHED_FILTERS = 10_000
+MAX_POLL_FAILURES = 5  # polls failing in a row before the slot is given up
 META_TTL = 1.0  # seconds a table's catalog facts and privileges are trusted
 _PARTITION = re.compile(r"messages_\d{4}_\d{2}_\d{2}")
 _ACTIONS = {"I": "INSERT", "U": "UPDATE", "D": "DELETE"}
@@ -320,7 +321,6 @@ class ChangeFeed:
         self._query: psycopg.AsyncConnection[Any] | None = None
         self._query_lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
-        self._ready = asyncio.Event()
         self._slot = ""
         self._tables: dict[tuple[str, str], _Table] = {}
         self._conds: dict[tuple[int, str], list[_TypedCond]] = {}
@@ -338,7 +338,6 @@ class ChangeFeed:
         if self._task is not None:
             return
         await self._connect()
-        self._ready.set()
         self._task = asyncio.create_task(self._run(), name="realtime-changes")
 
     async def stop(self) -> None:
@@ -351,6 +350,13 @@ class ChangeFeed:
 
     async def validate(self, binding: Binding) -> None:
         """Raise BindingError (Supabase's wording) if Realtime cannot subscribe this binding."""
+        try:
+            await self._validate(binding)
+        except psycopg.OperationalError:
+            await self._drop_query()  # an idle connection the server dropped: once more
+            await self._validate(binding)
+
+    async def _validate(self, binding: Binding) -> None:
         conds = parse_filter(binding.filter)  # syntax first, as Supabase does
         where = (f"[event: {binding.event}, schema: {binding.schema}, table: {binding.table}, "
                  f"filters: {binding.filter or '[]'}]")
@@ -400,12 +406,14 @@ class ChangeFeed:
         # WAL values and normalised filter values must be written the same way.
         await conn.execute("set timezone = 'UTC'")
         await conn.execute("set datestyle = 'ISO, YMD'")
-        # A slow policy must not hold the loop (and every subscriber) for long.
-        await conn.execute("set statement_timeout = '10s'")
+        if name == "queries":
+            # A slow policy must not hold the loop (and every subscriber) for long. Not on
+            # the slot's connection: a big transaction must decode, however long it takes.
+            await conn.execute("set statement_timeout = '10s'")
         return conn
 
     async def _query_conn(self) -> psycopg.AsyncConnection[Any]:
-        if self._query is None or self._query.closed:
+        if self._query is None or self._query.closed or self._query.broken:
             self._query = await self._open("queries")
         return self._query
 
@@ -434,6 +442,7 @@ class ChangeFeed:
 
     async def _run(self) -> None:
         backoff = 0.1
+        failures = 0  # polls in a row that failed with the connection still up
         while True:
             try:
                 if self._wal is None or self._wal.closed:
@@ -442,7 +451,7 @@ class ChangeFeed:
                     log.warning("realtime changes: reconnected; changes made while no slot "
                                 "existed are lost")
                 rows = await self._poll()
-                backoff = 0.1
+                backoff, failures = 0.1, 0
                 if rows:
                     await self._handle(rows)
                 if len(rows) < MAX_CHANGES:
@@ -464,8 +473,13 @@ class ChangeFeed:
                 backoff = min(backoff * 2, 5.0)
             except Exception:
                 log.exception("realtime changes: poll failed")
-                if self._wal is not None and self._wal.broken:
+                failures += 1
+                if failures >= MAX_POLL_FAILURES or (self._wal is not None and self._wal.broken):
+                    # The slot cannot get past what fails (a change wal2json cannot decode):
+                    # start over from a new slot, losing what the old one held.
+                    log.error("realtime changes: giving up on slot %s", self._slot)
                     await self._close()
+                    failures = 0
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
 

@@ -524,18 +524,19 @@ def test_reconnects_with_a_new_slot_after_its_connection_is_killed(
     inbox, _ = feed.subscribe(key(), claims["agent1"], ("public", "rt_notes", "INSERT", None))
     before = insert_note(admin_db, owner=AGENT1, body="before the kill")
     wait_for(lambda: inbox.find(id=before), what="the change before")
-    slots = feed.feed.slots_created
-    killed = admin_db.execute(
-        "select count(pg_terminate_backend(pid)) from pg_stat_activity"
-        " where application_name like 'realtime-standin-%%'").fetchone()
+    slots, old_slot = feed.feed.slots_created, feed.feed._slot
+    pids = [conn.info.backend_pid for conn in (feed.feed._wal, feed.feed._query) if conn]
+    killed = admin_db.execute("select count(pg_terminate_backend(pid)) from pg_stat_activity"
+                              " where pid = any(%s)", (pids,)).fetchone()
     assert killed is not None and killed[0] == 2
     wait_for(lambda: feed.feed.slots_created > slots, what="a new slot")
     after = insert_note(admin_db, owner=AGENT1, body="after the kill")
     wait_for(lambda: inbox.find(id=after), what="the change after")
-    # The killed slot went with its connection: only the new one is left.
-    rows = admin_db.execute("select slot_name from pg_replication_slots"
-                            " where slot_name like 'realtime_standin_%%' and active").fetchall()
-    assert len(rows) == 1
+    # The killed slot went with its connection (temporary); the new one is in use.
+    slots_now = dict(admin_db.execute("select slot_name, active from pg_replication_slots"
+                                      " where slot_name = any(%s)",
+                                      ([old_slot, feed.feed._slot],)).fetchall())
+    assert slots_now == {feed.feed._slot: True}
 
 
 def test_losing_only_the_query_connection_keeps_the_slot(
@@ -544,9 +545,56 @@ def test_losing_only_the_query_connection_keeps_the_slot(
     first = insert_note(admin_db, owner=AGENT1, body="before")
     wait_for(lambda: inbox.find(id=first), what="the change before")
     slots = feed.feed.slots_created
-    admin_db.execute("select pg_terminate_backend(pid) from pg_stat_activity"
-                     " where application_name = 'realtime-standin-queries'")
+    assert feed.feed._query is not None
+    admin_db.execute("select pg_terminate_backend(%s)", (feed.feed._query.info.backend_pid,))
     later = [insert_note(admin_db, owner=AGENT1, body=f"after {n}") for n in range(3)]
     # Those already taken from the slot when the check failed are tried again, not lost.
     wait_for(lambda: all(inbox.find(id=n) for n in later), what="changes after the kill")
     assert feed.feed.slots_created == slots
+
+
+def test_rights_granted_and_withdrawn_in_the_database_count_at_once(
+        feed: FeedThread, admin_db: psycopg.Connection, claims: dict[str, Any]) -> None:
+    spain = "00000000-0000-4000-b000-000000000001"  # supervisor1's, worked by agent1
+    supervisor2 = claims["supervisor2"]["sub"]
+    inbox, _ = feed.subscribe(key(), claims["supervisor2"],
+                              ("public", "agent_states", "UPDATE", f"agent_id=eq.{AGENT1}"))
+    set_state(admin_db, AGENT1, "available")
+    set_state(admin_db, AGENT1, "wrap_up")  # before: not supervisor2's agent
+    # Rows are checked when polled, as Supabase does: let these be polled before the grant.
+    last_and_marker(feed, admin_db, [inbox])
+    admin_db.execute("insert into public.campaign_members (campaign_id, user_id, member_role)"
+                     " values (%s, %s, 'supervisor')", (spain, supervisor2))
+    try:
+        set_state(admin_db, AGENT1, "on_call")  # now supervisor2 runs that campaign too
+        wait_for(lambda: [d for d in inbox.records() if d["record"]["state"] == "on_call"],
+                 what="the state once supervisor2 supervises agent1")
+    finally:
+        admin_db.execute("delete from public.campaign_members where campaign_id = %s"
+                         " and user_id = %s", (spain, supervisor2))
+    set_state(admin_db, AGENT1, "paused")  # after: no longer
+    last_and_marker(feed, admin_db, [inbox])
+    assert [d["record"]["state"] for d in inbox.records()] == ["on_call"]
+
+
+def test_a_slot_that_keeps_failing_is_replaced(stack: StackConfig, admin_db: psycopg.Connection,
+                                               claims: dict[str, Any]) -> None:
+    own = FeedThread(stack.db_url("supabase_realtime_admin"))
+    try:
+        inbox, _ = own.subscribe(key(), claims["agent1"], ("public", "rt_notes", "INSERT", None))
+        real_poll = own.feed._poll
+        failures = []
+
+        async def failing_poll() -> list[str]:
+            # What a change the decoder cannot get past looks like from here.
+            if len(failures) < 5:
+                failures.append(1)
+                raise RuntimeError("cannot decode")
+            return await real_poll()
+
+        own.feed._poll = failing_poll  # type: ignore[method-assign]
+        wait_for(lambda: own.feed.slots_created == 2, what="a new slot")
+        note = insert_note(admin_db, owner=AGENT1, body="after a new slot")
+        wait_for(lambda: inbox.find(id=note), what="delivery from the new slot")
+    finally:
+        own.close()
