@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import importlib
 import json
 import logging
 import secrets
@@ -21,6 +20,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
 from aiohttp import WSMsgType, web
 from psycopg_pool import AsyncConnectionPool
 
@@ -34,6 +34,7 @@ from stack.realtime.auth import (
     verify,
     write_policies,
 )
+from stack.realtime.changes import Binding, BindingError, BroadcastRow, ChangeFeed
 from stack.realtime.protocol import Frame, UserBroadcast
 
 log = logging.getLogger("stack.realtime")
@@ -59,8 +60,6 @@ class Settings:
     # Start the WAL reader (stack/realtime/changes.py) for postgres_changes and database
     # broadcasts.
     changes: bool = True
-
-
 
 
 def _ref() -> str:
@@ -108,6 +107,7 @@ class Channel:
     claims: dict[str, Any]
     policies: Policies | None = None
     bindings: list[dict[str, Any]] = field(default_factory=list)
+    changes_error: str | None = None  # why its postgres_changes could not be subscribed
     tracked: tuple[str, dict[str, Any]] | None = None  # (phx_ref, meta)
     track_payload: dict[str, Any] | None = None
     presence_calls: int = 0
@@ -151,8 +151,7 @@ class Server:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.pool: AsyncConnectionPool[Any] | None = None
-        self.feed: Any = None  # stack.realtime.changes.ChangeFeed, when running
-        self.changes: Any = None  # the module
+        self.feed: ChangeFeed | None = None  # the WAL reader, unless settings.changes is off
         self.topics: dict[tuple[str, bool], set[Channel]] = {}
         self.presences: dict[tuple[str, bool], dict[str, dict[str, dict[str, Any]]]] = {}
         self.connections: set[Connection] = set()
@@ -169,15 +168,8 @@ class Server:
             log.exception("partition upkeep failed")
         self.tasks.append(asyncio.create_task(self._partition_loop()))
         if self.settings.changes:
-            try:
-                self.changes = importlib.import_module("stack.realtime.changes")
-            except ImportError:
-                log.warning("stack.realtime.changes is missing: no postgres_changes, no"
-                            " database broadcasts")
-            if self.changes is not None:
-                self.feed = self.changes.ChangeFeed(self.settings.database_url,
-                                                    on_broadcast=self.on_broadcast)
-                await self.feed.start()
+            self.feed = ChangeFeed(self.settings.database_url, on_broadcast=self.on_broadcast)
+            await self.feed.start()
 
     async def stop(self) -> None:
         for task in self.tasks:
@@ -246,7 +238,7 @@ class Server:
             if (frame := cache[k]) is not None:
                 ch.conn.send(frame)
 
-    def on_broadcast(self, row: Any) -> None:
+    def on_broadcast(self, row: BroadcastRow) -> None:
         """A realtime.messages row from the WAL reader (database Broadcast)."""
         if row.binary_payload is not None:
             content = UserBroadcast(row.event or "", protocol.ENCODING_BINARY,
@@ -399,8 +391,8 @@ class Server:
                     break
                 try:
                     await self.handle_frame(conn, frame)
-                except Exception:
-                    log.exception("error handling %s on %s", frame.event, frame.topic)
+                except Exception as e:
+                    self.crashed(conn, frame, e)
         finally:
             conn.closed = True
             self.connections.discard(conn)
@@ -412,6 +404,20 @@ class Server:
                 await asyncio.wait_for(writer, 5)
             await ws.close()
         return ws
+
+    def crashed(self, conn: Connection, frame: Frame, error: Exception) -> None:
+        """A handler failed. In Realtime a channel is a process: a crash in a join is the
+        join's error reply (UnknownErrorOnChannel), a crash in a joined channel ends it with
+        phx_error; the socket and its other channels carry on."""
+        log.exception("error handling %s on %s", frame.event, frame.topic)
+        if frame.event == "phx_join":
+            conn.reply(frame, "error", {"reason": f"UnknownErrorOnChannel: {error}"})
+            return
+        ch = conn.channels.get(frame.topic)
+        if ch is not None:
+            self.remove(ch)
+            conn.send(protocol.encode(conn.vsn, ch.join_ref, ch.join_ref, ch.topic, "phx_error",
+                                      {}))
 
     async def _writer(self, conn: Connection) -> None:
         while True:
@@ -482,7 +488,9 @@ class Server:
         self.topics.setdefault(ch.key, set()).add(ch)
         self.schedule_confirm(ch)
         conn.reply(frame, "ok", {"postgres_changes": ch.bindings})
-        if ch.bindings:
+        if ch.changes_error is not None:
+            ch.system("postgres_changes", "error", ch.changes_error)
+        elif ch.bindings:
             ch.system("postgres_changes", "ok", "Subscribed to PostgreSQL")
         if ch.presence_enabled and ch.can_read("presence"):
             ch.push("presence_state", self.presence_state(ch.key))
@@ -517,7 +525,12 @@ class Server:
             presence_key=key if isinstance(key, str) and key else str(uuid.uuid1()),
             presence_enabled=presence.get("enabled") is True, access_token=token, claims=claims)
         if private:
-            ch.policies = await self._read_policies(ch, Policies())
+            try:
+                ch.policies = await self._read_policies(ch, Policies())
+            except psycopg.OperationalError as e:
+                log.error("UnableToConnectToProject: %s", e)
+                raise JoinError("UnableToConnectToProject: Realtime was unable to connect to the"
+                                " project database") from e
             if not (ch.policies.broadcast_read or ch.policies.presence_read):
                 raise JoinError("Unauthorized: You do not have permissions to read from this"
                                 f" Channel topic: {sub_topic}")
@@ -539,33 +552,42 @@ class Server:
             return Policies(broadcast_read=False, presence_read=False)
 
     async def _subscribe_changes(self, ch: Channel, changes: list[Any]) -> None:
-        if self.feed is None:
-            raise JoinError("UnableToConnectToProject: Realtime was unable to connect to the"
-                            " project database")
-        bindings = []
-        replies = []
+        """Realtime answers the join with every binding and its id whatever happens; a binding
+        it cannot subscribe (no such table in the publication, a bad filter) comes after the
+        reply as a `system` error of extension postgres_changes, and nothing is delivered."""
+        bindings: list[Binding] = []
+        replies: list[dict[str, Any]] = []
         for params in changes:
             if not isinstance(params, dict):
                 raise JoinError("InvalidJoinPayload: postgres_changes must be objects")
             filter_ = params.get("filter")
-            binding = self.changes.Binding(
-                id=self.feed.new_id(), schema=str(params.get("schema") or "public"),
+            binding_id = self.feed.new_id() if self.feed is not None else len(replies) + 1
+            replies.append({**params, "id": binding_id})
+            if self.feed is None:
+                continue
+            binding = Binding(
+                id=binding_id, schema=str(params.get("schema") or "public"),
                 table=str(params.get("table") or "*"),
                 event=str(params.get("event") or "*").upper(),
                 filter=filter_ if isinstance(filter_, str) and filter_ else None)
-            try:
-                await self.feed.validate(binding)
-            except self.changes.BindingError as e:
-                raise JoinError(str(e)) from e
+            if ch.changes_error is None:
+                try:
+                    await self.feed.validate(binding)
+                except BindingError as e:
+                    ch.changes_error = str(e)
             bindings.append(binding)
-            replies.append({**params, "id": binding.id})
+        ch.bindings = replies
+        if self.feed is None:
+            ch.changes_error = "Realtime was unable to connect to the project database"
+            return
+        if ch.changes_error is not None:
+            return
 
         def deliver(ids: list[int], data: dict[str, Any]) -> None:
             if not ch.closed:
                 ch.fastlane("postgres_changes", {"ids": ids, "data": data})
 
         self.feed.subscribe(ch, bindings, ch.claims, deliver)
-        ch.bindings = replies
 
     # -- access_token -----------------------------------------------------------
     async def refresh_token(self, ch: Channel, frame: Frame) -> None:
@@ -581,7 +603,12 @@ class Server:
             self.shutdown(ch, str(e))
             return
         if ch.private:
-            ch.policies = await self._read_policies(ch, Policies())
+            try:
+                ch.policies = await self._read_policies(ch, Policies())
+            except psycopg.OperationalError as e:
+                log.error("UnableToConnectToProject: %s", e)
+                self.shutdown(ch, "Realtime was unable to connect to the project database")
+                return
             if not (ch.policies.broadcast_read or ch.policies.presence_read):
                 self.shutdown(ch, "You do not have permissions to read from this Channel topic:"
                                   f" {ch.sub_topic}")

@@ -62,6 +62,8 @@ class Settings:
 SETTINGS = web.AppKey("settings", Settings)
 # Every connection hands out rows as dicts (row_factory=dict_row, set when it connects).
 POOL = web.AppKey("pool", AsyncConnectionPool[AsyncConnection[DictRow]])
+# Each route's operation name, as Storage names it (src/http/routes/operations.ts).
+OPERATIONS = web.AppKey("operations", dict[web.AbstractRoute, str])
 CLAIMS = "storage.claims"  # the caller's verified JWT claims, set before the handler runs
 # Uploads to a bucket without a file_size_limit stop here (Storage has a global limit too).
 GLOBAL_FILE_SIZE_LIMIT = 1 << 30
@@ -114,9 +116,16 @@ async def as_caller(request: web.Request) -> AsyncIterator[AsyncConnection[DictR
     """A transaction that runs as the caller, the way Storage and PostgREST do."""
     claims = claims_of(request)
     async with request.config_dict[POOL].connection() as conn, conn.transaction():
+        # As Supabase Storage scopes each request (src/internal/database/postgres/scope.ts):
+        # policies may read the operation and the path as well as the claims.
         await conn.execute("select set_config('role', %s, true),"
-                           " set_config('request.jwt.claims', %s, true)",
-                           (claims["role"], json.dumps(claims)))
+                           " set_config('request.jwt.claims', %s, true),"
+                           " set_config('request.method', %s, true),"
+                           " set_config('request.path', %s, true),"
+                           " set_config('storage.operation', %s, true)",
+                           (claims["role"], json.dumps(claims), request.method,
+                            request.raw_path.removeprefix(PREFIX),
+                            request.config_dict[OPERATIONS].get(request.match_info.route, "")))
         try:
             yield conn
         except errors.InsufficientPrivilege as e:
@@ -771,30 +780,38 @@ def build_app(settings: Settings) -> web.Application:
     root.cleanup_ctx.append(pool_context)
     # {name:[\s\S]+}: any character, a newline too, so that object_key judges every name
     # (an InvalidKey 400) rather than the router turning some into a 404.
-    routes: list[tuple[str, str, Handler]] = [
-        ("GET", "/status", health),
-        ("GET", "/bucket", list_buckets),
-        ("POST", "/bucket", create_bucket),
-        ("GET", "/bucket/{bucket}", get_bucket),
-        ("PUT", "/bucket/{bucket}", update_bucket),
-        ("DELETE", "/bucket/{bucket}", delete_bucket),
-        ("POST", "/bucket/{bucket}/empty", empty_bucket),
-        ("POST", "/object/move", move_or_copy),
-        ("POST", "/object/copy", move_or_copy),
-        ("POST", "/object/list/{bucket}", list_objects),
-        ("POST", "/object/sign/{bucket}", sign_many),
-        ("POST", r"/object/sign/{bucket}/{name:[\s\S]+}", sign_one),
-        ("GET", r"/object/sign/{bucket}/{name:[\s\S]+}", serve_signed),
-        ("GET", r"/object/public/{bucket}/{name:[\s\S]+}", download_public),
-        ("GET", r"/object/authenticated/{bucket}/{name:[\s\S]+}", download),
-        ("GET", r"/object/info/{bucket}/{name:[\s\S]+}", info),
-        ("DELETE", "/object/{bucket}", remove),
-        ("POST", r"/object/{bucket}/{name:[\s\S]+}", upload),
-        ("PUT", r"/object/{bucket}/{name:[\s\S]+}", upload),
-        ("GET", r"/object/{bucket}/{name:[\s\S]+}", download),
-        ("DELETE", r"/object/{bucket}/{name:[\s\S]+}", remove_one),
+    routes: list[tuple[str, str, Handler, str]] = [
+        ("GET", "/status", health, ""),
+        ("GET", "/bucket", list_buckets, "storage.bucket.list"),
+        ("POST", "/bucket", create_bucket, "storage.bucket.create"),
+        ("GET", "/bucket/{bucket}", get_bucket, "storage.bucket.get"),
+        ("PUT", "/bucket/{bucket}", update_bucket, "storage.bucket.update"),
+        ("DELETE", "/bucket/{bucket}", delete_bucket, "storage.bucket.delete"),
+        ("POST", "/bucket/{bucket}/empty", empty_bucket, "storage.bucket.empty"),
+        ("POST", "/object/move", move_or_copy, "storage.object.move"),
+        ("POST", "/object/copy", move_or_copy, "storage.object.copy"),
+        ("POST", "/object/list/{bucket}", list_objects, "storage.object.list"),
+        ("POST", "/object/sign/{bucket}", sign_many, "storage.object.sign_many"),
+        ("POST", r"/object/sign/{bucket}/{name:[\s\S]+}", sign_one, "storage.object.sign"),
+        ("GET", r"/object/sign/{bucket}/{name:[\s\S]+}", serve_signed,
+         "storage.object.get_signed"),
+        ("GET", r"/object/public/{bucket}/{name:[\s\S]+}", download_public,
+         "storage.object.get_public"),
+        ("GET", r"/object/authenticated/{bucket}/{name:[\s\S]+}", download,
+         "storage.object.get_authenticated"),
+        ("GET", r"/object/info/{bucket}/{name:[\s\S]+}", info,
+         "storage.object.info_authenticated"),
+        ("DELETE", "/object/{bucket}", remove, "storage.object.delete_many"),
+        ("POST", r"/object/{bucket}/{name:[\s\S]+}", upload, "storage.object.upload"),
+        ("PUT", r"/object/{bucket}/{name:[\s\S]+}", upload, "storage.object.upload_update"),
+        ("GET", r"/object/{bucket}/{name:[\s\S]+}", download,
+         "storage.object.get_authenticated"),
+        ("DELETE", r"/object/{bucket}/{name:[\s\S]+}", remove_one, "storage.object.delete"),
     ]
-    for method, path, handler in routes:
-        app.router.add_route(method, path, handler, expect_handler=expect_continue)
+    operations: dict[web.AbstractRoute, str] = {}
+    for method, path, handler, operation in routes:
+        route = app.router.add_route(method, path, handler, expect_handler=expect_continue)
+        operations[route] = operation
+    root[OPERATIONS] = operations
     root.add_subapp(PREFIX, app)
     return root

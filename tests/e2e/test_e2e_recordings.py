@@ -4,8 +4,9 @@ The agent calls a lead through Kamailio, reads the recording notice and the lead
 INVITE told the PBX to record. The embedded stack has no Asterisk, so the test does what
 Asterisk and the AMI bridge would: a WAV appears in the monitor directory and the call gets
 its file name. The real recordings worker stores it as Opus; the campaign's supervisor opens
-the recordings screen, presses Listen and the browser plays the signed URL (its media element
-reads the Opus file's duration), and the access log shows the grant. A second lead who refused
+the recordings screen, presses Listen: the browser asks rpc/recording_url for a grant, then
+Storage for the signed URL, and plays it (its media element reads the Opus file's duration);
+the access log shows the grant, used. A second lead who refused
 recording before is called with `X-CRM-Record: no`, and the call says not_recorded.
 """
 
@@ -27,7 +28,6 @@ from tests.e2e.webphone import (
 )
 from tests.recordings.conftest import Dirs, make_wav, running, settings_for
 from tests.support.crm_data import agent_id, make_campaign, make_leads, phone_ending
-from workers.recordings.links import Signer
 from workers.recordings.uploads import Uploader
 
 AGENT = "agent2@demo.test"
@@ -84,7 +84,7 @@ def test_a_consented_call_is_recorded_and_the_supervisor_listens(
     db.execute("update public.calls set recording_file = %s where id = %s", (pbx_name, call_id))
 
     settings = settings_for(stack, dirs)
-    with running(Uploader(settings), Signer(settings)):
+    with running(Uploader(settings)):
         wait_for("the recording in Storage", lambda: db.execute(
             "select recording_status = 'stored' from public.calls where id = %s",
             (call_id,)).fetchone()[0], timeout=30)
@@ -108,11 +108,11 @@ def test_a_consented_call_is_recorded_and_the_supervisor_listens(
         screenshot(boss, "recordings-01-supervisor-listens")
 
     granted = db.execute(
-        "select count(*) from public.recording_access_log as a"
+        "select count(*), count(a.used_at) from public.recording_access_log as a"
         " inner join public.profiles as p on a.requested_by = p.id"
         " where a.call_id = %s and a.outcome = 'granted' and p.email = %s",
-        (call_id, SUPERVISOR)).fetchone()[0]
-    assert granted == 1
+        (call_id, SUPERVISOR)).fetchone()
+    assert tuple(granted) == (1, 1), "one grant, used by the browser's one signing"
     boss.reload()
     log_row = boss.locator(f"[data-test='access-log-row'][data-call-id='{call_id}']")
     expect(log_row).to_have_attribute("data-outcome", "granted")

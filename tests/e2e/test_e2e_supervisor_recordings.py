@@ -1,8 +1,8 @@
 """The supervisor's half of listening, in real Chromium, over a recorded call seeded in the
 database (the agent's half, placing the call from the desk, is tests/e2e/test_e2e_recordings.py):
-the real recordings worker stores the WAV as Opus and signs the link; the supervisor opens the
-recordings screen, presses Listen and the browser plays it; the access log shows the grant with
-the supervisor's name, and pages through older requests."""
+the real recordings worker stores the WAV as Opus; the supervisor opens the recordings screen,
+presses Listen and the browser, granted by rpc/recording_url, has Storage sign it and plays it;
+the access log shows the grant with the supervisor's name, and pages through older requests."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from tests.e2e.supervisor_pages import axe_violations, open_screen, sign_in_supe
 from tests.recordings.conftest import Dirs, World, running, settings_for
 from tests.support.crm_data import SUPERVISOR1, agent_id, make_campaign
 from tests.support.waiting import wait_for
-from workers.recordings.links import Signer
 from workers.recordings.uploads import Uploader
 
 AGENT = "agent4@demo.test"
@@ -39,7 +38,7 @@ def test_the_supervisor_listens_and_pages_the_access_log(stack, db, new_page, sc
         (unrecorded, campaign, SUPERVISOR1))
 
     settings = settings_for(stack, dirs)
-    with running(Uploader(settings), Signer(settings)):
+    with running(Uploader(settings)):
         wait_for(lambda: db.execute("select recording_status = 'stored' from public.calls"
                                     " where id = %s", (call,)).fetchone()[0],
                  timeout=30, what="the recording in Storage")

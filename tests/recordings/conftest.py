@@ -68,7 +68,7 @@ def settings_for(stack: StackConfig, dirs: Dirs, **overrides) -> Settings:
         recordings_monitor_dir=str(dirs.monitor), recordings_pbx_monitor_dir=dirs.pbx,
         recordings_work_dir=str(dirs.work), recordings_poll_interval=0.1,
         recordings_settle_seconds=0, recordings_stale_after=30, recordings_retry_seconds=0,
-        recordings_upload_retries=2, recordings_url_seconds=60,
+        recordings_upload_retries=2,
         worker_name=f"pytest-{uuid.uuid4().hex[:8]}",
     )
     return Settings(**{**base, **overrides})
@@ -210,7 +210,7 @@ def worker_env(settings: Settings) -> dict[str, str]:
 
 @contextlib.contextmanager
 def worker_process(settings: Settings, log_path: Path,
-                   loops: str = "uploads,links") -> Iterator[subprocess.Popen]:
+                   loops: str = "uploads") -> Iterator[subprocess.Popen]:
     """`python -m workers.recordings --loops ...` with these settings; JSON log in log_path."""
     with worker_module(["workers.recordings", "--loops", loops], worker_env(settings), log_path,
                        append_log=True, stop_timeout=30) as proc:
@@ -234,6 +234,7 @@ def rpc_http(stack: StackConfig, client, name: str, args: dict) -> httpx.Respons
 def access_log(db: psycopg.Connection, call_id: str) -> list[dict]:
     with db.cursor(row_factory=dict_row) as cur:
         return cur.execute(
-            "select outcome, reason_code, reason, requested_by::text, call_id::text,"
-            " campaign_id::text, link_id::text from public.recording_access_log"
+            "select id, outcome, reason_code, reason, requested_by::text, call_id::text,"
+            " campaign_id::text, object_path, granted_until, used_at"
+            " from public.recording_access_log"
             " where call_id = %s order by id", (call_id,)).fetchall()

@@ -12,21 +12,21 @@ import textwrap
 from stack.config import PROJECT_DIR
 from tests.recordings.conftest import worker_env
 
-# The worker's own main, with its links loop ending at once: a run() that returns while the
+# The worker's own main, with its erasure loop ending at once: a run() that returns while the
 # worker is not stopping (a loop has nowhere to go but its stop).
-ENDING_LINKS = textwrap.dedent("""
+ENDING_ERASURE = textwrap.dedent("""
     import sys
 
     from workers.recordings import __main__ as worker
-    from workers.recordings.links import Signer
+    from workers.recordings.erasure import Eraser
 
 
     def run(self, stop):
         return None
 
 
-    Signer.run = run
-    sys.exit(worker.main(["--loops", "uploads,links,erasure"]))
+    Eraser.run = run
+    sys.exit(worker.main(["--loops", "uploads,erasure"]))
 """)
 
 
@@ -35,13 +35,13 @@ def log_lines(text: str) -> list[dict]:
 
 
 def test_a_loop_that_ends_stops_the_worker_with_status_1(worker_settings):
-    done = subprocess.run([sys.executable, "-c", ENDING_LINKS], cwd=PROJECT_DIR,
+    done = subprocess.run([sys.executable, "-c", ENDING_ERASURE], cwd=PROJECT_DIR,
                           env=worker_env(worker_settings()), capture_output=True, text=True,
                           timeout=90)
     assert done.returncode == 1, done.stderr
     lines = log_lines(done.stderr)
     died = [line for line in lines if line["msg"] == "loop died: stopping the worker"]
-    assert [(line["level"], line["loop"]) for line in died] == [("error", "links")]
+    assert [(line["level"], line["loop"]) for line in died] == [("error", "erasure")]
     assert (lines[-1]["msg"], lines[-1]["exit_status"]) == ("recordings worker stopped", 1)
 
 

@@ -1,4 +1,4 @@
-"""The recordings worker's three queues (uploads, links, erasure) when workers race: a claim
+"""The recordings worker's two queues (uploads, erasure) when workers race: a claim
 skips the rows another transaction has locked instead of waiting for them, so two workers never
 take the same row. Each queue's rules (leases, stale claims, release) are pinned by its pgTAP
 file in supabase/tests/recordings/."""
@@ -11,8 +11,6 @@ import pytest
 
 from tests.workers.leases import claim_beside_a_lock
 from workers.common.lease import LeaseQueue
-
-SUPERVISOR1 = "00000000-0000-4000-a000-000000000011"
 
 
 @pytest.fixture
@@ -33,23 +31,6 @@ def test_an_upload_claim_skips_a_locked_recording(stack, world, raced):
         "select call_id from public.recordings where call_id = %s for update", first["id"],
         p_settle_seconds=0, p_retry_seconds=0)
     assert second["id"] in claimed and first["id"] not in claimed
-
-
-def test_a_link_claim_skips_a_locked_link(stack, world, db, raced):
-    call = world.call(wav_seconds=None)
-    raced.append(call["id"])
-    first, second = (str(db.execute(
-        "insert into public.recording_links (call_id, object_path, requested_by)"
-        " values (%s, 'x/y.opus', %s) returning id", (call["id"], SUPERVISOR1)).fetchone()[0])
-        for _ in range(2))
-    try:
-        claimed = claim_beside_a_lock(
-            stack, LeaseQueue("recording_link", "pytest-racer"),
-            "select id from public.recording_links where id = %s for update", first)
-    finally:
-        db.execute("delete from public.recording_links where id = any(%s::uuid[])",
-                   ([first, second],))
-    assert second in claimed and first not in claimed
 
 
 def test_an_erasure_claim_skips_a_locked_recording(stack, world, db, raced):

@@ -229,15 +229,15 @@ def test_a_missing_file_is_waited_for_then_failed(world, worker_settings):
 
 
 def test_the_worker_command_line_runs_and_stops(worker_settings, tmp_path):
-    """python -m workers.recordings --loops uploads,links starts, logs, and stops on SIGTERM."""
+    """python -m workers.recordings --loops uploads,erasure starts, logs, and stops on SIGTERM."""
     from tests.recordings.conftest import worker_process
 
     log = tmp_path / "worker.log"
-    with worker_process(worker_settings(), log) as proc:
+    with worker_process(worker_settings(), log, loops="uploads,erasure") as proc:
         wait_for(lambda: "recordings worker started" in log.read_text(), what="the start line")
     assert proc.returncode == 0
     lines = [json.loads(line) for line in Path(log).read_text().splitlines()
              if line.startswith("{")]
     started = next(line for line in lines if line["msg"] == "recordings worker started")
-    assert started["loops"] == ["uploads", "links"]
+    assert started["loops"] == ["uploads", "erasure"]
     assert lines[-1]["msg"] == "recordings worker stopped"

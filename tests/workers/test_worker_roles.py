@@ -18,8 +18,7 @@ EXPECTED = {
     "ami_bridge": {"ami_bridge", "ami_bridge.originate", "ami_bridge.recording_stop"},
     "reporting": {"reporting-refresh", "reporting-exports", "reporting-exports-render",
                   "reporting-partitions"},
-    "recordings": {"recordings-uploads", "recordings-links", "recordings-retention",
-                   "recordings-erasure"},
+    "recordings": {"recordings-uploads", "recordings-retention", "recordings-erasure"},
     "presence": {"presence"},
 }
 

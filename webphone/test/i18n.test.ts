@@ -75,7 +75,7 @@ describe('the two languages', () => {
       'shortcut.': AGENT_SHORTCUTS.map((s) => s.label.replace('shortcut.', '')),
       'leadStatus.': ['new', 'in_call', 'retry', 'callback', 'won', 'lost', 'invalid', 'exhausted', 'do_not_call', 'erased'],
       'recordingStatus.': RECORDING_STATUSES,
-      'recording.error.': ['forbidden', 'no_call', 'no_recording', 'invalid', 'failed', 'timeout', 'gone'],
+      'recording.error.': ['forbidden', 'no_call', 'no_recording', 'invalid', 'failed', 'gone'],
       'accessLog.outcome.': ['granted', 'refused'],
       'compliance.error.': ['legal_hold', 'already_erased', 'in_call', 'already_released', 'conflict', 'not_found',
         'forbidden', 'unknown_target', 'invalid', 'bad_id'],

@@ -1,9 +1,9 @@
-// Listening to a recording: rpc/recording_url's refusals (403/404/400 as
-// PostgREST error bodies) and the wait for the recordings worker to sign the
-// recording_links row, with a fake supabase client and a fake clock.
+// Listening to a recording: rpc/recording_url's refusals (404/400 as
+// PostgREST error bodies) and its grant, then Storage's createSignedUrl under
+// that grant, at once: no polling. A fake supabase client records the calls.
 
 import { describe, expect, test } from 'vitest';
-import { recordingUrl, RECORDING_LINK_POLL_MS, RECORDING_LINK_TIMEOUT_MS } from '../src/data/recordings';
+import { recordingUrl } from '../src/data/recordings';
 import { RecordingError, recordingRefusal, DataError, type RecordingErrorCode } from '../src/data/errors';
 import type { Supabase } from '../src/app/config';
 import { describeError } from '../src/app/errors';
@@ -11,127 +11,80 @@ import { createI18n } from '../src/app/i18n';
 import { canListen, RECORDING_STATUSES } from '../src/app/components/Recording';
 
 const CALL = 'c0000000-0000-4000-8000-000000000001';
-const LINK = 'l0000000-0000-4000-8000-000000000001';
+const PATH = 'c0000000-0000-4000-8000-00000000000a/2026/11/20/c0000000-0000-4000-8000-000000000001.opus';
 
 type Answer = Record<string, unknown>;
-interface Query { table: string; columns?: string; filters: [string, unknown][] }
 
 /**
- * A supabase-js stand-in: rpc() answers `rpcResult`; each read of
- * recording_links answers the next of `reads` (the last one repeats).
+ * A supabase-js stand-in: rpc() answers `rpcResult`; storage.from(bucket)
+ * .createSignedUrl(path, seconds) answers `signResult`. Anything else throws.
  */
-function fakeClient({ rpcResult, reads = [] }: { rpcResult: Answer; reads?: Answer[] }) {
-  const calls: { rpc: { name: string; args: unknown }[]; reads: Query[] } = { rpc: [], reads: [] };
-  let i = 0;
+function fakeClient({ rpcResult, signResult = { data: null, error: null } }: { rpcResult: Answer; signResult?: Answer }) {
+  const calls: { rpc: { name: string; args: unknown }[]; sign: { bucket: string; path: string; seconds: number }[] } = { rpc: [], sign: [] };
   const client = {
     rpc(name: string, args: unknown) {
       calls.rpc.push({ name, args });
       return Promise.resolve(rpcResult);
     },
-    from(table: string) {
-      const query: Query = { table, filters: [] };
-      const builder = {
-        select(columns: string) { query.columns = columns; return builder; },
-        eq(column: string, value: unknown) { query.filters.push([column, value]); return builder; },
-        maybeSingle() {
-          calls.reads.push(query);
-          const answer = reads[Math.min(i, reads.length - 1)];
-          i += 1;
-          return Promise.resolve(answer);
-        },
-      };
-      return builder;
+    from() { throw new Error('no table is read to listen'); },
+    storage: {
+      from(bucket: string) {
+        return {
+          createSignedUrl(path: string, seconds: number) {
+            calls.sign.push({ bucket, path, seconds });
+            return Promise.resolve(signResult);
+          },
+        };
+      },
     },
   };
-  // Only rpc() and from().select().eq().maybeSingle() are used: the cast is the test double's.
+  // Only rpc() and storage.from().createSignedUrl() are used: the cast is the test double's.
   return Object.assign(client as unknown as Supabase, { calls });
 }
 
-/** A clock that only moves when the code under test sleeps. */
-function fakeTime() {
-  let t = 1_000_000;
-  const sleeps: number[] = [];
-  return {
-    sleeps,
-    now: () => t,
-    sleep: (ms: number) => { sleeps.push(ms); t += ms; return Promise.resolve(); },
-  };
-}
-
-const granted = (status = 'signing', extra: Answer = {}) => ({
-  data: { id: LINK, call_id: CALL, status, url: null, expires_at: null, error: null, ...extra }, error: null, status: 200,
+const granted = (extra: Answer = {}) => ({
+  data: { bucket: 'recordings', path: PATH, expires_in: 300, granted_until: '2026-11-25T12:00:30Z', call_id: CALL, access_id: 7, ...extra },
+  error: null,
+  status: 200,
 });
-const row = (status: string, extra: Answer = {}) => ({ data: { status, url: null, expires_at: null, error: null, ...extra }, error: null });
+const signed = (url: string) => ({ data: { signedUrl: url }, error: null });
+const storageError = (name: string, message: string, status?: number) => ({
+  data: null, error: Object.assign(new Error(message), { name, status }),
+});
 
-describe('recordingUrl: waiting for the signed link', () => {
-  test('signing, signing, then ready: the url, read by the link id every 250 ms', async () => {
-    const time = fakeTime();
-    const supabase = fakeClient({
-      rpcResult: granted(),
-      reads: [row('signing'), row('signing'), row('ready', { url: 'https://x/signed?token=abc', expires_at: '2026-11-24T12:05:00Z' })],
-    });
-    const url = await recordingUrl(supabase, CALL, time);
-    expect(url).toBe('https://x/signed?token=abc');
+describe('recordingUrl: the grant, then Storage signs', () => {
+  test('rpc/recording_url, then createSignedUrl of the granted object for expires_in: the URL', async () => {
+    const supabase = fakeClient({ rpcResult: granted(), signResult: signed('http://gw/storage/v1/object/sign/recordings/x?token=t') });
+    expect(await recordingUrl(supabase, CALL)).toBe('http://gw/storage/v1/object/sign/recordings/x?token=t');
     expect(supabase.calls.rpc).toStrictEqual([{ name: 'recording_url', args: { p_call_id: CALL } }]);
-    expect(supabase.calls.reads.length).toBe(3);
-    for (const q of supabase.calls.reads) {
-      expect(q.table).toBe('recording_links');
-      expect(q.columns?.replace(/\s/g, '')).toBe('status,url,expires_at,error');
-      expect(q.filters).toStrictEqual([['id', LINK]]);
-    }
-    expect(time.sleeps).toStrictEqual([250, 250, 250]);
-    expect(RECORDING_LINK_POLL_MS).toBe(250);
+    expect(supabase.calls.sign).toStrictEqual([{ bucket: 'recordings', path: PATH, seconds: 300 }]);
   });
 
-  test('a link the worker already signed needs no polling', async () => {
-    const time = fakeTime();
-    const supabase = fakeClient({ rpcResult: granted('ready', { url: 'https://x/now', expires_at: '2026-11-24T12:05:00Z' }) });
-    expect(await recordingUrl(supabase, CALL, time)).toBe('https://x/now');
-    expect(supabase.calls.reads.length).toBe(0);
-    expect(time.sleeps).toStrictEqual([]);
+  test('the bucket and lifetime are the grant\'s, not the client\'s', async () => {
+    const supabase = fakeClient({ rpcResult: granted({ bucket: 'elsewhere', expires_in: 60 }), signResult: signed('http://x') });
+    await recordingUrl(supabase, CALL);
+    expect(supabase.calls.sign).toStrictEqual([{ bucket: 'elsewhere', path: PATH, seconds: 60 }]);
   });
 
-  test('failed: the worker\'s error', async () => {
-    const time = fakeTime();
-    const supabase = fakeClient({ rpcResult: granted(), reads: [row('signing'), row('failed', { error: 'object not found in bucket recordings' })] });
-    const failure = recordingUrl(supabase, CALL, time);
+  test('Storage refusing (grant used or over): failed, with Storage\'s message', async () => {
+    const supabase = fakeClient({ rpcResult: granted(), signResult: storageError('StorageApiError', 'Object not found', 400) });
+    const failure = recordingUrl(supabase, CALL);
     await expect(failure).rejects.toBeInstanceOf(RecordingError);
-    await expect(failure).rejects.toMatchObject({ code: 'failed', details: 'object not found in bucket recordings' });
-    expect(supabase.calls.reads.length).toBe(2);
+    await expect(failure).rejects.toMatchObject({ code: 'failed', details: 'Object not found' });
+    expect(supabase.calls.sign.length, 'signed once, never retried').toBe(1);
   });
 
-  test('no answer within the timeout (15 s): timeout, after polling all along', async () => {
-    const time = fakeTime();
-    const start = time.now();
-    const supabase = fakeClient({ rpcResult: granted(), reads: [row('signing')] });
-    await expect(recordingUrl(supabase, CALL, time)).rejects.toSatisfy((err) => err instanceof RecordingError && err.code === 'timeout');
-    expect(RECORDING_LINK_TIMEOUT_MS).toBe(15_000);
-    expect(time.now() - start, 'gave up at the deadline, not before or long after').toBe(15_000);
-    expect(supabase.calls.reads.length).toBe(15_000 / 250);
+  test('Storage out of reach: a network DataError', async () => {
+    const supabase = fakeClient({ rpcResult: granted(), signResult: storageError('StorageUnknownError', 'TypeError: fetch failed') });
+    await expect(recordingUrl(supabase, CALL)).rejects.toSatisfy((err) => err instanceof DataError && err.kind === 'network');
   });
 
-  test('the timeout and interval can be chosen', async () => {
-    const time = fakeTime();
-    const supabase = fakeClient({ rpcResult: granted(), reads: [row('signing')] });
-    await expect(recordingUrl(supabase, CALL, { ...time, pollMs: 100, timeoutMs: 1000 })).rejects.toMatchObject({ code: 'timeout' });
-    expect(supabase.calls.reads.length).toBe(10);
-    expect(time.sleeps.every((ms) => ms === 100)).toBeTruthy();
-  });
-
-  test('a lost poll is retried; another read error is final', async () => {
-    const time = fakeTime();
-    const lost = { data: null, error: { message: 'TypeError: fetch failed', details: '', hint: '', code: '' } };
-    const supabase = fakeClient({ rpcResult: granted(), reads: [lost, row('ready', { url: 'https://x/after', expires_at: 'x' })] });
-    expect(await recordingUrl(supabase, CALL, time)).toBe('https://x/after');
-
-    const denied = { data: null, error: { code: '42501', message: 'permission denied for table recording_links' } };
-    const other = fakeClient({ rpcResult: granted(), reads: [denied] });
-    await expect(recordingUrl(other, CALL, fakeTime())).rejects.toSatisfy((err) => err instanceof DataError && err.kind === 'forbidden');
-  });
-
-  test('a link that vanished meanwhile (the lead was erased): gone', async () => {
-    const supabase = fakeClient({ rpcResult: granted(), reads: [{ data: null, error: null }] });
-    await expect(recordingUrl(supabase, CALL, fakeTime())).rejects.toMatchObject({ name: 'RecordingError', code: 'gone' });
+  test('an answer that is no grant: failed, and nothing is signed', async () => {
+    for (const data of [null, {}, { bucket: 'recordings', path: PATH }, { bucket: 1, path: PATH, expires_in: 300 }]) {
+      const supabase = fakeClient({ rpcResult: { data, error: null, status: 200 } });
+      await expect(recordingUrl(supabase, CALL)).rejects.toMatchObject({ name: 'RecordingError', code: 'failed' });
+      expect(supabase.calls.sign).toStrictEqual([]);
+    }
   });
 });
 
@@ -150,13 +103,11 @@ describe('recordingUrl: refusals', () => {
   ];
   for (const [name, answer, code, recordingStatus] of cases) {
     test(name, async () => {
-      const time = fakeTime();
       const supabase = fakeClient({ rpcResult: answer });
-      const refusal = recordingUrl(supabase, CALL, time);
+      const refusal = recordingUrl(supabase, CALL);
       await expect(refusal).rejects.toBeInstanceOf(RecordingError);
       await expect(refusal).rejects.toMatchObject({ code, recordingStatus });
-      expect(supabase.calls.reads.length, 'a refusal is not polled').toBe(0);
-      expect(time.sleeps).toStrictEqual([]);
+      expect(supabase.calls.sign, 'a refusal signs nothing').toStrictEqual([]);
     });
   }
 
@@ -177,7 +128,7 @@ describe('recordingUrl: refusals', () => {
 
 describe('recording messages', () => {
   test('each refusal has its own sentence in both languages', () => {
-    const codes: RecordingErrorCode[] = ['forbidden', 'no_call', 'no_recording', 'invalid', 'failed', 'timeout', 'gone'];
+    const codes: RecordingErrorCode[] = ['forbidden', 'no_call', 'no_recording', 'invalid', 'failed', 'gone'];
     for (const lang of ['es', 'en']) {
       const i18n = createI18n(lang);
       const texts = codes.map((code) => describeError(i18n, new RecordingError(code, 'server text')));
@@ -185,11 +136,11 @@ describe('recording messages', () => {
       expect(texts.every((text) => !text.includes('server text')), 'the English server message is not shown raw').toBeTruthy();
     }
     const en = createI18n('en');
-    expect(describeError(en, new RecordingError('timeout'))).toMatch(/not answering/);
+    expect(describeError(en, new RecordingError('failed'))).toMatch(/Listen again/);
     expect(describeError(en, new RecordingError('no_recording', 'x', { recordingStatus: 'purged' }))).toMatch(/\(Expired\)/);
     expect(describeError(en, new RecordingError('failed', 'x', { details: 'bucket gone' }))).toMatch(/bucket gone/);
     const es = createI18n('es');
-    expect(describeError(es, new RecordingError('timeout'))).toMatch(/no responde/);
+    expect(describeError(es, new RecordingError('failed'))).toMatch(/Escuchar otra vez/);
     expect(describeError(es, new RecordingError('forbidden'))).toMatch(/permiso/);
   });
 });

@@ -1,6 +1,6 @@
 """python -m workers.recordings [--loops ...] | purge [--dry-run] [--now ISO8601].
 
-Without a command: the worker, its loops (uploads, links, retention, erasure) in threads.
+Without a command: the worker, its loops (uploads, retention, erasure) in threads.
 `purge`: one retention pass now, printing the report as text and as JSON (--dry-run removes
 nothing and says what would go and the bytes it would free; --now pretends another time).
 
@@ -22,7 +22,7 @@ from workers.recordings.settings import Settings
 
 log = logging.getLogger("workers.recordings")
 
-LOOPS = ("uploads", "links", "retention", "erasure")
+LOOPS = ("uploads", "retention", "erasure")
 
 
 def moment(text: str) -> datetime:
@@ -66,7 +66,6 @@ def purge(config: Settings, args: argparse.Namespace) -> int:
 
 def build_loops(config: Settings, names: list[str]) -> dict[str, Runnable]:
     from workers.recordings.erasure import Eraser
-    from workers.recordings.links import Signer
     from workers.recordings.retention import RetentionPurger
     from workers.recordings.telemetry import Metrics
     from workers.recordings.uploads import Uploader
@@ -76,8 +75,6 @@ def build_loops(config: Settings, names: list[str]) -> dict[str, Runnable]:
     loops: dict[str, Runnable] = {}
     if "uploads" in names:
         loops["uploads"] = Uploader(config, telemetry).run
-    if "links" in names:
-        loops["links"] = Signer(config, telemetry).run
     if "retention" in names:
         loops["retention"] = RetentionPurger(config).run
     if "erasure" in names:

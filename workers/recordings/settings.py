@@ -32,9 +32,6 @@ class Settings:
     recordings_max_attempts: int = 5
     recordings_missing_grace: int = 3600
     recordings_upload_retries: int = 4
-    # Listening: lifetime of a signed URL, and how long a used link row is kept after it expired.
-    recordings_url_seconds: int = 300
-    recordings_link_retention_hours: int = 24
     # Retention: how often the purge runs, how many recordings per pass, and dry-run only.
     recordings_purge_interval: float = 3600.0
     recordings_purge_batch: int = 500

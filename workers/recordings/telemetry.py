@@ -28,14 +28,6 @@ class Metrics:
         self.upload_seconds = Histogram(
             "recordings_upload_duration_seconds", "From claim to stored (convert, upload,"
             " verify)", buckets=(0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600), registry=r)
-        self.links = Counter(
-            "recordings_links", "Signed links by result (ready, failed, retry)", ["result"],
-            registry=r)
-        self.link_seconds = Histogram(
-            "recordings_link_delay_seconds", "From rpc/recording_url to the link being ready",
-            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30), registry=r)
-        self.links_pruned = Counter(
-            "recordings_links_pruned", "Expired link rows deleted", registry=r)
         self.queue = Gauge(
             "recordings_queue", "Recordings waiting or being uploaded, by status",
             ["status"], registry=r)

@@ -84,14 +84,13 @@ insert into public.originate_requests (id, lead_id, campaign_id, agent_id, phone
   '0e000000-0000-4000-8000-0000000000e1', 'e0000000-0000-4000-8000-0000000000a1',
   'c0000000-0000-4000-8000-00000000000a', 'f0000000-0000-4000-8000-000000000101', '+34600000001', '1101'
 );
-insert into public.recording_links (id, call_id, object_path, requested_by) values (
-  '11000000-0000-4000-8000-0000000000e1', 'cc000000-0000-4000-8000-0000000000e1',
-  'c0000000-0000-4000-8000-00000000000a/2026/11/20/cc000000-0000-4000-8000-0000000000e1.opus',
-  'f0000000-0000-4000-8000-000000000011'
-);
-insert into public.recording_access_log (call_id, campaign_id, requested_by, requested_at, outcome, link_id) values (
+-- supa's grant to sign the recording, still fresh when the lead is erased.
+insert into public.recording_access_log (
+  call_id, campaign_id, requested_by, requested_at, outcome, object_path, granted_until
+) values (
   'cc000000-0000-4000-8000-0000000000e1', 'c0000000-0000-4000-8000-00000000000a',
-  'f0000000-0000-4000-8000-000000000011', '2026-11-22 09:00+00', 'granted', '11000000-0000-4000-8000-0000000000e1'
+  'f0000000-0000-4000-8000-000000000011', '2026-11-22 09:00+00', 'granted',
+  'c0000000-0000-4000-8000-00000000000a/2026/11/20/cc000000-0000-4000-8000-0000000000e1.opus', 'infinity'
 );
 
 -- Javier (a2's lead) is in a call; Carmen (the pool lead) is under legal
@@ -367,10 +366,23 @@ select is_empty(
   $$select o.id from public.originate_requests as o where o.id = '0e000000-0000-4000-8000-0000000000e1'$$,
   'its originate requests are removed'
 );
-select is_empty(
-  $$select l.id from public.recording_links as l where l.id = '11000000-0000-4000-8000-0000000000e1'$$,
-  'and the signed links to its recordings'
+select tests.authenticate_as('supa@t.test');
+select set_config('storage.operation', 'storage.object.sign', true);
+select set_config(
+  'request.path',
+  '/object/sign/recordings/c0000000-0000-4000-8000-00000000000a/2026/11/20/cc000000-0000-4000-8000-0000000000e1.opus',
+  true
 );
+select is(
+  private.use_recording_grant(
+    'recordings', 'c0000000-0000-4000-8000-00000000000a/2026/11/20/cc000000-0000-4000-8000-0000000000e1.opus'
+  ),
+  false,
+  'and a grant to sign one of its recordings no longer lets Storage sign it'
+);
+select set_config('storage.operation', '', true);
+select set_config('request.path', '', true);
+select tests.clear_authentication();
 select results_eq(
   $$select g.outcome, g.requested_by from public.recording_access_log as g
     where g.call_id = 'cc000000-0000-4000-8000-0000000000e1'$$,

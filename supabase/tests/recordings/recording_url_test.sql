@@ -1,8 +1,9 @@
 -- rpc/recording_url: who may listen to which call's recording, the
 -- PostgREST error bodies it returns instead of raising (so the log row
--- commits), the access log, and the recording_links row the worker signs.
+-- commits), the access log, and the grant it answers with (the policies that
+-- honour it: recording_grant_test.sql).
 begin;
-select plan(38);
+select plan(29);
 
 -- Fixture: two campaigns, their people, products and leads (see
 -- tests.create_two_campaigns in 000-setup-test-helpers.sql).
@@ -99,40 +100,43 @@ select tests.ask_recording('supa u1', 'cc000000-0000-4000-8000-0000000000a1');
 select tests.clear_authentication();
 
 select results_eq(
-  $$select a.http, a.body ->> 'status', a.body ->> 'call_id', a.body ->> 'object_path', a.body ->> 'requested_by',
-      a.body ->> 'url'
-    from answers as a where a.label = 'admin u1'$$,
+  $$select a.http, a.body - 'access_id' from answers as a where a.label = 'admin u1'$$,
+  $$values ('200', jsonb_build_object(
+    'bucket', 'recordings',
+    'path', 'c0000000-0000-4000-8000-00000000000a/2026/11/20/cc000000-0000-4000-8000-0000000000a1.opus',
+    'expires_in', 300,
+    'granted_until', '2026-11-25T12:00:30.424242+00:00',
+    'call_id', 'cc000000-0000-4000-8000-0000000000a1'
+  ))$$,
+  'an admin is granted: the object to sign, the URL''s lifetime to ask for, and the grant''s end (30 s)'
+);
+select results_eq(
+  $$select g.object_path, g.granted_until, g.used_at from public.recording_access_log as g
+    where g.id = (select (a.body ->> 'access_id')::bigint from answers as a where a.label = 'admin u1')$$,
   $$values (
-    '200', 'signing', 'cc000000-0000-4000-8000-0000000000a1',
     'c0000000-0000-4000-8000-00000000000a/2026/11/20/cc000000-0000-4000-8000-0000000000a1.opus',
-    'f0000000-0000-4000-8000-000000000001', null::text
+    '2026-11-25 12:00:30.424242+00'::timestamptz, null::timestamptz
   )$$,
-  'an admin is granted: a link row in status signing, for the worker to sign'
+  'the grant is its row in the access log, unused'
 );
 select results_eq(
-  $$select l.status, l.requested_by, l.created_at from public.recording_links as l
-    where l.id = (select (a.body ->> 'id')::uuid from answers as a where a.label = 'admin u1')$$,
-  $$values ('signing', 'f0000000-0000-4000-8000-000000000001'::uuid, '2026-11-25 12:00:00.424242+00'::timestamptz)$$,
-  'the link row is stored'
-);
-select results_eq(
-  $$select a.http, a.body ->> 'status', a.body ->> 'requested_by' from answers as a where a.label = 'supa u1'$$,
-  $$values ('200', 'signing', 'f0000000-0000-4000-8000-000000000011')$$,
+  $$select a.http, a.body ->> 'bucket', a.body ->> 'path' is not null from answers as a where a.label = 'supa u1'$$,
+  $$values ('200', 'recordings', true)$$,
   'the supervisor of the call''s campaign is granted'
 );
 select results_eq(
-  $$select g.requested_by, g.campaign_id, g.outcome, g.reason_code, g.link_id, g.client_address, g.user_agent,
+  $$select g.requested_by, g.campaign_id, g.outcome, g.reason_code, g.id, g.client_address, g.user_agent,
       g.requested_at
     from public.recording_access_log as g
     where g.call_id = 'cc000000-0000-4000-8000-0000000000a1' and g.outcome = 'granted' order by g.id$$,
   $$select
       v.who::uuid, 'c0000000-0000-4000-8000-00000000000a'::uuid, 'granted', null::text,
-      (select (a.body ->> 'id')::uuid from answers as a where a.label = v.label),
+      (select (a.body ->> 'access_id')::bigint from answers as a where a.label = v.label),
       '203.0.113.7', 'Mozilla/5.0 (pgTAP)', '2026-11-25 12:00:00.424242+00'::timestamptz
     from (values (1, 'f0000000-0000-4000-8000-000000000001', 'admin u1'),
       (2, 'f0000000-0000-4000-8000-000000000011', 'supa u1')) as v (ord, who, label)
     order by v.ord$$,
-  'each grant is logged: who, call, campaign, link, client address and browser, when'
+  'each grant is logged, once: who, call, campaign, client address and browser, when'
 );
 
 -- ----------------------------------------------------------------------------
@@ -241,14 +245,11 @@ select results_eq(
 );
 select is(
   (
-    select count(*)::integer from public.recording_links as l
-    where l.call_id in (
-      'cc000000-0000-4000-8000-0000000000a2', 'cc000000-0000-4000-8000-0000000000a3',
-      'cc000000-0000-4000-8000-0000000000a4', 'cc000000-0000-4000-8000-0000000000b1'
-    )
+    select count(*)::integer from public.recording_access_log as g
+    where g.outcome = 'refused' and (g.object_path is not null or g.granted_until is not null)
   ),
   0,
-  'a refusal creates no link'
+  'a refusal grants nothing'
 );
 select is(
   (
@@ -273,8 +274,10 @@ select tests.authenticate_as('b1@t.test');
 select tests.ask_recording('b1 u1', 'cc000000-0000-4000-8000-0000000000a1');
 select tests.clear_authentication();
 select results_eq(
-  $$select a.http, a.body ->> 'status', a.body ->> 'requested_by' from answers as a where a.label = 'a1 u1, allowed'$$,
-  $$values ('200', 'signing', 'f0000000-0000-4000-8000-000000000101')$$,
+  $$select a.http, g.requested_by, g.object_path = a.body ->> 'path'
+    from answers as a inner join public.recording_access_log as g on g.id = (a.body ->> 'access_id')::bigint
+    where a.label = 'a1 u1, allowed'$$,
+  $$values ('200', 'f0000000-0000-4000-8000-000000000101'::uuid, true)$$,
   'then the call''s own agent is granted'
 );
 select results_eq(
@@ -286,77 +289,6 @@ select results_eq(
   $$select a.http, a.body ->> 'code' from answers as a where a.label = 'b1 u1'$$,
   $$values ('404', 'PT404')$$,
   'nor an agent of another campaign'
-);
-
--- ----------------------------------------------------------------------------
--- Links: each readable by its requester only
--- ----------------------------------------------------------------------------
-
-create temporary table links as
-select
-  a.label,
-  (a.body ->> 'id')::uuid as link_id
-from answers as a where a.body ->> 'status' = 'signing';
-grant select on links to authenticated, service_role;
-
-select tests.authenticate_as('adm@t.test');
-select results_eq(
-  $$select k.label from public.recording_links as l inner join links as k on l.id = k.link_id order by k.label$$,
-  $$values ('admin u1')$$,
-  'an admin sees only the links it asked for'
-);
-select tests.authenticate_as('supa@t.test');
-select results_eq(
-  $$select k.label from public.recording_links as l inner join links as k on l.id = k.link_id order by k.label$$,
-  $$values ('supa u1')$$,
-  'the supervisor sees only its own link'
-);
-select tests.authenticate_as('a1@t.test');
-select results_eq(
-  $$select k.label from public.recording_links as l inner join links as k on l.id = k.link_id order by k.label$$,
-  $$values ('a1 u1, allowed')$$,
-  'the agent sees only its own link'
-);
-select throws_ok(
-  $$update public.recording_links set status = 'ready', url = 'http://x', expires_at = now()
-    where id = (select k.link_id from links as k where k.label = 'a1 u1, allowed')$$,
-  '42501', null,
-  'the requester cannot sign its own link'
-);
-select throws_ok(
-  $$insert into public.recording_links (call_id, object_path, requested_by)
-    values ('cc000000-0000-4000-8000-0000000000a1', 'c0000000-0000-4000-8000-00000000000a/x.opus', auth.uid())$$,
-  '42501', null,
-  'nor make up a link'
-);
-select tests.authenticate_as('supb@t.test');
-select is_empty(
-  $$select l.id from public.recording_links as l inner join links as k on l.id = k.link_id$$,
-  'another supervisor sees none of them'
-);
-select tests.clear_authentication();
-
--- The worker signs a link (service role): ready with url and expiry.
-select tests.authenticate_as_service_role();
-select lives_ok(
-  $$update public.recording_links set
-      status = 'ready', url = 'http://gateway/storage/v1/object/sign/recordings/x?token=t',
-      expires_at = '2026-11-25 12:05+00', signed_at = '2026-11-25 12:00:01+00'
-    where id = (select k.link_id from links as k where k.label = 'supa u1')$$,
-  'the worker fills the link'
-);
-select throws_ok(
-  $$update public.recording_links set status = 'ready'
-    where id = (select k.link_id from links as k where k.label = 'admin u1')$$,
-  '23514', null,
-  'a link is ready only with its url and expiry'
-);
-select tests.authenticate_as('supa@t.test');
-select results_eq(
-  $$select l.status, l.url is not null, l.expires_at from public.recording_links as l
-    where l.id = (select k.link_id from links as k where k.label = 'supa u1')$$,
-  $$values ('ready', true, '2026-11-25 12:05+00'::timestamptz)$$,
-  'and the requester reads the signed URL'
 );
 
 -- ----------------------------------------------------------------------------

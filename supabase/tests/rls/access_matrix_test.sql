@@ -53,9 +53,14 @@ overriding system value values (
   -8001, 'ca000000-0000-4000-8000-0000000000a4', 'c0000000-0000-4000-8000-00000000000a',
   'f0000000-0000-4000-8000-000000000101', 'granted', '11000000-0000-4000-8000-0000000000a4'
 );
-insert into public.recording_links (id, call_id, object_path, requested_by) values (
-  '11000000-0000-4000-8000-0000000000a4', 'ca000000-0000-4000-8000-0000000000a4', 'matrix.opus',
-  'f0000000-0000-4000-8000-000000000101'
+-- The call's recording object, with a fresh grant for a1: outside a Storage
+-- signing of it (storage.operation), even a grant reads nothing.
+insert into storage.objects (bucket_id, name) values ('recordings', 'matrix/ca.opus');
+insert into public.recording_access_log (
+  id, call_id, campaign_id, requested_by, outcome, object_path, granted_until
+) overriding system value values (
+  -8002, 'ca000000-0000-4000-8000-0000000000a4', 'c0000000-0000-4000-8000-00000000000a',
+  'f0000000-0000-4000-8000-000000000101', 'granted', 'matrix/ca.opus', '2026-11-25 10:06+00'
 );
 insert into public.legal_holds (id, lead_id, reason) values
 ('70000000-0000-4000-8000-0000000000a4', 'e0000000-0000-4000-8000-0000000000a4', 'Matrix');
@@ -414,26 +419,24 @@ insert into rls_matrix (ord, tbl, op, stmt, anon, a1, a2, b1, supa, supb, adm, s
   '42501', '42501', '42501', '42501', '42501', '42501', '42501', 'r1'
 ),
 (
-  57, 'recording_links', 'select',
-  'select 1 from public.recording_links where id = ''11000000-0000-4000-8000-0000000000a4''',
-  '42501', 'r1', 'r0', 'r0', 'r0', 'r0', 'r0', 'r1'
+  57, 'storage.objects (recordings)', 'select',
+  'select 1 from storage.objects where bucket_id = ''recordings'' and name = ''matrix/ca.opus''',
+  'r0', 'r0', 'r0', 'r0', 'r0', 'r0', 'r0', 'r1'
 ),
 (
-  58, 'recording_links', 'insert',
-  'insert into public.recording_links (call_id, object_path, requested_by) values '
-  || '(''ca000000-0000-4000-8000-0000000000a4'', ''m.opus'', ''f0000000-0000-4000-8000-000000000101'')',
+  58, 'storage.objects (recordings)', 'insert',
+  'insert into storage.objects (bucket_id, name) values (''recordings'', ''matrix/new.opus'')',
   '42501', '42501', '42501', '42501', '42501', '42501', '42501', 'r1'
 ),
 (
-  59, 'recording_links', 'update',
-  'update public.recording_links set status = ''failed'', error = ''m'' '
-  || 'where id = ''11000000-0000-4000-8000-0000000000a4''',
-  '42501', '42501', '42501', '42501', '42501', '42501', '42501', 'r1'
+  59, 'storage.objects (recordings)', 'update',
+  'update storage.objects set metadata = ''{}'' where bucket_id = ''recordings'' and name = ''matrix/ca.opus''',
+  'r0', 'r0', 'r0', 'r0', 'r0', 'r0', 'r0', 'r1'
 ),
 (
-  60, 'recording_links', 'delete',
-  'delete from public.recording_links where id = ''11000000-0000-4000-8000-0000000000a4''',
-  '42501', '42501', '42501', '42501', '42501', '42501', '42501', 'r1'
+  60, 'storage.objects (recordings)', 'delete',
+  'delete from storage.objects where bucket_id = ''recordings'' and name = ''matrix/ca.opus''',
+  'r0', 'r0', 'r0', 'r0', 'r0', 'r0', 'r0', 'r1'
 ),
 (
   61, 'legal_holds', 'select',

@@ -116,11 +116,6 @@ select set_eq(
       'private.recording_queue_counts()',
       'private.recording_call_age_seconds(uuid)',
       'private.recording_erase_requested(uuid)',
-      'private.recording_link_claim(text, integer, integer, integer)',
-      'private.recording_link_finish(uuid, text, text, integer)',
-      'private.recording_link_fail(uuid, text, text, boolean)',
-      'private.recording_link_release(text)',
-      'private.prune_recording_links(integer)',
       'private.recording_erasure_claim(text, integer, integer)',
       'private.recording_erasure_finish(uuid, text)',
       'private.recording_erasure_fail(uuid, text, text, boolean)',
@@ -130,7 +125,7 @@ select set_eq(
       'private.mark_recording_removed(uuid, text)',
       'private.purge_recording_access_log(timestamptz, boolean)'
     ]) as s$$,
-  'the recordings worker executes its four queues, retention and the crash sweep''s reads'
+  'the recordings worker executes its two queues, retention and the crash sweep''s reads'
 );
 
 -- ============================================================================

@@ -24,7 +24,7 @@ export function describeError(i18n: I18n, err: unknown): string {
     if (err.code === 'no_recording' && err.recordingStatus) {
       return `${headline} (${tMaybe(i18n, `recordingStatus.${err.recordingStatus}`) ?? err.recordingStatus})`;
     }
-    // The worker's own reason helps whoever looks into it.
+    // Storage's own reason helps whoever looks into it.
     if (err.code === 'failed' && err.details) return `${headline} (${err.details})`;
     return headline;
   }

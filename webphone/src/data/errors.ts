@@ -92,10 +92,10 @@ export function unwrapRows<T>({ data, error }: { data: T[] | null; error: unknow
  * Why a recording cannot be heard, as the UI tells it (i18n key
  * `recording.error.<code>`): forbidden, no_call, no_recording, invalid
  * (the refusals rpc/recording_url logs and returns as 403/404/400), failed
- * (the recordings worker could not sign it), timeout (the worker did not
- * answer), gone (the link vanished, e.g. the lead was erased meanwhile).
+ * (Storage would not sign under the grant), gone (the recording is being
+ * erased).
  */
-export type RecordingErrorCode = 'forbidden' | 'no_call' | 'no_recording' | 'invalid' | 'failed' | 'timeout' | 'gone';
+export type RecordingErrorCode = 'forbidden' | 'no_call' | 'no_recording' | 'invalid' | 'failed' | 'gone';
 
 export class RecordingError extends Error {
   readonly code: RecordingErrorCode;

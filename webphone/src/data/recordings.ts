@@ -1,75 +1,48 @@
-// Recordings: a signed link to listen (rpc/recording_url, signed by the
-// recordings worker), and the calls a supervisor may listen to.
+// Recordings: listening (rpc/recording_url decides, logs and grants; Storage
+// signs the URL for the grantee), and the calls a supervisor may listen to.
 
 import type { Supabase } from '../app/config';
 import { RecordingError, recordingRefusal, toDataError, unwrapRows } from './errors';
 
-/** How often and how long the webphone waits for the recordings worker to sign a link. */
-export const RECORDING_LINK_POLL_MS = 250;
-export const RECORDING_LINK_TIMEOUT_MS = 15_000;
-
-interface LinkRow { id: string; status: string; url: string | null; error: string | null }
-
-const textOrNull = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+interface Grant { bucket: string; path: string; expiresIn: number }
 
 /**
- * rpc/recording_url answers the recording_links row as JSON (jsonb): read, not trusted.
+ * rpc/recording_url answers the grant as JSON (jsonb): read, not trusted.
  * (A guard, not zod: this runs in the agent's desk, whose bundle has no room for it.)
  */
-function linkRow(value: unknown): LinkRow | null {
+function grantOf(value: unknown): Grant | null {
   if (typeof value !== 'object' || value === null) return null;
   const row = value as Record<string, unknown>;
-  if (typeof row.id !== 'string' || typeof row.status !== 'string') return null;
-  return { id: row.id, status: row.status, url: textOrNull(row.url), error: textOrNull(row.error) };
-}
-
-const realSleep = (ms: number) => new Promise<void>((resolve) => { setTimeout(resolve, ms); });
-
-export interface RecordingUrlOptions {
-  sleep?: (ms: number) => Promise<void>;
-  now?: () => number;
-  pollMs?: number;
-  timeoutMs?: number;
+  if (typeof row.bucket !== 'string' || typeof row.path !== 'string' || typeof row.expires_in !== 'number') return null;
+  return { bucket: row.bucket, path: row.path, expiresIn: row.expires_in };
 }
 
 /**
- * rpc/recording_url(p_call_id): a short-lived signed URL of the call's recording.
+ * The call's recording as a short-lived signed URL, in two calls and no wait:
  *
- * The database decides and logs the request; a refusal comes back as an
- * error (403 / 404 / 400, thrown as a RecordingError). A grant is a
- * recording_links row in status signing: the recordings worker, which holds
- * the Storage secret, signs it within a moment, so the row is read again
- * every `pollMs` until it is ready (its url) or failed (its error), or
- * `timeoutMs` passed (RecordingError timeout). `sleep` and `now` are
- * injectable for tests.
+ * 1. rpc/recording_url(p_call_id): the database decides and logs the
+ *    request; a refusal comes back as an error (404 / 400, thrown as a
+ *    RecordingError). A grant names the object ({bucket, path, expires_in})
+ *    and lets this user have Storage sign it once, within 30 seconds.
+ * 2. storage.createSignedUrl(path, expires_in): Storage reads the object as
+ *    this user, which the grant allows, and signs. Storage refusing (the grant
+ *    used or over, the recording erased meanwhile) is a RecordingError
+ *    'failed' with Storage's message; a lost request, a network DataError.
  */
-export async function recordingUrl(supabase: Supabase, callId: string, {
-  sleep = realSleep, now = () => Date.now(), pollMs = RECORDING_LINK_POLL_MS, timeoutMs = RECORDING_LINK_TIMEOUT_MS,
-}: RecordingUrlOptions = {}): Promise<string> {
+export async function recordingUrl(supabase: Supabase, callId: string): Promise<string> {
   const { data, error, status } = await supabase.rpc('recording_url', { p_call_id: callId });
   if (error) throw recordingRefusal(error, status);
-  const first = linkRow(Array.isArray(data) ? data[0] : data);
-  if (!first) throw new RecordingError('failed', 'recording_url: empty answer');
-  let link = first;
-  const deadline = now() + timeoutMs;
-  for (;;) {
-    if (link.status === 'ready' && link.url) return link.url;
-    if (link.status === 'failed') throw new RecordingError('failed', link.error || 'signing failed', { details: link.error ?? null });
-    if (now() >= deadline) throw new RecordingError('timeout', `recording link ${link.id} still ${link.status} after ${String(timeoutMs)} ms`);
-    await sleep(pollMs);
-    const read = await supabase.from('recording_links')
-      .select('status, url, expires_at, error')
-      .eq('id', link.id)
-      .maybeSingle();
-    if (read.error) {
-      const err = toDataError(read.error);
-      // A lost request is retried until the deadline; anything else is final.
-      if (err.kind !== 'network') throw err;
-      continue;
+  const grant = grantOf(Array.isArray(data) ? data[0] : data);
+  if (!grant) throw new RecordingError('failed', 'recording_url: empty answer');
+  const signed = await supabase.storage.from(grant.bucket).createSignedUrl(grant.path, grant.expiresIn);
+  if (signed.error) {
+    // StorageApiError: Storage answered and refused; anything else never reached it.
+    if (signed.error.name === 'StorageApiError') {
+      throw new RecordingError('failed', signed.error.message, { details: signed.error.message, cause: signed.error });
     }
-    if (!read.data) throw new RecordingError('gone', `recording link ${link.id} no longer exists`);
-    link = { ...link, ...read.data };
+    throw toDataError(signed.error);
   }
+  return signed.data.signedUrl;
 }
 
 /**

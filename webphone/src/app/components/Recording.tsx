@@ -1,6 +1,6 @@
 // What the calls tables show of a call's recording: a badge with
 // calls.recording_status and, only for a stored one, the Listen button, whose
-// player asks rpc/recording_url and waits for the signed link. One recording
+// player asks rpc/recording_url for a grant, then Storage for the signed URL. One recording
 // plays at a time per table. Hooks: recording-status, play-recording,
 // recording-player, recording-loading, recording-audio, recording-error.
 
