@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from stack import lifecycle
 from tests.presence.conftest import GRACE, SETTLE, Webphone, state_of, wait_state
+from tests.support.waiting import wait_for
 
 # How long past the grace a mark may take: the worker's tick, a roster read, the database.
 MARGIN = 2.5
@@ -167,3 +168,37 @@ async def _silence(phone: Webphone) -> None:
     assert phone.client is not None and phone.client._heartbeat_task is not None
     phone.client.auto_reconnect = False
     phone.client._heartbeat_task.cancel()
+
+
+def test_a_lost_database_connection_is_opened_again(stack, db, loop, agents, worker):
+    campaign, [(agent, token)] = agents(1)
+    with worker.running() as proc:
+        phone = Webphone(loop, stack, agent, token).open([campaign])
+        _settle(worker, campaign)
+        cut = db.execute("select count(pg_terminate_backend(pid)) from pg_catalog.pg_stat_activity"
+                         " where usename = 'crm_presence'").fetchone()[0]
+        assert cut == 1, "the worker holds one connection"
+        phone.close()
+        wait_state(db, agent, "offline", timeout=GRACE + MARGIN + 2)
+        assert worker.logged("database call failed, retrying")
+        assert proc.poll() is None
+    assert proc.returncode == 0, "SIGTERM: a clean stop"
+    assert worker.logged("presence worker stopped", exit_status=0)
+
+
+def test_channels_follow_the_active_campaigns(stack, db, loop, agents, worker):
+    campaign, [(agent, token)] = agents(1)
+    with worker.running():
+        phone = Webphone(loop, stack, agent, token).open([campaign])
+        _settle(worker, campaign)
+        db.execute("update public.campaigns set status = 'paused' where id = %s", (campaign,))
+        wait_for(lambda: worker.logged("leaving presence channel", campaign_id=campaign),
+                 timeout=5, what="the worker to leave the paused campaign's channel")
+        phone.close()
+        time.sleep(GRACE + MARGIN)
+        assert state_of(db, agent)["state"] == "available", (
+            "an agent of no active campaign tracks nowhere: not judged")
+
+        db.execute("update public.campaigns set status = 'active' where id = %s", (campaign,))
+        worker.wait_joined(campaign, after=1, timeout=5)
+        wait_state(db, agent, "offline", timeout=SETTLE + GRACE + MARGIN)

@@ -2,7 +2,7 @@
 -- offline state and its memory on public.agent_states, role crm_presence and
 -- the three functions only it executes.
 begin;
-select plan(45);
+select plan(46);
 
 -- Fixture (000-setup-test-helpers.sql): campaign A (agents a1, a2), campaign
 -- B (agent b1). a1 is also an agent of B; agent x1 works only a paused
@@ -165,6 +165,13 @@ select results_eq(
     from public.agent_states where agent_id = 'f0000000-0000-4000-8000-000000000201'$$,
   $$values ('offline', 'disconnected', '2026-11-25 10:04+00'::timestamptz, 'on_call', null::text)$$,
   'remembering on_call'
+);
+select isnt_empty(
+  $$select 1 from realtime.messages as m
+    where m.topic = 'floor:c0000000-0000-4000-8000-00000000000b' and m.event = 'UPDATE'
+      and m.payload -> 'record' ->> 'agent_id' = 'f0000000-0000-4000-8000-000000000201'
+      and m.payload -> 'record' ->> 'state' = 'offline' and m.payload -> 'old_record' ->> 'state' = 'on_call'$$,
+  'going offline reaches the campaign''s floor like any state change'
 );
 select tests.authenticate_as_worker('crm_presence');
 select is(
