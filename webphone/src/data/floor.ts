@@ -62,3 +62,24 @@ export async function listAgentStates(supabase: Supabase) {
 }
 
 export type AgentStateRow = Awaited<ReturnType<typeof listAgentStates>>[number];
+
+/** Campaign statuses whose agents can be working: their floor topics are followed. */
+const LIVE_CAMPAIGNS = ['active', 'paused'] as const;
+
+/**
+ * The campaigns whose floor:<campaign> topic the user may join and follow:
+ * every live campaign for an admin (table campaigns), else those they
+ * supervise (table campaign_members, member_role supervisor: the topic's
+ * policy admits supervisors of the campaign, not its agents).
+ */
+export async function listFloorCampaignIds(supabase: Supabase, userId: string, isAdmin: boolean): Promise<string[]> {
+  if (isAdmin) {
+    const rows = unwrapRows(await supabase.from('campaigns').select('id').in('status', LIVE_CAMPAIGNS).order('name'));
+    return rows.map((r) => r.id);
+  }
+  const rows = unwrapRows(await supabase.from('campaign_members')
+    .select('campaign_id, campaign:campaigns (status)')
+    .eq('user_id', userId)
+    .eq('member_role', 'supervisor'));
+  return rows.filter((r) => LIVE_CAMPAIGNS.some((s) => s === r.campaign.status)).map((r) => r.campaign_id).sort();
+}

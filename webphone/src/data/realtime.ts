@@ -91,7 +91,7 @@ export function openChannel(supabase: Supabase, topic: string, options: OpenChan
   const life: { closed: boolean; channel: RealtimeChannel | null } = { closed: false, channel: null };
   const status = (s: ChannelStatus, err?: Error) => { if (!life.closed) options.onStatus?.(s, err); };
   status('connecting');
-  void (async () => {
+  (async () => {
     await leaving.get(topic);
     // The session's token goes in the join: without it a private join is the anon role's, and refused.
     await supabase.realtime.setAuth().catch(() => undefined);
@@ -111,7 +111,7 @@ export function openChannel(supabase: Supabase, topic: string, options: OpenChan
         status('reconnecting', err);
       }
     });
-  })();
+  })().catch((err: unknown) => { status('reconnecting', err instanceof Error ? err : new Error(String(err))); });
   return () => {
     if (life.closed) return;
     life.closed = true;

@@ -35,6 +35,7 @@ vi.mock('../../../src/data/auth', async (original) => ({
 }));
 vi.mock('../../../src/data/floor', () => ({
   OPEN_CALL_HOURS: 12,
+  listFloorCampaignIds: () => Promise.resolve(['c-1']),
   listAgents: () => { data.fetches += 1; return Promise.resolve(data.agents); },
   listAgentStates: () => Promise.resolve(data.states),
   listOpenCalls: () => Promise.resolve(data.openCalls),
@@ -76,9 +77,7 @@ vi.mock('../../../src/data/compliance', () => ({
   listRecordingAccessLog: mocks.listRecordingAccessLog,
   listProfilesByIds: mocks.listProfilesByIds,
 }));
-vi.mock('../../../src/data/catalog', () => ({
-  listCampaigns: () => Promise.resolve([{ id: 'c-1', name: 'Vida Otoño', status: 'active' }, { id: 'c-0', name: 'Borrador', status: 'draft' }]),
-}));
+vi.mock('../../../src/data/catalog', () => ({ listCampaigns: () => Promise.resolve([{ id: 'c-1', name: 'Vida Otoño' }]) }));
 
 const SUPERVISOR = 'supervisor1@demo.test';
 
@@ -146,7 +145,6 @@ describe('live floor', () => {
     await waitFor(() => { expect(screen.getByTestId('floor-live').dataset.state).toBe('live'); });
     const channel = fake.realtime.open('floor:c-1');
     expect(channel?.options.config).toStrictEqual({ private: true });
-    // A draft campaign has nobody working: no channel.
     expect(fake.realtime.channels.map((c) => c.topic)).toStrictEqual(['floor:c-1']);
     expect(fake.realtime.client.realtime.setAuth).toHaveBeenCalled();
     // The first join fetched the snapshot again (what changed before the join was not pushed).

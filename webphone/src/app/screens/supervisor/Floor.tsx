@@ -12,15 +12,14 @@ import { createColumnHelper, getCoreRowModel, getSortedRowModel, useReactTable, 
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Bar, BarChart, type BarShapeProps, CartesianGrid, Rectangle, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { listCampaigns } from '../../../data/catalog';
 import {
-  listAgentStates, listAgents, listCallsSince, listOpenCalls, listSalesSince, OPEN_CALL_HOURS,
+  listAgentStates, listAgents, listCallsSince, listFloorCampaignIds, listOpenCalls, listSalesSince, OPEN_CALL_HOURS,
   type CallTallyRow, type FloorAgentRow, type OpenCallRow, type SaleTallyRow,
 } from '../../../data/floor';
 import { asRowChange, floorTopic } from '../../../data/realtime';
 import { formatCurrency, formatDuration, formatTime, initials } from '../../../i18n/format';
 import { useConfig } from '../../app-context';
-import { useAuth } from '../../auth/auth-context';
+import { useAuth, useProfile } from '../../auth/auth-context';
 import { describeError } from '../../errors';
 import { formatPhone, leadName } from '../../lead-label';
 import { tMaybe } from '../../i18n';
@@ -72,16 +71,18 @@ function useTick(ms: number): number {
  */
 export function useFloor() {
   const { supabase } = useAuth();
+  const profile = useProfile();
   const { floorPollSeconds } = useConfig();
   const queryClient = useQueryClient();
   const recent = useRef<{ at: number; change: FloorChange }[]>([]);
-  const campaigns = useQuery({ queryKey: ['floor', 'campaigns'], queryFn: () => listCampaigns(supabase), staleTime: 5 * 60_000 });
-  // Campaigns that can have agents working (not drafts or archived), at most MAX_CHANNELS of them
-  // (Realtime refuses over 100 channels on a socket); any beyond are seen by the safety refetch.
-  const topics = useMemo(() => (campaigns.data ?? [])
-    .filter((c) => c.status === 'active' || c.status === 'paused')
-    .slice(0, MAX_CHANNELS)
-    .map((c) => floorTopic(c.id)), [campaigns.data]);
+  const campaigns = useQuery({
+    queryKey: ['floor', 'campaigns', profile.id],
+    queryFn: () => listFloorCampaignIds(supabase, profile.id, profile.role === 'admin'),
+    staleTime: 5 * 60_000,
+  });
+  // At most MAX_CHANNELS (Realtime refuses over 100 channels on a socket); any beyond are
+  // seen by the safety refetch.
+  const topics = useMemo(() => (campaigns.data ?? []).slice(0, MAX_CHANNELS).map(floorTopic), [campaigns.data]);
 
   const live = useRealtimeChannels(topics, {
     bind: (channel) => {
