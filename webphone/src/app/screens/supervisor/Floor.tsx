@@ -112,7 +112,8 @@ export function useFloor() {
       for (const r of recent.current) if (r.at >= started - RACE_MS) snap = applyFloorChange(snap, r.change, range, snap.at);
       return snap;
     },
-    refetchInterval: live === 'live' ? SAFETY_REFETCH_MS : pollMs,
+    // Polled only while Realtime is connecting or reconnecting (nothing to follow: 'off').
+    refetchInterval: live === 'live' || live === 'off' ? SAFETY_REFETCH_MS : pollMs,
     // A hidden tab does not poll (TanStack's default), as the old screen did.
     refetchIntervalInBackground: false,
   });
