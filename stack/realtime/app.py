@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import importlib
 import json
 import logging
 import secrets
@@ -35,6 +34,7 @@ from stack.realtime.auth import (
     verify,
     write_policies,
 )
+from stack.realtime.changes import Binding, BindingError, BroadcastRow, ChangeFeed
 from stack.realtime.protocol import Frame, UserBroadcast
 
 log = logging.getLogger("stack.realtime")
@@ -60,8 +60,6 @@ class Settings:
     # Start the WAL reader (stack/realtime/changes.py) for postgres_changes and database
     # broadcasts.
     changes: bool = True
-
-
 
 
 def _ref() -> str:
@@ -109,6 +107,7 @@ class Channel:
     claims: dict[str, Any]
     policies: Policies | None = None
     bindings: list[dict[str, Any]] = field(default_factory=list)
+    changes_error: str | None = None  # why its postgres_changes could not be subscribed
     tracked: tuple[str, dict[str, Any]] | None = None  # (phx_ref, meta)
     track_payload: dict[str, Any] | None = None
     presence_calls: int = 0
@@ -152,8 +151,7 @@ class Server:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.pool: AsyncConnectionPool[Any] | None = None
-        self.feed: Any = None  # stack.realtime.changes.ChangeFeed, when running
-        self.changes: Any = None  # the module
+        self.feed: ChangeFeed | None = None  # the WAL reader, unless settings.changes is off
         self.topics: dict[tuple[str, bool], set[Channel]] = {}
         self.presences: dict[tuple[str, bool], dict[str, dict[str, dict[str, Any]]]] = {}
         self.connections: set[Connection] = set()
@@ -170,15 +168,8 @@ class Server:
             log.exception("partition upkeep failed")
         self.tasks.append(asyncio.create_task(self._partition_loop()))
         if self.settings.changes:
-            try:
-                self.changes = importlib.import_module("stack.realtime.changes")
-            except ImportError:
-                log.warning("stack.realtime.changes is missing: no postgres_changes, no"
-                            " database broadcasts")
-            if self.changes is not None:
-                self.feed = self.changes.ChangeFeed(self.settings.database_url,
-                                                    on_broadcast=self.on_broadcast)
-                await self.feed.start()
+            self.feed = ChangeFeed(self.settings.database_url, on_broadcast=self.on_broadcast)
+            await self.feed.start()
 
     async def stop(self) -> None:
         for task in self.tasks:
@@ -247,7 +238,7 @@ class Server:
             if (frame := cache[k]) is not None:
                 ch.conn.send(frame)
 
-    def on_broadcast(self, row: Any) -> None:
+    def on_broadcast(self, row: BroadcastRow) -> None:
         """A realtime.messages row from the WAL reader (database Broadcast)."""
         if row.binary_payload is not None:
             content = UserBroadcast(row.event or "", protocol.ENCODING_BINARY,
@@ -497,7 +488,9 @@ class Server:
         self.topics.setdefault(ch.key, set()).add(ch)
         self.schedule_confirm(ch)
         conn.reply(frame, "ok", {"postgres_changes": ch.bindings})
-        if ch.bindings:
+        if ch.changes_error is not None:
+            ch.system("postgres_changes", "error", ch.changes_error)
+        elif ch.bindings:
             ch.system("postgres_changes", "ok", "Subscribed to PostgreSQL")
         if ch.presence_enabled and ch.can_read("presence"):
             ch.push("presence_state", self.presence_state(ch.key))
@@ -559,33 +552,42 @@ class Server:
             return Policies(broadcast_read=False, presence_read=False)
 
     async def _subscribe_changes(self, ch: Channel, changes: list[Any]) -> None:
-        if self.feed is None:
-            raise JoinError("UnableToConnectToProject: Realtime was unable to connect to the"
-                            " project database")
-        bindings = []
-        replies = []
+        """Realtime answers the join with every binding and its id whatever happens; a binding
+        it cannot subscribe (no such table in the publication, a bad filter) comes after the
+        reply as a `system` error of extension postgres_changes, and nothing is delivered."""
+        bindings: list[Binding] = []
+        replies: list[dict[str, Any]] = []
         for params in changes:
             if not isinstance(params, dict):
                 raise JoinError("InvalidJoinPayload: postgres_changes must be objects")
             filter_ = params.get("filter")
-            binding = self.changes.Binding(
-                id=self.feed.new_id(), schema=str(params.get("schema") or "public"),
+            binding_id = self.feed.new_id() if self.feed is not None else len(replies) + 1
+            replies.append({**params, "id": binding_id})
+            if self.feed is None:
+                continue
+            binding = Binding(
+                id=binding_id, schema=str(params.get("schema") or "public"),
                 table=str(params.get("table") or "*"),
                 event=str(params.get("event") or "*").upper(),
                 filter=filter_ if isinstance(filter_, str) and filter_ else None)
-            try:
-                await self.feed.validate(binding)
-            except self.changes.BindingError as e:
-                raise JoinError(str(e)) from e
+            if ch.changes_error is None:
+                try:
+                    await self.feed.validate(binding)
+                except BindingError as e:
+                    ch.changes_error = str(e)
             bindings.append(binding)
-            replies.append({**params, "id": binding.id})
+        ch.bindings = replies
+        if self.feed is None:
+            ch.changes_error = "Realtime was unable to connect to the project database"
+            return
+        if ch.changes_error is not None:
+            return
 
         def deliver(ids: list[int], data: dict[str, Any]) -> None:
             if not ch.closed:
                 ch.fastlane("postgres_changes", {"ids": ids, "data": data})
 
         self.feed.subscribe(ch, bindings, ch.claims, deliver)
-        ch.bindings = replies
 
     # -- access_token -----------------------------------------------------------
     async def refresh_token(self, ch: Channel, frame: Frame) -> None:

@@ -3,7 +3,8 @@
 - `mint(sub=..., role=..., exp_in=...)`: a JWT signed with the stack's secret, as Auth issues
   them (tests need short-lived and odd tokens that sign-in never gives).
 - `users`: the demo agents' user ids, by e-mail.
-- `test_policies`: test-only RLS policies on realtime.messages, dropped afterwards. For a user
+- `test_policies`: test-only RLS policies on realtime.messages, dropped after each test (so
+  no other test, the policy drift check included, ever sees them). For a user
   <uid>: `standin:<uid>` may be read and written (broadcast and presence), `standin-ro:<uid>`
   only read, `standin-bc:<uid>` read and broadcast but not presence.
 - `notes_table`: a table of the supabase_realtime publication, for postgres_changes.
@@ -58,7 +59,7 @@ def users(stack: StackConfig) -> dict[str, str]:
     return dict(rows)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def test_policies(stack: StackConfig) -> Iterator[None]:
     """Policies for this suite's own topics; a user reaches only topics ending in its uid."""
     own = "split_part(realtime.topic(), ':', 2) = (select auth.uid())::text"

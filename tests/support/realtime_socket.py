@@ -1,5 +1,6 @@
-"""Helpers for the Realtime stand-in's tests: the gateway's socket URL, a raw Phoenix socket
-(aiohttp) that speaks the wire format by hand, and running a scenario with a deadline."""
+"""Helpers for the Realtime stand-in's tests: the gateway's socket URL, realtime-py clients
+(connect, subscribe and wait), a raw Phoenix socket (aiohttp) that speaks the wire format by
+hand, and running a scenario with a deadline."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
+from realtime import AsyncRealtimeChannel, AsyncRealtimeClient
 
 from stack.config import StackConfig
 
@@ -85,3 +87,31 @@ async def _with_timeout(coro: Awaitable[Any]) -> Any:
 
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+async def connect(stack: StackConfig, token: str | None = None,
+                  key: str | None = None) -> AsyncRealtimeClient:
+    client = AsyncRealtimeClient(gateway_ws(stack), key or stack.anon_key,
+                                 initial_backoff=0.5, max_retries=30)
+    await client.connect()
+    if token:
+        await client.set_auth(token)
+    return client
+
+
+async def until(check: Callable[[], Any], timeout: float = 5.0, what: str = "condition") -> Any:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        if result := check():
+            return result
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def subscribe(channel: AsyncRealtimeChannel) -> list[tuple[Any, str | None]]:
+    """The subscribe callback's calls so far and to come: (state, error text)."""
+    states: list[tuple[Any, str | None]] = []
+    await channel.subscribe(lambda state, error: states.append(
+        (state, str(error) if error else None)))
+    await until(lambda: states, what=f"{channel.topic} to answer its join")
+    return states
