@@ -42,6 +42,7 @@ WORKER_ROLES = {
     "ami_bridge": "crm_ami_bridge",
     "reporting": "crm_reporting",
     "recordings": "crm_recordings",
+    "presence": "crm_presence",
 }
 
 # Kamailio's database role (migration 20261204006000_sip_invite_authorization.sql): it may only

@@ -116,6 +116,8 @@ def up(config: StackConfig, *, seed: bool = True, workers: bool = True,
         start_reporting_worker(config)
         progress(f"Recordings worker (python -m workers.recordings), reading {monitor_dir(config)}")
         start_recordings_worker(config)
+        progress("Presence worker (python -m workers.presence), watching Realtime Presence")
+        start_presence_worker(config)
     write_env_file(config)
 
 
@@ -240,8 +242,19 @@ def start_recordings_worker(config: StackConfig) -> None:
     })
 
 
+def start_presence_worker(config: StackConfig, **env: str) -> None:
+    """Realtime Presence into agent states; it reaches Realtime through the gateway
+    (SUPABASE_URL). env: PRESENCE_* overrides (the grace, the settle time)."""
+    start_worker(config, "presence", "workers.presence", env)
+
+
+def stop_presence_worker(config: StackConfig) -> bool:
+    return processes.stop(config.run_dir / "presence.pid")
+
+
 def down(config: StackConfig, *, progress: Callable[[str], None] = print) -> None:
-    for name, stop in (("recordings worker",
+    for name, stop in (("presence worker", stop_presence_worker),
+                       ("recordings worker",
                         lambda c: processes.stop(c.run_dir / "recordings.pid")),
                        ("reporting worker",
                         lambda c: processes.stop(c.run_dir / "reporting.pid")),
@@ -259,7 +272,7 @@ def down(config: StackConfig, *, progress: Callable[[str], None] = print) -> Non
 def status(config: StackConfig) -> dict[str, bool]:
     pids = {name: bool(processes.read_pid(config.run_dir / f"{name}.pid"))
             for name in ("postgrest", "auth", "storage", "realtime", "gateway", "kamailio", "pstn",
-                         "reporting", "recordings")}
+                         "reporting", "recordings", "presence")}
     return {"postgres": postgres.is_running(config), **pids}
 
 

@@ -1,5 +1,5 @@
 """The supervisor's screens in real Chromium against the test stack, over data seeded in the
-database: the live floor shows each agent's published state and follows a change by polling;
+database: the live floor shows each agent's published state and follows a change by Realtime push;
 the validation queue approves a pending sale and rejects another with its reason (the database
 records both); the reports show the period's tables and Recharts charts without raw JSON, the
 page stays within a 1440 px window (and a tablet's 820 px), the hourly chart's ticks do not
@@ -35,10 +35,10 @@ def test_the_floor_shows_each_agents_published_state(new_page, db, screenshot):
     expect(paused_row.locator("[data-test='floor-state']")).to_contain_text("En pausa · Comida")
     expect(page.locator("[data-test='floor-chart'] svg")).to_be_visible()
     expect(page.locator("[data-test='floor-updated']")).to_contain_text("Actualizado a las")
-    # The floor polls: a state published now shows without a reload.
+    # The floor is pushed (floor:<campaign>): a state published now shows without a reload.
     db.execute("update public.agent_states set state = 'available', reason = null"
                " where agent_id = %s", (paused,))
-    expect(paused_row).to_have_attribute("data-state", "available", timeout=20_000)
+    expect(paused_row).to_have_attribute("data-state", "available", timeout=8_000)
     screenshot(page, "supervisor-01-floor", docs="supervisor-floor.png")
     assert axe_violations(page) == []
 

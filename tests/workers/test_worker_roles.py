@@ -12,12 +12,14 @@ from tests.ami_bridge.bridge_helpers import BridgeProcess, bridge_settings, wait
 from tests.support.ami_server import AmiServer
 
 # The application_name prefix of every connection each worker opens.
-SESSIONS = {"ami_bridge": "ami_bridge", "reporting": "reporting-", "recordings": "recordings-"}
+SESSIONS = {"ami_bridge": "ami_bridge", "reporting": "reporting-", "recordings": "recordings-",
+            "presence": "presence"}
 EXPECTED = {
     "ami_bridge": {"ami_bridge", "ami_bridge.originate", "ami_bridge.recording_stop"},
     "reporting": {"reporting-refresh", "reporting-exports", "reporting-exports-render",
                   "reporting-partitions"},
     "recordings": {"recordings-uploads", "recordings-retention", "recordings-erasure"},
+    "presence": {"presence"},
 }
 
 
@@ -27,7 +29,7 @@ def sessions(db: psycopg.Connection) -> list[tuple[str, str, bool, bool]]:
         "select a.application_name, a.usename::text, r.rolsuper, r.rolbypassrls"
         " from pg_catalog.pg_stat_activity as a"
         " inner join pg_catalog.pg_roles as r on a.usesysid = r.oid"
-        " where a.application_name ~ '^(ami_bridge|reporting-|recordings-)'"
+        " where a.application_name ~ '^(ami_bridge|reporting-|recordings-|presence$)'"
     ).fetchall()
 
 
@@ -37,6 +39,7 @@ def test_every_worker_session_is_its_own_role_and_never_a_superuser(
     try:
         lifecycle.start_reporting_worker(stack)
         lifecycle.start_recordings_worker(stack)
+        lifecycle.start_presence_worker(stack)
         with AmiServer() as server:
             bridge = BridgeProcess(bridge_settings(stack, server), tmp_path / "bridge.log")
             try:
@@ -49,7 +52,7 @@ def test_every_worker_session_is_its_own_role_and_never_a_superuser(
             finally:
                 bridge.terminate()
     finally:
-        for worker in ("reporting", "recordings"):
+        for worker in ("reporting", "recordings", "presence"):
             processes.stop(stack.run_dir / f"{worker}.pid")
 
     for name, user, superuser, bypassrls in seen:

@@ -38,7 +38,7 @@ export async function requestReportExport(
 /** Table report_exports: one request as it stands (status, progress, the signed URL once done). */
 export async function getReportExport(supabase: Supabase, id: string) {
   return unwrap(await supabase.from('report_exports')
-    .select('id, report, format, status, rows_done, rows_total, signed_url, signed_url_expires_at, error, requested_at, finished_at')
+    .select('id, report, format, status, rows_done, rows_total, signed_url, signed_url_expires_at, error, requested_at, finished_at, updated_at')
     .eq('id', id)
     .single());
 }

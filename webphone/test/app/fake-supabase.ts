@@ -71,7 +71,86 @@ export function fakeSupabase({ signedInAs = null as Email | null } = {}) {
     for (const fn of listeners) fn('SIGNED_OUT');
   };
 
+  const realtime = fakeRealtime();
   // Only the calls above are made by the shell; the cast is the test double's.
-  const client = { auth, from } as unknown as Supabase;
-  return { client, auth, from, updates, expire };
+  const client = { auth, from, ...realtime.client } as unknown as Supabase;
+  return { client, auth, from, updates, expire, realtime };
+}
+
+type Handler = { type: string; filter: Record<string, unknown>; callback: (message: unknown) => void };
+
+/** A Realtime channel as the app uses it: listeners, subscribe's status callback, presence track. */
+export class FakeChannel {
+  readonly handlers: Handler[] = [];
+  readonly tracked: unknown[] = [];
+  removed = false;
+  get state() { return this.removed ? 'closed' : 'joined'; }
+  private status: ((state: string, err?: Error) => void) | null = null;
+
+  constructor(readonly topic: string, readonly options: { config?: Record<string, unknown> }) {}
+
+  on(type: string, filter: Record<string, unknown>, callback: (message: unknown) => void) {
+    this.handlers.push({ type, filter, callback });
+    return this;
+  }
+
+  subscribe(callback: (state: string, err?: Error) => void) {
+    this.status = callback;
+    // Joined at once, as a live server answers.
+    queueMicrotask(() => { if (!this.removed) callback('SUBSCRIBED'); });
+    return this;
+  }
+
+  track(payload: unknown) {
+    this.tracked.push(payload);
+    return Promise.resolve('ok');
+  }
+
+  untrack() {
+    return Promise.resolve('ok');
+  }
+
+  /** A database Broadcast on this topic. */
+  broadcast(event: string, payload: unknown) {
+    for (const h of this.handlers) {
+      if (h.type === 'broadcast' && (h.filter.event === '*' || h.filter.event === event)) h.callback({ type: 'broadcast', event, payload });
+    }
+  }
+
+  /** A postgres_changes message (UPDATE/INSERT/DELETE) for this channel's bindings. */
+  change(eventType: string, table: string, record: Record<string, unknown>) {
+    for (const h of this.handlers) {
+      if (h.type === 'postgres_changes' && h.filter.table === table && (h.filter.event === '*' || h.filter.event === eventType)) {
+        h.callback({ schema: 'public', table, eventType, commit_timestamp: new Date().toISOString(), new: record, old: {}, errors: null });
+      }
+    }
+  }
+
+  /** The connection drops (CHANNEL_ERROR) and comes back (SUBSCRIBED again). */
+  drop() { this.status?.('CHANNEL_ERROR', new Error('socket closed')); }
+  rejoin() { this.status?.('SUBSCRIBED'); }
+}
+
+/** supabase.channel / removeChannel / realtime.setAuth, recording the channels made. */
+export function fakeRealtime() {
+  const channels: FakeChannel[] = [];
+  const client = {
+    realtime: { setAuth: vi.fn(() => Promise.resolve()) },
+    channel: vi.fn((topic: string, options: { config?: Record<string, unknown> } = {}) => {
+      const channel = new FakeChannel(topic, options);
+      channels.push(channel);
+      return channel;
+    }),
+    removeChannel: vi.fn((channel: FakeChannel) => {
+      channel.removed = true;
+      return Promise.resolve('ok');
+    }),
+    removeAllChannels: vi.fn(() => {
+      for (const channel of channels) channel.removed = true;
+      return Promise.resolve([]);
+    }),
+  };
+  /** The open (not removed) channel of a topic. */
+  const open = (topic: string) => channels.find((c) => c.topic === topic && !c.removed);
+  return { client, channels, open };
 }

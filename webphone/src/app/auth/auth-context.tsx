@@ -115,6 +115,8 @@ export function AuthProvider({ supabase, children }: { supabase: Supabase; child
   const signOut = useCallback(async () => {
     signingOut.current = true;
     try {
+      // Realtime channels are left while the token still counts: presence leaves at once.
+      await supabase.removeAllChannels().catch(() => undefined);
       await auth.signOut(supabase);
     } finally {
       signingOut.current = false;

@@ -287,3 +287,43 @@ describe('shortcuts and routes', () => {
     expect(router.state.location.pathname).toBe('/agent');
   });
 });
+
+describe('realtime', () => {
+  test('presence on each campaign, tracked with the agent id on every join; left when the desk goes', async () => {
+    const view = await openDesk();
+    await waitFor(() => { expect(screen.getByTestId('desk-live')).toHaveAttribute('data-state', 'live'); });
+    const presence = view.realtime.open('presence:camp-1');
+    expect(presence?.options.config).toStrictEqual({ private: true, presence: { key: 'a-1', enabled: true } });
+    expect(presence?.tracked).toStrictEqual([{ agent_id: 'a-1', online_at: expect.any(String) as unknown }]);
+    act(() => { presence?.drop(); });
+    act(() => { presence?.rejoin(); });
+    expect(presence?.tracked).toHaveLength(2);
+    view.unmount();
+    await waitFor(() => { expect(presence?.removed).toBe(true); });
+  });
+
+  test('signing out leaves every channel first, while the token still counts', async () => {
+    const view = await openDesk();
+    await waitFor(() => { expect(screen.getByTestId('desk-live')).toHaveAttribute('data-state', 'live'); });
+    await userEvent.click(screen.getByTestId('sign-out'));
+    await waitFor(() => { expect(view.auth.signOut).toHaveBeenCalled(); });
+    const left = view.realtime.client.removeAllChannels.mock.invocationCallOrder[0] ?? Infinity;
+    expect(left).toBeLessThan(view.auth.signOut.mock.invocationCallOrder[0] ?? 0);
+    expect(view.realtime.channels.every((c) => c.removed)).toBe(true);
+  });
+
+  test('a lead assigned: a notice with its name and the own leads read again; a sale decided: the reason', async () => {
+    const view = await openDesk();
+    await waitFor(() => { expect(screen.getByTestId('desk-live')).toHaveAttribute('data-state', 'live'); });
+    const channel = view.realtime.open('agent:a-1');
+    expect(channel?.options.config).toStrictEqual({ private: true });
+    const reads = view.data.listMyLeads.mock.calls.length;
+    act(() => { channel?.broadcast('lead_assigned', { lead_id: LEAD.id, campaign_id: 'camp-1', assigned_by: 's-1' }); });
+    await waitFor(() => { expect(screen.getByTestId('toast')).toHaveTextContent(`Se te ha asignado un lead: ${LEAD.first_name} ${LEAD.last_name}.`); });
+    expect(view.data.listMyLeads.mock.calls.length).toBeGreaterThan(reads);
+    act(() => { channel?.broadcast('sale_decided', { sale_id: 'sale-1', lead_id: 'l-unknown', status: 'rejected', reason: 'Falta la firma' }); });
+    await waitFor(() => {
+      expect(screen.getAllByTestId('toast').map((t) => t.textContent)).toContain('Se ha rechazado una de tus ventas. Motivo: Falta la firma');
+    });
+  });
+});

@@ -101,6 +101,7 @@ export function fakeData({ openCalls = [] as OpenCall[], lead = LEAD, leads = [L
     listMyLeads: vi.fn(() => Promise.resolve(leads)),
     listMyCallbacks: vi.fn(() => Promise.resolve([])),
     listMyCallsSince: vi.fn(() => Promise.resolve([])),
+    listMyCampaignIds: vi.fn(() => Promise.resolve([CAMPAIGN.id])),
   };
   return data;
 }

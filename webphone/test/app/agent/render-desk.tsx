@@ -13,7 +13,7 @@ import type { DeskData } from '../../../src/app/screens/agent/desk-data';
 import { fakeData, fakePhone } from './fake-desk';
 
 export function renderDesk({ path = '/agent', phone = fakePhone(), data = fakeData() } = {}) {
-  const { client } = fakeSupabase({ signedInAs: 'agent1@demo.test' });
+  const { client, realtime, auth } = fakeSupabase({ signedInAs: 'agent1@demo.test' });
   const router = createMemoryRouter(routes, { initialEntries: [path] });
   const makePhone = vi.fn(() => phone);
   const view = render(
@@ -23,5 +23,5 @@ export function renderDesk({ path = '/agent', phone = fakePhone(), data = fakeDa
         queryClient={createQueryClient()} router={router} />
     </AgentDepsContext>,
   );
-  return { ...view, router, phone, data, makePhone };
+  return { ...view, router, phone, data, makePhone, realtime, auth };
 }

@@ -3,7 +3,7 @@
 // the floor's states, the validation queue (a reason is required to
 // reject), the reports' tables and charts and the export's states, and the
 // access log's pages.
-import { screen, waitFor, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, test, vi } from 'vitest';
 import { fakeSupabase } from '../fake-supabase';
@@ -17,6 +17,7 @@ const data = vi.hoisted(() => ({
   pending: [] as Record<string, unknown>[],
   decided: [] as Record<string, unknown>[],
   exportRows: [] as Record<string, unknown>[],
+  fetches: 0,
   logPages: [] as { rows: Record<string, unknown>[]; hasMore: boolean }[],
 }));
 
@@ -33,7 +34,9 @@ vi.mock('../../../src/data/auth', async (original) => ({
   hasPermission: (_s: unknown, p: string) => Promise.resolve(data.permissions.has(p)),
 }));
 vi.mock('../../../src/data/floor', () => ({
-  listAgents: () => Promise.resolve(data.agents),
+  OPEN_CALL_HOURS: 12,
+  listFloorCampaignIds: () => Promise.resolve(['c-1']),
+  listAgents: () => { data.fetches += 1; return Promise.resolve(data.agents); },
   listAgentStates: () => Promise.resolve(data.states),
   listOpenCalls: () => Promise.resolve(data.openCalls),
   listCallsSince: () => Promise.resolve([{ agent_id: 'ag-1', talk_seconds: 90 }]),
@@ -89,6 +92,7 @@ function sale(id: string, first: string) {
 
 beforeEach(() => {
   vi.clearAllMocks();
+  data.fetches = 0;
   data.agents = [
     { id: 'ag-1', email: 'lucia@x', full_name: 'Lucía García', role: 'agent', active: true, sip_extension: '1001' },
     { id: 'ag-2', email: 'pedro@x', full_name: 'Pedro Gil', role: 'agent', active: true, sip_extension: '1002' },
@@ -131,7 +135,48 @@ describe('live floor', () => {
     expect(within(summary).getByTestId('floor-stat-on_call').textContent).toBe('1En llamada');
     expect(screen.getByTestId('floor-chart').textContent).toContain('Agentes por estado');
     expect(screen.getByTestId('floor-updated').textContent).toMatch(/^Actualizado a las/);
-    expect(screen.getByText('Estado de sus agentes, actualizado cada 5 s.')).toBeTruthy();
+    expect(screen.getByText('Estado de sus agentes, al momento.')).toBeTruthy();
+  });
+
+  test('pushes on floor:<campaign> update the rows without a fetch; a rejoin fetches once', async () => {
+    const fake = fakeSupabase({ signedInAs: SUPERVISOR });
+    renderApp(fake.client, { path: '/supervisor/floor' });
+    await screen.findAllByTestId('floor-row', {}, { timeout: 5000 });
+    await waitFor(() => { expect(screen.getByTestId('floor-live').dataset.state).toBe('live'); });
+    const channel = fake.realtime.open('floor:c-1');
+    expect(channel?.options.config).toStrictEqual({ private: true });
+    expect(fake.realtime.channels.map((c) => c.topic)).toStrictEqual(['floor:c-1']);
+    expect(fake.realtime.client.realtime.setAuth).toHaveBeenCalled();
+    // The first join fetched the snapshot again (what changed before the join was not pushed).
+    await waitFor(() => { expect(data.fetches).toBe(2); });
+    const row = (id: string) => screen.getAllByTestId('floor-row').find((r) => r.dataset.agentId === id);
+
+    channel?.broadcast('UPDATE', {
+      schema: 'public', table: 'agent_states', operation: 'UPDATE',
+      record: { agent_id: 'ag-3', state: 'offline', reason: 'disconnected', since: new Date().toISOString(), updated_at: new Date().toISOString() },
+      old_record: { agent_id: 'ag-3', state: 'available' },
+    });
+    await waitFor(() => { expect(row('ag-3')?.dataset.state).toBe('offline'); });
+    expect(within(row('ag-3') as HTMLElement).getByTestId('floor-state').textContent).toMatch(/Desconectado · Sin conexión/);
+    expect(within(screen.getByTestId('floor-summary')).getByTestId('floor-stat-offline').textContent).toBe('1Desconectado');
+
+    // Pedro takes a call: no published state change, the call row alone puts him on a call.
+    channel?.broadcast('DELETE', { schema: 'public', table: 'agent_states', operation: 'DELETE', record: null, old_record: { agent_id: 'ag-2' } });
+    channel?.broadcast('INSERT', {
+      schema: 'public', table: 'calls', operation: 'INSERT', old_record: null,
+      record: { id: 'oc-2', agent_id: 'ag-2', campaign_id: 'c-1', status: 'dialing', started_at: new Date().toISOString(), wrapped_up_at: null, talk_seconds: null, phone_number: '+34699000111', updated_at: new Date().toISOString() },
+    });
+    await waitFor(() => { expect(row('ag-2')?.dataset.state).toBe('on_call'); });
+    expect(within(row('ag-2') as HTMLElement).getByTestId('floor-call').textContent).toContain('+34 699 00 01 11');
+    expect(within(screen.getByTestId('floor-summary')).getByTestId('floor-stat-calls').textContent).toBe('2Llamadas hoy');
+    expect(data.fetches).toBe(2);
+
+    // The connection drops: "reconnecting"; back, the snapshot is read again.
+    act(() => { channel?.drop(); });
+    await waitFor(() => { expect(screen.getByTestId('floor-live').dataset.state).toBe('reconnecting'); });
+    act(() => { channel?.rejoin(); });
+    await waitFor(() => { expect(screen.getByTestId('floor-live').dataset.state).toBe('live'); });
+    await waitFor(() => { expect(data.fetches).toBe(3); });
   });
 
   test('a thousand agents: only the rows in view are in the page', async () => {
@@ -221,14 +266,14 @@ describe('reports', () => {
     expect(within(agents).getAllByRole('row')[1]?.textContent).toMatch(/^Pedro Gil/);
   });
 
-  test('an export is queued, runs with its progress, then offers the download', async () => {
+  test('an export is queued, runs with its progress, then offers the download: pushed, read once after the join', async () => {
     const user = userEvent.setup();
     const base = { id: 'ex-1', report: 'agent_performance', format: 'xlsx', rows_done: 0, rows_total: null, signed_url: null, signed_url_expires_at: null, error: null, requested_at: '', finished_at: null };
-    mocks.requestReportExport.mockResolvedValue({ ...base, status: 'queued' });
-    mocks.getReportExport
-      .mockResolvedValueOnce({ ...base, status: 'running', rows_done: 1, rows_total: 2 })
-      .mockResolvedValue({ ...base, status: 'done', rows_done: 2, rows_total: 2, signed_url: 'https://storage.test/exports/ex-1.xlsx?token=t' });
-    renderApp(fakeSupabase({ signedInAs: SUPERVISOR }).client, { path: '/supervisor/reports' });
+    mocks.requestReportExport.mockResolvedValue({ ...base, status: 'queued', updated_at: '2026-11-24T10:00:00Z' });
+    // The one read after the join: the worker had already started.
+    mocks.getReportExport.mockResolvedValue({ ...base, status: 'running', rows_done: 1, rows_total: 2, updated_at: '2026-11-24T10:00:01Z' });
+    const fake = fakeSupabase({ signedInAs: SUPERVISOR });
+    renderApp(fake.client, { path: '/supervisor/reports' });
     await user.click(await screen.findByTestId('report-agents-export-xlsx'));
     const status = screen.getByTestId('report-agents-export');
     expect(mocks.requestReportExport).toHaveBeenCalledWith(expect.anything(), 'agent_performance', expect.objectContaining({ p_from: expect.stringMatching(/^\d{4}-\d\d-\d\d$/) as unknown, p_to: expect.any(String) as unknown }), 'xlsx');
@@ -236,18 +281,30 @@ describe('reports', () => {
     expect(status.textContent).toContain('1 de 2 filas');
     expect(screen.getByTestId('report-agents-export-progress')).toBeTruthy();
     expect(screen.getByTestId('report-agents-export-csv')).toHaveProperty('disabled', true);
-    await waitFor(() => { expect(status.dataset.status).toBe('done'); }, { timeout: 3000 });
+    const channel = fake.realtime.open('report-export:ex-1');
+    expect(channel?.handlers[0]?.filter).toStrictEqual({ event: 'UPDATE', schema: 'public', table: 'report_exports', filter: 'id=eq.ex-1' });
+    // An older push (before the read) changes nothing; the newer one finishes it.
+    act(() => { channel?.change('UPDATE', 'report_exports', { ...base, status: 'queued', updated_at: '2026-11-24T10:00:00Z' }); });
+    expect(status.dataset.status).toBe('running');
+    act(() => { channel?.change('UPDATE', 'report_exports', { ...base, status: 'done', rows_done: 2, rows_total: 2, signed_url: 'https://storage.test/exports/ex-1.xlsx?token=t', updated_at: '2026-11-24T10:00:02Z' }); });
+    await waitFor(() => { expect(status.dataset.status).toBe('done'); });
     const link = screen.getByTestId('report-agents-download');
     expect(link.getAttribute('href')).toBe('https://storage.test/exports/ex-1.xlsx?token=t');
     expect(link.textContent).toBe('Descargar XLSX');
+    // Never polled: one read, after the join; the channel is left once the export is done.
+    expect(mocks.getReportExport).toHaveBeenCalledTimes(1);
+    await waitFor(() => { expect(channel?.removed).toBe(true); });
   });
 
   test('a failed export says why', async () => {
     mocks.requestReportExport.mockResolvedValue({ id: 'ex-2', report: 'daily_summary', format: 'csv', status: 'queued', rows_done: 0, rows_total: null, signed_url: null, error: null });
-    mocks.getReportExport.mockResolvedValue({ id: 'ex-2', report: 'daily_summary', format: 'csv', status: 'failed', rows_done: 0, rows_total: null, signed_url: null, error: 'storage unavailable' });
-    renderApp(fakeSupabase({ signedInAs: SUPERVISOR }).client, { path: '/supervisor/reports' });
+    mocks.getReportExport.mockResolvedValue({ id: 'ex-2', report: 'daily_summary', format: 'csv', status: 'queued', rows_done: 0, rows_total: null, signed_url: null, error: null });
+    const fake = fakeSupabase({ signedInAs: SUPERVISOR });
+    renderApp(fake.client, { path: '/supervisor/reports' });
     await userEvent.setup().click(await screen.findByTestId('report-daily-export-csv'));
     expect(mocks.requestReportExport).toHaveBeenCalledWith(expect.anything(), 'daily_summary', { p_day: expect.any(String) as unknown }, 'csv');
+    await waitFor(() => { expect(mocks.getReportExport).toHaveBeenCalledTimes(1); });
+    act(() => { fake.realtime.open('report-export:ex-2')?.change('UPDATE', 'report_exports', { id: 'ex-2', status: 'failed', error: 'storage unavailable' }); });
     const status = screen.getByTestId('report-daily-export');
     await waitFor(() => { expect(status.dataset.status).toBe('failed'); });
     expect(status.textContent).toBe('La exportación ha fallado: storage unavailable');

@@ -15,6 +15,7 @@ import { useAuth, useProfile } from '../../auth/auth-context';
 import { useNotices } from '../../components/Notices';
 import { useSignOutGuard } from '../../components/Shell';
 import type { Supabase } from '../../config';
+import { AgentRealtime } from './agent-realtime';
 import { bindDeskData, type DeskData } from './desk-data';
 
 /** The softphone as the screens use it: sip/phone.ts, or a fake with the same surface. */
@@ -109,6 +110,7 @@ export function AgentSessionProvider({ children }: { children: ReactNode }) {
         <AgentSessionContext value={session}>
           <PhoneBanners />
           <LeaveGuard />
+          <AgentRealtime />
           {children}
         </AgentSessionContext>
       ) : null}

@@ -16,6 +16,7 @@ import {
 } from '../../../data/catalog';
 import { setAgentState } from '../../../data/floor';
 import { getLead, listLeadHistory, listMyLeads, nextLead, type LeadCard, type LeadHistoryRow, type LeadListRow } from '../../../data/leads';
+import { listMyCampaignIds } from '../../../data/realtime';
 import { createSale, listSalesForLead, type LeadSaleRow } from '../../../data/sales';
 import type { Credentials } from '../../../sip/phone';
 
@@ -27,6 +28,8 @@ export interface DeskData extends DeskApi {
   listMyLeads(userId: string, options: { search: string }): Promise<LeadListRow[]>;
   listMyCallbacks(userId: string): Promise<CallbackRow[]>;
   listMyCallsSince(userId: string, since: string): Promise<{ talk_seconds: number | null; disposition: string | null }[]>;
+  /** The campaigns the agent is a member of: their presence topics. */
+  listMyCampaignIds(userId: string): Promise<string[]>;
 }
 
 export type { CallbackRow, CampaignRow, DispositionRow, LeadCallRow, LeadCard, LeadHistoryRow, LeadListRow, LeadSaleRow, ProductRow };
@@ -77,5 +80,6 @@ export function bindDeskData(supabase: Supabase): DeskData {
     listMyLeads: (userId, { search }) => listMyLeads(supabase, userId, { search }),
     listMyCallbacks: (userId) => listMyCallbacks(supabase, userId),
     listMyCallsSince: (userId, since) => listMyCallsSince(supabase, userId, since),
+    listMyCampaignIds: (userId) => listMyCampaignIds(supabase, userId),
   };
 }

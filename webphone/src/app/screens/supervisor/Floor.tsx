@@ -1,25 +1,33 @@
 // The live floor: every agent the supervisor runs, their state and current
-// call, and the day's tallies, polled every floorPollSeconds (Realtime comes
-// later; a handful of small queries is cheap). A bar chart of the states
-// reads faster than the counts. Hooks: floor-screen, floor-summary,
-// floor-stat-<agents|available|on_call|wrap_up|paused|calls|sales>,
-// floor-updated, floor-refresh, floor-chart, floor-table (its scroll box:
-// floor-scroll), floor-row (data-agent-id, data-state), floor-state,
-// floor-call.
+// call, and the day's tallies, pushed by Realtime (database Broadcast on
+// floor:<campaign>, see useFloor). A bar chart of the states reads faster
+// than the counts. Hooks: floor-screen, floor-summary,
+// floor-stat-<agents|available|on_call|wrap_up|paused|offline|calls|sales>,
+// floor-live (data-state live|connecting|reconnecting|off), floor-updated,
+// floor-refresh, floor-chart, floor-table (its scroll box: floor-scroll),
+// floor-row (data-agent-id, data-state), floor-state, floor-call.
 
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { createColumnHelper, getCoreRowModel, getSortedRowModel, useReactTable, type SortingState } from '@tanstack/react-table';
-import { memo, useMemo, useRef, useState } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Bar, BarChart, type BarShapeProps, CartesianGrid, Rectangle, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { listAgentStates, listAgents, listCallsSince, listOpenCalls, listSalesSince, type FloorAgentRow, type OpenCallRow } from '../../../data/floor';
+import {
+  listAgentStates, listAgents, listCallsSince, listFloorCampaignIds, listOpenCalls, listSalesSince, OPEN_CALL_HOURS,
+  type CallTallyRow, type FloorAgentRow, type OpenCallRow, type SaleTallyRow,
+} from '../../../data/floor';
+import { asRowChange, floorTopic } from '../../../data/realtime';
 import { formatCurrency, formatDuration, formatTime, initials } from '../../../i18n/format';
 import { useConfig } from '../../app-context';
-import { useAuth } from '../../auth/auth-context';
+import { useAuth, useProfile } from '../../auth/auth-context';
 import { describeError } from '../../errors';
 import { formatPhone, leadName } from '../../lead-label';
 import { tMaybe } from '../../i18n';
-import { agentLabel, compareFloorRows, countStates, deriveFloor, FLOOR_STATES, STATE_ORDER, type FloorRow } from './floor-logic';
+import { useRealtimeChannels, type RealtimeStatus } from '../../realtime';
+import {
+  agentLabel, applyFloorChange, compareFloorRows, countStates, deriveFloor, FLOOR_STATES, STATE_ORDER,
+  type FloorChange, type FloorRow, type FloorSnapshot, type FloorWindow,
+} from './floor-logic';
 import { BodyRow, CARD, CELL, MUTED, NUM_CELL, Spacer, TableHead, useVirtualRows } from '../../components/table';
 
 type Row = FloorRow<FloorAgentRow, OpenCallRow>;
@@ -29,31 +37,99 @@ export const STATE_COLORS: Readonly<Record<string, string>> = {
   available: '#15803d', on_call: '#1f5fbf', wrap_up: '#b45309', paused: '#7c3aed', unknown: '#64748b', offline: '#94a3b8',
 };
 
-function startOfToday(): string {
+/** A safety refetch while pushed: a lost push (a bug, a dropped frame) lasts a minute at most. */
+const SAFETY_REFETCH_MS = 60_000;
+/** Pushes kept to re-apply over a fetch they raced (the fetch may have read the rows before them). */
+const RACE_MS = 15_000;
+const FLOOR_KEY = ['floor', 'snapshot'] as const;
+const MAX_CHANNELS = 90;
+
+type Snapshot = FloorSnapshot<FloorAgentRow, OpenCallRow, CallTallyRow, SaleTallyRow>;
+
+function floorWindow(): FloorWindow {
   const start = new Date();
   start.setHours(0, 0, 0, 0);
-  return start.toISOString();
+  return { openSince: new Date(Date.now() - OPEN_CALL_HOURS * 3600_000).toISOString(), todaySince: start.toISOString() };
 }
 
+/** Re-renders every `ms` (the durations on the floor count up between pushes). */
+function useTick(ms: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => { setNow(Date.now()); }, ms);
+    return () => { clearInterval(timer); };
+  }, [ms]);
+  return now;
+}
+
+/**
+ * The floor's snapshot, fetched once and then kept current by the pushes of
+ * floor:<campaign> for each campaign the supervisor sees (agent_states and
+ * calls rows applied to the cache, no fetch per push). It is fetched again
+ * after every (re)join, since pushes are lost while disconnected, every
+ * minute as a safety net, and every floorPollSeconds while Realtime is down.
+ */
 export function useFloor() {
   const { supabase } = useAuth();
+  const profile = useProfile();
   const { floorPollSeconds } = useConfig();
+  const queryClient = useQueryClient();
+  const recent = useRef<{ at: number; change: FloorChange }[]>([]);
+  const campaigns = useQuery({
+    queryKey: ['floor', 'campaigns', profile.id],
+    queryFn: () => listFloorCampaignIds(supabase, profile.id, profile.role === 'admin'),
+    staleTime: 5 * 60_000,
+  });
+  // At most MAX_CHANNELS (Realtime refuses over 100 channels on a socket); any beyond are
+  // seen by the safety refetch.
+  const topics = useMemo(() => (campaigns.data ?? []).slice(0, MAX_CHANNELS).map(floorTopic), [campaigns.data]);
+
+  const live = useRealtimeChannels(topics, {
+    bind: (channel) => {
+      channel.on('broadcast', { event: '*' }, (message) => {
+        const change = asRowChange(message.payload);
+        if (!change) return;
+        const now = Date.now();
+        recent.current = [...recent.current.filter((r) => r.at > now - RACE_MS), { at: now, change }];
+        queryClient.setQueryData<Snapshot>(FLOOR_KEY, (old) => (old ? applyFloorChange(old, change, floorWindow(), now) : old));
+      });
+    },
+    onJoined: () => { void queryClient.invalidateQueries({ queryKey: FLOOR_KEY }); },
+  });
+
   const pollMs = Math.max(2, floorPollSeconds || 5) * 1000;
   const query = useQuery({
-    queryKey: ['floor', 'snapshot'],
-    queryFn: async () => {
-      const since = startOfToday();
+    queryKey: FLOOR_KEY,
+    queryFn: async (): Promise<Snapshot> => {
+      const started = Date.now();
+      const range = floorWindow();
       const [agents, states, openCalls, calls, sales] = await Promise.all([
         listAgents(supabase), listAgentStates(supabase), listOpenCalls(supabase),
-        listCallsSince(supabase, since), listSalesSince(supabase, since),
+        listCallsSince(supabase, range.todaySince), listSalesSince(supabase, range.todaySince),
       ]);
-      return { rows: deriveFloor({ agents, states, openCalls, calls, sales }), at: new Date() };
+      let snap: Snapshot = { agents, states, openCalls, calls, sales, at: Date.now() };
+      // Pushes that arrived while this fetch was on its way: the older of the two loses (updated_at).
+      for (const r of recent.current) if (r.at >= started - RACE_MS) snap = applyFloorChange(snap, r.change, range, snap.at);
+      return snap;
     },
-    refetchInterval: pollMs,
+    // Polled only while Realtime is connecting or reconnecting (nothing to follow: 'off').
+    refetchInterval: live === 'live' || live === 'off' ? SAFETY_REFETCH_MS : pollMs,
     // A hidden tab does not poll (TanStack's default), as the old screen did.
     refetchIntervalInBackground: false,
   });
-  return { ...query, pollSeconds: pollMs / 1000 };
+  return { ...query, live };
+}
+
+/** Live, connecting or reconnecting: the floor says whether it is pushed. Hook floor-live (data-state). */
+function LiveIndicator({ status }: { status: RealtimeStatus }) {
+  const { t } = useTranslation();
+  const dot = status === 'live' ? 'bg-emerald-600' : status === 'reconnecting' ? 'bg-amber-500' : 'bg-slate-400';
+  return (
+    <span data-test="floor-live" data-state={status} className="inline-flex items-center gap-1.5 text-sm text-slate-700">
+      <span aria-hidden="true" className={`size-2.5 rounded-full ${dot} ${status === 'live' ? 'animate-pulse' : ''}`} />
+      {t(`floor.live.${status}`)}
+    </span>
+  );
 }
 
 const column = createColumnHelper<Row>();
@@ -162,9 +238,11 @@ const FloorTable = memo(function FloorTable({ rows, now, status }: { rows: Row[]
 export function Floor() {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
-  const { data, error, refetch, isFetching, pollSeconds } = useFloor();
-  const rows = useMemo(() => [...(data?.rows ?? [])].sort(compareFloorRows), [data]);
-  const now = data?.at.getTime() ?? 0;
+  const { data, error, refetch, isFetching, live } = useFloor();
+  const tick = useTick(5000);
+  // The durations count from the newest of the last push and the clock's tick.
+  const now = Math.max(tick, data?.at ?? 0);
+  const rows = useMemo(() => (data ? deriveFloor({ ...data, now }) : []).sort(compareFloorRows), [data, now]);
   const counts = countStates(rows);
   const chartData = FLOOR_STATES.map((state) => ({ state, label: tMaybe(i18n, `agentState.${state}`) ?? state, value: counts[state] ?? 0 }));
   // [hook floor-stat-<key>, label, value]; the states' cards wear their colour.
@@ -174,6 +252,7 @@ export function Floor() {
     ['on_call', t('agentState.on_call'), counts.on_call ?? 0],
     ['wrap_up', t('agentState.wrap_up'), counts.wrap_up ?? 0],
     ['paused', t('agentState.paused'), counts.paused ?? 0],
+    ['offline', t('agentState.offline'), counts.offline ?? 0],
     ['calls', t('floor.callsToday'), rows.reduce((s, r) => s + r.callsToday, 0)],
     ['sales', t('floor.salesToday'), rows.reduce((s, r) => s + r.salesToday, 0)],
   ];
@@ -183,12 +262,13 @@ export function Floor() {
       <header className="flex flex-wrap items-end justify-between gap-3">
         <div>
           <h1 className="text-2xl font-semibold">{t('floor.title')}</h1>
-          <p className="text-slate-600">{t('floor.subtitle', { seconds: pollSeconds })}</p>
+          <p className="text-slate-600">{t('floor.subtitle')}</p>
         </div>
         <div className="flex items-center gap-3">
+          <LiveIndicator status={live} />
           <span id="floor-updated" data-test="floor-updated" role="status"
             className={`text-sm ${error ? 'font-medium text-red-700' : 'text-slate-600'}`}>
-            {error ? describeError(i18n, error) : data ? t('floor.updatedAt', { time: formatTime(data.at, lang) }) : t('common.loading')}
+            {error ? describeError(i18n, error) : data ? t('floor.updatedAt', { time: formatTime(new Date(data.at), lang) }) : t('common.loading')}
           </span>
           <button type="button" data-test="floor-refresh" disabled={isFetching} onClick={() => { void refetch(); }}
             className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-semibold hover:bg-slate-50">

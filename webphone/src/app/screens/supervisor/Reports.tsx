@@ -2,30 +2,35 @@
 // hour, each a Recharts chart of a chosen figure and a sortable table that
 // scrolls inside its card (the page never grows wider than the window), and
 // an export of each (CSV or Excel) that the reporting worker writes: the
-// request row is followed until it is done (its signed link) or failed.
+// request row is followed by Realtime until it is done (its signed link) or
+// failed.
 // Hooks: reports-screen, report-from, report-to, report-day, report-run,
 // report-<key> (agents, campaigns, daily), report-<key>-body,
 // report-<key>-metric, report-<key>-chart, report-<key>-table,
 // report-daily-kpis, report-<key>-export-csv / -xlsx, report-<key>-export
 // (data-status), report-<key>-export-progress, report-<key>-download.
 
-import { useMutation, useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { flexRender, getCoreRowModel, getSortedRowModel, useReactTable, type ColumnDef, type SortingState } from '@tanstack/react-table';
 import { useMemo, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import {
   getReportExport, reportAgentPerformance, reportCampaignStats, reportDailySummary, requestReportExport,
-  type ExportFormat, type ExportReport,
+  type ExportFormat, type ExportReport, type ReportExportRow,
 } from '../../../data/reports';
 import { formatNumber, toDateValue } from '../../../i18n/format';
 import { useAuth } from '../../auth/auth-context';
 import { describeError } from '../../errors';
+import { useRealtimeChannels } from '../../realtime';
+import { applyExportUpdate, isExportFinished } from './export-logic';
 import { columnTitle, describeColumns, formatCell, isNumericColumn, tableColumns, type ReportRow } from './report-columns';
 import { CARD, CELL, NUM_CELL, TableHead } from '../../components/table';
 
 type PanelKey = 'agents' | 'campaigns' | 'daily';
-const EXPORT_POLL_MS = 1000;
+type ExportRow = NonNullable<ReportExportRow>;
+/** Only while Realtime is reconnecting: the export's row is pushed otherwise. */
+const EXPORT_FALLBACK_POLL_MS = 5000;
 const CHART_COLORS = { bars: '#1f5fbf', hourly: '#0f766e' } as const;
 /** Figures the day's summary adds up over its hours (agents: the busiest hour). */
 const DAILY_TOTALS = ['calls', 'answered_calls', 'contacts', 'sale_calls', 'sales', 'validated_sales', 'talk_seconds'] as const;
@@ -34,20 +39,46 @@ function truncate(text: string, n: number): string {
   return text.length > n ? `${text.slice(0, n - 1)}…` : text;
 }
 
-/** One export request, followed until the worker is done with it. */
+/**
+ * One export request, followed until the worker is done with it: by
+ * Realtime (postgres_changes UPDATE on that report_exports row, under RLS),
+ * read once after each join (a change made before the subscription was live
+ * is not pushed); polled only while Realtime is reconnecting.
+ */
 function ExportControls({ panel, report, params }: { panel: PanelKey; report: ExportReport; params: Record<string, string> }) {
   const { t, i18n } = useTranslation();
   const { supabase } = useAuth();
+  const queryClient = useQueryClient();
   const request = useMutation({ mutationFn: (format: ExportFormat) => requestReportExport(supabase, report, params, format) });
   const id = request.data?.id ?? null;
-  const progress = useQuery({
-    queryKey: ['reports', 'export', id],
-    queryFn: () => getReportExport(supabase, id ?? ''),
-    enabled: id !== null,
-    refetchInterval: (query) => {
-      const status = query.state.data?.status;
-      return status === 'done' || status === 'failed' ? false : EXPORT_POLL_MS;
+  const key = useMemo(() => ['reports', 'export', id] as const, [id]);
+  const held = queryClient.getQueryData<ExportRow>(key) ?? request.data ?? null;
+  const following = id !== null && !isExportFinished(held?.status);
+  const topics = useMemo(() => (following ? [`report-export:${id}`] : []), [following, id]);
+  const read = async () => {
+    const fetched = await getReportExport(supabase, id ?? '');
+    const pushed = queryClient.getQueryData<ExportRow>(key);
+    // A push that came while this read was on its way may be newer (updated_at decides).
+    return pushed ? (applyExportUpdate(fetched, { ...pushed }) ?? fetched) : fetched;
+  };
+  const live = useRealtimeChannels(topics, {
+    private: false,
+    bind: (channel) => {
+      channel.on('postgres_changes', { event: 'UPDATE', schema: 'public', table: 'report_exports', filter: `id=eq.${id ?? ''}` }, (change) => {
+        queryClient.setQueryData<ExportRow>(key, (old) => applyExportUpdate(old ?? request.data, change.new) ?? old);
+      });
     },
+    // The query is disabled while pushed: read it straight into the cache.
+    onJoined: () => { void queryClient.query({ queryKey: key, queryFn: read, staleTime: 0 }).catch(() => undefined); },
+  });
+  const progress = useQuery({
+    queryKey: key,
+    queryFn: read,
+    // Read on each join (onJoined); polled only while Realtime is down.
+    enabled: following && live === 'reconnecting',
+    refetchInterval: EXPORT_FALLBACK_POLL_MS,
+    refetchOnWindowFocus: false,
+    staleTime: Infinity,
   });
   const row = progress.data ?? request.data ?? null;
   const busy = request.isPending || (row !== null && (row.status === 'queued' || row.status === 'running'));
