@@ -51,6 +51,7 @@ GRANT USAGE ON SCHEMA private TO crm_ami_bridge;
 GRANT USAGE ON SCHEMA private TO crm_reporting;
 GRANT USAGE ON SCHEMA private TO crm_recordings;
 GRANT USAGE ON SCHEMA private TO crm_sip_proxy;
+GRANT USAGE ON SCHEMA private TO crm_presence;
 
 -- Schema reports
 
@@ -444,7 +445,6 @@ begin
   -- Already purged: no object is left, but the file name often carries the number.
   update public.recordings as r set source_file = '[erased]', last_error = null
   where r.call_id = any(v_call_ids) and r.status = 'purged' and r.source_file <> '[erased]';
-  delete from public.recording_links as rl where rl.call_id = any(v_call_ids);
 
   -- The call says erased at once (rpc/recording_url refuses it already); the
   -- worker confirms it when the object is gone.
@@ -791,7 +791,7 @@ declare
   v_me uuid := (select auth.uid());
   v_call public.calls;
   v_recording public.recordings;
-  v_link public.recording_links;
+  v_grant public.recording_access_log;
 begin
   if v_me is null then
     raise exception using
@@ -840,16 +840,20 @@ begin
     );
   end if;
 
-  insert into public.recording_links (call_id, object_path, requested_by, created_at)
-  values (p_call_id, v_recording.object_path, v_me, private.now())
-  returning * into v_link;
-  perform private.log_recording_access(p_call_id, v_call.campaign_id, 'granted', null, null, v_link.id);
-  perform pg_notify('recording_links', v_link.id::text);
-  return to_jsonb(v_link);
+  -- 30 s to ask Storage (the browser does it at once); a URL for 5 minutes.
+  v_grant := private.grant_recording_access(p_call_id, v_call.campaign_id, v_recording.object_path, 30);
+  return jsonb_build_object(
+    'bucket', 'recordings',
+    'path', v_grant.object_path,
+    'expires_in', 300,
+    'granted_until', v_grant.granted_until,
+    'call_id', p_call_id,
+    'access_id', v_grant.id
+  );
 end;
 $$;
 
-COMMENT ON FUNCTION public.recording_url(p_call_id uuid) IS 'Ask to listen to a call''s recording: logged; returns a recording_links row the worker signs, or the refusal.';
+COMMENT ON FUNCTION public.recording_url(p_call_id uuid) IS 'Ask to listen to a call''s recording: logged; a grant to sign it once in Storage ({bucket, path, expires_in}), or the refusal.';
 
 REVOKE ALL ON FUNCTION public.recording_url(p_call_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.recording_url(p_call_id uuid) TO authenticated;
@@ -1405,7 +1409,9 @@ begin
       when s.state = excluded.state and s.reason is not distinct from excluded.reason then s.since
       else excluded.since
     end,
-    updated_at = excluded.updated_at
+    updated_at = excluded.updated_at,
+    state_before_offline = null,
+    reason_before_offline = null
   returning s.* into v_row;
   return v_row;
 end;
@@ -2367,6 +2373,28 @@ begin
 end;
 $$;
 
+-- Function private.grant_recording_access
+
+CREATE FUNCTION private.grant_recording_access(p_call_id uuid, p_campaign_id uuid, p_object_path text, p_seconds integer) RETURNS public.recording_access_log
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  insert into public.recording_access_log (
+    call_id, campaign_id, requested_by, requested_at, outcome, object_path, granted_until, client_address,
+    user_agent
+  )
+  select
+    p_call_id, p_campaign_id, (select auth.uid()), private.now(), 'granted', p_object_path,
+    private.now() + make_interval(secs => p_seconds), host(private.client_address()),
+    left(h.headers ->> 'user-agent', 512)
+  from (
+    select coalesce(nullif(current_setting('request.headers', true), '')::jsonb, '{}') as headers
+  ) as h
+  returning *
+$$;
+
+REVOKE ALL ON FUNCTION private.grant_recording_access(p_call_id uuid, p_campaign_id uuid, p_object_path text, p_seconds integer) FROM PUBLIC;
+
 -- Function private.guard_call_columns
 
 CREATE FUNCTION private.guard_call_columns() RETURNS trigger
@@ -2601,6 +2629,23 @@ begin
     end loop;
   end if;
   return new;
+end;
+$$;
+
+-- Function private.guard_recording_access_log_update
+
+CREATE FUNCTION private.guard_recording_access_log_update() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  if old.used_at is null and new.used_at is not null and new.object_path is not null
+    and to_jsonb(new) - 'used_at' - 'used_xact' = to_jsonb(old) - 'used_at' - 'used_xact' then
+    return new;
+  end if;
+  raise exception using
+    errcode = '42501',
+    message = format('%s: audit rows are append-only', tg_table_name);
 end;
 $$;
 
@@ -3570,31 +3615,91 @@ $$;
 
 REVOKE ALL ON FUNCTION private.phone_time_zones_of(p_phone text) FROM PUBLIC;
 
--- Function private.prune_recording_links
+-- Function private.presence_mark_offline
 
-CREATE FUNCTION private.prune_recording_links(p_hours integer) RETURNS integer
+CREATE FUNCTION private.presence_mark_offline(p_agent_id uuid, p_at timestamp with time zone) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
 declare
-  v_deleted integer;
+  v_now timestamptz := private.now();
 begin
-  if p_hours is null or p_hours < 0 then
-    raise exception using
-      errcode = '22023',
-      message = format('p_hours: %s is not a number of hours', coalesce(p_hours::text, 'null'));
+  if p_agent_id is null then
+    raise exception using errcode = '22023', message = 'p_agent_id: required';
   end if;
-  delete from public.recording_links as l
-  where coalesce(l.expires_at, l.created_at) < now() - make_interval(hours => p_hours);
-  get diagnostics v_deleted = row_count;
-  return v_deleted;
+  if p_at is null then
+    raise exception using errcode = '22023', message = 'p_at: required';
+  end if;
+  update public.agent_states as s set
+    state_before_offline = s.state,
+    reason_before_offline = s.reason,
+    state = 'offline',
+    reason = 'disconnected',
+    since = least(greatest(p_at, s.since), v_now),
+    updated_at = v_now
+  where s.agent_id = p_agent_id and s.state <> 'offline';
+  return found;
 end;
 $$;
 
-COMMENT ON FUNCTION private.prune_recording_links(p_hours integer) IS 'Recordings worker: drop link rows long expired.';
+COMMENT ON FUNCTION private.presence_mark_offline(p_agent_id uuid, p_at timestamp with time zone) IS 'Presence worker: the agent left at p_at; offline (disconnected), remembering their state. Idempotent.';
 
-REVOKE ALL ON FUNCTION private.prune_recording_links(p_hours integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION private.prune_recording_links(p_hours integer) TO crm_recordings;
+REVOKE ALL ON FUNCTION private.presence_mark_offline(p_agent_id uuid, p_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.presence_mark_offline(p_agent_id uuid, p_at timestamp with time zone) TO crm_presence;
+
+-- Function private.presence_mark_online
+
+CREATE FUNCTION private.presence_mark_online(p_agent_id uuid) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_now timestamptz := private.now();
+  v_state text;
+begin
+  if p_agent_id is null then
+    raise exception using errcode = '22023', message = 'p_agent_id: required';
+  end if;
+  update public.agent_states as s set
+    state = case when s.state_before_offline in ('on_call', 'wrap_up') then 'wrap_up' else s.state_before_offline end,
+    reason = case when s.state_before_offline = 'paused' then s.reason_before_offline end,
+    state_before_offline = null,
+    reason_before_offline = null,
+    since = v_now,
+    updated_at = v_now
+  where s.agent_id = p_agent_id and s.state = 'offline'
+  returning s.state into v_state;
+  return v_state;
+end;
+$$;
+
+COMMENT ON FUNCTION private.presence_mark_online(p_agent_id uuid) IS 'Presence worker: the agent is back; restore the state before offline (on_call, wrap_up: wrap_up). Idempotent.';
+
+REVOKE ALL ON FUNCTION private.presence_mark_online(p_agent_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.presence_mark_online(p_agent_id uuid) TO crm_presence;
+
+-- Function private.presence_roster
+
+CREATE FUNCTION private.presence_roster() RETURNS TABLE(agent_id uuid, campaign_ids uuid[], state text)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select
+    cm.user_id as agent_id,
+    array_agg(cm.campaign_id order by cm.campaign_id) as campaign_ids,
+    min(s.state) as state
+  from public.campaign_members as cm
+  inner join public.campaigns as c on cm.campaign_id = c.id
+  inner join public.profiles as p on cm.user_id = p.id
+  left join public.agent_states as s on cm.user_id = s.agent_id
+  where cm.member_role = 'agent' and c.status = 'active' and p.active and p.role = 'agent'
+  group by cm.user_id
+$$;
+
+COMMENT ON FUNCTION private.presence_roster() IS 'Presence worker: the active agents of active campaigns, their campaigns and their current state.';
+
+REVOKE ALL ON FUNCTION private.presence_roster() FROM PUBLIC;
+GRANT ALL ON FUNCTION private.presence_roster() TO crm_presence;
 
 -- Function private.purge_recording_access_log
 
@@ -3890,110 +3995,6 @@ COMMENT ON FUNCTION private.recording_files_to_sweep(p_limit integer) IS 'Record
 
 REVOKE ALL ON FUNCTION private.recording_files_to_sweep(p_limit integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.recording_files_to_sweep(p_limit integer) TO crm_recordings;
-
--- Function private.recording_link_claim
-
-CREATE FUNCTION private.recording_link_claim(p_worker text, p_limit integer DEFAULT 1, p_stale_seconds integer DEFAULT 30, p_give_up_seconds integer DEFAULT 60) RETURNS TABLE(id uuid, call_id uuid, object_path text, created_at timestamp with time zone, waited_seconds double precision, too_old boolean, recording_status text, stored_path text, erase_requested_at timestamp with time zone)
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-declare
-  v_now timestamptz := clock_timestamp();
-begin
-  if p_worker is null or btrim(p_worker) = '' then
-    raise exception using errcode = '22023', message = 'p_worker: required';
-  end if;
-  return query
-  with picked as (
-    select l.id
-    from public.recording_links as l
-    where
-      l.status = 'signing'
-      and (l.worker is null or l.claimed_at < v_now - make_interval(secs => p_stale_seconds))
-    order by l.created_at
-    limit p_limit
-    for update skip locked
-  )
-  update public.recording_links as l set worker = p_worker, claimed_at = v_now
-  from picked as p
-  where l.id = p.id
-  returning
-    l.id, l.call_id, l.object_path, l.created_at,
-    extract(epoch from v_now - l.created_at)::double precision,
-    v_now - l.created_at > make_interval(secs => p_give_up_seconds),
-    (select r.status from public.recordings as r where r.call_id = l.call_id),
-    (select r.object_path from public.recordings as r where r.call_id = l.call_id),
-    (select r.erase_requested_at from public.recordings as r where r.call_id = l.call_id);
-end;
-$$;
-
-COMMENT ON FUNCTION private.recording_link_claim(p_worker text, p_limit integer, p_stale_seconds integer, p_give_up_seconds integer) IS 'Recordings worker (links): claim the oldest links waiting for a signature, with their recording''s state.';
-
-REVOKE ALL ON FUNCTION private.recording_link_claim(p_worker text, p_limit integer, p_stale_seconds integer, p_give_up_seconds integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION private.recording_link_claim(p_worker text, p_limit integer, p_stale_seconds integer, p_give_up_seconds integer) TO crm_recordings;
-
--- Function private.recording_link_fail
-
-CREATE FUNCTION private.recording_link_fail(p_id uuid, p_worker text, p_error text, p_final boolean) RETURNS boolean
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-begin
-  update public.recording_links as l set
-    status = case when p_final then 'failed' else 'signing' end,
-    error = left(p_error, 2000),
-    worker = case when p_final then l.worker end,
-    claimed_at = case when p_final then l.claimed_at end
-  where l.id = p_id and l.worker = p_worker and l.status = 'signing';
-  return found;
-end;
-$$;
-
-COMMENT ON FUNCTION private.recording_link_fail(p_id uuid, p_worker text, p_error text, p_final boolean) IS 'Recordings worker (links): link p_id failed, for good (p_final) or left waiting for another try.';
-
-REVOKE ALL ON FUNCTION private.recording_link_fail(p_id uuid, p_worker text, p_error text, p_final boolean) FROM PUBLIC;
-GRANT ALL ON FUNCTION private.recording_link_fail(p_id uuid, p_worker text, p_error text, p_final boolean) TO crm_recordings;
-
--- Function private.recording_link_finish
-
-CREATE FUNCTION private.recording_link_finish(p_id uuid, p_worker text, p_url text, p_url_seconds integer) RETURNS boolean
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-begin
-  update public.recording_links as l set
-    status = 'ready', url = p_url, signed_at = clock_timestamp(), error = null,
-    expires_at = date_trunc('second', l.claimed_at) + make_interval(secs => p_url_seconds)
-  where l.id = p_id and l.worker = p_worker and l.status = 'signing';
-  return found;
-end;
-$$;
-
-COMMENT ON FUNCTION private.recording_link_finish(p_id uuid, p_worker text, p_url text, p_url_seconds integer) IS 'Recordings worker (links): link p_id is signed and ready; false when the claim was lost.';
-
-REVOKE ALL ON FUNCTION private.recording_link_finish(p_id uuid, p_worker text, p_url text, p_url_seconds integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION private.recording_link_finish(p_id uuid, p_worker text, p_url text, p_url_seconds integer) TO crm_recordings;
-
--- Function private.recording_link_release
-
-CREATE FUNCTION private.recording_link_release(p_worker text) RETURNS integer
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-declare
-  v_released integer;
-begin
-  update public.recording_links as l set worker = null, claimed_at = null
-  where l.worker = p_worker and l.status = 'signing';
-  get diagnostics v_released = row_count;
-  return v_released;
-end;
-$$;
-
-COMMENT ON FUNCTION private.recording_link_release(p_worker text) IS 'Recordings worker (links): give back every link p_worker is signing (reconnect, stop); how many.';
-
-REVOKE ALL ON FUNCTION private.recording_link_release(p_worker text) FROM PUBLIC;
-GRANT ALL ON FUNCTION private.recording_link_release(p_worker text) TO crm_recordings;
 
 -- Function private.recording_queue_counts
 
@@ -4653,6 +4654,59 @@ begin
   return new;
 end;
 $$;
+
+-- Function private.use_recording_grant
+
+CREATE FUNCTION private.use_recording_grant(p_bucket_id text, p_name text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_me uuid := (select auth.uid());
+  v_target text := '/object/sign/recordings/' || p_name;
+  v_path text := split_part(coalesce(current_setting('request.path', true), ''), '?', 1);
+  v_id bigint;
+begin
+  if p_bucket_id is distinct from 'recordings' or p_name is null or v_me is null
+    or current_setting('storage.operation', true) is distinct from 'storage.object.sign'
+    or right(v_path, length(v_target)) <> v_target then
+    return false;
+  end if;
+  if exists (
+    select 1 from public.recording_access_log as a
+    where
+      a.requested_by = v_me and a.object_path = p_name
+      and a.used_xact = pg_current_xact_id_if_assigned()
+  ) then
+    return true;
+  end if;
+  -- Skip locked: a grant another signing is using is not this one's.
+  -- The recording must still be there to hear: not purged, nor its lead
+  -- erased since the grant (rpc/erase_lead).
+  select a.id into v_id
+  from public.recording_access_log as a
+  inner join public.recordings as r on a.call_id = r.call_id
+  where
+    a.requested_by = v_me and a.object_path = p_name and a.used_at is null
+    and a.granted_until > private.now()
+    and r.object_path = p_name and r.status = 'stored' and r.erase_requested_at is null
+  order by a.id
+  limit 1
+  for update skip locked;
+  if v_id is null then
+    return false;
+  end if;
+  update public.recording_access_log as a set used_at = private.now(), used_xact = pg_current_xact_id()
+  where a.id = v_id;
+  return true;
+end;
+$$;
+
+COMMENT ON FUNCTION private.use_recording_grant(p_bucket_id text, p_name text) IS 'RLS on storage.objects: whether the caller may sign this recording now; uses up the grant that allows it.';
+
+REVOKE ALL ON FUNCTION private.use_recording_grant(p_bucket_id text, p_name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.use_recording_grant(p_bucket_id text, p_name text) TO anon;
+GRANT ALL ON FUNCTION private.use_recording_grant(p_bucket_id text, p_name text) TO authenticated;
 
 -- Function private.validate_campaign
 
@@ -5334,16 +5388,26 @@ CREATE TABLE public.agent_states (
     reason text,
     since timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT agent_states_reason CHECK ((reason = ANY (ARRAY['break'::text, 'lunch'::text, 'training'::text, 'meeting'::text, 'technical'::text, 'personal'::text]))),
-    CONSTRAINT agent_states_reason_when_paused CHECK (((state = 'paused'::text) = (reason IS NOT NULL))),
-    CONSTRAINT agent_states_state CHECK ((state = ANY (ARRAY['available'::text, 'on_call'::text, 'wrap_up'::text, 'paused'::text])))
+    state_before_offline text,
+    reason_before_offline text,
+    CONSTRAINT agent_states_before_offline CHECK ((((state = 'offline'::text) = (state_before_offline IS NOT NULL)) AND (state_before_offline = ANY (ARRAY['available'::text, 'on_call'::text, 'wrap_up'::text, 'paused'::text])) AND (COALESCE((state_before_offline = 'paused'::text), false) = (reason_before_offline IS NOT NULL)) AND (reason_before_offline = ANY (ARRAY['break'::text, 'lunch'::text, 'training'::text, 'meeting'::text, 'technical'::text, 'personal'::text])))),
+    CONSTRAINT agent_states_reason CHECK ((reason = ANY (ARRAY['break'::text, 'lunch'::text, 'training'::text, 'meeting'::text, 'technical'::text, 'personal'::text, 'disconnected'::text]))),
+    CONSTRAINT agent_states_reason_fits_state CHECK (
+CASE state
+    WHEN 'paused'::text THEN COALESCE((reason <> 'disconnected'::text), false)
+    WHEN 'offline'::text THEN COALESCE((reason = 'disconnected'::text), false)
+    ELSE (reason IS NULL)
+END),
+    CONSTRAINT agent_states_state CHECK ((state = ANY (ARRAY['available'::text, 'on_call'::text, 'wrap_up'::text, 'paused'::text, 'offline'::text])))
 );
 
 COMMENT ON TABLE public.agent_states IS 'Each agent''s current state for the live floor; written only by rpc/set_agent_state.';
-COMMENT ON COLUMN public.agent_states.state IS 'available, on_call, wrap_up or paused.';
-COMMENT ON COLUMN public.agent_states.reason IS 'Why the agent is paused; set exactly when state is paused.';
+COMMENT ON COLUMN public.agent_states.state IS 'available, on_call, wrap_up, paused, or offline (the webphone is gone: the presence worker).';
+COMMENT ON COLUMN public.agent_states.reason IS 'Why the agent is paused (set exactly when paused), or disconnected when offline.';
 COMMENT ON COLUMN public.agent_states.since IS 'When the current state (and reason) began.';
-COMMENT ON COLUMN public.agent_states.updated_at IS 'When the webphone last published this state.';
+COMMENT ON COLUMN public.agent_states.updated_at IS 'When the webphone last published this state, or the presence worker last changed it.';
+COMMENT ON COLUMN public.agent_states.state_before_offline IS 'While offline: the state the agent was in, restored (on_call and wrap_up as wrap_up) when they return.';
+COMMENT ON COLUMN public.agent_states.reason_before_offline IS 'While offline: the pause reason of state_before_offline when it was paused.';
 
 -- Triggers, in firing order
 CREATE TRIGGER agent_states_broadcast AFTER INSERT OR DELETE ON public.agent_states FOR EACH ROW EXECUTE FUNCTION private.broadcast_agent_state();
@@ -6182,6 +6246,11 @@ CREATE TABLE public.recording_access_log (
     link_id uuid,
     client_address text,
     user_agent text,
+    object_path text,
+    granted_until timestamp with time zone,
+    used_at timestamp with time zone,
+    used_xact xid8,
+    CONSTRAINT recording_access_log_grant CHECK ((((object_path IS NULL) = (granted_until IS NULL)) AND ((object_path IS NULL) OR (outcome = 'granted'::text)) AND ((used_at IS NULL) OR (object_path IS NOT NULL)) AND ((used_at IS NULL) = (used_xact IS NULL)))),
     CONSTRAINT recording_access_log_outcome CHECK ((outcome = ANY (ARRAY['granted'::text, 'refused'::text]))),
     CONSTRAINT recording_access_log_reason_when_refused CHECK (((outcome = 'refused'::text) = (reason_code IS NOT NULL)))
 );
@@ -6198,17 +6267,22 @@ ALTER TABLE public.recording_access_log ALTER COLUMN id ADD GENERATED ALWAYS AS 
 COMMENT ON TABLE public.recording_access_log IS 'Every request to listen to a recording, granted or refused; append-only for every API role.';
 COMMENT ON COLUMN public.recording_access_log.call_id IS 'The call asked for (kept even when no such call exists).';
 COMMENT ON COLUMN public.recording_access_log.reason_code IS 'Why it was refused: PT404 (no such call, or no recording to play), 42501 (a call the caller may not hear; the caller was answered PT404 as for an unknown id) or 22023.';
-COMMENT ON COLUMN public.recording_access_log.link_id IS 'The public.recording_links row of a granted request.';
+COMMENT ON COLUMN public.recording_access_log.link_id IS 'The public.recording_links row of a request granted before links were dropped (migration 20261205000900).';
 COMMENT ON COLUMN public.recording_access_log.client_address IS 'The client''s address as the gateway saw it (X-Forwarded-For).';
+COMMENT ON COLUMN public.recording_access_log.object_path IS 'A grant: the object in the bucket recordings the requester may sign once, until granted_until.';
+COMMENT ON COLUMN public.recording_access_log.granted_until IS 'The grant''s end: after it, Storage no longer signs the object for the requester.';
+COMMENT ON COLUMN public.recording_access_log.used_at IS 'When Storage signed the object under this grant (null: not signed, or not a grant).';
+COMMENT ON COLUMN public.recording_access_log.used_xact IS 'The transaction that used the grant: the policies may ask twice within that one signing.';
 
 -- Triggers, in firing order
-CREATE TRIGGER recording_access_log_append_only BEFORE UPDATE ON public.recording_access_log FOR EACH ROW EXECUTE FUNCTION private.forbid_audit_update();
+CREATE TRIGGER recording_access_log_append_only BEFORE UPDATE ON public.recording_access_log FOR EACH ROW EXECUTE FUNCTION private.guard_recording_access_log_update();
 
 ALTER TABLE ONLY public.recording_access_log
     ADD CONSTRAINT recording_access_log_pkey PRIMARY KEY (id);
 
 CREATE INDEX recording_access_log_call_id_idx ON public.recording_access_log USING btree (call_id, requested_at);
 CREATE INDEX recording_access_log_campaign_id_idx ON public.recording_access_log USING btree (campaign_id, requested_at);
+CREATE INDEX recording_access_log_open_grants_idx ON public.recording_access_log USING btree (requested_by, object_path) WHERE ((object_path IS NOT NULL) AND (used_at IS NULL));
 CREATE INDEX recording_access_log_requested_by_idx ON public.recording_access_log USING btree (requested_by, requested_at);
 
 ALTER TABLE public.recording_access_log ENABLE ROW LEVEL SECURITY;
@@ -6217,47 +6291,6 @@ CREATE POLICY "Supervisors and admins can view the access log of their campaig" 
 
 GRANT SELECT ON TABLE public.recording_access_log TO authenticated;
 GRANT SELECT,DELETE ON TABLE public.recording_access_log TO service_role;
-
--- Table public.recording_links
-
-CREATE TABLE public.recording_links (
-    id uuid DEFAULT gen_random_uuid() NOT NULL,
-    call_id uuid NOT NULL,
-    object_path text NOT NULL,
-    requested_by uuid NOT NULL,
-    status text DEFAULT 'signing'::text NOT NULL,
-    url text,
-    expires_at timestamp with time zone,
-    error text,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    signed_at timestamp with time zone,
-    worker text,
-    claimed_at timestamp with time zone,
-    CONSTRAINT recording_links_ready_has_url CHECK (((status = 'ready'::text) = ((url IS NOT NULL) AND (expires_at IS NOT NULL)))),
-    CONSTRAINT recording_links_status CHECK ((status = ANY (ARRAY['signing'::text, 'ready'::text, 'failed'::text])))
-);
-
-COMMENT ON TABLE public.recording_links IS 'Signed URLs of granted recording requests, filled by the recordings worker; each readable by its requester only.';
-COMMENT ON COLUMN public.recording_links.status IS 'signing (waiting for the worker), ready (url set) or failed (error set).';
-COMMENT ON COLUMN public.recording_links.url IS 'The signed Storage URL; stops working at expires_at.';
-COMMENT ON COLUMN public.recording_links.worker IS 'The worker signing it (or that signed it).';
-COMMENT ON COLUMN public.recording_links.claimed_at IS 'When that worker took it; the signed URL''s lifetime counts from this whole second.';
-
-ALTER TABLE ONLY public.recording_links
-    ADD CONSTRAINT recording_links_pkey PRIMARY KEY (id);
-
-ALTER TABLE ONLY public.recording_links
-    ADD CONSTRAINT recording_links_requested_by_fkey FOREIGN KEY (requested_by) REFERENCES public.profiles(id) ON DELETE CASCADE;
-
-CREATE INDEX recording_links_pending_idx ON public.recording_links USING btree (created_at) WHERE (status = 'signing'::text);
-CREATE INDEX recording_links_requested_by_idx ON public.recording_links USING btree (requested_by, created_at);
-
-ALTER TABLE public.recording_links ENABLE ROW LEVEL SECURITY;
-
-CREATE POLICY "Users can view their own recording links" ON public.recording_links FOR SELECT TO authenticated USING ((requested_by = ( SELECT auth.uid() AS uid)));
-
-GRANT SELECT ON TABLE public.recording_links TO authenticated;
-GRANT ALL ON TABLE public.recording_links TO service_role;
 
 -- Table public.recordings
 
@@ -6937,7 +6970,11 @@ CREATE POLICY "Supervisors and admins can read the floor of their campaigns" ON 
 CREATE POLICY "Users can read their own desk notices" ON realtime.messages FOR SELECT TO authenticated USING (((extension = 'broadcast'::text) AND (( SELECT private.realtime_topic_id(realtime.topic(), 'agent'::text) AS realtime_topic_id) = ( SELECT auth.uid() AS uid))));
 
 -- storage.objects
-CREATE POLICY "Only the service role reaches recordings" ON storage.objects AS RESTRICTIVE TO anon, authenticated USING ((bucket_id <> 'recordings'::text)) WITH CHECK ((bucket_id <> 'recordings'::text));
+CREATE POLICY "Listeners can sign the recording they were granted" ON storage.objects FOR SELECT TO authenticated USING (((bucket_id = 'recordings'::text) AND private.use_recording_grant(bucket_id, name)));
+CREATE POLICY "Only the service role changes recordings" ON storage.objects AS RESTRICTIVE FOR UPDATE TO anon, authenticated USING ((bucket_id <> 'recordings'::text)) WITH CHECK ((bucket_id <> 'recordings'::text));
+CREATE POLICY "Only the service role deletes recordings" ON storage.objects AS RESTRICTIVE FOR DELETE TO anon, authenticated USING ((bucket_id <> 'recordings'::text));
+CREATE POLICY "Only the service role uploads recordings" ON storage.objects AS RESTRICTIVE FOR INSERT TO anon, authenticated WITH CHECK ((bucket_id <> 'recordings'::text));
+CREATE POLICY "Recordings are read only under a grant" ON storage.objects AS RESTRICTIVE FOR SELECT TO anon, authenticated USING (((bucket_id <> 'recordings'::text) OR private.use_recording_grant(bucket_id, name)));
 CREATE POLICY "Requesters can read their own report exports" ON storage.objects FOR SELECT TO authenticated USING (((bucket_id = 'exports'::text) AND ((storage.foldername(name))[1] = (( SELECT auth.uid() AS uid))::text)));
 
 -- ============================================================================

@@ -19,22 +19,28 @@ export type Database = {
         Row: {
           agent_id: string
           reason: string | null
+          reason_before_offline: string | null
           since: string
           state: string
+          state_before_offline: string | null
           updated_at: string
         }
         Insert: {
           agent_id: string
           reason?: string | null
+          reason_before_offline?: string | null
           since?: string
           state: string
+          state_before_offline?: string | null
           updated_at?: string
         }
         Update: {
           agent_id?: string
           reason?: string | null
+          reason_before_offline?: string | null
           since?: string
           state?: string
+          state_before_offline?: string | null
           updated_at?: string
         }
         Relationships: [
@@ -907,95 +913,54 @@ export type Database = {
           call_id: string | null
           campaign_id: string | null
           client_address: string | null
+          granted_until: string | null
           id: number
           link_id: string | null
+          object_path: string | null
           outcome: string
           reason: string | null
           reason_code: string | null
           requested_at: string
           requested_by: string | null
+          used_at: string | null
+          used_xact: string | null
           user_agent: string | null
         }
         Insert: {
           call_id?: string | null
           campaign_id?: string | null
           client_address?: string | null
+          granted_until?: string | null
           id?: number
           link_id?: string | null
+          object_path?: string | null
           outcome: string
           reason?: string | null
           reason_code?: string | null
           requested_at?: string
           requested_by?: string | null
+          used_at?: string | null
+          used_xact?: string | null
           user_agent?: string | null
         }
         Update: {
           call_id?: string | null
           campaign_id?: string | null
           client_address?: string | null
+          granted_until?: string | null
           id?: number
           link_id?: string | null
+          object_path?: string | null
           outcome?: string
           reason?: string | null
           reason_code?: string | null
           requested_at?: string
           requested_by?: string | null
+          used_at?: string | null
+          used_xact?: string | null
           user_agent?: string | null
         }
         Relationships: []
-      }
-      recording_links: {
-        Row: {
-          call_id: string
-          claimed_at: string | null
-          created_at: string
-          error: string | null
-          expires_at: string | null
-          id: string
-          object_path: string
-          requested_by: string
-          signed_at: string | null
-          status: string
-          url: string | null
-          worker: string | null
-        }
-        Insert: {
-          call_id: string
-          claimed_at?: string | null
-          created_at?: string
-          error?: string | null
-          expires_at?: string | null
-          id?: string
-          object_path: string
-          requested_by: string
-          signed_at?: string | null
-          status?: string
-          url?: string | null
-          worker?: string | null
-        }
-        Update: {
-          call_id?: string
-          claimed_at?: string | null
-          created_at?: string
-          error?: string | null
-          expires_at?: string | null
-          id?: string
-          object_path?: string
-          requested_by?: string
-          signed_at?: string | null
-          status?: string
-          url?: string | null
-          worker?: string | null
-        }
-        Relationships: [
-          {
-            foreignKeyName: "recording_links_requested_by_fkey"
-            columns: ["requested_by"]
-            isOneToOne: false
-            referencedRelation: "profiles"
-            referencedColumns: ["id"]
-          },
-        ]
       }
       recordings: {
         Row: {
