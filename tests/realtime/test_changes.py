@@ -4,6 +4,7 @@ Broadcast rows. No socket here: the feed is driven directly, as the stand-in dri
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Iterator
@@ -63,11 +64,29 @@ $$;
 """
 
 
+# The session's stack is shared: what SETUP adds goes again afterwards (the schema snapshot,
+# the RLS check and the publication's pgTAP test read the same database).
+TEARDOWN = """
+drop table if exists public.rt_notes, public.rt_open, public.rt_hidden, public.rt_nopk,
+  public.rt_cols, public.rt_unpublished;
+drop function if exists public.rt_notes_broadcast();
+"""
+
+
 @pytest.fixture(scope="module")
 def admin_db(stack: StackConfig) -> Iterator[psycopg.Connection]:
     with psycopg.connect(stack.database_url, autocommit=True) as conn:
+        published = {row[0] for row in conn.execute(
+            "select tablename from pg_publication_tables where pubname = 'supabase_realtime'"
+            " and schemaname = 'public'")}
         conn.execute(SETUP)
-        yield conn
+        try:
+            yield conn
+        finally:
+            conn.execute(TEARDOWN)
+            for table in ("report_exports", "agent_states"):
+                if table not in published:
+                    conn.execute(f"alter publication supabase_realtime drop table public.{table}")
 
 
 @pytest.fixture(scope="module")
@@ -287,7 +306,8 @@ def set_state(db: psycopg.Connection, agent: str, state: str) -> None:
     reason = "break" if state == "paused" else None
     db.execute("insert into public.agent_states (agent_id, state, reason) values (%s, %s, %s)"
                " on conflict (agent_id) do update set state = excluded.state,"
-               " reason = excluded.reason, updated_at = now()", (agent, state, reason))
+               " reason = excluded.reason, updated_at = now(), state_before_offline = null,"
+               " reason_before_offline = null", (agent, state, reason))
 
 
 def test_rls_supervisor_vs_supervisor_on_agent_states(feed: FeedThread,
@@ -310,10 +330,27 @@ def test_rls_supervisor_vs_supervisor_on_agent_states(feed: FeedThread,
              and (AGENT6, "paused") in agents("supervisor2"), what="each supervisor's agent")
     wait_for(lambda: (AGENT1, "on_call") in agents("agent1"), what="agent1's own state")
     last_and_marker(feed, admin_db, list(boxes.values()))
-    assert {a for a, _ in agents("supervisor1")} == {AGENT1}
-    assert {a for a, _ in agents("supervisor2")} == {AGENT6}
-    assert {a for a, _ in agents("agent1")} == {AGENT1}
+    # Other tests of the session may have put demo agents in more of supervisor1's campaigns:
+    # what each receives must be exactly what its RLS lets it read of the two agents.
+    visible = {who: visible_states(admin_db, claims[who], [AGENT1, AGENT6])
+               for who in ("supervisor1", "supervisor2", "agent1")}
+    assert AGENT1 in visible["supervisor1"] and AGENT1 not in visible["supervisor2"]
+    assert AGENT6 in visible["supervisor2"]
+    assert {a for a, _ in agents("supervisor1")} == visible["supervisor1"]
+    assert {a for a, _ in agents("supervisor2")} == visible["supervisor2"]
+    assert {a for a, _ in agents("agent1")} == visible["agent1"] == {AGENT1}
     assert agents("anon") == []
+
+
+def visible_states(db: psycopg.Connection, claims: dict[str, Any], ids: list[str]) -> set[str]:
+    """The agent_states rows among `ids` that these claims may select (RLS, as PostgREST)."""
+    with db.transaction():
+        db.execute("select set_config('request.jwt.claims', %s, true)", (json.dumps(claims),))
+        db.execute("set local role authenticated")
+        rows = db.execute("select agent_id::text from public.agent_states"
+                          " where agent_id = any(%s::uuid[])", (ids,)).fetchall()
+        db.execute("reset role")
+    return {r[0] for r in rows}
 
 
 def test_report_exports_update_by_id_under_rls(feed: FeedThread, admin_db: psycopg.Connection,
@@ -415,7 +452,7 @@ def test_column_privileges_limit_columns_and_records(feed: FeedThread,
         last_and_marker(feed, admin_db, [probe])
         assert probe.records() == []
     finally:
-        admin_db.execute("alter publication supabase_realtime drop table public.rt_cols")
+        admin_db.execute("drop table public.rt_cols")
 
 
 def test_table_without_primary_key_reports_400(feed: FeedThread,

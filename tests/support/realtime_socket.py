@@ -5,6 +5,7 @@ hand, and running a scenario with a deadline."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import uuid
 from collections.abc import Awaitable, Callable
@@ -78,7 +79,10 @@ async def open_socket(url: str, key: str, vsn: str = "1.0.0") -> Socket:
 
 
 def run(coro: Awaitable[Any]) -> Any:
-    return asyncio.run(_with_timeout(coro))
+    """Run a test's scenario on a fresh event loop in its own thread: Playwright's sync API
+    (the e2e tests, earlier in the same session) keeps a loop running in the main thread."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, _with_timeout(coro)).result()
 
 
 async def _with_timeout(coro: Awaitable[Any]) -> Any:

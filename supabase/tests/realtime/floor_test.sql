@@ -62,7 +62,8 @@ select results_eq(
     'schema', 'public', 'table', 'agent_states', 'operation', 'INSERT', 'old_record', null,
     'record', jsonb_build_object(
       'agent_id', 'f0000000-0000-4000-8000-000000000101', 'state', 'available', 'reason', null,
-      'since', '2026-11-25T10:00:00+00:00', 'updated_at', '2026-11-25T10:00:00+00:00'
+      'since', '2026-11-25T10:00:00+00:00', 'updated_at', '2026-11-25T10:00:00+00:00',
+      'state_before_offline', null, 'reason_before_offline', null
     )
   ))$$,
   'floor:A gets one private INSERT message with the new row (RLS gives a1 no insert: the trigger still writes)'
