@@ -2,11 +2,12 @@
 
     .venv/bin/python -m bench.realtime [--phase all|floor|changes] [--seconds 60]
                                        [--agents 500] [--supervisors 20] [--campaigns 10]
-                                       [--subscribers 100] [--rate 30]
+                                       [--subscribers 100] [--rate 30] [--calls-today 20000]
                                        [--root /tmp/bench-realtime] [--keep]
 
 It brings up its own stack (default root /tmp/bench-realtime, no workers), makes the floor in
-SQL, and measures side by side in one run:
+SQL with the day so far (`--calls-today` ended calls of its agents since midnight, at most the
+last 8 hours: what the old poll read again every 5 s), and measures side by side in one run:
 
   floor (push)     `--agents` agents, each signed in (a JWT as Auth signs it) and tracking
                    Presence on presence:<campaign> over its own WebSocket; `--supervisors`
@@ -221,6 +222,32 @@ def make_floor(config: StackConfig, agents: int, supervisors: int, campaigns: in
                    " 'available' on conflict (agent_id) do nothing", (agent_ids,))
         db.execute("analyze")
     return floor
+
+
+def seed_day(config: StackConfig, floor: Floor, calls: int) -> None:
+    """The day so far: `calls` ended and wrapped-up calls of the floor's agents since midnight
+    (at most the last 8 hours), which the old floor poll read again every 5 s. Bulk-inserted
+    with triggers off (session_replication_role = replica): history, not events."""
+    agents = [a for a, _ in floor.agents]
+    campaigns = [c for _, c in floor.agents]
+    with psycopg.connect(config.database_url, autocommit=True) as db:
+        db.execute("set session_replication_role = replica")
+        db.execute(
+            "insert into public.calls (campaign_id, agent_id, phone_number, status, outcome,"
+            " started_at, answered_at, ended_at, ring_seconds, talk_seconds, wrapped_up_at,"
+            " disposition)"
+            " select x.c, x.a, '+3461' || lpad((n %% 10000000)::text, 7, '0'), 'ended',"
+            " 'answered', s, s + interval '10 s', s + interval '190 s', 10, 180,"
+            " s + interval '220 s', 'busy'"
+            " from generate_series(1, %s) as n"
+            " cross join lateral (select (%s::uuid[])[1 + n %% %s] as a,"
+            "                            (%s::uuid[])[1 + n %% %s] as c) as x"
+            " cross join lateral (select greatest(date_trunc('day', now()),"
+            "   now() - interval '8 hours') as day_from) as d"
+            " cross join lateral (select d.day_from + random() * (now() - interval '4 minutes'"
+            "   - d.day_from) as s) as t",
+            (calls, agents, len(agents), campaigns, len(campaigns)))
+        db.execute("analyze public.calls")
 
 
 # ============================================================================
@@ -584,6 +611,7 @@ def main() -> None:
     parser.add_argument("--campaigns", type=int, default=10)
     parser.add_argument("--subscribers", type=int, default=100)
     parser.add_argument("--rate", type=float, default=30)
+    parser.add_argument("--calls-today", type=int, default=20000)
     parser.add_argument("--root", type=Path, default=DEFAULT_ROOT)
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
@@ -602,6 +630,9 @@ def main() -> None:
     }
     try:
         floor = make_floor(config, args.agents, args.supervisors, args.campaigns)
+        log(f"A day so far: {args.calls_today} calls")
+        seed_day(config, floor, args.calls_today)
+        results["calls_today"] = args.calls_today
         if args.phase in ("all", "floor"):
             log("Floor by push")
             results["floor_push"] = asyncio.run(floor_push(config, floor, args.seconds))
