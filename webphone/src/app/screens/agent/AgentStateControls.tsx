@@ -11,7 +11,7 @@ import { PAUSE_REASONS, type PauseReason } from '../../../desk/agent-state';
 import { formatDuration } from '../../../i18n/format';
 import { useStatusSlot } from '../../components/Shell';
 import { useAgentSession, useDeskState } from './agent-session';
-import { useNow } from './PhonePanel';
+import { useNow } from '../../clock';
 
 const DOT: Record<string, string> = {
   available: 'bg-emerald-400', on_call: 'bg-sky-400', wrap_up: 'bg-amber-400', paused: 'bg-slate-400',

@@ -25,7 +25,8 @@ import {
   leadCard, type CallbackRow, type LeadCallRow, type LeadHistoryRow, type LeadListRow, type LeadSaleRow,
 } from './desk-data';
 import { BADGE, LeadCard, statusTone, type LeadTab } from './LeadCard';
-import { ConsentNotice, PhonePanel, useNow } from './PhonePanel';
+import { useNow } from '../../clock';
+import { ConsentNotice, PhonePanel } from './PhonePanel';
 
 // The forms (react-hook-form + zod) come with the first lead: the desk is on screen without them.
 const WrapUpForm = lazy(() => import('./WrapUpForm').then((m) => ({ default: m.WrapUpForm })));

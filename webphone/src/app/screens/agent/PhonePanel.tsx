@@ -44,15 +44,6 @@ export function useTick(active: boolean, ms = 250): void {
   }, [active, ms]);
 }
 
-/** The time now, renewed every `ms` (render stays pure: the clock is read by the timer). */
-export function useNow(ms: number): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const timer = setInterval(() => { setNow(Date.now()); }, ms);
-    return () => { clearInterval(timer); };
-  }, [ms]);
-  return now;
-}
 
 /** The seconds the timer shows: the live call's, or a recovered wrap-up's talk time (the phone has no call then). */
 export function timerSeconds(snap: CallSnapshot, state: DeskState): number {

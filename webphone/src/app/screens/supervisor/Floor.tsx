@@ -9,7 +9,7 @@
 
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { createColumnHelper, getCoreRowModel, getSortedRowModel, useReactTable, type SortingState } from '@tanstack/react-table';
-import { memo, useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Bar, BarChart, type BarShapeProps, CartesianGrid, Rectangle, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import {
@@ -19,6 +19,7 @@ import {
 import { asRowChange, floorTopic } from '../../../data/realtime';
 import { formatCurrency, formatDuration, formatTime, initials } from '../../../i18n/format';
 import { useConfig } from '../../app-context';
+import { useNow } from '../../clock';
 import { useAuth, useProfile } from '../../auth/auth-context';
 import { describeError } from '../../errors';
 import { formatPhone, leadName } from '../../lead-label';
@@ -52,15 +53,6 @@ function floorWindow(): FloorWindow {
   return { openSince: new Date(Date.now() - OPEN_CALL_HOURS * 3600_000).toISOString(), todaySince: start.toISOString() };
 }
 
-/** Re-renders every `ms` (the durations on the floor count up between pushes). */
-function useTick(ms: number): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const timer = setInterval(() => { setNow(Date.now()); }, ms);
-    return () => { clearInterval(timer); };
-  }, [ms]);
-  return now;
-}
 
 /**
  * The floor's snapshot, fetched once and then kept current by the pushes of
@@ -239,7 +231,8 @@ export function Floor() {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
   const { data, error, refetch, isFetching, live } = useFloor();
-  const tick = useTick(5000);
+  // The durations on the floor count up between pushes.
+  const tick = useNow(5000);
   // The durations count from the newest of the last push and the clock's tick.
   const now = Math.max(tick, data?.at ?? 0);
   const rows = useMemo(() => (data ? deriveFloor({ ...data, now }) : []).sort(compareFloorRows), [data, now]);
