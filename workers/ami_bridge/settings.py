@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import socket
 from dataclasses import dataclass
 
 from workers.ami_bridge.model import ModelConfig
 from workers.ami_bridge.store import StoreConfig
+from workers.common.settings import worker_id
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,7 @@ class BridgeSettings:
     @property
     def worker_id(self) -> str:
         """Who holds an originate claim: WORKER_NAME, or host:pid."""
-        return self.worker_name or f"{socket.gethostname()}:{os.getpid()}"
+        return worker_id(self.worker_name)
 
     @property
     def originate_stale_s(self) -> float:

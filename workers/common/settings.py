@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from dataclasses import MISSING, fields, is_dataclass
 from typing import TypeVar, get_type_hints
 
@@ -41,3 +42,8 @@ def from_env(cls: type[T], environ: dict[str, str] | None = None) -> T:
         except ValueError as e:
             raise SettingsError(f"{name}: {raw!r} is not a valid {kind.__name__}") from e
     return cls(**values)
+
+
+def worker_id(worker_name: str) -> str:
+    """Who this process is, in claims and logs: WORKER_NAME if set, or host:pid."""
+    return worker_name or f"{socket.gethostname()}:{os.getpid()}"

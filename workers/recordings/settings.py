@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import socket
 from dataclasses import dataclass
+
+from workers.common.settings import worker_id
 
 
 @dataclass(frozen=True)
@@ -46,4 +46,4 @@ class Settings:
     @property
     def worker_id(self) -> str:
         """Who holds a claim: WORKER_NAME, or host:pid."""
-        return self.worker_name or f"{socket.gethostname()}:{os.getpid()}"
+        return worker_id(self.worker_name)
