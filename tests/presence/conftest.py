@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import json
 import os
-import threading
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
 from datetime import UTC, datetime
@@ -27,6 +26,7 @@ from realtime import AsyncRealtimeChannel, AsyncRealtimeClient, RealtimeSubscrib
 from stack.config import StackConfig
 from supabase import ClientOptions, create_client
 from tests.support.crm_data import make_campaign
+from tests.support.loop_thread import LoopThread
 from tests.support.waiting import wait_for
 from tests.support.worker_process import worker_module
 
@@ -37,24 +37,21 @@ GRACE = 3.0
 SETTLE = 3.0
 
 
-class Loop:
-    """An asyncio loop in a thread: the agents' clients live there, the test awaits nothing."""
+class Loop(LoopThread):
+    """The agents' clients live on this loop thread; the test awaits nothing."""
 
     def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
+        super().__init__()
         self.phones: list[Webphone] = []
 
     def run(self, coro: Coroutine[Any, Any, Any], timeout: float = 20.0) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+        return self.call(coro, timeout)
 
     def close(self) -> None:
         for phone in self.phones:
             with contextlib.suppress(Exception):
                 phone.close()
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(5)
+        self.stop()
 
 
 class Webphone:

@@ -6,16 +6,15 @@ they are delivered, and the tests wait on that with tests/support/waiting.py.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
-from collections.abc import Coroutine
 from typing import Any
 
 import jwt
 
 from stack.config import StackConfig
 from stack.realtime.changes import Binding, BroadcastRow, ChangeFeed
+from tests.support.loop_thread import LoopThread
 
 
 def claims_of(stack: StackConfig, access_token: str) -> dict[str, Any]:
@@ -51,19 +50,14 @@ class Inbox:
         return None
 
 
-class FeedThread:
+class FeedThread(LoopThread):
     """A started ChangeFeed on a private loop; call() runs a coroutine there."""
 
     def __init__(self, database_url: str, **options: Any) -> None:
+        super().__init__()
         self.broadcasts: list[BroadcastRow] = []
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
         self.feed = ChangeFeed(database_url, on_broadcast=self.broadcasts.append, **options)
         self.call(self.feed.start())
-
-    def call(self, coro: Coroutine[Any, Any, Any], timeout: float = 30) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
     def _sync(self, fn: Any, *args: Any) -> None:
         async def run() -> None:
@@ -91,5 +85,4 @@ class FeedThread:
         try:
             self.call(self.feed.stop())
         finally:
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            self.thread.join(5)
+            self.stop()
