@@ -51,8 +51,8 @@ as $$
     'talk_seconds', coalesce(p_talk_seconds, 0),
     'sales', coalesce(p_sales, 0),
     'premium', coalesce(p_premium, '{}'::jsonb),
-    'contact_rate', round(p_contacts / nullif(p_calls, 0), 4),
-    'conversion', round(p_sales / nullif(p_contacts, 0), 4)
+    'contact_rate', round(coalesce(p_contacts, 0) / nullif(p_calls, 0), 4),
+    'conversion', round(coalesce(p_sales, 0) / nullif(p_contacts, 0), 4)
   )
 $$;
 revoke execute on function private.dashboard_figures(numeric, numeric, numeric, numeric, numeric, jsonb)
@@ -188,7 +188,7 @@ begin
       sum(pd.answered_calls) as answered_calls,
       sum(pd.contacts) as contacts,
       sum(pd.talk_seconds) as talk_seconds,
-      sum(pd.sales) as sales
+      coalesce(sum(pd.sales), 0) as sales
     from per_day as pd
     where pd.day < v_day
   ),
@@ -249,8 +249,8 @@ begin
         )
         -- Rates over the week's totals, not averages of daily rates.
         || jsonb_build_object(
-          'contact_rate', round(w.contacts / nullif(w.calls, 0), 4),
-          'conversion', round(w.sales / nullif(w.contacts, 0), 4)
+          'contact_rate', round(coalesce(w.contacts, 0) / nullif(w.calls, 0), 4),
+          'conversion', round(coalesce(w.sales, 0) / nullif(w.contacts, 0), 4)
         )
       from week as w
     ),
@@ -380,7 +380,7 @@ begin
       sum(d.answered_calls) as answered_calls,
       sum(d.contacts) as contacts,
       sum(d.talk_seconds) as talk_seconds,
-      sum(d.sales) as sales
+      coalesce(sum(d.sales), 0) as sales
     from days as d
     where d.ago between 1 and 7
     group by d.campaign_id
@@ -451,8 +451,8 @@ begin
               (select wp.premium from week_premiums as wp where wp.campaign_id = c.id)
             )
             || jsonb_build_object(
-              'contact_rate', round(w.contacts / nullif(w.calls, 0), 4),
-              'conversion', round(w.sales / nullif(w.contacts, 0), 4)
+              'contact_rate', round(coalesce(w.contacts, 0) / nullif(w.calls, 0), 4),
+              'conversion', round(coalesce(w.sales, 0) / nullif(w.contacts, 0), 4)
             )
           from weeks as w where w.campaign_id = c.id
         ),
