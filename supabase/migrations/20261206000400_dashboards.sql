@@ -87,6 +87,11 @@ grant execute on function private.agent_time_zone(uuid) to authenticated, servic
 -- covers only pending and uploading.
 create index recordings_failed_idx on public.recordings (updated_at) where status = 'failed';
 
+-- A campaign's hours of a day: the key's first column is the day, which
+-- would read every campaign's rows of it (measured: 15 campaigns, 20,000
+-- calls a day, 5,300 rows read for 350 wanted).
+create index hourly_stats_campaign_idx on reports.hourly_stats (campaign_id, day);
+
 -- ============================================================================
 -- Section - rpc/agent_dashboard
 -- ============================================================================
@@ -414,8 +419,34 @@ begin
       sum(h.contacts) as contacts
     from camps as c
     inner join reports.hourly_stats as h
-      on c.id = h.campaign_id and h.day in (c.day, c.day - 1)
+      on c.id = h.campaign_id and h.day between c.day - 1 and c.day
     group by h.campaign_id, c.day - h.day, h.hour
+  ),
+
+  -- Every campaign's 24 hours in one pass, not a subquery per campaign.
+  hour_series as materialized (
+    select
+      hs.campaign_id,
+      jsonb_agg(
+        jsonb_build_object(
+          'hour', hs.hour,
+          'calls', coalesce(ht.calls, 0),
+          'contacts', coalesce(ht.contacts, 0),
+          'calls_yesterday', coalesce(hy.calls, 0),
+          'contacts_yesterday', coalesce(hy.contacts, 0)
+        )
+        order by hs.hour
+      ) as hours
+    from (
+      select
+        c.id as campaign_id,
+        g.hour
+      from camps as c
+      cross join generate_series(0, 23) as g (hour)
+    ) as hs
+    left join hours as ht on hs.campaign_id = ht.campaign_id and ht.ago = 0 and hs.hour = ht.hour
+    left join hours as hy on hs.campaign_id = hy.campaign_id and hy.ago = 1 and hs.hour = hy.hour
+    group by hs.campaign_id
   )
 
   select jsonb_build_object(
@@ -427,55 +458,38 @@ begin
         'status', c.status,
         'time_zone', c.time_zone,
         'day', c.day,
-        'today', (
-          select
-            private.dashboard_figures(d.calls, d.answered_calls, d.contacts, d.talk_seconds, d.sales, d.premium)
-            || jsonb_build_object('agents', d.agents)
-          from days as d where d.campaign_id = c.id and d.ago = 0
-        ),
-        'yesterday', (
-          select
-            private.dashboard_figures(d.calls, d.answered_calls, d.contacts, d.talk_seconds, d.sales, d.premium)
-            || jsonb_build_object('agents', d.agents)
-          from days as d where d.campaign_id = c.id and d.ago = 1
-        ),
-        'last_7_days', (
-          select
-            jsonb_build_object('active_days', w.active_days)
-            || private.dashboard_figures(
-              round(w.calls / nullif(w.active_days, 0), 1),
-              round(w.answered_calls / nullif(w.active_days, 0), 1),
-              round(w.contacts / nullif(w.active_days, 0), 1),
-              round(w.talk_seconds / nullif(w.active_days, 0), 1),
-              round(w.sales / nullif(w.active_days, 0), 1),
-              (select wp.premium from week_premiums as wp where wp.campaign_id = c.id)
-            )
-            || jsonb_build_object(
-              'contact_rate', round(coalesce(w.contacts, 0) / nullif(w.calls, 0), 4),
-              'conversion', round(coalesce(w.sales, 0) / nullif(w.contacts, 0), 4)
-            )
-          from weeks as w where w.campaign_id = c.id
-        ),
-        'hours', (
-          select jsonb_agg(
-            jsonb_build_object(
-              'hour', g.hour,
-              'calls', coalesce(ht.calls, 0),
-              'contacts', coalesce(ht.contacts, 0),
-              'calls_yesterday', coalesce(hy.calls, 0),
-              'contacts_yesterday', coalesce(hy.contacts, 0)
-            )
-            order by g.hour
-          )
-          from generate_series(0, 23) as g (hour)
-          left join hours as ht on c.id = ht.campaign_id and ht.ago = 0 and g.hour = ht.hour
-          left join hours as hy on c.id = hy.campaign_id and hy.ago = 1 and g.hour = hy.hour
+        'today',
+        private.dashboard_figures(dt.calls, dt.answered_calls, dt.contacts, dt.talk_seconds, dt.sales, dt.premium)
+        || jsonb_build_object('agents', dt.agents),
+        'yesterday',
+        private.dashboard_figures(dy.calls, dy.answered_calls, dy.contacts, dy.talk_seconds, dy.sales, dy.premium)
+        || jsonb_build_object('agents', dy.agents),
+        'last_7_days',
+        jsonb_build_object('active_days', w.active_days)
+        || private.dashboard_figures(
+          round(w.calls / nullif(w.active_days, 0), 1),
+          round(w.answered_calls / nullif(w.active_days, 0), 1),
+          round(w.contacts / nullif(w.active_days, 0), 1),
+          round(w.talk_seconds / nullif(w.active_days, 0), 1),
+          round(w.sales / nullif(w.active_days, 0), 1),
+          wp.premium
         )
+        -- Rates over the week's totals, not averages of daily rates.
+        || jsonb_build_object(
+          'contact_rate', round(coalesce(w.contacts, 0) / nullif(w.calls, 0), 4),
+          'conversion', round(coalesce(w.sales, 0) / nullif(w.contacts, 0), 4)
+        ),
+        'hours', hs.hours
       )
       order by c.name
     ), '[]'::jsonb)
   ) into v_result
-  from camps as c;
+  from camps as c
+  inner join days as dt on c.id = dt.campaign_id and dt.ago = 0
+  inner join days as dy on c.id = dy.campaign_id and dy.ago = 1
+  inner join weeks as w on c.id = w.campaign_id
+  inner join hour_series as hs on c.id = hs.campaign_id
+  left join week_premiums as wp on c.id = wp.campaign_id;
   return v_result;
 end;
 $$;
