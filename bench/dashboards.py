@@ -1,4 +1,4 @@
-"""The dashboards on a realistic day: rpc/agent_dashboard, rpc/supervisor_dashboard, rpc/system_health.
+"""The dashboards on a realistic day: agent_dashboard, supervisor_dashboard, system_health.
 
     .venv/bin/python -m bench.dashboards [--calls-per-day 20000] [--days 30] [--runs 30]
                                          [--root /tmp/bench-dashboards] [--keep]
@@ -50,7 +50,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def generate(conn: psycopg.Connection, calls_per_day: int, days: int, today: dt.date) -> None:
-    """Campaigns, supervisors, agents (through the normal triggers), then calls and sales in bulk."""
+    """Campaigns, supervisors, agents (through the triggers), then calls and sales in bulk."""
     conn.execute("""
       insert into auth.users (id, email, raw_app_meta_data, raw_user_meta_data)
       select md5('db-user' || g)::uuid, 'db-user' || g || '@bench.test',
@@ -65,7 +65,8 @@ def generate(conn: psycopg.Connection, calls_per_day: int, days: int, today: dt.
     # Supervisor s runs campaigns 2s and 2s+1; agent a works campaign a % CAMPAIGNS.
     conn.execute("""
       insert into public.campaign_members (campaign_id, user_id, member_role)
-      select md5('db-campaign' || c)::uuid, md5('db-user' || (c / 2))::uuid, 'supervisor'::public.campaign_member_role
+      select md5('db-campaign' || c)::uuid, md5('db-user' || (c / 2))::uuid,
+        'supervisor'::public.campaign_member_role
       from generate_series(0, %s) as c
       union all
       select md5('db-campaign' || (a %% %s))::uuid, md5('db-user' || (a + 6))::uuid, 'agent'
@@ -73,42 +74,49 @@ def generate(conn: psycopg.Connection, calls_per_day: int, days: int, today: dt.
     conn.execute("""
       insert into public.products (id, code, name, insurance_line, premium, currency)
       values (md5('db-product')::uuid, 'DB-LIFE', 'Bench life', 'life', 20.00, 'EUR')""")
-    conn.execute("select private.ensure_call_partitions(p_from => %s)", (today - dt.timedelta(days=days + 2),))
+    conn.execute("select private.ensure_call_partitions(p_from => %s)",
+                 (today - dt.timedelta(days=days + 2),))
 
     conn.execute("set session_replication_role = replica")
     started = time.perf_counter()
     # Call n of day d: campaign n % 12, agent of that campaign, 09:00-20:00 local.
     conn.execute("""
-      insert into public.calls (id, started_at, campaign_id, agent_id, phone_number, status, outcome,
-        answered_at, ended_at, ring_seconds, talk_seconds, duration_seconds, disposition, wrapped_up_at)
+      insert into public.calls (id, started_at, campaign_id, agent_id, phone_number, status,
+        outcome, answered_at, ended_at, ring_seconds, talk_seconds, duration_seconds,
+        disposition, wrapped_up_at)
       select gen_random_uuid(), t.started_at, t.campaign_id, t.agent_id, '+34600000000', 'ended',
         case when t.r < 0.45 then 'answered' else 'no_answer' end,
         case when t.r < 0.45 then t.started_at + interval '8 seconds' end,
-        t.started_at + interval '8 seconds' + make_interval(secs => case when t.r < 0.45 then 90 else 0 end),
-        8, case when t.r < 0.45 then 90 else 0 end, case when t.r < 0.45 then 98 else 8 end,
+        t.started_at + interval '8 seconds' + make_interval(secs => t.talk),
+        8, t.talk, 8 + t.talk,
         case
-          when t.r < 0.02 then 'sale' when t.r < 0.12 then 'not_interested' when t.r < 0.25 then 'callback'
-          when t.r < 0.45 then 'voicemail' else 'no_answer'
+          when t.r < 0.02 then 'sale' when t.r < 0.12 then 'not_interested'
+          when t.r < 0.25 then 'callback' when t.r < 0.45 then 'voicemail' else 'no_answer'
         end,
-        t.started_at + interval '30 seconds' + make_interval(secs => case when t.r < 0.45 then 90 else 0 end)
+        t.started_at + interval '30 seconds' + make_interval(secs => t.talk)
       from (
+        select *, case when u.r < 0.45 then 90 else 0 end as talk from (
         select
           md5('db-campaign' || (n %% %(campaigns)s))::uuid as campaign_id,
-          md5('db-user' || (6 + (n %% %(campaigns)s) + %(campaigns)s * ((n / %(campaigns)s) %% (%(agents)s / %(campaigns)s))))::uuid
+          md5('db-user' || (6 + (n %% %(campaigns)s)
+            + %(campaigns)s * ((n / %(campaigns)s) %% (%(agents)s / %(campaigns)s))))::uuid
             as agent_id,
-          ((%(today)s::date - d) + time '09:00' + make_interval(secs => (n * 39600.0 / %(per_day)s)))
-            at time zone case when n %% %(campaigns)s < 10 then 'Europe/Madrid' else 'America/Mexico_City' end
+          ((%(today)s::date - d) + time '09:00'
+            + make_interval(secs => (n * 39600.0 / %(per_day)s)))
+            at time zone case when n %% %(campaigns)s < 10 then 'Europe/Madrid'
+              else 'America/Mexico_City' end
             as started_at,
           random() as r
         from generate_series(0, %(days)s) as d
         cross join generate_series(0, %(per_day)s - 1) as n
-      ) as t""", {"campaigns": CAMPAIGNS, "agents": AGENTS, "today": today, "per_day": calls_per_day,
-                  "days": days})
+        ) as u
+      ) as t""", {"campaigns": CAMPAIGNS, "agents": AGENTS, "today": today,
+                  "per_day": calls_per_day, "days": days})
     conn.execute("""
-      insert into public.sales (lead_id, campaign_id, product_id, agent_id, premium, payment_frequency,
-        currency, status, sold_at, validated_at)
-      select gen_random_uuid(), c.campaign_id, md5('db-product')::uuid, c.agent_id, 20, 'monthly', 'EUR',
-        'pending', c.wrapped_up_at, null
+      insert into public.sales (lead_id, campaign_id, product_id, agent_id, premium,
+        payment_frequency, currency, status, sold_at)
+      select gen_random_uuid(), c.campaign_id, md5('db-product')::uuid, c.agent_id, 20,
+        'monthly', 'EUR', 'pending', c.wrapped_up_at
       from public.calls as c
       where c.disposition = 'sale'""")
     conn.execute("set session_replication_role = origin")
@@ -117,7 +125,8 @@ def generate(conn: psycopg.Connection, calls_per_day: int, days: int, today: dt.
     conn.execute("vacuum analyze public.sales")
     for view in ("agent_daily_stats", "sales_daily_stats", "hourly_stats"):
         conn.execute("select reports.refresh_view(%s, true)", (view,))
-    conn.execute("analyze reports.agent_daily_stats, reports.sales_daily_stats, reports.hourly_stats")
+    conn.execute("analyze reports.agent_daily_stats, reports.sales_daily_stats,"
+                 " reports.hourly_stats")
 
 
 def time_rpc(conn: psycopg.Connection, user_id: str, sql: str, now: dt.datetime, runs: int) -> dict:
@@ -134,8 +143,9 @@ def time_rpc(conn: psycopg.Connection, user_id: str, sql: str, now: dt.datetime,
             elapsed = (time.perf_counter() - t0) * 1000
         if n >= 3:
             samples.append(elapsed)
-    return {"p50_ms": round(statistics.median(samples), 2), "p95_ms": round(percentile(samples, 95), 2),
-            "max_ms": round(max(samples), 2), "runs": runs, "json_keys": size}
+    return {"p50_ms": round(statistics.median(samples), 2),
+            "p95_ms": round(percentile(samples, 95), 2), "max_ms": round(max(samples), 2),
+            "runs": runs, "json_keys": size}
 
 
 def main() -> None:
@@ -168,8 +178,8 @@ def main() -> None:
     try:
         with psycopg.connect(config.database_url, autocommit=True) as conn:
             conn.execute("set jit = off")
-            if conn.execute("select count(*) from public.campaigns where id = md5('db-campaign0')::uuid"
-                            ).fetchone()[0]:
+            if conn.execute("select count(*) from public.campaigns"
+                            " where id = md5('db-campaign0')::uuid").fetchone()[0]:
                 log("Data set already generated: kept")
             else:
                 log(f"Generating {args.days + 1} days x {args.calls_per_day:,} calls")
@@ -181,13 +191,15 @@ def main() -> None:
                 " (select count(*) from reports.agent_daily_stats),"
                 " (select count(*) from reports.hourly_stats)", (today,)).fetchone()
             result["counts"] = dict(zip(("calls", "calls_since_yesterday", "sales",
-                                         "agent_daily_stats_rows", "hourly_stats_rows"), counts))
-            log(f"Data: {counts[0]:,} calls, {counts[2]:,} sales; views {counts[3]:,} / {counts[4]:,} rows")
+                                         "agent_daily_stats_rows", "hourly_stats_rows"), counts,
+                                        strict=True))
+            log(f"Data: {counts[0]:,} calls, {counts[2]:,} sales;"
+                f" views {counts[3]:,} / {counts[4]:,} rows")
 
             ids = {k: conn.execute("select md5(%s)::uuid::text", (v,)).fetchone()[0]
                    for k, v in (("agent", "db-user6"), ("supervisor", "db-user0"))}
-            ids["admin"] = conn.execute("select id::text from auth.users where email = 'admin@demo.test'"
-                                        ).fetchone()[0]
+            ids["admin"] = conn.execute("select id::text from auth.users"
+                                        " where email = 'admin@demo.test'").fetchone()[0]
             cases = {
                 "agent_dashboard (agent)": ("agent", "select public.agent_dashboard()"),
                 "supervisor_dashboard (supervisor, 2 campaigns)":
