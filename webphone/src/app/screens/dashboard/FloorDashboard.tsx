@@ -5,7 +5,7 @@
 // a table, with the same charts for it on demand.
 // Hooks: floor-dashboard, floor-kpi-<figure> (data-value), floor-kpi-<figure>-vs-yesterday /
 // -vs-week, floor-hours-chart, floor-rates-chart, floor-sales-chart,
-// campaigns-table, campaign-row (data-campaign-id), campaign-details-<id>.
+// campaigns-table, dashboard-campaign-row (data-campaign-id, data-calls), campaign-details-<id>.
 
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, type ReactNode } from 'react';
@@ -181,7 +181,7 @@ export function FloorDashboard({ admin }: { admin: boolean }) {
                 };
                 const calls = trend(periods.today.calls, periods.yesterday.calls);
                 return (
-                  <tbody key={c.campaign_id} data-test="campaign-row" data-campaign-id={c.campaign_id} data-calls={periods.today.calls}
+                  <tbody key={c.campaign_id} data-test="dashboard-campaign-row" data-campaign-id={c.campaign_id} data-calls={periods.today.calls}
                     data-calls-trend={calls.direction}
                     className="border-b border-slate-200">
                     {(['today', 'yesterday', 'week'] as const).map((p, i) => (
