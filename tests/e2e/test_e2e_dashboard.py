@@ -95,8 +95,8 @@ def test_the_agent_sees_their_own_day(new_page, db, screenshot):
     expect(page.locator("[data-test='agent-kpi-conversion']")).to_contain_text("%")
     expect(page.locator("[data-test='agent-kpi-calls-vs-week']")).to_be_visible()
     expect(page.locator("[data-test='dashboard-day']")).to_contain_text("Europe/Madrid")
-    expect(page.locator("[data-test='agent-days-chart'] svg.recharts-surface").first).to_be_visible()
-    expect(page.locator("[data-test='agent-hours-chart'] svg.recharts-surface").first).to_be_visible()
+    for chart in ("agent-days-chart", "agent-hours-chart"):
+        expect(page.locator(f"[data-test='{chart}'] svg.recharts-surface").first).to_be_visible()
     expect(page.locator("[data-test='agent-day-row']")).to_have_count(8)
     # Only their own: no campaign table, no health.
     expect(page.locator("[data-test='campaigns-table']")).to_have_count(0)
