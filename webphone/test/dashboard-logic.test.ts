@@ -4,7 +4,8 @@
 import { describe, expect, test } from 'vitest';
 import type { AgentDashboard, CampaignDashboard, Figures, SystemHealth } from '../src/data/dashboard';
 import {
-  addPremium, agentDaySeries, ageSeconds, floorTotals, healthLines, hourLabel, hourWindow, sumFigures, trend, workerName,
+  addPremium, agentDaySeries, ageSeconds, floorTotals, healthLines, hourLabel, hourWindow, samePremiumCurrency, sumFigures,
+  trend, workerName,
 } from '../src/app/screens/dashboard/dashboard-logic';
 import { formatPremium, formatRate } from '../src/app/screens/dashboard/dashboard-ui';
 
@@ -179,5 +180,14 @@ describe('the health check', () => {
     expect(workerName('crm_accounts')).toBe('accounts');
     expect(ageSeconds(null, 0)).toBeNull();
     expect(ageSeconds('2026-12-05T10:00:00Z', Date.parse('2026-12-05T10:01:00Z'))).toBe(60);
+  });
+});
+
+describe('premiums compare in one currency', () => {
+  test('euros against euros, or against nothing, compare; euros against pesos do not', () => {
+    expect(samePremiumCurrency({ EUR: 10 }, { EUR: 20 })).toBe(true);
+    expect(samePremiumCurrency({ EUR: 10 }, {})).toBe(true);
+    expect(samePremiumCurrency({ MXN: 100 }, { EUR: 20 })).toBe(false);
+    expect(samePremiumCurrency({ EUR: 10, MXN: 5 }, { EUR: 20 })).toBe(false);
   });
 });

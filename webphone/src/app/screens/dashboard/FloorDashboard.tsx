@@ -63,6 +63,7 @@ function RatesChart({ test, periods }: { test: string; periods: Periods }) {
     { label: t('dashboard.period.today'), ...periods.today },
   ].map((p) => ({ label: p.label, contact: (p.contact_rate ?? 0) * 100, conversion: (p.conversion ?? 0) * 100 }));
   const pct = (v: unknown) => `${formatNumber(v, i18n.language, 1)} %`;
+  const tick = (v: unknown) => `${formatNumber(v, i18n.language, 0)} %`;
   return (
     <figure data-test={test} className={`${CARD} min-w-0 p-3`} aria-label={t('dashboard.chart.rates')}>
       <figcaption className="mb-1 text-sm font-semibold">{t('dashboard.chart.rates')}</figcaption>
@@ -70,7 +71,7 @@ function RatesChart({ test, periods }: { test: string; periods: Periods }) {
         <BarChart data={data} margin={{ top: 4, right: 8, bottom: 4, left: 0 }}>
           <CartesianGrid vertical={false} stroke="#e2e8f0" />
           <XAxis dataKey="label" tick={{ fontSize: 11, fill: '#475569' }} interval={0} />
-          <YAxis tickFormatter={pct} width={52} tick={{ fontSize: 11, fill: '#475569' }} />
+          <YAxis tickFormatter={tick} width={56} tick={{ fontSize: 11, fill: '#475569' }} />
           <Tooltip formatter={(v) => pct(v)} />
           <Legend wrapperStyle={{ fontSize: 12 }} />
           <Bar dataKey="contact" name={t('dashboard.kpi.contactRate')} fill={COLORS.today} isAnimationActive={false} radius={[3, 3, 0, 0]} />

@@ -88,6 +88,12 @@ export function floorTotals(campaigns: readonly CampaignDashboard[]): FloorTotal
   };
 }
 
+/** Premiums compare only in one currency: euros against pesos is no trend. */
+export function samePremiumCurrency(a: Premium, b: Premium): boolean {
+  const currencies = new Set([...Object.entries(a), ...Object.entries(b)].filter(([, v]) => v !== 0).map(([c]) => c));
+  return currencies.size <= 1;
+}
+
 export type Direction = 'up' | 'down' | 'same' | 'none';
 
 export interface Trend {

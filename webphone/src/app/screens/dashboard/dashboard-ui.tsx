@@ -7,7 +7,7 @@ import { useTranslation } from 'react-i18next';
 import type { Figures, Premium } from '../../../data/dashboard';
 import { formatCurrency, formatDuration, formatNumber, formatTime } from '../../../i18n/format';
 import { CARD } from '../../components/table';
-import { trend, type Trend } from './dashboard-logic';
+import { samePremiumCurrency, trend, type Trend } from './dashboard-logic';
 
 export { CARD };
 
@@ -85,16 +85,20 @@ interface TileProps {
 export function Tile({ test, figure, today, yesterday, week, weekLabel = 'dashboard.vsWeekFloor' }: TileProps) {
   const { t, i18n } = useTranslation();
   const value = figureValue(figure, today);
+  const against = (other: Figures & { agents?: number }): Trend => (
+    figure === 'premium' && !samePremiumCurrency(today.premium, other.premium)
+      ? { change: null, direction: 'none' }
+      : trend(value, figureValue(figure, other)));
   return (
     <li data-test={`${test}-${figure}`} data-value={value ?? ''} className={`${CARD} flex min-w-0 flex-col gap-0.5 px-3 py-2`}>
       <span className="text-xs font-medium text-slate-600">{t(FIGURE_LABEL[figure])}</span>
       <span className="truncate text-2xl font-semibold tabular-nums">{formatFigure(figure, today, i18n.language)}</span>
       {yesterday ? (
         <TrendText test={`${test}-${figure}-vs-yesterday`} label="dashboard.vsYesterday"
-          value={trend(value, figureValue(figure, yesterday))} />
+          value={against(yesterday)} />
       ) : null}
       {week ? (
-        <TrendText test={`${test}-${figure}-vs-week`} label={weekLabel} value={trend(value, figureValue(figure, week))} />
+        <TrendText test={`${test}-${figure}-vs-week`} label={weekLabel} value={against(week)} />
       ) : null}
     </li>
   );
