@@ -1773,6 +1773,8 @@ CREATE FUNCTION public.supervisor_dashboard(p_campaign_ids uuid[] DEFAULT NULL::
     AS $$
 declare
   v_scope uuid[];
+  v_ids uuid[];
+  v_days date[];
   v_result jsonb;
 begin
   v_scope := private.report_scope(null);
@@ -1782,6 +1784,25 @@ begin
       message = format('p_campaign_ids: at most 200 campaigns, %s given', cardinality(p_campaign_ids));
   end if;
 
+  -- The campaigns and the days (each one's day and the day before) first:
+  -- as values the planner sees (force_custom_plan), hourly_stats is read by
+  -- the right index for one campaign or a hundred.
+  select
+    coalesce(array_agg(cp.id), '{}'),
+    coalesce(array_agg(distinct d.day), '{}')
+  into v_ids, v_days
+  from public.campaigns as cp
+  cross join lateral (
+    select coalesce(p_day, (private.now() at time zone cp.default_time_zone)::date) - g.n as day
+    from generate_series(0, 1) as g (n)
+  ) as d
+  where
+    (v_scope is null or cp.id = any(v_scope))
+    and (
+      (p_campaign_ids is null and cp.status in ('active', 'paused'))
+      or cp.id = any(p_campaign_ids)
+    );
+
   with camps as (
     select
       cp.id,
@@ -1790,12 +1811,7 @@ begin
       cp.default_time_zone::text as time_zone,
       coalesce(p_day, (private.now() at time zone cp.default_time_zone)::date) as day
     from public.campaigns as cp
-    where
-      (v_scope is null or cp.id = any(v_scope))
-      and (
-        (p_campaign_ids is null and cp.status in ('active', 'paused'))
-        or cp.id = any(p_campaign_ids)
-      )
+    where cp.id = any(v_ids)
   ),
 
   calls as (
@@ -1897,6 +1913,7 @@ begin
     from camps as c
     inner join reports.hourly_stats as h
       on c.id = h.campaign_id and h.day between c.day - 1 and c.day
+    where h.day = any(v_days)
     group by h.campaign_id, c.day - h.day, h.hour
   ),
 
