@@ -7406,7 +7406,6 @@ CREATE TABLE reports.hourly_stats (
 
 COMMENT ON TABLE reports.hourly_stats IS 'Calls and sales by day x local hour x campaign x agent; kept day by day; feeds report_daily_summary.';
 
-CREATE INDEX hourly_stats_campaign_idx ON reports.hourly_stats USING btree (campaign_id, day);
 CREATE UNIQUE INDEX hourly_stats_key ON reports.hourly_stats USING btree (day, hour, campaign_id, agent_id) NULLS NOT DISTINCT;
 
 ALTER TABLE reports.hourly_stats ENABLE ROW LEVEL SECURITY;
