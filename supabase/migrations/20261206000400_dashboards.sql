@@ -5,7 +5,7 @@
 -- migrations 20261124005000-5200): agent_daily_stats by (agent_id, day) or
 -- (campaign_id, day), sales_daily_stats by (campaign_id, day), hourly_stats
 -- by its key (day, hour, campaign); a dashboard reads a few hundred to a few
--- thousand rows however many calls there are, and no new index is needed.
+-- thousand rows however many calls there are, with the views' own indexes.
 -- The views are refreshed by the reporting worker a few seconds after a
 -- change (debounced): every answer carries refreshed_at. The agent's own
 -- sales and premium are read from public.sales as they are (a few rows
