@@ -96,8 +96,10 @@ def test_an_agent_signs_in_on_the_react_app_and_sees_the_shell(
     desk_link = page.locator("[data-test='nav-desk']")
     expect(desk_link).to_have_text("Mi puesto")
     expect(desk_link).to_have_attribute("aria-current", "page")
-    # An agent's navigation is their desk alone.
-    expect(page.locator("#topbar nav [data-test^='nav-']")).to_have_count(1)
+    # An agent's navigation is their dashboard, then their desk.
+    expect(page.locator("#topbar nav [data-test^='nav-']")).to_have_count(2)
+    expect(page.locator("#topbar nav [data-test^='nav-']").first).to_have_attribute(
+        "data-test", "nav-dashboard")
     screenshot(page, "shell-02-agent")
     axe_check(page, "agent-shell")
 
@@ -119,7 +121,7 @@ def test_an_agent_signs_in_on_the_react_app_and_sees_the_shell(
     desk_page.wait_for_load_state("networkidle")
     desk.close()
     assert any(name.startswith("agent-routes-") for name in scripts), scripts.keys()
-    others = ("supervisor-routes-", "admin-routes-", "SignIn-")
+    others = ("supervisor-routes-", "admin-routes-", "dashboard-routes-", "SignIn-")
     assert not [name for name in scripts if name.startswith(others)], scripts.keys()
     sizes = {name: len(gzip.compress(body, compresslevel=9)) for name, body in scripts.items()}
     total = sum(sizes.values())

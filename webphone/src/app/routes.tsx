@@ -42,6 +42,11 @@ export const routes: RouteObject[] = [
     children: [
       { index: true, Component: Entry },
       {
+        // Every signed-in role: the dashboard chunk shows each their own.
+        element: <RoleGate roles={['agent', 'supervisor', 'admin']} />,
+        children: [{ path: 'dashboard/*', lazy: () => import('./screens/dashboard/dashboard-routes') }],
+      },
+      {
         element: <RoleGate roles={['agent']} />,
         children: [{ path: 'agent/*', lazy: () => import('./screens/agent/agent-routes') }],
       },

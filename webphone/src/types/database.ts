@@ -1288,6 +1288,12 @@ export type Database = {
       [_ in never]: never
     }
     Functions: {
+      agent_dashboard: {
+        Args: {
+          p_day?: string
+        }
+        Returns: Json
+      }
       assign_lead: {
         Args: {
           p_lead_id: string
@@ -1473,6 +1479,17 @@ export type Database = {
           p_source?: string
         }
         Returns: Database["public"]["Tables"]["calls"]["Row"]
+      }
+      supervisor_dashboard: {
+        Args: {
+          p_campaign_ids?: string[]
+          p_day?: string
+        }
+        Returns: Json
+      }
+      system_health: {
+        Args: Record<PropertyKey, never>
+        Returns: Json
       }
       validate_sale: {
         Args: {

@@ -6,7 +6,7 @@
 
 import { createContext, use, useEffect, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { NavLink } from 'react-router';
+import { NavLink, useLocation } from 'react-router';
 import { useAuth, useProfile } from '../auth/auth-context';
 import type { Role } from '../auth/profile';
 import { usePermission, type Permission } from '../permissions';
@@ -25,7 +25,7 @@ interface Screen {
   /** data-test nav-<test> */
   test: string;
   to: string;
-  label: 'nav.desk' | 'nav.floor' | 'nav.validation' | 'nav.reports' | 'nav.recordings'
+  label: 'nav.dashboard' | 'nav.desk' | 'nav.floor' | 'nav.validation' | 'nav.reports' | 'nav.recordings'
     | 'nav.users' | 'nav.campaigns' | 'nav.products' | 'nav.compliance';
   roles: readonly Role[];
   permission?: Permission;
@@ -33,6 +33,7 @@ interface Screen {
 
 /** Every screen of the app, in the order of the navigation bar. */
 export const SCREENS: readonly Screen[] = [
+  { test: 'dashboard', to: '/dashboard', label: 'nav.dashboard', roles: ['agent', 'supervisor', 'admin'] },
   { test: 'desk', to: '/agent', label: 'nav.desk', roles: ['agent'] },
   { test: 'floor', to: '/supervisor/floor', label: 'nav.floor', roles: ['supervisor', 'admin'] },
   { test: 'validation', to: '/supervisor/validation', label: 'nav.validation', roles: ['supervisor', 'admin'], permission: 'sales.validate' },
@@ -44,12 +45,23 @@ export const SCREENS: readonly Screen[] = [
   { test: 'admin-compliance', to: '/admin/compliance', label: 'nav.compliance', roles: ['supervisor', 'admin'], permission: 'compliance.manage' },
 ];
 
-function NavItem({ screen }: { screen: Screen }) {
+function NavItem({ screen, guards }: { screen: Screen; guards: Set<() => boolean> }) {
   const { t } = useTranslation();
   const allowed = usePermission(screen.permission);
+  const { pathname } = useLocation();
+  const { toast } = useNotices();
   if (!allowed) return null;
+  // Leaving the agent's desk for another chunk ends its phone: not while a
+  // call is open (the sign-out's guards say so).
+  const leavesDesk = pathname.startsWith('/agent') && !screen.to.startsWith('/agent');
   return (
     <NavLink to={screen.to} end={screen.to === '/agent' ? false : undefined} data-test={`nav-${screen.test}`}
+      onClick={(e) => {
+        if (leavesDesk && [...guards].some((blocked) => blocked())) {
+          e.preventDefault();
+          toast(t('dashboard.leaveDesk'), { level: 'error' });
+        }
+      }}
       className={({ isActive }) => `rounded-md px-3 py-1.5 text-sm font-medium whitespace-nowrap ${isActive ? 'bg-white/15 text-white' : 'text-slate-300 hover:bg-white/10 hover:text-white'}`}>
       {t(screen.label)}
     </NavLink>
@@ -100,7 +112,7 @@ export function Shell({ children }: { children: ReactNode }) {
           <span className="hidden sm:inline">{t('app.name')}</span>
         </div>
         <nav aria-label={t('app.name')} className="flex flex-wrap items-center gap-1">
-          {screens.map((s) => <NavItem key={s.test} screen={s} />)}
+          {screens.map((s) => <NavItem key={s.test} screen={s} guards={guards} />)}
         </nav>
         <div id="status-slot" data-test="status-slot" ref={setStatusSlot} className="flex items-center gap-2" />
         <div className="flex-1" />
