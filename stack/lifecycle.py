@@ -179,6 +179,8 @@ def start_auth(config: StackConfig) -> None:
         "AUTH_JWT_SECRET": config.jwt_secret,
         "AUTH_ISSUER": f"{config.url}/auth/v1",
         "AUTH_PORT": str(config.auth_port),
+        # One-time links (invite, recovery) lead back to the webphone.
+        "AUTH_SITE_URL": f"{config.url}/",
     }, config.auth_port, "/health")
 
 
