@@ -52,6 +52,7 @@ GRANT USAGE ON SCHEMA private TO crm_reporting;
 GRANT USAGE ON SCHEMA private TO crm_recordings;
 GRANT USAGE ON SCHEMA private TO crm_sip_proxy;
 GRANT USAGE ON SCHEMA private TO crm_presence;
+GRANT USAGE ON SCHEMA private TO crm_accounts;
 
 -- Schema reports
 
@@ -233,6 +234,29 @@ COMMENT ON DOMAIN public.time_zone_name IS 'An IANA time zone name known to Post
 -- Functions and procedures
 -- ============================================================================
 
+-- Function public.account_request_link
+
+CREATE FUNCTION public.account_request_link(p_request_id uuid) RETURNS text
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_row public.account_requests;
+begin
+  perform private.require_users_manage('p_request_id', 'reading a set-up link');
+  select * into v_row from public.account_requests as r where r.id = p_request_id;
+  if not found or v_row.requested_by is distinct from (select auth.uid()) then
+    raise exception using errcode = 'PT404', message = 'p_request_id: not found or not yours';
+  end if;
+  return v_row.action_link;
+end;
+$$;
+
+COMMENT ON FUNCTION public.account_request_link(p_request_id uuid) IS 'The one-time set-up or reset link of the caller''s own account request (null until done).';
+
+REVOKE ALL ON FUNCTION public.account_request_link(p_request_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.account_request_link(p_request_id uuid) TO authenticated;
+
 -- Function public.assign_lead
 
 CREATE FUNCTION public.assign_lead(p_lead_id uuid, p_agent_id uuid) RETURNS public.leads
@@ -292,6 +316,31 @@ COMMENT ON FUNCTION public.assign_lead(p_lead_id uuid, p_agent_id uuid) IS 'Assi
 REVOKE ALL ON FUNCTION public.assign_lead(p_lead_id uuid, p_agent_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.assign_lead(p_lead_id uuid, p_agent_id uuid) TO authenticated;
 GRANT ALL ON FUNCTION public.assign_lead(p_lead_id uuid, p_agent_id uuid) TO service_role;
+
+-- Function public.deactivate_user
+
+CREATE FUNCTION public.deactivate_user(p_user_id uuid) RETURNS public.account_requests
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_profile public.profiles;
+begin
+  perform private.require_users_manage('p_user_id', 'deactivating a user');
+  v_profile := private.account_target(p_user_id);
+  if v_profile.id = (select auth.uid()) then
+    raise exception using errcode = '42501', message = 'p_user_id: nobody deactivates themselves';
+  end if;
+  update public.profiles as p set active = false where p.id = v_profile.id and p.active;
+  delete from auth.sessions as s where s.user_id = v_profile.id;
+  return private.queue_account_request('deactivate', v_profile);
+end;
+$$;
+
+COMMENT ON FUNCTION public.deactivate_user(p_user_id uuid) IS 'Deactivate a user (users.manage): inactive at once, banned and signed out in Auth by the worker.';
+
+REVOKE ALL ON FUNCTION public.deactivate_user(p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.deactivate_user(p_user_id uuid) TO authenticated;
 
 -- Function public.end_call
 
@@ -690,6 +739,76 @@ REVOKE ALL ON FUNCTION public.has_permission(p_permission text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.has_permission(p_permission text) TO authenticated;
 GRANT ALL ON FUNCTION public.has_permission(p_permission text) TO service_role;
 
+-- Function public.invite_user
+
+CREATE FUNCTION public.invite_user(p_email text, p_full_name text, p_role public.app_role, p_campaign_ids uuid[] DEFAULT '{}'::uuid[], p_sip_extension text DEFAULT NULL::text) RETURNS public.account_requests
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+  v_email text := lower(btrim(coalesce(p_email, '')));
+  v_name text := btrim(coalesce(p_full_name, ''));
+  v_extension text := nullif(btrim(coalesce(p_sip_extension, '')), '');
+  v_ids uuid[];
+  v_row public.account_requests;
+begin
+  perform private.require_users_manage('p_email', 'inviting a user');
+  if v_email = '' then
+    raise exception using errcode = '22023', message = 'p_email: required';
+  end if;
+  if char_length(v_email) > 254 or v_email !~ '^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$' then
+    raise exception using
+      errcode = '22023', message = format('p_email: %L is not an e-mail address', private.excerpt(p_email));
+  end if;
+  if v_name = '' then
+    raise exception using errcode = '22023', message = 'p_full_name: required';
+  end if;
+  if char_length(v_name) > 200 then
+    raise exception using errcode = '22023', message = 'p_full_name: at most 200 characters';
+  end if;
+  if p_role is null then
+    raise exception using errcode = '22023', message = 'p_role: required (admin, supervisor or agent)';
+  end if;
+  if v_extension is not null and v_extension !~ '^[0-9]{3,6}$' then
+    raise exception using
+      errcode = '22023',
+      message = format('p_sip_extension: %L is not 3 to 6 digits', private.excerpt(p_sip_extension));
+  end if;
+  v_ids := private.checked_campaign_ids(p_campaign_ids);
+
+  if exists (select 1 from auth.users as u where lower(u.email) = v_email)
+    or exists (
+      select 1 from public.account_requests as r
+      where r.kind = 'invite' and r.status in ('queued', 'running') and lower(r.email) = v_email
+    ) then
+    raise exception using
+      errcode = '23505', message = format('p_email: a user with e-mail %L already exists or is invited', v_email);
+  end if;
+  if v_extension is not null and (
+    exists (select 1 from public.profiles as p where p.sip_extension = v_extension)
+    or exists (
+      select 1 from public.account_requests as r
+      where r.kind = 'invite' and r.status in ('queued', 'running') and r.sip_extension = v_extension
+    )
+  ) then
+    raise exception using
+      errcode = '23505', message = format('p_sip_extension: extension %s is already taken', v_extension);
+  end if;
+
+  insert into public.account_requests (kind, email, full_name, role, campaign_ids, sip_extension, requested_by)
+  values ('invite', v_email, v_name, p_role, v_ids, v_extension, (select auth.uid()))
+  returning * into v_row;
+  perform pg_notify('account_requests', v_row.id::text);
+  v_row.action_link := null;
+  return v_row;
+end;
+$_$;
+
+COMMENT ON FUNCTION public.invite_user(p_email text, p_full_name text, p_role public.app_role, p_campaign_ids uuid[], p_sip_extension text) IS 'Queue the invitation of a new user (users.manage); the worker creates them and a one-time set-up link.';
+
+REVOKE ALL ON FUNCTION public.invite_user(p_email text, p_full_name text, p_role public.app_role, p_campaign_ids uuid[], p_sip_extension text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.invite_user(p_email text, p_full_name text, p_role public.app_role, p_campaign_ids uuid[], p_sip_extension text) TO authenticated;
+
 -- Function public.next_lead
 
 CREATE FUNCTION public.next_lead(p_campaign_id uuid) RETURNS SETOF public.leads
@@ -780,6 +899,27 @@ COMMENT ON FUNCTION public.next_lead(p_campaign_id uuid) IS 'Hand the calling ag
 REVOKE ALL ON FUNCTION public.next_lead(p_campaign_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.next_lead(p_campaign_id uuid) TO authenticated;
 GRANT ALL ON FUNCTION public.next_lead(p_campaign_id uuid) TO service_role;
+
+-- Function public.reactivate_user
+
+CREATE FUNCTION public.reactivate_user(p_user_id uuid) RETURNS public.account_requests
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_profile public.profiles;
+begin
+  perform private.require_users_manage('p_user_id', 'reactivating a user');
+  v_profile := private.account_target(p_user_id);
+  update public.profiles as p set active = true where p.id = v_profile.id and not p.active;
+  return private.queue_account_request('reactivate', v_profile);
+end;
+$$;
+
+COMMENT ON FUNCTION public.reactivate_user(p_user_id uuid) IS 'Reactivate a user (users.manage): active at once, the Auth ban lifted by the worker.';
+
+REVOKE ALL ON FUNCTION public.reactivate_user(p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.reactivate_user(p_user_id uuid) TO authenticated;
 
 -- Function public.recording_url
 
@@ -1355,6 +1495,30 @@ COMMENT ON FUNCTION public.request_report_export(p_report text, p_params jsonb, 
 REVOKE ALL ON FUNCTION public.request_report_export(p_report text, p_params jsonb, p_format text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.request_report_export(p_report text, p_params jsonb, p_format text) TO authenticated;
 
+-- Function public.reset_user_password
+
+CREATE FUNCTION public.reset_user_password(p_user_id uuid) RETURNS public.account_requests
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_profile public.profiles;
+begin
+  perform private.require_users_manage('p_user_id', 'resetting a password');
+  v_profile := private.account_target(p_user_id);
+  if not v_profile.active then
+    raise exception using
+      errcode = 'PT409', message = 'p_user_id: the user is deactivated; reactivate them first';
+  end if;
+  return private.queue_account_request('reset_password', v_profile);
+end;
+$$;
+
+COMMENT ON FUNCTION public.reset_user_password(p_user_id uuid) IS 'Queue a one-time password reset link for a user (users.manage); the requester reads it when done.';
+
+REVOKE ALL ON FUNCTION public.reset_user_password(p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.reset_user_password(p_user_id uuid) TO authenticated;
+
 -- Function public.set_agent_state
 
 CREATE FUNCTION public.set_agent_state(p_state text, p_reason text DEFAULT NULL::text) RETURNS public.agent_states
@@ -1421,6 +1585,35 @@ COMMENT ON FUNCTION public.set_agent_state(p_state text, p_reason text) IS 'Publ
 
 REVOKE ALL ON FUNCTION public.set_agent_state(p_state text, p_reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.set_agent_state(p_state text, p_reason text) TO authenticated;
+
+-- Function public.set_user_campaigns
+
+CREATE FUNCTION public.set_user_campaigns(p_user_id uuid, p_campaign_ids uuid[]) RETURNS SETOF public.campaign_members
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_profile public.profiles;
+  v_ids uuid[];
+begin
+  if not (private.has_permission('campaigns.manage') or private.has_permission('users.manage')) then
+    raise exception using
+      errcode = '42501', message = 'p_user_id: changing a user''s campaigns needs campaigns.manage or users.manage';
+  end if;
+  v_profile := private.account_target(p_user_id);
+  if p_campaign_ids is null then
+    raise exception using errcode = '22023', message = 'p_campaign_ids: required (an empty array removes every campaign)';
+  end if;
+  v_ids := private.checked_campaign_ids(p_campaign_ids);
+  perform private.replace_memberships(v_profile.id, v_ids);
+  return query select * from public.campaign_members as cm where cm.user_id = v_profile.id order by cm.campaign_id;
+end;
+$$;
+
+COMMENT ON FUNCTION public.set_user_campaigns(p_user_id uuid, p_campaign_ids uuid[]) IS 'Set a user''s campaigns to exactly p_campaign_ids (campaigns.manage or users.manage).';
+
+REVOKE ALL ON FUNCTION public.set_user_campaigns(p_user_id uuid, p_campaign_ids uuid[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.set_user_campaigns(p_user_id uuid, p_campaign_ids uuid[]) TO authenticated;
 
 -- Function public.sip_credentials
 
@@ -1647,6 +1840,201 @@ COMMENT ON FUNCTION public.validate_sale(p_sale_id uuid, p_approved boolean, p_r
 REVOKE ALL ON FUNCTION public.validate_sale(p_sale_id uuid, p_approved boolean, p_reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.validate_sale(p_sale_id uuid, p_approved boolean, p_reason text) TO authenticated;
 GRANT ALL ON FUNCTION public.validate_sale(p_sale_id uuid, p_approved boolean, p_reason text) TO service_role;
+
+-- Function private.account_request_apply
+
+CREATE FUNCTION private.account_request_apply(p_id uuid, p_worker text, p_user_id uuid) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_row public.account_requests;
+begin
+  select * into v_row from public.account_requests as r
+  where r.id = p_id and r.worker = p_worker and r.status = 'running'
+  for update;
+  if not found then
+    return false;
+  end if;
+  if p_user_id is null or not exists (select 1 from public.profiles as p where p.id = p_user_id) then
+    raise exception using errcode = '22023', message = 'p_user_id: no profile for this user';
+  end if;
+  update public.account_requests as r set user_id = p_user_id, heartbeat_at = private.now()
+  where r.id = p_id;
+  if v_row.kind = 'invite' then
+    update public.profiles as p set
+      full_name = v_row.full_name, role = v_row.role, sip_extension = v_row.sip_extension
+    where p.id = p_user_id
+      and (p.full_name, p.role, p.sip_extension)
+      is distinct from (v_row.full_name, v_row.role, v_row.sip_extension);
+    perform private.replace_memberships(p_user_id, v_row.campaign_ids);
+  end if;
+  return true;
+end;
+$$;
+
+COMMENT ON FUNCTION private.account_request_apply(p_id uuid, p_worker text, p_user_id uuid) IS 'Accounts worker: the invited user exists; record it and apply name, role, extension, campaigns.';
+
+REVOKE ALL ON FUNCTION private.account_request_apply(p_id uuid, p_worker text, p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.account_request_apply(p_id uuid, p_worker text, p_user_id uuid) TO crm_accounts;
+
+-- Function private.account_request_claim
+
+CREATE FUNCTION private.account_request_claim(p_worker text, p_limit integer DEFAULT 1, p_stale_seconds integer DEFAULT 120) RETURNS SETOF public.account_requests
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_now timestamptz := private.now();
+begin
+  if p_worker is null or btrim(p_worker) = '' then
+    raise exception using errcode = '22023', message = 'p_worker: required';
+  end if;
+  return query
+  with picked as (
+    select r.id
+    from public.account_requests as r
+    where
+      (
+        r.status = 'queued'
+        or (r.status = 'running' and r.heartbeat_at < v_now - make_interval(secs => p_stale_seconds))
+      )
+      and not exists (
+        select 1 from public.account_requests as e
+        where
+          e.user_id = r.user_id
+          and e.status in ('queued', 'running')
+          and (e.created_at, e.id) < (r.created_at, r.id)
+      )
+    order by r.created_at, r.id
+    limit p_limit
+    for update skip locked
+  )
+  update public.account_requests as r set
+    status = 'running', attempts = r.attempts + 1, worker = p_worker, heartbeat_at = v_now, error = null
+  from picked as p
+  where r.id = p.id
+  returning r.*;
+end;
+$$;
+
+COMMENT ON FUNCTION private.account_request_claim(p_worker text, p_limit integer, p_stale_seconds integer) IS 'Accounts worker: claim the oldest queued or stale account requests; they are running, held by p_worker.';
+
+REVOKE ALL ON FUNCTION private.account_request_claim(p_worker text, p_limit integer, p_stale_seconds integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.account_request_claim(p_worker text, p_limit integer, p_stale_seconds integer) TO crm_accounts;
+
+-- Function private.account_request_fail
+
+CREATE FUNCTION private.account_request_fail(p_id uuid, p_worker text, p_error text, p_final boolean) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.account_requests as r set
+    status = case when p_final then 'failed' else 'queued' end,
+    error = left(coalesce(p_error, 'failed'), 2000),
+    finished_at = case when p_final then private.now() end,
+    worker = case when p_final then r.worker end,
+    heartbeat_at = case when p_final then r.heartbeat_at end
+  where r.id = p_id and r.worker = p_worker and r.status = 'running';
+  return found;
+end;
+$$;
+
+COMMENT ON FUNCTION private.account_request_fail(p_id uuid, p_worker text, p_error text, p_final boolean) IS 'Accounts worker: request p_id failed, for good (p_final) or back to the queue.';
+
+REVOKE ALL ON FUNCTION private.account_request_fail(p_id uuid, p_worker text, p_error text, p_final boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.account_request_fail(p_id uuid, p_worker text, p_error text, p_final boolean) TO crm_accounts;
+
+-- Function private.account_request_finish
+
+CREATE FUNCTION private.account_request_finish(p_id uuid, p_worker text, p_action_link text DEFAULT NULL::text, p_link_expires_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_now timestamptz := private.now();
+  v_row public.account_requests;
+begin
+  update public.account_requests as r set
+    status = 'done', action_link = p_action_link, link_expires_at = p_link_expires_at,
+    error = null, finished_at = v_now, heartbeat_at = v_now
+  where r.id = p_id and r.worker = p_worker and r.status = 'running'
+  returning r.* into v_row;
+  if not found then
+    return false;
+  end if;
+  if v_row.kind = 'deactivate' then
+    delete from auth.sessions as s where s.user_id = v_row.user_id;
+  end if;
+  return true;
+end;
+$$;
+
+COMMENT ON FUNCTION private.account_request_finish(p_id uuid, p_worker text, p_action_link text, p_link_expires_at timestamp with time zone) IS 'Accounts worker: request p_id is done (with its one-time link); false when the claim was lost.';
+
+REVOKE ALL ON FUNCTION private.account_request_finish(p_id uuid, p_worker text, p_action_link text, p_link_expires_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.account_request_finish(p_id uuid, p_worker text, p_action_link text, p_link_expires_at timestamp with time zone) TO crm_accounts;
+
+-- Function private.account_request_release
+
+CREATE FUNCTION private.account_request_release(p_worker text) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_released integer;
+begin
+  update public.account_requests as r set
+    status = 'queued', worker = null, heartbeat_at = null,
+    error = format('given back by worker %s (it stopped or reconnected)', p_worker)
+  where r.worker = p_worker and r.status = 'running';
+  get diagnostics v_released = row_count;
+  return v_released;
+end;
+$$;
+
+COMMENT ON FUNCTION private.account_request_release(p_worker text) IS 'Accounts worker: give back every account request p_worker holds (reconnect, stop); how many.';
+
+REVOKE ALL ON FUNCTION private.account_request_release(p_worker text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.account_request_release(p_worker text) TO crm_accounts;
+
+-- Function private.account_target
+
+CREATE FUNCTION private.account_target(p_user_id uuid) RETURNS public.profiles
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_profile public.profiles;
+begin
+  if p_user_id is null then
+    raise exception using errcode = '22023', message = 'p_user_id: required';
+  end if;
+  select * into v_profile from public.profiles as p where p.id = p_user_id;
+  if not found then
+    raise exception using errcode = 'PT404', message = 'p_user_id: not found or not yours';
+  end if;
+  return v_profile;
+end;
+$$;
+
+REVOKE ALL ON FUNCTION private.account_target(p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.account_target(p_user_id uuid) TO authenticated;
+
+-- Function private.account_user_id
+
+CREATE FUNCTION private.account_user_id(p_email text) RETURNS uuid
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select u.id from auth.users as u where lower(u.email) = lower(btrim(p_email)) limit 1
+$$;
+
+COMMENT ON FUNCTION private.account_user_id(p_email text) IS 'Accounts worker: the Auth user id of an e-mail address, or null.';
+
+REVOKE ALL ON FUNCTION private.account_user_id(p_email text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.account_user_id(p_email text) TO crm_accounts;
 
 -- Function private.advance_lead
 
@@ -2030,6 +2418,31 @@ COMMENT ON FUNCTION private.check_wrap_up(p_call public.calls, p_campaign public
 
 REVOKE ALL ON FUNCTION private.check_wrap_up(p_call public.calls, p_campaign public.campaigns, p_lead public.leads, p_disposition text, p_callback_at timestamp with time zone, p_hangup_by text, p_now timestamp with time zone) FROM PUBLIC;
 
+-- Function private.checked_campaign_ids
+
+CREATE FUNCTION private.checked_campaign_ids(p_campaign_ids uuid[]) RETURNS uuid[]
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_ids uuid[] := coalesce(array(select distinct u.id from unnest(p_campaign_ids) as u (id)), '{}');
+begin
+  if array_position(v_ids, null) is not null then
+    raise exception using errcode = '22023', message = 'p_campaign_ids: an element is null';
+  end if;
+  if exists (
+    select 1 from unnest(v_ids) as u (id)
+    where not exists (select 1 from public.campaigns as c where c.id = u.id)
+  ) then
+    raise exception using errcode = 'PT404', message = 'p_campaign_ids: not found or not yours';
+  end if;
+  return v_ids;
+end;
+$$;
+
+REVOKE ALL ON FUNCTION private.checked_campaign_ids(p_campaign_ids uuid[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.checked_campaign_ids(p_campaign_ids uuid[]) TO authenticated;
+
 -- Function private.client_address
 
 CREATE FUNCTION private.client_address() RETURNS inet
@@ -2395,6 +2808,24 @@ $$;
 
 REVOKE ALL ON FUNCTION private.grant_recording_access(p_call_id uuid, p_campaign_id uuid, p_object_path text, p_seconds integer) FROM PUBLIC;
 
+-- Function private.guard_admin_grants
+
+CREATE FUNCTION private.guard_admin_grants() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  if old.role = 'admin' and old.permission in ('permissions.manage', 'users.manage')
+    and (tg_op = 'DELETE' or (new.role, new.permission) is distinct from (old.role, old.permission)) then
+    raise exception using
+      errcode = '42501',
+      message = format('permission: the admin role always keeps %s', old.permission),
+      hint = 'Without it nobody could manage users or permissions any more.';
+  end if;
+  return coalesce(new, old);
+end;
+$$;
+
 -- Function private.guard_call_columns
 
 CREATE FUNCTION private.guard_call_columns() RETURNS trigger
@@ -2605,6 +3036,25 @@ begin
   new.released_at := private.now();
   if current_user = 'authenticated' then
     new.released_by := (select auth.uid());
+  end if;
+  return new;
+end;
+$$;
+
+-- Function private.guard_own_profile
+
+CREATE FUNCTION private.guard_own_profile() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  if new.id = (select auth.uid()) then
+    if new.role is distinct from old.role then
+      raise exception using errcode = '42501', message = 'role: nobody changes their own role';
+    end if;
+    if old.active and not new.active then
+      raise exception using errcode = '42501', message = 'active: nobody deactivates themselves';
+    end if;
   end if;
   return new;
 end;
@@ -3375,6 +3825,7 @@ REVOKE ALL ON FUNCTION private.now() FROM PUBLIC;
 GRANT ALL ON FUNCTION private.now() TO authenticated;
 GRANT ALL ON FUNCTION private.now() TO service_role;
 GRANT ALL ON FUNCTION private.now() TO crm_recordings;
+GRANT ALL ON FUNCTION private.now() TO crm_accounts;
 
 -- Function private.originate_claim
 
@@ -3727,6 +4178,26 @@ COMMENT ON FUNCTION private.purge_recording_access_log(p_before timestamp with t
 
 REVOKE ALL ON FUNCTION private.purge_recording_access_log(p_before timestamp with time zone, p_dry_run boolean) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.purge_recording_access_log(p_before timestamp with time zone, p_dry_run boolean) TO crm_recordings;
+
+-- Function private.queue_account_request
+
+CREATE FUNCTION private.queue_account_request(p_kind text, p_profile public.profiles) RETURNS public.account_requests
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_row public.account_requests;
+begin
+  insert into public.account_requests (kind, user_id, email, full_name, role, requested_by)
+  values (p_kind, p_profile.id, p_profile.email, p_profile.full_name, p_profile.role, (select auth.uid()))
+  returning * into v_row;
+  perform pg_notify('account_requests', v_row.id::text);
+  v_row.action_link := null;
+  return v_row;
+end;
+$$;
+
+REVOKE ALL ON FUNCTION private.queue_account_request(p_kind text, p_profile public.profiles) FROM PUBLIC;
 
 -- Function private.queue_recording
 
@@ -4168,6 +4639,22 @@ COMMENT ON FUNCTION private.recording_upload_renew(p_id uuid, p_worker text) IS 
 REVOKE ALL ON FUNCTION private.recording_upload_renew(p_id uuid, p_worker text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.recording_upload_renew(p_id uuid, p_worker text) TO crm_recordings;
 
+-- Function private.refit_memberships
+
+CREATE FUNCTION private.refit_memberships() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.campaign_members as cm
+  set member_role = case when new.role = 'agent' then 'agent' else 'supervisor' end::public.campaign_member_role
+  where
+    cm.user_id = new.id
+    and cm.member_role <> case when new.role = 'agent' then 'agent' else 'supervisor' end::public.campaign_member_role;
+  return null;
+end;
+$$;
+
 -- Function private.refuse_recording_access
 
 CREATE FUNCTION private.refuse_recording_access(p_call_id uuid, p_campaign_id uuid, p_code text, p_message text, p_status integer, p_detail text DEFAULT NULL::text, p_logged_code text DEFAULT NULL::text, p_logged_reason text DEFAULT NULL::text) RETURNS jsonb
@@ -4184,6 +4671,35 @@ end;
 $$;
 
 REVOKE ALL ON FUNCTION private.refuse_recording_access(p_call_id uuid, p_campaign_id uuid, p_code text, p_message text, p_status integer, p_detail text, p_logged_code text, p_logged_reason text) FROM PUBLIC;
+
+-- Function private.replace_memberships
+
+CREATE FUNCTION private.replace_memberships(p_user_id uuid, p_campaign_ids uuid[]) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_member_role public.campaign_member_role;
+begin
+  select case when p.role = 'agent' then 'agent' else 'supervisor' end::public.campaign_member_role
+  into v_member_role
+  from public.profiles as p where p.id = p_user_id;
+
+  delete from public.campaign_members as cm
+  where cm.user_id = p_user_id and not (cm.campaign_id = any(p_campaign_ids));
+
+  update public.campaign_members as cm set member_role = v_member_role
+  where cm.user_id = p_user_id and cm.member_role <> v_member_role;
+
+  insert into public.campaign_members (campaign_id, user_id, member_role)
+  select c.id, p_user_id, v_member_role
+  from public.campaigns as c
+  where c.id = any(p_campaign_ids)
+  on conflict (campaign_id, user_id) do nothing;
+end;
+$$;
+
+REVOKE ALL ON FUNCTION private.replace_memberships(p_user_id uuid, p_campaign_ids uuid[]) FROM PUBLIC;
 
 -- Function private.report_export_claim
 
@@ -4459,6 +4975,24 @@ end;
 $$;
 
 REVOKE ALL ON FUNCTION private.require_compliance_manager(p_action text) FROM PUBLIC;
+
+-- Function private.require_users_manage
+
+CREATE FUNCTION private.require_users_manage(p_field text, p_action text) RETURNS void
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if not coalesce(private.has_permission('users.manage'), false) then
+    raise exception using
+      errcode = '42501',
+      message = format('%s: %s needs users.manage', p_field, p_action);
+  end if;
+end;
+$$;
+
+REVOKE ALL ON FUNCTION private.require_users_manage(p_field text, p_action text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.require_users_manage(p_field text, p_action text) TO authenticated;
 
 -- Function private.seconds_between
 
@@ -4855,6 +5389,51 @@ begin
   return new;
 end;
 $$;
+
+-- Function private.write_admin_audit
+
+CREATE FUNCTION private.write_admin_audit() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_old jsonb := case when tg_op <> 'INSERT' then to_jsonb(old) - 'updated_at' - 'action_link' end;
+  v_new jsonb := case when tg_op <> 'DELETE' then to_jsonb(new) - 'updated_at' - 'action_link' end;
+  v_row jsonb := coalesce(v_new, v_old);
+  v_key jsonb := '{}';
+  v_column text;
+  v_fields text[];
+begin
+  foreach v_column in array tg_argv loop
+    v_key := v_key || jsonb_build_object(v_column, v_row -> v_column);
+  end loop;
+  if tg_op = 'UPDATE' then
+    v_fields := private.changed_columns(v_old, v_new);
+    if cardinality(v_fields) = 0 then
+      return null;
+    end if;
+    select
+      jsonb_object_agg(o.key, o.value) filter (where o.key = any(v_fields)),
+      jsonb_object_agg(n.key, n.value) filter (where n.key = any(v_fields))
+    into v_old, v_new
+    from jsonb_each(v_old) as o
+    inner join jsonb_each(v_new) as n on o.key = n.key;
+  else
+    select coalesce(array_agg(e.key order by e.key), '{}') into v_fields
+    from jsonb_each(v_row) as e
+    where e.value <> 'null'::jsonb;
+  end if;
+
+  insert into public.admin_audit_log (
+    table_name, record_key, operation, changed_fields, old_values, new_values, changed_by, actor
+  ) values (
+    tg_table_name, v_key, lower(tg_op), v_fields, v_old, v_new, (select auth.uid()), private.current_actor()
+  );
+  return null;
+end;
+$$;
+
+REVOKE ALL ON FUNCTION private.write_admin_audit() FROM PUBLIC;
 
 -- Function private.write_lead_history
 
@@ -5348,27 +5927,38 @@ begin
   if v_session is null then
     return;
   end if;
-  if v_session ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
-    and exists (select 1 from auth.sessions as s where s.id = v_session::uuid) then
-    return;
+  if not (
+    v_session ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
+    and exists (select 1 from auth.sessions as s where s.id = v_session::uuid)
+  ) then
+    -- PostgREST turns SQLSTATE PGRST into this body and status (its "raise errors
+    -- with HTTP status codes" contract): the same 401 an expired token gets.
+    raise sqlstate 'PGRST' using
+      message = json_build_object(
+        'code', 'session_not_found',
+        'message', 'session_id: the session of this token has ended (signed out or revoked)',
+        'details', null,
+        'hint', 'Sign in again.'
+      )::text,
+      detail = json_build_object(
+        'status', 401,
+        'headers', json_build_object('WWW-Authenticate', 'Bearer error="invalid_token", error_description="session ended"')
+      )::text;
   end if;
-  -- PostgREST turns SQLSTATE PGRST into this body and status (its "raise errors
-  -- with HTTP status codes" contract): the same 401 an expired token gets.
-  raise sqlstate 'PGRST' using
-    message = json_build_object(
-      'code', 'session_not_found',
-      'message', 'session_id: the session of this token has ended (signed out or revoked)',
-      'details', null,
-      'hint', 'Sign in again.'
-    )::text,
-    detail = json_build_object(
-      'status', 401,
-      'headers', json_build_object('WWW-Authenticate', 'Bearer error="invalid_token", error_description="session ended"')
-    )::text;
+  if exists (select 1 from public.profiles as p where p.id = (select auth.uid()) and not p.active) then
+    raise sqlstate 'PGRST' using
+      message = json_build_object(
+        'code', 'user_deactivated',
+        'message', 'sub: this account is deactivated',
+        'details', null,
+        'hint', 'An administrator can reactivate it.'
+      )::text,
+      detail = json_build_object('status', 403, 'headers', json_build_object())::text;
+  end if;
 end;
 $_$;
 
-COMMENT ON FUNCTION guard.check_request() IS 'PostgREST db-pre-request: refuses an access token whose session has ended (401 session_not_found).';
+COMMENT ON FUNCTION guard.check_request() IS 'PostgREST db-pre-request: refuses a token whose session ended (401) or whose user is deactivated (403).';
 
 REVOKE ALL ON FUNCTION guard.check_request() FROM PUBLIC;
 GRANT ALL ON FUNCTION guard.check_request() TO anon;
@@ -5379,6 +5969,135 @@ GRANT ALL ON FUNCTION guard.check_request() TO service_role;
 -- Tables: each with its comments, its triggers in firing order, its constraints,
 -- indexes, RLS policies and grants
 -- ============================================================================
+
+-- Table public.account_requests
+
+CREATE TABLE public.account_requests (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    kind text NOT NULL,
+    user_id uuid,
+    email text NOT NULL,
+    full_name text DEFAULT ''::text NOT NULL,
+    role public.app_role,
+    campaign_ids uuid[] DEFAULT '{}'::uuid[] NOT NULL,
+    sip_extension text,
+    status text DEFAULT 'queued'::text NOT NULL,
+    action_link text,
+    link_expires_at timestamp with time zone,
+    error text,
+    requested_by uuid,
+    worker text,
+    heartbeat_at timestamp with time zone,
+    attempts integer DEFAULT 0 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    finished_at timestamp with time zone,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT account_requests_email_length CHECK ((char_length(email) <= 254)),
+    CONSTRAINT account_requests_error_length CHECK ((char_length(error) <= 2000)),
+    CONSTRAINT account_requests_failed_has_error CHECK (((status <> 'failed'::text) OR (error IS NOT NULL))),
+    CONSTRAINT account_requests_full_name_length CHECK ((char_length(full_name) <= 200)),
+    CONSTRAINT account_requests_invite_has_role CHECK (((kind <> 'invite'::text) OR (role IS NOT NULL))),
+    CONSTRAINT account_requests_kind CHECK ((kind = ANY (ARRAY['invite'::text, 'deactivate'::text, 'reactivate'::text, 'reset_password'::text]))),
+    CONSTRAINT account_requests_sip_extension CHECK ((sip_extension ~ '^[0-9]{3,6}$'::text)),
+    CONSTRAINT account_requests_status CHECK ((status = ANY (ARRAY['queued'::text, 'running'::text, 'done'::text, 'failed'::text])))
+);
+
+COMMENT ON TABLE public.account_requests IS 'Account actions queued by admins (rpc/invite_user...), carried out in Auth by the accounts worker.';
+COMMENT ON COLUMN public.account_requests.user_id IS 'The user acted on; for an invite, set once the worker created them.';
+COMMENT ON COLUMN public.account_requests.status IS 'queued -> running -> done or failed; a running row whose heartbeat is stale is claimed again.';
+COMMENT ON COLUMN public.account_requests.action_link IS 'The one-time set-up (invite) or reset link; only the requester reads it, through rpc/account_request_link.';
+
+-- Triggers, in firing order
+CREATE TRIGGER account_requests_set_updated_at BEFORE UPDATE ON public.account_requests FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
+CREATE TRIGGER account_requests_write_admin_audit AFTER INSERT ON public.account_requests FOR EACH ROW EXECUTE FUNCTION private.write_admin_audit('id');
+
+ALTER TABLE ONLY public.account_requests
+    ADD CONSTRAINT account_requests_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.account_requests
+    ADD CONSTRAINT account_requests_requested_by_fkey FOREIGN KEY (requested_by) REFERENCES public.profiles(id) ON DELETE SET NULL;
+ALTER TABLE ONLY public.account_requests
+    ADD CONSTRAINT account_requests_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.profiles(id) ON DELETE SET NULL;
+
+CREATE UNIQUE INDEX account_requests_pending_email_key ON public.account_requests USING btree (lower(email)) WHERE ((kind = 'invite'::text) AND (status = ANY (ARRAY['queued'::text, 'running'::text])));
+CREATE UNIQUE INDEX account_requests_pending_extension_key ON public.account_requests USING btree (sip_extension) WHERE ((kind = 'invite'::text) AND (status = ANY (ARRAY['queued'::text, 'running'::text])));
+CREATE INDEX account_requests_queue_idx ON public.account_requests USING btree (status, created_at) WHERE (status = ANY (ARRAY['queued'::text, 'running'::text]));
+CREATE INDEX account_requests_requested_by_idx ON public.account_requests USING btree (requested_by);
+CREATE INDEX account_requests_user_id_idx ON public.account_requests USING btree (user_id, created_at);
+
+ALTER TABLE public.account_requests ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY "User managers can view account requests" ON public.account_requests FOR SELECT TO authenticated USING (( SELECT private.has_permission('users.manage'::text) AS has_permission));
+
+GRANT ALL ON TABLE public.account_requests TO service_role;
+GRANT SELECT(id) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(kind) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(user_id) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(email) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(full_name) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(role) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(campaign_ids) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(sip_extension) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(status) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(link_expires_at) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(error) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(requested_by) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(worker) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(heartbeat_at) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(attempts) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(created_at) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(finished_at) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(updated_at) ON TABLE public.account_requests TO authenticated;
+
+-- Table public.admin_audit_log
+
+CREATE TABLE public.admin_audit_log (
+    id bigint NOT NULL,
+    table_name text NOT NULL,
+    record_key jsonb NOT NULL,
+    operation text NOT NULL,
+    changed_fields text[] NOT NULL,
+    old_values jsonb,
+    new_values jsonb,
+    changed_by uuid,
+    actor text NOT NULL,
+    db_role text DEFAULT SESSION_USER NOT NULL,
+    changed_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT admin_audit_log_actor_check CHECK ((actor = ANY (ARRAY['user'::text, 'service_role'::text, 'system'::text]))),
+    CONSTRAINT admin_audit_log_operation_check CHECK ((operation = ANY (ARRAY['insert'::text, 'update'::text, 'delete'::text])))
+);
+
+ALTER TABLE public.admin_audit_log ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.admin_audit_log_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+COMMENT ON TABLE public.admin_audit_log IS 'Audit trail of the back office (campaigns, members, products, users, permissions), by trigger; append-only.';
+COMMENT ON COLUMN public.admin_audit_log.record_key IS 'The changed row''s primary key, as {"column": value}.';
+COMMENT ON COLUMN public.admin_audit_log.changed_by IS 'The signed-in user (auth.uid()), null for the service role and the system.';
+COMMENT ON COLUMN public.admin_audit_log.actor IS 'user, service_role (through the API) or system (a direct connection: a worker, a migration).';
+COMMENT ON COLUMN public.admin_audit_log.db_role IS 'The database login that made the change (session_user).';
+
+-- Triggers, in firing order
+CREATE TRIGGER admin_audit_log_append_only BEFORE UPDATE ON public.admin_audit_log FOR EACH ROW EXECUTE FUNCTION private.forbid_audit_update();
+
+ALTER TABLE ONLY public.admin_audit_log
+    ADD CONSTRAINT admin_audit_log_pkey PRIMARY KEY (id);
+
+CREATE INDEX admin_audit_log_changed_at_idx ON public.admin_audit_log USING btree (changed_at DESC);
+CREATE INDEX admin_audit_log_changed_by_idx ON public.admin_audit_log USING btree (changed_by, changed_at DESC);
+CREATE INDEX admin_audit_log_table_idx ON public.admin_audit_log USING btree (table_name, changed_at DESC);
+
+ALTER TABLE public.admin_audit_log ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY "User and permission managers can view the admin audit log" ON public.admin_audit_log FOR SELECT TO authenticated USING ((( SELECT private.has_permission('users.manage'::text) AS has_permission) OR ( SELECT private.has_permission('permissions.manage'::text) AS has_permission)));
+
+GRANT SELECT ON TABLE public.admin_audit_log TO authenticated;
+GRANT SELECT,DELETE ON TABLE public.admin_audit_log TO service_role;
 
 -- Table public.agent_states
 
@@ -5605,6 +6324,7 @@ COMMENT ON TABLE public.campaign_members IS 'Agents and supervisors of each camp
 
 -- Triggers, in firing order
 CREATE TRIGGER campaign_members_validate BEFORE INSERT OR UPDATE ON public.campaign_members FOR EACH ROW EXECUTE FUNCTION private.validate_campaign_member();
+CREATE TRIGGER campaign_members_write_admin_audit AFTER INSERT OR DELETE OR UPDATE ON public.campaign_members FOR EACH ROW EXECUTE FUNCTION private.write_admin_audit('campaign_id', 'user_id');
 
 ALTER TABLE ONLY public.campaign_members
     ADD CONSTRAINT campaign_members_pkey PRIMARY KEY (campaign_id, user_id);
@@ -5638,6 +6358,9 @@ CREATE TABLE public.campaign_products (
 );
 
 COMMENT ON TABLE public.campaign_products IS 'The products each campaign sells.';
+
+-- Triggers, in firing order
+CREATE TRIGGER campaign_products_write_admin_audit AFTER INSERT OR DELETE OR UPDATE ON public.campaign_products FOR EACH ROW EXECUTE FUNCTION private.write_admin_audit('campaign_id', 'product_id');
 
 ALTER TABLE ONLY public.campaign_products
     ADD CONSTRAINT campaign_products_pkey PRIMARY KEY (campaign_id, product_id);
@@ -5709,6 +6432,7 @@ COMMENT ON COLUMN public.campaigns.recording_retention_days IS 'Days a recording
 CREATE TRIGGER campaigns_set_updated_at BEFORE UPDATE ON public.campaigns FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
 CREATE TRIGGER campaigns_validate BEFORE INSERT OR UPDATE ON public.campaigns FOR EACH ROW EXECUTE FUNCTION private.validate_campaign();
 CREATE TRIGGER campaigns_request_report_refresh AFTER UPDATE OF default_time_zone ON public.campaigns FOR EACH ROW WHEN (((old.default_time_zone)::text IS DISTINCT FROM (new.default_time_zone)::text)) EXECUTE FUNCTION reports.everything_changed('agent_daily_stats', 'sales_daily_stats', 'hourly_stats');
+CREATE TRIGGER campaigns_write_admin_audit AFTER INSERT OR DELETE OR UPDATE ON public.campaigns FOR EACH ROW EXECUTE FUNCTION private.write_admin_audit('id');
 
 ALTER TABLE ONLY public.campaigns
     ADD CONSTRAINT campaigns_name_key UNIQUE (name);
@@ -6124,6 +6848,9 @@ CREATE TABLE public.permissions (
 
 COMMENT ON TABLE public.permissions IS 'Every right the system checks, by key (area.action).';
 
+-- Triggers, in firing order
+CREATE TRIGGER permissions_write_admin_audit AFTER INSERT OR DELETE OR UPDATE ON public.permissions FOR EACH ROW EXECUTE FUNCTION private.write_admin_audit('key');
+
 ALTER TABLE ONLY public.permissions
     ADD CONSTRAINT permissions_pkey PRIMARY KEY (key);
 
@@ -6168,6 +6895,7 @@ COMMENT ON COLUMN public.products.premium IS 'Base premium per payment_frequency
 
 -- Triggers, in firing order
 CREATE TRIGGER products_set_updated_at BEFORE UPDATE ON public.products FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
+CREATE TRIGGER products_write_admin_audit AFTER INSERT OR DELETE OR UPDATE ON public.products FOR EACH ROW EXECUTE FUNCTION private.write_admin_audit('id');
 
 ALTER TABLE ONLY public.products
     ADD CONSTRAINT products_code_key UNIQUE (code);
@@ -6208,7 +6936,10 @@ COMMENT ON COLUMN public.profiles.sip_extension IS 'The agent''s SIP extension; 
 
 -- Triggers, in firing order
 CREATE TRIGGER profiles_guard_columns BEFORE UPDATE ON public.profiles FOR EACH ROW EXECUTE FUNCTION private.guard_profile_columns();
+CREATE TRIGGER profiles_guard_own BEFORE UPDATE OF role, active ON public.profiles FOR EACH ROW EXECUTE FUNCTION private.guard_own_profile();
 CREATE TRIGGER profiles_set_updated_at BEFORE UPDATE ON public.profiles FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
+CREATE TRIGGER profiles_refit_memberships AFTER UPDATE OF role ON public.profiles FOR EACH ROW WHEN ((old.role IS DISTINCT FROM new.role)) EXECUTE FUNCTION private.refit_memberships();
+CREATE TRIGGER profiles_write_admin_audit AFTER INSERT OR DELETE OR UPDATE ON public.profiles FOR EACH ROW EXECUTE FUNCTION private.write_admin_audit('id');
 
 ALTER TABLE ONLY public.profiles
     ADD CONSTRAINT profiles_pkey PRIMARY KEY (id);
@@ -6431,6 +7162,10 @@ CREATE TABLE public.role_permissions (
 );
 
 COMMENT ON TABLE public.role_permissions IS 'Which role holds which permission; admins edit it at run time.';
+
+-- Triggers, in firing order
+CREATE TRIGGER role_permissions_guard_admin BEFORE DELETE OR UPDATE ON public.role_permissions FOR EACH ROW EXECUTE FUNCTION private.guard_admin_grants();
+CREATE TRIGGER role_permissions_write_admin_audit AFTER INSERT OR DELETE OR UPDATE ON public.role_permissions FOR EACH ROW EXECUTE FUNCTION private.write_admin_audit('role', 'permission');
 
 ALTER TABLE ONLY public.role_permissions
     ADD CONSTRAINT role_permissions_pkey PRIMARY KEY (role, permission);
@@ -6988,7 +7723,10 @@ INSERT INTO storage.buckets (id, name, public, file_size_limit, allowed_mime_typ
 -- Tables published for Realtime (publication membership)
 -- ============================================================================
 
+ALTER PUBLICATION supabase_realtime ADD TABLE ONLY public.account_requests;
+ALTER PUBLICATION supabase_realtime ADD TABLE ONLY public.profiles;
 ALTER PUBLICATION supabase_realtime ADD TABLE ONLY public.report_exports;
+ALTER PUBLICATION supabase_realtime ADD TABLE ONLY public.role_permissions;
 
 -- ============================================================================
 -- pg_cron jobs (rows of cron.job)

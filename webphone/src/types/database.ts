@@ -15,6 +15,129 @@ export type Json =
 export type Database = {
   public: {
     Tables: {
+      account_requests: {
+        Row: {
+          action_link: string | null
+          attempts: number
+          campaign_ids: string[]
+          created_at: string
+          email: string
+          error: string | null
+          finished_at: string | null
+          full_name: string
+          heartbeat_at: string | null
+          id: string
+          kind: string
+          link_expires_at: string | null
+          requested_by: string | null
+          role: Database["public"]["Enums"]["app_role"] | null
+          sip_extension: string | null
+          status: string
+          updated_at: string
+          user_id: string | null
+          worker: string | null
+        }
+        Insert: {
+          action_link?: string | null
+          attempts?: number
+          campaign_ids?: string[]
+          created_at?: string
+          email: string
+          error?: string | null
+          finished_at?: string | null
+          full_name?: string
+          heartbeat_at?: string | null
+          id?: string
+          kind: string
+          link_expires_at?: string | null
+          requested_by?: string | null
+          role?: Database["public"]["Enums"]["app_role"] | null
+          sip_extension?: string | null
+          status?: string
+          updated_at?: string
+          user_id?: string | null
+          worker?: string | null
+        }
+        Update: {
+          action_link?: string | null
+          attempts?: number
+          campaign_ids?: string[]
+          created_at?: string
+          email?: string
+          error?: string | null
+          finished_at?: string | null
+          full_name?: string
+          heartbeat_at?: string | null
+          id?: string
+          kind?: string
+          link_expires_at?: string | null
+          requested_by?: string | null
+          role?: Database["public"]["Enums"]["app_role"] | null
+          sip_extension?: string | null
+          status?: string
+          updated_at?: string
+          user_id?: string | null
+          worker?: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "account_requests_requested_by_fkey"
+            columns: ["requested_by"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "account_requests_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      admin_audit_log: {
+        Row: {
+          actor: string
+          changed_at: string
+          changed_by: string | null
+          changed_fields: string[]
+          db_role: string
+          id: number
+          new_values: Json | null
+          old_values: Json | null
+          operation: string
+          record_key: Json
+          table_name: string
+        }
+        Insert: {
+          actor: string
+          changed_at?: string
+          changed_by?: string | null
+          changed_fields: string[]
+          db_role?: string
+          id?: number
+          new_values?: Json | null
+          old_values?: Json | null
+          operation: string
+          record_key: Json
+          table_name: string
+        }
+        Update: {
+          actor?: string
+          changed_at?: string
+          changed_by?: string | null
+          changed_fields?: string[]
+          db_role?: string
+          id?: number
+          new_values?: Json | null
+          old_values?: Json | null
+          operation?: string
+          record_key?: Json
+          table_name?: string
+        }
+        Relationships: []
+      }
       agent_states: {
         Row: {
           agent_id: string
@@ -1288,12 +1411,24 @@ export type Database = {
       [_ in never]: never
     }
     Functions: {
+      account_request_link: {
+        Args: {
+          p_request_id: string
+        }
+        Returns: string
+      }
       assign_lead: {
         Args: {
           p_lead_id: string
           p_agent_id: string
         }
         Returns: Database["public"]["Tables"]["leads"]["Row"]
+      }
+      deactivate_user: {
+        Args: {
+          p_user_id: string
+        }
+        Returns: Database["public"]["Tables"]["account_requests"]["Row"]
       }
       end_call: {
         Args: {
@@ -1331,11 +1466,27 @@ export type Database = {
         }
         Returns: boolean
       }
+      invite_user: {
+        Args: {
+          p_email: string
+          p_full_name: string
+          p_role: Database["public"]["Enums"]["app_role"]
+          p_campaign_ids?: string[]
+          p_sip_extension?: string
+        }
+        Returns: Database["public"]["Tables"]["account_requests"]["Row"]
+      }
       next_lead: {
         Args: {
           p_campaign_id: string
         }
         Returns: Database["public"]["Tables"]["leads"]["Row"][]
+      }
+      reactivate_user: {
+        Args: {
+          p_user_id: string
+        }
+        Returns: Database["public"]["Tables"]["account_requests"]["Row"]
       }
       recording_url: {
         Args: {
@@ -1455,12 +1606,25 @@ export type Database = {
         }
         Returns: Database["public"]["Tables"]["report_exports"]["Row"]
       }
+      reset_user_password: {
+        Args: {
+          p_user_id: string
+        }
+        Returns: Database["public"]["Tables"]["account_requests"]["Row"]
+      }
       set_agent_state: {
         Args: {
           p_state: string
           p_reason?: string
         }
         Returns: Database["public"]["Tables"]["agent_states"]["Row"]
+      }
+      set_user_campaigns: {
+        Args: {
+          p_user_id: string
+          p_campaign_ids: string[]
+        }
+        Returns: Database["public"]["Tables"]["campaign_members"]["Row"][]
       }
       sip_credentials: {
         Args: Record<PropertyKey, never>
