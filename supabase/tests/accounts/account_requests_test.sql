@@ -4,7 +4,7 @@
 -- call them and read the rows, every refusal with its SQLSTATE, the
 -- requester-only link, the self guards and the Realtime publication.
 begin;
-select plan(77);
+select plan(83);
 
 select tests.create_two_campaigns();
 -- A second admin, and a1's extension and a session of theirs.
@@ -103,6 +103,30 @@ select tests.authenticate_as('supa@t.test');
 select is(
   (select kind from public.invite_user('x2@t.test', 'Dos', 'supervisor')), 'invite',
   'a supervisor given users.manage invites'
+);
+select throws_ok(
+  $$select public.invite_user('x3@t.test', 'Tres', 'admin')$$,
+  '42501', 'p_role: only an admin invites an admin', 'but not an admin: only an admin makes an admin'
+);
+select throws_ok(
+  $$update public.profiles set role = 'admin' where id = 'f0000000-0000-4000-8000-000000000102'$$,
+  '42501', 'role: only an admin makes, unmakes or deactivates an admin', 'nor promotes anyone to admin'
+);
+select throws_ok(
+  $$select public.deactivate_user('f0000000-0000-4000-8000-000000000002')$$,
+  '42501', 'p_user_id: only an admin deactivates an admin', 'nor deactivates an admin'
+);
+select throws_ok(
+  $$update public.profiles set active = false where id = 'f0000000-0000-4000-8000-000000000002'$$,
+  '42501', 'role: only an admin makes, unmakes or deactivates an admin', 'not even by PATCH'
+);
+select lives_ok(
+  $$update public.profiles set full_name = 'Dos' where id = 'f0000000-0000-4000-8000-000000000002'$$,
+  'though other fields of an admin''s profile stay theirs to edit'
+);
+select tests.authenticate_as('adm@t.test');
+select is(
+  (select role::text from public.invite_user('x4@t.test', 'Cuatro', 'admin')), 'admin', 'an admin invites an admin'
 );
 select tests.clear_authentication();
 delete from public.role_permissions where role = 'supervisor' and permission = 'users.manage';
@@ -418,7 +442,7 @@ select is(
 );
 select results_eq(
   $$select count(*)::integer from public.account_requests where requested_by = 'f0000000-0000-4000-8000-000000000001'$$,
-  $$values (4)$$, 'nothing else was queued by the refusals above'
+  $$values (5)$$, 'nothing else was queued by the refusals above'
 );
 
 select * from finish();
