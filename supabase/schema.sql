@@ -331,6 +331,9 @@ begin
   if v_profile.id = (select auth.uid()) then
     raise exception using errcode = '42501', message = 'p_user_id: nobody deactivates themselves';
   end if;
+  if v_profile.role = 'admin' and not private.is_admin() then
+    raise exception using errcode = '42501', message = 'p_user_id: only an admin deactivates an admin';
+  end if;
   update public.profiles as p set active = false where p.id = v_profile.id and p.active;
   delete from auth.sessions as s where s.user_id = v_profile.id;
   return private.queue_account_request('deactivate', v_profile);
@@ -753,6 +756,9 @@ declare
   v_row public.account_requests;
 begin
   perform private.require_users_manage('p_email', 'inviting a user');
+  if p_role = 'admin' and not private.is_admin() then
+    raise exception using errcode = '42501', message = 'p_role: only an admin invites an admin';
+  end if;
   if v_email = '' then
     raise exception using errcode = '22023', message = 'p_email: required';
   end if;
@@ -3055,6 +3061,12 @@ begin
     if old.active and not new.active then
       raise exception using errcode = '42501', message = 'active: nobody deactivates themselves';
     end if;
+  end if;
+  if (select auth.uid()) is not null and not private.is_admin() and (
+    (new.role = 'admin' and old.role is distinct from 'admin')
+    or (old.role = 'admin' and (new.role is distinct from 'admin' or (old.active and not new.active)))
+  ) then
+    raise exception using errcode = '42501', message = 'role: only an admin makes, unmakes or deactivates an admin';
   end if;
   return new;
 end;
