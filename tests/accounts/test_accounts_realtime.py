@@ -17,9 +17,10 @@ from tests.accounts.conftest import fresh_client
 from tests.support.realtime_socket import connect, run, subscribe, unique, until
 
 
-def listen(client: Any, table: str, got: list[dict], event: str = "*"):
+def listen(client: Any, table: str, got: list[dict], system: list[Any], event: str = "*"):
     channel = client.channel(unique(table))
     channel.on_postgres_changes(event, schema="public", table=table, callback=got.append)
+    channel.on_system(system.append)
     return channel
 
 
@@ -41,16 +42,20 @@ def test_screens_hear_requests_grants_and_deactivation(stack: StackConfig, admin
     async def scenario() -> None:
         heard: dict[str, list[dict]] = {"admin": [], "supervisor": [], "grants": [],
                                         "profile": []}
+        system: list[Any] = []
         clients = {who: await connect(stack, token) for who, token in tokens.items()}
         channels = [
-            listen(clients["admin"], "account_requests", heard["admin"]),
-            listen(clients["supervisor"], "account_requests", heard["supervisor"]),
-            listen(clients["agent"], "role_permissions", heard["grants"]),
-            listen(clients["person"], "profiles", heard["profile"], "UPDATE"),
+            listen(clients["admin"], "account_requests", heard["admin"], system),
+            listen(clients["supervisor"], "account_requests", heard["supervisor"], system),
+            listen(clients["agent"], "role_permissions", heard["grants"], system),
+            listen(clients["person"], "profiles", heard["profile"], system, "UPDATE"),
         ]
         for channel in channels:
             assert (await subscribe(channel))[0][0] == RealtimeSubscribeStates.SUBSCRIBED
-        await asyncio.sleep(0.5)
+        # Each binding is live once Realtime says so (the system message), not at the join.
+        await until(lambda: len(system) >= len(channels), timeout=20,
+                    what="every postgres_changes binding to be subscribed")
+        assert all((m.extension, m.status) == ("postgres_changes", "ok") for m in system), system
 
         request = await asyncio.to_thread(lambda: admin.rpc("invite_user", {
             "p_email": f"rt-invite-{time.monotonic_ns()}@demo.test", "p_full_name": "RT",
@@ -58,7 +63,7 @@ def test_screens_hear_requests_grants_and_deactivation(stack: StackConfig, admin
         await asyncio.to_thread(drain)
         mine = lambda: [m["data"] for m in heard["admin"]  # noqa: E731
                         if m["data"]["record"].get("id") == request["id"]]
-        await until(lambda: any(d["record"]["status"] == "done" for d in mine()), timeout=10,
+        await until(lambda: any(d["record"]["status"] == "done" for d in mine()), timeout=20,
                     what="the request's done")
         assert next(d["type"] for d in mine()) == "INSERT"
         assert all("action_link" not in d["record"] for d in mine())  # never the link
@@ -66,9 +71,13 @@ def test_screens_hear_requests_grants_and_deactivation(stack: StackConfig, admin
 
         await asyncio.to_thread(lambda: admin.table("role_permissions").insert(
             {"role": "supervisor", "permission": "leads.delete"}).execute())
+        # RLS is checked against the row as it is when the change is polled (as apply_rls):
+        # a grant removed before that is never delivered. So the insert first, then the removal.
+        await until(lambda: heard["grants"], timeout=20, what="the new grant")
         await asyncio.to_thread(lambda: admin.table("role_permissions").delete().eq(
             "role", "supervisor").eq("permission", "leads.delete").execute())
-        await until(lambda: len(heard["grants"]) >= 2, timeout=10, what="the grant changes")
+        await until(lambda: len(heard["grants"]) >= 2, timeout=20,
+                    what=f"the grant's removal (heard {heard['grants']})")
         changes = [(m["data"]["type"], m["data"]["record"] or m["data"]["old_record"])
                    for m in heard["grants"]]
         assert changes[0] == ("INSERT", {"role": "supervisor", "permission": "leads.delete"})
@@ -76,7 +85,7 @@ def test_screens_hear_requests_grants_and_deactivation(stack: StackConfig, admin
 
         await asyncio.to_thread(lambda: admin.rpc("deactivate_user",
                                                   {"p_user_id": person_id}).execute())
-        await until(lambda: heard["profile"], timeout=10, what="the person's profile change")
+        await until(lambda: heard["profile"], timeout=20, what="the person's profile change")
         assert heard["profile"][0]["data"]["record"]["id"] == person_id
         assert heard["profile"][0]["data"]["record"]["active"] is False
 
