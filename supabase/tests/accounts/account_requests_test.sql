@@ -245,7 +245,8 @@ select throws_ok(
   $$select public.deactivate_user(null)$$, '22023', 'p_user_id: required', 'the user is required'
 );
 select results_eq(
-  $$select kind, user_id, email, status, role::text from public.deactivate_user('f0000000-0000-4000-8000-000000000101')$$,
+  $$select kind, user_id, email, status, role::text
+    from public.deactivate_user('f0000000-0000-4000-8000-000000000101')$$,
   $$values ('deactivate', 'f0000000-0000-4000-8000-000000000101'::uuid, 'a1@t.test', 'queued', 'agent')$$,
   'an admin deactivates a1: a queued request for the worker'
 );
@@ -332,7 +333,9 @@ select throws_ok(
   'p_campaign_ids: required (an empty array removes every campaign)', 'a null list is refused'
 );
 select throws_ok(
-  $$select public.set_user_campaigns('f0000000-0000-4000-8000-000000000102', array['c0000000-0000-4000-8000-0000000000ff']::uuid[])$$,
+  $$select public.set_user_campaigns(
+    'f0000000-0000-4000-8000-000000000102', array['c0000000-0000-4000-8000-0000000000ff']::uuid[]
+  )$$,
   'PT404', 'p_campaign_ids: not found or not yours', 'an unknown campaign is not found'
 );
 select throws_ok(
@@ -379,7 +382,8 @@ select lives_ok(
   'and promotes another user'
 );
 select results_eq(
-  $$select member_role::text from public.campaign_members where user_id = 'f0000000-0000-4000-8000-000000000201' order by campaign_id$$,
+  $$select member_role::text from public.campaign_members
+    where user_id = 'f0000000-0000-4000-8000-000000000201' order by campaign_id$$,
   $$values ('supervisor'), ('supervisor')$$,
   'whose memberships follow: they now run the campaigns they worked'
 );
@@ -388,7 +392,8 @@ select lives_ok(
   'and back'
 );
 select results_eq(
-  $$select member_role::text from public.campaign_members where user_id = 'f0000000-0000-4000-8000-000000000201' order by campaign_id$$,
+  $$select member_role::text from public.campaign_members
+    where user_id = 'f0000000-0000-4000-8000-000000000201' order by campaign_id$$,
   $$values ('agent'), ('agent')$$,
   'agent again in each'
 );
@@ -433,11 +438,15 @@ select function_privs_are(
   'public', 'deactivate_user', array['uuid'], 'anon', array[]::text[], 'nor deactivate_user'
 );
 select is(
-  (select count(*)::integer from pg_proc
-    where proname in ('invite_user', 'deactivate_user', 'reactivate_user', 'reset_user_password',
-      'set_user_campaigns', 'account_request_link')
-      and pronamespace = 'public'::regnamespace and prosecdef
-      and proconfig @> array['search_path=""']),
+  (
+    select count(*)::integer from pg_proc
+    where proname in (
+      'invite_user', 'deactivate_user', 'reactivate_user', 'reset_user_password',
+      'set_user_campaigns', 'account_request_link'
+    )
+    and pronamespace = 'public'::regnamespace and prosecdef
+    and proconfig @> array['search_path=""']
+  ),
   6, 'the six RPCs are security definer with search_path pinned'
 );
 select results_eq(
