@@ -52,6 +52,7 @@ GRANT USAGE ON SCHEMA private TO crm_reporting;
 GRANT USAGE ON SCHEMA private TO crm_recordings;
 GRANT USAGE ON SCHEMA private TO crm_sip_proxy;
 GRANT USAGE ON SCHEMA private TO crm_presence;
+GRANT USAGE ON SCHEMA private TO crm_accounts;
 
 -- Schema reports
 
@@ -233,183 +234,28 @@ COMMENT ON DOMAIN public.time_zone_name IS 'An IANA time zone name known to Post
 -- Functions and procedures
 -- ============================================================================
 
--- Function public.agent_dashboard
+-- Function public.account_request_link
 
-CREATE FUNCTION public.agent_dashboard(p_day date DEFAULT NULL::date) RETURNS jsonb
+CREATE FUNCTION public.account_request_link(p_request_id uuid) RETURNS text
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
-    SET plan_cache_mode TO 'force_custom_plan'
     AS $$
 declare
-  v_uid uuid := (select auth.uid());
-  v_zone text;
-  v_day date;
-  v_result jsonb;
+  v_row public.account_requests;
 begin
-  if v_uid is null or not exists (select 1 from public.profiles as p where p.id = v_uid and p.active) then
-    raise exception using
-      errcode = '42501',
-      message = 'agent_dashboard: needs a signed-in, active user';
+  perform private.require_users_manage('p_request_id', 'reading a set-up link');
+  select * into v_row from public.account_requests as r where r.id = p_request_id;
+  if not found or v_row.requested_by is distinct from (select auth.uid()) then
+    raise exception using errcode = 'PT404', message = 'p_request_id: not found or not yours';
   end if;
-  v_zone := private.agent_time_zone(v_uid);
-  v_day := coalesce(p_day, (private.now() at time zone v_zone)::date);
-
-  with days as (
-    select (v_day - g.n) as day
-    from generate_series(0, 7) as g (n)
-  ),
-
-  calls as (
-    select
-      a.day,
-      sum(a.calls) as calls,
-      sum(a.answered_calls) as answered_calls,
-      sum(a.contacts) as contacts,
-      sum(a.talk_seconds) as talk_seconds
-    from reports.agent_daily_stats as a
-    where a.agent_id = v_uid and a.day between v_day - 7 and v_day
-    group by a.day
-  ),
-
-  -- The caller's sales as they are; a local day lies within a day either
-  -- side of the UTC day, enough to bound the index range.
-  sale_rows as (
-    select
-      (s.sold_at at time zone cp.default_time_zone)::date as day,
-      s.currency,
-      s.premium * case s.payment_frequency when 'monthly' then 12 when 'quarterly' then 4 else 1 end
-      as annual_premium
-    from public.sales as s
-    inner join public.campaigns as cp on s.campaign_id = cp.id
-    where
-      s.agent_id = v_uid
-      and s.status <> 'cancelled'
-      and s.sold_at >= (v_day - 8)::timestamp at time zone 'UTC'
-      and s.sold_at < (v_day + 2)::timestamp at time zone 'UTC'
-  ),
-
-  sale_days as (
-    select
-      r.day,
-      sum(r.sales) as sales,
-      jsonb_object_agg(r.currency, r.amount order by r.currency) as premium
-    from (
-      select
-        sr.day,
-        sr.currency,
-        count(*) as sales,
-        sum(sr.annual_premium) as amount
-      from sale_rows as sr
-      where sr.day between v_day - 7 and v_day
-      group by sr.day, sr.currency
-    ) as r
-    group by r.day
-  ),
-
-  per_day as (
-    select
-      d.day,
-      c.calls,
-      c.answered_calls,
-      c.contacts,
-      c.talk_seconds,
-      sd.sales,
-      sd.premium
-    from days as d
-    left join calls as c on d.day = c.day
-    left join sale_days as sd on d.day = sd.day
-  ),
-
-  week as (
-    select
-      count(*) filter (where pd.calls > 0) as active_days,
-      sum(pd.calls) as calls,
-      sum(pd.answered_calls) as answered_calls,
-      sum(pd.contacts) as contacts,
-      sum(pd.talk_seconds) as talk_seconds,
-      coalesce(sum(pd.sales), 0) as sales
-    from per_day as pd
-    where pd.day < v_day
-  ),
-
-  week_premium as (
-    select jsonb_object_agg(e.key, e.amount order by e.key) as premium
-    from (
-      select
-        sr.currency as key,
-        round(sum(sr.annual_premium) / greatest((select w.active_days from week as w), 1), 2) as amount
-      from sale_rows as sr
-      where sr.day between v_day - 7 and v_day - 1
-      group by sr.currency
-    ) as e
-  ),
-
-  hours as (
-    select
-      h.hour,
-      sum(h.calls) as calls,
-      sum(h.contacts) as contacts
-    from reports.hourly_stats as h
-    where h.day = v_day and h.agent_id = v_uid
-    group by h.hour
-  )
-
-  select jsonb_build_object(
-    'agent_id', v_uid,
-    'day', v_day,
-    'time_zone', v_zone,
-    'refreshed_at', private.report_refreshed_at(array['agent_daily_stats', 'hourly_stats']),
-    'today', (
-      select private.dashboard_figures(
-        pd.calls, pd.answered_calls, pd.contacts, pd.talk_seconds, pd.sales, pd.premium
-      )
-      from per_day as pd where pd.day = v_day
-    ),
-    'days', (
-      select jsonb_agg(
-        jsonb_build_object('day', pd.day)
-        || private.dashboard_figures(
-          pd.calls, pd.answered_calls, pd.contacts, pd.talk_seconds, pd.sales, pd.premium
-        )
-        order by pd.day
-      )
-      from per_day as pd where pd.day < v_day
-    ),
-    'last_7_days', (
-      select
-        jsonb_build_object('active_days', w.active_days)
-        || private.dashboard_figures(
-          round(w.calls / nullif(w.active_days, 0), 1),
-          round(w.answered_calls / nullif(w.active_days, 0), 1),
-          round(w.contacts / nullif(w.active_days, 0), 1),
-          round(w.talk_seconds / nullif(w.active_days, 0), 1),
-          round(w.sales / nullif(w.active_days, 0), 1),
-          (select wp.premium from week_premium as wp)
-        )
-        -- Rates over the week's totals, not averages of daily rates.
-        || jsonb_build_object(
-          'contact_rate', round(coalesce(w.contacts, 0) / nullif(w.calls, 0), 4),
-          'conversion', round(coalesce(w.sales, 0) / nullif(w.contacts, 0), 4)
-        )
-      from week as w
-    ),
-    'hours', (
-      select jsonb_agg(
-        jsonb_build_object('hour', g.hour, 'calls', coalesce(h.calls, 0), 'contacts', coalesce(h.contacts, 0))
-        order by g.hour
-      )
-      from generate_series(0, 23) as g (hour)
-      left join hours as h on g.hour = h.hour
-    )
-  ) into v_result;
-  return v_result;
+  return v_row.action_link;
 end;
 $$;
 
-COMMENT ON FUNCTION public.agent_dashboard(p_day date) IS 'The caller''s own day (default today in their campaigns'' time zone) against their 7 days before it.';
+COMMENT ON FUNCTION public.account_request_link(p_request_id uuid) IS 'The one-time set-up or reset link of the caller''s own account request (null until done).';
 
-REVOKE ALL ON FUNCTION public.agent_dashboard(p_day date) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.agent_dashboard(p_day date) TO authenticated;
+REVOKE ALL ON FUNCTION public.account_request_link(p_request_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.account_request_link(p_request_id uuid) TO authenticated;
 
 -- Function public.assign_lead
 
@@ -470,6 +316,34 @@ COMMENT ON FUNCTION public.assign_lead(p_lead_id uuid, p_agent_id uuid) IS 'Assi
 REVOKE ALL ON FUNCTION public.assign_lead(p_lead_id uuid, p_agent_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.assign_lead(p_lead_id uuid, p_agent_id uuid) TO authenticated;
 GRANT ALL ON FUNCTION public.assign_lead(p_lead_id uuid, p_agent_id uuid) TO service_role;
+
+-- Function public.deactivate_user
+
+CREATE FUNCTION public.deactivate_user(p_user_id uuid) RETURNS public.account_requests
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_profile public.profiles;
+begin
+  perform private.require_users_manage('p_user_id', 'deactivating a user');
+  v_profile := private.account_target(p_user_id);
+  if v_profile.id = (select auth.uid()) then
+    raise exception using errcode = '42501', message = 'p_user_id: nobody deactivates themselves';
+  end if;
+  if v_profile.role = 'admin' and not private.is_admin() then
+    raise exception using errcode = '42501', message = 'p_user_id: only an admin deactivates an admin';
+  end if;
+  update public.profiles as p set active = false where p.id = v_profile.id and p.active;
+  delete from auth.sessions as s where s.user_id = v_profile.id;
+  return private.queue_account_request('deactivate', v_profile);
+end;
+$$;
+
+COMMENT ON FUNCTION public.deactivate_user(p_user_id uuid) IS 'Deactivate a user (users.manage): inactive at once, banned and signed out in Auth by the worker.';
+
+REVOKE ALL ON FUNCTION public.deactivate_user(p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.deactivate_user(p_user_id uuid) TO authenticated;
 
 -- Function public.end_call
 
@@ -868,6 +742,79 @@ REVOKE ALL ON FUNCTION public.has_permission(p_permission text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.has_permission(p_permission text) TO authenticated;
 GRANT ALL ON FUNCTION public.has_permission(p_permission text) TO service_role;
 
+-- Function public.invite_user
+
+CREATE FUNCTION public.invite_user(p_email text, p_full_name text, p_role public.app_role, p_campaign_ids uuid[] DEFAULT '{}'::uuid[], p_sip_extension text DEFAULT NULL::text) RETURNS public.account_requests
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+  v_email text := lower(btrim(coalesce(p_email, '')));
+  v_name text := btrim(coalesce(p_full_name, ''));
+  v_extension text := nullif(btrim(coalesce(p_sip_extension, '')), '');
+  v_ids uuid[];
+  v_row public.account_requests;
+begin
+  perform private.require_users_manage('p_email', 'inviting a user');
+  if p_role = 'admin' and not private.is_admin() then
+    raise exception using errcode = '42501', message = 'p_role: only an admin invites an admin';
+  end if;
+  if v_email = '' then
+    raise exception using errcode = '22023', message = 'p_email: required';
+  end if;
+  if char_length(v_email) > 254 or v_email !~ '^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$' then
+    raise exception using
+      errcode = '22023', message = format('p_email: %L is not an e-mail address', private.excerpt(p_email));
+  end if;
+  if v_name = '' then
+    raise exception using errcode = '22023', message = 'p_full_name: required';
+  end if;
+  if char_length(v_name) > 200 then
+    raise exception using errcode = '22023', message = 'p_full_name: at most 200 characters';
+  end if;
+  if p_role is null then
+    raise exception using errcode = '22023', message = 'p_role: required (admin, supervisor or agent)';
+  end if;
+  if v_extension is not null and v_extension !~ '^[0-9]{3,6}$' then
+    raise exception using
+      errcode = '22023',
+      message = format('p_sip_extension: %L is not 3 to 6 digits', private.excerpt(p_sip_extension));
+  end if;
+  v_ids := private.checked_campaign_ids(p_campaign_ids);
+
+  if exists (select 1 from auth.users as u where lower(u.email) = v_email)
+    or exists (
+      select 1 from public.account_requests as r
+      where r.kind = 'invite' and r.status in ('queued', 'running') and lower(r.email) = v_email
+    ) then
+    raise exception using
+      errcode = '23505', message = format('p_email: a user with e-mail %L already exists or is invited', v_email);
+  end if;
+  if v_extension is not null and (
+    exists (select 1 from public.profiles as p where p.sip_extension = v_extension)
+    or exists (
+      select 1 from public.account_requests as r
+      where r.kind = 'invite' and r.status in ('queued', 'running') and r.sip_extension = v_extension
+    )
+  ) then
+    raise exception using
+      errcode = '23505', message = format('p_sip_extension: extension %s is already taken', v_extension);
+  end if;
+
+  insert into public.account_requests (kind, email, full_name, role, campaign_ids, sip_extension, requested_by)
+  values ('invite', v_email, v_name, p_role, v_ids, v_extension, (select auth.uid()))
+  returning * into v_row;
+  perform pg_notify('account_requests', v_row.id::text);
+  v_row.action_link := null;
+  return v_row;
+end;
+$_$;
+
+COMMENT ON FUNCTION public.invite_user(p_email text, p_full_name text, p_role public.app_role, p_campaign_ids uuid[], p_sip_extension text) IS 'Queue the invitation of a new user (users.manage); the worker creates them and a one-time set-up link.';
+
+REVOKE ALL ON FUNCTION public.invite_user(p_email text, p_full_name text, p_role public.app_role, p_campaign_ids uuid[], p_sip_extension text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.invite_user(p_email text, p_full_name text, p_role public.app_role, p_campaign_ids uuid[], p_sip_extension text) TO authenticated;
+
 -- Function public.next_lead
 
 CREATE FUNCTION public.next_lead(p_campaign_id uuid) RETURNS SETOF public.leads
@@ -958,6 +905,27 @@ COMMENT ON FUNCTION public.next_lead(p_campaign_id uuid) IS 'Hand the calling ag
 REVOKE ALL ON FUNCTION public.next_lead(p_campaign_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.next_lead(p_campaign_id uuid) TO authenticated;
 GRANT ALL ON FUNCTION public.next_lead(p_campaign_id uuid) TO service_role;
+
+-- Function public.reactivate_user
+
+CREATE FUNCTION public.reactivate_user(p_user_id uuid) RETURNS public.account_requests
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_profile public.profiles;
+begin
+  perform private.require_users_manage('p_user_id', 'reactivating a user');
+  v_profile := private.account_target(p_user_id);
+  update public.profiles as p set active = true where p.id = v_profile.id and not p.active;
+  return private.queue_account_request('reactivate', v_profile);
+end;
+$$;
+
+COMMENT ON FUNCTION public.reactivate_user(p_user_id uuid) IS 'Reactivate a user (users.manage): active at once, the Auth ban lifted by the worker.';
+
+REVOKE ALL ON FUNCTION public.reactivate_user(p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.reactivate_user(p_user_id uuid) TO authenticated;
 
 -- Function public.recording_url
 
@@ -1533,6 +1501,30 @@ COMMENT ON FUNCTION public.request_report_export(p_report text, p_params jsonb, 
 REVOKE ALL ON FUNCTION public.request_report_export(p_report text, p_params jsonb, p_format text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.request_report_export(p_report text, p_params jsonb, p_format text) TO authenticated;
 
+-- Function public.reset_user_password
+
+CREATE FUNCTION public.reset_user_password(p_user_id uuid) RETURNS public.account_requests
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_profile public.profiles;
+begin
+  perform private.require_users_manage('p_user_id', 'resetting a password');
+  v_profile := private.account_target(p_user_id);
+  if not v_profile.active then
+    raise exception using
+      errcode = 'PT409', message = 'p_user_id: the user is deactivated; reactivate them first';
+  end if;
+  return private.queue_account_request('reset_password', v_profile);
+end;
+$$;
+
+COMMENT ON FUNCTION public.reset_user_password(p_user_id uuid) IS 'Queue a one-time password reset link for a user (users.manage); the requester reads it when done.';
+
+REVOKE ALL ON FUNCTION public.reset_user_password(p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.reset_user_password(p_user_id uuid) TO authenticated;
+
 -- Function public.set_agent_state
 
 CREATE FUNCTION public.set_agent_state(p_state text, p_reason text DEFAULT NULL::text) RETURNS public.agent_states
@@ -1599,6 +1591,35 @@ COMMENT ON FUNCTION public.set_agent_state(p_state text, p_reason text) IS 'Publ
 
 REVOKE ALL ON FUNCTION public.set_agent_state(p_state text, p_reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.set_agent_state(p_state text, p_reason text) TO authenticated;
+
+-- Function public.set_user_campaigns
+
+CREATE FUNCTION public.set_user_campaigns(p_user_id uuid, p_campaign_ids uuid[]) RETURNS SETOF public.campaign_members
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_profile public.profiles;
+  v_ids uuid[];
+begin
+  if not (private.has_permission('campaigns.manage') or private.has_permission('users.manage')) then
+    raise exception using
+      errcode = '42501', message = 'p_user_id: changing a user''s campaigns needs campaigns.manage or users.manage';
+  end if;
+  v_profile := private.account_target(p_user_id);
+  if p_campaign_ids is null then
+    raise exception using errcode = '22023', message = 'p_campaign_ids: required (an empty array removes every campaign)';
+  end if;
+  v_ids := private.checked_campaign_ids(p_campaign_ids);
+  perform private.replace_memberships(v_profile.id, v_ids);
+  return query select * from public.campaign_members as cm where cm.user_id = v_profile.id order by cm.campaign_id;
+end;
+$$;
+
+COMMENT ON FUNCTION public.set_user_campaigns(p_user_id uuid, p_campaign_ids uuid[]) IS 'Set a user''s campaigns to exactly p_campaign_ids (campaigns.manage or users.manage).';
+
+REVOKE ALL ON FUNCTION public.set_user_campaigns(p_user_id uuid, p_campaign_ids uuid[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.set_user_campaigns(p_user_id uuid, p_campaign_ids uuid[]) TO authenticated;
 
 -- Function public.sip_credentials
 
@@ -1764,445 +1785,6 @@ REVOKE ALL ON FUNCTION public.start_call(p_lead_id uuid, p_phone_number text, p_
 GRANT ALL ON FUNCTION public.start_call(p_lead_id uuid, p_phone_number text, p_source text) TO authenticated;
 GRANT ALL ON FUNCTION public.start_call(p_lead_id uuid, p_phone_number text, p_source text) TO service_role;
 
--- Function public.supervisor_dashboard
-
-CREATE FUNCTION public.supervisor_dashboard(p_campaign_ids uuid[] DEFAULT NULL::uuid[], p_day date DEFAULT NULL::date) RETURNS jsonb
-    LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
-    SET plan_cache_mode TO 'force_custom_plan'
-    AS $$
-declare
-  v_scope uuid[];
-  v_ids uuid[];
-  v_days date[];
-  v_result jsonb;
-begin
-  v_scope := private.report_scope(null);
-  if cardinality(p_campaign_ids) > 200 then
-    raise exception using
-      errcode = '22023',
-      message = format('p_campaign_ids: at most 200 campaigns, %s given', cardinality(p_campaign_ids));
-  end if;
-
-  -- The campaigns and the days (each one's day and the day before) first:
-  -- as values the planner sees (force_custom_plan), hourly_stats is read by
-  -- the right index for one campaign or a hundred.
-  select
-    coalesce(array_agg(cp.id), '{}'),
-    coalesce(array_agg(distinct d.day), '{}')
-  into v_ids, v_days
-  from public.campaigns as cp
-  cross join lateral (
-    select coalesce(p_day, (private.now() at time zone cp.default_time_zone)::date) - g.n as day
-    from generate_series(0, 1) as g (n)
-  ) as d
-  where
-    (v_scope is null or cp.id = any(v_scope))
-    and (
-      (p_campaign_ids is null and cp.status in ('active', 'paused'))
-      or cp.id = any(p_campaign_ids)
-    );
-
-  with camps as (
-    select
-      cp.id,
-      cp.name,
-      cp.status,
-      cp.default_time_zone::text as time_zone,
-      coalesce(p_day, (private.now() at time zone cp.default_time_zone)::date) as day
-    from public.campaigns as cp
-    where cp.id = any(v_ids)
-  ),
-
-  calls as (
-    select
-      a.campaign_id,
-      c.day - a.day as ago,
-      sum(a.calls) as calls,
-      sum(a.answered_calls) as answered_calls,
-      sum(a.contacts) as contacts,
-      sum(a.talk_seconds) as talk_seconds,
-      count(distinct a.agent_id) filter (where a.calls > 0) as agents
-    from camps as c
-    inner join reports.agent_daily_stats as a
-      on c.id = a.campaign_id and a.day between c.day - 7 and c.day
-    group by a.campaign_id, c.day - a.day
-  ),
-
-  sale_rows as (
-    select
-      s.campaign_id,
-      c.day - s.day as ago,
-      s.currency,
-      sum(s.sales) as sales,
-      sum(s.annual_premium) as annual_premium
-    from camps as c
-    inner join reports.sales_daily_stats as s
-      on c.id = s.campaign_id and s.day between c.day - 7 and c.day
-    where s.status <> 'cancelled'
-    group by s.campaign_id, c.day - s.day, s.currency
-  ),
-
-  sales as (
-    select
-      sr.campaign_id,
-      sr.ago,
-      sum(sr.sales) as sales,
-      jsonb_object_agg(sr.currency, sr.annual_premium order by sr.currency) as premium
-    from sale_rows as sr
-    group by sr.campaign_id, sr.ago
-  ),
-
-  days as (
-    select
-      c.id as campaign_id,
-      g.ago,
-      cl.calls,
-      cl.answered_calls,
-      cl.contacts,
-      cl.talk_seconds,
-      coalesce(cl.agents, 0) as agents,
-      s.sales,
-      s.premium
-    from camps as c
-    cross join generate_series(0, 7) as g (ago)
-    left join calls as cl on c.id = cl.campaign_id and g.ago = cl.ago
-    left join sales as s on c.id = s.campaign_id and g.ago = s.ago
-  ),
-
-  weeks as (
-    select
-      d.campaign_id,
-      count(*) filter (where d.calls > 0) as active_days,
-      sum(d.calls) as calls,
-      sum(d.answered_calls) as answered_calls,
-      sum(d.contacts) as contacts,
-      sum(d.talk_seconds) as talk_seconds,
-      coalesce(sum(d.sales), 0) as sales
-    from days as d
-    where d.ago between 1 and 7
-    group by d.campaign_id
-  ),
-
-  week_premiums as (
-    select
-      sr.campaign_id,
-      jsonb_object_agg(
-        sr.currency, round(sr.amount / greatest(w.active_days, 1), 2) order by sr.currency
-      ) as premium
-    from (
-      select
-        r.campaign_id,
-        r.currency,
-        sum(r.annual_premium) as amount
-      from sale_rows as r
-      where r.ago between 1 and 7
-      group by r.campaign_id, r.currency
-    ) as sr
-    inner join weeks as w on sr.campaign_id = w.campaign_id
-    group by sr.campaign_id
-  ),
-
-  hours as (
-    select
-      h.campaign_id,
-      c.day - h.day as ago,
-      h.hour,
-      sum(h.calls) as calls,
-      sum(h.contacts) as contacts
-    from camps as c
-    inner join reports.hourly_stats as h
-      on c.id = h.campaign_id and h.day between c.day - 1 and c.day
-    where h.day = any(v_days)
-    group by h.campaign_id, c.day - h.day, h.hour
-  ),
-
-  -- Every campaign's 24 hours in one pass, not a subquery per campaign.
-  hour_series as materialized (
-    select
-      hs.campaign_id,
-      jsonb_agg(
-        jsonb_build_object(
-          'hour', hs.hour,
-          'calls', coalesce(ht.calls, 0),
-          'contacts', coalesce(ht.contacts, 0),
-          'calls_yesterday', coalesce(hy.calls, 0),
-          'contacts_yesterday', coalesce(hy.contacts, 0)
-        )
-        order by hs.hour
-      ) as hours
-    from (
-      select
-        c.id as campaign_id,
-        g.hour
-      from camps as c
-      cross join generate_series(0, 23) as g (hour)
-    ) as hs
-    left join hours as ht on hs.campaign_id = ht.campaign_id and ht.ago = 0 and hs.hour = ht.hour
-    left join hours as hy on hs.campaign_id = hy.campaign_id and hy.ago = 1 and hs.hour = hy.hour
-    group by hs.campaign_id
-  )
-
-  select jsonb_build_object(
-    'refreshed_at', private.report_refreshed_at(array['agent_daily_stats', 'sales_daily_stats', 'hourly_stats']),
-    'campaigns', coalesce(jsonb_agg(
-      jsonb_build_object(
-        'campaign_id', c.id,
-        'name', c.name,
-        'status', c.status,
-        'time_zone', c.time_zone,
-        'day', c.day,
-        'today',
-        private.dashboard_figures(dt.calls, dt.answered_calls, dt.contacts, dt.talk_seconds, dt.sales, dt.premium)
-        || jsonb_build_object('agents', dt.agents),
-        'yesterday',
-        private.dashboard_figures(dy.calls, dy.answered_calls, dy.contacts, dy.talk_seconds, dy.sales, dy.premium)
-        || jsonb_build_object('agents', dy.agents),
-        'last_7_days',
-        jsonb_build_object('active_days', w.active_days)
-        || private.dashboard_figures(
-          round(w.calls / nullif(w.active_days, 0), 1),
-          round(w.answered_calls / nullif(w.active_days, 0), 1),
-          round(w.contacts / nullif(w.active_days, 0), 1),
-          round(w.talk_seconds / nullif(w.active_days, 0), 1),
-          round(w.sales / nullif(w.active_days, 0), 1),
-          wp.premium
-        )
-        -- Rates over the week's totals, not averages of daily rates.
-        || jsonb_build_object(
-          'contact_rate', round(coalesce(w.contacts, 0) / nullif(w.calls, 0), 4),
-          'conversion', round(coalesce(w.sales, 0) / nullif(w.contacts, 0), 4)
-        ),
-        'hours', hs.hours
-      )
-      order by c.name
-    ), '[]'::jsonb)
-  ) into v_result
-  from camps as c
-  inner join days as dt on c.id = dt.campaign_id and dt.ago = 0
-  inner join days as dy on c.id = dy.campaign_id and dy.ago = 1
-  inner join weeks as w on c.id = w.campaign_id
-  inner join hour_series as hs on c.id = hs.campaign_id
-  left join week_premiums as wp on c.id = wp.campaign_id;
-  return v_result;
-end;
-$$;
-
-COMMENT ON FUNCTION public.supervisor_dashboard(p_campaign_ids uuid[], p_day date) IS 'Per managed campaign: the day against the day before and the 7 before, hour by hour; needs reports.view.';
-
-REVOKE ALL ON FUNCTION public.supervisor_dashboard(p_campaign_ids uuid[], p_day date) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.supervisor_dashboard(p_campaign_ids uuid[], p_day date) TO authenticated;
-GRANT ALL ON FUNCTION public.supervisor_dashboard(p_campaign_ids uuid[], p_day date) TO service_role;
-
--- Function public.system_health
-
-CREATE FUNCTION public.system_health() RETURNS jsonb
-    LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
-    AS $_$
-declare
-  v_now timestamptz := now();
-  v_workers jsonb;
-  v_reports jsonb;
-  v_recordings jsonb;
-  v_exports jsonb;
-  v_imports jsonb := jsonb_build_object('available', false, 'status', 'ok');
-  v_accounts jsonb := jsonb_build_object('available', false, 'status', 'ok');
-begin
-  if (select auth.role()) is distinct from 'service_role' and not private.is_admin() then
-    raise exception using
-      errcode = '42501',
-      message = 'system_health: only admins see the state of the system';
-  end if;
-
-  -- A worker is alive while it holds a session (every worker keeps one
-  -- open per loop); warning: none.
-  select coalesce(jsonb_agg(
-    jsonb_build_object(
-      'role', w.rolname,
-      'description', w.description,
-      'sessions', w.sessions,
-      'application_names', w.application_names,
-      'last_activity_at', w.last_activity_at,
-      'alive', w.sessions > 0,
-      'status', case when w.sessions > 0 then 'ok' else 'warning' end
-    ) order by w.rolname
-  ), '[]'::jsonb)
-  into v_workers
-  from (
-    select
-      r.rolname::text as rolname,
-      pg_catalog.shobj_description(r.oid, 'pg_authid') as description,
-      count(a.pid) as sessions,
-      coalesce(
-        jsonb_agg(distinct a.application_name) filter (where a.application_name <> ''), '[]'::jsonb
-      ) as application_names,
-      max(coalesce(a.state_change, a.backend_start)) as last_activity_at
-    from pg_catalog.pg_roles as r
-    left join pg_catalog.pg_stat_activity as a on r.oid = a.usesysid
-    where r.rolname like 'crm\_%' and r.rolcanlogin and not r.rolsuper
-    group by r.oid, r.rolname
-  ) as w;
-
-  -- Report refreshes: warning when a change has waited more than 5 minutes
-  -- (the worker refreshes within a minute of a change), or the last refresh
-  -- of a view failed.
-  select jsonb_build_object(
-    'last_refresh_at', max(v.last_refresh_at),
-    'views', jsonb_agg(
-      jsonb_build_object(
-        'view_name', v.view_name,
-        'refreshed_at', v.refreshed_at,
-        'last_duration_ms', v.last_duration_ms,
-        'pending_requests', v.pending_requests,
-        'oldest_request_at', v.oldest_request_at,
-        'last_error', v.last_error,
-        'last_error_at', v.last_error_at
-      ) order by v.view_name
-    ),
-    'status', case
-      when bool_or(v.oldest_request_at < v_now - interval '5 minutes') then 'warning'
-      when bool_or(v.last_error_at > v.refreshed_at) then 'warning'
-      else 'ok'
-    end
-  )
-  into v_reports
-  from (
-    select
-      s.view_name,
-      s.refreshed_at,
-      s.last_duration_ms,
-      s.pending_requests,
-      s.oldest_request_at,
-      (
-        select max(l.started_at) from reports.refresh_log as l
-        where l.view_name = s.view_name and l.error is null
-      ) as last_refresh_at,
-      e.error as last_error,
-      e.started_at as last_error_at
-    from reports.refresh_status() as s
-    left join lateral (
-      select
-        l.error,
-        l.started_at
-      from reports.refresh_log as l
-      where l.view_name = s.view_name and l.error is not null
-      order by l.started_at desc
-      limit 1
-    ) as e on true
-  ) as v;
-
-  -- Recording uploads: warning when one has waited more than 15 minutes, or
-  -- an upload failed for good in the last 24 hours.
-  select jsonb_build_object(
-    'backlog', count(*) filter (where r.status in ('pending', 'uploading')),
-    'uploading', count(*) filter (where r.status = 'uploading'),
-    'oldest_pending_at', min(r.created_at) filter (where r.status in ('pending', 'uploading')),
-    'failed', count(*) filter (where r.status = 'failed'),
-    'failed_24h', count(*) filter (where r.status = 'failed' and r.updated_at > v_now - interval '24 hours'),
-    'status', case
-      when min(r.created_at) filter (where r.status in ('pending', 'uploading')) < v_now - interval '15 minutes'
-        then 'warning'
-      when count(*) filter (where r.status = 'failed' and r.updated_at > v_now - interval '24 hours') > 0
-        then 'warning'
-      else 'ok'
-    end
-  )
-  into v_recordings
-  from public.recordings as r
-  where r.status in ('pending', 'uploading', 'failed');
-
-  -- Report exports: warning when one has waited more than 5 minutes, or one
-  -- failed in the last 24 hours.
-  select jsonb_build_object(
-    'queued', count(*) filter (where x.status = 'queued'),
-    'running', count(*) filter (where x.status = 'running'),
-    'oldest_queued_at', min(x.requested_at) filter (where x.status = 'queued'),
-    'failed_24h', count(*) filter (where x.status = 'failed' and x.updated_at > v_now - interval '24 hours'),
-    'status', case
-      when min(x.requested_at) filter (where x.status = 'queued') < v_now - interval '5 minutes' then 'warning'
-      when count(*) filter (where x.status = 'failed' and x.updated_at > v_now - interval '24 hours') > 0
-        then 'warning'
-      else 'ok'
-    end
-  )
-  into v_exports
-  from public.report_exports as x
-  where x.status in ('queued', 'running') or (x.status = 'failed' and x.updated_at > v_now - interval '24 hours');
-
-  -- Lead imports and account requests come with their own migrations: read
-  -- by name, so this function works before and after them. Warning: one
-  -- failed in the last 24 hours, or one waited more than 5 minutes.
-  -- The table's name through format(): a query that names a table missing
-  -- now is not checked ahead (plpgsql_check, supabase db lint).
-  if to_regclass('public.lead_imports') is not null then
-    execute format($q$
-      select jsonb_build_object(
-        'available', true,
-        'queued', count(*) filter (where i.status = 'queued'),
-        'running', count(*) filter (where i.status = 'running'),
-        'oldest_queued_at', min(i.created_at) filter (where i.status = 'queued'),
-        'failed_24h', count(*) filter (where i.status = 'failed' and i.updated_at > $1 - interval '24 hours'),
-        'done_24h', count(*) filter (where i.status = 'done' and i.updated_at > $1 - interval '24 hours'),
-        'status', case
-          when min(i.created_at) filter (where i.status = 'queued') < $1 - interval '5 minutes' then 'warning'
-          when count(*) filter (where i.status = 'failed' and i.updated_at > $1 - interval '24 hours') > 0
-            then 'warning'
-          else 'ok'
-        end
-      )
-      from %I.%I as i
-      where i.status in ('queued', 'running') or i.updated_at > $1 - interval '24 hours'
-    $q$, 'public', 'lead_imports') into v_imports using v_now;
-  end if;
-
-  if to_regclass('public.account_requests') is not null then
-    execute format($q$
-      select jsonb_build_object(
-        'available', true,
-        'pending', count(*) filter (where a.status in ('queued', 'running')),
-        'oldest_pending_at', min(a.created_at) filter (where a.status in ('queued', 'running')),
-        'failed_24h', count(*) filter (where a.status = 'failed' and a.updated_at > $1 - interval '24 hours'),
-        'status', case
-          when min(a.created_at) filter (where a.status in ('queued', 'running')) < $1 - interval '5 minutes'
-            then 'warning'
-          when count(*) filter (where a.status = 'failed' and a.updated_at > $1 - interval '24 hours') > 0
-            then 'warning'
-          else 'ok'
-        end
-      )
-      from %I.%I as a
-      where a.status in ('queued', 'running') or a.updated_at > $1 - interval '24 hours'
-    $q$, 'public', 'account_requests') into v_accounts using v_now;
-  end if;
-
-  return jsonb_build_object(
-    'checked_at', v_now,
-    'status', case
-      when exists (select 1 from jsonb_array_elements(v_workers) as w where w ->> 'status' <> 'ok')
-        or 'warning' in (
-          v_reports ->> 'status', v_recordings ->> 'status', v_exports ->> 'status',
-          v_imports ->> 'status', v_accounts ->> 'status'
-        )
-        then 'warning'
-      else 'ok'
-    end,
-    'workers', v_workers,
-    'reports', v_reports,
-    'recordings', v_recordings,
-    'exports', v_exports,
-    'lead_imports', v_imports,
-    'account_requests', v_accounts
-  );
-end;
-$_$;
-
-COMMENT ON FUNCTION public.system_health() IS 'Workers alive, report refreshes, recording uploads, imports, account requests, exports; admins only.';
-
-REVOKE ALL ON FUNCTION public.system_health() FROM PUBLIC;
-GRANT ALL ON FUNCTION public.system_health() TO authenticated;
-GRANT ALL ON FUNCTION public.system_health() TO service_role;
-
 -- Function public.validate_sale
 
 CREATE FUNCTION public.validate_sale(p_sale_id uuid, p_approved boolean, p_reason text DEFAULT NULL::text) RETURNS public.sales
@@ -2265,6 +1847,201 @@ REVOKE ALL ON FUNCTION public.validate_sale(p_sale_id uuid, p_approved boolean, 
 GRANT ALL ON FUNCTION public.validate_sale(p_sale_id uuid, p_approved boolean, p_reason text) TO authenticated;
 GRANT ALL ON FUNCTION public.validate_sale(p_sale_id uuid, p_approved boolean, p_reason text) TO service_role;
 
+-- Function private.account_request_apply
+
+CREATE FUNCTION private.account_request_apply(p_id uuid, p_worker text, p_user_id uuid) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_row public.account_requests;
+begin
+  select * into v_row from public.account_requests as r
+  where r.id = p_id and r.worker = p_worker and r.status = 'running'
+  for update;
+  if not found then
+    return false;
+  end if;
+  if p_user_id is null or not exists (select 1 from public.profiles as p where p.id = p_user_id) then
+    raise exception using errcode = '22023', message = 'p_user_id: no profile for this user';
+  end if;
+  update public.account_requests as r set user_id = p_user_id, heartbeat_at = private.now()
+  where r.id = p_id;
+  if v_row.kind = 'invite' then
+    update public.profiles as p set
+      full_name = v_row.full_name, role = v_row.role, sip_extension = v_row.sip_extension
+    where p.id = p_user_id
+      and (p.full_name, p.role, p.sip_extension)
+      is distinct from (v_row.full_name, v_row.role, v_row.sip_extension);
+    perform private.replace_memberships(p_user_id, v_row.campaign_ids);
+  end if;
+  return true;
+end;
+$$;
+
+COMMENT ON FUNCTION private.account_request_apply(p_id uuid, p_worker text, p_user_id uuid) IS 'Accounts worker: the invited user exists; record it and apply name, role, extension, campaigns.';
+
+REVOKE ALL ON FUNCTION private.account_request_apply(p_id uuid, p_worker text, p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.account_request_apply(p_id uuid, p_worker text, p_user_id uuid) TO crm_accounts;
+
+-- Function private.account_request_claim
+
+CREATE FUNCTION private.account_request_claim(p_worker text, p_limit integer DEFAULT 1, p_stale_seconds integer DEFAULT 120) RETURNS SETOF public.account_requests
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_now timestamptz := private.now();
+begin
+  if p_worker is null or btrim(p_worker) = '' then
+    raise exception using errcode = '22023', message = 'p_worker: required';
+  end if;
+  return query
+  with picked as (
+    select r.id
+    from public.account_requests as r
+    where
+      (
+        r.status = 'queued'
+        or (r.status = 'running' and r.heartbeat_at < v_now - make_interval(secs => p_stale_seconds))
+      )
+      and not exists (
+        select 1 from public.account_requests as e
+        where
+          e.user_id = r.user_id
+          and e.status in ('queued', 'running')
+          and (e.created_at, e.id) < (r.created_at, r.id)
+      )
+    order by r.created_at, r.id
+    limit p_limit
+    for update skip locked
+  )
+  update public.account_requests as r set
+    status = 'running', attempts = r.attempts + 1, worker = p_worker, heartbeat_at = v_now, error = null
+  from picked as p
+  where r.id = p.id
+  returning r.*;
+end;
+$$;
+
+COMMENT ON FUNCTION private.account_request_claim(p_worker text, p_limit integer, p_stale_seconds integer) IS 'Accounts worker: claim the oldest queued or stale account requests; they are running, held by p_worker.';
+
+REVOKE ALL ON FUNCTION private.account_request_claim(p_worker text, p_limit integer, p_stale_seconds integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.account_request_claim(p_worker text, p_limit integer, p_stale_seconds integer) TO crm_accounts;
+
+-- Function private.account_request_fail
+
+CREATE FUNCTION private.account_request_fail(p_id uuid, p_worker text, p_error text, p_final boolean) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.account_requests as r set
+    status = case when p_final then 'failed' else 'queued' end,
+    error = left(coalesce(p_error, 'failed'), 2000),
+    finished_at = case when p_final then private.now() end,
+    worker = case when p_final then r.worker end,
+    heartbeat_at = case when p_final then r.heartbeat_at end
+  where r.id = p_id and r.worker = p_worker and r.status = 'running';
+  return found;
+end;
+$$;
+
+COMMENT ON FUNCTION private.account_request_fail(p_id uuid, p_worker text, p_error text, p_final boolean) IS 'Accounts worker: request p_id failed, for good (p_final) or back to the queue.';
+
+REVOKE ALL ON FUNCTION private.account_request_fail(p_id uuid, p_worker text, p_error text, p_final boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.account_request_fail(p_id uuid, p_worker text, p_error text, p_final boolean) TO crm_accounts;
+
+-- Function private.account_request_finish
+
+CREATE FUNCTION private.account_request_finish(p_id uuid, p_worker text, p_action_link text DEFAULT NULL::text, p_link_expires_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_now timestamptz := private.now();
+  v_row public.account_requests;
+begin
+  update public.account_requests as r set
+    status = 'done', action_link = p_action_link, link_expires_at = p_link_expires_at,
+    error = null, finished_at = v_now, heartbeat_at = v_now
+  where r.id = p_id and r.worker = p_worker and r.status = 'running'
+  returning r.* into v_row;
+  if not found then
+    return false;
+  end if;
+  if v_row.kind = 'deactivate' then
+    delete from auth.sessions as s where s.user_id = v_row.user_id;
+  end if;
+  return true;
+end;
+$$;
+
+COMMENT ON FUNCTION private.account_request_finish(p_id uuid, p_worker text, p_action_link text, p_link_expires_at timestamp with time zone) IS 'Accounts worker: request p_id is done (with its one-time link); false when the claim was lost.';
+
+REVOKE ALL ON FUNCTION private.account_request_finish(p_id uuid, p_worker text, p_action_link text, p_link_expires_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.account_request_finish(p_id uuid, p_worker text, p_action_link text, p_link_expires_at timestamp with time zone) TO crm_accounts;
+
+-- Function private.account_request_release
+
+CREATE FUNCTION private.account_request_release(p_worker text) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_released integer;
+begin
+  update public.account_requests as r set
+    status = 'queued', worker = null, heartbeat_at = null,
+    error = format('given back by worker %s (it stopped or reconnected)', p_worker)
+  where r.worker = p_worker and r.status = 'running';
+  get diagnostics v_released = row_count;
+  return v_released;
+end;
+$$;
+
+COMMENT ON FUNCTION private.account_request_release(p_worker text) IS 'Accounts worker: give back every account request p_worker holds (reconnect, stop); how many.';
+
+REVOKE ALL ON FUNCTION private.account_request_release(p_worker text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.account_request_release(p_worker text) TO crm_accounts;
+
+-- Function private.account_target
+
+CREATE FUNCTION private.account_target(p_user_id uuid) RETURNS public.profiles
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_profile public.profiles;
+begin
+  if p_user_id is null then
+    raise exception using errcode = '22023', message = 'p_user_id: required';
+  end if;
+  select * into v_profile from public.profiles as p where p.id = p_user_id;
+  if not found then
+    raise exception using errcode = 'PT404', message = 'p_user_id: not found or not yours';
+  end if;
+  return v_profile;
+end;
+$$;
+
+REVOKE ALL ON FUNCTION private.account_target(p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.account_target(p_user_id uuid) TO authenticated;
+
+-- Function private.account_user_id
+
+CREATE FUNCTION private.account_user_id(p_email text) RETURNS uuid
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select u.id from auth.users as u where lower(u.email) = lower(btrim(p_email)) limit 1
+$$;
+
+COMMENT ON FUNCTION private.account_user_id(p_email text) IS 'Accounts worker: the Auth user id of an e-mail address, or null.';
+
+REVOKE ALL ON FUNCTION private.account_user_id(p_email text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.account_user_id(p_email text) TO crm_accounts;
+
 -- Function private.advance_lead
 
 CREATE FUNCTION private.advance_lead(p_lead public.leads, p_campaign public.campaigns, p_call public.calls, p_effect public.disposition_effect, p_callback_at timestamp with time zone, p_notes text, p_actor uuid, p_now timestamp with time zone) RETURNS void
@@ -2319,30 +2096,6 @@ $$;
 COMMENT ON FUNCTION private.advance_lead(p_lead public.leads, p_campaign public.campaigns, p_call public.calls, p_effect public.disposition_effect, p_callback_at timestamp with time zone, p_notes text, p_actor uuid, p_now timestamp with time zone) IS 'The lead''s state machine after a wrap-up: callbacks, status, next call, do-not-call.';
 
 REVOKE ALL ON FUNCTION private.advance_lead(p_lead public.leads, p_campaign public.campaigns, p_call public.calls, p_effect public.disposition_effect, p_callback_at timestamp with time zone, p_notes text, p_actor uuid, p_now timestamp with time zone) FROM PUBLIC;
-
--- Function private.agent_time_zone
-
-CREATE FUNCTION private.agent_time_zone(p_user_id uuid) RETURNS text
-    LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-  select coalesce(
-    (
-      select cp.default_time_zone::text
-      from public.campaign_members as cm
-      inner join public.campaigns as cp on cm.campaign_id = cp.id
-      where cm.user_id = p_user_id
-      group by cp.default_time_zone
-      order by count(*) desc, cp.default_time_zone
-      limit 1
-    ),
-    'Europe/Madrid'
-  )
-$$;
-
-REVOKE ALL ON FUNCTION private.agent_time_zone(p_user_id uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION private.agent_time_zone(p_user_id uuid) TO authenticated;
-GRANT ALL ON FUNCTION private.agent_time_zone(p_user_id uuid) TO service_role;
 
 -- Function private.agents_of_supervised_campaigns
 
@@ -2671,6 +2424,31 @@ COMMENT ON FUNCTION private.check_wrap_up(p_call public.calls, p_campaign public
 
 REVOKE ALL ON FUNCTION private.check_wrap_up(p_call public.calls, p_campaign public.campaigns, p_lead public.leads, p_disposition text, p_callback_at timestamp with time zone, p_hangup_by text, p_now timestamp with time zone) FROM PUBLIC;
 
+-- Function private.checked_campaign_ids
+
+CREATE FUNCTION private.checked_campaign_ids(p_campaign_ids uuid[]) RETURNS uuid[]
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_ids uuid[] := coalesce(array(select distinct u.id from unnest(p_campaign_ids) as u (id)), '{}');
+begin
+  if array_position(v_ids, null) is not null then
+    raise exception using errcode = '22023', message = 'p_campaign_ids: an element is null';
+  end if;
+  if exists (
+    select 1 from unnest(v_ids) as u (id)
+    where not exists (select 1 from public.campaigns as c where c.id = u.id)
+  ) then
+    raise exception using errcode = 'PT404', message = 'p_campaign_ids: not found or not yours';
+  end if;
+  return v_ids;
+end;
+$$;
+
+REVOKE ALL ON FUNCTION private.checked_campaign_ids(p_campaign_ids uuid[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.checked_campaign_ids(p_campaign_ids uuid[]) TO authenticated;
+
 -- Function private.client_address
 
 CREATE FUNCTION private.client_address() RETURNS inet
@@ -2846,28 +2624,6 @@ $$;
 REVOKE ALL ON FUNCTION private.current_app_role() FROM PUBLIC;
 GRANT ALL ON FUNCTION private.current_app_role() TO authenticated;
 GRANT ALL ON FUNCTION private.current_app_role() TO service_role;
-
--- Function private.dashboard_figures
-
-CREATE FUNCTION private.dashboard_figures(p_calls numeric, p_answered_calls numeric, p_contacts numeric, p_talk_seconds numeric, p_sales numeric, p_premium jsonb) RETURNS jsonb
-    LANGUAGE sql IMMUTABLE
-    SET search_path TO ''
-    AS $$
-  select jsonb_build_object(
-    'calls', coalesce(p_calls, 0),
-    'answered_calls', coalesce(p_answered_calls, 0),
-    'contacts', coalesce(p_contacts, 0),
-    'talk_seconds', coalesce(p_talk_seconds, 0),
-    'sales', coalesce(p_sales, 0),
-    'premium', coalesce(p_premium, '{}'::jsonb),
-    'contact_rate', round(coalesce(p_contacts, 0) / nullif(p_calls, 0), 4),
-    'conversion', round(coalesce(p_sales, 0) / nullif(p_contacts, 0), 4)
-  )
-$$;
-
-REVOKE ALL ON FUNCTION private.dashboard_figures(p_calls numeric, p_answered_calls numeric, p_contacts numeric, p_talk_seconds numeric, p_sales numeric, p_premium jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION private.dashboard_figures(p_calls numeric, p_answered_calls numeric, p_contacts numeric, p_talk_seconds numeric, p_sales numeric, p_premium jsonb) TO authenticated;
-GRANT ALL ON FUNCTION private.dashboard_figures(p_calls numeric, p_answered_calls numeric, p_contacts numeric, p_talk_seconds numeric, p_sales numeric, p_premium jsonb) TO service_role;
 
 -- Function private.describe_calling_hours
 
@@ -3057,6 +2813,24 @@ CREATE FUNCTION private.grant_recording_access(p_call_id uuid, p_campaign_id uui
 $$;
 
 REVOKE ALL ON FUNCTION private.grant_recording_access(p_call_id uuid, p_campaign_id uuid, p_object_path text, p_seconds integer) FROM PUBLIC;
+
+-- Function private.guard_admin_grants
+
+CREATE FUNCTION private.guard_admin_grants() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  if old.role = 'admin' and old.permission in ('permissions.manage', 'users.manage')
+    and (tg_op = 'DELETE' or (new.role, new.permission) is distinct from (old.role, old.permission)) then
+    raise exception using
+      errcode = '42501',
+      message = format('permission: the admin role always keeps %s', old.permission),
+      hint = 'Without it nobody could manage users or permissions any more.';
+  end if;
+  return coalesce(new, old);
+end;
+$$;
 
 -- Function private.guard_call_columns
 
@@ -3268,6 +3042,31 @@ begin
   new.released_at := private.now();
   if current_user = 'authenticated' then
     new.released_by := (select auth.uid());
+  end if;
+  return new;
+end;
+$$;
+
+-- Function private.guard_own_profile
+
+CREATE FUNCTION private.guard_own_profile() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  if new.id = (select auth.uid()) then
+    if new.role is distinct from old.role then
+      raise exception using errcode = '42501', message = 'role: nobody changes their own role';
+    end if;
+    if old.active and not new.active then
+      raise exception using errcode = '42501', message = 'active: nobody deactivates themselves';
+    end if;
+  end if;
+  if (select auth.uid()) is not null and not private.is_admin() and (
+    (new.role = 'admin' and old.role is distinct from 'admin')
+    or (old.role = 'admin' and (new.role is distinct from 'admin' or (old.active and not new.active)))
+  ) then
+    raise exception using errcode = '42501', message = 'role: only an admin makes, unmakes or deactivates an admin';
   end if;
   return new;
 end;
@@ -4038,6 +3837,7 @@ REVOKE ALL ON FUNCTION private.now() FROM PUBLIC;
 GRANT ALL ON FUNCTION private.now() TO authenticated;
 GRANT ALL ON FUNCTION private.now() TO service_role;
 GRANT ALL ON FUNCTION private.now() TO crm_recordings;
+GRANT ALL ON FUNCTION private.now() TO crm_accounts;
 
 -- Function private.originate_claim
 
@@ -4390,6 +4190,26 @@ COMMENT ON FUNCTION private.purge_recording_access_log(p_before timestamp with t
 
 REVOKE ALL ON FUNCTION private.purge_recording_access_log(p_before timestamp with time zone, p_dry_run boolean) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.purge_recording_access_log(p_before timestamp with time zone, p_dry_run boolean) TO crm_recordings;
+
+-- Function private.queue_account_request
+
+CREATE FUNCTION private.queue_account_request(p_kind text, p_profile public.profiles) RETURNS public.account_requests
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_row public.account_requests;
+begin
+  insert into public.account_requests (kind, user_id, email, full_name, role, requested_by)
+  values (p_kind, p_profile.id, p_profile.email, p_profile.full_name, p_profile.role, (select auth.uid()))
+  returning * into v_row;
+  perform pg_notify('account_requests', v_row.id::text);
+  v_row.action_link := null;
+  return v_row;
+end;
+$$;
+
+REVOKE ALL ON FUNCTION private.queue_account_request(p_kind text, p_profile public.profiles) FROM PUBLIC;
 
 -- Function private.queue_recording
 
@@ -4831,6 +4651,22 @@ COMMENT ON FUNCTION private.recording_upload_renew(p_id uuid, p_worker text) IS 
 REVOKE ALL ON FUNCTION private.recording_upload_renew(p_id uuid, p_worker text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.recording_upload_renew(p_id uuid, p_worker text) TO crm_recordings;
 
+-- Function private.refit_memberships
+
+CREATE FUNCTION private.refit_memberships() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.campaign_members as cm
+  set member_role = case when new.role = 'agent' then 'agent' else 'supervisor' end::public.campaign_member_role
+  where
+    cm.user_id = new.id
+    and cm.member_role <> case when new.role = 'agent' then 'agent' else 'supervisor' end::public.campaign_member_role;
+  return null;
+end;
+$$;
+
 -- Function private.refuse_recording_access
 
 CREATE FUNCTION private.refuse_recording_access(p_call_id uuid, p_campaign_id uuid, p_code text, p_message text, p_status integer, p_detail text DEFAULT NULL::text, p_logged_code text DEFAULT NULL::text, p_logged_reason text DEFAULT NULL::text) RETURNS jsonb
@@ -4847,6 +4683,35 @@ end;
 $$;
 
 REVOKE ALL ON FUNCTION private.refuse_recording_access(p_call_id uuid, p_campaign_id uuid, p_code text, p_message text, p_status integer, p_detail text, p_logged_code text, p_logged_reason text) FROM PUBLIC;
+
+-- Function private.replace_memberships
+
+CREATE FUNCTION private.replace_memberships(p_user_id uuid, p_campaign_ids uuid[]) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_member_role public.campaign_member_role;
+begin
+  select case when p.role = 'agent' then 'agent' else 'supervisor' end::public.campaign_member_role
+  into v_member_role
+  from public.profiles as p where p.id = p_user_id;
+
+  delete from public.campaign_members as cm
+  where cm.user_id = p_user_id and not (cm.campaign_id = any(p_campaign_ids));
+
+  update public.campaign_members as cm set member_role = v_member_role
+  where cm.user_id = p_user_id and cm.member_role <> v_member_role;
+
+  insert into public.campaign_members (campaign_id, user_id, member_role)
+  select c.id, p_user_id, v_member_role
+  from public.campaigns as c
+  where c.id = any(p_campaign_ids)
+  on conflict (campaign_id, user_id) do nothing;
+end;
+$$;
+
+REVOKE ALL ON FUNCTION private.replace_memberships(p_user_id uuid, p_campaign_ids uuid[]) FROM PUBLIC;
 
 -- Function private.report_export_claim
 
@@ -5122,6 +4987,24 @@ end;
 $$;
 
 REVOKE ALL ON FUNCTION private.require_compliance_manager(p_action text) FROM PUBLIC;
+
+-- Function private.require_users_manage
+
+CREATE FUNCTION private.require_users_manage(p_field text, p_action text) RETURNS void
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if not coalesce(private.has_permission('users.manage'), false) then
+    raise exception using
+      errcode = '42501',
+      message = format('%s: %s needs users.manage', p_field, p_action);
+  end if;
+end;
+$$;
+
+REVOKE ALL ON FUNCTION private.require_users_manage(p_field text, p_action text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.require_users_manage(p_field text, p_action text) TO authenticated;
 
 -- Function private.seconds_between
 
@@ -5518,6 +5401,51 @@ begin
   return new;
 end;
 $$;
+
+-- Function private.write_admin_audit
+
+CREATE FUNCTION private.write_admin_audit() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_old jsonb := case when tg_op <> 'INSERT' then to_jsonb(old) - 'updated_at' - 'action_link' end;
+  v_new jsonb := case when tg_op <> 'DELETE' then to_jsonb(new) - 'updated_at' - 'action_link' end;
+  v_row jsonb := coalesce(v_new, v_old);
+  v_key jsonb := '{}';
+  v_column text;
+  v_fields text[];
+begin
+  foreach v_column in array tg_argv loop
+    v_key := v_key || jsonb_build_object(v_column, v_row -> v_column);
+  end loop;
+  if tg_op = 'UPDATE' then
+    v_fields := private.changed_columns(v_old, v_new);
+    if cardinality(v_fields) = 0 then
+      return null;
+    end if;
+    select
+      jsonb_object_agg(o.key, o.value) filter (where o.key = any(v_fields)),
+      jsonb_object_agg(n.key, n.value) filter (where n.key = any(v_fields))
+    into v_old, v_new
+    from jsonb_each(v_old) as o
+    inner join jsonb_each(v_new) as n on o.key = n.key;
+  else
+    select coalesce(array_agg(e.key order by e.key), '{}') into v_fields
+    from jsonb_each(v_row) as e
+    where e.value <> 'null'::jsonb;
+  end if;
+
+  insert into public.admin_audit_log (
+    table_name, record_key, operation, changed_fields, old_values, new_values, changed_by, actor
+  ) values (
+    tg_table_name, v_key, lower(tg_op), v_fields, v_old, v_new, (select auth.uid()), private.current_actor()
+  );
+  return null;
+end;
+$$;
+
+REVOKE ALL ON FUNCTION private.write_admin_audit() FROM PUBLIC;
 
 -- Function private.write_lead_history
 
@@ -6011,27 +5939,38 @@ begin
   if v_session is null then
     return;
   end if;
-  if v_session ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
-    and exists (select 1 from auth.sessions as s where s.id = v_session::uuid) then
-    return;
+  if not (
+    v_session ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
+    and exists (select 1 from auth.sessions as s where s.id = v_session::uuid)
+  ) then
+    -- PostgREST turns SQLSTATE PGRST into this body and status (its "raise errors
+    -- with HTTP status codes" contract): the same 401 an expired token gets.
+    raise sqlstate 'PGRST' using
+      message = json_build_object(
+        'code', 'session_not_found',
+        'message', 'session_id: the session of this token has ended (signed out or revoked)',
+        'details', null,
+        'hint', 'Sign in again.'
+      )::text,
+      detail = json_build_object(
+        'status', 401,
+        'headers', json_build_object('WWW-Authenticate', 'Bearer error="invalid_token", error_description="session ended"')
+      )::text;
   end if;
-  -- PostgREST turns SQLSTATE PGRST into this body and status (its "raise errors
-  -- with HTTP status codes" contract): the same 401 an expired token gets.
-  raise sqlstate 'PGRST' using
-    message = json_build_object(
-      'code', 'session_not_found',
-      'message', 'session_id: the session of this token has ended (signed out or revoked)',
-      'details', null,
-      'hint', 'Sign in again.'
-    )::text,
-    detail = json_build_object(
-      'status', 401,
-      'headers', json_build_object('WWW-Authenticate', 'Bearer error="invalid_token", error_description="session ended"')
-    )::text;
+  if exists (select 1 from public.profiles as p where p.id = (select auth.uid()) and not p.active) then
+    raise sqlstate 'PGRST' using
+      message = json_build_object(
+        'code', 'user_deactivated',
+        'message', 'sub: this account is deactivated',
+        'details', null,
+        'hint', 'An administrator can reactivate it.'
+      )::text,
+      detail = json_build_object('status', 403, 'headers', json_build_object())::text;
+  end if;
 end;
 $_$;
 
-COMMENT ON FUNCTION guard.check_request() IS 'PostgREST db-pre-request: refuses an access token whose session has ended (401 session_not_found).';
+COMMENT ON FUNCTION guard.check_request() IS 'PostgREST db-pre-request: refuses a token whose session ended (401) or whose user is deactivated (403).';
 
 REVOKE ALL ON FUNCTION guard.check_request() FROM PUBLIC;
 GRANT ALL ON FUNCTION guard.check_request() TO anon;
@@ -6042,6 +5981,135 @@ GRANT ALL ON FUNCTION guard.check_request() TO service_role;
 -- Tables: each with its comments, its triggers in firing order, its constraints,
 -- indexes, RLS policies and grants
 -- ============================================================================
+
+-- Table public.account_requests
+
+CREATE TABLE public.account_requests (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    kind text NOT NULL,
+    user_id uuid,
+    email text NOT NULL,
+    full_name text DEFAULT ''::text NOT NULL,
+    role public.app_role,
+    campaign_ids uuid[] DEFAULT '{}'::uuid[] NOT NULL,
+    sip_extension text,
+    status text DEFAULT 'queued'::text NOT NULL,
+    action_link text,
+    link_expires_at timestamp with time zone,
+    error text,
+    requested_by uuid,
+    worker text,
+    heartbeat_at timestamp with time zone,
+    attempts integer DEFAULT 0 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    finished_at timestamp with time zone,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT account_requests_email_length CHECK ((char_length(email) <= 254)),
+    CONSTRAINT account_requests_error_length CHECK ((char_length(error) <= 2000)),
+    CONSTRAINT account_requests_failed_has_error CHECK (((status <> 'failed'::text) OR (error IS NOT NULL))),
+    CONSTRAINT account_requests_full_name_length CHECK ((char_length(full_name) <= 200)),
+    CONSTRAINT account_requests_invite_has_role CHECK (((kind <> 'invite'::text) OR (role IS NOT NULL))),
+    CONSTRAINT account_requests_kind CHECK ((kind = ANY (ARRAY['invite'::text, 'deactivate'::text, 'reactivate'::text, 'reset_password'::text]))),
+    CONSTRAINT account_requests_sip_extension CHECK ((sip_extension ~ '^[0-9]{3,6}$'::text)),
+    CONSTRAINT account_requests_status CHECK ((status = ANY (ARRAY['queued'::text, 'running'::text, 'done'::text, 'failed'::text])))
+);
+
+COMMENT ON TABLE public.account_requests IS 'Account actions queued by admins (rpc/invite_user...), carried out in Auth by the accounts worker.';
+COMMENT ON COLUMN public.account_requests.user_id IS 'The user acted on; for an invite, set once the worker created them.';
+COMMENT ON COLUMN public.account_requests.status IS 'queued -> running -> done or failed; a running row whose heartbeat is stale is claimed again.';
+COMMENT ON COLUMN public.account_requests.action_link IS 'The one-time set-up (invite) or reset link; only the requester reads it, through rpc/account_request_link.';
+
+-- Triggers, in firing order
+CREATE TRIGGER account_requests_set_updated_at BEFORE UPDATE ON public.account_requests FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
+CREATE TRIGGER account_requests_write_admin_audit AFTER INSERT ON public.account_requests FOR EACH ROW EXECUTE FUNCTION private.write_admin_audit('id');
+
+ALTER TABLE ONLY public.account_requests
+    ADD CONSTRAINT account_requests_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.account_requests
+    ADD CONSTRAINT account_requests_requested_by_fkey FOREIGN KEY (requested_by) REFERENCES public.profiles(id) ON DELETE SET NULL;
+ALTER TABLE ONLY public.account_requests
+    ADD CONSTRAINT account_requests_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.profiles(id) ON DELETE SET NULL;
+
+CREATE UNIQUE INDEX account_requests_pending_email_key ON public.account_requests USING btree (lower(email)) WHERE ((kind = 'invite'::text) AND (status = ANY (ARRAY['queued'::text, 'running'::text])));
+CREATE UNIQUE INDEX account_requests_pending_extension_key ON public.account_requests USING btree (sip_extension) WHERE ((kind = 'invite'::text) AND (status = ANY (ARRAY['queued'::text, 'running'::text])));
+CREATE INDEX account_requests_queue_idx ON public.account_requests USING btree (status, created_at) WHERE (status = ANY (ARRAY['queued'::text, 'running'::text]));
+CREATE INDEX account_requests_requested_by_idx ON public.account_requests USING btree (requested_by);
+CREATE INDEX account_requests_user_id_idx ON public.account_requests USING btree (user_id, created_at);
+
+ALTER TABLE public.account_requests ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY "User managers can view account requests" ON public.account_requests FOR SELECT TO authenticated USING (( SELECT private.has_permission('users.manage'::text) AS has_permission));
+
+GRANT ALL ON TABLE public.account_requests TO service_role;
+GRANT SELECT(id) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(kind) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(user_id) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(email) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(full_name) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(role) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(campaign_ids) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(sip_extension) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(status) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(link_expires_at) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(error) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(requested_by) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(worker) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(heartbeat_at) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(attempts) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(created_at) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(finished_at) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(updated_at) ON TABLE public.account_requests TO authenticated;
+
+-- Table public.admin_audit_log
+
+CREATE TABLE public.admin_audit_log (
+    id bigint NOT NULL,
+    table_name text NOT NULL,
+    record_key jsonb NOT NULL,
+    operation text NOT NULL,
+    changed_fields text[] NOT NULL,
+    old_values jsonb,
+    new_values jsonb,
+    changed_by uuid,
+    actor text NOT NULL,
+    db_role text DEFAULT SESSION_USER NOT NULL,
+    changed_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT admin_audit_log_actor_check CHECK ((actor = ANY (ARRAY['user'::text, 'service_role'::text, 'system'::text]))),
+    CONSTRAINT admin_audit_log_operation_check CHECK ((operation = ANY (ARRAY['insert'::text, 'update'::text, 'delete'::text])))
+);
+
+ALTER TABLE public.admin_audit_log ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.admin_audit_log_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+COMMENT ON TABLE public.admin_audit_log IS 'Audit trail of the back office (campaigns, members, products, users, permissions), by trigger; append-only.';
+COMMENT ON COLUMN public.admin_audit_log.record_key IS 'The changed row''s primary key, as {"column": value}.';
+COMMENT ON COLUMN public.admin_audit_log.changed_by IS 'The signed-in user (auth.uid()), null for the service role and the system.';
+COMMENT ON COLUMN public.admin_audit_log.actor IS 'user, service_role (through the API) or system (a direct connection: a worker, a migration).';
+COMMENT ON COLUMN public.admin_audit_log.db_role IS 'The database login that made the change (session_user).';
+
+-- Triggers, in firing order
+CREATE TRIGGER admin_audit_log_append_only BEFORE UPDATE ON public.admin_audit_log FOR EACH ROW EXECUTE FUNCTION private.forbid_audit_update();
+
+ALTER TABLE ONLY public.admin_audit_log
+    ADD CONSTRAINT admin_audit_log_pkey PRIMARY KEY (id);
+
+CREATE INDEX admin_audit_log_changed_at_idx ON public.admin_audit_log USING btree (changed_at DESC);
+CREATE INDEX admin_audit_log_changed_by_idx ON public.admin_audit_log USING btree (changed_by, changed_at DESC);
+CREATE INDEX admin_audit_log_table_idx ON public.admin_audit_log USING btree (table_name, changed_at DESC);
+
+ALTER TABLE public.admin_audit_log ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY "User and permission managers can view the admin audit log" ON public.admin_audit_log FOR SELECT TO authenticated USING ((( SELECT private.has_permission('users.manage'::text) AS has_permission) OR ( SELECT private.has_permission('permissions.manage'::text) AS has_permission)));
+
+GRANT SELECT ON TABLE public.admin_audit_log TO authenticated;
+GRANT SELECT,DELETE ON TABLE public.admin_audit_log TO service_role;
 
 -- Table public.agent_states
 
@@ -6268,6 +6336,7 @@ COMMENT ON TABLE public.campaign_members IS 'Agents and supervisors of each camp
 
 -- Triggers, in firing order
 CREATE TRIGGER campaign_members_validate BEFORE INSERT OR UPDATE ON public.campaign_members FOR EACH ROW EXECUTE FUNCTION private.validate_campaign_member();
+CREATE TRIGGER campaign_members_write_admin_audit AFTER INSERT OR DELETE OR UPDATE ON public.campaign_members FOR EACH ROW EXECUTE FUNCTION private.write_admin_audit('campaign_id', 'user_id');
 
 ALTER TABLE ONLY public.campaign_members
     ADD CONSTRAINT campaign_members_pkey PRIMARY KEY (campaign_id, user_id);
@@ -6301,6 +6370,9 @@ CREATE TABLE public.campaign_products (
 );
 
 COMMENT ON TABLE public.campaign_products IS 'The products each campaign sells.';
+
+-- Triggers, in firing order
+CREATE TRIGGER campaign_products_write_admin_audit AFTER INSERT OR DELETE OR UPDATE ON public.campaign_products FOR EACH ROW EXECUTE FUNCTION private.write_admin_audit('campaign_id', 'product_id');
 
 ALTER TABLE ONLY public.campaign_products
     ADD CONSTRAINT campaign_products_pkey PRIMARY KEY (campaign_id, product_id);
@@ -6372,6 +6444,7 @@ COMMENT ON COLUMN public.campaigns.recording_retention_days IS 'Days a recording
 CREATE TRIGGER campaigns_set_updated_at BEFORE UPDATE ON public.campaigns FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
 CREATE TRIGGER campaigns_validate BEFORE INSERT OR UPDATE ON public.campaigns FOR EACH ROW EXECUTE FUNCTION private.validate_campaign();
 CREATE TRIGGER campaigns_request_report_refresh AFTER UPDATE OF default_time_zone ON public.campaigns FOR EACH ROW WHEN (((old.default_time_zone)::text IS DISTINCT FROM (new.default_time_zone)::text)) EXECUTE FUNCTION reports.everything_changed('agent_daily_stats', 'sales_daily_stats', 'hourly_stats');
+CREATE TRIGGER campaigns_write_admin_audit AFTER INSERT OR DELETE OR UPDATE ON public.campaigns FOR EACH ROW EXECUTE FUNCTION private.write_admin_audit('id');
 
 ALTER TABLE ONLY public.campaigns
     ADD CONSTRAINT campaigns_name_key UNIQUE (name);
@@ -6787,6 +6860,9 @@ CREATE TABLE public.permissions (
 
 COMMENT ON TABLE public.permissions IS 'Every right the system checks, by key (area.action).';
 
+-- Triggers, in firing order
+CREATE TRIGGER permissions_write_admin_audit AFTER INSERT OR DELETE OR UPDATE ON public.permissions FOR EACH ROW EXECUTE FUNCTION private.write_admin_audit('key');
+
 ALTER TABLE ONLY public.permissions
     ADD CONSTRAINT permissions_pkey PRIMARY KEY (key);
 
@@ -6831,6 +6907,7 @@ COMMENT ON COLUMN public.products.premium IS 'Base premium per payment_frequency
 
 -- Triggers, in firing order
 CREATE TRIGGER products_set_updated_at BEFORE UPDATE ON public.products FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
+CREATE TRIGGER products_write_admin_audit AFTER INSERT OR DELETE OR UPDATE ON public.products FOR EACH ROW EXECUTE FUNCTION private.write_admin_audit('id');
 
 ALTER TABLE ONLY public.products
     ADD CONSTRAINT products_code_key UNIQUE (code);
@@ -6871,7 +6948,10 @@ COMMENT ON COLUMN public.profiles.sip_extension IS 'The agent''s SIP extension; 
 
 -- Triggers, in firing order
 CREATE TRIGGER profiles_guard_columns BEFORE UPDATE ON public.profiles FOR EACH ROW EXECUTE FUNCTION private.guard_profile_columns();
+CREATE TRIGGER profiles_guard_own BEFORE UPDATE OF role, active ON public.profiles FOR EACH ROW EXECUTE FUNCTION private.guard_own_profile();
 CREATE TRIGGER profiles_set_updated_at BEFORE UPDATE ON public.profiles FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
+CREATE TRIGGER profiles_refit_memberships AFTER UPDATE OF role ON public.profiles FOR EACH ROW WHEN ((old.role IS DISTINCT FROM new.role)) EXECUTE FUNCTION private.refit_memberships();
+CREATE TRIGGER profiles_write_admin_audit AFTER INSERT OR DELETE OR UPDATE ON public.profiles FOR EACH ROW EXECUTE FUNCTION private.write_admin_audit('id');
 
 ALTER TABLE ONLY public.profiles
     ADD CONSTRAINT profiles_pkey PRIMARY KEY (id);
@@ -7015,7 +7095,6 @@ ALTER TABLE ONLY public.recordings
 
 CREATE INDEX recordings_campaign_id_idx ON public.recordings USING btree (campaign_id, call_started_at);
 CREATE INDEX recordings_erase_idx ON public.recordings USING btree (erase_requested_at) WHERE ((erase_requested_at IS NOT NULL) AND (status <> 'erased'::text));
-CREATE INDEX recordings_failed_idx ON public.recordings USING btree (updated_at) WHERE (status = 'failed'::text);
 CREATE INDEX recordings_queue_idx ON public.recordings USING btree (created_at) WHERE (status = ANY (ARRAY['pending'::text, 'uploading'::text]));
 CREATE INDEX recordings_stored_idx ON public.recordings USING btree (call_started_at) WHERE (status = 'stored'::text);
 CREATE INDEX recordings_unswept_idx ON public.recordings USING btree (updated_at) WHERE ((status = ANY (ARRAY['stored'::text, 'declined'::text])) AND (source_removed_at IS NULL));
@@ -7095,6 +7174,10 @@ CREATE TABLE public.role_permissions (
 );
 
 COMMENT ON TABLE public.role_permissions IS 'Which role holds which permission; admins edit it at run time.';
+
+-- Triggers, in firing order
+CREATE TRIGGER role_permissions_guard_admin BEFORE DELETE OR UPDATE ON public.role_permissions FOR EACH ROW EXECUTE FUNCTION private.guard_admin_grants();
+CREATE TRIGGER role_permissions_write_admin_audit AFTER INSERT OR DELETE OR UPDATE ON public.role_permissions FOR EACH ROW EXECUTE FUNCTION private.write_admin_audit('role', 'permission');
 
 ALTER TABLE ONLY public.role_permissions
     ADD CONSTRAINT role_permissions_pkey PRIMARY KEY (role, permission);
@@ -7652,7 +7735,10 @@ INSERT INTO storage.buckets (id, name, public, file_size_limit, allowed_mime_typ
 -- Tables published for Realtime (publication membership)
 -- ============================================================================
 
+ALTER PUBLICATION supabase_realtime ADD TABLE ONLY public.account_requests;
+ALTER PUBLICATION supabase_realtime ADD TABLE ONLY public.profiles;
 ALTER PUBLICATION supabase_realtime ADD TABLE ONLY public.report_exports;
+ALTER PUBLICATION supabase_realtime ADD TABLE ONLY public.role_permissions;
 
 -- ============================================================================
 -- pg_cron jobs (rows of cron.job)

@@ -15,6 +15,129 @@ export type Json =
 export type Database = {
   public: {
     Tables: {
+      account_requests: {
+        Row: {
+          action_link: string | null
+          attempts: number
+          campaign_ids: string[]
+          created_at: string
+          email: string
+          error: string | null
+          finished_at: string | null
+          full_name: string
+          heartbeat_at: string | null
+          id: string
+          kind: string
+          link_expires_at: string | null
+          requested_by: string | null
+          role: Database["public"]["Enums"]["app_role"] | null
+          sip_extension: string | null
+          status: string
+          updated_at: string
+          user_id: string | null
+          worker: string | null
+        }
+        Insert: {
+          action_link?: string | null
+          attempts?: number
+          campaign_ids?: string[]
+          created_at?: string
+          email: string
+          error?: string | null
+          finished_at?: string | null
+          full_name?: string
+          heartbeat_at?: string | null
+          id?: string
+          kind: string
+          link_expires_at?: string | null
+          requested_by?: string | null
+          role?: Database["public"]["Enums"]["app_role"] | null
+          sip_extension?: string | null
+          status?: string
+          updated_at?: string
+          user_id?: string | null
+          worker?: string | null
+        }
+        Update: {
+          action_link?: string | null
+          attempts?: number
+          campaign_ids?: string[]
+          created_at?: string
+          email?: string
+          error?: string | null
+          finished_at?: string | null
+          full_name?: string
+          heartbeat_at?: string | null
+          id?: string
+          kind?: string
+          link_expires_at?: string | null
+          requested_by?: string | null
+          role?: Database["public"]["Enums"]["app_role"] | null
+          sip_extension?: string | null
+          status?: string
+          updated_at?: string
+          user_id?: string | null
+          worker?: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "account_requests_requested_by_fkey"
+            columns: ["requested_by"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "account_requests_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      admin_audit_log: {
+        Row: {
+          actor: string
+          changed_at: string
+          changed_by: string | null
+          changed_fields: string[]
+          db_role: string
+          id: number
+          new_values: Json | null
+          old_values: Json | null
+          operation: string
+          record_key: Json
+          table_name: string
+        }
+        Insert: {
+          actor: string
+          changed_at?: string
+          changed_by?: string | null
+          changed_fields: string[]
+          db_role?: string
+          id?: number
+          new_values?: Json | null
+          old_values?: Json | null
+          operation: string
+          record_key: Json
+          table_name: string
+        }
+        Update: {
+          actor?: string
+          changed_at?: string
+          changed_by?: string | null
+          changed_fields?: string[]
+          db_role?: string
+          id?: number
+          new_values?: Json | null
+          old_values?: Json | null
+          operation?: string
+          record_key?: Json
+          table_name?: string
+        }
+        Relationships: []
+      }
       agent_states: {
         Row: {
           agent_id: string
@@ -1288,11 +1411,11 @@ export type Database = {
       [_ in never]: never
     }
     Functions: {
-      agent_dashboard: {
+      account_request_link: {
         Args: {
-          p_day?: string
+          p_request_id: string
         }
-        Returns: Json
+        Returns: string
       }
       assign_lead: {
         Args: {
@@ -1300,6 +1423,12 @@ export type Database = {
           p_agent_id: string
         }
         Returns: Database["public"]["Tables"]["leads"]["Row"]
+      }
+      deactivate_user: {
+        Args: {
+          p_user_id: string
+        }
+        Returns: Database["public"]["Tables"]["account_requests"]["Row"]
       }
       end_call: {
         Args: {
@@ -1337,11 +1466,27 @@ export type Database = {
         }
         Returns: boolean
       }
+      invite_user: {
+        Args: {
+          p_email: string
+          p_full_name: string
+          p_role: Database["public"]["Enums"]["app_role"]
+          p_campaign_ids?: string[]
+          p_sip_extension?: string
+        }
+        Returns: Database["public"]["Tables"]["account_requests"]["Row"]
+      }
       next_lead: {
         Args: {
           p_campaign_id: string
         }
         Returns: Database["public"]["Tables"]["leads"]["Row"][]
+      }
+      reactivate_user: {
+        Args: {
+          p_user_id: string
+        }
+        Returns: Database["public"]["Tables"]["account_requests"]["Row"]
       }
       recording_url: {
         Args: {
@@ -1461,12 +1606,25 @@ export type Database = {
         }
         Returns: Database["public"]["Tables"]["report_exports"]["Row"]
       }
+      reset_user_password: {
+        Args: {
+          p_user_id: string
+        }
+        Returns: Database["public"]["Tables"]["account_requests"]["Row"]
+      }
       set_agent_state: {
         Args: {
           p_state: string
           p_reason?: string
         }
         Returns: Database["public"]["Tables"]["agent_states"]["Row"]
+      }
+      set_user_campaigns: {
+        Args: {
+          p_user_id: string
+          p_campaign_ids: string[]
+        }
+        Returns: Database["public"]["Tables"]["campaign_members"]["Row"][]
       }
       sip_credentials: {
         Args: Record<PropertyKey, never>
@@ -1479,17 +1637,6 @@ export type Database = {
           p_source?: string
         }
         Returns: Database["public"]["Tables"]["calls"]["Row"]
-      }
-      supervisor_dashboard: {
-        Args: {
-          p_campaign_ids?: string[]
-          p_day?: string
-        }
-        Returns: Json
-      }
-      system_health: {
-        Args: Record<PropertyKey, never>
-        Returns: Json
       }
       validate_sale: {
         Args: {
