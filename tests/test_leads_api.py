@@ -183,3 +183,26 @@ def test_a_bulk_action_through_the_api(screen, db, sign_in):
     assert client.rpc("bulk_assign_leads", {"p_selection": {"ids": [screen["ids"]["Ana"]]},
                                             "p_agent_id": agents[0]}).execute().data == {
         "matched": 1, "changed": 0, "skipped": {"agent_not_in_campaign": 1}}
+
+
+def test_search_leads_rpc_filters_orders_and_counts_like_the_table(screen, sign_in):
+    """rpc/search_leads (the trigram index under RLS): the same rows as the table's ilike, with
+    PostgREST's filters, order, limit and estimated count on top."""
+    client, campaign = screen["client"], screen["campaign"]
+    result = (client.rpc("search_leads", {"p_search": "(699) 000"}, count="estimated")
+              .eq("campaign_id", campaign).in_("status", ["retry", "new"])
+              .order("created_at", desc=True).order("id", desc=True).limit(2).execute())
+    assert names(result.data) == ["Ana", "Raúl"]  # the two newest (same created_at)
+    assert result.count == 3  # Ana, Raúl, Begoña (exact under max_rows)
+    for typed in ("muñoz", "inigo.munoz@example", "0034612345678", "911 222 333"):
+        by_rpc = (client.rpc("search_leads", {"p_search": typed}).eq("campaign_id", campaign)
+                  .execute())
+        by_table = screen["leads"]().ilike("search_text", f"%{search_term(typed)}%").execute()
+        assert names(by_rpc.data) == names(by_table.data) != []
+    other = sign_in("supervisor2@demo.test")
+    assert other.rpc("search_leads", {"p_search": "muñoz"}).eq("campaign_id", campaign
+                                                              ).execute().data == []
+    with pytest.raises(APIError) as short:
+        client.rpc("search_leads", {"p_search": "ab"}).execute()
+    assert (short.value.code, short.value.message) == (
+        "22023", "p_search: at least 3 characters (or digits)")
