@@ -1832,6 +1832,20 @@ COMMENT ON FUNCTION public.request_report_export(p_report text, p_params jsonb, 
 REVOKE ALL ON FUNCTION public.request_report_export(p_report text, p_params jsonb, p_format text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.request_report_export(p_report text, p_params jsonb, p_format text) TO authenticated;
 
+-- Function public.search_leads
+
+CREATE FUNCTION public.search_leads(p_search text) RETURNS SETOF public.leads
+    LANGUAGE sql STABLE
+    AS $$
+  select l.* from public.leads as l
+  where l.id in (select private.lead_search_ids(p_search))
+$$;
+
+COMMENT ON FUNCTION public.search_leads(p_search text) IS 'The leads (RLS) whose names, e-mail, reference or numbers hold the term; filter, order and page it as the table.';
+
+REVOKE ALL ON FUNCTION public.search_leads(p_search text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.search_leads(p_search text) TO authenticated;
+
 -- Function public.set_agent_state
 
 CREATE FUNCTION public.set_agent_state(p_state text, p_reason text DEFAULT NULL::text) RETURNS public.agent_states
@@ -3369,6 +3383,39 @@ REVOKE ALL ON FUNCTION private.is_time_zone(p_value text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.is_time_zone(p_value text) TO authenticated;
 GRANT ALL ON FUNCTION private.is_time_zone(p_value text) TO service_role;
 
+-- Function private.lead_search_ids
+
+CREATE FUNCTION private.lead_search_ids(p_search text) RETURNS SETOF uuid
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_pattern text := private.lead_search_pattern(p_search);
+  v_me uuid := (select auth.uid());
+begin
+  -- Three characters make a trigram: a shorter term would read every lead.
+  if v_pattern is null or char_length(v_pattern) - 2 < 3 then
+    raise exception using
+      errcode = '22023',
+      message = 'p_search: at least 3 characters (or digits)';
+  end if;
+  if private.is_admin() then
+    return query select l.id from public.leads as l where l.search_text like v_pattern;
+  else
+    return query
+    select l.id from public.leads as l
+    where
+      l.search_text like v_pattern
+      and (l.owner_id = v_me or l.campaign_id = any(array(select private.supervised_campaign_ids())));
+  end if;
+end;
+$$;
+
+COMMENT ON FUNCTION private.lead_search_ids(p_search text) IS 'The ids of the leads the caller may see whose search_text holds the term (trigram index).';
+
+REVOKE ALL ON FUNCTION private.lead_search_ids(p_search text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.lead_search_ids(p_search text) TO authenticated;
+
 -- Function private.lead_search_pattern
 
 CREATE FUNCTION private.lead_search_pattern(p_term text) RETURNS text
@@ -3404,8 +3451,13 @@ CREATE FUNCTION private.lead_search_text(p_first_name text, p_last_name text, p_
     SET search_path TO ''
     AS $$
 begin
-  return lower(private.immutable_unaccent(concat_ws(' ', p_first_name, p_last_name, p_email, p_external_ref)))
-    || ' ' || translate(concat_ws(' ', p_phone, array_to_string(p_alternate_phones, ' ')), '+', '');
+  return concat_ws(
+    ' ',
+    lower(private.immutable_unaccent(
+      concat_ws(' ', nullif(p_first_name, ''), nullif(p_last_name, ''), nullif(p_email, ''), nullif(p_external_ref, ''))
+    )),
+    nullif(translate(concat_ws(' ', p_phone, nullif(array_to_string(p_alternate_phones, ' '), '')), '+', ''), '')
+  );
 end;
 $$;
 
@@ -5245,7 +5297,7 @@ GRANT ALL ON FUNCTION private.seconds_between(p_from timestamp with time zone, p
 -- Function private.selection_error
 
 CREATE FUNCTION private.selection_error(p_key text, p_expected text) RETURNS void
-    LANGUAGE plpgsql IMMUTABLE
+    LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
 begin
@@ -5262,7 +5314,7 @@ REVOKE ALL ON FUNCTION private.selection_error(p_key text, p_expected text) FROM
 -- Function private.selection_texts
 
 CREATE FUNCTION private.selection_texts(p_filter jsonb, p_key text) RETURNS text[]
-    LANGUAGE plpgsql IMMUTABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO ''
     AS $$
 declare
@@ -5286,7 +5338,7 @@ REVOKE ALL ON FUNCTION private.selection_texts(p_filter jsonb, p_key text) FROM 
 -- Function private.selection_value
 
 CREATE FUNCTION private.selection_value(p_filter jsonb, p_key text, p_type text) RETURNS text
-    LANGUAGE plpgsql IMMUTABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO ''
     AS $_$
 declare
@@ -6829,7 +6881,10 @@ ALTER TABLE ONLY public.leads
 ALTER TABLE ONLY public.leads
     ADD CONSTRAINT leads_owner_id_fkey FOREIGN KEY (owner_id) REFERENCES public.profiles(id) ON DELETE SET NULL;
 
+CREATE INDEX leads_campaign_created_at_idx ON public.leads USING btree (campaign_id, created_at, id);
 CREATE INDEX leads_campaign_id_idx ON public.leads USING btree (campaign_id, status);
+CREATE INDEX leads_created_at_idx ON public.leads USING btree (created_at, id);
+CREATE INDEX leads_last_outcome_idx ON public.leads USING btree (last_outcome, created_at) WHERE (last_outcome IS NOT NULL);
 CREATE INDEX leads_owner_id_idx ON public.leads USING btree (owner_id, next_call_at);
 CREATE INDEX leads_phone_idx ON public.leads USING btree (phone);
 CREATE INDEX leads_queue_idx ON public.leads USING btree (campaign_id, next_call_at, id) WHERE (status = ANY (ARRAY['new'::public.lead_status, 'retry'::public.lead_status, 'callback'::public.lead_status]));
