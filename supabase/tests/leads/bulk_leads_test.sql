@@ -2,7 +2,7 @@
 -- why), the counts they answer, the history they write, one notice per bulk
 -- assignment.
 begin;
-select plan(48);
+select plan(50);
 
 select tests.create_two_campaigns();
 
@@ -205,6 +205,15 @@ select results_eq(
   'returned leads: retry (called before), no owner, due now'
 );
 select is(pg_temp.history('rpc/bulk_return_leads_to_pool'), 2::bigint, 'history per returned lead');
+select results_eq(
+  $$select changed_fields, old_values ->> 'owner_id', old_values ->> 'status', new_values ->> 'status',
+      new_values ? 'next_call_at', actor, db_role = session_user, changed_by::text
+    from public.lead_history
+    where via = 'rpc/bulk_return_leads_to_pool' and lead_id = 'e0000000-0000-4000-8000-0000000000a8'$$,
+  $$values (array['next_call_at', 'status'], null::text, 'lost', 'retry',
+    true, 'user', true, 'f0000000-0000-4000-8000-000000000011')$$,
+  'a bulk history row is the trigger''s: only the changed columns (a8 was unassigned already), sorted, who and how'
+);
 
 -- Status: the statuses a status change may set, next call now when queued.
 select tests.authenticate_as('supa@t.test');
@@ -329,6 +338,12 @@ select results_eq(
   $$values ('a1', 'delete', 'f0000000-0000-4000-8000-000000000001'),
     ('b1', 'delete', 'f0000000-0000-4000-8000-000000000001')$$,
   'each deleted lead leaves its delete row in the history'
+);
+select results_eq(
+  $$select old_values ->> 'first_name', 'first_name' = any(changed_fields), 'email' = any(changed_fields), new_values
+    from public.lead_history where via = 'rpc/bulk_delete_leads' and lead_id = 'e0000000-0000-4000-8000-0000000000b1'$$,
+  $$values ('Diego', true, false, null::jsonb)$$,
+  'a delete row keeps the deleted lead''s non-null columns, as the trigger does'
 );
 select is(
   (
