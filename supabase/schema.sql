@@ -301,6 +301,8 @@ CREATE FUNCTION public.bulk_assign_leads(p_selection jsonb, p_agent_id uuid) RET
     AS $$
 declare
   v_via text := current_setting('crm.via', true);
+  v_actor text := private.current_actor();
+  v_me uuid := (select auth.uid());
   v_agent_campaigns uuid[];
   v_counts jsonb;
   v_first uuid;
@@ -321,6 +323,7 @@ begin
   with selected as (
     select
       m.id,
+      jsonb_build_object('owner_id', l.owner_id) as old_values,
       case
         when not m.yours then 'not_found_or_not_yours'
         when l.status = 'erased' then 'erased'
@@ -340,7 +343,29 @@ begin
       s.reason is null and l.id = s.id
       and l.status in ('new', 'retry', 'callback')
       and l.owner_id is distinct from p_agent_id
-    returning l.id, l.campaign_id
+    returning l.id, l.campaign_id, jsonb_build_object('owner_id', l.owner_id) as new_values
+  ),
+
+  -- The history rows leads_write_history would write, in one insert (the trigger
+  -- skips bulk changes: migration 20261206000160).
+  history as (
+    insert into public.lead_history (
+      lead_id, campaign_id, operation, changed_fields, old_values, new_values, changed_by, actor, via
+    )
+    select
+      ch.id,
+      ch.campaign_id,
+      'update',
+      d.fields,
+      (select jsonb_object_agg(o.key, o.value) from jsonb_each(s.old_values) as o where o.key = any(d.fields)),
+      (select jsonb_object_agg(n.key, n.value) from jsonb_each(ch.new_values) as n where n.key = any(d.fields)),
+      v_me,
+      v_actor,
+      'rpc/bulk_assign_leads'
+    from changed as ch
+    inner join selected as s on ch.id = s.id
+    cross join lateral (select private.changed_columns(s.old_values, ch.new_values) as fields) as d
+    where cardinality(d.fields) > 0
   ),
 
   callbacks as (
@@ -394,6 +419,8 @@ CREATE FUNCTION public.bulk_delete_leads(p_selection jsonb) RETURNS jsonb
     AS $$
 declare
   v_via text := current_setting('crm.via', true);
+  v_me uuid := (select auth.uid());
+  v_actor text := private.current_actor();
   v_counts jsonb;
 begin
   perform set_config('crm.via', 'rpc/bulk_delete_leads', true);
@@ -422,7 +449,26 @@ begin
     delete from public.leads as l
     using selected as s
     where s.reason is null and l.id = s.id and l.status not in ('erased', 'in_call')
-    returning l.id
+    returning l.id, l.campaign_id, to_jsonb(l) - 'updated_at' - 'search_text' as old_values
+  ),
+
+  -- As leads_write_history: the deleted row's non-null columns.
+  history as (
+    insert into public.lead_history (
+      lead_id, campaign_id, operation, changed_fields, old_values, new_values, changed_by, actor, via
+    )
+    select
+      ch.id,
+      ch.campaign_id,
+      'delete',
+      (select coalesce(array_agg(o.key order by o.key), '{}') from jsonb_each(ch.old_values) as o
+        where o.value <> 'null'::jsonb),
+      ch.old_values,
+      null,
+      v_me,
+      v_actor,
+      'rpc/bulk_delete_leads'
+    from changed as ch
   )
 
   select jsonb_object_agg(r.reason, r.n) into v_counts
@@ -454,6 +500,7 @@ CREATE FUNCTION public.bulk_do_not_call(p_selection jsonb, p_scope text DEFAULT 
     AS $$
 declare
   v_via text := current_setting('crm.via', true);
+  v_actor text := private.current_actor();
   v_now timestamptz := private.now();
   v_me uuid := (select auth.uid());
   v_counts jsonb;
@@ -480,6 +527,7 @@ begin
   with selected as (
     select
       m.id,
+      jsonb_build_object('status', l.status, 'next_call_at', l.next_call_at) as old_values,
       l.campaign_id,
       array[l.phone::text] || l.alternate_phones::text[] as phones,
       case
@@ -510,7 +558,29 @@ begin
     where
       s.reason is null and l.id = s.id
       and l.status not in ('erased', 'in_call', 'do_not_call')
-    returning l.id
+    returning l.id, l.campaign_id, jsonb_build_object('status', l.status, 'next_call_at', l.next_call_at) as new_values
+  ),
+
+  -- The history rows leads_write_history would write, in one insert (the trigger
+  -- skips bulk changes: migration 20261206000160).
+  history as (
+    insert into public.lead_history (
+      lead_id, campaign_id, operation, changed_fields, old_values, new_values, changed_by, actor, via
+    )
+    select
+      ch.id,
+      ch.campaign_id,
+      'update',
+      d.fields,
+      (select jsonb_object_agg(o.key, o.value) from jsonb_each(s.old_values) as o where o.key = any(d.fields)),
+      (select jsonb_object_agg(n.key, n.value) from jsonb_each(ch.new_values) as n where n.key = any(d.fields)),
+      v_me,
+      v_actor,
+      'rpc/bulk_do_not_call'
+    from changed as ch
+    inner join selected as s on ch.id = s.id
+    cross join lateral (select private.changed_columns(s.old_values, ch.new_values) as fields) as d
+    where cardinality(d.fields) > 0
   ),
 
   callbacks as (
@@ -550,6 +620,8 @@ CREATE FUNCTION public.bulk_return_leads_to_pool(p_selection jsonb) RETURNS json
     AS $$
 declare
   v_via text := current_setting('crm.via', true);
+  v_actor text := private.current_actor();
+  v_me uuid := (select auth.uid());
   v_now timestamptz := private.now();
   v_counts jsonb;
 begin
@@ -559,6 +631,7 @@ begin
   with selected as (
     select
       m.id,
+      jsonb_build_object('owner_id', l.owner_id, 'status', l.status, 'next_call_at', l.next_call_at) as old_values,
       case
         when not m.yours then 'not_found_or_not_yours'
         when l.status in ('erased', 'won', 'do_not_call', 'in_call') then l.status::text
@@ -577,10 +650,32 @@ begin
     where
       s.reason is null and l.id = s.id
       and l.status not in ('erased', 'won', 'do_not_call', 'in_call')
-    returning l.id
+    returning l.id, l.campaign_id, jsonb_build_object('owner_id', l.owner_id, 'status', l.status, 'next_call_at', l.next_call_at) as new_values
   ),
 
   -- Queued again now: a scheduled callback no longer stands.
+  -- The history rows leads_write_history would write, in one insert (the trigger
+  -- skips bulk changes: migration 20261206000160).
+  history as (
+    insert into public.lead_history (
+      lead_id, campaign_id, operation, changed_fields, old_values, new_values, changed_by, actor, via
+    )
+    select
+      ch.id,
+      ch.campaign_id,
+      'update',
+      d.fields,
+      (select jsonb_object_agg(o.key, o.value) from jsonb_each(s.old_values) as o where o.key = any(d.fields)),
+      (select jsonb_object_agg(n.key, n.value) from jsonb_each(ch.new_values) as n where n.key = any(d.fields)),
+      v_me,
+      v_actor,
+      'rpc/bulk_return_leads_to_pool'
+    from changed as ch
+    inner join selected as s on ch.id = s.id
+    cross join lateral (select private.changed_columns(s.old_values, ch.new_values) as fields) as d
+    where cardinality(d.fields) > 0
+  ),
+
   callbacks as (
     update public.callbacks as cb set status = 'cancelled', completed_at = v_now
     from changed as ch
@@ -616,6 +711,8 @@ CREATE FUNCTION public.bulk_set_lead_status(p_selection jsonb, p_status public.l
     AS $$
 declare
   v_via text := current_setting('crm.via', true);
+  v_actor text := private.current_actor();
+  v_me uuid := (select auth.uid());
   v_now timestamptz := private.now();
   v_counts jsonb;
 begin
@@ -638,6 +735,7 @@ begin
   with selected as (
     select
       m.id,
+      jsonb_build_object('status', l.status, 'next_call_at', l.next_call_at) as old_values,
       case
         when not m.yours then 'not_found_or_not_yours'
         when l.status = 'erased' then 'erased'
@@ -656,7 +754,29 @@ begin
     where
       s.reason is null and l.id = s.id
       and l.status not in ('erased', 'in_call') and l.status <> p_status
-    returning l.id
+    returning l.id, l.campaign_id, jsonb_build_object('status', l.status, 'next_call_at', l.next_call_at) as new_values
+  ),
+
+  -- The history rows leads_write_history would write, in one insert (the trigger
+  -- skips bulk changes: migration 20261206000160).
+  history as (
+    insert into public.lead_history (
+      lead_id, campaign_id, operation, changed_fields, old_values, new_values, changed_by, actor, via
+    )
+    select
+      ch.id,
+      ch.campaign_id,
+      'update',
+      d.fields,
+      (select jsonb_object_agg(o.key, o.value) from jsonb_each(s.old_values) as o where o.key = any(d.fields)),
+      (select jsonb_object_agg(n.key, n.value) from jsonb_each(ch.new_values) as n where n.key = any(d.fields)),
+      v_me,
+      v_actor,
+      'rpc/bulk_set_lead_status'
+    from changed as ch
+    inner join selected as s on ch.id = s.id
+    cross join lateral (select private.changed_columns(s.old_values, ch.new_values) as fields) as d
+    where cardinality(d.fields) > 0
   ),
 
   callbacks as (
@@ -694,6 +814,8 @@ CREATE FUNCTION public.bulk_unassign_leads(p_selection jsonb) RETURNS jsonb
     AS $$
 declare
   v_via text := current_setting('crm.via', true);
+  v_actor text := private.current_actor();
+  v_me uuid := (select auth.uid());
   v_counts jsonb;
 begin
   perform set_config('crm.via', 'rpc/bulk_unassign_leads', true);
@@ -702,6 +824,7 @@ begin
   with selected as (
     select
       m.id,
+      jsonb_build_object('owner_id', l.owner_id) as old_values,
       case
         when not m.yours then 'not_found_or_not_yours'
         when l.status = 'erased' then 'erased'
@@ -718,7 +841,29 @@ begin
     where
       s.reason is null and l.id = s.id
       and l.status not in ('erased', 'in_call') and l.owner_id is not null
-    returning l.id
+    returning l.id, l.campaign_id, jsonb_build_object('owner_id', l.owner_id) as new_values
+  ),
+
+  -- The history rows leads_write_history would write, in one insert (the trigger
+  -- skips bulk changes: migration 20261206000160).
+  history as (
+    insert into public.lead_history (
+      lead_id, campaign_id, operation, changed_fields, old_values, new_values, changed_by, actor, via
+    )
+    select
+      ch.id,
+      ch.campaign_id,
+      'update',
+      d.fields,
+      (select jsonb_object_agg(o.key, o.value) from jsonb_each(s.old_values) as o where o.key = any(d.fields)),
+      (select jsonb_object_agg(n.key, n.value) from jsonb_each(ch.new_values) as n where n.key = any(d.fields)),
+      v_me,
+      v_actor,
+      'rpc/bulk_unassign_leads'
+    from changed as ch
+    inner join selected as s on ch.id = s.id
+    cross join lateral (select private.changed_columns(s.old_values, ch.new_values) as fields) as d
+    where cardinality(d.fields) > 0
   ),
 
   callbacks as (
@@ -6869,7 +7014,7 @@ CREATE TRIGGER leads_set_updated_at BEFORE UPDATE ON public.leads FOR EACH ROW E
 CREATE TRIGGER leads_time_zone_from_phone BEFORE INSERT OR UPDATE OF phone ON public.leads FOR EACH ROW EXECUTE FUNCTION private.set_lead_time_zone();
 CREATE TRIGGER leads_validate BEFORE INSERT OR UPDATE ON public.leads FOR EACH ROW EXECUTE FUNCTION private.validate_lead();
 CREATE TRIGGER leads_notify_assigned AFTER UPDATE OF owner_id ON public.leads FOR EACH ROW WHEN (((new.owner_id IS NOT NULL) AND (new.owner_id IS DISTINCT FROM old.owner_id) AND (COALESCE(current_setting('crm.via'::text, true), ''::text) !~~ 'rpc/bulk\_%'::text))) EXECUTE FUNCTION private.notify_lead_assigned();
-CREATE TRIGGER leads_write_history AFTER INSERT OR DELETE OR UPDATE ON public.leads FOR EACH ROW EXECUTE FUNCTION private.write_lead_history();
+CREATE TRIGGER leads_write_history AFTER INSERT OR DELETE OR UPDATE ON public.leads FOR EACH ROW WHEN ((COALESCE(current_setting('crm.via'::text, true), ''::text) !~~ 'rpc/bulk\_%'::text)) EXECUTE FUNCTION private.write_lead_history();
 
 ALTER TABLE ONLY public.leads
     ADD CONSTRAINT leads_pkey PRIMARY KEY (id);
