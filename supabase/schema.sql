@@ -298,6 +298,7 @@ GRANT ALL ON FUNCTION public.assign_lead(p_lead_id uuid, p_agent_id uuid) TO ser
 CREATE FUNCTION public.bulk_assign_leads(p_selection jsonb, p_agent_id uuid) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
+    SET statement_timeout TO '120s'
     AS $$
 declare
   v_via text := current_setting('crm.via', true);
@@ -416,6 +417,7 @@ GRANT ALL ON FUNCTION public.bulk_assign_leads(p_selection jsonb, p_agent_id uui
 CREATE FUNCTION public.bulk_delete_leads(p_selection jsonb) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
+    SET statement_timeout TO '120s'
     AS $$
 declare
   v_via text := current_setting('crm.via', true);
@@ -497,6 +499,7 @@ GRANT ALL ON FUNCTION public.bulk_delete_leads(p_selection jsonb) TO service_rol
 CREATE FUNCTION public.bulk_do_not_call(p_selection jsonb, p_scope text DEFAULT 'campaign'::text, p_reason text DEFAULT ''::text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
+    SET statement_timeout TO '120s'
     AS $$
 declare
   v_via text := current_setting('crm.via', true);
@@ -617,6 +620,7 @@ GRANT ALL ON FUNCTION public.bulk_do_not_call(p_selection jsonb, p_scope text, p
 CREATE FUNCTION public.bulk_return_leads_to_pool(p_selection jsonb) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
+    SET statement_timeout TO '120s'
     AS $$
 declare
   v_via text := current_setting('crm.via', true);
@@ -708,6 +712,7 @@ GRANT ALL ON FUNCTION public.bulk_return_leads_to_pool(p_selection jsonb) TO ser
 CREATE FUNCTION public.bulk_set_lead_status(p_selection jsonb, p_status public.lead_status) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
+    SET statement_timeout TO '120s'
     AS $$
 declare
   v_via text := current_setting('crm.via', true);
@@ -811,6 +816,7 @@ GRANT ALL ON FUNCTION public.bulk_set_lead_status(p_selection jsonb, p_status pu
 CREATE FUNCTION public.bulk_unassign_leads(p_selection jsonb) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
+    SET statement_timeout TO '120s'
     AS $$
 declare
   v_via text := current_setting('crm.via', true);
