@@ -15,129 +15,6 @@ export type Json =
 export type Database = {
   public: {
     Tables: {
-      account_requests: {
-        Row: {
-          action_link: string | null
-          attempts: number
-          campaign_ids: string[]
-          created_at: string
-          email: string
-          error: string | null
-          finished_at: string | null
-          full_name: string
-          heartbeat_at: string | null
-          id: string
-          kind: string
-          link_expires_at: string | null
-          requested_by: string | null
-          role: Database["public"]["Enums"]["app_role"] | null
-          sip_extension: string | null
-          status: string
-          updated_at: string
-          user_id: string | null
-          worker: string | null
-        }
-        Insert: {
-          action_link?: string | null
-          attempts?: number
-          campaign_ids?: string[]
-          created_at?: string
-          email: string
-          error?: string | null
-          finished_at?: string | null
-          full_name?: string
-          heartbeat_at?: string | null
-          id?: string
-          kind: string
-          link_expires_at?: string | null
-          requested_by?: string | null
-          role?: Database["public"]["Enums"]["app_role"] | null
-          sip_extension?: string | null
-          status?: string
-          updated_at?: string
-          user_id?: string | null
-          worker?: string | null
-        }
-        Update: {
-          action_link?: string | null
-          attempts?: number
-          campaign_ids?: string[]
-          created_at?: string
-          email?: string
-          error?: string | null
-          finished_at?: string | null
-          full_name?: string
-          heartbeat_at?: string | null
-          id?: string
-          kind?: string
-          link_expires_at?: string | null
-          requested_by?: string | null
-          role?: Database["public"]["Enums"]["app_role"] | null
-          sip_extension?: string | null
-          status?: string
-          updated_at?: string
-          user_id?: string | null
-          worker?: string | null
-        }
-        Relationships: [
-          {
-            foreignKeyName: "account_requests_requested_by_fkey"
-            columns: ["requested_by"]
-            isOneToOne: false
-            referencedRelation: "profiles"
-            referencedColumns: ["id"]
-          },
-          {
-            foreignKeyName: "account_requests_user_id_fkey"
-            columns: ["user_id"]
-            isOneToOne: false
-            referencedRelation: "profiles"
-            referencedColumns: ["id"]
-          },
-        ]
-      }
-      admin_audit_log: {
-        Row: {
-          actor: string
-          changed_at: string
-          changed_by: string | null
-          changed_fields: string[]
-          db_role: string
-          id: number
-          new_values: Json | null
-          old_values: Json | null
-          operation: string
-          record_key: Json
-          table_name: string
-        }
-        Insert: {
-          actor: string
-          changed_at?: string
-          changed_by?: string | null
-          changed_fields: string[]
-          db_role?: string
-          id?: number
-          new_values?: Json | null
-          old_values?: Json | null
-          operation: string
-          record_key: Json
-          table_name: string
-        }
-        Update: {
-          actor?: string
-          changed_at?: string
-          changed_by?: string | null
-          changed_fields?: string[]
-          db_role?: string
-          id?: number
-          new_values?: Json | null
-          old_values?: Json | null
-          operation?: string
-          record_key?: Json
-          table_name?: string
-        }
-        Relationships: []
-      }
       agent_states: {
         Row: {
           agent_id: string
@@ -696,12 +573,14 @@ export type Database = {
           id: string
           last_called_at: string | null
           last_name: string
+          last_outcome: string | null
           next_call_at: string | null
           notes: string
           owner_id: string | null
           phone: string | null
           postal_code: string
           region: string
+          search_text: string | null
           source: string
           status: Database["public"]["Enums"]["lead_status"]
           time_zone: string
@@ -728,12 +607,14 @@ export type Database = {
           id?: string
           last_called_at?: string | null
           last_name?: string
+          last_outcome?: string | null
           next_call_at?: string | null
           notes?: string
           owner_id?: string | null
           phone?: string | null
           postal_code?: string
           region?: string
+          search_text?: never
           source?: string
           status?: Database["public"]["Enums"]["lead_status"]
           time_zone: string
@@ -760,12 +641,14 @@ export type Database = {
           id?: string
           last_called_at?: string | null
           last_name?: string
+          last_outcome?: string | null
           next_call_at?: string | null
           notes?: string
           owner_id?: string | null
           phone?: string | null
           postal_code?: string
           region?: string
+          search_text?: never
           source?: string
           status?: Database["public"]["Enums"]["lead_status"]
           time_zone?: string
@@ -1411,12 +1294,6 @@ export type Database = {
       [_ in never]: never
     }
     Functions: {
-      account_request_link: {
-        Args: {
-          p_request_id: string
-        }
-        Returns: string
-      }
       assign_lead: {
         Args: {
           p_lead_id: string
@@ -1424,11 +1301,45 @@ export type Database = {
         }
         Returns: Database["public"]["Tables"]["leads"]["Row"]
       }
-      deactivate_user: {
+      bulk_assign_leads: {
         Args: {
-          p_user_id: string
+          p_selection: Json
+          p_agent_id: string
         }
-        Returns: Database["public"]["Tables"]["account_requests"]["Row"]
+        Returns: Json
+      }
+      bulk_delete_leads: {
+        Args: {
+          p_selection: Json
+        }
+        Returns: Json
+      }
+      bulk_do_not_call: {
+        Args: {
+          p_selection: Json
+          p_scope?: string
+          p_reason?: string
+        }
+        Returns: Json
+      }
+      bulk_return_leads_to_pool: {
+        Args: {
+          p_selection: Json
+        }
+        Returns: Json
+      }
+      bulk_set_lead_status: {
+        Args: {
+          p_selection: Json
+          p_status: Database["public"]["Enums"]["lead_status"]
+        }
+        Returns: Json
+      }
+      bulk_unassign_leads: {
+        Args: {
+          p_selection: Json
+        }
+        Returns: Json
       }
       end_call: {
         Args: {
@@ -1466,27 +1377,11 @@ export type Database = {
         }
         Returns: boolean
       }
-      invite_user: {
-        Args: {
-          p_email: string
-          p_full_name: string
-          p_role: Database["public"]["Enums"]["app_role"]
-          p_campaign_ids?: string[]
-          p_sip_extension?: string
-        }
-        Returns: Database["public"]["Tables"]["account_requests"]["Row"]
-      }
       next_lead: {
         Args: {
           p_campaign_id: string
         }
         Returns: Database["public"]["Tables"]["leads"]["Row"][]
-      }
-      reactivate_user: {
-        Args: {
-          p_user_id: string
-        }
-        Returns: Database["public"]["Tables"]["account_requests"]["Row"]
       }
       recording_url: {
         Args: {
@@ -1606,11 +1501,11 @@ export type Database = {
         }
         Returns: Database["public"]["Tables"]["report_exports"]["Row"]
       }
-      reset_user_password: {
+      search_leads: {
         Args: {
-          p_user_id: string
+          p_search: string
         }
-        Returns: Database["public"]["Tables"]["account_requests"]["Row"]
+        Returns: Database["public"]["Tables"]["leads"]["Row"][]
       }
       set_agent_state: {
         Args: {
@@ -1618,13 +1513,6 @@ export type Database = {
           p_reason?: string
         }
         Returns: Database["public"]["Tables"]["agent_states"]["Row"]
-      }
-      set_user_campaigns: {
-        Args: {
-          p_user_id: string
-          p_campaign_ids: string[]
-        }
-        Returns: Database["public"]["Tables"]["campaign_members"]["Row"][]
       }
       sip_credentials: {
         Args: Record<PropertyKey, never>
