@@ -4765,6 +4765,77 @@ begin
 end;
 $$;
 
+-- Function private.validate_campaign_settings
+
+CREATE FUNCTION private.validate_campaign_settings() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $_$
+declare
+  v_field jsonb;
+  v_index integer := 0;
+  v_keys text[] := '{}';
+  v_key text;
+begin
+  if jsonb_typeof(new.lead_fields) <> 'array' then
+    raise exception using
+      errcode = '23514', message = 'lead_fields: must be a list of field definitions';
+  end if;
+  if jsonb_array_length(new.lead_fields) > 50 then
+    raise exception using
+      errcode = '23514', message = 'lead_fields: at most 50 custom fields';
+  end if;
+  for v_field in select f.value from jsonb_array_elements(new.lead_fields) as f (value) loop
+    v_index := v_index + 1;
+    if jsonb_typeof(v_field) <> 'object'
+      or exists (
+        select 1 from jsonb_object_keys(v_field) as k (name)
+        where k.name not in ('key', 'label', 'type', 'required')
+      ) then
+      raise exception using
+        errcode = '23514',
+        message = format('lead_fields: field %s must be an object with key, label, type and required', v_index);
+    end if;
+    v_key := v_field ->> 'key';
+    if jsonb_typeof(v_field -> 'key') is distinct from 'string' or v_key !~ '^[a-z][a-z0-9_]{0,39}$' then
+      raise exception using
+        errcode = '23514',
+        message = format('lead_fields: field %s key %L must match ^[a-z][a-z0-9_]{0,39}$',
+          v_index, private.excerpt(coalesce(v_field ->> 'key', ''))),
+        hint = 'A lower-case letter, then up to 39 lower-case letters, digits or _.';
+    end if;
+    if v_key = any(v_keys) then
+      raise exception using
+        errcode = '23514', message = format('lead_fields: key %L is defined twice', v_key);
+    end if;
+    v_keys := v_keys || v_key;
+    if jsonb_typeof(v_field -> 'label') is distinct from 'string'
+      or btrim(v_field ->> 'label') = '' or char_length(v_field ->> 'label') > 200 then
+      raise exception using
+        errcode = '23514',
+        message = format('lead_fields: field %L needs a label of 1 to 200 characters', v_key);
+    end if;
+    if coalesce(v_field ->> 'type', '') not in ('text', 'number', 'date', 'boolean')
+      or jsonb_typeof(v_field -> 'type') is distinct from 'string' then
+      raise exception using
+        errcode = '23514',
+        message = format('lead_fields: field %L type %L is not text, number, date or boolean',
+          v_key, private.excerpt(coalesce(v_field ->> 'type', ''))),
+        hint = 'One of text, number, date, boolean.';
+    end if;
+    if jsonb_typeof(v_field -> 'required') is distinct from 'boolean' then
+      raise exception using
+        errcode = '23514', message = format('lead_fields: field %L required must be true or false', v_key);
+    end if;
+  end loop;
+  return new;
+end;
+$_$;
+
+COMMENT ON FUNCTION private.validate_campaign_settings() IS 'Trigger: campaigns.lead_fields is a valid list of custom field definitions (23514 naming the entry).';
+
+REVOKE ALL ON FUNCTION private.validate_campaign_settings() FROM PUBLIC;
+
 -- Function private.validate_lead
 
 CREATE FUNCTION private.validate_lead() RETURNS trigger
@@ -4794,6 +4865,44 @@ begin
   return new;
 end;
 $$;
+
+-- Function private.validate_product_settings
+
+CREATE FUNCTION private.validate_product_settings() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  v_item jsonb;
+  v_seen text[] := '{}';
+begin
+  if jsonb_typeof(new.sale_requirements) <> 'array' then
+    raise exception using
+      errcode = '23514', message = 'sale_requirements: must be a list of keys';
+  end if;
+  for v_item in select r.value from jsonb_array_elements(new.sale_requirements) as r (value) loop
+    if jsonb_typeof(v_item) <> 'string'
+      or v_item #>> '{}' not in (
+        'policy_holder_id', 'iban', 'birth_date', 'address', 'beneficiary', 'start_date', 'policy_number'
+      ) then
+      raise exception using
+        errcode = '23514',
+        message = format('sale_requirements: unknown key %L', private.excerpt(v_item #>> '{}')),
+        hint = 'One of policy_holder_id, iban, birth_date, address, beneficiary, start_date, policy_number.';
+    end if;
+    if v_item #>> '{}' = any(v_seen) then
+      raise exception using
+        errcode = '23514', message = format('sale_requirements: key %L is listed twice', v_item #>> '{}');
+    end if;
+    v_seen := v_seen || (v_item #>> '{}');
+  end loop;
+  return new;
+end;
+$$;
+
+COMMENT ON FUNCTION private.validate_product_settings() IS 'Trigger: products.sale_requirements is a list of distinct known keys (23514 naming the key).';
+
+REVOKE ALL ON FUNCTION private.validate_product_settings() FROM PUBLIC;
 
 -- Function private.validate_sale_row
 
@@ -5683,14 +5792,28 @@ CREATE TABLE public.campaigns (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     recording_retention_days integer DEFAULT 90 NOT NULL,
+    lead_fields jsonb DEFAULT '[]'::jsonb NOT NULL,
+    abandon_target numeric(4,3) DEFAULT 0.025 NOT NULL,
+    abandon_cap numeric(4,3) DEFAULT 0.030 NOT NULL,
+    max_lines_per_agent numeric(3,1) DEFAULT 3.0 NOT NULL,
+    predictive_min_agents integer DEFAULT 5 NOT NULL,
+    amd_enabled boolean DEFAULT true NOT NULL,
+    abandon_message text DEFAULT ''::text NOT NULL,
+    abandon_lockout_hours integer DEFAULT 0 NOT NULL,
+    CONSTRAINT campaigns_abandon_lockout_hours CHECK (((abandon_lockout_hours >= 0) AND (abandon_lockout_hours <= 720))),
+    CONSTRAINT campaigns_abandon_message_length CHECK ((char_length(abandon_message) <= 4000)),
+    CONSTRAINT campaigns_abandon_rates CHECK (((abandon_target >= (0)::numeric) AND (abandon_target < abandon_cap) AND (abandon_cap <= 0.030))),
     CONSTRAINT campaigns_allowed_dispositions_length CHECK ((cardinality(allowed_dispositions) <= 100)),
     CONSTRAINT campaigns_caller_id_length CHECK ((char_length((caller_id)::text) <= 32)),
     CONSTRAINT campaigns_calling_days CHECK ((((cardinality(calling_days) >= 1) AND (cardinality(calling_days) <= 7)) AND (calling_days <@ '{1,2,3,4,5,6,7}'::smallint[]))),
     CONSTRAINT campaigns_calling_window CHECK ((calling_hours_start < calling_hours_end)),
     CONSTRAINT campaigns_description_length CHECK ((char_length(description) <= 4000)),
+    CONSTRAINT campaigns_lead_fields_length CHECK ((char_length((lead_fields)::text) <= 16000)),
     CONSTRAINT campaigns_max_attempts_check CHECK (((max_attempts >= 1) AND (max_attempts <= 50))),
+    CONSTRAINT campaigns_max_lines_per_agent CHECK (((max_lines_per_agent >= 1.0) AND (max_lines_per_agent <= 10.0))),
     CONSTRAINT campaigns_name_check CHECK ((name <> ''::text)),
     CONSTRAINT campaigns_name_length CHECK ((char_length(name) <= 200)),
+    CONSTRAINT campaigns_predictive_min_agents CHECK (((predictive_min_agents >= 1) AND (predictive_min_agents <= 1000))),
     CONSTRAINT campaigns_recording_notice_length CHECK ((char_length(recording_notice) <= 4000)),
     CONSTRAINT campaigns_recording_retention_days CHECK (((recording_retention_days >= 1) AND (recording_retention_days <= 3650))),
     CONSTRAINT campaigns_retry_delays CHECK ((((cardinality(retry_delays) >= 1) AND (cardinality(retry_delays) <= 20)) AND ('00:00:00'::interval < ALL (retry_delays))))
@@ -5704,10 +5827,19 @@ COMMENT ON COLUMN public.campaigns.retry_delays IS 'Wait after the n-th unsucces
 COMMENT ON COLUMN public.campaigns.default_time_zone IS 'Time zone of leads imported without one.';
 COMMENT ON COLUMN public.campaigns.recording_notice IS 'What the agent reads to ask for recording consent.';
 COMMENT ON COLUMN public.campaigns.recording_retention_days IS 'Days a recording is kept after its call started; then the recordings worker purges it (unless on legal hold).';
+COMMENT ON COLUMN public.campaigns.lead_fields IS 'Custom lead fields: [{"key": "^[a-z][a-z0-9_]{0,39}$", "label", "type": text|number|date|boolean, "required"}]; values in leads.custom.';
+COMMENT ON COLUMN public.campaigns.abandon_target IS 'Abandon rate the predictive dialer aims at (fraction).';
+COMMENT ON COLUMN public.campaigns.abandon_cap IS 'Abandon rate the predictive dialer never passes (fraction, at most 0.03).';
+COMMENT ON COLUMN public.campaigns.max_lines_per_agent IS 'Most lines the dialer opens per available agent.';
+COMMENT ON COLUMN public.campaigns.predictive_min_agents IS 'Fewest available agents for predictive mode; below, progressive.';
+COMMENT ON COLUMN public.campaigns.amd_enabled IS 'Answering-machine detection on dialled calls.';
+COMMENT ON COLUMN public.campaigns.abandon_message IS 'What an abandoned call hears (the company and a way to opt out).';
+COMMENT ON COLUMN public.campaigns.abandon_lockout_hours IS 'Hours an abandoned number is not dialled again; 0 = off.';
 
 -- Triggers, in firing order
 CREATE TRIGGER campaigns_set_updated_at BEFORE UPDATE ON public.campaigns FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
 CREATE TRIGGER campaigns_validate BEFORE INSERT OR UPDATE ON public.campaigns FOR EACH ROW EXECUTE FUNCTION private.validate_campaign();
+CREATE TRIGGER campaigns_validate_settings BEFORE INSERT OR UPDATE OF lead_fields ON public.campaigns FOR EACH ROW EXECUTE FUNCTION private.validate_campaign_settings();
 CREATE TRIGGER campaigns_request_report_refresh AFTER UPDATE OF default_time_zone ON public.campaigns FOR EACH ROW WHEN (((old.default_time_zone)::text IS DISTINCT FROM (new.default_time_zone)::text)) EXECUTE FUNCTION reports.everything_changed('agent_daily_stats', 'sales_daily_stats', 'hourly_stats');
 
 ALTER TABLE ONLY public.campaigns
@@ -6153,6 +6285,7 @@ CREATE TABLE public.products (
     active boolean DEFAULT true NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    sale_requirements jsonb DEFAULT '[]'::jsonb NOT NULL,
     CONSTRAINT products_code_check CHECK ((code ~ '^[A-Z0-9][A-Z0-9_-]{1,31}$'::text)),
     CONSTRAINT products_coverage_amount_check CHECK ((coverage_amount > (0)::numeric)),
     CONSTRAINT products_coverage_summary_length CHECK ((char_length(coverage_summary) <= 4000)),
@@ -6165,9 +6298,11 @@ CREATE TABLE public.products (
 
 COMMENT ON TABLE public.products IS 'Insurance products (policies) the call center sells.';
 COMMENT ON COLUMN public.products.premium IS 'Base premium per payment_frequency, in currency.';
+COMMENT ON COLUMN public.products.sale_requirements IS 'What a sale of the product must capture: keys among policy_holder_id, iban, birth_date, address, beneficiary, start_date, policy_number (declarative; not enforced by the database).';
 
 -- Triggers, in firing order
 CREATE TRIGGER products_set_updated_at BEFORE UPDATE ON public.products FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
+CREATE TRIGGER products_validate_settings BEFORE INSERT OR UPDATE OF sale_requirements ON public.products FOR EACH ROW EXECUTE FUNCTION private.validate_product_settings();
 
 ALTER TABLE ONLY public.products
     ADD CONSTRAINT products_code_key UNIQUE (code);

@@ -323,8 +323,13 @@ export type Database = {
       }
       campaigns: {
         Row: {
+          abandon_cap: number
+          abandon_lockout_hours: number
+          abandon_message: string
+          abandon_target: number
           agents_can_listen_own_recordings: boolean
           allowed_dispositions: string[]
+          amd_enabled: boolean
           caller_id: string | null
           calling_days: number[]
           calling_hours_end: string
@@ -335,8 +340,11 @@ export type Database = {
           description: string
           dial_mode: Database["public"]["Enums"]["dial_mode"]
           id: string
+          lead_fields: Json
           max_attempts: number
+          max_lines_per_agent: number
           name: string
+          predictive_min_agents: number
           recording_consent_required: boolean
           recording_enabled: boolean
           recording_notice: string
@@ -346,8 +354,13 @@ export type Database = {
           updated_at: string
         }
         Insert: {
+          abandon_cap?: number
+          abandon_lockout_hours?: number
+          abandon_message?: string
+          abandon_target?: number
           agents_can_listen_own_recordings?: boolean
           allowed_dispositions?: string[]
+          amd_enabled?: boolean
           caller_id?: string | null
           calling_days?: number[]
           calling_hours_end?: string
@@ -358,8 +371,11 @@ export type Database = {
           description?: string
           dial_mode?: Database["public"]["Enums"]["dial_mode"]
           id?: string
+          lead_fields?: Json
           max_attempts?: number
+          max_lines_per_agent?: number
           name: string
+          predictive_min_agents?: number
           recording_consent_required?: boolean
           recording_enabled?: boolean
           recording_notice?: string
@@ -369,8 +385,13 @@ export type Database = {
           updated_at?: string
         }
         Update: {
+          abandon_cap?: number
+          abandon_lockout_hours?: number
+          abandon_message?: string
+          abandon_target?: number
           agents_can_listen_own_recordings?: boolean
           allowed_dispositions?: string[]
+          amd_enabled?: boolean
           caller_id?: string | null
           calling_days?: number[]
           calling_hours_end?: string
@@ -381,8 +402,11 @@ export type Database = {
           description?: string
           dial_mode?: Database["public"]["Enums"]["dial_mode"]
           id?: string
+          lead_fields?: Json
           max_attempts?: number
+          max_lines_per_agent?: number
           name?: string
+          predictive_min_agents?: number
           recording_consent_required?: boolean
           recording_enabled?: boolean
           recording_notice?: string
@@ -838,6 +862,7 @@ export type Database = {
           name: string
           payment_frequency: Database["public"]["Enums"]["payment_frequency"]
           premium: number
+          sale_requirements: Json
           updated_at: string
         }
         Insert: {
@@ -853,6 +878,7 @@ export type Database = {
           name: string
           payment_frequency?: Database["public"]["Enums"]["payment_frequency"]
           premium: number
+          sale_requirements?: Json
           updated_at?: string
         }
         Update: {
@@ -868,6 +894,7 @@ export type Database = {
           name?: string
           payment_frequency?: Database["public"]["Enums"]["payment_frequency"]
           premium?: number
+          sale_requirements?: Json
           updated_at?: string
         }
         Relationships: []
