@@ -43,6 +43,7 @@ WORKER_ROLES = {
     "reporting": "crm_reporting",
     "recordings": "crm_recordings",
     "presence": "crm_presence",
+    "accounts": "crm_accounts",
 }
 
 # Kamailio's database role (migration 20261204006000_sip_invite_authorization.sql): it may only
