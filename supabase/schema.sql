@@ -52,6 +52,8 @@ GRANT USAGE ON SCHEMA private TO crm_reporting;
 GRANT USAGE ON SCHEMA private TO crm_recordings;
 GRANT USAGE ON SCHEMA private TO crm_sip_proxy;
 GRANT USAGE ON SCHEMA private TO crm_presence;
+GRANT USAGE ON SCHEMA private TO crm_lead_import;
+GRANT USAGE ON SCHEMA private TO crm_accounts;
 
 -- Schema reports
 
@@ -233,6 +235,29 @@ COMMENT ON DOMAIN public.time_zone_name IS 'An IANA time zone name known to Post
 -- Functions and procedures
 -- ============================================================================
 
+-- Function public.account_request_link
+
+CREATE FUNCTION public.account_request_link(p_request_id uuid) RETURNS text
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_row public.account_requests;
+begin
+  perform private.require_users_manage('p_request_id', 'reading a set-up link');
+  select * into v_row from public.account_requests as r where r.id = p_request_id;
+  if not found or v_row.requested_by is distinct from (select auth.uid()) then
+    raise exception using errcode = 'PT404', message = 'p_request_id: not found or not yours';
+  end if;
+  return v_row.action_link;
+end;
+$$;
+
+COMMENT ON FUNCTION public.account_request_link(p_request_id uuid) IS 'The one-time set-up or reset link of the caller''s own account request (null until done).';
+
+REVOKE ALL ON FUNCTION public.account_request_link(p_request_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.account_request_link(p_request_id uuid) TO authenticated;
+
 -- Function public.assign_lead
 
 CREATE FUNCTION public.assign_lead(p_lead_id uuid, p_agent_id uuid) RETURNS public.leads
@@ -292,6 +317,94 @@ COMMENT ON FUNCTION public.assign_lead(p_lead_id uuid, p_agent_id uuid) IS 'Assi
 REVOKE ALL ON FUNCTION public.assign_lead(p_lead_id uuid, p_agent_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.assign_lead(p_lead_id uuid, p_agent_id uuid) TO authenticated;
 GRANT ALL ON FUNCTION public.assign_lead(p_lead_id uuid, p_agent_id uuid) TO service_role;
+
+-- Function public.cancel_lead_import
+
+CREATE FUNCTION public.cancel_lead_import(p_import_id uuid) RETURNS public.lead_imports
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_import public.lead_imports := private.lead_import_of_caller(p_import_id);
+begin
+  if v_import.status in ('previewing', 'previewed', 'queued') then
+    update public.lead_imports as i set
+      status = 'cancelled', cancel_requested = true, finished_at = now(), worker = null
+    where i.id = p_import_id
+    returning * into v_import;
+  elsif v_import.status = 'running' then
+    update public.lead_imports as i set cancel_requested = true
+    where i.id = p_import_id
+    returning * into v_import;
+  else
+    raise exception using
+      errcode = 'PT409',
+      message = format('p_import_id: import %s is already %s', p_import_id, v_import.status);
+  end if;
+  return v_import;
+end;
+$$;
+
+COMMENT ON FUNCTION public.cancel_lead_import(p_import_id uuid) IS 'Cancel an import: at once when not started, after the current batch when running.';
+
+REVOKE ALL ON FUNCTION public.cancel_lead_import(p_import_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.cancel_lead_import(p_import_id uuid) TO authenticated;
+
+-- Function public.confirm_lead_import
+
+CREATE FUNCTION public.confirm_lead_import(p_import_id uuid, p_options jsonb DEFAULT NULL::jsonb) RETURNS public.lead_imports
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_import public.lead_imports := private.lead_import_of_caller(p_import_id);
+  v_options jsonb := v_import.options;
+begin
+  if v_import.status <> 'previewed' then
+    raise exception using
+      errcode = 'PT409',
+      message = format('p_import_id: import %s is %s, not previewed', p_import_id, v_import.status);
+  end if;
+  if p_options is not null then
+    v_options := private.lead_import_options(p_options);
+  end if;
+  update public.lead_imports as i set
+    status = 'queued', options = v_options - 'preview', worker = null, heartbeat_at = null
+  where i.id = p_import_id
+  returning * into v_import;
+  perform pg_notify('lead_imports', v_import.id::text);
+  return v_import;
+end;
+$$;
+
+COMMENT ON FUNCTION public.confirm_lead_import(p_import_id uuid, p_options jsonb) IS 'Queue a previewed import (with new options when given); returns the import row.';
+
+REVOKE ALL ON FUNCTION public.confirm_lead_import(p_import_id uuid, p_options jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.confirm_lead_import(p_import_id uuid, p_options jsonb) TO authenticated;
+
+-- Function public.deactivate_user
+
+CREATE FUNCTION public.deactivate_user(p_user_id uuid) RETURNS public.account_requests
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_profile public.profiles;
+begin
+  perform private.require_users_manage('p_user_id', 'deactivating a user');
+  v_profile := private.account_target(p_user_id);
+  if v_profile.id = (select auth.uid()) then
+    raise exception using errcode = '42501', message = 'p_user_id: nobody deactivates themselves';
+  end if;
+  update public.profiles as p set active = false where p.id = v_profile.id and p.active;
+  return private.queue_account_request('deactivate', v_profile);
+end;
+$$;
+
+COMMENT ON FUNCTION public.deactivate_user(p_user_id uuid) IS 'Deactivate a user (users.manage): inactive at once, banned and signed out in Auth by the worker.';
+
+REVOKE ALL ON FUNCTION public.deactivate_user(p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.deactivate_user(p_user_id uuid) TO authenticated;
 
 -- Function public.end_call
 
@@ -690,6 +803,76 @@ REVOKE ALL ON FUNCTION public.has_permission(p_permission text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.has_permission(p_permission text) TO authenticated;
 GRANT ALL ON FUNCTION public.has_permission(p_permission text) TO service_role;
 
+-- Function public.invite_user
+
+CREATE FUNCTION public.invite_user(p_email text, p_full_name text, p_role public.app_role, p_campaign_ids uuid[] DEFAULT '{}'::uuid[], p_sip_extension text DEFAULT NULL::text) RETURNS public.account_requests
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+  v_email text := lower(btrim(coalesce(p_email, '')));
+  v_name text := btrim(coalesce(p_full_name, ''));
+  v_extension text := nullif(btrim(coalesce(p_sip_extension, '')), '');
+  v_ids uuid[];
+  v_row public.account_requests;
+begin
+  perform private.require_users_manage('p_email', 'inviting a user');
+  if v_email = '' then
+    raise exception using errcode = '22023', message = 'p_email: required';
+  end if;
+  if char_length(v_email) > 254 or v_email !~ '^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$' then
+    raise exception using
+      errcode = '22023', message = format('p_email: %L is not an e-mail address', private.excerpt(p_email));
+  end if;
+  if v_name = '' then
+    raise exception using errcode = '22023', message = 'p_full_name: required';
+  end if;
+  if char_length(v_name) > 200 then
+    raise exception using errcode = '22023', message = 'p_full_name: at most 200 characters';
+  end if;
+  if p_role is null then
+    raise exception using errcode = '22023', message = 'p_role: required (admin, supervisor or agent)';
+  end if;
+  if v_extension is not null and v_extension !~ '^[0-9]{3,6}$' then
+    raise exception using
+      errcode = '22023',
+      message = format('p_sip_extension: %L is not 3 to 6 digits', private.excerpt(p_sip_extension));
+  end if;
+  v_ids := private.checked_campaign_ids(p_campaign_ids);
+
+  if exists (select 1 from auth.users as u where lower(u.email) = v_email)
+    or exists (
+      select 1 from public.account_requests as r
+      where r.kind = 'invite' and r.status in ('queued', 'running') and lower(r.email) = v_email
+    ) then
+    raise exception using
+      errcode = '23505', message = format('p_email: a user with e-mail %L already exists or is invited', v_email);
+  end if;
+  if v_extension is not null and (
+    exists (select 1 from public.profiles as p where p.sip_extension = v_extension)
+    or exists (
+      select 1 from public.account_requests as r
+      where r.kind = 'invite' and r.status in ('queued', 'running') and r.sip_extension = v_extension
+    )
+  ) then
+    raise exception using
+      errcode = '23505', message = format('p_sip_extension: extension %s is already taken', v_extension);
+  end if;
+
+  insert into public.account_requests (kind, email, full_name, role, campaign_ids, sip_extension, requested_by)
+  values ('invite', v_email, v_name, p_role, v_ids, v_extension, (select auth.uid()))
+  returning * into v_row;
+  perform pg_notify('account_requests', v_row.id::text);
+  v_row.action_link := null;
+  return v_row;
+end;
+$_$;
+
+COMMENT ON FUNCTION public.invite_user(p_email text, p_full_name text, p_role public.app_role, p_campaign_ids uuid[], p_sip_extension text) IS 'Queue the invitation of a new user (users.manage); the worker creates them and a one-time set-up link.';
+
+REVOKE ALL ON FUNCTION public.invite_user(p_email text, p_full_name text, p_role public.app_role, p_campaign_ids uuid[], p_sip_extension text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.invite_user(p_email text, p_full_name text, p_role public.app_role, p_campaign_ids uuid[], p_sip_extension text) TO authenticated;
+
 -- Function public.next_lead
 
 CREATE FUNCTION public.next_lead(p_campaign_id uuid) RETURNS SETOF public.leads
@@ -780,6 +963,27 @@ COMMENT ON FUNCTION public.next_lead(p_campaign_id uuid) IS 'Hand the calling ag
 REVOKE ALL ON FUNCTION public.next_lead(p_campaign_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.next_lead(p_campaign_id uuid) TO authenticated;
 GRANT ALL ON FUNCTION public.next_lead(p_campaign_id uuid) TO service_role;
+
+-- Function public.reactivate_user
+
+CREATE FUNCTION public.reactivate_user(p_user_id uuid) RETURNS public.account_requests
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_profile public.profiles;
+begin
+  perform private.require_users_manage('p_user_id', 'reactivating a user');
+  v_profile := private.account_target(p_user_id);
+  update public.profiles as p set active = true where p.id = v_profile.id and not p.active;
+  return private.queue_account_request('reactivate', v_profile);
+end;
+$$;
+
+COMMENT ON FUNCTION public.reactivate_user(p_user_id uuid) IS 'Reactivate a user (users.manage): active at once, the Auth ban lifted by the worker.';
+
+REVOKE ALL ON FUNCTION public.reactivate_user(p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.reactivate_user(p_user_id uuid) TO authenticated;
 
 -- Function public.recording_url
 
@@ -1355,6 +1559,30 @@ COMMENT ON FUNCTION public.request_report_export(p_report text, p_params jsonb, 
 REVOKE ALL ON FUNCTION public.request_report_export(p_report text, p_params jsonb, p_format text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.request_report_export(p_report text, p_params jsonb, p_format text) TO authenticated;
 
+-- Function public.reset_user_password
+
+CREATE FUNCTION public.reset_user_password(p_user_id uuid) RETURNS public.account_requests
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_profile public.profiles;
+begin
+  perform private.require_users_manage('p_user_id', 'resetting a password');
+  v_profile := private.account_target(p_user_id);
+  if not v_profile.active then
+    raise exception using
+      errcode = 'PT409', message = 'p_user_id: the user is deactivated; reactivate them first';
+  end if;
+  return private.queue_account_request('reset_password', v_profile);
+end;
+$$;
+
+COMMENT ON FUNCTION public.reset_user_password(p_user_id uuid) IS 'Queue a one-time password reset link for a user (users.manage); the requester reads it when done.';
+
+REVOKE ALL ON FUNCTION public.reset_user_password(p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.reset_user_password(p_user_id uuid) TO authenticated;
+
 -- Function public.set_agent_state
 
 CREATE FUNCTION public.set_agent_state(p_state text, p_reason text DEFAULT NULL::text) RETURNS public.agent_states
@@ -1421,6 +1649,35 @@ COMMENT ON FUNCTION public.set_agent_state(p_state text, p_reason text) IS 'Publ
 
 REVOKE ALL ON FUNCTION public.set_agent_state(p_state text, p_reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.set_agent_state(p_state text, p_reason text) TO authenticated;
+
+-- Function public.set_user_campaigns
+
+CREATE FUNCTION public.set_user_campaigns(p_user_id uuid, p_campaign_ids uuid[]) RETURNS SETOF public.campaign_members
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_profile public.profiles;
+  v_ids uuid[];
+begin
+  if not (private.has_permission('campaigns.manage') or private.has_permission('users.manage')) then
+    raise exception using
+      errcode = '42501', message = 'p_user_id: changing a user''s campaigns needs campaigns.manage or users.manage';
+  end if;
+  v_profile := private.account_target(p_user_id);
+  if p_campaign_ids is null then
+    raise exception using errcode = '22023', message = 'p_campaign_ids: required (an empty array removes every campaign)';
+  end if;
+  v_ids := private.checked_campaign_ids(p_campaign_ids);
+  perform private.replace_memberships(v_profile.id, v_ids);
+  return query select * from public.campaign_members as cm where cm.user_id = v_profile.id order by cm.campaign_id;
+end;
+$$;
+
+COMMENT ON FUNCTION public.set_user_campaigns(p_user_id uuid, p_campaign_ids uuid[]) IS 'Set a user''s campaigns to exactly p_campaign_ids (campaigns.manage or users.manage).';
+
+REVOKE ALL ON FUNCTION public.set_user_campaigns(p_user_id uuid, p_campaign_ids uuid[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.set_user_campaigns(p_user_id uuid, p_campaign_ids uuid[]) TO authenticated;
 
 -- Function public.sip_credentials
 
@@ -1586,6 +1843,57 @@ REVOKE ALL ON FUNCTION public.start_call(p_lead_id uuid, p_phone_number text, p_
 GRANT ALL ON FUNCTION public.start_call(p_lead_id uuid, p_phone_number text, p_source text) TO authenticated;
 GRANT ALL ON FUNCTION public.start_call(p_lead_id uuid, p_phone_number text, p_source text) TO service_role;
 
+-- Function public.start_lead_import
+
+CREATE FUNCTION public.start_lead_import(p_campaign_id uuid, p_file text, p_options jsonb DEFAULT '{}'::jsonb) RETURNS public.lead_imports
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_options jsonb;
+  v_import public.lead_imports;
+begin
+  if not private.has_permission('leads.import') then
+    raise exception using errcode = '42501', message = 'p_campaign_id: importing leads needs leads.import';
+  end if;
+  if p_campaign_id is null then
+    raise exception using errcode = '22023', message = 'p_campaign_id: required';
+  end if;
+  if not exists (select 1 from public.campaigns as c where c.id = p_campaign_id)
+    or not private.manages_campaign(p_campaign_id) then
+    raise exception using errcode = 'PT404', message = 'p_campaign_id: not found or not yours';
+  end if;
+  if p_file is null or btrim(p_file) = '' then
+    raise exception using errcode = '22023', message = 'p_file: required (the uploaded object''s name)';
+  end if;
+  if (storage.foldername(p_file))[1] is distinct from (select auth.uid())::text
+    or (storage.foldername(p_file))[2] is not distinct from 'errors'
+    or not exists (
+      select 1 from storage.objects as o where o.bucket_id = 'lead-imports' and o.name = p_file
+    ) then
+    raise exception using
+      errcode = 'PT404',
+      message = format('p_file: %s not found in your folder of lead-imports', left(quote_literal(p_file), 64));
+  end if;
+  v_options := private.lead_import_options(p_options);
+
+  insert into public.lead_imports (campaign_id, requested_by, file_path, file_name, options, status)
+  values (
+    p_campaign_id, (select auth.uid()), p_file,
+    regexp_replace(p_file, '^.*/', ''), v_options,
+    case when coalesce((v_options ->> 'preview')::boolean, false) then 'previewing' else 'queued' end
+  )
+  returning * into v_import;
+  perform pg_notify('lead_imports', v_import.id::text);
+  return v_import;
+end;
+$$;
+
+COMMENT ON FUNCTION public.start_lead_import(p_campaign_id uuid, p_file text, p_options jsonb) IS 'Queue (or preview) the import of an uploaded file into a campaign; returns the import row to follow.';
+
+REVOKE ALL ON FUNCTION public.start_lead_import(p_campaign_id uuid, p_file text, p_options jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.start_lead_import(p_campaign_id uuid, p_file text, p_options jsonb) TO authenticated;
+
 -- Function public.validate_sale
 
 CREATE FUNCTION public.validate_sale(p_sale_id uuid, p_approved boolean, p_reason text DEFAULT NULL::text) RETURNS public.sales
@@ -1647,6 +1955,193 @@ COMMENT ON FUNCTION public.validate_sale(p_sale_id uuid, p_approved boolean, p_r
 REVOKE ALL ON FUNCTION public.validate_sale(p_sale_id uuid, p_approved boolean, p_reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.validate_sale(p_sale_id uuid, p_approved boolean, p_reason text) TO authenticated;
 GRANT ALL ON FUNCTION public.validate_sale(p_sale_id uuid, p_approved boolean, p_reason text) TO service_role;
+
+-- Function private.account_request_apply
+
+CREATE FUNCTION private.account_request_apply(p_id uuid, p_worker text, p_user_id uuid) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_row public.account_requests;
+begin
+  select * into v_row from public.account_requests as r
+  where r.id = p_id and r.worker = p_worker and r.status = 'running'
+  for update;
+  if not found then
+    return false;
+  end if;
+  if p_user_id is null or not exists (select 1 from public.profiles as p where p.id = p_user_id) then
+    raise exception using errcode = '22023', message = 'p_user_id: no profile for this user';
+  end if;
+  update public.account_requests as r set user_id = p_user_id, heartbeat_at = private.now()
+  where r.id = p_id;
+  if v_row.kind = 'invite' then
+    update public.profiles as p set
+      full_name = v_row.full_name, role = v_row.role, sip_extension = v_row.sip_extension
+    where p.id = p_user_id
+      and (p.full_name, p.role, p.sip_extension)
+      is distinct from (v_row.full_name, v_row.role, v_row.sip_extension);
+    perform private.replace_memberships(p_user_id, v_row.campaign_ids);
+  end if;
+  return true;
+end;
+$$;
+
+COMMENT ON FUNCTION private.account_request_apply(p_id uuid, p_worker text, p_user_id uuid) IS 'Accounts worker: the invited user exists; record it and apply name, role, extension, campaigns.';
+
+REVOKE ALL ON FUNCTION private.account_request_apply(p_id uuid, p_worker text, p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.account_request_apply(p_id uuid, p_worker text, p_user_id uuid) TO crm_accounts;
+
+-- Function private.account_request_claim
+
+CREATE FUNCTION private.account_request_claim(p_worker text, p_limit integer DEFAULT 1, p_stale_seconds integer DEFAULT 120) RETURNS SETOF public.account_requests
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_now timestamptz := private.now();
+begin
+  if p_worker is null or btrim(p_worker) = '' then
+    raise exception using errcode = '22023', message = 'p_worker: required';
+  end if;
+  return query
+  with picked as (
+    select r.id
+    from public.account_requests as r
+    where
+      (
+        r.status = 'queued'
+        or (r.status = 'running' and r.heartbeat_at < v_now - make_interval(secs => p_stale_seconds))
+      )
+      and not exists (
+        select 1 from public.account_requests as e
+        where
+          e.user_id = r.user_id
+          and e.status in ('queued', 'running')
+          and (e.created_at, e.id) < (r.created_at, r.id)
+      )
+    order by r.created_at, r.id
+    limit p_limit
+    for update skip locked
+  )
+  update public.account_requests as r set
+    status = 'running', attempts = r.attempts + 1, worker = p_worker, heartbeat_at = v_now, error = null
+  from picked as p
+  where r.id = p.id
+  returning r.*;
+end;
+$$;
+
+COMMENT ON FUNCTION private.account_request_claim(p_worker text, p_limit integer, p_stale_seconds integer) IS 'Accounts worker: claim the oldest queued or stale account requests; they are running, held by p_worker.';
+
+REVOKE ALL ON FUNCTION private.account_request_claim(p_worker text, p_limit integer, p_stale_seconds integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.account_request_claim(p_worker text, p_limit integer, p_stale_seconds integer) TO crm_accounts;
+
+-- Function private.account_request_fail
+
+CREATE FUNCTION private.account_request_fail(p_id uuid, p_worker text, p_error text, p_final boolean) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.account_requests as r set
+    status = case when p_final then 'failed' else 'queued' end,
+    error = left(coalesce(p_error, 'failed'), 2000),
+    finished_at = case when p_final then private.now() end,
+    worker = case when p_final then r.worker end,
+    heartbeat_at = case when p_final then r.heartbeat_at end
+  where r.id = p_id and r.worker = p_worker and r.status = 'running';
+  return found;
+end;
+$$;
+
+COMMENT ON FUNCTION private.account_request_fail(p_id uuid, p_worker text, p_error text, p_final boolean) IS 'Accounts worker: request p_id failed, for good (p_final) or back to the queue.';
+
+REVOKE ALL ON FUNCTION private.account_request_fail(p_id uuid, p_worker text, p_error text, p_final boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.account_request_fail(p_id uuid, p_worker text, p_error text, p_final boolean) TO crm_accounts;
+
+-- Function private.account_request_finish
+
+CREATE FUNCTION private.account_request_finish(p_id uuid, p_worker text, p_action_link text DEFAULT NULL::text, p_link_expires_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_now timestamptz := private.now();
+begin
+  update public.account_requests as r set
+    status = 'done', action_link = p_action_link, link_expires_at = p_link_expires_at,
+    error = null, finished_at = v_now, heartbeat_at = v_now
+  where r.id = p_id and r.worker = p_worker and r.status = 'running';
+  return found;
+end;
+$$;
+
+COMMENT ON FUNCTION private.account_request_finish(p_id uuid, p_worker text, p_action_link text, p_link_expires_at timestamp with time zone) IS 'Accounts worker: request p_id is done (with its one-time link); false when the claim was lost.';
+
+REVOKE ALL ON FUNCTION private.account_request_finish(p_id uuid, p_worker text, p_action_link text, p_link_expires_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.account_request_finish(p_id uuid, p_worker text, p_action_link text, p_link_expires_at timestamp with time zone) TO crm_accounts;
+
+-- Function private.account_request_release
+
+CREATE FUNCTION private.account_request_release(p_worker text) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_released integer;
+begin
+  update public.account_requests as r set
+    status = 'queued', worker = null, heartbeat_at = null,
+    error = format('given back by worker %s (it stopped or reconnected)', p_worker)
+  where r.worker = p_worker and r.status = 'running';
+  get diagnostics v_released = row_count;
+  return v_released;
+end;
+$$;
+
+COMMENT ON FUNCTION private.account_request_release(p_worker text) IS 'Accounts worker: give back every account request p_worker holds (reconnect, stop); how many.';
+
+REVOKE ALL ON FUNCTION private.account_request_release(p_worker text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.account_request_release(p_worker text) TO crm_accounts;
+
+-- Function private.account_target
+
+CREATE FUNCTION private.account_target(p_user_id uuid) RETURNS public.profiles
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_profile public.profiles;
+begin
+  if p_user_id is null then
+    raise exception using errcode = '22023', message = 'p_user_id: required';
+  end if;
+  select * into v_profile from public.profiles as p where p.id = p_user_id;
+  if not found then
+    raise exception using errcode = 'PT404', message = 'p_user_id: not found or not yours';
+  end if;
+  return v_profile;
+end;
+$$;
+
+REVOKE ALL ON FUNCTION private.account_target(p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.account_target(p_user_id uuid) TO authenticated;
+
+-- Function private.account_user_id
+
+CREATE FUNCTION private.account_user_id(p_email text) RETURNS uuid
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select u.id from auth.users as u where lower(u.email) = lower(btrim(p_email)) limit 1
+$$;
+
+COMMENT ON FUNCTION private.account_user_id(p_email text) IS 'Accounts worker: the Auth user id of an e-mail address, or null.';
+
+REVOKE ALL ON FUNCTION private.account_user_id(p_email text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.account_user_id(p_email text) TO crm_accounts;
 
 -- Function private.advance_lead
 
@@ -1834,6 +2329,23 @@ COMMENT ON FUNCTION private.calls_in_default_partition() IS 'Reporting worker: d
 
 REVOKE ALL ON FUNCTION private.calls_in_default_partition() FROM PUBLIC;
 GRANT ALL ON FUNCTION private.calls_in_default_partition() TO crm_reporting;
+
+-- Function private.can_read_lead_import
+
+CREATE FUNCTION private.can_read_lead_import(p_requested_by uuid, p_campaign_id uuid) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select
+    private.has_permission('leads.import')
+    and (p_requested_by = (select auth.uid()) or private.manages_campaign(p_campaign_id))
+$$;
+
+COMMENT ON FUNCTION private.can_read_lead_import(p_requested_by uuid, p_campaign_id uuid) IS 'Lead imports: the caller has leads.import and requested the import or manages its campaign.';
+
+REVOKE ALL ON FUNCTION private.can_read_lead_import(p_requested_by uuid, p_campaign_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.can_read_lead_import(p_requested_by uuid, p_campaign_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION private.can_read_lead_import(p_requested_by uuid, p_campaign_id uuid) TO service_role;
 
 -- Function private.changed_columns
 
@@ -2029,6 +2541,31 @@ $$;
 COMMENT ON FUNCTION private.check_wrap_up(p_call public.calls, p_campaign public.campaigns, p_lead public.leads, p_disposition text, p_callback_at timestamp with time zone, p_hangup_by text, p_now timestamp with time zone) IS 'The checks of rpc/end_call''s wrap-up; returns the disposition''s effect on the lead.';
 
 REVOKE ALL ON FUNCTION private.check_wrap_up(p_call public.calls, p_campaign public.campaigns, p_lead public.leads, p_disposition text, p_callback_at timestamp with time zone, p_hangup_by text, p_now timestamp with time zone) FROM PUBLIC;
+
+-- Function private.checked_campaign_ids
+
+CREATE FUNCTION private.checked_campaign_ids(p_campaign_ids uuid[]) RETURNS uuid[]
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_ids uuid[] := coalesce(array(select distinct u.id from unnest(p_campaign_ids) as u (id)), '{}');
+begin
+  if array_position(v_ids, null) is not null then
+    raise exception using errcode = '22023', message = 'p_campaign_ids: an element is null';
+  end if;
+  if exists (
+    select 1 from unnest(v_ids) as u (id)
+    where not exists (select 1 from public.campaigns as c where c.id = u.id)
+  ) then
+    raise exception using errcode = 'PT404', message = 'p_campaign_ids: not found or not yours';
+  end if;
+  return v_ids;
+end;
+$$;
+
+REVOKE ALL ON FUNCTION private.checked_campaign_ids(p_campaign_ids uuid[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.checked_campaign_ids(p_campaign_ids uuid[]) TO authenticated;
 
 -- Function private.client_address
 
@@ -2395,6 +2932,24 @@ $$;
 
 REVOKE ALL ON FUNCTION private.grant_recording_access(p_call_id uuid, p_campaign_id uuid, p_object_path text, p_seconds integer) FROM PUBLIC;
 
+-- Function private.guard_admin_grants
+
+CREATE FUNCTION private.guard_admin_grants() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  if old.role = 'admin' and old.permission in ('permissions.manage', 'users.manage')
+    and (tg_op = 'DELETE' or (new.role, new.permission) is distinct from (old.role, old.permission)) then
+    raise exception using
+      errcode = '42501',
+      message = format('permission: the admin role always keeps %s', old.permission),
+      hint = 'Without it nobody could manage users or permissions any more.';
+  end if;
+  return coalesce(new, old);
+end;
+$$;
+
 -- Function private.guard_call_columns
 
 CREATE FUNCTION private.guard_call_columns() RETURNS trigger
@@ -2605,6 +3160,25 @@ begin
   new.released_at := private.now();
   if current_user = 'authenticated' then
     new.released_by := (select auth.uid());
+  end if;
+  return new;
+end;
+$$;
+
+-- Function private.guard_own_profile
+
+CREATE FUNCTION private.guard_own_profile() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  if new.id = (select auth.uid()) then
+    if new.role is distinct from old.role then
+      raise exception using errcode = '42501', message = 'role: nobody changes their own role';
+    end if;
+    if old.active and not new.active then
+      raise exception using errcode = '42501', message = 'active: nobody deactivates themselves';
+    end if;
   end if;
   return new;
 end;
@@ -2848,6 +3422,489 @@ $$;
 REVOKE ALL ON FUNCTION private.is_time_zone(p_value text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.is_time_zone(p_value text) TO authenticated;
 GRANT ALL ON FUNCTION private.is_time_zone(p_value text) TO service_role;
+
+-- Function private.lead_import_claim
+
+CREATE FUNCTION private.lead_import_claim(p_worker text, p_limit integer DEFAULT 1, p_stale_seconds integer DEFAULT 120) RETURNS SETOF public.lead_imports
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_now timestamptz := private.now();
+begin
+  if p_worker is null or btrim(p_worker) = '' then
+    raise exception using errcode = '22023', message = 'p_worker: required';
+  end if;
+  return query
+  with picked as (
+    select i.id
+    from public.lead_imports as i
+    where
+      (i.status in ('queued', 'previewing') and i.worker is null)
+      or (
+        i.status in ('running', 'previewing') and i.worker is not null
+        and i.heartbeat_at < v_now - make_interval(secs => p_stale_seconds)
+      )
+    order by i.created_at
+    limit p_limit
+    for update skip locked
+  )
+  update public.lead_imports as i set
+    status = case when i.status = 'previewing' then 'previewing' else 'running' end,
+    attempts = i.attempts + 1, worker = p_worker, heartbeat_at = v_now,
+    started_at = coalesce(i.started_at, case when i.status <> 'previewing' then v_now end),
+    error = null
+  from picked as p
+  where i.id = p.id
+  returning i.*;
+end;
+$$;
+
+COMMENT ON FUNCTION private.lead_import_claim(p_worker text, p_limit integer, p_stale_seconds integer) IS 'Lead import worker: claim the oldest waiting or stale imports; they are held by p_worker.';
+
+REVOKE ALL ON FUNCTION private.lead_import_claim(p_worker text, p_limit integer, p_stale_seconds integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.lead_import_claim(p_worker text, p_limit integer, p_stale_seconds integer) TO crm_lead_import;
+
+-- Function private.lead_import_error_rows
+
+CREATE FUNCTION private.lead_import_error_rows(p_id uuid, p_worker text) RETURNS TABLE(line integer, field text, code text, message text, raw jsonb)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select e.line, e.field, e.code, e.message, e.raw
+  from public.lead_import_errors as e
+  where
+    e.import_id = p_id
+    and exists (select 1 from public.lead_imports as i where i.id = p_id and i.worker = p_worker)
+  order by e.line, e.id
+$$;
+
+COMMENT ON FUNCTION private.lead_import_error_rows(p_id uuid, p_worker text) IS 'Lead import worker: the refused rows of import p_id it holds, for the error report.';
+
+REVOKE ALL ON FUNCTION private.lead_import_error_rows(p_id uuid, p_worker text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.lead_import_error_rows(p_id uuid, p_worker text) TO crm_lead_import;
+
+-- Function private.lead_import_fail
+
+CREATE FUNCTION private.lead_import_fail(p_id uuid, p_worker text, p_error text, p_final boolean) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.lead_imports as i set
+    status = case when p_final then 'failed' when i.status = 'previewing' then 'previewing' else 'queued' end,
+    error = left(p_error, 2000),
+    finished_at = case when p_final then private.now() end,
+    worker = case when p_final then i.worker end,
+    heartbeat_at = case when p_final then i.heartbeat_at end
+  where i.id = p_id and i.worker = p_worker and i.status in ('running', 'previewing');
+  return found;
+end;
+$$;
+
+COMMENT ON FUNCTION private.lead_import_fail(p_id uuid, p_worker text, p_error text, p_final boolean) IS 'Lead import worker: import p_id failed, for good (p_final) or back to the queue.';
+
+REVOKE ALL ON FUNCTION private.lead_import_fail(p_id uuid, p_worker text, p_error text, p_final boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.lead_import_fail(p_id uuid, p_worker text, p_error text, p_final boolean) TO crm_lead_import;
+
+-- Function private.lead_import_fields
+
+CREATE FUNCTION private.lead_import_fields() RETURNS text[]
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select array[
+    'first_name', 'last_name', 'phone', 'email', 'birth_date', 'address_line', 'city', 'region',
+    'postal_code', 'country_code', 'external_ref', 'source', 'notes'
+  ]
+$$;
+
+COMMENT ON FUNCTION private.lead_import_fields() IS 'Lead import: the lead fields a file column may map to.';
+
+GRANT ALL ON FUNCTION private.lead_import_fields() TO authenticated;
+GRANT ALL ON FUNCTION private.lead_import_fields() TO service_role;
+GRANT ALL ON FUNCTION private.lead_import_fields() TO crm_lead_import;
+
+-- Function private.lead_import_finish
+
+CREATE FUNCTION private.lead_import_finish(p_id uuid, p_worker text, p_error_report_path text DEFAULT NULL::text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_now timestamptz := private.now();
+begin
+  update public.lead_imports as i set
+    status = case when i.cancel_requested then 'cancelled' else 'done' end,
+    error_report_path = p_error_report_path,
+    total_rows = case when i.cancel_requested then i.total_rows else i.processed_rows end,
+    finished_at = v_now, heartbeat_at = v_now
+  where i.id = p_id and i.worker = p_worker and i.status = 'running';
+  return found;
+end;
+$$;
+
+COMMENT ON FUNCTION private.lead_import_finish(p_id uuid, p_worker text, p_error_report_path text) IS 'Lead import worker: import p_id is over (done, or cancelled if asked); false when the claim was lost.';
+
+REVOKE ALL ON FUNCTION private.lead_import_finish(p_id uuid, p_worker text, p_error_report_path text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.lead_import_finish(p_id uuid, p_worker text, p_error_report_path text) TO crm_lead_import;
+
+-- Function private.lead_import_of_caller
+
+CREATE FUNCTION private.lead_import_of_caller(p_import_id uuid) RETURNS public.lead_imports
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_import public.lead_imports;
+begin
+  if not private.has_permission('leads.import') then
+    raise exception using errcode = '42501', message = 'p_import_id: importing leads needs leads.import';
+  end if;
+  select i.* into v_import from public.lead_imports as i where i.id = p_import_id for update;
+  if not found
+    or not (v_import.requested_by = (select auth.uid()) or private.manages_campaign(v_import.campaign_id)) then
+    raise exception using errcode = 'PT404', message = 'p_import_id: not found or not yours';
+  end if;
+  return v_import;
+end;
+$$;
+
+COMMENT ON FUNCTION private.lead_import_of_caller(p_import_id uuid) IS 'Lead import: the import locked, when the caller may act on it (PT404 otherwise).';
+
+REVOKE ALL ON FUNCTION private.lead_import_of_caller(p_import_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.lead_import_of_caller(p_import_id uuid) TO authenticated;
+
+-- Function private.lead_import_options
+
+CREATE FUNCTION private.lead_import_options(p_options jsonb) RETURNS jsonb
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $_$
+declare
+  v_key text;
+  v_value jsonb;
+begin
+  if p_options is null or jsonb_typeof(p_options) = 'null' then
+    return '{}';
+  end if;
+  if jsonb_typeof(p_options) <> 'object' then
+    raise exception using errcode = '22023', message = 'p_options: an object, e.g. {"duplicates": "skip"}';
+  end if;
+  for v_key, v_value in select e.key, e.value from jsonb_each(p_options) as e loop
+    if v_key = 'mapping' then
+      if jsonb_typeof(v_value) <> 'object' then
+        raise exception using errcode = '22023', message = 'p_options.mapping: an object {column: field}';
+      end if;
+      perform 1 from jsonb_each(v_value) as m
+      where
+        jsonb_typeof(m.value) <> 'string'
+        or not (
+          m.value #>> '{}' = any(private.lead_import_fields())
+          or m.value #>> '{}' = 'ignore'
+          or m.value #>> '{}' ~ '^custom:[a-z][a-z0-9_]{0,39}$'
+        );
+      if found then
+        select format('p_options.mapping.%s: unknown field %s', m.key, left(m.value::text, 64)) into v_key
+        from jsonb_each(v_value) as m
+        where
+          jsonb_typeof(m.value) <> 'string'
+          or not (
+            m.value #>> '{}' = any(private.lead_import_fields())
+            or m.value #>> '{}' = 'ignore'
+            or m.value #>> '{}' ~ '^custom:[a-z][a-z0-9_]{0,39}$'
+          )
+        limit 1;
+        raise exception using
+          errcode = '22023', message = v_key,
+          hint = 'A lead field, custom:<key> or ignore.';
+      end if;
+    elsif v_key = 'default_region' then
+      if jsonb_typeof(v_value) <> 'string' or v_value #>> '{}' !~ '^[A-Z]{2}$' then
+        raise exception using
+          errcode = '22023',
+          message = format('p_options.default_region: %s is not an ISO 3166 alpha-2 code', left(v_value::text, 64));
+      end if;
+    elsif v_key = 'duplicates' then
+      if jsonb_typeof(v_value) <> 'string' or v_value #>> '{}' not in ('skip', 'update') then
+        raise exception using
+          errcode = '22023',
+          message = format('p_options.duplicates: %s is neither skip nor update', left(v_value::text, 64));
+      end if;
+    elsif v_key = 'delimiter' then
+      if jsonb_typeof(v_value) <> 'string' or v_value #>> '{}' not in (',', ';', E'\t', '|') then
+        raise exception using
+          errcode = '22023',
+          message = format('p_options.delimiter: %s is not one of , ; tab |', left(v_value::text, 64));
+      end if;
+    elsif v_key = 'encoding' then
+      if jsonb_typeof(v_value) <> 'string' or lower(v_value #>> '{}') not in ('utf-8', 'utf-8-sig', 'windows-1252') then
+        raise exception using
+          errcode = '22023',
+          message = format('p_options.encoding: %s is not utf-8 or windows-1252', left(v_value::text, 64));
+      end if;
+    elsif v_key = 'preview' then
+      if jsonb_typeof(v_value) <> 'boolean' then
+        raise exception using errcode = '22023', message = 'p_options.preview: true or false';
+      end if;
+    else
+      raise exception using
+        errcode = '22023',
+        message = format('p_options: unknown option %s', left(quote_literal(v_key), 64)),
+        hint = 'Options: mapping, default_region, duplicates, delimiter, encoding, preview.';
+    end if;
+  end loop;
+  return p_options;
+end;
+$_$;
+
+COMMENT ON FUNCTION private.lead_import_options(p_options jsonb) IS 'Lead import: p_options checked (22023 naming the key); returns them.';
+
+GRANT ALL ON FUNCTION private.lead_import_options(p_options jsonb) TO authenticated;
+GRANT ALL ON FUNCTION private.lead_import_options(p_options jsonb) TO service_role;
+
+-- Function private.lead_import_preview
+
+CREATE FUNCTION private.lead_import_preview(p_id uuid, p_worker text, p_preview jsonb) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.lead_imports as i set
+    status = 'previewed', preview = p_preview, worker = null, heartbeat_at = null,
+    total_rows = (p_preview ->> 'total_rows_estimate')::bigint
+  where i.id = p_id and i.worker = p_worker and i.status = 'previewing';
+  return found;
+end;
+$$;
+
+COMMENT ON FUNCTION private.lead_import_preview(p_id uuid, p_worker text, p_preview jsonb) IS 'Lead import worker: the preview of import p_id is written (previewed); false when the claim was lost.';
+
+REVOKE ALL ON FUNCTION private.lead_import_preview(p_id uuid, p_worker text, p_preview jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.lead_import_preview(p_id uuid, p_worker text, p_preview jsonb) TO crm_lead_import;
+
+-- Function private.lead_import_release
+
+CREATE FUNCTION private.lead_import_release(p_worker text) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_released integer;
+begin
+  update public.lead_imports as i set
+    status = case when i.status = 'previewing' then 'previewing' else 'queued' end,
+    worker = null, heartbeat_at = null
+  where i.worker = p_worker and i.status in ('running', 'previewing');
+  get diagnostics v_released = row_count;
+  return v_released;
+end;
+$$;
+
+COMMENT ON FUNCTION private.lead_import_release(p_worker text) IS 'Lead import worker: give back every import p_worker holds (reconnect, stop); how many.';
+
+REVOKE ALL ON FUNCTION private.lead_import_release(p_worker text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.lead_import_release(p_worker text) TO crm_lead_import;
+
+-- Function private.lead_import_renew
+
+CREATE FUNCTION private.lead_import_renew(p_id uuid, p_worker text, p_total_rows bigint DEFAULT NULL::bigint) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.lead_imports as i set
+    heartbeat_at = private.now(), total_rows = coalesce(p_total_rows, i.total_rows)
+  where i.id = p_id and i.worker = p_worker and i.status in ('running', 'previewing');
+  return found;
+end;
+$$;
+
+COMMENT ON FUNCTION private.lead_import_renew(p_id uuid, p_worker text, p_total_rows bigint) IS 'Lead import worker: renew the claim on import p_id (and its row count); false when it was lost.';
+
+REVOKE ALL ON FUNCTION private.lead_import_renew(p_id uuid, p_worker text, p_total_rows bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.lead_import_renew(p_id uuid, p_worker text, p_total_rows bigint) TO crm_lead_import;
+
+-- Function private.lead_import_write_batch
+
+CREATE FUNCTION private.lead_import_write_batch(p_id uuid, p_worker text, p_from_row bigint, p_to_row bigint, p_rows jsonb, p_errors jsonb DEFAULT '[]'::jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_import public.lead_imports;
+  v_update boolean;
+  v_refs boolean;
+  v_counts record;
+begin
+  select i.* into v_import from public.lead_imports as i
+  where i.id = p_id and i.worker = p_worker and i.status = 'running'
+  for update;
+  if not found or v_import.processed_rows <> p_from_row then
+    return null;
+  end if;
+  perform set_config('crm.via', 'lead_import', true);
+  -- The history of each lead names the importer as who made it (auth.uid()).
+  perform set_config(
+    'request.jwt.claims', jsonb_build_object('sub', v_import.requested_by, 'role', 'authenticated')::text, true
+  );
+  v_update := coalesce(v_import.options ->> 'duplicates', 'skip') = 'update';
+  v_refs := exists (
+    select 1 from jsonb_array_elements(p_rows) as e (r) where coalesce(e.r ->> 'external_ref', '') <> ''
+  );
+
+  with batch as materialized (
+    select
+      b.*,
+      nullif(b.external_ref, '') as ref,
+      row_number() over (partition by b.phone order by b.line) as phone_rank,
+      row_number() over (partition by nullif(b.external_ref, '') order by b.line) as ref_rank
+    from jsonb_to_recordset(p_rows) as b (
+      line integer, first_name text, last_name text, phone text, email text, birth_date date,
+      address_line text, city text, region text, postal_code text, country_code text,
+      external_ref text, source text, notes text, custom jsonb
+    )
+  ),
+
+  by_ref as materialized (
+    select distinct on (l.external_ref) l.external_ref, l.id, l.import_id
+    from public.leads as l
+    where
+      v_refs and l.campaign_id = v_import.campaign_id and l.erased_at is null
+      and l.external_ref in (select b.ref from batch as b where b.ref is not null)
+    order by l.external_ref, l.created_at
+  ),
+
+  classified as materialized (
+    select
+      b.*,
+      m.id as match_id,
+      m.import_id as match_import,
+      case
+        when b.phone_rank > 1 then 'phone'
+        when b.ref is not null and b.ref_rank > 1 then 'external_ref'
+        when m.rank = 2 then 'external_ref'
+        else 'phone'
+      end as dup_field,
+      case
+        when b.phone_rank > 1 or (b.ref is not null and b.ref_rank > 1) then 'duplicate_in_file'
+        when exists (
+          select 1 from public.do_not_call as d
+          where d.phone = b.phone and (d.campaign_id is null or d.campaign_id = v_import.campaign_id)
+        ) then 'do_not_call'
+        when m.import_id is not distinct from p_id and m.id is not null then 'duplicate_in_file'
+        when m.id is not null and v_update then 'update'
+        when m.id is not null then 'duplicate_in_campaign'
+        else 'new'
+      end as outcome
+    from batch as b
+    left join lateral (
+      select x.id, x.import_id, x.rank from (
+        select l.id, l.import_id, 1 as rank
+        from public.leads as l
+        where l.phone = b.phone and l.campaign_id = v_import.campaign_id and l.erased_at is null
+        union all
+        select r.id, r.import_id, 2 from by_ref as r where r.external_ref = b.ref
+      ) as x
+      order by x.rank, x.id
+      limit 1
+    ) as m on true
+  ),
+
+  inserted as (
+    insert into public.leads (
+      campaign_id, first_name, last_name, phone, email, birth_date, address_line, city, region,
+      postal_code, country_code, external_ref, source, notes, custom, created_by, import_id
+    )
+    select
+      v_import.campaign_id, c.first_name, coalesce(c.last_name, ''), c.phone, nullif(c.email, ''), c.birth_date,
+      coalesce(c.address_line, ''), coalesce(c.city, ''), coalesce(c.region, ''),
+      coalesce(c.postal_code, ''), nullif(c.country_code, ''), c.ref, coalesce(c.source, ''),
+      coalesce(c.notes, ''), coalesce(c.custom, '{}'), v_import.requested_by, p_id
+    from classified as c
+    where c.outcome = 'new'
+    order by c.line
+    returning 1
+  ),
+
+  updated as (
+    update public.leads as l set
+      first_name = coalesce(nullif(c.first_name, ''), l.first_name),
+      last_name = coalesce(nullif(c.last_name, ''), l.last_name),
+      phone = coalesce(c.phone, l.phone),
+      email = coalesce(nullif(c.email, ''), l.email),
+      birth_date = coalesce(c.birth_date, l.birth_date),
+      address_line = coalesce(nullif(c.address_line, ''), l.address_line),
+      city = coalesce(nullif(c.city, ''), l.city),
+      region = coalesce(nullif(c.region, ''), l.region),
+      postal_code = coalesce(nullif(c.postal_code, ''), l.postal_code),
+      external_ref = coalesce(c.ref, l.external_ref),
+      notes = coalesce(nullif(c.notes, ''), l.notes),
+      custom = l.custom || coalesce(c.custom, '{}')
+    from classified as c
+    where c.outcome = 'update' and l.id = c.match_id
+    returning 1
+  ),
+
+  refused as (
+    insert into public.lead_import_errors (import_id, line, field, code, message, raw)
+    select
+      p_id, c.line,
+      case when c.outcome = 'do_not_call' then 'phone' else c.dup_field end,
+      c.outcome,
+      case
+        when c.outcome = 'do_not_call' then format('%s is on the do-not-call list', c.phone)
+        when c.outcome = 'duplicate_in_file' and c.dup_field = 'phone' then
+          format('phone %s appears earlier in the file', c.phone)
+        when c.outcome = 'duplicate_in_file' then format('external_ref %s appears earlier in the file', c.ref)
+        when c.dup_field = 'phone' then format('phone %s is already a lead of the campaign', c.phone)
+        else format('external_ref %s is already a lead of the campaign', c.ref)
+      end,
+      jsonb_strip_nulls(
+        to_jsonb(c) - array['phone_rank', 'ref_rank', 'match_id', 'match_import', 'outcome', 'ref', 'line', 'dup_field']
+      )
+    from classified as c
+    where c.outcome in ('duplicate_in_file', 'do_not_call', 'duplicate_in_campaign')
+    union all
+    select p_id, e.line, coalesce(e.field, ''), e.code, coalesce(e.message, ''), e.raw
+    from jsonb_to_recordset(coalesce(p_errors, '[]')) as e (line integer, field text, code text, message text, raw jsonb)
+    returning 1
+  )
+
+  select
+    (select count(*) from inserted) as imported,
+    (select count(*) from updated) as updated,
+    (select count(*) from classified as c where c.outcome in ('duplicate_in_file', 'duplicate_in_campaign'))
+    as duplicates,
+    (select count(*) from classified as c where c.outcome = 'do_not_call') as do_not_call,
+    (select count(distinct e.r ->> 'line') from jsonb_array_elements(coalesce(p_errors, '[]')) as e (r)) as invalid,
+    (select count(*) from refused) as errors
+  into v_counts;
+
+  update public.lead_imports as i set
+    processed_rows = p_to_row,
+    imported = i.imported + v_counts.imported,
+    updated = i.updated + v_counts.updated,
+    duplicates = i.duplicates + v_counts.duplicates,
+    do_not_call = i.do_not_call + v_counts.do_not_call,
+    invalid = i.invalid + v_counts.invalid,
+    total_rows = greatest(i.total_rows, p_to_row),
+    heartbeat_at = private.now()
+  where i.id = p_id
+  returning * into v_import;
+
+  return jsonb_build_object(
+    'processed_rows', v_import.processed_rows, 'imported', v_import.imported, 'updated', v_import.updated,
+    'duplicates', v_import.duplicates, 'do_not_call', v_import.do_not_call, 'invalid', v_import.invalid,
+    'cancel_requested', v_import.cancel_requested
+  );
+end;
+$$;
+
+COMMENT ON FUNCTION private.lead_import_write_batch(p_id uuid, p_worker text, p_from_row bigint, p_to_row bigint, p_rows jsonb, p_errors jsonb) IS 'Lead import worker: write one batch of import p_id with its checkpoint, in one transaction; null when not its own.';
+
+REVOKE ALL ON FUNCTION private.lead_import_write_batch(p_id uuid, p_worker text, p_from_row bigint, p_to_row bigint, p_rows jsonb, p_errors jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.lead_import_write_batch(p_id uuid, p_worker text, p_from_row bigint, p_to_row bigint, p_rows jsonb, p_errors jsonb) TO crm_lead_import;
 
 -- Function private.lead_time_zone
 
@@ -3375,6 +4432,8 @@ REVOKE ALL ON FUNCTION private.now() FROM PUBLIC;
 GRANT ALL ON FUNCTION private.now() TO authenticated;
 GRANT ALL ON FUNCTION private.now() TO service_role;
 GRANT ALL ON FUNCTION private.now() TO crm_recordings;
+GRANT ALL ON FUNCTION private.now() TO crm_lead_import;
+GRANT ALL ON FUNCTION private.now() TO crm_accounts;
 
 -- Function private.originate_claim
 
@@ -3727,6 +4786,26 @@ COMMENT ON FUNCTION private.purge_recording_access_log(p_before timestamp with t
 
 REVOKE ALL ON FUNCTION private.purge_recording_access_log(p_before timestamp with time zone, p_dry_run boolean) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.purge_recording_access_log(p_before timestamp with time zone, p_dry_run boolean) TO crm_recordings;
+
+-- Function private.queue_account_request
+
+CREATE FUNCTION private.queue_account_request(p_kind text, p_profile public.profiles) RETURNS public.account_requests
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_row public.account_requests;
+begin
+  insert into public.account_requests (kind, user_id, email, full_name, role, requested_by)
+  values (p_kind, p_profile.id, p_profile.email, p_profile.full_name, p_profile.role, (select auth.uid()))
+  returning * into v_row;
+  perform pg_notify('account_requests', v_row.id::text);
+  v_row.action_link := null;
+  return v_row;
+end;
+$$;
+
+REVOKE ALL ON FUNCTION private.queue_account_request(p_kind text, p_profile public.profiles) FROM PUBLIC;
 
 -- Function private.queue_recording
 
@@ -4168,6 +5247,22 @@ COMMENT ON FUNCTION private.recording_upload_renew(p_id uuid, p_worker text) IS 
 REVOKE ALL ON FUNCTION private.recording_upload_renew(p_id uuid, p_worker text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.recording_upload_renew(p_id uuid, p_worker text) TO crm_recordings;
 
+-- Function private.refit_memberships
+
+CREATE FUNCTION private.refit_memberships() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.campaign_members as cm
+  set member_role = case when new.role = 'agent' then 'agent' else 'supervisor' end::public.campaign_member_role
+  where
+    cm.user_id = new.id
+    and cm.member_role <> case when new.role = 'agent' then 'agent' else 'supervisor' end::public.campaign_member_role;
+  return null;
+end;
+$$;
+
 -- Function private.refuse_recording_access
 
 CREATE FUNCTION private.refuse_recording_access(p_call_id uuid, p_campaign_id uuid, p_code text, p_message text, p_status integer, p_detail text DEFAULT NULL::text, p_logged_code text DEFAULT NULL::text, p_logged_reason text DEFAULT NULL::text) RETURNS jsonb
@@ -4184,6 +5279,35 @@ end;
 $$;
 
 REVOKE ALL ON FUNCTION private.refuse_recording_access(p_call_id uuid, p_campaign_id uuid, p_code text, p_message text, p_status integer, p_detail text, p_logged_code text, p_logged_reason text) FROM PUBLIC;
+
+-- Function private.replace_memberships
+
+CREATE FUNCTION private.replace_memberships(p_user_id uuid, p_campaign_ids uuid[]) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_member_role public.campaign_member_role;
+begin
+  select case when p.role = 'agent' then 'agent' else 'supervisor' end::public.campaign_member_role
+  into v_member_role
+  from public.profiles as p where p.id = p_user_id;
+
+  delete from public.campaign_members as cm
+  where cm.user_id = p_user_id and not (cm.campaign_id = any(p_campaign_ids));
+
+  update public.campaign_members as cm set member_role = v_member_role
+  where cm.user_id = p_user_id and cm.member_role <> v_member_role;
+
+  insert into public.campaign_members (campaign_id, user_id, member_role)
+  select c.id, p_user_id, v_member_role
+  from public.campaigns as c
+  where c.id = any(p_campaign_ids)
+  on conflict (campaign_id, user_id) do nothing;
+end;
+$$;
+
+REVOKE ALL ON FUNCTION private.replace_memberships(p_user_id uuid, p_campaign_ids uuid[]) FROM PUBLIC;
 
 -- Function private.report_export_claim
 
@@ -4459,6 +5583,24 @@ end;
 $$;
 
 REVOKE ALL ON FUNCTION private.require_compliance_manager(p_action text) FROM PUBLIC;
+
+-- Function private.require_users_manage
+
+CREATE FUNCTION private.require_users_manage(p_field text, p_action text) RETURNS void
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if not coalesce(private.has_permission('users.manage'), false) then
+    raise exception using
+      errcode = '42501',
+      message = format('%s: %s needs users.manage', p_field, p_action);
+  end if;
+end;
+$$;
+
+REVOKE ALL ON FUNCTION private.require_users_manage(p_field text, p_action text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.require_users_manage(p_field text, p_action text) TO authenticated;
 
 -- Function private.seconds_between
 
@@ -4964,6 +6106,51 @@ begin
   return new;
 end;
 $$;
+
+-- Function private.write_admin_audit
+
+CREATE FUNCTION private.write_admin_audit() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_old jsonb := case when tg_op <> 'INSERT' then to_jsonb(old) - 'updated_at' - 'action_link' end;
+  v_new jsonb := case when tg_op <> 'DELETE' then to_jsonb(new) - 'updated_at' - 'action_link' end;
+  v_row jsonb := coalesce(v_new, v_old);
+  v_key jsonb := '{}';
+  v_column text;
+  v_fields text[];
+begin
+  foreach v_column in array tg_argv loop
+    v_key := v_key || jsonb_build_object(v_column, v_row -> v_column);
+  end loop;
+  if tg_op = 'UPDATE' then
+    v_fields := private.changed_columns(v_old, v_new);
+    if cardinality(v_fields) = 0 then
+      return null;
+    end if;
+    select
+      jsonb_object_agg(o.key, o.value) filter (where o.key = any(v_fields)),
+      jsonb_object_agg(n.key, n.value) filter (where n.key = any(v_fields))
+    into v_old, v_new
+    from jsonb_each(v_old) as o
+    inner join jsonb_each(v_new) as n on o.key = n.key;
+  else
+    select coalesce(array_agg(e.key order by e.key), '{}') into v_fields
+    from jsonb_each(v_row) as e
+    where e.value <> 'null'::jsonb;
+  end if;
+
+  insert into public.admin_audit_log (
+    table_name, record_key, operation, changed_fields, old_values, new_values, changed_by, actor
+  ) values (
+    tg_table_name, v_key, lower(tg_op), v_fields, v_old, v_new, (select auth.uid()), private.current_actor()
+  );
+  return null;
+end;
+$$;
+
+REVOKE ALL ON FUNCTION private.write_admin_audit() FROM PUBLIC;
 
 -- Function private.write_lead_history
 
@@ -5489,6 +6676,135 @@ GRANT ALL ON FUNCTION guard.check_request() TO service_role;
 -- indexes, RLS policies and grants
 -- ============================================================================
 
+-- Table public.account_requests
+
+CREATE TABLE public.account_requests (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    kind text NOT NULL,
+    user_id uuid,
+    email text NOT NULL,
+    full_name text DEFAULT ''::text NOT NULL,
+    role public.app_role,
+    campaign_ids uuid[] DEFAULT '{}'::uuid[] NOT NULL,
+    sip_extension text,
+    status text DEFAULT 'queued'::text NOT NULL,
+    action_link text,
+    link_expires_at timestamp with time zone,
+    error text,
+    requested_by uuid,
+    worker text,
+    heartbeat_at timestamp with time zone,
+    attempts integer DEFAULT 0 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    finished_at timestamp with time zone,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT account_requests_email_length CHECK ((char_length(email) <= 254)),
+    CONSTRAINT account_requests_error_length CHECK ((char_length(error) <= 2000)),
+    CONSTRAINT account_requests_failed_has_error CHECK (((status <> 'failed'::text) OR (error IS NOT NULL))),
+    CONSTRAINT account_requests_full_name_length CHECK ((char_length(full_name) <= 200)),
+    CONSTRAINT account_requests_invite_has_role CHECK (((kind <> 'invite'::text) OR (role IS NOT NULL))),
+    CONSTRAINT account_requests_kind CHECK ((kind = ANY (ARRAY['invite'::text, 'deactivate'::text, 'reactivate'::text, 'reset_password'::text]))),
+    CONSTRAINT account_requests_sip_extension CHECK ((sip_extension ~ '^[0-9]{3,6}$'::text)),
+    CONSTRAINT account_requests_status CHECK ((status = ANY (ARRAY['queued'::text, 'running'::text, 'done'::text, 'failed'::text])))
+);
+
+COMMENT ON TABLE public.account_requests IS 'Account actions queued by admins (rpc/invite_user...), carried out in Auth by the accounts worker.';
+COMMENT ON COLUMN public.account_requests.user_id IS 'The user acted on; for an invite, set once the worker created them.';
+COMMENT ON COLUMN public.account_requests.status IS 'queued -> running -> done or failed; a running row whose heartbeat is stale is claimed again.';
+COMMENT ON COLUMN public.account_requests.action_link IS 'The one-time set-up (invite) or reset link; only the requester reads it, through rpc/account_request_link.';
+
+-- Triggers, in firing order
+CREATE TRIGGER account_requests_set_updated_at BEFORE UPDATE ON public.account_requests FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
+CREATE TRIGGER account_requests_write_admin_audit AFTER INSERT ON public.account_requests FOR EACH ROW EXECUTE FUNCTION private.write_admin_audit('id');
+
+ALTER TABLE ONLY public.account_requests
+    ADD CONSTRAINT account_requests_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.account_requests
+    ADD CONSTRAINT account_requests_requested_by_fkey FOREIGN KEY (requested_by) REFERENCES public.profiles(id) ON DELETE SET NULL;
+ALTER TABLE ONLY public.account_requests
+    ADD CONSTRAINT account_requests_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.profiles(id) ON DELETE SET NULL;
+
+CREATE UNIQUE INDEX account_requests_pending_email_key ON public.account_requests USING btree (lower(email)) WHERE ((kind = 'invite'::text) AND (status = ANY (ARRAY['queued'::text, 'running'::text])));
+CREATE UNIQUE INDEX account_requests_pending_extension_key ON public.account_requests USING btree (sip_extension) WHERE ((kind = 'invite'::text) AND (status = ANY (ARRAY['queued'::text, 'running'::text])));
+CREATE INDEX account_requests_queue_idx ON public.account_requests USING btree (status, created_at) WHERE (status = ANY (ARRAY['queued'::text, 'running'::text]));
+CREATE INDEX account_requests_requested_by_idx ON public.account_requests USING btree (requested_by);
+CREATE INDEX account_requests_user_id_idx ON public.account_requests USING btree (user_id, created_at);
+
+ALTER TABLE public.account_requests ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY "User managers can view account requests" ON public.account_requests FOR SELECT TO authenticated USING (( SELECT private.has_permission('users.manage'::text) AS has_permission));
+
+GRANT ALL ON TABLE public.account_requests TO service_role;
+GRANT SELECT(id) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(kind) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(user_id) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(email) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(full_name) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(role) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(campaign_ids) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(sip_extension) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(status) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(link_expires_at) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(error) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(requested_by) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(worker) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(heartbeat_at) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(attempts) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(created_at) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(finished_at) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(updated_at) ON TABLE public.account_requests TO authenticated;
+
+-- Table public.admin_audit_log
+
+CREATE TABLE public.admin_audit_log (
+    id bigint NOT NULL,
+    table_name text NOT NULL,
+    record_key jsonb NOT NULL,
+    operation text NOT NULL,
+    changed_fields text[] NOT NULL,
+    old_values jsonb,
+    new_values jsonb,
+    changed_by uuid,
+    actor text NOT NULL,
+    db_role text DEFAULT SESSION_USER NOT NULL,
+    changed_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT admin_audit_log_actor_check CHECK ((actor = ANY (ARRAY['user'::text, 'service_role'::text, 'system'::text]))),
+    CONSTRAINT admin_audit_log_operation_check CHECK ((operation = ANY (ARRAY['insert'::text, 'update'::text, 'delete'::text])))
+);
+
+ALTER TABLE public.admin_audit_log ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.admin_audit_log_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+COMMENT ON TABLE public.admin_audit_log IS 'Audit trail of the back office (campaigns, members, products, users, permissions), by trigger; append-only.';
+COMMENT ON COLUMN public.admin_audit_log.record_key IS 'The changed row''s primary key, as {"column": value}.';
+COMMENT ON COLUMN public.admin_audit_log.changed_by IS 'The signed-in user (auth.uid()), null for the service role and the system.';
+COMMENT ON COLUMN public.admin_audit_log.actor IS 'user, service_role (through the API) or system (a direct connection: a worker, a migration).';
+COMMENT ON COLUMN public.admin_audit_log.db_role IS 'The database login that made the change (session_user).';
+
+-- Triggers, in firing order
+CREATE TRIGGER admin_audit_log_append_only BEFORE UPDATE ON public.admin_audit_log FOR EACH ROW EXECUTE FUNCTION private.forbid_audit_update();
+
+ALTER TABLE ONLY public.admin_audit_log
+    ADD CONSTRAINT admin_audit_log_pkey PRIMARY KEY (id);
+
+CREATE INDEX admin_audit_log_changed_at_idx ON public.admin_audit_log USING btree (changed_at DESC);
+CREATE INDEX admin_audit_log_changed_by_idx ON public.admin_audit_log USING btree (changed_by, changed_at DESC);
+CREATE INDEX admin_audit_log_table_idx ON public.admin_audit_log USING btree (table_name, changed_at DESC);
+
+ALTER TABLE public.admin_audit_log ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY "User and permission managers can view the admin audit log" ON public.admin_audit_log FOR SELECT TO authenticated USING ((( SELECT private.has_permission('users.manage'::text) AS has_permission) OR ( SELECT private.has_permission('permissions.manage'::text) AS has_permission)));
+
+GRANT SELECT ON TABLE public.admin_audit_log TO authenticated;
+GRANT SELECT,DELETE ON TABLE public.admin_audit_log TO service_role;
+
 -- Table public.agent_states
 
 CREATE TABLE public.agent_states (
@@ -5714,6 +7030,7 @@ COMMENT ON TABLE public.campaign_members IS 'Agents and supervisors of each camp
 
 -- Triggers, in firing order
 CREATE TRIGGER campaign_members_validate BEFORE INSERT OR UPDATE ON public.campaign_members FOR EACH ROW EXECUTE FUNCTION private.validate_campaign_member();
+CREATE TRIGGER campaign_members_write_admin_audit AFTER INSERT OR DELETE OR UPDATE ON public.campaign_members FOR EACH ROW EXECUTE FUNCTION private.write_admin_audit('campaign_id', 'user_id');
 
 ALTER TABLE ONLY public.campaign_members
     ADD CONSTRAINT campaign_members_pkey PRIMARY KEY (campaign_id, user_id);
@@ -5747,6 +7064,9 @@ CREATE TABLE public.campaign_products (
 );
 
 COMMENT ON TABLE public.campaign_products IS 'The products each campaign sells.';
+
+-- Triggers, in firing order
+CREATE TRIGGER campaign_products_write_admin_audit AFTER INSERT OR DELETE OR UPDATE ON public.campaign_products FOR EACH ROW EXECUTE FUNCTION private.write_admin_audit('campaign_id', 'product_id');
 
 ALTER TABLE ONLY public.campaign_products
     ADD CONSTRAINT campaign_products_pkey PRIMARY KEY (campaign_id, product_id);
@@ -5792,6 +7112,7 @@ CREATE TABLE public.campaigns (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     recording_retention_days integer DEFAULT 90 NOT NULL,
+    country_code text DEFAULT 'ES'::text NOT NULL,
     lead_fields jsonb DEFAULT '[]'::jsonb NOT NULL,
     abandon_target numeric(4,3) DEFAULT 0.025 NOT NULL,
     abandon_cap numeric(4,3) DEFAULT 0.030 NOT NULL,
@@ -5807,6 +7128,7 @@ CREATE TABLE public.campaigns (
     CONSTRAINT campaigns_caller_id_length CHECK ((char_length((caller_id)::text) <= 32)),
     CONSTRAINT campaigns_calling_days CHECK ((((cardinality(calling_days) >= 1) AND (cardinality(calling_days) <= 7)) AND (calling_days <@ '{1,2,3,4,5,6,7}'::smallint[]))),
     CONSTRAINT campaigns_calling_window CHECK ((calling_hours_start < calling_hours_end)),
+    CONSTRAINT campaigns_country_code_check CHECK ((country_code ~ '^[A-Z]{2}$'::text)),
     CONSTRAINT campaigns_description_length CHECK ((char_length(description) <= 4000)),
     CONSTRAINT campaigns_lead_fields_length CHECK ((char_length((lead_fields)::text) <= 16000)),
     CONSTRAINT campaigns_max_attempts_check CHECK (((max_attempts >= 1) AND (max_attempts <= 50))),
@@ -5827,6 +7149,7 @@ COMMENT ON COLUMN public.campaigns.retry_delays IS 'Wait after the n-th unsucces
 COMMENT ON COLUMN public.campaigns.default_time_zone IS 'Time zone of leads imported without one.';
 COMMENT ON COLUMN public.campaigns.recording_notice IS 'What the agent reads to ask for recording consent.';
 COMMENT ON COLUMN public.campaigns.recording_retention_days IS 'Days a recording is kept after its call started; then the recordings worker purges it (unless on legal hold).';
+COMMENT ON COLUMN public.campaigns.country_code IS 'ISO 3166 alpha-2 country of the campaign: the default region of national phone numbers on import.';
 COMMENT ON COLUMN public.campaigns.lead_fields IS 'Custom lead fields: [{"key": "^[a-z][a-z0-9_]{0,39}$", "label", "type": text|number|date|boolean, "required"}]; values in leads.custom.';
 COMMENT ON COLUMN public.campaigns.abandon_target IS 'Abandon rate the predictive dialer aims at (fraction).';
 COMMENT ON COLUMN public.campaigns.abandon_cap IS 'Abandon rate the predictive dialer never passes (fraction, at most 0.03).';
@@ -5841,6 +7164,7 @@ CREATE TRIGGER campaigns_set_updated_at BEFORE UPDATE ON public.campaigns FOR EA
 CREATE TRIGGER campaigns_validate BEFORE INSERT OR UPDATE ON public.campaigns FOR EACH ROW EXECUTE FUNCTION private.validate_campaign();
 CREATE TRIGGER campaigns_validate_settings BEFORE INSERT OR UPDATE OF lead_fields ON public.campaigns FOR EACH ROW EXECUTE FUNCTION private.validate_campaign_settings();
 CREATE TRIGGER campaigns_request_report_refresh AFTER UPDATE OF default_time_zone ON public.campaigns FOR EACH ROW WHEN (((old.default_time_zone)::text IS DISTINCT FROM (new.default_time_zone)::text)) EXECUTE FUNCTION reports.everything_changed('agent_daily_stats', 'sales_daily_stats', 'hourly_stats');
+CREATE TRIGGER campaigns_write_admin_audit AFTER INSERT OR DELETE OR UPDATE ON public.campaigns FOR EACH ROW EXECUTE FUNCTION private.write_admin_audit('id');
 
 ALTER TABLE ONLY public.campaigns
     ADD CONSTRAINT campaigns_name_key UNIQUE (name);
@@ -6033,6 +7357,115 @@ CREATE POLICY "Supervisors can view the lead history of their campaigns" ON publ
 GRANT SELECT ON TABLE public.lead_history TO authenticated;
 GRANT SELECT,DELETE ON TABLE public.lead_history TO service_role;
 
+-- Table public.lead_import_errors
+
+CREATE TABLE public.lead_import_errors (
+    id bigint NOT NULL,
+    import_id uuid NOT NULL,
+    line integer NOT NULL,
+    field text DEFAULT ''::text NOT NULL,
+    code text NOT NULL,
+    message text DEFAULT ''::text NOT NULL,
+    raw jsonb,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE public.lead_import_errors ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.lead_import_errors_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+COMMENT ON TABLE public.lead_import_errors IS 'Rows of an import that were not imported, and why (codes in supabase/ERRORS.md, "Lead import").';
+
+ALTER TABLE ONLY public.lead_import_errors
+    ADD CONSTRAINT lead_import_errors_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.lead_import_errors
+    ADD CONSTRAINT lead_import_errors_import_id_fkey FOREIGN KEY (import_id) REFERENCES public.lead_imports(id) ON DELETE CASCADE;
+
+CREATE INDEX lead_import_errors_import_idx ON public.lead_import_errors USING btree (import_id, line);
+
+ALTER TABLE public.lead_import_errors ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY "Importers can view the errors of imports they can view" ON public.lead_import_errors FOR SELECT TO authenticated USING ((EXISTS ( SELECT 1
+   FROM public.lead_imports i
+  WHERE ((i.id = lead_import_errors.import_id) AND private.can_read_lead_import(i.requested_by, i.campaign_id)))));
+
+GRANT SELECT ON TABLE public.lead_import_errors TO authenticated;
+GRANT ALL ON TABLE public.lead_import_errors TO service_role;
+
+-- Table public.lead_imports
+
+CREATE TABLE public.lead_imports (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    campaign_id uuid NOT NULL,
+    requested_by uuid,
+    file_path text NOT NULL,
+    file_name text NOT NULL,
+    options jsonb DEFAULT '{}'::jsonb NOT NULL,
+    status text DEFAULT 'queued'::text NOT NULL,
+    preview jsonb,
+    total_rows bigint,
+    processed_rows bigint DEFAULT 0 NOT NULL,
+    imported bigint DEFAULT 0 NOT NULL,
+    updated bigint DEFAULT 0 NOT NULL,
+    duplicates bigint DEFAULT 0 NOT NULL,
+    invalid bigint DEFAULT 0 NOT NULL,
+    do_not_call bigint DEFAULT 0 NOT NULL,
+    error_report_path text,
+    error text,
+    worker text,
+    heartbeat_at timestamp with time zone,
+    attempts integer DEFAULT 0 NOT NULL,
+    cancel_requested boolean DEFAULT false NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    started_at timestamp with time zone,
+    finished_at timestamp with time zone,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT lead_imports_do_not_call_check CHECK ((do_not_call >= 0)),
+    CONSTRAINT lead_imports_duplicates_check CHECK ((duplicates >= 0)),
+    CONSTRAINT lead_imports_failed_has_error CHECK (((status <> 'failed'::text) OR (error IS NOT NULL))),
+    CONSTRAINT lead_imports_imported_check CHECK ((imported >= 0)),
+    CONSTRAINT lead_imports_invalid_check CHECK ((invalid >= 0)),
+    CONSTRAINT lead_imports_options CHECK ((jsonb_typeof(options) = 'object'::text)),
+    CONSTRAINT lead_imports_processed_rows_check CHECK ((processed_rows >= 0)),
+    CONSTRAINT lead_imports_status CHECK ((status = ANY (ARRAY['previewing'::text, 'previewed'::text, 'queued'::text, 'running'::text, 'done'::text, 'failed'::text, 'cancelled'::text]))),
+    CONSTRAINT lead_imports_total_rows_check CHECK ((total_rows >= 0)),
+    CONSTRAINT lead_imports_updated_check CHECK ((updated >= 0))
+);
+
+COMMENT ON TABLE public.lead_imports IS 'Lead imports: a file of the bucket lead-imports becoming leads of a campaign, with its progress.';
+COMMENT ON COLUMN public.lead_imports.file_path IS 'The object in the bucket lead-imports: <uploader>/<name>.';
+COMMENT ON COLUMN public.lead_imports.status IS 'previewing -> previewed -> queued -> running -> done | failed | cancelled (preview optional).';
+COMMENT ON COLUMN public.lead_imports.processed_rows IS 'Data rows of the file handled so far (the checkpoint: a resumed import starts after them).';
+COMMENT ON COLUMN public.lead_imports.error_report_path IS 'The refused rows as CSV in the bucket lead-imports: <uploader>/errors/<import id>.csv.';
+
+-- Triggers, in firing order
+CREATE TRIGGER lead_imports_set_updated_at BEFORE UPDATE ON public.lead_imports FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
+
+ALTER TABLE ONLY public.lead_imports
+    ADD CONSTRAINT lead_imports_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.lead_imports
+    ADD CONSTRAINT lead_imports_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES public.campaigns(id) ON DELETE CASCADE;
+ALTER TABLE ONLY public.lead_imports
+    ADD CONSTRAINT lead_imports_requested_by_fkey FOREIGN KEY (requested_by) REFERENCES public.profiles(id) ON DELETE SET NULL;
+
+CREATE INDEX lead_imports_campaign_idx ON public.lead_imports USING btree (campaign_id, created_at);
+CREATE INDEX lead_imports_queue_idx ON public.lead_imports USING btree (status, created_at) WHERE (status = ANY (ARRAY['previewing'::text, 'queued'::text, 'running'::text]));
+CREATE INDEX lead_imports_requested_by_idx ON public.lead_imports USING btree (requested_by, created_at);
+
+ALTER TABLE public.lead_imports ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY "Importers can view their imports and their campaigns' imports" ON public.lead_imports FOR SELECT TO authenticated USING (( SELECT private.can_read_lead_import(lead_imports.requested_by, lead_imports.campaign_id) AS can_read_lead_import));
+
+GRANT SELECT ON TABLE public.lead_imports TO authenticated;
+GRANT ALL ON TABLE public.lead_imports TO service_role;
+
 -- Table public.leads
 
 CREATE TABLE public.leads (
@@ -6066,6 +7499,7 @@ CREATE TABLE public.leads (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     erased_at timestamp with time zone,
+    import_id uuid,
     CONSTRAINT leads_address_line_length CHECK ((char_length(address_line) <= 500)),
     CONSTRAINT leads_alternate_phones_length CHECK ((cardinality(alternate_phones) <= 10)),
     CONSTRAINT leads_attempts_check CHECK ((attempts >= 0)),
@@ -6096,6 +7530,7 @@ COMMENT ON COLUMN public.leads.consent_contact IS 'False when the lead withdrew 
 COMMENT ON COLUMN public.leads.consent_recording IS 'Recording consent: null until asked.';
 COMMENT ON COLUMN public.leads.custom IS 'Campaign-specific fields, as a JSON object.';
 COMMENT ON COLUMN public.leads.erased_at IS 'When the lead''s personal data was erased (rpc/erase_lead).';
+COMMENT ON COLUMN public.leads.import_id IS 'The import that created the lead (null: made otherwise).';
 
 -- Triggers, in firing order
 CREATE TRIGGER leads_guard_columns BEFORE INSERT OR UPDATE ON public.leads FOR EACH ROW EXECUTE FUNCTION private.guard_lead_columns();
@@ -6113,9 +7548,12 @@ ALTER TABLE ONLY public.leads
 ALTER TABLE ONLY public.leads
     ADD CONSTRAINT leads_created_by_fkey FOREIGN KEY (created_by) REFERENCES public.profiles(id) ON DELETE SET NULL;
 ALTER TABLE ONLY public.leads
+    ADD CONSTRAINT leads_import_id_fkey FOREIGN KEY (import_id) REFERENCES public.lead_imports(id) ON DELETE SET NULL;
+ALTER TABLE ONLY public.leads
     ADD CONSTRAINT leads_owner_id_fkey FOREIGN KEY (owner_id) REFERENCES public.profiles(id) ON DELETE SET NULL;
 
 CREATE INDEX leads_campaign_id_idx ON public.leads USING btree (campaign_id, status);
+CREATE INDEX leads_import_id_idx ON public.leads USING btree (import_id) WHERE (import_id IS NOT NULL);
 CREATE INDEX leads_owner_id_idx ON public.leads USING btree (owner_id, next_call_at);
 CREATE INDEX leads_phone_idx ON public.leads USING btree (phone);
 CREATE INDEX leads_queue_idx ON public.leads USING btree (campaign_id, next_call_at, id) WHERE (status = ANY (ARRAY['new'::public.lead_status, 'retry'::public.lead_status, 'callback'::public.lead_status]));
@@ -6256,6 +7694,9 @@ CREATE TABLE public.permissions (
 
 COMMENT ON TABLE public.permissions IS 'Every right the system checks, by key (area.action).';
 
+-- Triggers, in firing order
+CREATE TRIGGER permissions_write_admin_audit AFTER INSERT OR DELETE OR UPDATE ON public.permissions FOR EACH ROW EXECUTE FUNCTION private.write_admin_audit('key');
+
 ALTER TABLE ONLY public.permissions
     ADD CONSTRAINT permissions_pkey PRIMARY KEY (key);
 
@@ -6303,6 +7744,7 @@ COMMENT ON COLUMN public.products.sale_requirements IS 'What a sale of the produ
 -- Triggers, in firing order
 CREATE TRIGGER products_set_updated_at BEFORE UPDATE ON public.products FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
 CREATE TRIGGER products_validate_settings BEFORE INSERT OR UPDATE OF sale_requirements ON public.products FOR EACH ROW EXECUTE FUNCTION private.validate_product_settings();
+CREATE TRIGGER products_write_admin_audit AFTER INSERT OR DELETE OR UPDATE ON public.products FOR EACH ROW EXECUTE FUNCTION private.write_admin_audit('id');
 
 ALTER TABLE ONLY public.products
     ADD CONSTRAINT products_code_key UNIQUE (code);
@@ -6343,7 +7785,10 @@ COMMENT ON COLUMN public.profiles.sip_extension IS 'The agent''s SIP extension; 
 
 -- Triggers, in firing order
 CREATE TRIGGER profiles_guard_columns BEFORE UPDATE ON public.profiles FOR EACH ROW EXECUTE FUNCTION private.guard_profile_columns();
+CREATE TRIGGER profiles_guard_own BEFORE UPDATE OF role, active ON public.profiles FOR EACH ROW EXECUTE FUNCTION private.guard_own_profile();
 CREATE TRIGGER profiles_set_updated_at BEFORE UPDATE ON public.profiles FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
+CREATE TRIGGER profiles_refit_memberships AFTER UPDATE OF role ON public.profiles FOR EACH ROW WHEN ((old.role IS DISTINCT FROM new.role)) EXECUTE FUNCTION private.refit_memberships();
+CREATE TRIGGER profiles_write_admin_audit AFTER INSERT OR DELETE OR UPDATE ON public.profiles FOR EACH ROW EXECUTE FUNCTION private.write_admin_audit('id');
 
 ALTER TABLE ONLY public.profiles
     ADD CONSTRAINT profiles_pkey PRIMARY KEY (id);
@@ -6566,6 +8011,10 @@ CREATE TABLE public.role_permissions (
 );
 
 COMMENT ON TABLE public.role_permissions IS 'Which role holds which permission; admins edit it at run time.';
+
+-- Triggers, in firing order
+CREATE TRIGGER role_permissions_guard_admin BEFORE DELETE OR UPDATE ON public.role_permissions FOR EACH ROW EXECUTE FUNCTION private.guard_admin_grants();
+CREATE TRIGGER role_permissions_write_admin_audit AFTER INSERT OR DELETE OR UPDATE ON public.role_permissions FOR EACH ROW EXECUTE FUNCTION private.write_admin_audit('role', 'permission');
 
 ALTER TABLE ONLY public.role_permissions
     ADD CONSTRAINT role_permissions_pkey PRIMARY KEY (role, permission);
@@ -7105,6 +8554,12 @@ CREATE POLICY "Supervisors and admins can read the floor of their campaigns" ON 
 CREATE POLICY "Users can read their own desk notices" ON realtime.messages FOR SELECT TO authenticated USING (((extension = 'broadcast'::text) AND (( SELECT private.realtime_topic_id(realtime.topic(), 'agent'::text) AS realtime_topic_id) = ( SELECT auth.uid() AS uid))));
 
 -- storage.objects
+CREATE POLICY "Importers can delete lead files in their own folder" ON storage.objects FOR DELETE TO authenticated USING (((bucket_id = 'lead-imports'::text) AND ((storage.foldername(name))[1] = (( SELECT auth.uid() AS uid))::text) AND ((storage.foldername(name))[2] IS DISTINCT FROM 'errors'::text) AND ( SELECT private.has_permission('leads.import'::text) AS has_permission)));
+CREATE POLICY "Importers can read their lead files and visible error reports" ON storage.objects FOR SELECT TO authenticated USING (((bucket_id = 'lead-imports'::text) AND ( SELECT private.has_permission('leads.import'::text) AS has_permission) AND (((storage.foldername(name))[1] = (( SELECT auth.uid() AS uid))::text) OR (EXISTS ( SELECT 1
+   FROM lead_imports i
+  WHERE (i.error_report_path = objects.name))))));
+CREATE POLICY "Importers can replace lead files in their own folder" ON storage.objects FOR UPDATE TO authenticated USING (((bucket_id = 'lead-imports'::text) AND ((storage.foldername(name))[1] = (( SELECT auth.uid() AS uid))::text) AND ((storage.foldername(name))[2] IS DISTINCT FROM 'errors'::text) AND ( SELECT private.has_permission('leads.import'::text) AS has_permission))) WITH CHECK (((bucket_id = 'lead-imports'::text) AND ((storage.foldername(name))[1] = (( SELECT auth.uid() AS uid))::text) AND ((storage.foldername(name))[2] IS DISTINCT FROM 'errors'::text) AND ( SELECT private.has_permission('leads.import'::text) AS has_permission)));
+CREATE POLICY "Importers can upload lead files to their own folder" ON storage.objects FOR INSERT TO authenticated WITH CHECK (((bucket_id = 'lead-imports'::text) AND ((storage.foldername(name))[1] = (( SELECT auth.uid() AS uid))::text) AND ((storage.foldername(name))[2] IS DISTINCT FROM 'errors'::text) AND ( SELECT private.has_permission('leads.import'::text) AS has_permission)));
 CREATE POLICY "Listeners can sign the recording they were granted" ON storage.objects FOR SELECT TO authenticated USING (((bucket_id = 'recordings'::text) AND private.use_recording_grant(bucket_id, name)));
 CREATE POLICY "Only the service role changes recordings" ON storage.objects AS RESTRICTIVE FOR UPDATE TO anon, authenticated USING ((bucket_id <> 'recordings'::text)) WITH CHECK ((bucket_id <> 'recordings'::text));
 CREATE POLICY "Only the service role deletes recordings" ON storage.objects AS RESTRICTIVE FOR DELETE TO anon, authenticated USING ((bucket_id <> 'recordings'::text));
@@ -7117,13 +8572,18 @@ CREATE POLICY "Requesters can read their own report exports" ON storage.objects 
 -- ============================================================================
 
 INSERT INTO storage.buckets (id, name, public, file_size_limit, allowed_mime_types) VALUES ('exports', 'exports', false, NULL, NULL);
+INSERT INTO storage.buckets (id, name, public, file_size_limit, allowed_mime_types) VALUES ('lead-imports', 'lead-imports', false, 209715200, '{text/csv,text/plain,application/csv,application/vnd.ms-excel,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet}');
 INSERT INTO storage.buckets (id, name, public, file_size_limit, allowed_mime_types) VALUES ('recordings', 'recordings', false, 209715200, '{audio/ogg}');
 
 -- ============================================================================
 -- Tables published for Realtime (publication membership)
 -- ============================================================================
 
+ALTER PUBLICATION supabase_realtime ADD TABLE ONLY public.account_requests;
+ALTER PUBLICATION supabase_realtime ADD TABLE ONLY public.lead_imports;
+ALTER PUBLICATION supabase_realtime ADD TABLE ONLY public.profiles;
 ALTER PUBLICATION supabase_realtime ADD TABLE ONLY public.report_exports;
+ALTER PUBLICATION supabase_realtime ADD TABLE ONLY public.role_permissions;
 
 -- ============================================================================
 -- pg_cron jobs (rows of cron.job)

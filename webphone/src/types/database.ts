@@ -15,6 +15,129 @@ export type Json =
 export type Database = {
   public: {
     Tables: {
+      account_requests: {
+        Row: {
+          action_link: string | null
+          attempts: number
+          campaign_ids: string[]
+          created_at: string
+          email: string
+          error: string | null
+          finished_at: string | null
+          full_name: string
+          heartbeat_at: string | null
+          id: string
+          kind: string
+          link_expires_at: string | null
+          requested_by: string | null
+          role: Database["public"]["Enums"]["app_role"] | null
+          sip_extension: string | null
+          status: string
+          updated_at: string
+          user_id: string | null
+          worker: string | null
+        }
+        Insert: {
+          action_link?: string | null
+          attempts?: number
+          campaign_ids?: string[]
+          created_at?: string
+          email: string
+          error?: string | null
+          finished_at?: string | null
+          full_name?: string
+          heartbeat_at?: string | null
+          id?: string
+          kind: string
+          link_expires_at?: string | null
+          requested_by?: string | null
+          role?: Database["public"]["Enums"]["app_role"] | null
+          sip_extension?: string | null
+          status?: string
+          updated_at?: string
+          user_id?: string | null
+          worker?: string | null
+        }
+        Update: {
+          action_link?: string | null
+          attempts?: number
+          campaign_ids?: string[]
+          created_at?: string
+          email?: string
+          error?: string | null
+          finished_at?: string | null
+          full_name?: string
+          heartbeat_at?: string | null
+          id?: string
+          kind?: string
+          link_expires_at?: string | null
+          requested_by?: string | null
+          role?: Database["public"]["Enums"]["app_role"] | null
+          sip_extension?: string | null
+          status?: string
+          updated_at?: string
+          user_id?: string | null
+          worker?: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "account_requests_requested_by_fkey"
+            columns: ["requested_by"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "account_requests_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      admin_audit_log: {
+        Row: {
+          actor: string
+          changed_at: string
+          changed_by: string | null
+          changed_fields: string[]
+          db_role: string
+          id: number
+          new_values: Json | null
+          old_values: Json | null
+          operation: string
+          record_key: Json
+          table_name: string
+        }
+        Insert: {
+          actor: string
+          changed_at?: string
+          changed_by?: string | null
+          changed_fields: string[]
+          db_role?: string
+          id?: number
+          new_values?: Json | null
+          old_values?: Json | null
+          operation: string
+          record_key: Json
+          table_name: string
+        }
+        Update: {
+          actor?: string
+          changed_at?: string
+          changed_by?: string | null
+          changed_fields?: string[]
+          db_role?: string
+          id?: number
+          new_values?: Json | null
+          old_values?: Json | null
+          operation?: string
+          record_key?: Json
+          table_name?: string
+        }
+        Relationships: []
+      }
       agent_states: {
         Row: {
           agent_id: string
@@ -334,6 +457,7 @@ export type Database = {
           calling_days: number[]
           calling_hours_end: string
           calling_hours_start: string
+          country_code: string
           created_at: string
           created_by: string | null
           default_time_zone: string
@@ -365,6 +489,7 @@ export type Database = {
           calling_days?: number[]
           calling_hours_end?: string
           calling_hours_start?: string
+          country_code?: string
           created_at?: string
           created_by?: string | null
           default_time_zone?: string
@@ -396,6 +521,7 @@ export type Database = {
           calling_days?: number[]
           calling_hours_end?: string
           calling_hours_start?: string
+          country_code?: string
           created_at?: string
           created_by?: string | null
           default_time_zone?: string
@@ -575,6 +701,146 @@ export type Database = {
         }
         Relationships: []
       }
+      lead_import_errors: {
+        Row: {
+          code: string
+          created_at: string
+          field: string
+          id: number
+          import_id: string
+          line: number
+          message: string
+          raw: Json | null
+        }
+        Insert: {
+          code: string
+          created_at?: string
+          field?: string
+          id?: number
+          import_id: string
+          line: number
+          message?: string
+          raw?: Json | null
+        }
+        Update: {
+          code?: string
+          created_at?: string
+          field?: string
+          id?: number
+          import_id?: string
+          line?: number
+          message?: string
+          raw?: Json | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "lead_import_errors_import_id_fkey"
+            columns: ["import_id"]
+            isOneToOne: false
+            referencedRelation: "lead_imports"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      lead_imports: {
+        Row: {
+          attempts: number
+          campaign_id: string
+          cancel_requested: boolean
+          created_at: string
+          do_not_call: number
+          duplicates: number
+          error: string | null
+          error_report_path: string | null
+          file_name: string
+          file_path: string
+          finished_at: string | null
+          heartbeat_at: string | null
+          id: string
+          imported: number
+          invalid: number
+          options: Json
+          preview: Json | null
+          processed_rows: number
+          requested_by: string | null
+          started_at: string | null
+          status: string
+          total_rows: number | null
+          updated: number
+          updated_at: string
+          worker: string | null
+        }
+        Insert: {
+          attempts?: number
+          campaign_id: string
+          cancel_requested?: boolean
+          created_at?: string
+          do_not_call?: number
+          duplicates?: number
+          error?: string | null
+          error_report_path?: string | null
+          file_name: string
+          file_path: string
+          finished_at?: string | null
+          heartbeat_at?: string | null
+          id?: string
+          imported?: number
+          invalid?: number
+          options?: Json
+          preview?: Json | null
+          processed_rows?: number
+          requested_by?: string | null
+          started_at?: string | null
+          status?: string
+          total_rows?: number | null
+          updated?: number
+          updated_at?: string
+          worker?: string | null
+        }
+        Update: {
+          attempts?: number
+          campaign_id?: string
+          cancel_requested?: boolean
+          created_at?: string
+          do_not_call?: number
+          duplicates?: number
+          error?: string | null
+          error_report_path?: string | null
+          file_name?: string
+          file_path?: string
+          finished_at?: string | null
+          heartbeat_at?: string | null
+          id?: string
+          imported?: number
+          invalid?: number
+          options?: Json
+          preview?: Json | null
+          processed_rows?: number
+          requested_by?: string | null
+          started_at?: string | null
+          status?: string
+          total_rows?: number | null
+          updated?: number
+          updated_at?: string
+          worker?: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "lead_imports_campaign_id_fkey"
+            columns: ["campaign_id"]
+            isOneToOne: false
+            referencedRelation: "campaigns"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "lead_imports_requested_by_fkey"
+            columns: ["requested_by"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       leads: {
         Row: {
           address_line: string
@@ -595,6 +861,7 @@ export type Database = {
           external_ref: string | null
           first_name: string
           id: string
+          import_id: string | null
           last_called_at: string | null
           last_name: string
           next_call_at: string | null
@@ -627,6 +894,7 @@ export type Database = {
           external_ref?: string | null
           first_name: string
           id?: string
+          import_id?: string | null
           last_called_at?: string | null
           last_name?: string
           next_call_at?: string | null
@@ -659,6 +927,7 @@ export type Database = {
           external_ref?: string | null
           first_name?: string
           id?: string
+          import_id?: string | null
           last_called_at?: string | null
           last_name?: string
           next_call_at?: string | null
@@ -685,6 +954,13 @@ export type Database = {
             columns: ["created_by"]
             isOneToOne: false
             referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "leads_import_id_fkey"
+            columns: ["import_id"]
+            isOneToOne: false
+            referencedRelation: "lead_imports"
             referencedColumns: ["id"]
           },
           {
@@ -1315,12 +1591,37 @@ export type Database = {
       [_ in never]: never
     }
     Functions: {
+      account_request_link: {
+        Args: {
+          p_request_id: string
+        }
+        Returns: string
+      }
       assign_lead: {
         Args: {
           p_lead_id: string
           p_agent_id: string
         }
         Returns: Database["public"]["Tables"]["leads"]["Row"]
+      }
+      cancel_lead_import: {
+        Args: {
+          p_import_id: string
+        }
+        Returns: Database["public"]["Tables"]["lead_imports"]["Row"]
+      }
+      confirm_lead_import: {
+        Args: {
+          p_import_id: string
+          p_options?: Json
+        }
+        Returns: Database["public"]["Tables"]["lead_imports"]["Row"]
+      }
+      deactivate_user: {
+        Args: {
+          p_user_id: string
+        }
+        Returns: Database["public"]["Tables"]["account_requests"]["Row"]
       }
       end_call: {
         Args: {
@@ -1358,11 +1659,27 @@ export type Database = {
         }
         Returns: boolean
       }
+      invite_user: {
+        Args: {
+          p_email: string
+          p_full_name: string
+          p_role: Database["public"]["Enums"]["app_role"]
+          p_campaign_ids?: string[]
+          p_sip_extension?: string
+        }
+        Returns: Database["public"]["Tables"]["account_requests"]["Row"]
+      }
       next_lead: {
         Args: {
           p_campaign_id: string
         }
         Returns: Database["public"]["Tables"]["leads"]["Row"][]
+      }
+      reactivate_user: {
+        Args: {
+          p_user_id: string
+        }
+        Returns: Database["public"]["Tables"]["account_requests"]["Row"]
       }
       recording_url: {
         Args: {
@@ -1482,12 +1799,25 @@ export type Database = {
         }
         Returns: Database["public"]["Tables"]["report_exports"]["Row"]
       }
+      reset_user_password: {
+        Args: {
+          p_user_id: string
+        }
+        Returns: Database["public"]["Tables"]["account_requests"]["Row"]
+      }
       set_agent_state: {
         Args: {
           p_state: string
           p_reason?: string
         }
         Returns: Database["public"]["Tables"]["agent_states"]["Row"]
+      }
+      set_user_campaigns: {
+        Args: {
+          p_user_id: string
+          p_campaign_ids: string[]
+        }
+        Returns: Database["public"]["Tables"]["campaign_members"]["Row"][]
       }
       sip_credentials: {
         Args: Record<PropertyKey, never>
@@ -1500,6 +1830,14 @@ export type Database = {
           p_source?: string
         }
         Returns: Database["public"]["Tables"]["calls"]["Row"]
+      }
+      start_lead_import: {
+        Args: {
+          p_campaign_id: string
+          p_file: string
+          p_options?: Json
+        }
+        Returns: Database["public"]["Tables"]["lead_imports"]["Row"]
       }
       validate_sale: {
         Args: {
