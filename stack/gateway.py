@@ -160,6 +160,14 @@ def render_server(config: StackConfig, *, port: int, rest_port: int,
       error_page 413 = @auth_413;
       proxy_pass http://auth/;
     }}
+    # Kong's auth-v1-open route: a one-time link (invite, recovery) is opened by a browser,
+    # without a key, so /auth/v1/verify needs none.
+    location = /auth/v1/verify {{
+      if ($request_method = OPTIONS) {{ return 204; }}{proxy}
+      client_max_body_size {body.auth_body};
+      error_page 413 = @auth_413;
+      proxy_pass http://auth/verify;
+    }}
 
     # Storage checks the JWT itself; the key is checked here as for /rest/v1, so that a
     # request without one never reaches Storage. No URI on proxy_pass: the path goes on

@@ -118,6 +118,8 @@ def up(config: StackConfig, *, seed: bool = True, workers: bool = True,
         start_recordings_worker(config)
         progress("Presence worker (python -m workers.presence), watching Realtime Presence")
         start_presence_worker(config)
+        progress("Accounts worker (python -m workers.accounts), the Auth admin API for admins")
+        start_accounts_worker(config)
     write_env_file(config)
 
 
@@ -179,6 +181,8 @@ def start_auth(config: StackConfig) -> None:
         "AUTH_JWT_SECRET": config.jwt_secret,
         "AUTH_ISSUER": f"{config.url}/auth/v1",
         "AUTH_PORT": str(config.auth_port),
+        # One-time links (invite, recovery) lead back to the webphone.
+        "AUTH_SITE_URL": f"{config.url}/",
     }, config.auth_port, "/health")
 
 
@@ -252,8 +256,20 @@ def stop_presence_worker(config: StackConfig) -> bool:
     return processes.stop(config.run_dir / "presence.pid")
 
 
+def start_accounts_worker(config: StackConfig, **env: str) -> None:
+    """Invites, bans and one-time links through the Auth admin API (the service role key);
+    its links lead to the webphone (WEBPHONE_URL). env: overrides (POLL_INTERVAL...)."""
+    start_worker(config, "accounts", "workers.accounts",
+                 {"WEBPHONE_URL": f"{config.url}/", **env})
+
+
+def stop_accounts_worker(config: StackConfig) -> bool:
+    return processes.stop(config.run_dir / "accounts.pid")
+
+
 def down(config: StackConfig, *, progress: Callable[[str], None] = print) -> None:
-    for name, stop in (("presence worker", stop_presence_worker),
+    for name, stop in (("accounts worker", stop_accounts_worker),
+                       ("presence worker", stop_presence_worker),
                        ("recordings worker",
                         lambda c: processes.stop(c.run_dir / "recordings.pid")),
                        ("reporting worker",
@@ -272,7 +288,7 @@ def down(config: StackConfig, *, progress: Callable[[str], None] = print) -> Non
 def status(config: StackConfig) -> dict[str, bool]:
     pids = {name: bool(processes.read_pid(config.run_dir / f"{name}.pid"))
             for name in ("postgrest", "auth", "storage", "realtime", "gateway", "kamailio", "pstn",
-                         "reporting", "recordings", "presence")}
+                         "reporting", "recordings", "presence", "accounts")}
     return {"postgres": postgres.is_running(config), **pids}
 
 

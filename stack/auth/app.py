@@ -9,6 +9,7 @@ import hashlib
 import ipaddress
 import json
 import logging
+import re
 import secrets
 import uuid
 from collections.abc import AsyncIterator
@@ -44,7 +45,7 @@ ADMIN_ROLES = {"service_role", "supabase_admin"}
 USER_COLUMNS = """
   id, aud, role, email, email_confirmed_at, phone, phone_confirmed_at, confirmed_at,
   last_sign_in_at, raw_app_meta_data, raw_user_meta_data, created_at, updated_at,
-  banned_until, deleted_at, is_anonymous
+  banned_until, deleted_at, is_anonymous, invited_at, confirmation_sent_at, recovery_sent_at
 """
 
 
@@ -56,6 +57,12 @@ class Settings:
     jwt_exp: int = 3600
     min_password_length: int = 6
     rate_limits: RateLimits = field(default_factory=RateLimits)
+    # [auth] site_url and additional_redirect_urls: where links may send the user.
+    site_url: str = "http://127.0.0.1:3000"
+    redirect_urls: tuple[str, ...] = ()
+    # [auth.email] otp_expiry and otp_length: how long a one-time link lives, its OTP's digits.
+    otp_exp: int = 3600
+    otp_length: int = 6
 
 
 class Limiters:
@@ -65,6 +72,8 @@ class Limiters:
         self.sign_in_sign_ups = SlidingWindow(limits.sign_in_sign_ups, limits.window_seconds)
         self.token_refresh = SlidingWindow(limits.token_refresh, limits.window_seconds)
         self.account_failures = SlidingWindow(limits.account_failures, limits.window_seconds)
+        self.token_verifications = SlidingWindow(limits.token_verifications,
+                                                 limits.window_seconds)
 
 
 # GoTrue's bcrypt cost (Go's bcrypt.DefaultCost); the seed's hashes use it too.
@@ -108,10 +117,14 @@ def user_json(row: DictRow) -> dict[str, Any]:
         "updated_at": _iso(row["updated_at"]),
         "banned_until": _iso(row["banned_until"]),
         "is_anonymous": bool(row["is_anonymous"]),
+        # GoTrue leaves these out when unset (omitempty).
+        **{key: _iso(row[key]) for key in ("invited_at", "confirmation_sent_at", "recovery_sent_at")
+           if row.get(key) is not None},
     }
 
 
-def access_token(settings: Settings, user: DictRow, session_id: uuid.UUID, issued: datetime) -> str:
+def access_token(settings: Settings, user: DictRow, session_id: uuid.UUID, issued: datetime,
+                 method: str = "password") -> str:
     iat = int(issued.timestamp())
     claims = {
         "iss": settings.issuer,
@@ -125,7 +138,7 @@ def access_token(settings: Settings, user: DictRow, session_id: uuid.UUID, issue
         "user_metadata": user["raw_user_meta_data"] or {},
         "role": user["role"] or "authenticated",
         "aal": "aal1",
-        "amr": [{"method": "password", "timestamp": iat}],
+        "amr": [{"method": method, "timestamp": iat}],
         "session_id": str(session_id),
         "is_anonymous": bool(user["is_anonymous"]),
     }
@@ -133,10 +146,10 @@ def access_token(settings: Settings, user: DictRow, session_id: uuid.UUID, issue
 
 
 def session_json(settings: Settings, user: DictRow, session_id: uuid.UUID,
-                 refresh: str) -> dict[str, Any]:
+                 refresh: str, *, method: str = "password") -> dict[str, Any]:
     issued = datetime.now(UTC)
     return {
-        "access_token": access_token(settings, user, session_id, issued),
+        "access_token": access_token(settings, user, session_id, issued, method),
         "token_type": "bearer",
         "expires_in": settings.jwt_exp,
         "expires_at": int(issued.timestamp()) + settings.jwt_exp,
@@ -271,6 +284,8 @@ async def current_user(request: web.Request,
     )).fetchone()
     if row is None:
         raise AuthError(403, "user_not_found", "User from sub claim in JWT does not exist")
+    if is_banned(row):  # GoTrue's requireAuthentication: a token issued before the ban
+        raise AuthError(403, "user_banned", "User is banned")
     if claims.get("session_id"):
         exists = await (await conn.execute(
             "select 1 from auth.sessions where id = %s", (claims["session_id"],)
@@ -369,6 +384,9 @@ async def password_grant(request: web.Request, body: dict[str, Any]) -> web.Resp
         )).fetchone()
         stored = user["encrypted_password"] if user else None
         has_hash = isinstance(stored, str) and stored.startswith("$2")
+        # GoTrue answers a banned user before it checks the password.
+        if user is not None and has_hash and is_banned(user):
+            raise AuthError(400, "user_banned", "User is banned")
         # One bcrypt comparison whoever asks: an unknown e-mail, or a user without a password,
         # is compared with the dummy hash, so its answer takes as long as a wrong password's.
         checked = await (await conn.execute(
@@ -381,8 +399,6 @@ async def password_grant(request: web.Request, body: dict[str, Any]) -> web.Resp
         failures.clear(account)
         if user["email_confirmed_at"] is None:
             raise AuthError(400, "email_not_confirmed", "Email not confirmed")
-        if is_banned(user):
-            raise AuthError(400, "user_banned", "User is banned")
         session_id, refresh = await open_session(conn, user["id"], request)
         await conn.execute(
             "update auth.users set last_sign_in_at = now(), updated_at = now() where id = %s",
@@ -419,9 +435,11 @@ async def refresh_grant(request: web.Request, body: dict[str, Any]) -> web.Respo
                     f"select {USER_COLUMNS} from auth.users where id = %s and deleted_at is null",
                     (row["user_id"],),
                 )).fetchone()
-                if user is None or is_banned(user):
+                if user is None:
                     raise AuthError(400, "user_not_found",
                                     "Invalid Refresh Token: User not found", oauth="invalid_grant")
+                if is_banned(user):  # GoTrue's wording (internal/tokens/service.go)
+                    raise AuthError(400, "user_banned", "Invalid Refresh Token: User Banned")
                 await conn.execute(
                     "update auth.refresh_tokens set revoked = true, updated_at = now()"
                     " where id = %s", (row["id"],))
@@ -452,7 +470,7 @@ async def update_user(request: web.Request) -> web.Response:
     body = await json_body(request)
     settings = request.app[SETTINGS]
     async with request.app[POOL].connection() as conn:
-        user, _ = await current_user(request, conn)
+        user, claims = await current_user(request, conn)
         if "email" in body or "phone" in body:
             raise AuthError(422, "feature_not_available",
                             "Changing email or phone is done by an administrator")
@@ -460,10 +478,22 @@ async def update_user(request: web.Request) -> web.Response:
         password = _valid_password(settings, body["password"]) if "password" in body else None
         data = _metadata(body, "data")
         if password is not None:
+            same = await (await conn.execute(
+                "select encrypted_password is not null"
+                " and extensions.crypt(%s, encrypted_password) = encrypted_password as same"
+                " from auth.users where id = %s", (password, user["id"]))).fetchone()
+            if same and same["same"]:
+                raise AuthError(422, "same_password",
+                                "New password should be different from the old password.")
+            # As GoTrue's UpdatePassword: pending one-time links die, other sessions end.
             await conn.execute(
                 "update auth.users set encrypted_password ="
-                " extensions.crypt(%s, extensions.gen_salt('bf', %s)), updated_at = now()"
-                " where id = %s", (password, BCRYPT_COST, user["id"]))
+                " extensions.crypt(%s, extensions.gen_salt('bf', %s)), updated_at = now(),"
+                " confirmation_token = '', recovery_token = '' where id = %s",
+                (password, BCRYPT_COST, user["id"]))
+            await conn.execute(
+                "delete from auth.sessions where user_id = %s and id is distinct from %s",
+                (user["id"], claims.get("session_id")))
         if data is not None:
             await conn.execute(
                 "update auth.users set raw_user_meta_data ="
@@ -500,15 +530,38 @@ async def logout(request: web.Request) -> web.Response:
 MAX_BAN_SECONDS = 876000 * 3600  # far from datetime's and PostgreSQL's limits
 
 
-def _ban_until(value: object) -> datetime | None:
-    """GoTrue's ban_duration: 'none' lifts a ban; otherwise a Go duration such as '24h'."""
-    if value in (None, "none"):
+GO_DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "\u00b5s": 1e-6, "\u03bcs": 1e-6, "ms": 1e-3,
+                     "s": 1.0, "m": 60.0, "h": 3600.0}
+GO_DURATION = re.compile(r"(\d*\.?\d*)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)")
+
+
+def go_duration_seconds(value: str) -> float | None:
+    """Go's time.ParseDuration ("24h", "1h30m", "-1.5h", "0"), in seconds; None when invalid."""
+    sign, rest = (-1.0, value[1:]) if value[:1] == "-" else (1.0, value.lstrip("+"))
+    if rest == "0":
+        return 0.0
+    total, position = 0.0, 0
+    while position < len(rest):
+        match = GO_DURATION.match(rest, position)
+        if match is None or match.group(1) in ("", "."):
+            return None
+        total += float(match.group(1)) * GO_DURATION_UNITS[match.group(2)]
+        position = match.end()
+    return sign * total if rest else None
+
+
+def _ban_until(value: object, current: datetime | None = None) -> datetime | None:
+    """GoTrue's ban_duration: 'none' lifts a ban, '' changes nothing, otherwise a Go duration
+    from now ('24h', '876000h'; a negative one ends the ban at once)."""
+    if value in (None, ""):
+        return current
+    if value == "none":
         return None
-    if (not isinstance(value, str) or not value[:-1].isascii() or not value[:-1].isdigit()
-            or value[-1] not in "smh"):
-        raise validation("ban_duration must be 'none' or a duration like '24h'")
-    seconds = int(value[:-1]) * {"s": 1, "m": 60, "h": 3600}[value[-1]]
-    if seconds > MAX_BAN_SECONDS:
+    seconds = go_duration_seconds(value) if isinstance(value, str) and value.isascii() else None
+    if seconds is None:
+        raise validation(f"ban_duration: invalid format for ban duration: time: invalid duration"
+                         f" {json.dumps(value)[:80]}")
+    if abs(seconds) > MAX_BAN_SECONDS:
         raise validation("ban_duration: at most 876000h (100 years)")
     return datetime.now(UTC) + timedelta(seconds=seconds)
 
@@ -630,7 +683,7 @@ async def admin_update_user(request: web.Request) -> web.Response:
             params.append(Jsonb(user_metadata))
         if body.get("email_confirm") is True:
             sets.append("email_confirmed_at = coalesce(email_confirmed_at, now())")
-        if "ban_duration" in body:
+        if body.get("ban_duration") not in (None, ""):
             sets.append("banned_until = %s")
             params.append(_ban_until(body["ban_duration"]))
         if sets:
@@ -639,9 +692,9 @@ async def admin_update_user(request: web.Request) -> web.Response:
                 f" returning {USER_COLUMNS}", (*params, user["id"]))).fetchone()
             if updated is None:  # deleted meanwhile
                 raise AuthError(404, "user_not_found", "User not found")
+            # A ban ends no session (GoTrue's User.Ban sets banned_until only): refreshes and
+            # sign-ins are refused; whoever bans ends the sessions (workers/accounts does).
             user = updated
-            if "ban_duration" in body and user["banned_until"]:
-                await conn.execute("delete from auth.sessions where user_id = %s", (user["id"],))
         return reply(request, user_json(user))
 
 
@@ -728,4 +781,7 @@ def build_app(settings: Settings) -> web.Application:
     app.router.add_get("/admin/users/{id}", admin_get_user)
     app.router.add_put("/admin/users/{id}", admin_update_user)
     app.router.add_delete("/admin/users/{id}", admin_delete_user)
+    from stack.auth import links  # it builds on this module's helpers
+
+    links.add_routes(app)
     return app

@@ -2,7 +2,8 @@
 
 Supabase Auth limits per client IP address (the first X-Forwarded-For address)
 and per 5 minutes: `sign_in_sign_ups` (password sign-ins and sign-ups) and
-`token_refresh` (refresh-token grants), both set in supabase/config.toml's
+`token_refresh` (refresh-token grants) and `token_verifications` (POST and GET
+/verify: one-time links and OTPs), all set in supabase/config.toml's
 `[auth.rate_limit]`. The stand-in reads them from there at start.
 
 It adds a per-account limit that Supabase has no setting for: failed password
@@ -31,7 +32,7 @@ from pathlib import Path
 CONFIG_TOML = Path(__file__).resolve().parents[2] / "supabase" / "config.toml"
 
 # Supabase Auth's defaults for the two settings, used when config.toml lacks them.
-SUPABASE_DEFAULTS = {"sign_in_sign_ups": 30, "token_refresh": 150}
+SUPABASE_DEFAULTS = {"sign_in_sign_ups": 30, "token_refresh": 150, "token_verifications": 30}
 DEFAULT_ACCOUNT_FAILURES = 10
 DEFAULT_WINDOW_SECONDS = 300.0  # Supabase's "per 5 minutes"
 
@@ -39,6 +40,7 @@ DEFAULT_WINDOW_SECONDS = 300.0  # Supabase's "per 5 minutes"
 ENV_OVERRIDES = {
     "sign_in_sign_ups": "AUTH_RATE_LIMIT_SIGN_IN_SIGN_UPS",
     "token_refresh": "AUTH_RATE_LIMIT_TOKEN_REFRESH",
+    "token_verifications": "AUTH_RATE_LIMIT_TOKEN_VERIFICATIONS",
     "account_failures": "AUTH_RATE_LIMIT_ACCOUNT_FAILURES",
     "window_seconds": "AUTH_RATE_LIMIT_WINDOW_SECONDS",
 }
@@ -48,6 +50,7 @@ ENV_OVERRIDES = {
 class RateLimits:
     sign_in_sign_ups: int = SUPABASE_DEFAULTS["sign_in_sign_ups"]
     token_refresh: int = SUPABASE_DEFAULTS["token_refresh"]
+    token_verifications: int = SUPABASE_DEFAULTS["token_verifications"]
     account_failures: int = DEFAULT_ACCOUNT_FAILURES
     window_seconds: float = DEFAULT_WINDOW_SECONDS
 
@@ -77,6 +80,8 @@ def load_rate_limits(config_toml: Path = CONFIG_TOML,
         sign_in_sign_ups=int(_positive("sign_in_sign_ups", values["sign_in_sign_ups"],
                                        whole=True)),
         token_refresh=int(_positive("token_refresh", values["token_refresh"], whole=True)),
+        token_verifications=int(_positive("token_verifications", values["token_verifications"],
+                                          whole=True)),
         account_failures=int(_positive(
             "account_failures", values.get("account_failures", DEFAULT_ACCOUNT_FAILURES),
             whole=True)),
