@@ -91,7 +91,7 @@ describe('the campaign form', () => {
     expect(form.abandonTargetPct).toBe('2.5');
     const back = toRow(campaignSchema.parse(form));
     expect(back).toStrictEqual({ ...row, calling_days: [1, 3, 5], calling_hours_start: '09:30', calling_hours_end: '20:00',
-      retry_delays: ['30 minutes', '240 minutes', '1440 minutes'] });
+      retry_delays: ['30 minutes', '240 minutes', '1 days'] });
   });
   test('the member role follows the user role', () => {
     expect(['agent', 'supervisor', 'admin'].map((r) => memberRoleFor(r as 'agent'))).toStrictEqual(['agent', 'supervisor', 'supervisor']);

@@ -110,27 +110,37 @@ export function CampaignProducts({ campaignId, canEdit }: { campaignId: string; 
   const toasts = useSaveToasts();
   const sold = useQuery({ queryKey: productsKey(campaignId), queryFn: () => listCampaignProductIds(supabase, campaignId) });
   const products = useQuery({ queryKey: ['admin', 'products'], queryFn: () => listProducts(supabase, { includeInactive: true }) });
+  // What was just ticked shows at once (the click's own render), until the list is read again.
+  const [shown, setShown] = useState<Readonly<Record<string, boolean>>>({});
   const change = useMutation({
     mutationFn: ({ productId, on }: { productId: string; on: boolean }) => setCampaignProduct(supabase, campaignId, productId, on),
     onSuccess: toasts.onSuccess,
     onError: toasts.onError,
-    onSettled: () => queryClient.invalidateQueries({ queryKey: productsKey(campaignId) }),
+    onSettled: async (_data, _error, { productId }) => {
+      await queryClient.invalidateQueries({ queryKey: productsKey(campaignId) });
+      setShown((old) => Object.fromEntries(Object.entries(old).filter(([k]) => k !== productId)));
+    },
   });
   const soldIds = new Set(sold.data ?? []);
   // Retired products are listed only while still sold (to stop selling them).
-  const shown = (products.data ?? []).filter((p) => p.active || soldIds.has(p.id));
+  const listed = (products.data ?? []).filter((p) => p.active || soldIds.has(p.id));
   return (
     <section data-test="campaign-products" aria-labelledby="campaign-products-title" className={`${CARD} flex flex-col gap-2 p-4`}>
       <h2 id="campaign-products-title" className="text-base font-semibold">{t('backoffice.campaignProducts.title')}</h2>
       <p className={MUTED}>{t('backoffice.campaignProducts.subtitle')}</p>
       <ul className="grid grid-cols-1 gap-1 sm:grid-cols-2">
-        {shown.map((p) => {
-          const on = change.isPending && change.variables.productId === p.id ? change.variables.on : soldIds.has(p.id);
+        {listed.map((p) => {
+          const on = shown[p.id] ?? soldIds.has(p.id);
           return (
             <li key={p.id}>
               <label className="flex items-center gap-2 text-sm">
                 <input type="checkbox" data-test="campaign-product" data-product-id={p.id} checked={on}
-                  disabled={!canEdit || change.isPending} onChange={(e) => { change.mutate({ productId: p.id, on: e.target.checked }); }} />
+                  disabled={!canEdit || change.isPending}
+                  onChange={(e) => {
+                    const on = e.target.checked;
+                    setShown((old) => ({ ...old, [p.id]: on }));
+                    change.mutate({ productId: p.id, on });
+                  }} />
                 <span>{p.name} <span className="font-mono text-xs text-slate-600">{p.code}</span>
                   {' · '}{tMaybe(i18n, `line.${p.insurance_line}`) ?? p.insurance_line}
                   {p.active ? '' : ` · ${t('backoffice.product.retired')}`}</span>

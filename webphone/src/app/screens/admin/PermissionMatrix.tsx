@@ -8,6 +8,7 @@
 // permissions-table, permission-row (data-permission), grant (data-role,
 // data-permission), permissions-error.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { grantKey, listGrants, listPermissionKeys, setGrant, type Role } from '../../../data/permissions';
 import { useAuth } from '../../auth/auth-context';
@@ -25,24 +26,23 @@ export function PermissionMatrix() {
   const toasts = useSaveToasts();
   const keys = useQuery({ queryKey: ['admin', 'permission-keys'], queryFn: () => listPermissionKeys(supabase) });
   const grants = useQuery({ queryKey: GRANTS_KEY, queryFn: () => listGrants(supabase) });
+  // A box shows its new state at once (the click's own render), until the grants are read again.
+  const [shown, setShown] = useState<Readonly<Record<string, boolean>>>({});
   const change = useMutation({
     mutationFn: ({ role, permission, granted }: { role: Role; permission: string; granted: boolean }) =>
       setGrant(supabase, role, permission, granted),
     onSuccess: toasts.onSuccess,
     onError: toasts.onError,
-    onSettled: async () => {
+    onSettled: async (_data, _error, { role, permission }) => {
       await queryClient.invalidateQueries({ queryKey: GRANTS_KEY });
+      setShown((old) => Object.fromEntries(Object.entries(old).filter(([k]) => k !== grantKey(role, permission))));
       // This admin's own rights may have changed too.
       await queryClient.invalidateQueries({ queryKey: ['permission'] });
     },
   });
   const status = useListStatus({ isPending: keys.isPending || grants.isPending, error: keys.error ?? grants.error });
   const held = grants.data ?? new Set<string>();
-  const isOn = (role: Role, permission: string) => {
-    const v = change.variables;
-    if (change.isPending && v?.role === role && v.permission === permission) return v.granted;
-    return held.has(grantKey(role, permission));
-  };
+  const isOn = (role: Role, permission: string) => shown[grantKey(role, permission)] ?? held.has(grantKey(role, permission));
   return (
     <Page id="admin-permissions" title={t('backoffice.permissions.title')} subtitle={t('backoffice.permissions.subtitle')}>
       <Refusal error={change.error} test="permissions-error" />
@@ -69,7 +69,11 @@ export function PermissionMatrix() {
                     <input type="checkbox" data-test="grant" data-role={r} data-permission={p.key} className="size-4"
                       aria-label={t('backoffice.permissions.grant', { role: t(`role.${r}`), permission: p.key })}
                       checked={isOn(r, p.key)} disabled={change.isPending}
-                      onChange={(e) => { change.mutate({ role: r, permission: p.key, granted: e.target.checked }); }} />
+                      onChange={(e) => {
+                        const granted = e.target.checked;
+                        setShown((old) => ({ ...old, [grantKey(r, p.key)]: granted }));
+                        change.mutate({ role: r, permission: p.key, granted });
+                      }} />
                   </td>
                 ))}
               </tr>

@@ -241,7 +241,8 @@ export function toRow(f: z.output<typeof campaignSchema>): CampaignSettings {
     default_time_zone: f.timeZone,
     country_code: f.countryCode,
     max_attempts: num(f.maxAttempts),
-    retry_delays: (parseDurations(f.retryDelays) ?? []).map((m) => `${String(m)} minutes`),
+    // Whole days as days: PostgreSQL keeps '1440 minutes' as 24:00:00, '1 day' as 1 day.
+    retry_delays: (parseDurations(f.retryDelays) ?? []).map((m) => (m % 1440 === 0 ? `${String(m / 1440)} days` : `${String(m)} minutes`)),
     caller_id: f.callerId.trim() ? callerIdE164(f.callerId, f.countryCode) : null,
     allowed_dispositions: f.allowedDispositions,
     recording_enabled: f.recordingEnabled,
