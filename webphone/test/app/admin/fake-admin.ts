@@ -132,5 +132,5 @@ export function fakeAdmin({ signedInAs = 'admin@demo.test', permissions = ALL_AD
 
   // The shell's auth calls from the base fake; the tables and RPCs from here.
   const client = { auth: base.auth, from, rpc, ...base.realtime.client } as unknown as Supabase;
-  return { client, from, rpc, tables, writes, rpcCalls, refuseNext };
+  return { client, from, rpc, tables, writes, rpcCalls, refuseNext, realtime: base.realtime };
 }
