@@ -396,7 +396,11 @@ begin
   if v_profile.id = (select auth.uid()) then
     raise exception using errcode = '42501', message = 'p_user_id: nobody deactivates themselves';
   end if;
+  if v_profile.role = 'admin' and not private.is_admin() then
+    raise exception using errcode = '42501', message = 'p_user_id: only an admin deactivates an admin';
+  end if;
   update public.profiles as p set active = false where p.id = v_profile.id and p.active;
+  delete from auth.sessions as s where s.user_id = v_profile.id;
   return private.queue_account_request('deactivate', v_profile);
 end;
 $$;
@@ -817,6 +821,9 @@ declare
   v_row public.account_requests;
 begin
   perform private.require_users_manage('p_email', 'inviting a user');
+  if p_role = 'admin' and not private.is_admin() then
+    raise exception using errcode = '42501', message = 'p_role: only an admin invites an admin';
+  end if;
   if v_email = '' then
     raise exception using errcode = '22023', message = 'p_email: required';
   end if;
@@ -2069,12 +2076,20 @@ CREATE FUNCTION private.account_request_finish(p_id uuid, p_worker text, p_actio
     AS $$
 declare
   v_now timestamptz := private.now();
+  v_row public.account_requests;
 begin
   update public.account_requests as r set
     status = 'done', action_link = p_action_link, link_expires_at = p_link_expires_at,
     error = null, finished_at = v_now, heartbeat_at = v_now
-  where r.id = p_id and r.worker = p_worker and r.status = 'running';
-  return found;
+  where r.id = p_id and r.worker = p_worker and r.status = 'running'
+  returning r.* into v_row;
+  if not found then
+    return false;
+  end if;
+  if v_row.kind = 'deactivate' then
+    delete from auth.sessions as s where s.user_id = v_row.user_id;
+  end if;
+  return true;
 end;
 $$;
 
@@ -3179,6 +3194,12 @@ begin
     if old.active and not new.active then
       raise exception using errcode = '42501', message = 'active: nobody deactivates themselves';
     end if;
+  end if;
+  if (select auth.uid()) is not null and not private.is_admin() and (
+    (new.role = 'admin' and old.role is distinct from 'admin')
+    or (old.role = 'admin' and (new.role is distinct from 'admin' or (old.active and not new.active)))
+  ) then
+    raise exception using errcode = '42501', message = 'role: only an admin makes, unmakes or deactivates an admin';
   end if;
   return new;
 end;
@@ -6644,27 +6665,38 @@ begin
   if v_session is null then
     return;
   end if;
-  if v_session ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
-    and exists (select 1 from auth.sessions as s where s.id = v_session::uuid) then
-    return;
+  if not (
+    v_session ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
+    and exists (select 1 from auth.sessions as s where s.id = v_session::uuid)
+  ) then
+    -- PostgREST turns SQLSTATE PGRST into this body and status (its "raise errors
+    -- with HTTP status codes" contract): the same 401 an expired token gets.
+    raise sqlstate 'PGRST' using
+      message = json_build_object(
+        'code', 'session_not_found',
+        'message', 'session_id: the session of this token has ended (signed out or revoked)',
+        'details', null,
+        'hint', 'Sign in again.'
+      )::text,
+      detail = json_build_object(
+        'status', 401,
+        'headers', json_build_object('WWW-Authenticate', 'Bearer error="invalid_token", error_description="session ended"')
+      )::text;
   end if;
-  -- PostgREST turns SQLSTATE PGRST into this body and status (its "raise errors
-  -- with HTTP status codes" contract): the same 401 an expired token gets.
-  raise sqlstate 'PGRST' using
-    message = json_build_object(
-      'code', 'session_not_found',
-      'message', 'session_id: the session of this token has ended (signed out or revoked)',
-      'details', null,
-      'hint', 'Sign in again.'
-    )::text,
-    detail = json_build_object(
-      'status', 401,
-      'headers', json_build_object('WWW-Authenticate', 'Bearer error="invalid_token", error_description="session ended"')
-    )::text;
+  if exists (select 1 from public.profiles as p where p.id = (select auth.uid()) and not p.active) then
+    raise sqlstate 'PGRST' using
+      message = json_build_object(
+        'code', 'user_deactivated',
+        'message', 'sub: this account is deactivated',
+        'details', null,
+        'hint', 'An administrator can reactivate it.'
+      )::text,
+      detail = json_build_object('status', 403, 'headers', json_build_object())::text;
+  end if;
 end;
 $_$;
 
-COMMENT ON FUNCTION guard.check_request() IS 'PostgREST db-pre-request: refuses an access token whose session has ended (401 session_not_found).';
+COMMENT ON FUNCTION guard.check_request() IS 'PostgREST db-pre-request: refuses a token whose session ended (401) or whose user is deactivated (403).';
 
 REVOKE ALL ON FUNCTION guard.check_request() FROM PUBLIC;
 GRANT ALL ON FUNCTION guard.check_request() TO anon;

@@ -71,7 +71,9 @@ select is(
   false, 'another worker cannot apply an invite'
 );
 select throws_ok(
-  $$select private.account_request_apply('aa000000-0000-4000-8000-000000000001', 'w1', '00000000-0000-4000-8000-000000000000')$$,
+  $$select private.account_request_apply(
+    'aa000000-0000-4000-8000-000000000001', 'w1', '00000000-0000-4000-8000-000000000000'
+  )$$,
   '22023', 'p_user_id: no profile for this user', 'the user must exist'
 );
 select is(
@@ -84,7 +86,8 @@ select is(
 );
 select tests.clear_authentication();
 select results_eq(
-  $$select full_name, role::text, sip_extension from public.profiles where id = 'f0000000-0000-4000-8000-000000000301'$$,
+  $$select full_name, role::text, sip_extension from public.profiles
+    where id = 'f0000000-0000-4000-8000-000000000301'$$,
   $$values ('Invitada Uno', 'supervisor', '4301')$$,
   'the profile has the requested name, role and extension'
 );
@@ -153,7 +156,8 @@ select is(
 );
 select tests.clear_authentication();
 select results_eq(
-  $$select status, error, worker, heartbeat_at from public.account_requests where id = 'aa000000-0000-4000-8000-000000000002'$$,
+  $$select status, error, worker, heartbeat_at from public.account_requests
+    where id = 'aa000000-0000-4000-8000-000000000002'$$,
   $$values ('queued', 'auth: 503 down', null::text, null::timestamptz)$$,
   'queued again, with the error'
 );
@@ -165,7 +169,8 @@ select results_eq(
 );
 select set_config('crm.now', (now() + interval '200 seconds')::text, true);
 select results_eq(
-  $$select r.id::text, r.worker, r.attempts from private.account_request_claim('w3', 5, 120) as r order by r.created_at$$,
+  $$select r.id::text, r.worker, r.attempts from private.account_request_claim('w3', 5, 120) as r
+    order by r.created_at$$,
   $$values ('aa000000-0000-4000-8000-000000000002', 'w3', 3),
     ('aa000000-0000-4000-8000-000000000004', 'w3', 2)$$,
   'a lease older than p_stale_seconds is taken over'
@@ -190,7 +195,8 @@ select is(
 );
 select tests.clear_authentication();
 select results_eq(
-  $$select status, error, finished_at is not null from public.account_requests where id = 'aa000000-0000-4000-8000-000000000002'$$,
+  $$select status, error, finished_at is not null from public.account_requests
+    where id = 'aa000000-0000-4000-8000-000000000002'$$,
   $$values ('failed', 'auth: User not allowed', true)$$,
   'is failed for good, with the error for the requester'
 );
@@ -200,7 +206,9 @@ select results_eq(
 -- ----------------------------------------------------------------------------
 
 select tests.authenticate_as_worker('crm_accounts');
-select is(private.account_user_id(' A1@T.test '), 'f0000000-0000-4000-8000-000000000101'::uuid, 'a user is found by e-mail');
+select is(
+  private.account_user_id(' A1@T.test '), 'f0000000-0000-4000-8000-000000000101'::uuid, 'a user is found by e-mail'
+);
 select is(private.account_user_id('nobody@t.test'), null, 'an unknown e-mail is null');
 select throws_ok($$select count(*) from public.account_requests$$, '42501', null, 'the worker reads no table');
 select tests.authenticate_as('adm@t.test');

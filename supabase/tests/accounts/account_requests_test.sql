@@ -4,7 +4,7 @@
 -- call them and read the rows, every refusal with its SQLSTATE, the
 -- requester-only link, the self guards and the Realtime publication.
 begin;
-select plan(77);
+select plan(83);
 
 select tests.create_two_campaigns();
 -- A second admin, and a1's extension and a session of theirs.
@@ -103,6 +103,30 @@ select tests.authenticate_as('supa@t.test');
 select is(
   (select kind from public.invite_user('x2@t.test', 'Dos', 'supervisor')), 'invite',
   'a supervisor given users.manage invites'
+);
+select throws_ok(
+  $$select public.invite_user('x3@t.test', 'Tres', 'admin')$$,
+  '42501', 'p_role: only an admin invites an admin', 'but not an admin: only an admin makes an admin'
+);
+select throws_ok(
+  $$update public.profiles set role = 'admin' where id = 'f0000000-0000-4000-8000-000000000102'$$,
+  '42501', 'role: only an admin makes, unmakes or deactivates an admin', 'nor promotes anyone to admin'
+);
+select throws_ok(
+  $$select public.deactivate_user('f0000000-0000-4000-8000-000000000002')$$,
+  '42501', 'p_user_id: only an admin deactivates an admin', 'nor deactivates an admin'
+);
+select throws_ok(
+  $$update public.profiles set active = false where id = 'f0000000-0000-4000-8000-000000000002'$$,
+  '42501', 'role: only an admin makes, unmakes or deactivates an admin', 'not even by PATCH'
+);
+select lives_ok(
+  $$update public.profiles set full_name = 'Dos' where id = 'f0000000-0000-4000-8000-000000000002'$$,
+  'though other fields of an admin''s profile stay theirs to edit'
+);
+select tests.authenticate_as('adm@t.test');
+select is(
+  (select role::text from public.invite_user('x4@t.test', 'Cuatro', 'admin')), 'admin', 'an admin invites an admin'
 );
 select tests.clear_authentication();
 delete from public.role_permissions where role = 'supervisor' and permission = 'users.manage';
@@ -221,7 +245,8 @@ select throws_ok(
   $$select public.deactivate_user(null)$$, '22023', 'p_user_id: required', 'the user is required'
 );
 select results_eq(
-  $$select kind, user_id, email, status, role::text from public.deactivate_user('f0000000-0000-4000-8000-000000000101')$$,
+  $$select kind, user_id, email, status, role::text
+    from public.deactivate_user('f0000000-0000-4000-8000-000000000101')$$,
   $$values ('deactivate', 'f0000000-0000-4000-8000-000000000101'::uuid, 'a1@t.test', 'queued', 'agent')$$,
   'an admin deactivates a1: a queued request for the worker'
 );
@@ -308,7 +333,9 @@ select throws_ok(
   'p_campaign_ids: required (an empty array removes every campaign)', 'a null list is refused'
 );
 select throws_ok(
-  $$select public.set_user_campaigns('f0000000-0000-4000-8000-000000000102', array['c0000000-0000-4000-8000-0000000000ff']::uuid[])$$,
+  $$select public.set_user_campaigns(
+    'f0000000-0000-4000-8000-000000000102', array['c0000000-0000-4000-8000-0000000000ff']::uuid[]
+  )$$,
   'PT404', 'p_campaign_ids: not found or not yours', 'an unknown campaign is not found'
 );
 select throws_ok(
@@ -355,7 +382,8 @@ select lives_ok(
   'and promotes another user'
 );
 select results_eq(
-  $$select member_role::text from public.campaign_members where user_id = 'f0000000-0000-4000-8000-000000000201' order by campaign_id$$,
+  $$select member_role::text from public.campaign_members
+    where user_id = 'f0000000-0000-4000-8000-000000000201' order by campaign_id$$,
   $$values ('supervisor'), ('supervisor')$$,
   'whose memberships follow: they now run the campaigns they worked'
 );
@@ -364,7 +392,8 @@ select lives_ok(
   'and back'
 );
 select results_eq(
-  $$select member_role::text from public.campaign_members where user_id = 'f0000000-0000-4000-8000-000000000201' order by campaign_id$$,
+  $$select member_role::text from public.campaign_members
+    where user_id = 'f0000000-0000-4000-8000-000000000201' order by campaign_id$$,
   $$values ('agent'), ('agent')$$,
   'agent again in each'
 );
@@ -409,16 +438,20 @@ select function_privs_are(
   'public', 'deactivate_user', array['uuid'], 'anon', array[]::text[], 'nor deactivate_user'
 );
 select is(
-  (select count(*)::integer from pg_proc
-    where proname in ('invite_user', 'deactivate_user', 'reactivate_user', 'reset_user_password',
-      'set_user_campaigns', 'account_request_link')
-      and pronamespace = 'public'::regnamespace and prosecdef
-      and proconfig @> array['search_path=""']),
+  (
+    select count(*)::integer from pg_proc
+    where proname in (
+      'invite_user', 'deactivate_user', 'reactivate_user', 'reset_user_password',
+      'set_user_campaigns', 'account_request_link'
+    )
+    and pronamespace = 'public'::regnamespace and prosecdef
+    and proconfig @> array['search_path=""']
+  ),
   6, 'the six RPCs are security definer with search_path pinned'
 );
 select results_eq(
   $$select count(*)::integer from public.account_requests where requested_by = 'f0000000-0000-4000-8000-000000000001'$$,
-  $$values (4)$$, 'nothing else was queued by the refusals above'
+  $$values (5)$$, 'nothing else was queued by the refusals above'
 );
 
 select * from finish();

@@ -14,8 +14,10 @@ grant select on mark to authenticated, service_role;
 
 -- The newest audit row of a table, from this test.
 create function pg_temp.last_audit(p_table text)
-returns table (record_key jsonb, operation text, changed_fields text[], old_values jsonb, new_values jsonb,
-  changed_by uuid, actor text, db_role text)
+returns table (
+  record_key jsonb, operation text, changed_fields text[], old_values jsonb, new_values jsonb,
+  changed_by uuid, actor text, db_role text
+)
 language sql as $$
   select l.record_key, l.operation, l.changed_fields, l.old_values, l.new_values, l.changed_by, l.actor, l.db_role
   from public.admin_audit_log as l
@@ -52,7 +54,8 @@ insert into public.campaign_members (campaign_id, user_id, member_role)
 values ('c0000000-0000-4000-8000-00000000000b', 'f0000000-0000-4000-8000-000000000102', 'agent');
 select results_eq(
   $$select record_key, operation from pg_temp.last_audit('campaign_members')$$,
-  $$values ('{"campaign_id": "c0000000-0000-4000-8000-00000000000b", "user_id": "f0000000-0000-4000-8000-000000000102"}'::jsonb,
+  $$values (
+    '{"campaign_id": "c0000000-0000-4000-8000-00000000000b", "user_id": "f0000000-0000-4000-8000-000000000102"}'::jsonb,
     'insert')$$,
   'a membership added: keyed by campaign and user'
 );
@@ -64,7 +67,8 @@ delete from public.campaign_products
 where campaign_id = 'c0000000-0000-4000-8000-00000000000a' and product_id = 'd0000000-0000-4000-8000-00000000000a';
 select results_eq(
   $$select record_key, operation from pg_temp.last_audit('campaign_products')$$,
-  $$values ('{"campaign_id": "c0000000-0000-4000-8000-00000000000a", "product_id": "d0000000-0000-4000-8000-00000000000a"}'::jsonb,
+  $$values (
+    '{"campaign_id": "c0000000-0000-4000-8000-00000000000a", "product_id": "d0000000-0000-4000-8000-00000000000a"}'::jsonb,
     'delete')$$,
   'a product taken off a campaign'
 );
@@ -123,8 +127,10 @@ select results_eq(
 select tests.clear_authentication();
 update public.account_requests set status = 'done', action_link = 'http://x' where email = 'audit@t.test';
 select is(
-  (select count(*)::integer from public.admin_audit_log
-    where table_name = 'account_requests' and id > (select m.id from mark as m)),
+  (
+    select count(*)::integer from public.admin_audit_log
+    where table_name = 'account_requests' and id > (select m.id from mark as m)
+  ),
   1, 'the worker''s progress on a request is not audited (the row is its own record)'
 );
 
@@ -132,8 +138,10 @@ select is(
 select tests.authenticate_as('adm@t.test');
 update public.campaigns set name = name where id = 'c0000000-0000-4000-8000-00000000000a';
 select is(
-  (select count(*)::integer from public.admin_audit_log
-    where table_name = 'campaigns' and id > (select m.id from mark as m)),
+  (
+    select count(*)::integer from public.admin_audit_log
+    where table_name = 'campaigns' and id > (select m.id from mark as m)
+  ),
   3, 'an update that changes nothing (but updated_at) leaves no row'
 );
 select tests.clear_authentication();
@@ -149,7 +157,8 @@ select tests.clear_authentication();
 update public.products set premium = 27.00 where id = 'd0000000-0000-4000-8000-00000000000a';
 select results_eq(
   $$select changed_by, actor, db_role from pg_temp.last_audit('products')$$,
-  $$values (null::uuid, 'system', session_user::text collate "default")$$, 'a direct connection is the system, with its login'
+  $$values (null::uuid, 'system', session_user::text collate "default")$$,
+  'a direct connection is the system, with its login'
 );
 select results_eq(
   $$select count(*)::integer from public.admin_audit_log

@@ -26,7 +26,8 @@ select throws_ok(
   '42501', null, 'not even in a delete of every admin grant'
 );
 select throws_ok(
-  $$update public.role_permissions set permission = 'reports.view' where role = 'admin' and permission = 'users.manage'$$,
+  $$update public.role_permissions set permission = 'reports.view'
+    where role = 'admin' and permission = 'users.manage'$$,
   '42501', 'permission: the admin role always keeps users.manage', 'nor by changing the grant'
 );
 select throws_ok(
