@@ -52,6 +52,8 @@ GRANT USAGE ON SCHEMA private TO crm_reporting;
 GRANT USAGE ON SCHEMA private TO crm_recordings;
 GRANT USAGE ON SCHEMA private TO crm_sip_proxy;
 GRANT USAGE ON SCHEMA private TO crm_presence;
+GRANT USAGE ON SCHEMA private TO crm_lead_import;
+GRANT USAGE ON SCHEMA private TO crm_accounts;
 
 -- Schema reports
 
@@ -233,6 +235,29 @@ COMMENT ON DOMAIN public.time_zone_name IS 'An IANA time zone name known to Post
 -- Functions and procedures
 -- ============================================================================
 
+-- Function public.account_request_link
+
+CREATE FUNCTION public.account_request_link(p_request_id uuid) RETURNS text
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_row public.account_requests;
+begin
+  perform private.require_users_manage('p_request_id', 'reading a set-up link');
+  select * into v_row from public.account_requests as r where r.id = p_request_id;
+  if not found or v_row.requested_by is distinct from (select auth.uid()) then
+    raise exception using errcode = 'PT404', message = 'p_request_id: not found or not yours';
+  end if;
+  return v_row.action_link;
+end;
+$$;
+
+COMMENT ON FUNCTION public.account_request_link(p_request_id uuid) IS 'The one-time set-up or reset link of the caller''s own account request (null until done).';
+
+REVOKE ALL ON FUNCTION public.account_request_link(p_request_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.account_request_link(p_request_id uuid) TO authenticated;
+
 -- Function public.assign_lead
 
 CREATE FUNCTION public.assign_lead(p_lead_id uuid, p_agent_id uuid) RETURNS public.leads
@@ -293,611 +318,97 @@ REVOKE ALL ON FUNCTION public.assign_lead(p_lead_id uuid, p_agent_id uuid) FROM 
 GRANT ALL ON FUNCTION public.assign_lead(p_lead_id uuid, p_agent_id uuid) TO authenticated;
 GRANT ALL ON FUNCTION public.assign_lead(p_lead_id uuid, p_agent_id uuid) TO service_role;
 
--- Function public.bulk_assign_leads
+-- Function public.cancel_lead_import
 
-CREATE FUNCTION public.bulk_assign_leads(p_selection jsonb, p_agent_id uuid) RETURNS jsonb
+CREATE FUNCTION public.cancel_lead_import(p_import_id uuid) RETURNS public.lead_imports
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
-    SET statement_timeout TO '120s'
     AS $$
 declare
-  v_via text := current_setting('crm.via', true);
-  v_actor text := private.current_actor();
-  v_me uuid := (select auth.uid());
-  v_agent_campaigns uuid[];
-  v_counts jsonb;
-  v_first uuid;
-  v_campaign uuid;
+  v_import public.lead_imports := private.lead_import_of_caller(p_import_id);
 begin
-  perform set_config('crm.via', 'rpc/bulk_assign_leads', true);
-  perform private.require_lead_permission('leads.assign', 'assigning leads');
-  if p_agent_id is null then
+  if v_import.status in ('previewing', 'previewed', 'queued') then
+    update public.lead_imports as i set
+      status = 'cancelled', cancel_requested = true, finished_at = now(), worker = null
+    where i.id = p_import_id
+    returning * into v_import;
+  elsif v_import.status = 'running' then
+    update public.lead_imports as i set cancel_requested = true
+    where i.id = p_import_id
+    returning * into v_import;
+  else
     raise exception using
-      errcode = '22023',
-      message = 'p_agent_id: required (rpc/bulk_unassign_leads returns leads to no one)';
+      errcode = 'PT409',
+      message = format('p_import_id: import %s is already %s', p_import_id, v_import.status);
   end if;
-  -- Where p_agent_id is an active agent; an unknown user is in none.
-  v_agent_campaigns := array(
-    select c.id from public.campaigns as c where private.is_campaign_agent(c.id, p_agent_id)
-  );
-
-  with selected as (
-    select
-      m.id,
-      jsonb_build_object('owner_id', l.owner_id) as old_values,
-      case
-        when not m.yours then 'not_found_or_not_yours'
-        when l.status = 'erased' then 'erased'
-        when l.status in ('won', 'lost', 'invalid', 'exhausted', 'do_not_call') then 'final_status'
-        when l.status = 'in_call' then 'in_call'
-        when not l.campaign_id = any(v_agent_campaigns) then 'agent_not_in_campaign'
-        when l.owner_id = p_agent_id then 'unchanged'
-      end as reason
-    from private.leads_matching(p_selection) as m
-    left join public.leads as l on m.id = l.id
-  ),
-
-  changed as (
-    update public.leads as l set owner_id = p_agent_id
-    from selected as s
-    where
-      s.reason is null and l.id = s.id
-      and l.status in ('new', 'retry', 'callback')
-      and l.owner_id is distinct from p_agent_id
-    returning l.id, l.campaign_id, jsonb_build_object('owner_id', l.owner_id) as new_values
-  ),
-
-  -- The history rows leads_write_history would write, in one insert (the trigger
-  -- skips bulk changes: migration 20261206000160).
-  history as (
-    insert into public.lead_history (
-      lead_id, campaign_id, operation, changed_fields, old_values, new_values, changed_by, actor, via
-    )
-    select
-      ch.id,
-      ch.campaign_id,
-      'update',
-      d.fields,
-      (select jsonb_object_agg(o.key, o.value) from jsonb_each(s.old_values) as o where o.key = any(d.fields)),
-      (select jsonb_object_agg(n.key, n.value) from jsonb_each(ch.new_values) as n where n.key = any(d.fields)),
-      v_me,
-      v_actor,
-      'rpc/bulk_assign_leads'
-    from changed as ch
-    inner join selected as s on ch.id = s.id
-    cross join lateral (select private.changed_columns(s.old_values, ch.new_values) as fields) as d
-    where cardinality(d.fields) > 0
-  ),
-
-  callbacks as (
-    update public.callbacks as cb set agent_id = p_agent_id
-    from changed as ch
-    where cb.lead_id = ch.id and cb.status = 'pending'
-  )
-
-  select
-    jsonb_object_agg(r.reason, r.n),
-    (select min(ch.id::text)::uuid from changed as ch),
-    (select case when count(distinct ch.campaign_id) = 1 then min(ch.campaign_id::text)::uuid end from changed as ch)
-  into v_counts, v_first, v_campaign
-  from (
-    select coalesce(s.reason, 'changed_meanwhile') as reason, count(*) as n
-    from selected as s
-    where s.reason is not null or not exists (select 1 from changed as ch where ch.id = s.id)
-    group by 1
-    union all
-    select 'changed', count(*) from changed
-  ) as r;
-
-  -- One notice for the whole assignment (the trigger skips bulk changes):
-  -- lead_id is one of the leads, count how many.
-  if v_first is not null and p_agent_id is distinct from (select auth.uid()) then
-    perform realtime.send(
-      jsonb_build_object(
-        'lead_id', v_first, 'campaign_id', v_campaign, 'assigned_by', (select auth.uid()),
-        'count', (v_counts ->> 'changed')::bigint
-      ),
-      'lead_assigned', 'agent:' || p_agent_id, true
-    );
-  end if;
-
-  perform set_config('crm.via', coalesce(v_via, ''), true);
-  return private.bulk_result(v_counts);
+  return v_import;
 end;
 $$;
 
-COMMENT ON FUNCTION public.bulk_assign_leads(p_selection jsonb, p_agent_id uuid) IS 'Assign the selected leads to an agent of their campaign (leads.assign); queued leads only.';
+COMMENT ON FUNCTION public.cancel_lead_import(p_import_id uuid) IS 'Cancel an import: at once when not started, after the current batch when running.';
 
-REVOKE ALL ON FUNCTION public.bulk_assign_leads(p_selection jsonb, p_agent_id uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.bulk_assign_leads(p_selection jsonb, p_agent_id uuid) TO authenticated;
-GRANT ALL ON FUNCTION public.bulk_assign_leads(p_selection jsonb, p_agent_id uuid) TO service_role;
+REVOKE ALL ON FUNCTION public.cancel_lead_import(p_import_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.cancel_lead_import(p_import_id uuid) TO authenticated;
 
--- Function public.bulk_delete_leads
+-- Function public.confirm_lead_import
 
-CREATE FUNCTION public.bulk_delete_leads(p_selection jsonb) RETURNS jsonb
+CREATE FUNCTION public.confirm_lead_import(p_import_id uuid, p_options jsonb DEFAULT NULL::jsonb) RETURNS public.lead_imports
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
-    SET statement_timeout TO '120s'
     AS $$
 declare
-  v_via text := current_setting('crm.via', true);
-  v_me uuid := (select auth.uid());
-  v_actor text := private.current_actor();
-  v_counts jsonb;
+  v_import public.lead_imports := private.lead_import_of_caller(p_import_id);
+  v_options jsonb := v_import.options;
 begin
-  perform set_config('crm.via', 'rpc/bulk_delete_leads', true);
-  perform private.require_lead_permission('leads.delete', 'deleting leads');
-
-  -- Kept: a lead with sales (sales.lead_id restricts), one under a legal
-  -- hold, an erased lead (its erasure is still being carried out on
-  -- recordings), a lead in a call.
-  with selected as (
-    select
-      m.id,
-      case
-        when not m.yours then 'not_found_or_not_yours'
-        when l.status = 'erased' then 'erased'
-        when l.status = 'in_call' then 'in_call'
-        when exists (select 1 from public.sales as sa where sa.lead_id = l.id) then 'has_sales'
-        when exists (
-          select 1 from public.legal_holds as h where h.lead_id = l.id and h.released_at is null
-        ) then 'legal_hold'
-      end as reason
-    from private.leads_matching(p_selection) as m
-    left join public.leads as l on m.id = l.id
-  ),
-
-  changed as (
-    delete from public.leads as l
-    using selected as s
-    where s.reason is null and l.id = s.id and l.status not in ('erased', 'in_call')
-    returning l.id, l.campaign_id, to_jsonb(l) - 'updated_at' - 'search_text' as old_values
-  ),
-
-  -- As leads_write_history: the deleted row's non-null columns.
-  history as (
-    insert into public.lead_history (
-      lead_id, campaign_id, operation, changed_fields, old_values, new_values, changed_by, actor, via
-    )
-    select
-      ch.id,
-      ch.campaign_id,
-      'delete',
-      (select coalesce(array_agg(o.key order by o.key), '{}') from jsonb_each(ch.old_values) as o
-        where o.value <> 'null'::jsonb),
-      ch.old_values,
-      null,
-      v_me,
-      v_actor,
-      'rpc/bulk_delete_leads'
-    from changed as ch
-  )
-
-  select jsonb_object_agg(r.reason, r.n) into v_counts
-  from (
-    select coalesce(s.reason, 'changed_meanwhile') as reason, count(*) as n
-    from selected as s
-    where s.reason is not null or not exists (select 1 from changed as ch where ch.id = s.id)
-    group by 1
-    union all
-    select 'changed', count(*) from changed
-  ) as r;
-
-  perform set_config('crm.via', coalesce(v_via, ''), true);
-  return private.bulk_result(v_counts);
+  if v_import.status <> 'previewed' then
+    raise exception using
+      errcode = 'PT409',
+      message = format('p_import_id: import %s is %s, not previewed', p_import_id, v_import.status);
+  end if;
+  if p_options is not null then
+    v_options := private.lead_import_options(p_options);
+  end if;
+  update public.lead_imports as i set
+    status = 'queued', options = v_options - 'preview', worker = null, heartbeat_at = null
+  where i.id = p_import_id
+  returning * into v_import;
+  perform pg_notify('lead_imports', v_import.id::text);
+  return v_import;
 end;
 $$;
 
-COMMENT ON FUNCTION public.bulk_delete_leads(p_selection jsonb) IS 'Delete the selected leads (leads.delete); leads with sales, on legal hold, erased or in a call are kept.';
+COMMENT ON FUNCTION public.confirm_lead_import(p_import_id uuid, p_options jsonb) IS 'Queue a previewed import (with new options when given); returns the import row.';
 
-REVOKE ALL ON FUNCTION public.bulk_delete_leads(p_selection jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.bulk_delete_leads(p_selection jsonb) TO authenticated;
-GRANT ALL ON FUNCTION public.bulk_delete_leads(p_selection jsonb) TO service_role;
+REVOKE ALL ON FUNCTION public.confirm_lead_import(p_import_id uuid, p_options jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.confirm_lead_import(p_import_id uuid, p_options jsonb) TO authenticated;
 
--- Function public.bulk_do_not_call
+-- Function public.deactivate_user
 
-CREATE FUNCTION public.bulk_do_not_call(p_selection jsonb, p_scope text DEFAULT 'campaign'::text, p_reason text DEFAULT ''::text) RETURNS jsonb
+CREATE FUNCTION public.deactivate_user(p_user_id uuid) RETURNS public.account_requests
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
-    SET statement_timeout TO '120s'
     AS $$
 declare
-  v_via text := current_setting('crm.via', true);
-  v_actor text := private.current_actor();
-  v_now timestamptz := private.now();
-  v_me uuid := (select auth.uid());
-  v_counts jsonb;
+  v_profile public.profiles;
 begin
-  perform set_config('crm.via', 'rpc/bulk_do_not_call', true);
-  perform private.require_lead_permission('leads.assign', 'adding leads to the do-not-call list');
-  if p_scope is null or p_scope not in ('campaign', 'company') then
-    raise exception using
-      errcode = '22023',
-      message = format('p_scope: campaign or company, not %s', coalesce(private.excerpt(p_scope), 'null'));
+  perform private.require_users_manage('p_user_id', 'deactivating a user');
+  v_profile := private.account_target(p_user_id);
+  if v_profile.id = (select auth.uid()) then
+    raise exception using errcode = '42501', message = 'p_user_id: nobody deactivates themselves';
   end if;
-  -- What the do_not_call insert policy asks for a company-wide entry.
-  if p_scope = 'company' and private.current_app_role() not in ('supervisor', 'admin') then
-    raise exception using
-      errcode = '42501',
-      message = 'p_scope: a company-wide do-not-call entry needs a supervisor or admin';
+  if v_profile.role = 'admin' and not private.is_admin() then
+    raise exception using errcode = '42501', message = 'p_user_id: only an admin deactivates an admin';
   end if;
-  if p_reason is null or char_length(p_reason) > 1000 then
-    raise exception using
-      errcode = '22023',
-      message = 'p_reason: a text of at most 1000 characters';
-  end if;
-
-  with selected as (
-    select
-      m.id,
-      jsonb_build_object('status', l.status, 'next_call_at', l.next_call_at) as old_values,
-      l.campaign_id,
-      array[l.phone::text] || l.alternate_phones::text[] as phones,
-      case
-        when not m.yours then 'not_found_or_not_yours'
-        when l.status = 'erased' then 'erased'
-        when l.status = 'in_call' then 'in_call'
-        when l.status = 'do_not_call' then 'unchanged'
-      end as reason
-    from private.leads_matching(p_selection) as m
-    left join public.leads as l on m.id = l.id
-  ),
-
-  -- Every number of the leads reached, also those already do_not_call.
-  numbers as (
-    insert into public.do_not_call (phone, campaign_id, source, reason, added_by)
-    select distinct n.phone, case when p_scope = 'campaign' then s.campaign_id end, 'manual'::public.do_not_call_source,
-      p_reason, v_me
-    from selected as s
-    cross join lateral unnest(s.phones) as n (phone)
-    where (s.reason is null or s.reason = 'unchanged') and n.phone is not null
-    on conflict (phone, campaign_id) do nothing
-    returning 1
-  ),
-
-  changed as (
-    update public.leads as l set status = 'do_not_call'
-    from selected as s
-    where
-      s.reason is null and l.id = s.id
-      and l.status not in ('erased', 'in_call', 'do_not_call')
-    returning l.id, l.campaign_id, jsonb_build_object('status', l.status, 'next_call_at', l.next_call_at) as new_values
-  ),
-
-  -- The history rows leads_write_history would write, in one insert (the trigger
-  -- skips bulk changes: migration 20261206000160).
-  history as (
-    insert into public.lead_history (
-      lead_id, campaign_id, operation, changed_fields, old_values, new_values, changed_by, actor, via
-    )
-    select
-      ch.id,
-      ch.campaign_id,
-      'update',
-      d.fields,
-      (select jsonb_object_agg(o.key, o.value) from jsonb_each(s.old_values) as o where o.key = any(d.fields)),
-      (select jsonb_object_agg(n.key, n.value) from jsonb_each(ch.new_values) as n where n.key = any(d.fields)),
-      v_me,
-      v_actor,
-      'rpc/bulk_do_not_call'
-    from changed as ch
-    inner join selected as s on ch.id = s.id
-    cross join lateral (select private.changed_columns(s.old_values, ch.new_values) as fields) as d
-    where cardinality(d.fields) > 0
-  ),
-
-  callbacks as (
-    update public.callbacks as cb set status = 'cancelled', completed_at = v_now
-    from changed as ch
-    where cb.lead_id = ch.id and cb.status = 'pending'
-  )
-
-  select jsonb_object_agg(r.reason, r.n) || jsonb_build_object('numbers_added', (select count(*) from numbers))
-  into v_counts
-  from (
-    select coalesce(s.reason, 'changed_meanwhile') as reason, count(*) as n
-    from selected as s
-    where s.reason is not null or not exists (select 1 from changed as ch where ch.id = s.id)
-    group by 1
-    union all
-    select 'changed', count(*) from changed
-  ) as r;
-
-  perform set_config('crm.via', coalesce(v_via, ''), true);
-  return private.bulk_result(v_counts - 'numbers_added')
-    || jsonb_build_object('numbers_added', (v_counts ->> 'numbers_added')::bigint);
+  update public.profiles as p set active = false where p.id = v_profile.id and p.active;
+  delete from auth.sessions as s where s.user_id = v_profile.id;
+  return private.queue_account_request('deactivate', v_profile);
 end;
 $$;
 
-COMMENT ON FUNCTION public.bulk_do_not_call(p_selection jsonb, p_scope text, p_reason text) IS 'Add the selected leads'' numbers to the do-not-call list (campaign or company) and close them as do_not_call (leads.assign).';
+COMMENT ON FUNCTION public.deactivate_user(p_user_id uuid) IS 'Deactivate a user (users.manage): inactive at once, banned and signed out in Auth by the worker.';
 
-REVOKE ALL ON FUNCTION public.bulk_do_not_call(p_selection jsonb, p_scope text, p_reason text) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.bulk_do_not_call(p_selection jsonb, p_scope text, p_reason text) TO authenticated;
-GRANT ALL ON FUNCTION public.bulk_do_not_call(p_selection jsonb, p_scope text, p_reason text) TO service_role;
-
--- Function public.bulk_return_leads_to_pool
-
-CREATE FUNCTION public.bulk_return_leads_to_pool(p_selection jsonb) RETURNS jsonb
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    SET statement_timeout TO '120s'
-    AS $$
-declare
-  v_via text := current_setting('crm.via', true);
-  v_actor text := private.current_actor();
-  v_me uuid := (select auth.uid());
-  v_now timestamptz := private.now();
-  v_counts jsonb;
-begin
-  perform set_config('crm.via', 'rpc/bulk_return_leads_to_pool', true);
-  perform private.require_lead_permission('leads.assign', 'returning leads to the pool');
-
-  with selected as (
-    select
-      m.id,
-      jsonb_build_object('owner_id', l.owner_id, 'status', l.status, 'next_call_at', l.next_call_at) as old_values,
-      case
-        when not m.yours then 'not_found_or_not_yours'
-        when l.status in ('erased', 'won', 'do_not_call', 'in_call') then l.status::text
-        when l.owner_id is null and l.status in ('new', 'retry') and l.next_call_at <= v_now then 'unchanged'
-      end as reason
-    from private.leads_matching(p_selection) as m
-    left join public.leads as l on m.id = l.id
-  ),
-
-  changed as (
-    update public.leads as l set
-      owner_id = null,
-      status = case when l.attempts > 0 then 'retry'::public.lead_status else 'new' end,
-      next_call_at = v_now
-    from selected as s
-    where
-      s.reason is null and l.id = s.id
-      and l.status not in ('erased', 'won', 'do_not_call', 'in_call')
-    returning l.id, l.campaign_id, jsonb_build_object('owner_id', l.owner_id, 'status', l.status, 'next_call_at', l.next_call_at) as new_values
-  ),
-
-  -- Queued again now: a scheduled callback no longer stands.
-  -- The history rows leads_write_history would write, in one insert (the trigger
-  -- skips bulk changes: migration 20261206000160).
-  history as (
-    insert into public.lead_history (
-      lead_id, campaign_id, operation, changed_fields, old_values, new_values, changed_by, actor, via
-    )
-    select
-      ch.id,
-      ch.campaign_id,
-      'update',
-      d.fields,
-      (select jsonb_object_agg(o.key, o.value) from jsonb_each(s.old_values) as o where o.key = any(d.fields)),
-      (select jsonb_object_agg(n.key, n.value) from jsonb_each(ch.new_values) as n where n.key = any(d.fields)),
-      v_me,
-      v_actor,
-      'rpc/bulk_return_leads_to_pool'
-    from changed as ch
-    inner join selected as s on ch.id = s.id
-    cross join lateral (select private.changed_columns(s.old_values, ch.new_values) as fields) as d
-    where cardinality(d.fields) > 0
-  ),
-
-  callbacks as (
-    update public.callbacks as cb set status = 'cancelled', completed_at = v_now
-    from changed as ch
-    where cb.lead_id = ch.id and cb.status = 'pending'
-  )
-
-  select jsonb_object_agg(r.reason, r.n) into v_counts
-  from (
-    select coalesce(s.reason, 'changed_meanwhile') as reason, count(*) as n
-    from selected as s
-    where s.reason is not null or not exists (select 1 from changed as ch where ch.id = s.id)
-    group by 1
-    union all
-    select 'changed', count(*) from changed
-  ) as r;
-
-  perform set_config('crm.via', coalesce(v_via, ''), true);
-  return private.bulk_result(v_counts);
-end;
-$$;
-
-COMMENT ON FUNCTION public.bulk_return_leads_to_pool(p_selection jsonb) IS 'Unassign the selected leads and queue them again now (retry if called before, else new) (leads.assign).';
-
-REVOKE ALL ON FUNCTION public.bulk_return_leads_to_pool(p_selection jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.bulk_return_leads_to_pool(p_selection jsonb) TO authenticated;
-GRANT ALL ON FUNCTION public.bulk_return_leads_to_pool(p_selection jsonb) TO service_role;
-
--- Function public.bulk_set_lead_status
-
-CREATE FUNCTION public.bulk_set_lead_status(p_selection jsonb, p_status public.lead_status) RETURNS jsonb
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    SET statement_timeout TO '120s'
-    AS $$
-declare
-  v_via text := current_setting('crm.via', true);
-  v_actor text := private.current_actor();
-  v_me uuid := (select auth.uid());
-  v_now timestamptz := private.now();
-  v_counts jsonb;
-begin
-  perform set_config('crm.via', 'rpc/bulk_set_lead_status', true);
-  perform private.require_lead_permission('leads.assign', 'changing the status of leads');
-  if p_status is null then
-    raise exception using
-      errcode = '22023',
-      message = 'p_status: required';
-  end if;
-  -- The statuses other functions own: a call (in_call), a scheduled callback,
-  -- the do-not-call list (numbers too), the erasure.
-  if p_status in ('in_call', 'callback', 'do_not_call', 'erased') then
-    raise exception using
-      errcode = '22023',
-      message = format('p_status: %s is not set by a status change', p_status),
-      hint = 'new, retry, won, lost, invalid or exhausted; rpc/bulk_do_not_call adds to the do-not-call list.';
-  end if;
-
-  with selected as (
-    select
-      m.id,
-      jsonb_build_object('status', l.status, 'next_call_at', l.next_call_at) as old_values,
-      case
-        when not m.yours then 'not_found_or_not_yours'
-        when l.status = 'erased' then 'erased'
-        when l.status = 'in_call' then 'in_call'
-        when l.status = p_status then 'unchanged'
-      end as reason
-    from private.leads_matching(p_selection) as m
-    left join public.leads as l on m.id = l.id
-  ),
-
-  changed as (
-    update public.leads as l set
-      status = p_status,
-      next_call_at = case when p_status in ('new', 'retry') then v_now end
-    from selected as s
-    where
-      s.reason is null and l.id = s.id
-      and l.status not in ('erased', 'in_call') and l.status <> p_status
-    returning l.id, l.campaign_id, jsonb_build_object('status', l.status, 'next_call_at', l.next_call_at) as new_values
-  ),
-
-  -- The history rows leads_write_history would write, in one insert (the trigger
-  -- skips bulk changes: migration 20261206000160).
-  history as (
-    insert into public.lead_history (
-      lead_id, campaign_id, operation, changed_fields, old_values, new_values, changed_by, actor, via
-    )
-    select
-      ch.id,
-      ch.campaign_id,
-      'update',
-      d.fields,
-      (select jsonb_object_agg(o.key, o.value) from jsonb_each(s.old_values) as o where o.key = any(d.fields)),
-      (select jsonb_object_agg(n.key, n.value) from jsonb_each(ch.new_values) as n where n.key = any(d.fields)),
-      v_me,
-      v_actor,
-      'rpc/bulk_set_lead_status'
-    from changed as ch
-    inner join selected as s on ch.id = s.id
-    cross join lateral (select private.changed_columns(s.old_values, ch.new_values) as fields) as d
-    where cardinality(d.fields) > 0
-  ),
-
-  callbacks as (
-    update public.callbacks as cb set status = 'cancelled', completed_at = v_now
-    from changed as ch
-    where cb.lead_id = ch.id and cb.status = 'pending'
-  )
-
-  select jsonb_object_agg(r.reason, r.n) into v_counts
-  from (
-    select coalesce(s.reason, 'changed_meanwhile') as reason, count(*) as n
-    from selected as s
-    where s.reason is not null or not exists (select 1 from changed as ch where ch.id = s.id)
-    group by 1
-    union all
-    select 'changed', count(*) from changed
-  ) as r;
-
-  perform set_config('crm.via', coalesce(v_via, ''), true);
-  return private.bulk_result(v_counts);
-end;
-$$;
-
-COMMENT ON FUNCTION public.bulk_set_lead_status(p_selection jsonb, p_status public.lead_status) IS 'Set the status of the selected leads (leads.assign); new/retry queue them now, pending callbacks are cancelled.';
-
-REVOKE ALL ON FUNCTION public.bulk_set_lead_status(p_selection jsonb, p_status public.lead_status) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.bulk_set_lead_status(p_selection jsonb, p_status public.lead_status) TO authenticated;
-GRANT ALL ON FUNCTION public.bulk_set_lead_status(p_selection jsonb, p_status public.lead_status) TO service_role;
-
--- Function public.bulk_unassign_leads
-
-CREATE FUNCTION public.bulk_unassign_leads(p_selection jsonb) RETURNS jsonb
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    SET statement_timeout TO '120s'
-    AS $$
-declare
-  v_via text := current_setting('crm.via', true);
-  v_actor text := private.current_actor();
-  v_me uuid := (select auth.uid());
-  v_counts jsonb;
-begin
-  perform set_config('crm.via', 'rpc/bulk_unassign_leads', true);
-  perform private.require_lead_permission('leads.assign', 'unassigning leads');
-
-  with selected as (
-    select
-      m.id,
-      jsonb_build_object('owner_id', l.owner_id) as old_values,
-      case
-        when not m.yours then 'not_found_or_not_yours'
-        when l.status = 'erased' then 'erased'
-        when l.status = 'in_call' then 'in_call'
-        when l.owner_id is null then 'unchanged'
-      end as reason
-    from private.leads_matching(p_selection) as m
-    left join public.leads as l on m.id = l.id
-  ),
-
-  changed as (
-    update public.leads as l set owner_id = null
-    from selected as s
-    where
-      s.reason is null and l.id = s.id
-      and l.status not in ('erased', 'in_call') and l.owner_id is not null
-    returning l.id, l.campaign_id, jsonb_build_object('owner_id', l.owner_id) as new_values
-  ),
-
-  -- The history rows leads_write_history would write, in one insert (the trigger
-  -- skips bulk changes: migration 20261206000160).
-  history as (
-    insert into public.lead_history (
-      lead_id, campaign_id, operation, changed_fields, old_values, new_values, changed_by, actor, via
-    )
-    select
-      ch.id,
-      ch.campaign_id,
-      'update',
-      d.fields,
-      (select jsonb_object_agg(o.key, o.value) from jsonb_each(s.old_values) as o where o.key = any(d.fields)),
-      (select jsonb_object_agg(n.key, n.value) from jsonb_each(ch.new_values) as n where n.key = any(d.fields)),
-      v_me,
-      v_actor,
-      'rpc/bulk_unassign_leads'
-    from changed as ch
-    inner join selected as s on ch.id = s.id
-    cross join lateral (select private.changed_columns(s.old_values, ch.new_values) as fields) as d
-    where cardinality(d.fields) > 0
-  ),
-
-  callbacks as (
-    update public.callbacks as cb set agent_id = null
-    from changed as ch
-    where cb.lead_id = ch.id and cb.status = 'pending'
-  )
-
-  select jsonb_object_agg(r.reason, r.n) into v_counts
-  from (
-    select coalesce(s.reason, 'changed_meanwhile') as reason, count(*) as n
-    from selected as s
-    where s.reason is not null or not exists (select 1 from changed as ch where ch.id = s.id)
-    group by 1
-    union all
-    select 'changed', count(*) from changed
-  ) as r;
-
-  perform set_config('crm.via', coalesce(v_via, ''), true);
-  return private.bulk_result(v_counts);
-end;
-$$;
-
-COMMENT ON FUNCTION public.bulk_unassign_leads(p_selection jsonb) IS 'Clear the owner of the selected leads, status kept (leads.assign).';
-
-REVOKE ALL ON FUNCTION public.bulk_unassign_leads(p_selection jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.bulk_unassign_leads(p_selection jsonb) TO authenticated;
-GRANT ALL ON FUNCTION public.bulk_unassign_leads(p_selection jsonb) TO service_role;
+REVOKE ALL ON FUNCTION public.deactivate_user(p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.deactivate_user(p_user_id uuid) TO authenticated;
 
 -- Function public.end_call
 
@@ -1296,6 +807,79 @@ REVOKE ALL ON FUNCTION public.has_permission(p_permission text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.has_permission(p_permission text) TO authenticated;
 GRANT ALL ON FUNCTION public.has_permission(p_permission text) TO service_role;
 
+-- Function public.invite_user
+
+CREATE FUNCTION public.invite_user(p_email text, p_full_name text, p_role public.app_role, p_campaign_ids uuid[] DEFAULT '{}'::uuid[], p_sip_extension text DEFAULT NULL::text) RETURNS public.account_requests
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+  v_email text := lower(btrim(coalesce(p_email, '')));
+  v_name text := btrim(coalesce(p_full_name, ''));
+  v_extension text := nullif(btrim(coalesce(p_sip_extension, '')), '');
+  v_ids uuid[];
+  v_row public.account_requests;
+begin
+  perform private.require_users_manage('p_email', 'inviting a user');
+  if p_role = 'admin' and not private.is_admin() then
+    raise exception using errcode = '42501', message = 'p_role: only an admin invites an admin';
+  end if;
+  if v_email = '' then
+    raise exception using errcode = '22023', message = 'p_email: required';
+  end if;
+  if char_length(v_email) > 254 or v_email !~ '^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$' then
+    raise exception using
+      errcode = '22023', message = format('p_email: %L is not an e-mail address', private.excerpt(p_email));
+  end if;
+  if v_name = '' then
+    raise exception using errcode = '22023', message = 'p_full_name: required';
+  end if;
+  if char_length(v_name) > 200 then
+    raise exception using errcode = '22023', message = 'p_full_name: at most 200 characters';
+  end if;
+  if p_role is null then
+    raise exception using errcode = '22023', message = 'p_role: required (admin, supervisor or agent)';
+  end if;
+  if v_extension is not null and v_extension !~ '^[0-9]{3,6}$' then
+    raise exception using
+      errcode = '22023',
+      message = format('p_sip_extension: %L is not 3 to 6 digits', private.excerpt(p_sip_extension));
+  end if;
+  v_ids := private.checked_campaign_ids(p_campaign_ids);
+
+  if exists (select 1 from auth.users as u where lower(u.email) = v_email)
+    or exists (
+      select 1 from public.account_requests as r
+      where r.kind = 'invite' and r.status in ('queued', 'running') and lower(r.email) = v_email
+    ) then
+    raise exception using
+      errcode = '23505', message = format('p_email: a user with e-mail %L already exists or is invited', v_email);
+  end if;
+  if v_extension is not null and (
+    exists (select 1 from public.profiles as p where p.sip_extension = v_extension)
+    or exists (
+      select 1 from public.account_requests as r
+      where r.kind = 'invite' and r.status in ('queued', 'running') and r.sip_extension = v_extension
+    )
+  ) then
+    raise exception using
+      errcode = '23505', message = format('p_sip_extension: extension %s is already taken', v_extension);
+  end if;
+
+  insert into public.account_requests (kind, email, full_name, role, campaign_ids, sip_extension, requested_by)
+  values ('invite', v_email, v_name, p_role, v_ids, v_extension, (select auth.uid()))
+  returning * into v_row;
+  perform pg_notify('account_requests', v_row.id::text);
+  v_row.action_link := null;
+  return v_row;
+end;
+$_$;
+
+COMMENT ON FUNCTION public.invite_user(p_email text, p_full_name text, p_role public.app_role, p_campaign_ids uuid[], p_sip_extension text) IS 'Queue the invitation of a new user (users.manage); the worker creates them and a one-time set-up link.';
+
+REVOKE ALL ON FUNCTION public.invite_user(p_email text, p_full_name text, p_role public.app_role, p_campaign_ids uuid[], p_sip_extension text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.invite_user(p_email text, p_full_name text, p_role public.app_role, p_campaign_ids uuid[], p_sip_extension text) TO authenticated;
+
 -- Function public.next_lead
 
 CREATE FUNCTION public.next_lead(p_campaign_id uuid) RETURNS SETOF public.leads
@@ -1386,6 +970,27 @@ COMMENT ON FUNCTION public.next_lead(p_campaign_id uuid) IS 'Hand the calling ag
 REVOKE ALL ON FUNCTION public.next_lead(p_campaign_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.next_lead(p_campaign_id uuid) TO authenticated;
 GRANT ALL ON FUNCTION public.next_lead(p_campaign_id uuid) TO service_role;
+
+-- Function public.reactivate_user
+
+CREATE FUNCTION public.reactivate_user(p_user_id uuid) RETURNS public.account_requests
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_profile public.profiles;
+begin
+  perform private.require_users_manage('p_user_id', 'reactivating a user');
+  v_profile := private.account_target(p_user_id);
+  update public.profiles as p set active = true where p.id = v_profile.id and not p.active;
+  return private.queue_account_request('reactivate', v_profile);
+end;
+$$;
+
+COMMENT ON FUNCTION public.reactivate_user(p_user_id uuid) IS 'Reactivate a user (users.manage): active at once, the Auth ban lifted by the worker.';
+
+REVOKE ALL ON FUNCTION public.reactivate_user(p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.reactivate_user(p_user_id uuid) TO authenticated;
 
 -- Function public.recording_url
 
@@ -1897,13 +1502,12 @@ begin
     when 'campaign_stats' then array['p_from', 'p_to', 'p_campaign_id']
     when 'daily_summary' then array['p_day', 'p_campaign_id', 'p_agent_id']
     when 'call_detail' then array['p_from', 'p_to', 'p_campaign_id', 'p_agent_id']
-    when 'leads' then array['selection']
   end;
   if v_allowed is null then
     raise exception using
       errcode = '22023',
       message = format('p_report: unknown report %L', private.excerpt(p_report)),
-      hint = 'One of agent_performance, campaign_stats, daily_summary, call_detail, leads.';
+      hint = 'One of agent_performance, campaign_stats, daily_summary, call_detail.';
   end if;
   if p_format is null or p_format not in ('csv', 'xlsx') then
     raise exception using
@@ -1922,27 +1526,6 @@ begin
       errcode = '22023',
       message = format('p_params: unknown argument %L for report %s', private.excerpt(v_unknown), p_report),
       hint = format('Arguments of %s: %s.', p_report, array_to_string(v_allowed, ', '));
-  end if;
-
-  -- The lead list: leads.export, and a selection as the bulk actions take it
-  -- (checked now, matched again as the requester when the worker renders it).
-  if p_report = 'leads' then
-    if not private.has_permission('leads.export') then
-      raise exception using
-        errcode = '42501',
-        message = 'p_report: exporting leads needs leads.export';
-    end if;
-    if not p_params ? 'selection' then
-      raise exception using
-        errcode = '22023',
-        message = 'p_params.selection: required ({"ids": [...]} or {"filter": {...}})';
-    end if;
-    perform private.leads_matching(p_params -> 'selection', p_check_only => true);
-    insert into public.report_exports (requested_by, report, params, format)
-    values ((select auth.uid()), p_report, jsonb_build_object('selection', p_params -> 'selection'), p_format)
-    returning * into v_export;
-    perform pg_notify('report_exports', v_export.id::text);
-    return v_export;
   end if;
 
   v_campaign_id := private.report_param_uuid(p_params, 'p_campaign_id');
@@ -1983,19 +1566,29 @@ COMMENT ON FUNCTION public.request_report_export(p_report text, p_params jsonb, 
 REVOKE ALL ON FUNCTION public.request_report_export(p_report text, p_params jsonb, p_format text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.request_report_export(p_report text, p_params jsonb, p_format text) TO authenticated;
 
--- Function public.search_leads
+-- Function public.reset_user_password
 
-CREATE FUNCTION public.search_leads(p_search text) RETURNS SETOF public.leads
-    LANGUAGE sql STABLE
+CREATE FUNCTION public.reset_user_password(p_user_id uuid) RETURNS public.account_requests
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
     AS $$
-  select l.* from public.leads as l
-  where l.id in (select private.lead_search_ids(p_search))
+declare
+  v_profile public.profiles;
+begin
+  perform private.require_users_manage('p_user_id', 'resetting a password');
+  v_profile := private.account_target(p_user_id);
+  if not v_profile.active then
+    raise exception using
+      errcode = 'PT409', message = 'p_user_id: the user is deactivated; reactivate them first';
+  end if;
+  return private.queue_account_request('reset_password', v_profile);
+end;
 $$;
 
-COMMENT ON FUNCTION public.search_leads(p_search text) IS 'The leads (RLS) whose names, e-mail, reference or numbers hold the term; filter, order and page it as the table.';
+COMMENT ON FUNCTION public.reset_user_password(p_user_id uuid) IS 'Queue a one-time password reset link for a user (users.manage); the requester reads it when done.';
 
-REVOKE ALL ON FUNCTION public.search_leads(p_search text) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.search_leads(p_search text) TO authenticated;
+REVOKE ALL ON FUNCTION public.reset_user_password(p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.reset_user_password(p_user_id uuid) TO authenticated;
 
 -- Function public.set_agent_state
 
@@ -2063,6 +1656,35 @@ COMMENT ON FUNCTION public.set_agent_state(p_state text, p_reason text) IS 'Publ
 
 REVOKE ALL ON FUNCTION public.set_agent_state(p_state text, p_reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.set_agent_state(p_state text, p_reason text) TO authenticated;
+
+-- Function public.set_user_campaigns
+
+CREATE FUNCTION public.set_user_campaigns(p_user_id uuid, p_campaign_ids uuid[]) RETURNS SETOF public.campaign_members
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_profile public.profiles;
+  v_ids uuid[];
+begin
+  if not (private.has_permission('campaigns.manage') or private.has_permission('users.manage')) then
+    raise exception using
+      errcode = '42501', message = 'p_user_id: changing a user''s campaigns needs campaigns.manage or users.manage';
+  end if;
+  v_profile := private.account_target(p_user_id);
+  if p_campaign_ids is null then
+    raise exception using errcode = '22023', message = 'p_campaign_ids: required (an empty array removes every campaign)';
+  end if;
+  v_ids := private.checked_campaign_ids(p_campaign_ids);
+  perform private.replace_memberships(v_profile.id, v_ids);
+  return query select * from public.campaign_members as cm where cm.user_id = v_profile.id order by cm.campaign_id;
+end;
+$$;
+
+COMMENT ON FUNCTION public.set_user_campaigns(p_user_id uuid, p_campaign_ids uuid[]) IS 'Set a user''s campaigns to exactly p_campaign_ids (campaigns.manage or users.manage).';
+
+REVOKE ALL ON FUNCTION public.set_user_campaigns(p_user_id uuid, p_campaign_ids uuid[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.set_user_campaigns(p_user_id uuid, p_campaign_ids uuid[]) TO authenticated;
 
 -- Function public.sip_credentials
 
@@ -2228,6 +1850,57 @@ REVOKE ALL ON FUNCTION public.start_call(p_lead_id uuid, p_phone_number text, p_
 GRANT ALL ON FUNCTION public.start_call(p_lead_id uuid, p_phone_number text, p_source text) TO authenticated;
 GRANT ALL ON FUNCTION public.start_call(p_lead_id uuid, p_phone_number text, p_source text) TO service_role;
 
+-- Function public.start_lead_import
+
+CREATE FUNCTION public.start_lead_import(p_campaign_id uuid, p_file text, p_options jsonb DEFAULT '{}'::jsonb) RETURNS public.lead_imports
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_options jsonb;
+  v_import public.lead_imports;
+begin
+  if not private.has_permission('leads.import') then
+    raise exception using errcode = '42501', message = 'p_campaign_id: importing leads needs leads.import';
+  end if;
+  if p_campaign_id is null then
+    raise exception using errcode = '22023', message = 'p_campaign_id: required';
+  end if;
+  if not exists (select 1 from public.campaigns as c where c.id = p_campaign_id)
+    or not private.manages_campaign(p_campaign_id) then
+    raise exception using errcode = 'PT404', message = 'p_campaign_id: not found or not yours';
+  end if;
+  if p_file is null or btrim(p_file) = '' then
+    raise exception using errcode = '22023', message = 'p_file: required (the uploaded object''s name)';
+  end if;
+  if (storage.foldername(p_file))[1] is distinct from (select auth.uid())::text
+    or (storage.foldername(p_file))[2] is not distinct from 'errors'
+    or not exists (
+      select 1 from storage.objects as o where o.bucket_id = 'lead-imports' and o.name = p_file
+    ) then
+    raise exception using
+      errcode = 'PT404',
+      message = format('p_file: %s not found in your folder of lead-imports', left(quote_literal(p_file), 64));
+  end if;
+  v_options := private.lead_import_options(p_options);
+
+  insert into public.lead_imports (campaign_id, requested_by, file_path, file_name, options, status)
+  values (
+    p_campaign_id, (select auth.uid()), p_file,
+    regexp_replace(p_file, '^.*/', ''), v_options,
+    case when coalesce((v_options ->> 'preview')::boolean, false) then 'previewing' else 'queued' end
+  )
+  returning * into v_import;
+  perform pg_notify('lead_imports', v_import.id::text);
+  return v_import;
+end;
+$$;
+
+COMMENT ON FUNCTION public.start_lead_import(p_campaign_id uuid, p_file text, p_options jsonb) IS 'Queue (or preview) the import of an uploaded file into a campaign; returns the import row to follow.';
+
+REVOKE ALL ON FUNCTION public.start_lead_import(p_campaign_id uuid, p_file text, p_options jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.start_lead_import(p_campaign_id uuid, p_file text, p_options jsonb) TO authenticated;
+
 -- Function public.validate_sale
 
 CREATE FUNCTION public.validate_sale(p_sale_id uuid, p_approved boolean, p_reason text DEFAULT NULL::text) RETURNS public.sales
@@ -2290,6 +1963,201 @@ REVOKE ALL ON FUNCTION public.validate_sale(p_sale_id uuid, p_approved boolean, 
 GRANT ALL ON FUNCTION public.validate_sale(p_sale_id uuid, p_approved boolean, p_reason text) TO authenticated;
 GRANT ALL ON FUNCTION public.validate_sale(p_sale_id uuid, p_approved boolean, p_reason text) TO service_role;
 
+-- Function private.account_request_apply
+
+CREATE FUNCTION private.account_request_apply(p_id uuid, p_worker text, p_user_id uuid) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_row public.account_requests;
+begin
+  select * into v_row from public.account_requests as r
+  where r.id = p_id and r.worker = p_worker and r.status = 'running'
+  for update;
+  if not found then
+    return false;
+  end if;
+  if p_user_id is null or not exists (select 1 from public.profiles as p where p.id = p_user_id) then
+    raise exception using errcode = '22023', message = 'p_user_id: no profile for this user';
+  end if;
+  update public.account_requests as r set user_id = p_user_id, heartbeat_at = private.now()
+  where r.id = p_id;
+  if v_row.kind = 'invite' then
+    update public.profiles as p set
+      full_name = v_row.full_name, role = v_row.role, sip_extension = v_row.sip_extension
+    where p.id = p_user_id
+      and (p.full_name, p.role, p.sip_extension)
+      is distinct from (v_row.full_name, v_row.role, v_row.sip_extension);
+    perform private.replace_memberships(p_user_id, v_row.campaign_ids);
+  end if;
+  return true;
+end;
+$$;
+
+COMMENT ON FUNCTION private.account_request_apply(p_id uuid, p_worker text, p_user_id uuid) IS 'Accounts worker: the invited user exists; record it and apply name, role, extension, campaigns.';
+
+REVOKE ALL ON FUNCTION private.account_request_apply(p_id uuid, p_worker text, p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.account_request_apply(p_id uuid, p_worker text, p_user_id uuid) TO crm_accounts;
+
+-- Function private.account_request_claim
+
+CREATE FUNCTION private.account_request_claim(p_worker text, p_limit integer DEFAULT 1, p_stale_seconds integer DEFAULT 120) RETURNS SETOF public.account_requests
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_now timestamptz := private.now();
+begin
+  if p_worker is null or btrim(p_worker) = '' then
+    raise exception using errcode = '22023', message = 'p_worker: required';
+  end if;
+  return query
+  with picked as (
+    select r.id
+    from public.account_requests as r
+    where
+      (
+        r.status = 'queued'
+        or (r.status = 'running' and r.heartbeat_at < v_now - make_interval(secs => p_stale_seconds))
+      )
+      and not exists (
+        select 1 from public.account_requests as e
+        where
+          e.user_id = r.user_id
+          and e.status in ('queued', 'running')
+          and (e.created_at, e.id) < (r.created_at, r.id)
+      )
+    order by r.created_at, r.id
+    limit p_limit
+    for update skip locked
+  )
+  update public.account_requests as r set
+    status = 'running', attempts = r.attempts + 1, worker = p_worker, heartbeat_at = v_now, error = null
+  from picked as p
+  where r.id = p.id
+  returning r.*;
+end;
+$$;
+
+COMMENT ON FUNCTION private.account_request_claim(p_worker text, p_limit integer, p_stale_seconds integer) IS 'Accounts worker: claim the oldest queued or stale account requests; they are running, held by p_worker.';
+
+REVOKE ALL ON FUNCTION private.account_request_claim(p_worker text, p_limit integer, p_stale_seconds integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.account_request_claim(p_worker text, p_limit integer, p_stale_seconds integer) TO crm_accounts;
+
+-- Function private.account_request_fail
+
+CREATE FUNCTION private.account_request_fail(p_id uuid, p_worker text, p_error text, p_final boolean) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.account_requests as r set
+    status = case when p_final then 'failed' else 'queued' end,
+    error = left(coalesce(p_error, 'failed'), 2000),
+    finished_at = case when p_final then private.now() end,
+    worker = case when p_final then r.worker end,
+    heartbeat_at = case when p_final then r.heartbeat_at end
+  where r.id = p_id and r.worker = p_worker and r.status = 'running';
+  return found;
+end;
+$$;
+
+COMMENT ON FUNCTION private.account_request_fail(p_id uuid, p_worker text, p_error text, p_final boolean) IS 'Accounts worker: request p_id failed, for good (p_final) or back to the queue.';
+
+REVOKE ALL ON FUNCTION private.account_request_fail(p_id uuid, p_worker text, p_error text, p_final boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.account_request_fail(p_id uuid, p_worker text, p_error text, p_final boolean) TO crm_accounts;
+
+-- Function private.account_request_finish
+
+CREATE FUNCTION private.account_request_finish(p_id uuid, p_worker text, p_action_link text DEFAULT NULL::text, p_link_expires_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_now timestamptz := private.now();
+  v_row public.account_requests;
+begin
+  update public.account_requests as r set
+    status = 'done', action_link = p_action_link, link_expires_at = p_link_expires_at,
+    error = null, finished_at = v_now, heartbeat_at = v_now
+  where r.id = p_id and r.worker = p_worker and r.status = 'running'
+  returning r.* into v_row;
+  if not found then
+    return false;
+  end if;
+  if v_row.kind = 'deactivate' then
+    delete from auth.sessions as s where s.user_id = v_row.user_id;
+  end if;
+  return true;
+end;
+$$;
+
+COMMENT ON FUNCTION private.account_request_finish(p_id uuid, p_worker text, p_action_link text, p_link_expires_at timestamp with time zone) IS 'Accounts worker: request p_id is done (with its one-time link); false when the claim was lost.';
+
+REVOKE ALL ON FUNCTION private.account_request_finish(p_id uuid, p_worker text, p_action_link text, p_link_expires_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.account_request_finish(p_id uuid, p_worker text, p_action_link text, p_link_expires_at timestamp with time zone) TO crm_accounts;
+
+-- Function private.account_request_release
+
+CREATE FUNCTION private.account_request_release(p_worker text) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_released integer;
+begin
+  update public.account_requests as r set
+    status = 'queued', worker = null, heartbeat_at = null,
+    error = format('given back by worker %s (it stopped or reconnected)', p_worker)
+  where r.worker = p_worker and r.status = 'running';
+  get diagnostics v_released = row_count;
+  return v_released;
+end;
+$$;
+
+COMMENT ON FUNCTION private.account_request_release(p_worker text) IS 'Accounts worker: give back every account request p_worker holds (reconnect, stop); how many.';
+
+REVOKE ALL ON FUNCTION private.account_request_release(p_worker text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.account_request_release(p_worker text) TO crm_accounts;
+
+-- Function private.account_target
+
+CREATE FUNCTION private.account_target(p_user_id uuid) RETURNS public.profiles
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_profile public.profiles;
+begin
+  if p_user_id is null then
+    raise exception using errcode = '22023', message = 'p_user_id: required';
+  end if;
+  select * into v_profile from public.profiles as p where p.id = p_user_id;
+  if not found then
+    raise exception using errcode = 'PT404', message = 'p_user_id: not found or not yours';
+  end if;
+  return v_profile;
+end;
+$$;
+
+REVOKE ALL ON FUNCTION private.account_target(p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.account_target(p_user_id uuid) TO authenticated;
+
+-- Function private.account_user_id
+
+CREATE FUNCTION private.account_user_id(p_email text) RETURNS uuid
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select u.id from auth.users as u where lower(u.email) = lower(btrim(p_email)) limit 1
+$$;
+
+COMMENT ON FUNCTION private.account_user_id(p_email text) IS 'Accounts worker: the Auth user id of an e-mail address, or null.';
+
+REVOKE ALL ON FUNCTION private.account_user_id(p_email text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.account_user_id(p_email text) TO crm_accounts;
+
 -- Function private.advance_lead
 
 CREATE FUNCTION private.advance_lead(p_lead public.leads, p_campaign public.campaigns, p_call public.calls, p_effect public.disposition_effect, p_callback_at timestamp with time zone, p_notes text, p_actor uuid, p_now timestamp with time zone) RETURNS void
@@ -2320,7 +2188,6 @@ begin
 
   update public.leads as l set
     status = v_status,
-    last_outcome = p_call.disposition,
     next_call_at = case
       when v_status = 'retry' then
         p_now + p_campaign.retry_delays[least(greatest(p_lead.attempts, 1), cardinality(p_campaign.retry_delays))]
@@ -2453,23 +2320,6 @@ COMMENT ON FUNCTION private.broadcast_call() IS 'Trigger: a call change goes to 
 
 REVOKE ALL ON FUNCTION private.broadcast_call() FROM PUBLIC;
 
--- Function private.bulk_result
-
-CREATE FUNCTION private.bulk_result(p_counts jsonb) RETURNS jsonb
-    LANGUAGE sql IMMUTABLE
-    SET search_path TO ''
-    AS $$
-  select jsonb_build_object(
-    'matched', coalesce((select sum(e.value::bigint) from jsonb_each_text(p_counts) as e), 0),
-    'changed', coalesce((p_counts ->> 'changed')::bigint, 0),
-    'skipped', coalesce(p_counts - 'changed', '{}'::jsonb)
-  )
-$$;
-
-COMMENT ON FUNCTION private.bulk_result(p_counts jsonb) IS '{"matched", "changed", "skipped": {reason: n}} from {"changed": n, "<reason>": n, ...}.';
-
-REVOKE ALL ON FUNCTION private.bulk_result(p_counts jsonb) FROM PUBLIC;
-
 -- Function private.call_status_rank
 
 CREATE FUNCTION private.call_status_rank(p_status text) RETURNS integer
@@ -2494,6 +2344,23 @@ COMMENT ON FUNCTION private.calls_in_default_partition() IS 'Reporting worker: d
 
 REVOKE ALL ON FUNCTION private.calls_in_default_partition() FROM PUBLIC;
 GRANT ALL ON FUNCTION private.calls_in_default_partition() TO crm_reporting;
+
+-- Function private.can_read_lead_import
+
+CREATE FUNCTION private.can_read_lead_import(p_requested_by uuid, p_campaign_id uuid) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select
+    private.has_permission('leads.import')
+    and (p_requested_by = (select auth.uid()) or private.manages_campaign(p_campaign_id))
+$$;
+
+COMMENT ON FUNCTION private.can_read_lead_import(p_requested_by uuid, p_campaign_id uuid) IS 'Lead imports: the caller has leads.import and requested the import or manages its campaign.';
+
+REVOKE ALL ON FUNCTION private.can_read_lead_import(p_requested_by uuid, p_campaign_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.can_read_lead_import(p_requested_by uuid, p_campaign_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION private.can_read_lead_import(p_requested_by uuid, p_campaign_id uuid) TO service_role;
 
 -- Function private.changed_columns
 
@@ -2689,6 +2556,31 @@ $$;
 COMMENT ON FUNCTION private.check_wrap_up(p_call public.calls, p_campaign public.campaigns, p_lead public.leads, p_disposition text, p_callback_at timestamp with time zone, p_hangup_by text, p_now timestamp with time zone) IS 'The checks of rpc/end_call''s wrap-up; returns the disposition''s effect on the lead.';
 
 REVOKE ALL ON FUNCTION private.check_wrap_up(p_call public.calls, p_campaign public.campaigns, p_lead public.leads, p_disposition text, p_callback_at timestamp with time zone, p_hangup_by text, p_now timestamp with time zone) FROM PUBLIC;
+
+-- Function private.checked_campaign_ids
+
+CREATE FUNCTION private.checked_campaign_ids(p_campaign_ids uuid[]) RETURNS uuid[]
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_ids uuid[] := coalesce(array(select distinct u.id from unnest(p_campaign_ids) as u (id)), '{}');
+begin
+  if array_position(v_ids, null) is not null then
+    raise exception using errcode = '22023', message = 'p_campaign_ids: an element is null';
+  end if;
+  if exists (
+    select 1 from unnest(v_ids) as u (id)
+    where not exists (select 1 from public.campaigns as c where c.id = u.id)
+  ) then
+    raise exception using errcode = 'PT404', message = 'p_campaign_ids: not found or not yours';
+  end if;
+  return v_ids;
+end;
+$$;
+
+REVOKE ALL ON FUNCTION private.checked_campaign_ids(p_campaign_ids uuid[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.checked_campaign_ids(p_campaign_ids uuid[]) TO authenticated;
 
 -- Function private.client_address
 
@@ -3055,6 +2947,24 @@ $$;
 
 REVOKE ALL ON FUNCTION private.grant_recording_access(p_call_id uuid, p_campaign_id uuid, p_object_path text, p_seconds integer) FROM PUBLIC;
 
+-- Function private.guard_admin_grants
+
+CREATE FUNCTION private.guard_admin_grants() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  if old.role = 'admin' and old.permission in ('permissions.manage', 'users.manage')
+    and (tg_op = 'DELETE' or (new.role, new.permission) is distinct from (old.role, old.permission)) then
+    raise exception using
+      errcode = '42501',
+      message = format('permission: the admin role always keeps %s', old.permission),
+      hint = 'Without it nobody could manage users or permissions any more.';
+  end if;
+  return coalesce(new, old);
+end;
+$$;
+
 -- Function private.guard_call_columns
 
 CREATE FUNCTION private.guard_call_columns() RETURNS trigger
@@ -3131,11 +3041,6 @@ begin
         errcode = '23514',
         message = 'status: in_call is set only by rpc/start_call';
     end if;
-    if new.last_outcome is not null then
-      raise exception using
-        errcode = '42501',
-        message = 'last_outcome: set by the database when a call to the lead is closed';
-    end if;
     if new.owner_id is not null and not (select private.has_permission('leads.assign')) then
       raise exception using
         errcode = '42501',
@@ -3144,10 +3049,7 @@ begin
     return new;
   end if;
 
-  -- search_text is derived (generated) from columns checked here.
-  v_changed := array_remove(
-    array_remove(private.changed_columns(to_jsonb(old), to_jsonb(new)), 'updated_at'), 'search_text'
-  );
+  v_changed := array_remove(private.changed_columns(to_jsonb(old), to_jsonb(new)), 'updated_at');
   if cardinality(v_changed) = 0 then
     return new;
   end if;
@@ -3162,7 +3064,7 @@ begin
 
   -- In column order (changed_columns sorts them): the first refused one is named.
   foreach v_column in array v_changed loop
-    if v_column in ('id', 'created_at', 'created_by', 'last_called_at', 'last_outcome') then
+    if v_column in ('id', 'created_at', 'created_by', 'last_called_at') then
       raise exception using
         errcode = '42501',
         message = format('%s: a lead''s %s never changes through the API', v_column, v_column);
@@ -3273,6 +3175,31 @@ begin
   new.released_at := private.now();
   if current_user = 'authenticated' then
     new.released_by := (select auth.uid());
+  end if;
+  return new;
+end;
+$$;
+
+-- Function private.guard_own_profile
+
+CREATE FUNCTION private.guard_own_profile() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  if new.id = (select auth.uid()) then
+    if new.role is distinct from old.role then
+      raise exception using errcode = '42501', message = 'role: nobody changes their own role';
+    end if;
+    if old.active and not new.active then
+      raise exception using errcode = '42501', message = 'active: nobody deactivates themselves';
+    end if;
+  end if;
+  if (select auth.uid()) is not null and not private.is_admin() and (
+    (new.role = 'admin' and old.role is distinct from 'admin')
+    or (old.role = 'admin' and (new.role is distinct from 'admin' or (old.active and not new.active)))
+  ) then
+    raise exception using errcode = '42501', message = 'role: only an admin makes, unmakes or deactivates an admin';
   end if;
   return new;
 end;
@@ -3401,23 +3328,6 @@ REVOKE ALL ON FUNCTION private.has_permission(p_permission text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.has_permission(p_permission text) TO authenticated;
 GRANT ALL ON FUNCTION private.has_permission(p_permission text) TO service_role;
 
--- Function private.immutable_unaccent
-
-CREATE FUNCTION private.immutable_unaccent(p_text text) RETURNS text
-    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
-    SET search_path TO ''
-    AS $$
-begin
-  return extensions.unaccent('extensions.unaccent'::regdictionary, p_text);
-end;
-$$;
-
-COMMENT ON FUNCTION private.immutable_unaccent(p_text text) IS 'unaccent() with its dictionary named, hence immutable (generated columns, indexes).';
-
-REVOKE ALL ON FUNCTION private.immutable_unaccent(p_text text) FROM PUBLIC;
-GRANT ALL ON FUNCTION private.immutable_unaccent(p_text text) TO authenticated;
-GRANT ALL ON FUNCTION private.immutable_unaccent(p_text text) TO service_role;
-
 -- Function private.in_calling_hours
 
 CREATE FUNCTION private.in_calling_hours(p_at timestamp with time zone, p_time_zone text, p_start time without time zone, p_end time without time zone, p_days smallint[]) RETURNS boolean
@@ -3534,89 +3444,488 @@ REVOKE ALL ON FUNCTION private.is_time_zone(p_value text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.is_time_zone(p_value text) TO authenticated;
 GRANT ALL ON FUNCTION private.is_time_zone(p_value text) TO service_role;
 
--- Function private.lead_search_ids
+-- Function private.lead_import_claim
 
-CREATE FUNCTION private.lead_search_ids(p_search text) RETURNS SETOF uuid
-    LANGUAGE plpgsql STABLE SECURITY DEFINER
+CREATE FUNCTION private.lead_import_claim(p_worker text, p_limit integer DEFAULT 1, p_stale_seconds integer DEFAULT 120) RETURNS SETOF public.lead_imports
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
 declare
-  v_pattern text := private.lead_search_pattern(p_search);
-  v_me uuid := (select auth.uid());
+  v_now timestamptz := private.now();
 begin
-  -- Three characters make a trigram: a shorter term would read every lead.
-  if v_pattern is null or char_length(v_pattern) - 2 < 3 then
-    raise exception using
-      errcode = '22023',
-      message = 'p_search: at least 3 characters (or digits)';
+  if p_worker is null or btrim(p_worker) = '' then
+    raise exception using errcode = '22023', message = 'p_worker: required';
   end if;
-  if private.is_admin() then
-    return query select l.id from public.leads as l where l.search_text like v_pattern;
-  else
-    return query
-    select l.id from public.leads as l
+  return query
+  with picked as (
+    select i.id
+    from public.lead_imports as i
     where
-      l.search_text like v_pattern
-      and (l.owner_id = v_me or l.campaign_id = any(array(select private.supervised_campaign_ids())));
-  end if;
+      (i.status in ('queued', 'previewing') and i.worker is null)
+      or (
+        i.status in ('running', 'previewing') and i.worker is not null
+        and i.heartbeat_at < v_now - make_interval(secs => p_stale_seconds)
+      )
+    order by i.created_at
+    limit p_limit
+    for update skip locked
+  )
+  update public.lead_imports as i set
+    status = case when i.status = 'previewing' then 'previewing' else 'running' end,
+    attempts = i.attempts + 1, worker = p_worker, heartbeat_at = v_now,
+    started_at = coalesce(i.started_at, case when i.status <> 'previewing' then v_now end),
+    error = null
+  from picked as p
+  where i.id = p.id
+  returning i.*;
 end;
 $$;
 
-COMMENT ON FUNCTION private.lead_search_ids(p_search text) IS 'The ids of the leads the caller may see whose search_text holds the term (trigram index).';
+COMMENT ON FUNCTION private.lead_import_claim(p_worker text, p_limit integer, p_stale_seconds integer) IS 'Lead import worker: claim the oldest waiting or stale imports; they are held by p_worker.';
 
-REVOKE ALL ON FUNCTION private.lead_search_ids(p_search text) FROM PUBLIC;
-GRANT ALL ON FUNCTION private.lead_search_ids(p_search text) TO authenticated;
+REVOKE ALL ON FUNCTION private.lead_import_claim(p_worker text, p_limit integer, p_stale_seconds integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.lead_import_claim(p_worker text, p_limit integer, p_stale_seconds integer) TO crm_lead_import;
 
--- Function private.lead_search_pattern
+-- Function private.lead_import_error_rows
 
-CREATE FUNCTION private.lead_search_pattern(p_term text) RETURNS text
+CREATE FUNCTION private.lead_import_error_rows(p_id uuid, p_worker text) RETURNS TABLE(line integer, field text, code text, message text, raw jsonb)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select e.line, e.field, e.code, e.message, e.raw
+  from public.lead_import_errors as e
+  where
+    e.import_id = p_id
+    and exists (select 1 from public.lead_imports as i where i.id = p_id and i.worker = p_worker)
+  order by e.line, e.id
+$$;
+
+COMMENT ON FUNCTION private.lead_import_error_rows(p_id uuid, p_worker text) IS 'Lead import worker: the refused rows of import p_id it holds, for the error report.';
+
+REVOKE ALL ON FUNCTION private.lead_import_error_rows(p_id uuid, p_worker text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.lead_import_error_rows(p_id uuid, p_worker text) TO crm_lead_import;
+
+-- Function private.lead_import_fail
+
+CREATE FUNCTION private.lead_import_fail(p_id uuid, p_worker text, p_error text, p_final boolean) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.lead_imports as i set
+    status = case when p_final then 'failed' when i.status = 'previewing' then 'previewing' else 'queued' end,
+    error = left(p_error, 2000),
+    finished_at = case when p_final then private.now() end,
+    worker = case when p_final then i.worker end,
+    heartbeat_at = case when p_final then i.heartbeat_at end
+  where i.id = p_id and i.worker = p_worker and i.status in ('running', 'previewing');
+  return found;
+end;
+$$;
+
+COMMENT ON FUNCTION private.lead_import_fail(p_id uuid, p_worker text, p_error text, p_final boolean) IS 'Lead import worker: import p_id failed, for good (p_final) or back to the queue.';
+
+REVOKE ALL ON FUNCTION private.lead_import_fail(p_id uuid, p_worker text, p_error text, p_final boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.lead_import_fail(p_id uuid, p_worker text, p_error text, p_final boolean) TO crm_lead_import;
+
+-- Function private.lead_import_fields
+
+CREATE FUNCTION private.lead_import_fields() RETURNS text[]
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select array[
+    'first_name', 'last_name', 'phone', 'email', 'birth_date', 'address_line', 'city', 'region',
+    'postal_code', 'country_code', 'external_ref', 'source', 'notes'
+  ]
+$$;
+
+COMMENT ON FUNCTION private.lead_import_fields() IS 'Lead import: the lead fields a file column may map to.';
+
+GRANT ALL ON FUNCTION private.lead_import_fields() TO authenticated;
+GRANT ALL ON FUNCTION private.lead_import_fields() TO service_role;
+GRANT ALL ON FUNCTION private.lead_import_fields() TO crm_lead_import;
+
+-- Function private.lead_import_finish
+
+CREATE FUNCTION private.lead_import_finish(p_id uuid, p_worker text, p_error_report_path text DEFAULT NULL::text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_now timestamptz := private.now();
+begin
+  update public.lead_imports as i set
+    status = case when i.cancel_requested then 'cancelled' else 'done' end,
+    error_report_path = p_error_report_path,
+    total_rows = case when i.cancel_requested then i.total_rows else i.processed_rows end,
+    finished_at = v_now, heartbeat_at = v_now
+  where i.id = p_id and i.worker = p_worker and i.status = 'running';
+  return found;
+end;
+$$;
+
+COMMENT ON FUNCTION private.lead_import_finish(p_id uuid, p_worker text, p_error_report_path text) IS 'Lead import worker: import p_id is over (done, or cancelled if asked); false when the claim was lost.';
+
+REVOKE ALL ON FUNCTION private.lead_import_finish(p_id uuid, p_worker text, p_error_report_path text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.lead_import_finish(p_id uuid, p_worker text, p_error_report_path text) TO crm_lead_import;
+
+-- Function private.lead_import_of_caller
+
+CREATE FUNCTION private.lead_import_of_caller(p_import_id uuid) RETURNS public.lead_imports
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_import public.lead_imports;
+begin
+  if not private.has_permission('leads.import') then
+    raise exception using errcode = '42501', message = 'p_import_id: importing leads needs leads.import';
+  end if;
+  select i.* into v_import from public.lead_imports as i where i.id = p_import_id for update;
+  if not found
+    or not (v_import.requested_by = (select auth.uid()) or private.manages_campaign(v_import.campaign_id)) then
+    raise exception using errcode = 'PT404', message = 'p_import_id: not found or not yours';
+  end if;
+  return v_import;
+end;
+$$;
+
+COMMENT ON FUNCTION private.lead_import_of_caller(p_import_id uuid) IS 'Lead import: the import locked, when the caller may act on it (PT404 otherwise).';
+
+REVOKE ALL ON FUNCTION private.lead_import_of_caller(p_import_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.lead_import_of_caller(p_import_id uuid) TO authenticated;
+
+-- Function private.lead_import_options
+
+CREATE FUNCTION private.lead_import_options(p_options jsonb) RETURNS jsonb
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO ''
     AS $_$
 declare
-  v_term text := btrim(lower(private.immutable_unaccent(p_term)));
+  v_key text;
+  v_value jsonb;
 begin
-  if v_term is null or v_term = '' then
-    return null;
+  if p_options is null or jsonb_typeof(p_options) = 'null' then
+    return '{}';
   end if;
-  if v_term ~ '^[0-9 ().+/-]+$' and v_term ~ '[0-9]' then
-    v_term := regexp_replace(v_term, '[^0-9]', '', 'g');
-    if v_term like '00%' then
-      v_term := substr(v_term, 3);
+  if jsonb_typeof(p_options) <> 'object' then
+    raise exception using errcode = '22023', message = 'p_options: an object, e.g. {"duplicates": "skip"}';
+  end if;
+  for v_key, v_value in select e.key, e.value from jsonb_each(p_options) as e loop
+    if v_key = 'mapping' then
+      if jsonb_typeof(v_value) <> 'object' then
+        raise exception using errcode = '22023', message = 'p_options.mapping: an object {column: field}';
+      end if;
+      perform 1 from jsonb_each(v_value) as m
+      where
+        jsonb_typeof(m.value) <> 'string'
+        or not (
+          m.value #>> '{}' = any(private.lead_import_fields())
+          or m.value #>> '{}' = 'ignore'
+          or m.value #>> '{}' ~ '^custom:[a-z][a-z0-9_]{0,39}$'
+        );
+      if found then
+        select format('p_options.mapping.%s: unknown field %s', m.key, left(m.value::text, 64)) into v_key
+        from jsonb_each(v_value) as m
+        where
+          jsonb_typeof(m.value) <> 'string'
+          or not (
+            m.value #>> '{}' = any(private.lead_import_fields())
+            or m.value #>> '{}' = 'ignore'
+            or m.value #>> '{}' ~ '^custom:[a-z][a-z0-9_]{0,39}$'
+          )
+        limit 1;
+        raise exception using
+          errcode = '22023', message = v_key,
+          hint = 'A lead field, custom:<key> or ignore.';
+      end if;
+    elsif v_key = 'default_region' then
+      if jsonb_typeof(v_value) <> 'string' or v_value #>> '{}' !~ '^[A-Z]{2}$' then
+        raise exception using
+          errcode = '22023',
+          message = format('p_options.default_region: %s is not an ISO 3166 alpha-2 code', left(v_value::text, 64));
+      end if;
+    elsif v_key = 'duplicates' then
+      if jsonb_typeof(v_value) <> 'string' or v_value #>> '{}' not in ('skip', 'update') then
+        raise exception using
+          errcode = '22023',
+          message = format('p_options.duplicates: %s is neither skip nor update', left(v_value::text, 64));
+      end if;
+    elsif v_key = 'delimiter' then
+      if jsonb_typeof(v_value) <> 'string' or v_value #>> '{}' not in (',', ';', E'\t', '|') then
+        raise exception using
+          errcode = '22023',
+          message = format('p_options.delimiter: %s is not one of , ; tab |', left(v_value::text, 64));
+      end if;
+    elsif v_key = 'encoding' then
+      if jsonb_typeof(v_value) <> 'string' or lower(v_value #>> '{}') not in ('utf-8', 'utf-8-sig', 'windows-1252') then
+        raise exception using
+          errcode = '22023',
+          message = format('p_options.encoding: %s is not utf-8 or windows-1252', left(v_value::text, 64));
+      end if;
+    elsif v_key = 'preview' then
+      if jsonb_typeof(v_value) <> 'boolean' then
+        raise exception using errcode = '22023', message = 'p_options.preview: true or false';
+      end if;
+    else
+      raise exception using
+        errcode = '22023',
+        message = format('p_options: unknown option %s', left(quote_literal(v_key), 64)),
+        hint = 'Options: mapping, default_region, duplicates, delimiter, encoding, preview.';
     end if;
-  end if;
-  return '%' || replace(replace(replace(v_term, '\', '\\'), '%', '\%'), '_', '\_') || '%';
+  end loop;
+  return p_options;
 end;
 $_$;
 
-COMMENT ON FUNCTION private.lead_search_pattern(p_term text) IS 'A lead search term as a LIKE pattern on leads.search_text (lower-case, accent-free, phone digits).';
+COMMENT ON FUNCTION private.lead_import_options(p_options jsonb) IS 'Lead import: p_options checked (22023 naming the key); returns them.';
 
-REVOKE ALL ON FUNCTION private.lead_search_pattern(p_term text) FROM PUBLIC;
-GRANT ALL ON FUNCTION private.lead_search_pattern(p_term text) TO authenticated;
-GRANT ALL ON FUNCTION private.lead_search_pattern(p_term text) TO service_role;
+GRANT ALL ON FUNCTION private.lead_import_options(p_options jsonb) TO authenticated;
+GRANT ALL ON FUNCTION private.lead_import_options(p_options jsonb) TO service_role;
 
--- Function private.lead_search_text
+-- Function private.lead_import_preview
 
-CREATE FUNCTION private.lead_search_text(p_first_name text, p_last_name text, p_email text, p_external_ref text, p_phone text, p_alternate_phones text[]) RETURNS text
-    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+CREATE FUNCTION private.lead_import_preview(p_id uuid, p_worker text, p_preview jsonb) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
 begin
-  return concat_ws(
-    ' ',
-    lower(private.immutable_unaccent(
-      concat_ws(' ', nullif(p_first_name, ''), nullif(p_last_name, ''), nullif(p_email, ''), nullif(p_external_ref, ''))
-    )),
-    nullif(translate(concat_ws(' ', p_phone, nullif(array_to_string(p_alternate_phones, ' '), '')), '+', ''), '')
+  update public.lead_imports as i set
+    status = 'previewed', preview = p_preview, worker = null, heartbeat_at = null,
+    total_rows = (p_preview ->> 'total_rows_estimate')::bigint
+  where i.id = p_id and i.worker = p_worker and i.status = 'previewing';
+  return found;
+end;
+$$;
+
+COMMENT ON FUNCTION private.lead_import_preview(p_id uuid, p_worker text, p_preview jsonb) IS 'Lead import worker: the preview of import p_id is written (previewed); false when the claim was lost.';
+
+REVOKE ALL ON FUNCTION private.lead_import_preview(p_id uuid, p_worker text, p_preview jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.lead_import_preview(p_id uuid, p_worker text, p_preview jsonb) TO crm_lead_import;
+
+-- Function private.lead_import_release
+
+CREATE FUNCTION private.lead_import_release(p_worker text) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_released integer;
+begin
+  update public.lead_imports as i set
+    status = case when i.status = 'previewing' then 'previewing' else 'queued' end,
+    worker = null, heartbeat_at = null
+  where i.worker = p_worker and i.status in ('running', 'previewing');
+  get diagnostics v_released = row_count;
+  return v_released;
+end;
+$$;
+
+COMMENT ON FUNCTION private.lead_import_release(p_worker text) IS 'Lead import worker: give back every import p_worker holds (reconnect, stop); how many.';
+
+REVOKE ALL ON FUNCTION private.lead_import_release(p_worker text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.lead_import_release(p_worker text) TO crm_lead_import;
+
+-- Function private.lead_import_renew
+
+CREATE FUNCTION private.lead_import_renew(p_id uuid, p_worker text, p_total_rows bigint DEFAULT NULL::bigint) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.lead_imports as i set
+    heartbeat_at = private.now(), total_rows = coalesce(p_total_rows, i.total_rows)
+  where i.id = p_id and i.worker = p_worker and i.status in ('running', 'previewing');
+  return found;
+end;
+$$;
+
+COMMENT ON FUNCTION private.lead_import_renew(p_id uuid, p_worker text, p_total_rows bigint) IS 'Lead import worker: renew the claim on import p_id (and its row count); false when it was lost.';
+
+REVOKE ALL ON FUNCTION private.lead_import_renew(p_id uuid, p_worker text, p_total_rows bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.lead_import_renew(p_id uuid, p_worker text, p_total_rows bigint) TO crm_lead_import;
+
+-- Function private.lead_import_write_batch
+
+CREATE FUNCTION private.lead_import_write_batch(p_id uuid, p_worker text, p_from_row bigint, p_to_row bigint, p_rows jsonb, p_errors jsonb DEFAULT '[]'::jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_import public.lead_imports;
+  v_update boolean;
+  v_refs boolean;
+  v_counts record;
+begin
+  select i.* into v_import from public.lead_imports as i
+  where i.id = p_id and i.worker = p_worker and i.status = 'running'
+  for update;
+  if not found or v_import.processed_rows <> p_from_row then
+    return null;
+  end if;
+  perform set_config('crm.via', 'lead_import', true);
+  -- The history of each lead names the importer as who made it (auth.uid()).
+  perform set_config(
+    'request.jwt.claims', jsonb_build_object('sub', v_import.requested_by, 'role', 'authenticated')::text, true
+  );
+  v_update := coalesce(v_import.options ->> 'duplicates', 'skip') = 'update';
+  v_refs := exists (
+    select 1 from jsonb_array_elements(p_rows) as e (r) where coalesce(e.r ->> 'external_ref', '') <> ''
+  );
+
+  with batch as materialized (
+    select
+      b.*,
+      nullif(b.external_ref, '') as ref,
+      row_number() over (partition by b.phone order by b.line) as phone_rank,
+      row_number() over (partition by nullif(b.external_ref, '') order by b.line) as ref_rank
+    from jsonb_to_recordset(p_rows) as b (
+      line integer, first_name text, last_name text, phone text, email text, birth_date date,
+      address_line text, city text, region text, postal_code text, country_code text,
+      external_ref text, source text, notes text, custom jsonb
+    )
+  ),
+
+  by_ref as materialized (
+    select distinct on (l.external_ref) l.external_ref, l.id, l.import_id
+    from public.leads as l
+    where
+      v_refs and l.campaign_id = v_import.campaign_id and l.erased_at is null
+      and l.external_ref in (select b.ref from batch as b where b.ref is not null)
+    order by l.external_ref, l.created_at
+  ),
+
+  classified as materialized (
+    select
+      b.*,
+      m.id as match_id,
+      m.import_id as match_import,
+      case
+        when b.phone_rank > 1 then 'phone'
+        when b.ref is not null and b.ref_rank > 1 then 'external_ref'
+        when m.rank = 2 then 'external_ref'
+        else 'phone'
+      end as dup_field,
+      case
+        when b.phone_rank > 1 or (b.ref is not null and b.ref_rank > 1) then 'duplicate_in_file'
+        when exists (
+          select 1 from public.do_not_call as d
+          where d.phone = b.phone and (d.campaign_id is null or d.campaign_id = v_import.campaign_id)
+        ) then 'do_not_call'
+        when m.import_id is not distinct from p_id and m.id is not null then 'duplicate_in_file'
+        when m.id is not null and v_update then 'update'
+        when m.id is not null then 'duplicate_in_campaign'
+        else 'new'
+      end as outcome
+    from batch as b
+    left join lateral (
+      select x.id, x.import_id, x.rank from (
+        select l.id, l.import_id, 1 as rank
+        from public.leads as l
+        where l.phone = b.phone and l.campaign_id = v_import.campaign_id and l.erased_at is null
+        union all
+        select r.id, r.import_id, 2 from by_ref as r where r.external_ref = b.ref
+      ) as x
+      order by x.rank, x.id
+      limit 1
+    ) as m on true
+  ),
+
+  inserted as (
+    insert into public.leads (
+      campaign_id, first_name, last_name, phone, email, birth_date, address_line, city, region,
+      postal_code, country_code, external_ref, source, notes, custom, created_by, import_id
+    )
+    select
+      v_import.campaign_id, c.first_name, coalesce(c.last_name, ''), c.phone, nullif(c.email, ''), c.birth_date,
+      coalesce(c.address_line, ''), coalesce(c.city, ''), coalesce(c.region, ''),
+      coalesce(c.postal_code, ''), nullif(c.country_code, ''), c.ref, coalesce(c.source, ''),
+      coalesce(c.notes, ''), coalesce(c.custom, '{}'), v_import.requested_by, p_id
+    from classified as c
+    where c.outcome = 'new'
+    order by c.line
+    returning 1
+  ),
+
+  updated as (
+    update public.leads as l set
+      first_name = coalesce(nullif(c.first_name, ''), l.first_name),
+      last_name = coalesce(nullif(c.last_name, ''), l.last_name),
+      phone = coalesce(c.phone, l.phone),
+      email = coalesce(nullif(c.email, ''), l.email),
+      birth_date = coalesce(c.birth_date, l.birth_date),
+      address_line = coalesce(nullif(c.address_line, ''), l.address_line),
+      city = coalesce(nullif(c.city, ''), l.city),
+      region = coalesce(nullif(c.region, ''), l.region),
+      postal_code = coalesce(nullif(c.postal_code, ''), l.postal_code),
+      external_ref = coalesce(c.ref, l.external_ref),
+      notes = coalesce(nullif(c.notes, ''), l.notes),
+      custom = l.custom || coalesce(c.custom, '{}')
+    from classified as c
+    where c.outcome = 'update' and l.id = c.match_id
+    returning 1
+  ),
+
+  refused as (
+    insert into public.lead_import_errors (import_id, line, field, code, message, raw)
+    select
+      p_id, c.line,
+      case when c.outcome = 'do_not_call' then 'phone' else c.dup_field end,
+      c.outcome,
+      case
+        when c.outcome = 'do_not_call' then format('%s is on the do-not-call list', c.phone)
+        when c.outcome = 'duplicate_in_file' and c.dup_field = 'phone' then
+          format('phone %s appears earlier in the file', c.phone)
+        when c.outcome = 'duplicate_in_file' then format('external_ref %s appears earlier in the file', c.ref)
+        when c.dup_field = 'phone' then format('phone %s is already a lead of the campaign', c.phone)
+        else format('external_ref %s is already a lead of the campaign', c.ref)
+      end,
+      jsonb_strip_nulls(
+        to_jsonb(c) - array['phone_rank', 'ref_rank', 'match_id', 'match_import', 'outcome', 'ref', 'line', 'dup_field']
+      )
+    from classified as c
+    where c.outcome in ('duplicate_in_file', 'do_not_call', 'duplicate_in_campaign')
+    union all
+    select p_id, e.line, coalesce(e.field, ''), e.code, coalesce(e.message, ''), e.raw
+    from jsonb_to_recordset(coalesce(p_errors, '[]')) as e (line integer, field text, code text, message text, raw jsonb)
+    returning 1
+  )
+
+  select
+    (select count(*) from inserted) as imported,
+    (select count(*) from updated) as updated,
+    (select count(*) from classified as c where c.outcome in ('duplicate_in_file', 'duplicate_in_campaign'))
+    as duplicates,
+    (select count(*) from classified as c where c.outcome = 'do_not_call') as do_not_call,
+    (select count(distinct e.r ->> 'line') from jsonb_array_elements(coalesce(p_errors, '[]')) as e (r)) as invalid,
+    (select count(*) from refused) as errors
+  into v_counts;
+
+  update public.lead_imports as i set
+    processed_rows = p_to_row,
+    imported = i.imported + v_counts.imported,
+    updated = i.updated + v_counts.updated,
+    duplicates = i.duplicates + v_counts.duplicates,
+    do_not_call = i.do_not_call + v_counts.do_not_call,
+    invalid = i.invalid + v_counts.invalid,
+    total_rows = greatest(i.total_rows, p_to_row),
+    heartbeat_at = private.now()
+  where i.id = p_id
+  returning * into v_import;
+
+  return jsonb_build_object(
+    'processed_rows', v_import.processed_rows, 'imported', v_import.imported, 'updated', v_import.updated,
+    'duplicates', v_import.duplicates, 'do_not_call', v_import.do_not_call, 'invalid', v_import.invalid,
+    'cancel_requested', v_import.cancel_requested
   );
 end;
 $$;
 
-COMMENT ON FUNCTION private.lead_search_text(p_first_name text, p_last_name text, p_email text, p_external_ref text, p_phone text, p_alternate_phones text[]) IS 'leads.search_text: names, e-mail and reference lower-case and accent-free, then the numbers'' digits.';
+COMMENT ON FUNCTION private.lead_import_write_batch(p_id uuid, p_worker text, p_from_row bigint, p_to_row bigint, p_rows jsonb, p_errors jsonb) IS 'Lead import worker: write one batch of import p_id with its checkpoint, in one transaction; null when not its own.';
 
-REVOKE ALL ON FUNCTION private.lead_search_text(p_first_name text, p_last_name text, p_email text, p_external_ref text, p_phone text, p_alternate_phones text[]) FROM PUBLIC;
-GRANT ALL ON FUNCTION private.lead_search_text(p_first_name text, p_last_name text, p_email text, p_external_ref text, p_phone text, p_alternate_phones text[]) TO authenticated;
-GRANT ALL ON FUNCTION private.lead_search_text(p_first_name text, p_last_name text, p_email text, p_external_ref text, p_phone text, p_alternate_phones text[]) TO service_role;
+REVOKE ALL ON FUNCTION private.lead_import_write_batch(p_id uuid, p_worker text, p_from_row bigint, p_to_row bigint, p_rows jsonb, p_errors jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.lead_import_write_batch(p_id uuid, p_worker text, p_from_row bigint, p_to_row bigint, p_rows jsonb, p_errors jsonb) TO crm_lead_import;
 
 -- Function private.lead_time_zone
 
@@ -3635,165 +3944,6 @@ end;
 $$;
 
 REVOKE ALL ON FUNCTION private.lead_time_zone(p_phone text, p_campaign_id uuid) FROM PUBLIC;
-
--- Function private.leads_matching
-
-CREATE FUNCTION private.leads_matching(p_selection jsonb, p_check_only boolean DEFAULT false) RETURNS TABLE(id uuid, yours boolean)
-    LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
-    AS $_$
-declare
-  c_filter_keys constant text[] := array[
-    'campaign_id', 'status', 'owner_id', 'unassigned', 'attempts_min', 'attempts_max', 'last_outcome',
-    'next_call_from', 'next_call_to', 'created_from', 'created_to', 'source', 'import_id', 'search'
-  ];
-  v_scope uuid[]; -- null: every campaign (admins)
-  v_filter jsonb;
-  v_key text;
-  v_status public.lead_status[];
-  v_campaign_id uuid;
-  v_owner_id uuid;
-  v_unassigned boolean;
-  v_attempts_min integer;
-  v_attempts_max integer;
-  v_last_outcome text[];
-  v_next_call_from timestamptz;
-  v_next_call_to timestamptz;
-  v_created_from timestamptz;
-  v_created_to timestamptz;
-  v_source text;
-  v_import_id uuid;
-  v_search text;
-  v_sql text := 'select l.id, true from public.leads as l where true';
-begin
-  if p_selection is null or jsonb_typeof(p_selection) <> 'object' then
-    raise exception using
-      errcode = '22023',
-      message = 'p_selection: an object, {"ids": [...]} or {"filter": {...}}';
-  end if;
-  select k.key into v_key from jsonb_object_keys(p_selection) as k (key) where k.key not in ('ids', 'filter') limit 1;
-  if v_key is not null then
-    perform private.selection_error(private.excerpt(v_key), 'unknown key (ids or filter)');
-  end if;
-  if (p_selection ? 'ids') = (p_selection ? 'filter') then
-    raise exception using
-      errcode = '22023',
-      message = 'p_selection: give either ids or filter';
-  end if;
-
-  if not private.is_admin() then
-    v_scope := array(select private.supervised_campaign_ids());
-  end if;
-
-  if p_selection ? 'ids' then
-    if jsonb_typeof(p_selection -> 'ids') <> 'array'
-      or exists (
-        select 1 from jsonb_array_elements(p_selection -> 'ids') as e (v)
-        where jsonb_typeof(e.v) <> 'string'
-          or e.v #>> '{}' !~* '^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$'
-      ) then
-      perform private.selection_error('ids', 'an array of lead ids (uuid strings)');
-    end if;
-    if p_check_only then
-      return;
-    end if;
-    return query
-    select s.id, l.id is not null
-    from (select distinct (e.v #>> '{}')::uuid as id from jsonb_array_elements(p_selection -> 'ids') as e (v)) as s
-    left join public.leads as l on s.id = l.id and (v_scope is null or l.campaign_id = any(v_scope));
-    return;
-  end if;
-
-  v_filter := p_selection -> 'filter';
-  if jsonb_typeof(v_filter) <> 'object' then
-    perform private.selection_error('filter', 'an object of filter keys');
-  end if;
-  select k.key into v_key from jsonb_object_keys(v_filter) as k (key) where k.key <> all(c_filter_keys) limit 1;
-  if v_key is not null then
-    perform private.selection_error('filter.' || private.excerpt(v_key), 'unknown key');
-  end if;
-  begin
-    v_status := private.selection_texts(v_filter, 'status')::public.lead_status[];
-  exception when invalid_text_representation then
-    perform private.selection_error('filter.status', 'an array of lead statuses (new, retry, callback, ...)');
-  end;
-  v_campaign_id := private.selection_value(v_filter, 'campaign_id', 'uuid')::uuid;
-  v_owner_id := private.selection_value(v_filter, 'owner_id', 'uuid')::uuid;
-  v_unassigned := private.selection_value(v_filter, 'unassigned', 'boolean')::boolean;
-  v_attempts_min := private.selection_value(v_filter, 'attempts_min', 'integer')::integer;
-  v_attempts_max := private.selection_value(v_filter, 'attempts_max', 'integer')::integer;
-  v_last_outcome := private.selection_texts(v_filter, 'last_outcome');
-  v_next_call_from := private.selection_value(v_filter, 'next_call_from', 'timestamptz')::timestamptz;
-  v_next_call_to := private.selection_value(v_filter, 'next_call_to', 'timestamptz')::timestamptz;
-  v_created_from := private.selection_value(v_filter, 'created_from', 'timestamptz')::timestamptz;
-  v_created_to := private.selection_value(v_filter, 'created_to', 'timestamptz')::timestamptz;
-  v_source := private.selection_value(v_filter, 'source', 'text');
-  v_import_id := private.selection_value(v_filter, 'import_id', 'uuid')::uuid;
-  v_search := private.lead_search_pattern(private.selection_value(v_filter, 'search', 'text'));
-  if p_check_only then
-    return;
-  end if;
-
-  -- Only the given keys become predicates: each query is planned for its own
-  -- filter (indexes on campaign, owner, dates, the trigram index on search).
-  if v_scope is not null then
-    v_sql := v_sql || ' and l.campaign_id = any($1)';
-  end if;
-  if v_campaign_id is not null then
-    v_sql := v_sql || ' and l.campaign_id = $2';
-  end if;
-  if v_status is not null then
-    v_sql := v_sql || ' and l.status = any($3)';
-  end if;
-  if v_owner_id is not null then
-    v_sql := v_sql || ' and l.owner_id = $4';
-  end if;
-  if v_unassigned is not null then
-    v_sql := v_sql || ' and (l.owner_id is null) = $5';
-  end if;
-  if v_attempts_min is not null then
-    v_sql := v_sql || ' and l.attempts >= $6';
-  end if;
-  if v_attempts_max is not null then
-    v_sql := v_sql || ' and l.attempts <= $7';
-  end if;
-  if v_last_outcome is not null then
-    v_sql := v_sql || ' and l.last_outcome = any($8)';
-  end if;
-  if v_next_call_from is not null then
-    v_sql := v_sql || ' and l.next_call_at >= $9';
-  end if;
-  if v_next_call_to is not null then
-    v_sql := v_sql || ' and l.next_call_at < $10';
-  end if;
-  if v_created_from is not null then
-    v_sql := v_sql || ' and l.created_at >= $11';
-  end if;
-  if v_created_to is not null then
-    v_sql := v_sql || ' and l.created_at < $12';
-  end if;
-  if v_source is not null then
-    v_sql := v_sql || ' and l.source = $13';
-  end if;
-  if v_import_id is not null then
-    -- leads.import_id comes with the lead import (migrations 20261206000200...).
-    v_sql := v_sql || ' and l.import_id = $14';
-  end if;
-  if v_search is not null then
-    v_sql := v_sql || ' and l.search_text like $15';
-  end if;
-
-  return query execute v_sql using
-    v_scope, v_campaign_id, v_status, v_owner_id, v_unassigned, v_attempts_min, v_attempts_max, v_last_outcome,
-    v_next_call_from, v_next_call_to, v_created_from, v_created_to, v_source, v_import_id, v_search;
-end;
-$_$;
-
-COMMENT ON FUNCTION private.leads_matching(p_selection jsonb, p_check_only boolean) IS 'The leads a bulk action or lead export selects: {"ids": [...]} or {"filter": {...}}, within the caller''s campaigns (p_check_only: only check the selection).';
-
-REVOKE ALL ON FUNCTION private.leads_matching(p_selection jsonb, p_check_only boolean) FROM PUBLIC;
-GRANT ALL ON FUNCTION private.leads_matching(p_selection jsonb, p_check_only boolean) TO authenticated;
-GRANT ALL ON FUNCTION private.leads_matching(p_selection jsonb, p_check_only boolean) TO service_role;
 
 -- Function private.live_calls_refusing_recording
 
@@ -4303,6 +4453,8 @@ REVOKE ALL ON FUNCTION private.now() FROM PUBLIC;
 GRANT ALL ON FUNCTION private.now() TO authenticated;
 GRANT ALL ON FUNCTION private.now() TO service_role;
 GRANT ALL ON FUNCTION private.now() TO crm_recordings;
+GRANT ALL ON FUNCTION private.now() TO crm_lead_import;
+GRANT ALL ON FUNCTION private.now() TO crm_accounts;
 
 -- Function private.originate_claim
 
@@ -4655,6 +4807,26 @@ COMMENT ON FUNCTION private.purge_recording_access_log(p_before timestamp with t
 
 REVOKE ALL ON FUNCTION private.purge_recording_access_log(p_before timestamp with time zone, p_dry_run boolean) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.purge_recording_access_log(p_before timestamp with time zone, p_dry_run boolean) TO crm_recordings;
+
+-- Function private.queue_account_request
+
+CREATE FUNCTION private.queue_account_request(p_kind text, p_profile public.profiles) RETURNS public.account_requests
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_row public.account_requests;
+begin
+  insert into public.account_requests (kind, user_id, email, full_name, role, requested_by)
+  values (p_kind, p_profile.id, p_profile.email, p_profile.full_name, p_profile.role, (select auth.uid()))
+  returning * into v_row;
+  perform pg_notify('account_requests', v_row.id::text);
+  v_row.action_link := null;
+  return v_row;
+end;
+$$;
+
+REVOKE ALL ON FUNCTION private.queue_account_request(p_kind text, p_profile public.profiles) FROM PUBLIC;
 
 -- Function private.queue_recording
 
@@ -5096,6 +5268,22 @@ COMMENT ON FUNCTION private.recording_upload_renew(p_id uuid, p_worker text) IS 
 REVOKE ALL ON FUNCTION private.recording_upload_renew(p_id uuid, p_worker text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.recording_upload_renew(p_id uuid, p_worker text) TO crm_recordings;
 
+-- Function private.refit_memberships
+
+CREATE FUNCTION private.refit_memberships() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.campaign_members as cm
+  set member_role = case when new.role = 'agent' then 'agent' else 'supervisor' end::public.campaign_member_role
+  where
+    cm.user_id = new.id
+    and cm.member_role <> case when new.role = 'agent' then 'agent' else 'supervisor' end::public.campaign_member_role;
+  return null;
+end;
+$$;
+
 -- Function private.refuse_recording_access
 
 CREATE FUNCTION private.refuse_recording_access(p_call_id uuid, p_campaign_id uuid, p_code text, p_message text, p_status integer, p_detail text DEFAULT NULL::text, p_logged_code text DEFAULT NULL::text, p_logged_reason text DEFAULT NULL::text) RETURNS jsonb
@@ -5112,6 +5300,35 @@ end;
 $$;
 
 REVOKE ALL ON FUNCTION private.refuse_recording_access(p_call_id uuid, p_campaign_id uuid, p_code text, p_message text, p_status integer, p_detail text, p_logged_code text, p_logged_reason text) FROM PUBLIC;
+
+-- Function private.replace_memberships
+
+CREATE FUNCTION private.replace_memberships(p_user_id uuid, p_campaign_ids uuid[]) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_member_role public.campaign_member_role;
+begin
+  select case when p.role = 'agent' then 'agent' else 'supervisor' end::public.campaign_member_role
+  into v_member_role
+  from public.profiles as p where p.id = p_user_id;
+
+  delete from public.campaign_members as cm
+  where cm.user_id = p_user_id and not (cm.campaign_id = any(p_campaign_ids));
+
+  update public.campaign_members as cm set member_role = v_member_role
+  where cm.user_id = p_user_id and cm.member_role <> v_member_role;
+
+  insert into public.campaign_members (campaign_id, user_id, member_role)
+  select c.id, p_user_id, v_member_role
+  from public.campaigns as c
+  where c.id = any(p_campaign_ids)
+  on conflict (campaign_id, user_id) do nothing;
+end;
+$$;
+
+REVOKE ALL ON FUNCTION private.replace_memberships(p_user_id uuid, p_campaign_ids uuid[]) FROM PUBLIC;
 
 -- Function private.report_export_claim
 
@@ -5388,44 +5605,23 @@ $$;
 
 REVOKE ALL ON FUNCTION private.require_compliance_manager(p_action text) FROM PUBLIC;
 
--- Function private.require_lead_export
+-- Function private.require_users_manage
 
-CREATE FUNCTION private.require_lead_export() RETURNS void
-    LANGUAGE plpgsql STABLE
+CREATE FUNCTION private.require_users_manage(p_field text, p_action text) RETURNS void
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
 begin
-  if not private.has_permission('leads.export') then
+  if not coalesce(private.has_permission('users.manage'), false) then
     raise exception using
       errcode = '42501',
-      message = 'p_report: exporting leads needs leads.export';
+      message = format('%s: %s needs users.manage', p_field, p_action);
   end if;
 end;
 $$;
 
-COMMENT ON FUNCTION private.require_lead_export() IS 'Reporting worker: the requester of a lead export still has leads.export.';
-
-REVOKE ALL ON FUNCTION private.require_lead_export() FROM PUBLIC;
-GRANT ALL ON FUNCTION private.require_lead_export() TO authenticated;
-
--- Function private.require_lead_permission
-
-CREATE FUNCTION private.require_lead_permission(p_permission text, p_doing text) RETURNS void
-    LANGUAGE plpgsql STABLE
-    SET search_path TO ''
-    AS $$
-begin
-  if not private.has_permission(p_permission) then
-    raise exception using
-      errcode = '42501',
-      message = format('p_selection: %s needs %s', p_doing, p_permission);
-  end if;
-end;
-$$;
-
-COMMENT ON FUNCTION private.require_lead_permission(p_permission text, p_doing text) IS 'A bulk action''s permission check (42501).';
-
-REVOKE ALL ON FUNCTION private.require_lead_permission(p_permission text, p_doing text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION private.require_users_manage(p_field text, p_action text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.require_users_manage(p_field text, p_action text) TO authenticated;
 
 -- Function private.seconds_between
 
@@ -5444,83 +5640,6 @@ COMMENT ON FUNCTION private.seconds_between(p_from timestamp with time zone, p_t
 REVOKE ALL ON FUNCTION private.seconds_between(p_from timestamp with time zone, p_to timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.seconds_between(p_from timestamp with time zone, p_to timestamp with time zone) TO authenticated;
 GRANT ALL ON FUNCTION private.seconds_between(p_from timestamp with time zone, p_to timestamp with time zone) TO service_role;
-
--- Function private.selection_error
-
-CREATE FUNCTION private.selection_error(p_key text, p_expected text) RETURNS void
-    LANGUAGE plpgsql
-    SET search_path TO ''
-    AS $$
-begin
-  raise exception using
-    errcode = '22023',
-    message = format('p_selection.%s: %s', p_key, p_expected);
-end;
-$$;
-
-COMMENT ON FUNCTION private.selection_error(p_key text, p_expected text) IS 'Raise 22023 naming a key of a lead selection.';
-
-REVOKE ALL ON FUNCTION private.selection_error(p_key text, p_expected text) FROM PUBLIC;
-
--- Function private.selection_texts
-
-CREATE FUNCTION private.selection_texts(p_filter jsonb, p_key text) RETURNS text[]
-    LANGUAGE plpgsql STABLE
-    SET search_path TO ''
-    AS $$
-declare
-  v_value jsonb := p_filter -> p_key;
-begin
-  if v_value is null or v_value = 'null'::jsonb then
-    return null;
-  end if;
-  if jsonb_typeof(v_value) <> 'array'
-    or exists (select 1 from jsonb_array_elements(v_value) as e (v) where jsonb_typeof(e.v) <> 'string') then
-    perform private.selection_error('filter.' || p_key, 'an array of strings');
-  end if;
-  return array(select jsonb_array_elements_text(v_value));
-end;
-$$;
-
-COMMENT ON FUNCTION private.selection_texts(p_filter jsonb, p_key text) IS 'A lead filter''s array of strings (22023 naming the key).';
-
-REVOKE ALL ON FUNCTION private.selection_texts(p_filter jsonb, p_key text) FROM PUBLIC;
-
--- Function private.selection_value
-
-CREATE FUNCTION private.selection_value(p_filter jsonb, p_key text, p_type text) RETURNS text
-    LANGUAGE plpgsql STABLE
-    SET search_path TO ''
-    AS $_$
-declare
-  v_value jsonb := p_filter -> p_key;
-begin
-  if v_value is null or v_value = 'null'::jsonb then
-    return null;
-  end if;
-  if p_type in ('uuid', 'timestamptz', 'text') and jsonb_typeof(v_value) <> 'string' then
-    perform private.selection_error('filter.' || p_key, format('a %s string', p_type));
-  elsif p_type = 'integer' and (jsonb_typeof(v_value) <> 'number' or v_value::text !~ '^-?\d{1,9}$') then
-    perform private.selection_error('filter.' || p_key, 'an integer');
-  elsif p_type = 'boolean' and jsonb_typeof(v_value) <> 'boolean' then
-    perform private.selection_error('filter.' || p_key, 'true or false');
-  end if;
-  begin
-    case p_type
-      when 'uuid' then perform (v_value ->> 0)::uuid;
-      when 'timestamptz' then perform (v_value #>> '{}')::timestamptz;
-      else null;
-    end case;
-  exception when others then
-    perform private.selection_error('filter.' || p_key, format('a %s, not %s', p_type, private.excerpt(v_value #>> '{}')));
-  end;
-  return v_value #>> '{}';
-end;
-$_$;
-
-COMMENT ON FUNCTION private.selection_value(p_filter jsonb, p_key text, p_type text) IS 'A lead filter''s value as text after checking its type (22023 naming the key).';
-
-REVOKE ALL ON FUNCTION private.selection_value(p_filter jsonb, p_key text, p_type text) FROM PUBLIC;
 
 -- Function private.set_lead_time_zone
 
@@ -5809,6 +5928,77 @@ begin
 end;
 $$;
 
+-- Function private.validate_campaign_settings
+
+CREATE FUNCTION private.validate_campaign_settings() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $_$
+declare
+  v_field jsonb;
+  v_index integer := 0;
+  v_keys text[] := '{}';
+  v_key text;
+begin
+  if jsonb_typeof(new.lead_fields) <> 'array' then
+    raise exception using
+      errcode = '23514', message = 'lead_fields: must be a list of field definitions';
+  end if;
+  if jsonb_array_length(new.lead_fields) > 50 then
+    raise exception using
+      errcode = '23514', message = 'lead_fields: at most 50 custom fields';
+  end if;
+  for v_field in select f.value from jsonb_array_elements(new.lead_fields) as f (value) loop
+    v_index := v_index + 1;
+    if jsonb_typeof(v_field) <> 'object'
+      or exists (
+        select 1 from jsonb_object_keys(v_field) as k (name)
+        where k.name not in ('key', 'label', 'type', 'required')
+      ) then
+      raise exception using
+        errcode = '23514',
+        message = format('lead_fields: field %s must be an object with key, label, type and required', v_index);
+    end if;
+    v_key := v_field ->> 'key';
+    if jsonb_typeof(v_field -> 'key') is distinct from 'string' or v_key !~ '^[a-z][a-z0-9_]{0,39}$' then
+      raise exception using
+        errcode = '23514',
+        message = format('lead_fields: field %s key %L must match ^[a-z][a-z0-9_]{0,39}$',
+          v_index, private.excerpt(coalesce(v_field ->> 'key', ''))),
+        hint = 'A lower-case letter, then up to 39 lower-case letters, digits or _.';
+    end if;
+    if v_key = any(v_keys) then
+      raise exception using
+        errcode = '23514', message = format('lead_fields: key %L is defined twice', v_key);
+    end if;
+    v_keys := v_keys || v_key;
+    if jsonb_typeof(v_field -> 'label') is distinct from 'string'
+      or btrim(v_field ->> 'label') = '' or char_length(v_field ->> 'label') > 200 then
+      raise exception using
+        errcode = '23514',
+        message = format('lead_fields: field %L needs a label of 1 to 200 characters', v_key);
+    end if;
+    if coalesce(v_field ->> 'type', '') not in ('text', 'number', 'date', 'boolean')
+      or jsonb_typeof(v_field -> 'type') is distinct from 'string' then
+      raise exception using
+        errcode = '23514',
+        message = format('lead_fields: field %L type %L is not text, number, date or boolean',
+          v_key, private.excerpt(coalesce(v_field ->> 'type', ''))),
+        hint = 'One of text, number, date, boolean.';
+    end if;
+    if jsonb_typeof(v_field -> 'required') is distinct from 'boolean' then
+      raise exception using
+        errcode = '23514', message = format('lead_fields: field %L required must be true or false', v_key);
+    end if;
+  end loop;
+  return new;
+end;
+$_$;
+
+COMMENT ON FUNCTION private.validate_campaign_settings() IS 'Trigger: campaigns.lead_fields is a valid list of custom field definitions (23514 naming the entry).';
+
+REVOKE ALL ON FUNCTION private.validate_campaign_settings() FROM PUBLIC;
+
 -- Function private.validate_lead
 
 CREATE FUNCTION private.validate_lead() RETURNS trigger
@@ -5838,6 +6028,44 @@ begin
   return new;
 end;
 $$;
+
+-- Function private.validate_product_settings
+
+CREATE FUNCTION private.validate_product_settings() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  v_item jsonb;
+  v_seen text[] := '{}';
+begin
+  if jsonb_typeof(new.sale_requirements) <> 'array' then
+    raise exception using
+      errcode = '23514', message = 'sale_requirements: must be a list of keys';
+  end if;
+  for v_item in select r.value from jsonb_array_elements(new.sale_requirements) as r (value) loop
+    if jsonb_typeof(v_item) <> 'string'
+      or v_item #>> '{}' not in (
+        'policy_holder_id', 'iban', 'birth_date', 'address', 'beneficiary', 'start_date', 'policy_number'
+      ) then
+      raise exception using
+        errcode = '23514',
+        message = format('sale_requirements: unknown key %L', private.excerpt(v_item #>> '{}')),
+        hint = 'One of policy_holder_id, iban, birth_date, address, beneficiary, start_date, policy_number.';
+    end if;
+    if v_item #>> '{}' = any(v_seen) then
+      raise exception using
+        errcode = '23514', message = format('sale_requirements: key %L is listed twice', v_item #>> '{}');
+    end if;
+    v_seen := v_seen || (v_item #>> '{}');
+  end loop;
+  return new;
+end;
+$$;
+
+COMMENT ON FUNCTION private.validate_product_settings() IS 'Trigger: products.sale_requirements is a list of distinct known keys (23514 naming the key).';
+
+REVOKE ALL ON FUNCTION private.validate_product_settings() FROM PUBLIC;
 
 -- Function private.validate_sale_row
 
@@ -5900,6 +6128,51 @@ begin
 end;
 $$;
 
+-- Function private.write_admin_audit
+
+CREATE FUNCTION private.write_admin_audit() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_old jsonb := case when tg_op <> 'INSERT' then to_jsonb(old) - 'updated_at' - 'action_link' end;
+  v_new jsonb := case when tg_op <> 'DELETE' then to_jsonb(new) - 'updated_at' - 'action_link' end;
+  v_row jsonb := coalesce(v_new, v_old);
+  v_key jsonb := '{}';
+  v_column text;
+  v_fields text[];
+begin
+  foreach v_column in array tg_argv loop
+    v_key := v_key || jsonb_build_object(v_column, v_row -> v_column);
+  end loop;
+  if tg_op = 'UPDATE' then
+    v_fields := private.changed_columns(v_old, v_new);
+    if cardinality(v_fields) = 0 then
+      return null;
+    end if;
+    select
+      jsonb_object_agg(o.key, o.value) filter (where o.key = any(v_fields)),
+      jsonb_object_agg(n.key, n.value) filter (where n.key = any(v_fields))
+    into v_old, v_new
+    from jsonb_each(v_old) as o
+    inner join jsonb_each(v_new) as n on o.key = n.key;
+  else
+    select coalesce(array_agg(e.key order by e.key), '{}') into v_fields
+    from jsonb_each(v_row) as e
+    where e.value <> 'null'::jsonb;
+  end if;
+
+  insert into public.admin_audit_log (
+    table_name, record_key, operation, changed_fields, old_values, new_values, changed_by, actor
+  ) values (
+    tg_table_name, v_key, lower(tg_op), v_fields, v_old, v_new, (select auth.uid()), private.current_actor()
+  );
+  return null;
+end;
+$$;
+
+REVOKE ALL ON FUNCTION private.write_admin_audit() FROM PUBLIC;
+
 -- Function private.write_lead_history
 
 CREATE FUNCTION private.write_lead_history() RETURNS trigger
@@ -5907,9 +6180,8 @@ CREATE FUNCTION private.write_lead_history() RETURNS trigger
     SET search_path TO ''
     AS $$
 declare
-  -- search_text repeats the names, e-mail and numbers already recorded.
-  v_old jsonb := case when tg_op <> 'INSERT' then to_jsonb(old) - 'updated_at' - 'search_text' end;
-  v_new jsonb := case when tg_op <> 'DELETE' then to_jsonb(new) - 'updated_at' - 'search_text' end;
+  v_old jsonb := case when tg_op <> 'INSERT' then to_jsonb(old) - 'updated_at' end;
+  v_new jsonb := case when tg_op <> 'DELETE' then to_jsonb(new) - 'updated_at' end;
   v_fields text[];
 begin
   if tg_op = 'UPDATE' then
@@ -6393,27 +6665,38 @@ begin
   if v_session is null then
     return;
   end if;
-  if v_session ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
-    and exists (select 1 from auth.sessions as s where s.id = v_session::uuid) then
-    return;
+  if not (
+    v_session ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
+    and exists (select 1 from auth.sessions as s where s.id = v_session::uuid)
+  ) then
+    -- PostgREST turns SQLSTATE PGRST into this body and status (its "raise errors
+    -- with HTTP status codes" contract): the same 401 an expired token gets.
+    raise sqlstate 'PGRST' using
+      message = json_build_object(
+        'code', 'session_not_found',
+        'message', 'session_id: the session of this token has ended (signed out or revoked)',
+        'details', null,
+        'hint', 'Sign in again.'
+      )::text,
+      detail = json_build_object(
+        'status', 401,
+        'headers', json_build_object('WWW-Authenticate', 'Bearer error="invalid_token", error_description="session ended"')
+      )::text;
   end if;
-  -- PostgREST turns SQLSTATE PGRST into this body and status (its "raise errors
-  -- with HTTP status codes" contract): the same 401 an expired token gets.
-  raise sqlstate 'PGRST' using
-    message = json_build_object(
-      'code', 'session_not_found',
-      'message', 'session_id: the session of this token has ended (signed out or revoked)',
-      'details', null,
-      'hint', 'Sign in again.'
-    )::text,
-    detail = json_build_object(
-      'status', 401,
-      'headers', json_build_object('WWW-Authenticate', 'Bearer error="invalid_token", error_description="session ended"')
-    )::text;
+  if exists (select 1 from public.profiles as p where p.id = (select auth.uid()) and not p.active) then
+    raise sqlstate 'PGRST' using
+      message = json_build_object(
+        'code', 'user_deactivated',
+        'message', 'sub: this account is deactivated',
+        'details', null,
+        'hint', 'An administrator can reactivate it.'
+      )::text,
+      detail = json_build_object('status', 403, 'headers', json_build_object())::text;
+  end if;
 end;
 $_$;
 
-COMMENT ON FUNCTION guard.check_request() IS 'PostgREST db-pre-request: refuses an access token whose session has ended (401 session_not_found).';
+COMMENT ON FUNCTION guard.check_request() IS 'PostgREST db-pre-request: refuses a token whose session ended (401) or whose user is deactivated (403).';
 
 REVOKE ALL ON FUNCTION guard.check_request() FROM PUBLIC;
 GRANT ALL ON FUNCTION guard.check_request() TO anon;
@@ -6424,6 +6707,135 @@ GRANT ALL ON FUNCTION guard.check_request() TO service_role;
 -- Tables: each with its comments, its triggers in firing order, its constraints,
 -- indexes, RLS policies and grants
 -- ============================================================================
+
+-- Table public.account_requests
+
+CREATE TABLE public.account_requests (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    kind text NOT NULL,
+    user_id uuid,
+    email text NOT NULL,
+    full_name text DEFAULT ''::text NOT NULL,
+    role public.app_role,
+    campaign_ids uuid[] DEFAULT '{}'::uuid[] NOT NULL,
+    sip_extension text,
+    status text DEFAULT 'queued'::text NOT NULL,
+    action_link text,
+    link_expires_at timestamp with time zone,
+    error text,
+    requested_by uuid,
+    worker text,
+    heartbeat_at timestamp with time zone,
+    attempts integer DEFAULT 0 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    finished_at timestamp with time zone,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT account_requests_email_length CHECK ((char_length(email) <= 254)),
+    CONSTRAINT account_requests_error_length CHECK ((char_length(error) <= 2000)),
+    CONSTRAINT account_requests_failed_has_error CHECK (((status <> 'failed'::text) OR (error IS NOT NULL))),
+    CONSTRAINT account_requests_full_name_length CHECK ((char_length(full_name) <= 200)),
+    CONSTRAINT account_requests_invite_has_role CHECK (((kind <> 'invite'::text) OR (role IS NOT NULL))),
+    CONSTRAINT account_requests_kind CHECK ((kind = ANY (ARRAY['invite'::text, 'deactivate'::text, 'reactivate'::text, 'reset_password'::text]))),
+    CONSTRAINT account_requests_sip_extension CHECK ((sip_extension ~ '^[0-9]{3,6}$'::text)),
+    CONSTRAINT account_requests_status CHECK ((status = ANY (ARRAY['queued'::text, 'running'::text, 'done'::text, 'failed'::text])))
+);
+
+COMMENT ON TABLE public.account_requests IS 'Account actions queued by admins (rpc/invite_user...), carried out in Auth by the accounts worker.';
+COMMENT ON COLUMN public.account_requests.user_id IS 'The user acted on; for an invite, set once the worker created them.';
+COMMENT ON COLUMN public.account_requests.status IS 'queued -> running -> done or failed; a running row whose heartbeat is stale is claimed again.';
+COMMENT ON COLUMN public.account_requests.action_link IS 'The one-time set-up (invite) or reset link; only the requester reads it, through rpc/account_request_link.';
+
+-- Triggers, in firing order
+CREATE TRIGGER account_requests_set_updated_at BEFORE UPDATE ON public.account_requests FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
+CREATE TRIGGER account_requests_write_admin_audit AFTER INSERT ON public.account_requests FOR EACH ROW EXECUTE FUNCTION private.write_admin_audit('id');
+
+ALTER TABLE ONLY public.account_requests
+    ADD CONSTRAINT account_requests_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.account_requests
+    ADD CONSTRAINT account_requests_requested_by_fkey FOREIGN KEY (requested_by) REFERENCES public.profiles(id) ON DELETE SET NULL;
+ALTER TABLE ONLY public.account_requests
+    ADD CONSTRAINT account_requests_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.profiles(id) ON DELETE SET NULL;
+
+CREATE UNIQUE INDEX account_requests_pending_email_key ON public.account_requests USING btree (lower(email)) WHERE ((kind = 'invite'::text) AND (status = ANY (ARRAY['queued'::text, 'running'::text])));
+CREATE UNIQUE INDEX account_requests_pending_extension_key ON public.account_requests USING btree (sip_extension) WHERE ((kind = 'invite'::text) AND (status = ANY (ARRAY['queued'::text, 'running'::text])));
+CREATE INDEX account_requests_queue_idx ON public.account_requests USING btree (status, created_at) WHERE (status = ANY (ARRAY['queued'::text, 'running'::text]));
+CREATE INDEX account_requests_requested_by_idx ON public.account_requests USING btree (requested_by);
+CREATE INDEX account_requests_user_id_idx ON public.account_requests USING btree (user_id, created_at);
+
+ALTER TABLE public.account_requests ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY "User managers can view account requests" ON public.account_requests FOR SELECT TO authenticated USING (( SELECT private.has_permission('users.manage'::text) AS has_permission));
+
+GRANT ALL ON TABLE public.account_requests TO service_role;
+GRANT SELECT(id) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(kind) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(user_id) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(email) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(full_name) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(role) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(campaign_ids) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(sip_extension) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(status) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(link_expires_at) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(error) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(requested_by) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(worker) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(heartbeat_at) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(attempts) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(created_at) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(finished_at) ON TABLE public.account_requests TO authenticated;
+GRANT SELECT(updated_at) ON TABLE public.account_requests TO authenticated;
+
+-- Table public.admin_audit_log
+
+CREATE TABLE public.admin_audit_log (
+    id bigint NOT NULL,
+    table_name text NOT NULL,
+    record_key jsonb NOT NULL,
+    operation text NOT NULL,
+    changed_fields text[] NOT NULL,
+    old_values jsonb,
+    new_values jsonb,
+    changed_by uuid,
+    actor text NOT NULL,
+    db_role text DEFAULT SESSION_USER NOT NULL,
+    changed_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT admin_audit_log_actor_check CHECK ((actor = ANY (ARRAY['user'::text, 'service_role'::text, 'system'::text]))),
+    CONSTRAINT admin_audit_log_operation_check CHECK ((operation = ANY (ARRAY['insert'::text, 'update'::text, 'delete'::text])))
+);
+
+ALTER TABLE public.admin_audit_log ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.admin_audit_log_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+COMMENT ON TABLE public.admin_audit_log IS 'Audit trail of the back office (campaigns, members, products, users, permissions), by trigger; append-only.';
+COMMENT ON COLUMN public.admin_audit_log.record_key IS 'The changed row''s primary key, as {"column": value}.';
+COMMENT ON COLUMN public.admin_audit_log.changed_by IS 'The signed-in user (auth.uid()), null for the service role and the system.';
+COMMENT ON COLUMN public.admin_audit_log.actor IS 'user, service_role (through the API) or system (a direct connection: a worker, a migration).';
+COMMENT ON COLUMN public.admin_audit_log.db_role IS 'The database login that made the change (session_user).';
+
+-- Triggers, in firing order
+CREATE TRIGGER admin_audit_log_append_only BEFORE UPDATE ON public.admin_audit_log FOR EACH ROW EXECUTE FUNCTION private.forbid_audit_update();
+
+ALTER TABLE ONLY public.admin_audit_log
+    ADD CONSTRAINT admin_audit_log_pkey PRIMARY KEY (id);
+
+CREATE INDEX admin_audit_log_changed_at_idx ON public.admin_audit_log USING btree (changed_at DESC);
+CREATE INDEX admin_audit_log_changed_by_idx ON public.admin_audit_log USING btree (changed_by, changed_at DESC);
+CREATE INDEX admin_audit_log_table_idx ON public.admin_audit_log USING btree (table_name, changed_at DESC);
+
+ALTER TABLE public.admin_audit_log ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY "User and permission managers can view the admin audit log" ON public.admin_audit_log FOR SELECT TO authenticated USING ((( SELECT private.has_permission('users.manage'::text) AS has_permission) OR ( SELECT private.has_permission('permissions.manage'::text) AS has_permission)));
+
+GRANT SELECT ON TABLE public.admin_audit_log TO authenticated;
+GRANT SELECT,DELETE ON TABLE public.admin_audit_log TO service_role;
 
 -- Table public.agent_states
 
@@ -6650,6 +7062,7 @@ COMMENT ON TABLE public.campaign_members IS 'Agents and supervisors of each camp
 
 -- Triggers, in firing order
 CREATE TRIGGER campaign_members_validate BEFORE INSERT OR UPDATE ON public.campaign_members FOR EACH ROW EXECUTE FUNCTION private.validate_campaign_member();
+CREATE TRIGGER campaign_members_write_admin_audit AFTER INSERT OR DELETE OR UPDATE ON public.campaign_members FOR EACH ROW EXECUTE FUNCTION private.write_admin_audit('campaign_id', 'user_id');
 
 ALTER TABLE ONLY public.campaign_members
     ADD CONSTRAINT campaign_members_pkey PRIMARY KEY (campaign_id, user_id);
@@ -6683,6 +7096,9 @@ CREATE TABLE public.campaign_products (
 );
 
 COMMENT ON TABLE public.campaign_products IS 'The products each campaign sells.';
+
+-- Triggers, in firing order
+CREATE TRIGGER campaign_products_write_admin_audit AFTER INSERT OR DELETE OR UPDATE ON public.campaign_products FOR EACH ROW EXECUTE FUNCTION private.write_admin_audit('campaign_id', 'product_id');
 
 ALTER TABLE ONLY public.campaign_products
     ADD CONSTRAINT campaign_products_pkey PRIMARY KEY (campaign_id, product_id);
@@ -6728,14 +7144,30 @@ CREATE TABLE public.campaigns (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     recording_retention_days integer DEFAULT 90 NOT NULL,
+    country_code text DEFAULT 'ES'::text NOT NULL,
+    lead_fields jsonb DEFAULT '[]'::jsonb NOT NULL,
+    abandon_target numeric(4,3) DEFAULT 0.025 NOT NULL,
+    abandon_cap numeric(4,3) DEFAULT 0.030 NOT NULL,
+    max_lines_per_agent numeric(3,1) DEFAULT 3.0 NOT NULL,
+    predictive_min_agents integer DEFAULT 5 NOT NULL,
+    amd_enabled boolean DEFAULT true NOT NULL,
+    abandon_message text DEFAULT ''::text NOT NULL,
+    abandon_lockout_hours integer DEFAULT 0 NOT NULL,
+    CONSTRAINT campaigns_abandon_lockout_hours CHECK (((abandon_lockout_hours >= 0) AND (abandon_lockout_hours <= 720))),
+    CONSTRAINT campaigns_abandon_message_length CHECK ((char_length(abandon_message) <= 4000)),
+    CONSTRAINT campaigns_abandon_rates CHECK (((abandon_target >= (0)::numeric) AND (abandon_target < abandon_cap) AND (abandon_cap <= 0.030))),
     CONSTRAINT campaigns_allowed_dispositions_length CHECK ((cardinality(allowed_dispositions) <= 100)),
     CONSTRAINT campaigns_caller_id_length CHECK ((char_length((caller_id)::text) <= 32)),
     CONSTRAINT campaigns_calling_days CHECK ((((cardinality(calling_days) >= 1) AND (cardinality(calling_days) <= 7)) AND (calling_days <@ '{1,2,3,4,5,6,7}'::smallint[]))),
     CONSTRAINT campaigns_calling_window CHECK ((calling_hours_start < calling_hours_end)),
+    CONSTRAINT campaigns_country_code_check CHECK ((country_code ~ '^[A-Z]{2}$'::text)),
     CONSTRAINT campaigns_description_length CHECK ((char_length(description) <= 4000)),
+    CONSTRAINT campaigns_lead_fields_length CHECK ((char_length((lead_fields)::text) <= 16000)),
     CONSTRAINT campaigns_max_attempts_check CHECK (((max_attempts >= 1) AND (max_attempts <= 50))),
+    CONSTRAINT campaigns_max_lines_per_agent CHECK (((max_lines_per_agent >= 1.0) AND (max_lines_per_agent <= 10.0))),
     CONSTRAINT campaigns_name_check CHECK ((name <> ''::text)),
     CONSTRAINT campaigns_name_length CHECK ((char_length(name) <= 200)),
+    CONSTRAINT campaigns_predictive_min_agents CHECK (((predictive_min_agents >= 1) AND (predictive_min_agents <= 1000))),
     CONSTRAINT campaigns_recording_notice_length CHECK ((char_length(recording_notice) <= 4000)),
     CONSTRAINT campaigns_recording_retention_days CHECK (((recording_retention_days >= 1) AND (recording_retention_days <= 3650))),
     CONSTRAINT campaigns_retry_delays CHECK ((((cardinality(retry_delays) >= 1) AND (cardinality(retry_delays) <= 20)) AND ('00:00:00'::interval < ALL (retry_delays))))
@@ -6749,11 +7181,22 @@ COMMENT ON COLUMN public.campaigns.retry_delays IS 'Wait after the n-th unsucces
 COMMENT ON COLUMN public.campaigns.default_time_zone IS 'Time zone of leads imported without one.';
 COMMENT ON COLUMN public.campaigns.recording_notice IS 'What the agent reads to ask for recording consent.';
 COMMENT ON COLUMN public.campaigns.recording_retention_days IS 'Days a recording is kept after its call started; then the recordings worker purges it (unless on legal hold).';
+COMMENT ON COLUMN public.campaigns.country_code IS 'ISO 3166 alpha-2 country of the campaign: the default region of national phone numbers on import.';
+COMMENT ON COLUMN public.campaigns.lead_fields IS 'Custom lead fields: [{"key": "^[a-z][a-z0-9_]{0,39}$", "label", "type": text|number|date|boolean, "required"}]; values in leads.custom.';
+COMMENT ON COLUMN public.campaigns.abandon_target IS 'Abandon rate the predictive dialer aims at (fraction).';
+COMMENT ON COLUMN public.campaigns.abandon_cap IS 'Abandon rate the predictive dialer never passes (fraction, at most 0.03).';
+COMMENT ON COLUMN public.campaigns.max_lines_per_agent IS 'Most lines the dialer opens per available agent.';
+COMMENT ON COLUMN public.campaigns.predictive_min_agents IS 'Fewest available agents for predictive mode; below, progressive.';
+COMMENT ON COLUMN public.campaigns.amd_enabled IS 'Answering-machine detection on dialled calls.';
+COMMENT ON COLUMN public.campaigns.abandon_message IS 'What an abandoned call hears (the company and a way to opt out).';
+COMMENT ON COLUMN public.campaigns.abandon_lockout_hours IS 'Hours an abandoned number is not dialled again; 0 = off.';
 
 -- Triggers, in firing order
 CREATE TRIGGER campaigns_set_updated_at BEFORE UPDATE ON public.campaigns FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
 CREATE TRIGGER campaigns_validate BEFORE INSERT OR UPDATE ON public.campaigns FOR EACH ROW EXECUTE FUNCTION private.validate_campaign();
+CREATE TRIGGER campaigns_validate_settings BEFORE INSERT OR UPDATE OF lead_fields ON public.campaigns FOR EACH ROW EXECUTE FUNCTION private.validate_campaign_settings();
 CREATE TRIGGER campaigns_request_report_refresh AFTER UPDATE OF default_time_zone ON public.campaigns FOR EACH ROW WHEN (((old.default_time_zone)::text IS DISTINCT FROM (new.default_time_zone)::text)) EXECUTE FUNCTION reports.everything_changed('agent_daily_stats', 'sales_daily_stats', 'hourly_stats');
+CREATE TRIGGER campaigns_write_admin_audit AFTER INSERT OR DELETE OR UPDATE ON public.campaigns FOR EACH ROW EXECUTE FUNCTION private.write_admin_audit('id');
 
 ALTER TABLE ONLY public.campaigns
     ADD CONSTRAINT campaigns_name_key UNIQUE (name);
@@ -6946,6 +7389,115 @@ CREATE POLICY "Supervisors can view the lead history of their campaigns" ON publ
 GRANT SELECT ON TABLE public.lead_history TO authenticated;
 GRANT SELECT,DELETE ON TABLE public.lead_history TO service_role;
 
+-- Table public.lead_import_errors
+
+CREATE TABLE public.lead_import_errors (
+    id bigint NOT NULL,
+    import_id uuid NOT NULL,
+    line integer NOT NULL,
+    field text DEFAULT ''::text NOT NULL,
+    code text NOT NULL,
+    message text DEFAULT ''::text NOT NULL,
+    raw jsonb,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE public.lead_import_errors ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.lead_import_errors_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+COMMENT ON TABLE public.lead_import_errors IS 'Rows of an import that were not imported, and why (codes in supabase/ERRORS.md, "Lead import").';
+
+ALTER TABLE ONLY public.lead_import_errors
+    ADD CONSTRAINT lead_import_errors_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.lead_import_errors
+    ADD CONSTRAINT lead_import_errors_import_id_fkey FOREIGN KEY (import_id) REFERENCES public.lead_imports(id) ON DELETE CASCADE;
+
+CREATE INDEX lead_import_errors_import_idx ON public.lead_import_errors USING btree (import_id, line);
+
+ALTER TABLE public.lead_import_errors ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY "Importers can view the errors of imports they can view" ON public.lead_import_errors FOR SELECT TO authenticated USING ((EXISTS ( SELECT 1
+   FROM public.lead_imports i
+  WHERE ((i.id = lead_import_errors.import_id) AND private.can_read_lead_import(i.requested_by, i.campaign_id)))));
+
+GRANT SELECT ON TABLE public.lead_import_errors TO authenticated;
+GRANT ALL ON TABLE public.lead_import_errors TO service_role;
+
+-- Table public.lead_imports
+
+CREATE TABLE public.lead_imports (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    campaign_id uuid NOT NULL,
+    requested_by uuid,
+    file_path text NOT NULL,
+    file_name text NOT NULL,
+    options jsonb DEFAULT '{}'::jsonb NOT NULL,
+    status text DEFAULT 'queued'::text NOT NULL,
+    preview jsonb,
+    total_rows bigint,
+    processed_rows bigint DEFAULT 0 NOT NULL,
+    imported bigint DEFAULT 0 NOT NULL,
+    updated bigint DEFAULT 0 NOT NULL,
+    duplicates bigint DEFAULT 0 NOT NULL,
+    invalid bigint DEFAULT 0 NOT NULL,
+    do_not_call bigint DEFAULT 0 NOT NULL,
+    error_report_path text,
+    error text,
+    worker text,
+    heartbeat_at timestamp with time zone,
+    attempts integer DEFAULT 0 NOT NULL,
+    cancel_requested boolean DEFAULT false NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    started_at timestamp with time zone,
+    finished_at timestamp with time zone,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT lead_imports_do_not_call_check CHECK ((do_not_call >= 0)),
+    CONSTRAINT lead_imports_duplicates_check CHECK ((duplicates >= 0)),
+    CONSTRAINT lead_imports_failed_has_error CHECK (((status <> 'failed'::text) OR (error IS NOT NULL))),
+    CONSTRAINT lead_imports_imported_check CHECK ((imported >= 0)),
+    CONSTRAINT lead_imports_invalid_check CHECK ((invalid >= 0)),
+    CONSTRAINT lead_imports_options CHECK ((jsonb_typeof(options) = 'object'::text)),
+    CONSTRAINT lead_imports_processed_rows_check CHECK ((processed_rows >= 0)),
+    CONSTRAINT lead_imports_status CHECK ((status = ANY (ARRAY['previewing'::text, 'previewed'::text, 'queued'::text, 'running'::text, 'done'::text, 'failed'::text, 'cancelled'::text]))),
+    CONSTRAINT lead_imports_total_rows_check CHECK ((total_rows >= 0)),
+    CONSTRAINT lead_imports_updated_check CHECK ((updated >= 0))
+);
+
+COMMENT ON TABLE public.lead_imports IS 'Lead imports: a file of the bucket lead-imports becoming leads of a campaign, with its progress.';
+COMMENT ON COLUMN public.lead_imports.file_path IS 'The object in the bucket lead-imports: <uploader>/<name>.';
+COMMENT ON COLUMN public.lead_imports.status IS 'previewing -> previewed -> queued -> running -> done | failed | cancelled (preview optional).';
+COMMENT ON COLUMN public.lead_imports.processed_rows IS 'Data rows of the file handled so far (the checkpoint: a resumed import starts after them).';
+COMMENT ON COLUMN public.lead_imports.error_report_path IS 'The refused rows as CSV in the bucket lead-imports: <uploader>/errors/<import id>.csv.';
+
+-- Triggers, in firing order
+CREATE TRIGGER lead_imports_set_updated_at BEFORE UPDATE ON public.lead_imports FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
+
+ALTER TABLE ONLY public.lead_imports
+    ADD CONSTRAINT lead_imports_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.lead_imports
+    ADD CONSTRAINT lead_imports_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES public.campaigns(id) ON DELETE CASCADE;
+ALTER TABLE ONLY public.lead_imports
+    ADD CONSTRAINT lead_imports_requested_by_fkey FOREIGN KEY (requested_by) REFERENCES public.profiles(id) ON DELETE SET NULL;
+
+CREATE INDEX lead_imports_campaign_idx ON public.lead_imports USING btree (campaign_id, created_at);
+CREATE INDEX lead_imports_queue_idx ON public.lead_imports USING btree (status, created_at) WHERE (status = ANY (ARRAY['previewing'::text, 'queued'::text, 'running'::text]));
+CREATE INDEX lead_imports_requested_by_idx ON public.lead_imports USING btree (requested_by, created_at);
+
+ALTER TABLE public.lead_imports ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY "Importers can view their imports and their campaigns' imports" ON public.lead_imports FOR SELECT TO authenticated USING (( SELECT private.can_read_lead_import(lead_imports.requested_by, lead_imports.campaign_id) AS can_read_lead_import));
+
+GRANT SELECT ON TABLE public.lead_imports TO authenticated;
+GRANT ALL ON TABLE public.lead_imports TO service_role;
+
 -- Table public.leads
 
 CREATE TABLE public.leads (
@@ -6979,8 +7531,7 @@ CREATE TABLE public.leads (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     erased_at timestamp with time zone,
-    search_text text GENERATED ALWAYS AS (private.lead_search_text(first_name, last_name, email, external_ref, (phone)::text, (alternate_phones)::text[])) STORED,
-    last_outcome text,
+    import_id uuid,
     CONSTRAINT leads_address_line_length CHECK ((char_length(address_line) <= 500)),
     CONSTRAINT leads_alternate_phones_length CHECK ((cardinality(alternate_phones) <= 10)),
     CONSTRAINT leads_attempts_check CHECK ((attempts >= 0)),
@@ -7011,16 +7562,15 @@ COMMENT ON COLUMN public.leads.consent_contact IS 'False when the lead withdrew 
 COMMENT ON COLUMN public.leads.consent_recording IS 'Recording consent: null until asked.';
 COMMENT ON COLUMN public.leads.custom IS 'Campaign-specific fields, as a JSON object.';
 COMMENT ON COLUMN public.leads.erased_at IS 'When the lead''s personal data was erased (rpc/erase_lead).';
-COMMENT ON COLUMN public.leads.search_text IS 'Search key kept by the database: lower-case accent-free names, e-mail, external_ref, then the digits of phone and alternate_phones. Filter with ilike ''%term%'' (trigram index).';
-COMMENT ON COLUMN public.leads.last_outcome IS 'The disposition code of the lead''s last wrapped-up call (rpc/end_call); null before any.';
+COMMENT ON COLUMN public.leads.import_id IS 'The import that created the lead (null: made otherwise).';
 
 -- Triggers, in firing order
 CREATE TRIGGER leads_guard_columns BEFORE INSERT OR UPDATE ON public.leads FOR EACH ROW EXECUTE FUNCTION private.guard_lead_columns();
 CREATE TRIGGER leads_set_updated_at BEFORE UPDATE ON public.leads FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
 CREATE TRIGGER leads_time_zone_from_phone BEFORE INSERT OR UPDATE OF phone ON public.leads FOR EACH ROW EXECUTE FUNCTION private.set_lead_time_zone();
 CREATE TRIGGER leads_validate BEFORE INSERT OR UPDATE ON public.leads FOR EACH ROW EXECUTE FUNCTION private.validate_lead();
-CREATE TRIGGER leads_notify_assigned AFTER UPDATE OF owner_id ON public.leads FOR EACH ROW WHEN (((new.owner_id IS NOT NULL) AND (new.owner_id IS DISTINCT FROM old.owner_id) AND (COALESCE(current_setting('crm.via'::text, true), ''::text) !~~ 'rpc/bulk\_%'::text))) EXECUTE FUNCTION private.notify_lead_assigned();
-CREATE TRIGGER leads_write_history AFTER INSERT OR DELETE OR UPDATE ON public.leads FOR EACH ROW WHEN ((COALESCE(current_setting('crm.via'::text, true), ''::text) !~~ 'rpc/bulk\_%'::text)) EXECUTE FUNCTION private.write_lead_history();
+CREATE TRIGGER leads_notify_assigned AFTER UPDATE OF owner_id ON public.leads FOR EACH ROW WHEN (((new.owner_id IS NOT NULL) AND (new.owner_id IS DISTINCT FROM old.owner_id))) EXECUTE FUNCTION private.notify_lead_assigned();
+CREATE TRIGGER leads_write_history AFTER INSERT OR DELETE OR UPDATE ON public.leads FOR EACH ROW EXECUTE FUNCTION private.write_lead_history();
 
 ALTER TABLE ONLY public.leads
     ADD CONSTRAINT leads_pkey PRIMARY KEY (id);
@@ -7030,16 +7580,15 @@ ALTER TABLE ONLY public.leads
 ALTER TABLE ONLY public.leads
     ADD CONSTRAINT leads_created_by_fkey FOREIGN KEY (created_by) REFERENCES public.profiles(id) ON DELETE SET NULL;
 ALTER TABLE ONLY public.leads
+    ADD CONSTRAINT leads_import_id_fkey FOREIGN KEY (import_id) REFERENCES public.lead_imports(id) ON DELETE SET NULL;
+ALTER TABLE ONLY public.leads
     ADD CONSTRAINT leads_owner_id_fkey FOREIGN KEY (owner_id) REFERENCES public.profiles(id) ON DELETE SET NULL;
 
-CREATE INDEX leads_campaign_created_at_idx ON public.leads USING btree (campaign_id, created_at, id);
 CREATE INDEX leads_campaign_id_idx ON public.leads USING btree (campaign_id, status);
-CREATE INDEX leads_created_at_idx ON public.leads USING btree (created_at, id);
-CREATE INDEX leads_last_outcome_idx ON public.leads USING btree (last_outcome, created_at) WHERE (last_outcome IS NOT NULL);
+CREATE INDEX leads_import_id_idx ON public.leads USING btree (import_id) WHERE (import_id IS NOT NULL);
 CREATE INDEX leads_owner_id_idx ON public.leads USING btree (owner_id, next_call_at);
 CREATE INDEX leads_phone_idx ON public.leads USING btree (phone);
 CREATE INDEX leads_queue_idx ON public.leads USING btree (campaign_id, next_call_at, id) WHERE (status = ANY (ARRAY['new'::public.lead_status, 'retry'::public.lead_status, 'callback'::public.lead_status]));
-CREATE INDEX leads_search_text_idx ON public.leads USING gin (search_text extensions.gin_trgm_ops);
 
 ALTER TABLE public.leads ENABLE ROW LEVEL SECURITY;
 
@@ -7177,6 +7726,9 @@ CREATE TABLE public.permissions (
 
 COMMENT ON TABLE public.permissions IS 'Every right the system checks, by key (area.action).';
 
+-- Triggers, in firing order
+CREATE TRIGGER permissions_write_admin_audit AFTER INSERT OR DELETE OR UPDATE ON public.permissions FOR EACH ROW EXECUTE FUNCTION private.write_admin_audit('key');
+
 ALTER TABLE ONLY public.permissions
     ADD CONSTRAINT permissions_pkey PRIMARY KEY (key);
 
@@ -7206,6 +7758,7 @@ CREATE TABLE public.products (
     active boolean DEFAULT true NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    sale_requirements jsonb DEFAULT '[]'::jsonb NOT NULL,
     CONSTRAINT products_code_check CHECK ((code ~ '^[A-Z0-9][A-Z0-9_-]{1,31}$'::text)),
     CONSTRAINT products_coverage_amount_check CHECK ((coverage_amount > (0)::numeric)),
     CONSTRAINT products_coverage_summary_length CHECK ((char_length(coverage_summary) <= 4000)),
@@ -7218,9 +7771,12 @@ CREATE TABLE public.products (
 
 COMMENT ON TABLE public.products IS 'Insurance products (policies) the call center sells.';
 COMMENT ON COLUMN public.products.premium IS 'Base premium per payment_frequency, in currency.';
+COMMENT ON COLUMN public.products.sale_requirements IS 'What a sale of the product must capture: keys among policy_holder_id, iban, birth_date, address, beneficiary, start_date, policy_number (declarative; not enforced by the database).';
 
 -- Triggers, in firing order
 CREATE TRIGGER products_set_updated_at BEFORE UPDATE ON public.products FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
+CREATE TRIGGER products_validate_settings BEFORE INSERT OR UPDATE OF sale_requirements ON public.products FOR EACH ROW EXECUTE FUNCTION private.validate_product_settings();
+CREATE TRIGGER products_write_admin_audit AFTER INSERT OR DELETE OR UPDATE ON public.products FOR EACH ROW EXECUTE FUNCTION private.write_admin_audit('id');
 
 ALTER TABLE ONLY public.products
     ADD CONSTRAINT products_code_key UNIQUE (code);
@@ -7261,7 +7817,10 @@ COMMENT ON COLUMN public.profiles.sip_extension IS 'The agent''s SIP extension; 
 
 -- Triggers, in firing order
 CREATE TRIGGER profiles_guard_columns BEFORE UPDATE ON public.profiles FOR EACH ROW EXECUTE FUNCTION private.guard_profile_columns();
+CREATE TRIGGER profiles_guard_own BEFORE UPDATE OF role, active ON public.profiles FOR EACH ROW EXECUTE FUNCTION private.guard_own_profile();
 CREATE TRIGGER profiles_set_updated_at BEFORE UPDATE ON public.profiles FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
+CREATE TRIGGER profiles_refit_memberships AFTER UPDATE OF role ON public.profiles FOR EACH ROW WHEN ((old.role IS DISTINCT FROM new.role)) EXECUTE FUNCTION private.refit_memberships();
+CREATE TRIGGER profiles_write_admin_audit AFTER INSERT OR DELETE OR UPDATE ON public.profiles FOR EACH ROW EXECUTE FUNCTION private.write_admin_audit('id');
 
 ALTER TABLE ONLY public.profiles
     ADD CONSTRAINT profiles_pkey PRIMARY KEY (id);
@@ -7442,12 +8001,8 @@ CREATE TABLE public.report_exports (
     CONSTRAINT report_exports_failed_has_error CHECK (((status <> 'failed'::text) OR (error IS NOT NULL))),
     CONSTRAINT report_exports_format CHECK ((format = ANY (ARRAY['csv'::text, 'xlsx'::text]))),
     CONSTRAINT report_exports_params CHECK ((jsonb_typeof(params) = 'object'::text)),
-    CONSTRAINT report_exports_params_length CHECK ((char_length((params)::text) <=
-CASE
-    WHEN (report = 'leads'::text) THEN 100000
-    ELSE 4000
-END)),
-    CONSTRAINT report_exports_report CHECK ((report = ANY (ARRAY['agent_performance'::text, 'campaign_stats'::text, 'daily_summary'::text, 'call_detail'::text, 'leads'::text]))),
+    CONSTRAINT report_exports_params_length CHECK ((char_length((params)::text) <= 4000)),
+    CONSTRAINT report_exports_report CHECK ((report = ANY (ARRAY['agent_performance'::text, 'campaign_stats'::text, 'daily_summary'::text, 'call_detail'::text]))),
     CONSTRAINT report_exports_rows_done_check CHECK ((rows_done >= 0)),
     CONSTRAINT report_exports_rows_total_check CHECK ((rows_total >= 0)),
     CONSTRAINT report_exports_status CHECK ((status = ANY (ARRAY['queued'::text, 'running'::text, 'done'::text, 'failed'::text])))
@@ -7488,6 +8043,10 @@ CREATE TABLE public.role_permissions (
 );
 
 COMMENT ON TABLE public.role_permissions IS 'Which role holds which permission; admins edit it at run time.';
+
+-- Triggers, in firing order
+CREATE TRIGGER role_permissions_guard_admin BEFORE DELETE OR UPDATE ON public.role_permissions FOR EACH ROW EXECUTE FUNCTION private.guard_admin_grants();
+CREATE TRIGGER role_permissions_write_admin_audit AFTER INSERT OR DELETE OR UPDATE ON public.role_permissions FOR EACH ROW EXECUTE FUNCTION private.write_admin_audit('role', 'permission');
 
 ALTER TABLE ONLY public.role_permissions
     ADD CONSTRAINT role_permissions_pkey PRIMARY KEY (role, permission);
@@ -8027,6 +8586,12 @@ CREATE POLICY "Supervisors and admins can read the floor of their campaigns" ON 
 CREATE POLICY "Users can read their own desk notices" ON realtime.messages FOR SELECT TO authenticated USING (((extension = 'broadcast'::text) AND (( SELECT private.realtime_topic_id(realtime.topic(), 'agent'::text) AS realtime_topic_id) = ( SELECT auth.uid() AS uid))));
 
 -- storage.objects
+CREATE POLICY "Importers can delete lead files in their own folder" ON storage.objects FOR DELETE TO authenticated USING (((bucket_id = 'lead-imports'::text) AND ((storage.foldername(name))[1] = (( SELECT auth.uid() AS uid))::text) AND ((storage.foldername(name))[2] IS DISTINCT FROM 'errors'::text) AND ( SELECT private.has_permission('leads.import'::text) AS has_permission)));
+CREATE POLICY "Importers can read their lead files and visible error reports" ON storage.objects FOR SELECT TO authenticated USING (((bucket_id = 'lead-imports'::text) AND ( SELECT private.has_permission('leads.import'::text) AS has_permission) AND (((storage.foldername(name))[1] = (( SELECT auth.uid() AS uid))::text) OR (EXISTS ( SELECT 1
+   FROM lead_imports i
+  WHERE (i.error_report_path = objects.name))))));
+CREATE POLICY "Importers can replace lead files in their own folder" ON storage.objects FOR UPDATE TO authenticated USING (((bucket_id = 'lead-imports'::text) AND ((storage.foldername(name))[1] = (( SELECT auth.uid() AS uid))::text) AND ((storage.foldername(name))[2] IS DISTINCT FROM 'errors'::text) AND ( SELECT private.has_permission('leads.import'::text) AS has_permission))) WITH CHECK (((bucket_id = 'lead-imports'::text) AND ((storage.foldername(name))[1] = (( SELECT auth.uid() AS uid))::text) AND ((storage.foldername(name))[2] IS DISTINCT FROM 'errors'::text) AND ( SELECT private.has_permission('leads.import'::text) AS has_permission)));
+CREATE POLICY "Importers can upload lead files to their own folder" ON storage.objects FOR INSERT TO authenticated WITH CHECK (((bucket_id = 'lead-imports'::text) AND ((storage.foldername(name))[1] = (( SELECT auth.uid() AS uid))::text) AND ((storage.foldername(name))[2] IS DISTINCT FROM 'errors'::text) AND ( SELECT private.has_permission('leads.import'::text) AS has_permission)));
 CREATE POLICY "Listeners can sign the recording they were granted" ON storage.objects FOR SELECT TO authenticated USING (((bucket_id = 'recordings'::text) AND private.use_recording_grant(bucket_id, name)));
 CREATE POLICY "Only the service role changes recordings" ON storage.objects AS RESTRICTIVE FOR UPDATE TO anon, authenticated USING ((bucket_id <> 'recordings'::text)) WITH CHECK ((bucket_id <> 'recordings'::text));
 CREATE POLICY "Only the service role deletes recordings" ON storage.objects AS RESTRICTIVE FOR DELETE TO anon, authenticated USING ((bucket_id <> 'recordings'::text));
@@ -8039,13 +8604,18 @@ CREATE POLICY "Requesters can read their own report exports" ON storage.objects 
 -- ============================================================================
 
 INSERT INTO storage.buckets (id, name, public, file_size_limit, allowed_mime_types) VALUES ('exports', 'exports', false, NULL, NULL);
+INSERT INTO storage.buckets (id, name, public, file_size_limit, allowed_mime_types) VALUES ('lead-imports', 'lead-imports', false, 209715200, '{text/csv,text/plain,application/csv,application/vnd.ms-excel,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet}');
 INSERT INTO storage.buckets (id, name, public, file_size_limit, allowed_mime_types) VALUES ('recordings', 'recordings', false, 209715200, '{audio/ogg}');
 
 -- ============================================================================
 -- Tables published for Realtime (publication membership)
 -- ============================================================================
 
+ALTER PUBLICATION supabase_realtime ADD TABLE ONLY public.account_requests;
+ALTER PUBLICATION supabase_realtime ADD TABLE ONLY public.lead_imports;
+ALTER PUBLICATION supabase_realtime ADD TABLE ONLY public.profiles;
 ALTER PUBLICATION supabase_realtime ADD TABLE ONLY public.report_exports;
+ALTER PUBLICATION supabase_realtime ADD TABLE ONLY public.role_permissions;
 
 -- ============================================================================
 -- pg_cron jobs (rows of cron.job)

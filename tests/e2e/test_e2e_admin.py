@@ -218,7 +218,7 @@ def test_a_supervisor_has_no_admin_screens(stack, new_page):
     sign_in(page, SUPERVISOR)
     expect(page).to_have_url(re.compile(r"/supervisor"))
     expect(page.locator("[data-test='user-name']")).to_have_text("Sergio Ruiz")
-    for screen in ("users", "campaigns", "products", "compliance"):
+    for screen in ("users", "campaigns", "products", "compliance", "permissions", "audit"):
         expect(page.locator(f"[data-test='nav-admin-{screen}']")).to_have_count(0)
     page.goto(stack.url + "/admin/users")
     expect(page).to_have_url(re.compile(r"/supervisor/floor$"))

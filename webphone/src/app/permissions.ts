@@ -9,7 +9,10 @@ import { useAuth } from './auth/auth-context';
 /** The permissions screens are gated on (the role_permissions codes). */
 export type Permission =
   | 'sales.validate' | 'reports.view' | 'recordings.listen' | 'users.manage'
-  | 'campaigns.manage' | 'products.manage' | 'compliance.manage';
+  | 'campaigns.manage' | 'products.manage' | 'compliance.manage' | 'permissions.manage';
+
+/** A screen's rights: one permission, or any of several (the audit log: users.manage or permissions.manage). */
+export type PermissionRule = Permission | readonly Permission[];
 
 /** Whether the signed-in person has `permission` (none needed: true); undefined while asking. */
 export function usePermission(permission: Permission | undefined): boolean | undefined {
@@ -22,4 +25,15 @@ export function usePermission(permission: Permission | undefined): boolean | und
     staleTime: 60_000,
   });
   return permission === undefined ? true : data;
+}
+
+/** Whether the signed-in person holds the rule's permission (any of a list); undefined while asking. */
+export function usePermissionRule(rule: PermissionRule | undefined): boolean | undefined {
+  const list: readonly (Permission | undefined)[] = rule === undefined ? [undefined] : typeof rule === 'string' ? [rule] : rule;
+  // At most two permissions per rule: hooks in a fixed order.
+  const first = usePermission(list[0]);
+  const second = usePermission(list[1] ?? list[0]);
+  if (first === true || second === true) return true;
+  if (first === undefined || second === undefined) return undefined;
+  return false;
 }

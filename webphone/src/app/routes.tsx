@@ -12,6 +12,8 @@ import { Shell } from './components/Shell';
 
 // Its own chunk too: a signed-in agent reopening the desk does not load the form libraries.
 const SignIn = lazy(() => import('./screens/sign-in/SignIn'));
+// Where a one-time set-up or reset link lands: public, outside the role gates.
+const SetPassword = lazy(() => import('./screens/set-password/SetPassword'));
 
 /** Where each role lands after signing in (admins see the supervisors' screens too). */
 export const HOME: Readonly<Record<Role, string>> = { agent: '/agent', supervisor: '/supervisor', admin: '/admin' };
@@ -41,6 +43,7 @@ export const routes: RouteObject[] = [
     HydrateFallback: Loading,
     children: [
       { index: true, Component: Entry },
+      { path: 'set-password', element: <Suspense fallback={<Loading />}><SetPassword /></Suspense> },
       {
         // Every signed-in role: the dashboard chunk shows each their own.
         element: <RoleGate roles={['agent', 'supervisor', 'admin']} />,

@@ -1,6 +1,7 @@
 // English. The same keys as es.ts ({name} is filled in).
 
 import dashboardEn from './dashboard.en';
+import backofficeEn from './backoffice.en';
 
 export default {
   'app.name': 'Call Center CRM',
@@ -590,4 +591,5 @@ export default {
   'admin.campaigns.retention': 'Retention',
   'admin.campaigns.retentionDays': '{days} days',
   ...dashboardEn,
+  ...backofficeEn,
 };

@@ -1,6 +1,7 @@
 // Español: el idioma por defecto. Mismas claves que en.ts ({nombre} se rellena).
 
 import dashboardEs from './dashboard.es';
+import backofficeEs from './backoffice.es';
 
 export default {
   'app.name': 'Call Center CRM',
@@ -590,4 +591,5 @@ export default {
   'admin.campaigns.retention': 'Conservación',
   'admin.campaigns.retentionDays': '{days} días',
   ...dashboardEs,
+  ...backofficeEs,
 };

@@ -15,6 +15,129 @@ export type Json =
 export type Database = {
   public: {
     Tables: {
+      account_requests: {
+        Row: {
+          action_link: string | null
+          attempts: number
+          campaign_ids: string[]
+          created_at: string
+          email: string
+          error: string | null
+          finished_at: string | null
+          full_name: string
+          heartbeat_at: string | null
+          id: string
+          kind: string
+          link_expires_at: string | null
+          requested_by: string | null
+          role: Database["public"]["Enums"]["app_role"] | null
+          sip_extension: string | null
+          status: string
+          updated_at: string
+          user_id: string | null
+          worker: string | null
+        }
+        Insert: {
+          action_link?: string | null
+          attempts?: number
+          campaign_ids?: string[]
+          created_at?: string
+          email: string
+          error?: string | null
+          finished_at?: string | null
+          full_name?: string
+          heartbeat_at?: string | null
+          id?: string
+          kind: string
+          link_expires_at?: string | null
+          requested_by?: string | null
+          role?: Database["public"]["Enums"]["app_role"] | null
+          sip_extension?: string | null
+          status?: string
+          updated_at?: string
+          user_id?: string | null
+          worker?: string | null
+        }
+        Update: {
+          action_link?: string | null
+          attempts?: number
+          campaign_ids?: string[]
+          created_at?: string
+          email?: string
+          error?: string | null
+          finished_at?: string | null
+          full_name?: string
+          heartbeat_at?: string | null
+          id?: string
+          kind?: string
+          link_expires_at?: string | null
+          requested_by?: string | null
+          role?: Database["public"]["Enums"]["app_role"] | null
+          sip_extension?: string | null
+          status?: string
+          updated_at?: string
+          user_id?: string | null
+          worker?: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "account_requests_requested_by_fkey"
+            columns: ["requested_by"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "account_requests_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      admin_audit_log: {
+        Row: {
+          actor: string
+          changed_at: string
+          changed_by: string | null
+          changed_fields: string[]
+          db_role: string
+          id: number
+          new_values: Json | null
+          old_values: Json | null
+          operation: string
+          record_key: Json
+          table_name: string
+        }
+        Insert: {
+          actor: string
+          changed_at?: string
+          changed_by?: string | null
+          changed_fields: string[]
+          db_role?: string
+          id?: number
+          new_values?: Json | null
+          old_values?: Json | null
+          operation: string
+          record_key: Json
+          table_name: string
+        }
+        Update: {
+          actor?: string
+          changed_at?: string
+          changed_by?: string | null
+          changed_fields?: string[]
+          db_role?: string
+          id?: number
+          new_values?: Json | null
+          old_values?: Json | null
+          operation?: string
+          record_key?: Json
+          table_name?: string
+        }
+        Relationships: []
+      }
       agent_states: {
         Row: {
           agent_id: string
@@ -323,20 +446,29 @@ export type Database = {
       }
       campaigns: {
         Row: {
+          abandon_cap: number
+          abandon_lockout_hours: number
+          abandon_message: string
+          abandon_target: number
           agents_can_listen_own_recordings: boolean
           allowed_dispositions: string[]
+          amd_enabled: boolean
           caller_id: string | null
           calling_days: number[]
           calling_hours_end: string
           calling_hours_start: string
+          country_code: string
           created_at: string
           created_by: string | null
           default_time_zone: string
           description: string
           dial_mode: Database["public"]["Enums"]["dial_mode"]
           id: string
+          lead_fields: Json
           max_attempts: number
+          max_lines_per_agent: number
           name: string
+          predictive_min_agents: number
           recording_consent_required: boolean
           recording_enabled: boolean
           recording_notice: string
@@ -346,20 +478,29 @@ export type Database = {
           updated_at: string
         }
         Insert: {
+          abandon_cap?: number
+          abandon_lockout_hours?: number
+          abandon_message?: string
+          abandon_target?: number
           agents_can_listen_own_recordings?: boolean
           allowed_dispositions?: string[]
+          amd_enabled?: boolean
           caller_id?: string | null
           calling_days?: number[]
           calling_hours_end?: string
           calling_hours_start?: string
+          country_code?: string
           created_at?: string
           created_by?: string | null
           default_time_zone?: string
           description?: string
           dial_mode?: Database["public"]["Enums"]["dial_mode"]
           id?: string
+          lead_fields?: Json
           max_attempts?: number
+          max_lines_per_agent?: number
           name: string
+          predictive_min_agents?: number
           recording_consent_required?: boolean
           recording_enabled?: boolean
           recording_notice?: string
@@ -369,20 +510,29 @@ export type Database = {
           updated_at?: string
         }
         Update: {
+          abandon_cap?: number
+          abandon_lockout_hours?: number
+          abandon_message?: string
+          abandon_target?: number
           agents_can_listen_own_recordings?: boolean
           allowed_dispositions?: string[]
+          amd_enabled?: boolean
           caller_id?: string | null
           calling_days?: number[]
           calling_hours_end?: string
           calling_hours_start?: string
+          country_code?: string
           created_at?: string
           created_by?: string | null
           default_time_zone?: string
           description?: string
           dial_mode?: Database["public"]["Enums"]["dial_mode"]
           id?: string
+          lead_fields?: Json
           max_attempts?: number
+          max_lines_per_agent?: number
           name?: string
+          predictive_min_agents?: number
           recording_consent_required?: boolean
           recording_enabled?: boolean
           recording_notice?: string
@@ -551,6 +701,146 @@ export type Database = {
         }
         Relationships: []
       }
+      lead_import_errors: {
+        Row: {
+          code: string
+          created_at: string
+          field: string
+          id: number
+          import_id: string
+          line: number
+          message: string
+          raw: Json | null
+        }
+        Insert: {
+          code: string
+          created_at?: string
+          field?: string
+          id?: number
+          import_id: string
+          line: number
+          message?: string
+          raw?: Json | null
+        }
+        Update: {
+          code?: string
+          created_at?: string
+          field?: string
+          id?: number
+          import_id?: string
+          line?: number
+          message?: string
+          raw?: Json | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "lead_import_errors_import_id_fkey"
+            columns: ["import_id"]
+            isOneToOne: false
+            referencedRelation: "lead_imports"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      lead_imports: {
+        Row: {
+          attempts: number
+          campaign_id: string
+          cancel_requested: boolean
+          created_at: string
+          do_not_call: number
+          duplicates: number
+          error: string | null
+          error_report_path: string | null
+          file_name: string
+          file_path: string
+          finished_at: string | null
+          heartbeat_at: string | null
+          id: string
+          imported: number
+          invalid: number
+          options: Json
+          preview: Json | null
+          processed_rows: number
+          requested_by: string | null
+          started_at: string | null
+          status: string
+          total_rows: number | null
+          updated: number
+          updated_at: string
+          worker: string | null
+        }
+        Insert: {
+          attempts?: number
+          campaign_id: string
+          cancel_requested?: boolean
+          created_at?: string
+          do_not_call?: number
+          duplicates?: number
+          error?: string | null
+          error_report_path?: string | null
+          file_name: string
+          file_path: string
+          finished_at?: string | null
+          heartbeat_at?: string | null
+          id?: string
+          imported?: number
+          invalid?: number
+          options?: Json
+          preview?: Json | null
+          processed_rows?: number
+          requested_by?: string | null
+          started_at?: string | null
+          status?: string
+          total_rows?: number | null
+          updated?: number
+          updated_at?: string
+          worker?: string | null
+        }
+        Update: {
+          attempts?: number
+          campaign_id?: string
+          cancel_requested?: boolean
+          created_at?: string
+          do_not_call?: number
+          duplicates?: number
+          error?: string | null
+          error_report_path?: string | null
+          file_name?: string
+          file_path?: string
+          finished_at?: string | null
+          heartbeat_at?: string | null
+          id?: string
+          imported?: number
+          invalid?: number
+          options?: Json
+          preview?: Json | null
+          processed_rows?: number
+          requested_by?: string | null
+          started_at?: string | null
+          status?: string
+          total_rows?: number | null
+          updated?: number
+          updated_at?: string
+          worker?: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "lead_imports_campaign_id_fkey"
+            columns: ["campaign_id"]
+            isOneToOne: false
+            referencedRelation: "campaigns"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "lead_imports_requested_by_fkey"
+            columns: ["requested_by"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       leads: {
         Row: {
           address_line: string
@@ -571,16 +861,15 @@ export type Database = {
           external_ref: string | null
           first_name: string
           id: string
+          import_id: string | null
           last_called_at: string | null
           last_name: string
-          last_outcome: string | null
           next_call_at: string | null
           notes: string
           owner_id: string | null
           phone: string | null
           postal_code: string
           region: string
-          search_text: string | null
           source: string
           status: Database["public"]["Enums"]["lead_status"]
           time_zone: string
@@ -605,16 +894,15 @@ export type Database = {
           external_ref?: string | null
           first_name: string
           id?: string
+          import_id?: string | null
           last_called_at?: string | null
           last_name?: string
-          last_outcome?: string | null
           next_call_at?: string | null
           notes?: string
           owner_id?: string | null
           phone?: string | null
           postal_code?: string
           region?: string
-          search_text?: never
           source?: string
           status?: Database["public"]["Enums"]["lead_status"]
           time_zone: string
@@ -639,16 +927,15 @@ export type Database = {
           external_ref?: string | null
           first_name?: string
           id?: string
+          import_id?: string | null
           last_called_at?: string | null
           last_name?: string
-          last_outcome?: string | null
           next_call_at?: string | null
           notes?: string
           owner_id?: string | null
           phone?: string | null
           postal_code?: string
           region?: string
-          search_text?: never
           source?: string
           status?: Database["public"]["Enums"]["lead_status"]
           time_zone?: string
@@ -667,6 +954,13 @@ export type Database = {
             columns: ["created_by"]
             isOneToOne: false
             referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "leads_import_id_fkey"
+            columns: ["import_id"]
+            isOneToOne: false
+            referencedRelation: "lead_imports"
             referencedColumns: ["id"]
           },
           {
@@ -844,6 +1138,7 @@ export type Database = {
           name: string
           payment_frequency: Database["public"]["Enums"]["payment_frequency"]
           premium: number
+          sale_requirements: Json
           updated_at: string
         }
         Insert: {
@@ -859,6 +1154,7 @@ export type Database = {
           name: string
           payment_frequency?: Database["public"]["Enums"]["payment_frequency"]
           premium: number
+          sale_requirements?: Json
           updated_at?: string
         }
         Update: {
@@ -874,6 +1170,7 @@ export type Database = {
           name?: string
           payment_frequency?: Database["public"]["Enums"]["payment_frequency"]
           premium?: number
+          sale_requirements?: Json
           updated_at?: string
         }
         Relationships: []
@@ -1294,6 +1591,12 @@ export type Database = {
       [_ in never]: never
     }
     Functions: {
+      account_request_link: {
+        Args: {
+          p_request_id: string
+        }
+        Returns: string
+      }
       assign_lead: {
         Args: {
           p_lead_id: string
@@ -1301,45 +1604,24 @@ export type Database = {
         }
         Returns: Database["public"]["Tables"]["leads"]["Row"]
       }
-      bulk_assign_leads: {
+      cancel_lead_import: {
         Args: {
-          p_selection: Json
-          p_agent_id: string
+          p_import_id: string
         }
-        Returns: Json
+        Returns: Database["public"]["Tables"]["lead_imports"]["Row"]
       }
-      bulk_delete_leads: {
+      confirm_lead_import: {
         Args: {
-          p_selection: Json
+          p_import_id: string
+          p_options?: Json
         }
-        Returns: Json
+        Returns: Database["public"]["Tables"]["lead_imports"]["Row"]
       }
-      bulk_do_not_call: {
+      deactivate_user: {
         Args: {
-          p_selection: Json
-          p_scope?: string
-          p_reason?: string
+          p_user_id: string
         }
-        Returns: Json
-      }
-      bulk_return_leads_to_pool: {
-        Args: {
-          p_selection: Json
-        }
-        Returns: Json
-      }
-      bulk_set_lead_status: {
-        Args: {
-          p_selection: Json
-          p_status: Database["public"]["Enums"]["lead_status"]
-        }
-        Returns: Json
-      }
-      bulk_unassign_leads: {
-        Args: {
-          p_selection: Json
-        }
-        Returns: Json
+        Returns: Database["public"]["Tables"]["account_requests"]["Row"]
       }
       end_call: {
         Args: {
@@ -1377,11 +1659,27 @@ export type Database = {
         }
         Returns: boolean
       }
+      invite_user: {
+        Args: {
+          p_email: string
+          p_full_name: string
+          p_role: Database["public"]["Enums"]["app_role"]
+          p_campaign_ids?: string[]
+          p_sip_extension?: string
+        }
+        Returns: Database["public"]["Tables"]["account_requests"]["Row"]
+      }
       next_lead: {
         Args: {
           p_campaign_id: string
         }
         Returns: Database["public"]["Tables"]["leads"]["Row"][]
+      }
+      reactivate_user: {
+        Args: {
+          p_user_id: string
+        }
+        Returns: Database["public"]["Tables"]["account_requests"]["Row"]
       }
       recording_url: {
         Args: {
@@ -1501,11 +1799,11 @@ export type Database = {
         }
         Returns: Database["public"]["Tables"]["report_exports"]["Row"]
       }
-      search_leads: {
+      reset_user_password: {
         Args: {
-          p_search: string
+          p_user_id: string
         }
-        Returns: Database["public"]["Tables"]["leads"]["Row"][]
+        Returns: Database["public"]["Tables"]["account_requests"]["Row"]
       }
       set_agent_state: {
         Args: {
@@ -1513,6 +1811,13 @@ export type Database = {
           p_reason?: string
         }
         Returns: Database["public"]["Tables"]["agent_states"]["Row"]
+      }
+      set_user_campaigns: {
+        Args: {
+          p_user_id: string
+          p_campaign_ids: string[]
+        }
+        Returns: Database["public"]["Tables"]["campaign_members"]["Row"][]
       }
       sip_credentials: {
         Args: Record<PropertyKey, never>
@@ -1525,6 +1830,14 @@ export type Database = {
           p_source?: string
         }
         Returns: Database["public"]["Tables"]["calls"]["Row"]
+      }
+      start_lead_import: {
+        Args: {
+          p_campaign_id: string
+          p_file: string
+          p_options?: Json
+        }
+        Returns: Database["public"]["Tables"]["lead_imports"]["Row"]
       }
       validate_sale: {
         Args: {

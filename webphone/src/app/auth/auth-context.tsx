@@ -25,7 +25,8 @@ export interface Auth {
   supabase: Supabase;
   /** Resolves once signed in with the profile loaded; throws what the form shows. */
   signIn: (email: string, password: string) => Promise<void>;
-  signOut: () => Promise<void>;
+  /** `notice`: what the sign-in screen says next (a deactivated account: signIn.inactive). */
+  signOut: (notice?: SignInNotice) => Promise<void>;
   changeLanguage: (language: string) => void;
 }
 
@@ -112,7 +113,7 @@ export function AuthProvider({ supabase, children }: { supabase: Supabase; child
     }
   }, [supabase, enter]);
 
-  const signOut = useCallback(async () => {
+  const signOut = useCallback(async (notice?: SignInNotice) => {
     signingOut.current = true;
     try {
       // Realtime channels are left while the token still counts: presence leaves at once.
@@ -122,7 +123,7 @@ export function AuthProvider({ supabase, children }: { supabase: Supabase; child
       signingOut.current = false;
       signedIn.current = false;
       queryClient.clear();
-      setState({ status: 'signed_out', notice: null });
+      setState({ status: 'signed_out', notice: notice ?? null });
     }
   }, [supabase, queryClient]);
 

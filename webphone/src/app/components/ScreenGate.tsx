@@ -8,7 +8,7 @@ import { useTranslation } from 'react-i18next';
 import { Navigate } from 'react-router';
 import { useProfile } from '../auth/auth-context';
 import type { Role } from '../auth/profile';
-import { usePermission, type Permission } from '../permissions';
+import { usePermissionRule, type PermissionRule } from '../permissions';
 
 export function Loading() {
   const { t } = useTranslation();
@@ -16,7 +16,7 @@ export function Loading() {
 }
 
 export interface ScreenRights {
-  permission: Permission;
+  permission: PermissionRule;
   /** Roles the screen is for (any, when absent). */
   roles?: readonly Role[];
 }
@@ -24,7 +24,7 @@ export interface ScreenRights {
 /** Whether the signed-in person may open a screen: undefined while the database answers. */
 export function useMayOpen({ permission, roles }: ScreenRights): boolean | undefined {
   const { role } = useProfile();
-  const allowed = usePermission(permission);
+  const allowed = usePermissionRule(permission);
   if (roles && !roles.includes(role)) return false;
   return allowed;
 }

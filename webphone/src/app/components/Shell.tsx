@@ -9,7 +9,8 @@ import { useTranslation } from 'react-i18next';
 import { NavLink, useLocation } from 'react-router';
 import { useAuth, useProfile } from '../auth/auth-context';
 import type { Role } from '../auth/profile';
-import { usePermission, type Permission } from '../permissions';
+import { usePermissionFeed } from '../permission-feed';
+import { usePermissionRule, type PermissionRule } from '../permissions';
 import { useShortcuts } from '../shortcuts';
 import { BrandMark } from './BrandMark';
 import { HelpDialog } from './HelpDialog';
@@ -26,9 +27,9 @@ interface Screen {
   test: string;
   to: string;
   label: 'nav.dashboard' | 'nav.desk' | 'nav.floor' | 'nav.validation' | 'nav.reports' | 'nav.recordings'
-    | 'nav.users' | 'nav.campaigns' | 'nav.products' | 'nav.compliance';
+    | 'nav.users' | 'nav.campaigns' | 'nav.products' | 'nav.compliance' | 'nav.permissions' | 'nav.audit';
   roles: readonly Role[];
-  permission?: Permission;
+  permission?: PermissionRule;
 }
 
 /** Every screen of the app, in the order of the navigation bar. */
@@ -43,11 +44,15 @@ export const SCREENS: readonly Screen[] = [
   { test: 'admin-campaigns', to: '/admin/campaigns', label: 'nav.campaigns', roles: ['admin'], permission: 'campaigns.manage' },
   { test: 'admin-products', to: '/admin/products', label: 'nav.products', roles: ['admin'], permission: 'products.manage' },
   { test: 'admin-compliance', to: '/admin/compliance', label: 'nav.compliance', roles: ['supervisor', 'admin'], permission: 'compliance.manage' },
+  { test: 'admin-permissions', to: '/admin/permissions', label: 'nav.permissions', roles: ['admin'], permission: 'permissions.manage' },
+  { test: 'admin-audit', to: '/admin/audit', label: 'nav.audit', roles: ['admin'], permission: ['users.manage', 'permissions.manage'] },
+  // Supervisors read their own campaigns' settings (the editor, read-only).
+  { test: 'campaigns', to: '/admin/campaigns', label: 'nav.campaigns', roles: ['supervisor'] },
 ];
 
 function NavItem({ screen, guards }: { screen: Screen; guards: Set<() => boolean> }) {
   const { t } = useTranslation();
-  const allowed = usePermission(screen.permission);
+  const allowed = usePermissionRule(screen.permission);
   const { pathname } = useLocation();
   const { toast } = useNotices();
   if (!allowed) return null;
@@ -100,6 +105,8 @@ export function Shell({ children }: { children: ReactNode }) {
   const [statusSlot, setStatusSlot] = useState<HTMLElement | null>(null);
   const [guards] = useState(() => new Set<() => boolean>());
   const { toast } = useNotices();
+  // Grants and deactivation take effect on screen at once.
+  usePermissionFeed();
   const name = profile.full_name || profile.email;
   // Help is one key away on every screen.
   useShortcuts({ '?': () => { setHelpOpen(true); } });

@@ -65,7 +65,10 @@ describe('users', () => {
     const agent = await row('user-row', 'user-id', 'a-1');
     await userEvent.setup().click(within(agent).getByTestId('user-active'));
     await waitFor(() => { expect(within(agent).getByTestId<HTMLInputElement>('user-active').checked).toBe(false); });
-    expect(fake.writes[0]).toStrictEqual({ table: 'profiles', op: 'update', values: { active: false }, filters: [['id', 'a-1']] });
+    // Through rpc/deactivate_user (the worker bans them in Auth), followed in the request panel.
+    expect(fake.rpcCalls.filter((c) => c.name !== 'has_permission')).toStrictEqual([{ name: 'deactivate_user', args: { p_user_id: 'a-1' } }]);
+    expect(fake.writes).toStrictEqual([]);
+    expect((await screen.findByTestId('account-request')).dataset.kind).toBe('deactivate');
   });
   test('a long list of users is virtualised: only the rows in view are in the page', async () => {
     const fake = fakeAdmin();

@@ -114,6 +114,15 @@ export function fakeAdmin({ signedInAs = 'admin@demo.test', permissions = ALL_AD
     if (name === 'has_permission') return Promise.resolve({ data: permissions.includes(args.p_permission as string), error: null });
     const refused = takeRefusal(name);
     if (refused) return Promise.resolve({ data: null, error: refused });
+    if (name === 'deactivate_user' || name === 'reactivate_user' || name === 'reset_user_password' || name === 'invite_user') {
+      const user = tables.profiles?.find((p) => p.id === args.p_user_id);
+      if (user && name !== 'reset_user_password') user.active = name === 'reactivate_user';
+      const kind = name === 'invite_user' ? 'invite' : name === 'reset_user_password' ? 'reset_password' : name.replace('_user', '');
+      return Promise.resolve({ data: {
+        id: `req-${String(nextId++)}`, kind, user_id: args.p_user_id ?? null, email: user?.email ?? args.p_email, full_name: '', role: null,
+        status: 'queued', link_expires_at: null, error: null, created_at: '2026-11-24T10:00:00Z', finished_at: null, updated_at: '2026-11-24T10:00:00Z',
+      }, error: null });
+    }
     if (name === 'export_lead_data') return Promise.resolve({ data: { lead: { id: args.p_lead_id, first_name: 'Marta' }, calls: [] }, error: null });
     if (name === 'erase_lead') {
       return Promise.resolve({ data: { lead_id: args.p_lead_id, erased_at: '2026-11-24T10:00:00Z', calls: 3, recordings: 2, callbacks: 1, sales: 0, history_rows: 4, do_not_call: 1, originate_requests: 0 }, error: null });
@@ -123,5 +132,5 @@ export function fakeAdmin({ signedInAs = 'admin@demo.test', permissions = ALL_AD
 
   // The shell's auth calls from the base fake; the tables and RPCs from here.
   const client = { auth: base.auth, from, rpc, ...base.realtime.client } as unknown as Supabase;
-  return { client, from, rpc, tables, writes, rpcCalls, refuseNext };
+  return { client, from, rpc, tables, writes, rpcCalls, refuseNext, realtime: base.realtime };
 }

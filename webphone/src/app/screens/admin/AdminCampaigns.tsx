@@ -1,19 +1,23 @@
-// Campaigns (campaigns.manage): each campaign's status, changed inline, with
-// its calling hours and days, attempts, recording and retention.
+// Campaigns: each campaign's status, changed inline (campaigns.manage), with
+// its calling hours and days, attempts, recording and retention; its name
+// opens the editor (/admin/campaigns/:id), "new campaign" creates one.
+// Supervisors see their own campaigns here, read-only.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { createColumnHelper, getCoreRowModel, useReactTable } from '@tanstack/react-table';
 import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
 import { updateCampaignStatus, type CampaignStatus } from '../../../data/admin';
 import { listCampaigns, type CampaignRow } from '../../../data/catalog';
 import { useAuth } from '../../auth/auth-context';
 import { tMaybe } from '../../i18n';
-import { CONTROL, DataTable, MUTED, Page, useListStatus, useSaveToasts } from './admin-ui';
+import { usePermission } from '../../permissions';
+import { CONTROL, DataTable, MUTED, Page, PRIMARY, useListStatus, useSaveToasts } from './admin-ui';
 
 const STATUSES: readonly CampaignStatus[] = ['draft', 'active', 'paused', 'archived'];
 export const CAMPAIGNS_KEY = ['admin', 'campaigns'] as const;
 
-function StatusCell({ campaign }: { campaign: CampaignRow }) {
+function StatusCell({ campaign, canEdit }: { campaign: CampaignRow; canEdit: boolean }) {
   const { t, i18n } = useTranslation();
   const { supabase } = useAuth();
   const queryClient = useQueryClient();
@@ -30,7 +34,7 @@ function StatusCell({ campaign }: { campaign: CampaignRow }) {
   });
   return (
     <select data-test="campaign-status" aria-label={`${t('admin.campaigns.status')}: ${campaign.name}`} className={CONTROL}
-      disabled={change.isPending} value={change.isPending ? change.variables : campaign.status}
+      disabled={!canEdit || change.isPending} value={change.isPending ? change.variables : campaign.status}
       onChange={(e) => { change.mutate(e.target.value as CampaignStatus); }}>
       {STATUSES.map((s) => <option key={s} value={s}>{tMaybe(i18n, `campaignStatus.${s}`) ?? s}</option>)}
     </select>
@@ -49,17 +53,18 @@ export function AdminCampaigns() {
   const { supabase } = useAuth();
   const query = useQuery({ queryKey: CAMPAIGNS_KEY, queryFn: () => listCampaigns(supabase) });
   const status = useListStatus(query);
+  const canEdit = usePermission('campaigns.manage') === true;
   const columns = useMemo(() => [
     column.accessor('name', {
       header: () => t('admin.campaigns.name'),
       cell: ({ row: { original: c } }) => (
         <>
-          <strong>{c.name}</strong>
+          <Link to={`/admin/campaigns/${c.id}`} data-test="campaign-open" className="font-semibold text-brand underline">{c.name}</Link>
           {c.description && <div className={MUTED}>{c.description}</div>}
         </>
       ),
     }),
-    column.accessor('status', { header: () => t('admin.campaigns.status'), cell: (c) => <StatusCell campaign={c.row.original} /> }),
+    column.accessor('status', { header: () => t('admin.campaigns.status'), cell: (c) => <StatusCell campaign={c.row.original} canEdit={canEdit} /> }),
     column.display({
       id: 'hours',
       header: () => t('admin.campaigns.hours'),
@@ -88,11 +93,14 @@ export function AdminCampaigns() {
         return <span data-test="campaign-retention">{days ? t('admin.campaigns.retentionDays', { days }) : '—'}</span>;
       },
     }),
-  ], [t, i18n]);
+  ], [t, i18n, canEdit]);
   // eslint-disable-next-line react-hooks/incompatible-library -- TanStack Table: the compiler leaves this component alone
   const table = useReactTable({ data: query.data ?? [], columns, getCoreRowModel: getCoreRowModel(), getRowId: (c) => c.id });
   return (
     <Page id="admin-campaigns" title={t('admin.campaigns.title')} subtitle={t('admin.campaigns.subtitle')}>
+      {canEdit ? (
+        <Link to="/admin/campaigns/new" data-test="campaign-new" className={`${PRIMARY} self-start`}>{t('backoffice.campaign.new')}</Link>
+      ) : null}
       <DataTable table={table} test="campaigns-table" status={status}
         rowAttrs={(c) => ({ 'data-test': 'campaign-row', 'data-campaign-id': c.id })} />
     </Page>

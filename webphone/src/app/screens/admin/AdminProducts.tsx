@@ -1,16 +1,18 @@
 // Products (products.manage): the insurance catalogue, active or not, each
-// switched on or off inline. An inactive
-// product is no longer offered in the agents' sale form.
+// switched on or off inline (retired: no longer offered in the agents' sale
+// form); a name opens the editor (/admin/products/:id), "new product"
+// creates one.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { createColumnHelper, getCoreRowModel, useReactTable } from '@tanstack/react-table';
 import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
 import { setProductActive } from '../../../data/admin';
 import { listProducts, type ProductRow } from '../../../data/catalog';
 import { formatCurrency } from '../../../i18n/format';
 import { useAuth } from '../../auth/auth-context';
 import { tMaybe } from '../../i18n';
-import { DataTable, MUTED, Page, Switch, useListStatus, useSaveToasts } from './admin-ui';
+import { DataTable, MUTED, Page, PRIMARY, Switch, useListStatus, useSaveToasts } from './admin-ui';
 
 export const PRODUCTS_KEY = ['admin', 'products'] as const;
 
@@ -49,7 +51,7 @@ export function AdminProducts() {
       header: () => t('admin.products.name'),
       cell: ({ row: { original: p } }) => (
         <>
-          <strong>{p.name}</strong>
+          <Link to={`/admin/products/${p.id}`} data-test="product-open" className="font-semibold text-brand underline">{p.name}</Link>
           {p.coverage_summary && <div className={MUTED}>{p.coverage_summary}</div>}
         </>
       ),
@@ -79,6 +81,7 @@ export function AdminProducts() {
   const table = useReactTable({ data: query.data ?? [], columns, getCoreRowModel: getCoreRowModel(), getRowId: (p) => p.id });
   return (
     <Page id="admin-products" title={t('admin.products.title')} subtitle={t('admin.products.subtitle')}>
+      <Link to="/admin/products/new" data-test="product-new" className={`${PRIMARY} self-start`}>{t('backoffice.product.new')}</Link>
       <DataTable table={table} test="products-table" status={status}
         rowAttrs={(p) => ({ 'data-test': 'product-row', 'data-product-id': p.id })} />
     </Page>
