@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import signal
 import time
+import uuid
 
 import psycopg
 
@@ -20,6 +21,8 @@ from tests.lead_import.conftest import (
     upload,
     wait_ended,
 )
+from tests.support.change_feed import FeedThread, claims_of
+from tests.support.waiting import wait_for
 
 ROWS = 3000
 
@@ -121,3 +124,32 @@ def test_cancel_stops_a_running_import_between_batches(
     assert len(leads_of(db, campaign)) == row["imported"] > 0
     assert len(errors_of(db, started["id"])) == row["invalid"] + row["duplicates"]
     assert row["finished_at"] is not None
+
+
+def test_progress_reaches_the_supervisor_by_postgres_changes_under_rls(
+        stack, sign_in, supervisor: Client, db: psycopg.Connection, campaign: str,
+        tmp_path) -> None:
+    """The webphone's live progress: UPDATEs of the import row, filtered by id, per batch; the
+    other campaign's supervisor gets none (RLS per subscriber)."""
+    claims = {who: claims_of(stack, sign_in(f"{who}@demo.test").auth.get_session().access_token)
+              for who in ("supervisor1", "supervisor2")}
+    data, _bad, _dup = big_file()
+    path = upload(supervisor, data)
+    feed = FeedThread(stack.db_url("supabase_realtime_admin"), poll_interval=0.02)
+    try:
+        with running_worker(stack, "progress-a", tmp_path, lead_import_batch_rows=500):
+            # The campaign is this test's own: its one import's updates.
+            watch = ("public", "lead_imports", "UPDATE", f"campaign_id=eq.{campaign}")
+            mine, _ = feed.subscribe(uuid.uuid4().hex, claims["supervisor1"], watch)
+            theirs, _ = feed.subscribe(uuid.uuid4().hex, claims["supervisor2"], watch)
+            started = start(supervisor, campaign, path)
+            wait_ended(db, started["id"], timeout=120)
+            wait_for(lambda: any(d["record"]["status"] == "done" for d in mine.records()),
+                     what="the done update")
+        seen = [d["record"]["processed_rows"] for d in mine.records()]
+        assert seen == sorted(seen) and seen[-1] == ROWS
+        # An update per batch: 500, 1000, ... 3000.
+        assert {n for n in seen if n > 0} == set(range(500, ROWS + 1, 500))
+        assert theirs.records() == []
+    finally:
+        feed.close()
