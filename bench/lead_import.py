@@ -101,12 +101,23 @@ def write_csv(path: Path, rows: int, seed: int = 15) -> dict[str, int]:
     return expect
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (/proc/<pid>/stat), 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class RssSampler(threading.Thread):
-    """The peak of the sum of RSS over a process and its children, every 50 ms (from /proc)."""
+    """The peak of the sum of RSS over a process and its children, every 50 ms (from /proc), and
+    the CPU time each of them used (the last reading before it ended)."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
         self.pid, self.peak_kb, self.stop = pid, 0, threading.Event()
+        self.cpu: dict[int, float] = {}
 
     @staticmethod
     def rss_kb(pid: int) -> int:
@@ -129,8 +140,11 @@ class RssSampler(threading.Thread):
 
     def run(self) -> None:
         while not self.stop.wait(0.05):
-            total = self.rss_kb(self.pid) + sum(self.rss_kb(c) for c in self.children())
+            children = self.children()
+            total = self.rss_kb(self.pid) + sum(self.rss_kb(c) for c in children)
             self.peak_kb = max(self.peak_kb, total)
+            for pid in (self.pid, *children):
+                self.cpu[pid] = max(self.cpu.get(pid, 0.0), cpu_seconds(pid))
 
 
 def make_campaign(db: psycopg.Connection) -> str:
@@ -188,6 +202,17 @@ def main() -> None:
         time.sleep(2.0)  # imports done, connected, idle
         sampler = RssSampler(worker.pid)
         sampler.start()
+        # The worker's database session, for its CPU time (the server runs on this machine).
+        backend = None
+        with psycopg.connect(config.database_url, autocommit=True) as db:
+            for _ in range(100):
+                backend = db.execute("select pid from pg_stat_activity where application_name"
+                                     " = 'lead-import' and usename = 'crm_lead_import'").fetchone()
+                if backend:
+                    break
+                time.sleep(0.1)
+        backend_pid = backend[0] if backend else 0
+        worker_cpu_before, backend_cpu_before = cpu_seconds(worker.pid), cpu_seconds(backend_pid)
         load_before = os.getloadavg()
         started = time.monotonic()
         row = client.rpc("start_lead_import", {"p_campaign_id": campaign,
@@ -202,6 +227,7 @@ def main() -> None:
                 break
             time.sleep(0.2)
         seconds = time.monotonic() - started
+        backend_cpu = cpu_seconds(backend_pid) - backend_cpu_before
         load_during = os.getloadavg()
         sampler.stop.set()
         sampler.join()
@@ -230,7 +256,15 @@ def main() -> None:
             "upload_seconds": round(upload_s, 2), "seconds": round(seconds, 2),
             "rows_per_s": round(args.rows / seconds),
             "peak_rss_mb": round(sampler.peak_kb / 1024, 1),
-            "progress_updates_seen": len(progress_seen), "check": check,
+            "progress_updates_seen": len(progress_seen),
+            # CPU seconds, whatever else the machine runs: the database session's (the batch
+            # writes), the worker's main process and its parser process.
+            "cpu_seconds": {
+                "database_session": round(backend_cpu, 1),
+                "worker": round(sampler.cpu.get(worker.pid, 0.0) - worker_cpu_before, 1),
+                "parser": round(sum(v for k, v in sampler.cpu.items() if k != worker.pid), 1),
+            },
+            "check": check,
         }
         log(json.dumps(result, indent=2))
         log(f"{args.rows} rows in {seconds:.1f} s = {args.rows / seconds:,.0f} rows/s;"
