@@ -196,7 +196,10 @@ update public.lead_imports set error_report_path = 'f0000000-0000-4000-8000-0000
 where id = '1a000000-0000-4000-8000-000000000001';
 select tests.authenticate_as('adm@t.test');
 select is(
-  (select count(*)::integer from storage.objects where bucket_id = 'lead-imports' and name like '%/errors/%'), 1,
+  (
+    select count(*)::integer from storage.objects
+    where bucket_id = 'lead-imports' and name like 'f0000000-0000-4000-8000-000000000011/errors/%'
+  ), 1,
   'whoever sees the import reads its error report'
 );
 select tests.authenticate_as('supb@t.test');
