@@ -44,6 +44,7 @@ WORKER_ROLES = {
     "recordings": "crm_recordings",
     "presence": "crm_presence",
     "accounts": "crm_accounts",
+    "lead_import": "crm_lead_import",
 }
 
 # Kamailio's database role (migration 20261204006000_sip_invite_authorization.sql): it may only

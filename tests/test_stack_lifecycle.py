@@ -36,7 +36,7 @@ def test_up_twice_down_and_up_again_keeps_the_data(spare_stack):
     lifecycle.up(config, progress=quiet)
     pids = {name: processes.read_pid(config.run_dir / f"{name}.pid")
             for name in ("postgrest", "auth", "gateway", "kamailio", "pstn", "reporting",
-                         "presence", "accounts")}
+                         "presence", "accounts", "lead_import")}
     lifecycle.up(config, progress=quiet)  # a second `up` changes nothing
     assert pids == {name: processes.read_pid(config.run_dir / f"{name}.pid") for name in pids}
     assert all(pids.values())

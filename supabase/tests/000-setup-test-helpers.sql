@@ -8,7 +8,8 @@ select plan(1);
 
 create schema if not exists tests;
 grant usage on schema tests
-to anon, authenticated, service_role, crm_ami_bridge, crm_reporting, crm_recordings, crm_presence, crm_accounts;
+to anon, authenticated, service_role, crm_ami_bridge, crm_reporting, crm_recordings, crm_presence, crm_accounts,
+crm_lead_import;
 
 -- Become the given demo account for the rest of the transaction: role
 -- authenticated plus the JWT claims PostgREST would set.
@@ -53,12 +54,13 @@ end;
 $$;
 
 -- Become one of the workers' database roles (crm_ami_bridge, crm_reporting,
--- crm_recordings, crm_presence, crm_accounts), as the worker connects: no JWT, only its own grants.
+-- crm_recordings, crm_presence, crm_accounts, crm_lead_import), as the worker connects: no JWT, only its own grants.
 create or replace function tests.authenticate_as_worker(p_role text) returns void
 language plpgsql
 as $$
 begin
-  if p_role not in ('crm_ami_bridge', 'crm_reporting', 'crm_recordings', 'crm_presence', 'crm_accounts') then
+  if p_role not in ('crm_ami_bridge', 'crm_reporting', 'crm_recordings', 'crm_presence', 'crm_accounts',
+    'crm_lead_import') then
     raise exception 'tests.authenticate_as_worker: % is not a worker role', p_role;
   end if;
   perform set_config('role', p_role, true);
@@ -75,6 +77,7 @@ grant crm_reporting to postgres;
 grant crm_recordings to postgres;
 grant crm_presence to postgres;
 grant crm_accounts to postgres;
+grant crm_lead_import to postgres;
 
 -- Back to the test's own role, with no JWT.
 create or replace function tests.clear_authentication() returns void
@@ -149,7 +152,8 @@ as $$
 $$;
 
 grant execute on all functions in schema tests
-to anon, authenticated, service_role, crm_ami_bridge, crm_reporting, crm_recordings, crm_presence, crm_accounts;
+to anon, authenticated, service_role, crm_ami_bridge, crm_reporting, crm_recordings, crm_presence, crm_accounts,
+crm_lead_import;
 
 select has_function('tests', 'authenticate_as', array['text'], 'test helpers are installed');
 

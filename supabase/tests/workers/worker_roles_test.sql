@@ -1,7 +1,7 @@
 -- The workers' own database roles (migration 20261204000050): never a
 -- superuser, no table at all, and exactly the functions each one calls.
 begin;
-select plan(15);
+select plan(16);
 
 -- ============================================================================
 -- What the roles are
@@ -10,18 +10,21 @@ select plan(15);
 select results_eq(
   $$select r.rolcanlogin, r.rolsuper, r.rolbypassrls, r.rolcreaterole, r.rolcreatedb, r.rolreplication, r.rolinherit
     from pg_catalog.pg_roles as r
-    where r.rolname in ('crm_ami_bridge', 'crm_reporting', 'crm_recordings')$$,
+    where r.rolname in ('crm_ami_bridge', 'crm_reporting', 'crm_recordings', 'crm_lead_import')$$,
   $$values
     (true, false, false, false, false, false, false),
     (true, false, false, false, false, false, false),
+    (true, false, false, false, false, false, false),
     (true, false, false, false, false, false, false)$$,
-  'three login roles: no superuser, no bypassing RLS, no creating roles or databases, nothing inherited'
+  'four login roles: no superuser, no bypassing RLS, no creating roles or databases, nothing inherited'
 );
 
 select results_eq(
   $$select count(*)::integer, bool_and(am.roleid = 'authenticated'::regrole and am.member = 'crm_reporting'::regrole)
     from pg_catalog.pg_auth_members as am
-    where am.member in ('crm_ami_bridge'::regrole, 'crm_reporting'::regrole, 'crm_recordings'::regrole)$$,
+    where am.member in (
+      'crm_ami_bridge'::regrole, 'crm_reporting'::regrole, 'crm_recordings'::regrole, 'crm_lead_import'::regrole
+    )$$,
   $$values (1, true)$$,
   'the only role a worker may become: authenticated, for the reporting worker to render an export as its requester'
 );
@@ -29,7 +32,7 @@ select results_eq(
 select is(
   (
     select bool_or(pg_has_role(w.rolname, t.rolname, 'member'))
-    from (values ('crm_ami_bridge'), ('crm_reporting'), ('crm_recordings')) as w (rolname)
+    from (values ('crm_ami_bridge'), ('crm_reporting'), ('crm_recordings'), ('crm_lead_import')) as w (rolname)
     cross join (
       values ('postgres'), ('supabase_admin'), ('service_role'), ('authenticator'), ('anon'),
       ('supabase_storage_admin'), ('supabase_auth_admin')
@@ -46,7 +49,7 @@ select is(
 select is_empty(
   $$select w.rolname, c.oid::regclass::text, p.privilege
     from pg_catalog.pg_class as c
-    cross join (values ('crm_ami_bridge'), ('crm_reporting'), ('crm_recordings')) as w (rolname)
+    cross join (values ('crm_ami_bridge'), ('crm_reporting'), ('crm_recordings'), ('crm_lead_import')) as w (rolname)
     cross join (values ('select'), ('insert'), ('update'), ('delete'), ('truncate')) as p (privilege)
     where
       c.relnamespace in ('public'::regnamespace, 'private'::regnamespace, 'reports'::regnamespace)
@@ -131,6 +134,28 @@ select set_eq(
 -- ============================================================================
 -- As the workers connect
 -- ============================================================================
+
+select set_eq(
+  $$select p.oid::regprocedure::text
+    from pg_catalog.pg_proc as p
+    cross join lateral aclexplode(p.proacl) as a
+    where a.grantee = 'crm_lead_import'::regrole and a.privilege_type = 'EXECUTE'
+      and p.pronamespace <> 'tests'::regnamespace$$,
+  $$select s::regprocedure::text from unnest(array[
+      'private.now()',
+      'private.lead_import_fields()',
+      'private.lead_import_claim(text, integer, integer)',
+      'private.lead_import_renew(uuid, text, bigint)',
+      'private.lead_import_preview(uuid, text, jsonb)',
+      'private.lead_import_finish(uuid, text, text)',
+      'private.lead_import_fail(uuid, text, text, boolean)',
+      'private.lead_import_release(text)',
+      'private.lead_import_error_rows(uuid, text)',
+      'private.lead_import_region(uuid, text)',
+      'private.lead_import_write_batch(uuid, text, bigint, bigint, jsonb, jsonb)'
+    ]) as s$$,
+  'the lead import worker executes its queue, its batch write and the reads of its error report'
+);
 
 select tests.create_two_campaigns();
 
