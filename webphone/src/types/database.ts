@@ -864,12 +864,14 @@ export type Database = {
           import_id: string | null
           last_called_at: string | null
           last_name: string
+          last_outcome: string | null
           next_call_at: string | null
           notes: string
           owner_id: string | null
           phone: string | null
           postal_code: string
           region: string
+          search_text: string | null
           source: string
           status: Database["public"]["Enums"]["lead_status"]
           time_zone: string
@@ -897,12 +899,14 @@ export type Database = {
           import_id?: string | null
           last_called_at?: string | null
           last_name?: string
+          last_outcome?: string | null
           next_call_at?: string | null
           notes?: string
           owner_id?: string | null
           phone?: string | null
           postal_code?: string
           region?: string
+          search_text?: never
           source?: string
           status?: Database["public"]["Enums"]["lead_status"]
           time_zone: string
@@ -930,12 +934,14 @@ export type Database = {
           import_id?: string | null
           last_called_at?: string | null
           last_name?: string
+          last_outcome?: string | null
           next_call_at?: string | null
           notes?: string
           owner_id?: string | null
           phone?: string | null
           postal_code?: string
           region?: string
+          search_text?: never
           source?: string
           status?: Database["public"]["Enums"]["lead_status"]
           time_zone?: string
@@ -1597,12 +1603,58 @@ export type Database = {
         }
         Returns: string
       }
+      agent_dashboard: {
+        Args: {
+          p_day?: string
+        }
+        Returns: Json
+      }
       assign_lead: {
         Args: {
           p_lead_id: string
           p_agent_id: string
         }
         Returns: Database["public"]["Tables"]["leads"]["Row"]
+      }
+      bulk_assign_leads: {
+        Args: {
+          p_selection: Json
+          p_agent_id: string
+        }
+        Returns: Json
+      }
+      bulk_delete_leads: {
+        Args: {
+          p_selection: Json
+        }
+        Returns: Json
+      }
+      bulk_do_not_call: {
+        Args: {
+          p_selection: Json
+          p_scope?: string
+          p_reason?: string
+        }
+        Returns: Json
+      }
+      bulk_return_leads_to_pool: {
+        Args: {
+          p_selection: Json
+        }
+        Returns: Json
+      }
+      bulk_set_lead_status: {
+        Args: {
+          p_selection: Json
+          p_status: Database["public"]["Enums"]["lead_status"]
+        }
+        Returns: Json
+      }
+      bulk_unassign_leads: {
+        Args: {
+          p_selection: Json
+        }
+        Returns: Json
       }
       cancel_lead_import: {
         Args: {
@@ -1805,6 +1857,12 @@ export type Database = {
         }
         Returns: Database["public"]["Tables"]["account_requests"]["Row"]
       }
+      search_leads: {
+        Args: {
+          p_search: string
+        }
+        Returns: Database["public"]["Tables"]["leads"]["Row"][]
+      }
       set_agent_state: {
         Args: {
           p_state: string
@@ -1838,6 +1896,17 @@ export type Database = {
           p_options?: Json
         }
         Returns: Database["public"]["Tables"]["lead_imports"]["Row"]
+      }
+      supervisor_dashboard: {
+        Args: {
+          p_campaign_ids?: string[]
+          p_day?: string
+        }
+        Returns: Json
+      }
+      system_health: {
+        Args: Record<PropertyKey, never>
+        Returns: Json
       }
       validate_sale: {
         Args: {
