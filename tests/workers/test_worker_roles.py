@@ -32,7 +32,8 @@ def sessions(db: psycopg.Connection) -> list[tuple[str, str, bool, bool]]:
         "select a.application_name, a.usename::text, r.rolsuper, r.rolbypassrls"
         " from pg_catalog.pg_stat_activity as a"
         " inner join pg_catalog.pg_roles as r on a.usesysid = r.oid"
-        " where a.application_name ~ '^(ami_bridge|reporting-|recordings-|presence$|accounts-|lead-import$)'"
+        " where a.application_name"
+        " ~ '^(ami_bridge|reporting-|recordings-|presence$|accounts-|lead-import$)'"
     ).fetchall()
 
 
