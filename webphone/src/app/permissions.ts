@@ -9,7 +9,8 @@ import { useAuth } from './auth/auth-context';
 /** The permissions screens are gated on (the role_permissions codes). */
 export type Permission =
   | 'sales.validate' | 'reports.view' | 'recordings.listen' | 'users.manage'
-  | 'campaigns.manage' | 'products.manage' | 'compliance.manage';
+  | 'campaigns.manage' | 'products.manage' | 'compliance.manage'
+  | 'leads.assign' | 'leads.import' | 'leads.export' | 'leads.delete';
 
 /** Whether the signed-in person has `permission` (none needed: true); undefined while asking. */
 export function usePermission(permission: Permission | undefined): boolean | undefined {

@@ -1,5 +1,7 @@
 // English. The same keys as es.ts ({name} is filled in).
 
+import leadsEn from './leads.en';
+
 export default {
   'app.name': 'Call Center CRM',
   'app.language': 'Language',
@@ -587,4 +589,5 @@ export default {
   'compliance.error.bad_id': 'Type a valid ID (format 00000000-0000-0000-0000-000000000000).',
   'admin.campaigns.retention': 'Retention',
   'admin.campaigns.retentionDays': '{days} days',
+  ...leadsEn,
 };

@@ -1,5 +1,7 @@
 // Español: el idioma por defecto. Mismas claves que en.ts ({nombre} se rellena).
 
+import leadsEs from './leads.es';
+
 export default {
   'app.name': 'Call Center CRM',
   'app.language': 'Idioma',
@@ -587,4 +589,5 @@ export default {
   'compliance.error.bad_id': 'Escriba un ID válido (formato 00000000-0000-0000-0000-000000000000).',
   'admin.campaigns.retention': 'Conservación',
   'admin.campaigns.retentionDays': '{days} días',
+  ...leadsEs,
 };

@@ -7,6 +7,9 @@ import { Navigate, Route, Routes } from 'react-router';
 import { ScreenGate } from '../../components/ScreenGate';
 import type { Permission } from '../../permissions';
 import { Floor } from './Floor';
+import { Imports } from './Imports';
+import { LeadPage } from './LeadPage';
+import { Leads } from './Leads';
 import { Recordings } from './Recordings';
 import { Reports } from './Reports';
 import { Validation } from './Validation';
@@ -24,6 +27,9 @@ export function Component() {
       <Route path="validation" element={<Gate permission="sales.validate"><Validation /></Gate>} />
       <Route path="reports" element={<Gate permission="reports.view"><Reports /></Gate>} />
       <Route path="recordings" element={<Gate permission="recordings.listen"><Recordings /></Gate>} />
+      <Route path="leads" element={<Leads />} />
+      <Route path="leads/:leadId" element={<LeadPage />} />
+      <Route path="imports" element={<Gate permission="leads.import"><Imports /></Gate>} />
       <Route path="*" element={<Navigate to="/supervisor/floor" replace />} />
     </Routes>
   );
