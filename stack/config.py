@@ -43,6 +43,7 @@ WORKER_ROLES = {
     "reporting": "crm_reporting",
     "recordings": "crm_recordings",
     "presence": "crm_presence",
+    "lead_import": "crm_lead_import",
 }
 
 # Kamailio's database role (migration 20261204006000_sip_invite_authorization.sql): it may only

@@ -118,6 +118,8 @@ def up(config: StackConfig, *, seed: bool = True, workers: bool = True,
         start_recordings_worker(config)
         progress("Presence worker (python -m workers.presence), watching Realtime Presence")
         start_presence_worker(config)
+        progress("Lead import worker (python -m workers.lead_import)")
+        start_lead_import_worker(config)
     write_env_file(config)
 
 
@@ -248,12 +250,21 @@ def start_presence_worker(config: StackConfig, **env: str) -> None:
     start_worker(config, "presence", "workers.presence", env)
 
 
+def start_lead_import_worker(config: StackConfig) -> None:
+    """Lead files from Storage into leads; its temporary files go under the stack's root."""
+    work = config.root / "lead-import-work"
+    work.mkdir(parents=True, exist_ok=True)
+    start_worker(config, "lead_import", "workers.lead_import", {"LEAD_IMPORT_WORK_DIR": str(work)})
+
+
 def stop_presence_worker(config: StackConfig) -> bool:
     return processes.stop(config.run_dir / "presence.pid")
 
 
 def down(config: StackConfig, *, progress: Callable[[str], None] = print) -> None:
-    for name, stop in (("presence worker", stop_presence_worker),
+    for name, stop in (("lead import worker",
+                        lambda c: processes.stop(c.run_dir / "lead_import.pid")),
+                       ("presence worker", stop_presence_worker),
                        ("recordings worker",
                         lambda c: processes.stop(c.run_dir / "recordings.pid")),
                        ("reporting worker",
@@ -272,7 +283,7 @@ def down(config: StackConfig, *, progress: Callable[[str], None] = print) -> Non
 def status(config: StackConfig) -> dict[str, bool]:
     pids = {name: bool(processes.read_pid(config.run_dir / f"{name}.pid"))
             for name in ("postgrest", "auth", "storage", "realtime", "gateway", "kamailio", "pstn",
-                         "reporting", "recordings", "presence")}
+                         "reporting", "recordings", "presence", "lead_import")}
     return {"postgres": postgres.is_running(config), **pids}
 
 

@@ -293,6 +293,461 @@ REVOKE ALL ON FUNCTION public.assign_lead(p_lead_id uuid, p_agent_id uuid) FROM 
 GRANT ALL ON FUNCTION public.assign_lead(p_lead_id uuid, p_agent_id uuid) TO authenticated;
 GRANT ALL ON FUNCTION public.assign_lead(p_lead_id uuid, p_agent_id uuid) TO service_role;
 
+-- Function public.bulk_assign_leads
+
+CREATE FUNCTION public.bulk_assign_leads(p_selection jsonb, p_agent_id uuid) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_via text := current_setting('crm.via', true);
+  v_agent_campaigns uuid[];
+  v_counts jsonb;
+  v_first uuid;
+  v_campaign uuid;
+begin
+  perform set_config('crm.via', 'rpc/bulk_assign_leads', true);
+  perform private.require_lead_permission('leads.assign', 'assigning leads');
+  if p_agent_id is null then
+    raise exception using
+      errcode = '22023',
+      message = 'p_agent_id: required (rpc/bulk_unassign_leads returns leads to no one)';
+  end if;
+  -- Where p_agent_id is an active agent; an unknown user is in none.
+  v_agent_campaigns := array(
+    select c.id from public.campaigns as c where private.is_campaign_agent(c.id, p_agent_id)
+  );
+
+  with selected as (
+    select
+      m.id,
+      case
+        when not m.yours then 'not_found_or_not_yours'
+        when l.status = 'erased' then 'erased'
+        when l.status in ('won', 'lost', 'invalid', 'exhausted', 'do_not_call') then 'final_status'
+        when l.status = 'in_call' then 'in_call'
+        when not l.campaign_id = any(v_agent_campaigns) then 'agent_not_in_campaign'
+        when l.owner_id = p_agent_id then 'unchanged'
+      end as reason
+    from private.leads_matching(p_selection) as m
+    left join public.leads as l on m.id = l.id
+  ),
+
+  changed as (
+    update public.leads as l set owner_id = p_agent_id
+    from selected as s
+    where
+      s.reason is null and l.id = s.id
+      and l.status in ('new', 'retry', 'callback')
+      and l.owner_id is distinct from p_agent_id
+    returning l.id, l.campaign_id
+  ),
+
+  callbacks as (
+    update public.callbacks as cb set agent_id = p_agent_id
+    from changed as ch
+    where cb.lead_id = ch.id and cb.status = 'pending'
+  )
+
+  select
+    jsonb_object_agg(r.reason, r.n),
+    (select min(ch.id::text)::uuid from changed as ch),
+    (select case when count(distinct ch.campaign_id) = 1 then min(ch.campaign_id::text)::uuid end from changed as ch)
+  into v_counts, v_first, v_campaign
+  from (
+    select coalesce(s.reason, 'changed_meanwhile') as reason, count(*) as n
+    from selected as s
+    where s.reason is not null or not exists (select 1 from changed as ch where ch.id = s.id)
+    group by 1
+    union all
+    select 'changed', count(*) from changed
+  ) as r;
+
+  -- One notice for the whole assignment (the trigger skips bulk changes):
+  -- lead_id is one of the leads, count how many.
+  if v_first is not null and p_agent_id is distinct from (select auth.uid()) then
+    perform realtime.send(
+      jsonb_build_object(
+        'lead_id', v_first, 'campaign_id', v_campaign, 'assigned_by', (select auth.uid()),
+        'count', (v_counts ->> 'changed')::bigint
+      ),
+      'lead_assigned', 'agent:' || p_agent_id, true
+    );
+  end if;
+
+  perform set_config('crm.via', coalesce(v_via, ''), true);
+  return private.bulk_result(v_counts);
+end;
+$$;
+
+COMMENT ON FUNCTION public.bulk_assign_leads(p_selection jsonb, p_agent_id uuid) IS 'Assign the selected leads to an agent of their campaign (leads.assign); queued leads only.';
+
+REVOKE ALL ON FUNCTION public.bulk_assign_leads(p_selection jsonb, p_agent_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.bulk_assign_leads(p_selection jsonb, p_agent_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION public.bulk_assign_leads(p_selection jsonb, p_agent_id uuid) TO service_role;
+
+-- Function public.bulk_delete_leads
+
+CREATE FUNCTION public.bulk_delete_leads(p_selection jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_via text := current_setting('crm.via', true);
+  v_counts jsonb;
+begin
+  perform set_config('crm.via', 'rpc/bulk_delete_leads', true);
+  perform private.require_lead_permission('leads.delete', 'deleting leads');
+
+  -- Kept: a lead with sales (sales.lead_id restricts), one under a legal
+  -- hold, an erased lead (its erasure is still being carried out on
+  -- recordings), a lead in a call.
+  with selected as (
+    select
+      m.id,
+      case
+        when not m.yours then 'not_found_or_not_yours'
+        when l.status = 'erased' then 'erased'
+        when l.status = 'in_call' then 'in_call'
+        when exists (select 1 from public.sales as sa where sa.lead_id = l.id) then 'has_sales'
+        when exists (
+          select 1 from public.legal_holds as h where h.lead_id = l.id and h.released_at is null
+        ) then 'legal_hold'
+      end as reason
+    from private.leads_matching(p_selection) as m
+    left join public.leads as l on m.id = l.id
+  ),
+
+  changed as (
+    delete from public.leads as l
+    using selected as s
+    where s.reason is null and l.id = s.id and l.status not in ('erased', 'in_call')
+    returning l.id
+  )
+
+  select jsonb_object_agg(r.reason, r.n) into v_counts
+  from (
+    select coalesce(s.reason, 'changed_meanwhile') as reason, count(*) as n
+    from selected as s
+    where s.reason is not null or not exists (select 1 from changed as ch where ch.id = s.id)
+    group by 1
+    union all
+    select 'changed', count(*) from changed
+  ) as r;
+
+  perform set_config('crm.via', coalesce(v_via, ''), true);
+  return private.bulk_result(v_counts);
+end;
+$$;
+
+COMMENT ON FUNCTION public.bulk_delete_leads(p_selection jsonb) IS 'Delete the selected leads (leads.delete); leads with sales, on legal hold, erased or in a call are kept.';
+
+REVOKE ALL ON FUNCTION public.bulk_delete_leads(p_selection jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.bulk_delete_leads(p_selection jsonb) TO authenticated;
+GRANT ALL ON FUNCTION public.bulk_delete_leads(p_selection jsonb) TO service_role;
+
+-- Function public.bulk_do_not_call
+
+CREATE FUNCTION public.bulk_do_not_call(p_selection jsonb, p_scope text DEFAULT 'campaign'::text, p_reason text DEFAULT ''::text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_via text := current_setting('crm.via', true);
+  v_now timestamptz := private.now();
+  v_me uuid := (select auth.uid());
+  v_counts jsonb;
+begin
+  perform set_config('crm.via', 'rpc/bulk_do_not_call', true);
+  perform private.require_lead_permission('leads.assign', 'adding leads to the do-not-call list');
+  if p_scope is null or p_scope not in ('campaign', 'company') then
+    raise exception using
+      errcode = '22023',
+      message = format('p_scope: campaign or company, not %s', coalesce(private.excerpt(p_scope), 'null'));
+  end if;
+  -- What the do_not_call insert policy asks for a company-wide entry.
+  if p_scope = 'company' and private.current_app_role() not in ('supervisor', 'admin') then
+    raise exception using
+      errcode = '42501',
+      message = 'p_scope: a company-wide do-not-call entry needs a supervisor or admin';
+  end if;
+  if p_reason is null or char_length(p_reason) > 1000 then
+    raise exception using
+      errcode = '22023',
+      message = 'p_reason: a text of at most 1000 characters';
+  end if;
+
+  with selected as (
+    select
+      m.id,
+      l.campaign_id,
+      array[l.phone::text] || l.alternate_phones::text[] as phones,
+      case
+        when not m.yours then 'not_found_or_not_yours'
+        when l.status = 'erased' then 'erased'
+        when l.status = 'in_call' then 'in_call'
+        when l.status = 'do_not_call' then 'unchanged'
+      end as reason
+    from private.leads_matching(p_selection) as m
+    left join public.leads as l on m.id = l.id
+  ),
+
+  -- Every number of the leads reached, also those already do_not_call.
+  numbers as (
+    insert into public.do_not_call (phone, campaign_id, source, reason, added_by)
+    select distinct n.phone, case when p_scope = 'campaign' then s.campaign_id end, 'manual'::public.do_not_call_source,
+      p_reason, v_me
+    from selected as s
+    cross join lateral unnest(s.phones) as n (phone)
+    where (s.reason is null or s.reason = 'unchanged') and n.phone is not null
+    on conflict (phone, campaign_id) do nothing
+    returning 1
+  ),
+
+  changed as (
+    update public.leads as l set status = 'do_not_call'
+    from selected as s
+    where
+      s.reason is null and l.id = s.id
+      and l.status not in ('erased', 'in_call', 'do_not_call')
+    returning l.id
+  ),
+
+  callbacks as (
+    update public.callbacks as cb set status = 'cancelled', completed_at = v_now
+    from changed as ch
+    where cb.lead_id = ch.id and cb.status = 'pending'
+  )
+
+  select jsonb_object_agg(r.reason, r.n) || jsonb_build_object('numbers_added', (select count(*) from numbers))
+  into v_counts
+  from (
+    select coalesce(s.reason, 'changed_meanwhile') as reason, count(*) as n
+    from selected as s
+    where s.reason is not null or not exists (select 1 from changed as ch where ch.id = s.id)
+    group by 1
+    union all
+    select 'changed', count(*) from changed
+  ) as r;
+
+  perform set_config('crm.via', coalesce(v_via, ''), true);
+  return private.bulk_result(v_counts - 'numbers_added')
+    || jsonb_build_object('numbers_added', (v_counts ->> 'numbers_added')::bigint);
+end;
+$$;
+
+COMMENT ON FUNCTION public.bulk_do_not_call(p_selection jsonb, p_scope text, p_reason text) IS 'Add the selected leads'' numbers to the do-not-call list (campaign or company) and close them as do_not_call (leads.assign).';
+
+REVOKE ALL ON FUNCTION public.bulk_do_not_call(p_selection jsonb, p_scope text, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.bulk_do_not_call(p_selection jsonb, p_scope text, p_reason text) TO authenticated;
+GRANT ALL ON FUNCTION public.bulk_do_not_call(p_selection jsonb, p_scope text, p_reason text) TO service_role;
+
+-- Function public.bulk_return_leads_to_pool
+
+CREATE FUNCTION public.bulk_return_leads_to_pool(p_selection jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_via text := current_setting('crm.via', true);
+  v_now timestamptz := private.now();
+  v_counts jsonb;
+begin
+  perform set_config('crm.via', 'rpc/bulk_return_leads_to_pool', true);
+  perform private.require_lead_permission('leads.assign', 'returning leads to the pool');
+
+  with selected as (
+    select
+      m.id,
+      case
+        when not m.yours then 'not_found_or_not_yours'
+        when l.status in ('erased', 'won', 'do_not_call', 'in_call') then l.status::text
+        when l.owner_id is null and l.status in ('new', 'retry') and l.next_call_at <= v_now then 'unchanged'
+      end as reason
+    from private.leads_matching(p_selection) as m
+    left join public.leads as l on m.id = l.id
+  ),
+
+  changed as (
+    update public.leads as l set
+      owner_id = null,
+      status = case when l.attempts > 0 then 'retry'::public.lead_status else 'new' end,
+      next_call_at = v_now
+    from selected as s
+    where
+      s.reason is null and l.id = s.id
+      and l.status not in ('erased', 'won', 'do_not_call', 'in_call')
+    returning l.id
+  ),
+
+  -- Queued again now: a scheduled callback no longer stands.
+  callbacks as (
+    update public.callbacks as cb set status = 'cancelled', completed_at = v_now
+    from changed as ch
+    where cb.lead_id = ch.id and cb.status = 'pending'
+  )
+
+  select jsonb_object_agg(r.reason, r.n) into v_counts
+  from (
+    select coalesce(s.reason, 'changed_meanwhile') as reason, count(*) as n
+    from selected as s
+    where s.reason is not null or not exists (select 1 from changed as ch where ch.id = s.id)
+    group by 1
+    union all
+    select 'changed', count(*) from changed
+  ) as r;
+
+  perform set_config('crm.via', coalesce(v_via, ''), true);
+  return private.bulk_result(v_counts);
+end;
+$$;
+
+COMMENT ON FUNCTION public.bulk_return_leads_to_pool(p_selection jsonb) IS 'Unassign the selected leads and queue them again now (retry if called before, else new) (leads.assign).';
+
+REVOKE ALL ON FUNCTION public.bulk_return_leads_to_pool(p_selection jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.bulk_return_leads_to_pool(p_selection jsonb) TO authenticated;
+GRANT ALL ON FUNCTION public.bulk_return_leads_to_pool(p_selection jsonb) TO service_role;
+
+-- Function public.bulk_set_lead_status
+
+CREATE FUNCTION public.bulk_set_lead_status(p_selection jsonb, p_status public.lead_status) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_via text := current_setting('crm.via', true);
+  v_now timestamptz := private.now();
+  v_counts jsonb;
+begin
+  perform set_config('crm.via', 'rpc/bulk_set_lead_status', true);
+  perform private.require_lead_permission('leads.assign', 'changing the status of leads');
+  if p_status is null then
+    raise exception using
+      errcode = '22023',
+      message = 'p_status: required';
+  end if;
+  -- The statuses other functions own: a call (in_call), a scheduled callback,
+  -- the do-not-call list (numbers too), the erasure.
+  if p_status in ('in_call', 'callback', 'do_not_call', 'erased') then
+    raise exception using
+      errcode = '22023',
+      message = format('p_status: %s is not set by a status change', p_status),
+      hint = 'new, retry, won, lost, invalid or exhausted; rpc/bulk_do_not_call adds to the do-not-call list.';
+  end if;
+
+  with selected as (
+    select
+      m.id,
+      case
+        when not m.yours then 'not_found_or_not_yours'
+        when l.status = 'erased' then 'erased'
+        when l.status = 'in_call' then 'in_call'
+        when l.status = p_status then 'unchanged'
+      end as reason
+    from private.leads_matching(p_selection) as m
+    left join public.leads as l on m.id = l.id
+  ),
+
+  changed as (
+    update public.leads as l set
+      status = p_status,
+      next_call_at = case when p_status in ('new', 'retry') then v_now end
+    from selected as s
+    where
+      s.reason is null and l.id = s.id
+      and l.status not in ('erased', 'in_call') and l.status <> p_status
+    returning l.id
+  ),
+
+  callbacks as (
+    update public.callbacks as cb set status = 'cancelled', completed_at = v_now
+    from changed as ch
+    where cb.lead_id = ch.id and cb.status = 'pending'
+  )
+
+  select jsonb_object_agg(r.reason, r.n) into v_counts
+  from (
+    select coalesce(s.reason, 'changed_meanwhile') as reason, count(*) as n
+    from selected as s
+    where s.reason is not null or not exists (select 1 from changed as ch where ch.id = s.id)
+    group by 1
+    union all
+    select 'changed', count(*) from changed
+  ) as r;
+
+  perform set_config('crm.via', coalesce(v_via, ''), true);
+  return private.bulk_result(v_counts);
+end;
+$$;
+
+COMMENT ON FUNCTION public.bulk_set_lead_status(p_selection jsonb, p_status public.lead_status) IS 'Set the status of the selected leads (leads.assign); new/retry queue them now, pending callbacks are cancelled.';
+
+REVOKE ALL ON FUNCTION public.bulk_set_lead_status(p_selection jsonb, p_status public.lead_status) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.bulk_set_lead_status(p_selection jsonb, p_status public.lead_status) TO authenticated;
+GRANT ALL ON FUNCTION public.bulk_set_lead_status(p_selection jsonb, p_status public.lead_status) TO service_role;
+
+-- Function public.bulk_unassign_leads
+
+CREATE FUNCTION public.bulk_unassign_leads(p_selection jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_via text := current_setting('crm.via', true);
+  v_counts jsonb;
+begin
+  perform set_config('crm.via', 'rpc/bulk_unassign_leads', true);
+  perform private.require_lead_permission('leads.assign', 'unassigning leads');
+
+  with selected as (
+    select
+      m.id,
+      case
+        when not m.yours then 'not_found_or_not_yours'
+        when l.status = 'erased' then 'erased'
+        when l.status = 'in_call' then 'in_call'
+        when l.owner_id is null then 'unchanged'
+      end as reason
+    from private.leads_matching(p_selection) as m
+    left join public.leads as l on m.id = l.id
+  ),
+
+  changed as (
+    update public.leads as l set owner_id = null
+    from selected as s
+    where
+      s.reason is null and l.id = s.id
+      and l.status not in ('erased', 'in_call') and l.owner_id is not null
+    returning l.id
+  ),
+
+  callbacks as (
+    update public.callbacks as cb set agent_id = null
+    from changed as ch
+    where cb.lead_id = ch.id and cb.status = 'pending'
+  )
+
+  select jsonb_object_agg(r.reason, r.n) into v_counts
+  from (
+    select coalesce(s.reason, 'changed_meanwhile') as reason, count(*) as n
+    from selected as s
+    where s.reason is not null or not exists (select 1 from changed as ch where ch.id = s.id)
+    group by 1
+    union all
+    select 'changed', count(*) from changed
+  ) as r;
+
+  perform set_config('crm.via', coalesce(v_via, ''), true);
+  return private.bulk_result(v_counts);
+end;
+$$;
+
+COMMENT ON FUNCTION public.bulk_unassign_leads(p_selection jsonb) IS 'Clear the owner of the selected leads, status kept (leads.assign).';
+
+REVOKE ALL ON FUNCTION public.bulk_unassign_leads(p_selection jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.bulk_unassign_leads(p_selection jsonb) TO authenticated;
+GRANT ALL ON FUNCTION public.bulk_unassign_leads(p_selection jsonb) TO service_role;
+
 -- Function public.end_call
 
 CREATE FUNCTION public.end_call(p_call_id uuid, p_disposition text, p_notes text DEFAULT NULL::text, p_callback_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_hangup_by text DEFAULT NULL::text) RETURNS public.calls
@@ -1291,12 +1746,13 @@ begin
     when 'campaign_stats' then array['p_from', 'p_to', 'p_campaign_id']
     when 'daily_summary' then array['p_day', 'p_campaign_id', 'p_agent_id']
     when 'call_detail' then array['p_from', 'p_to', 'p_campaign_id', 'p_agent_id']
+    when 'leads' then array['selection']
   end;
   if v_allowed is null then
     raise exception using
       errcode = '22023',
       message = format('p_report: unknown report %L', private.excerpt(p_report)),
-      hint = 'One of agent_performance, campaign_stats, daily_summary, call_detail.';
+      hint = 'One of agent_performance, campaign_stats, daily_summary, call_detail, leads.';
   end if;
   if p_format is null or p_format not in ('csv', 'xlsx') then
     raise exception using
@@ -1315,6 +1771,27 @@ begin
       errcode = '22023',
       message = format('p_params: unknown argument %L for report %s', private.excerpt(v_unknown), p_report),
       hint = format('Arguments of %s: %s.', p_report, array_to_string(v_allowed, ', '));
+  end if;
+
+  -- The lead list: leads.export, and a selection as the bulk actions take it
+  -- (checked now, matched again as the requester when the worker renders it).
+  if p_report = 'leads' then
+    if not private.has_permission('leads.export') then
+      raise exception using
+        errcode = '42501',
+        message = 'p_report: exporting leads needs leads.export';
+    end if;
+    if not p_params ? 'selection' then
+      raise exception using
+        errcode = '22023',
+        message = 'p_params.selection: required ({"ids": [...]} or {"filter": {...}})';
+    end if;
+    perform private.leads_matching(p_params -> 'selection', p_check_only => true);
+    insert into public.report_exports (requested_by, report, params, format)
+    values ((select auth.uid()), p_report, jsonb_build_object('selection', p_params -> 'selection'), p_format)
+    returning * into v_export;
+    perform pg_notify('report_exports', v_export.id::text);
+    return v_export;
   end if;
 
   v_campaign_id := private.report_param_uuid(p_params, 'p_campaign_id');
@@ -1678,6 +2155,7 @@ begin
 
   update public.leads as l set
     status = v_status,
+    last_outcome = p_call.disposition,
     next_call_at = case
       when v_status = 'retry' then
         p_now + p_campaign.retry_delays[least(greatest(p_lead.attempts, 1), cardinality(p_campaign.retry_delays))]
@@ -1809,6 +2287,23 @@ $$;
 COMMENT ON FUNCTION private.broadcast_call() IS 'Trigger: a call change goes to floor:<campaign_id> of its campaign.';
 
 REVOKE ALL ON FUNCTION private.broadcast_call() FROM PUBLIC;
+
+-- Function private.bulk_result
+
+CREATE FUNCTION private.bulk_result(p_counts jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select jsonb_build_object(
+    'matched', coalesce((select sum(e.value::bigint) from jsonb_each_text(p_counts) as e), 0),
+    'changed', coalesce((p_counts ->> 'changed')::bigint, 0),
+    'skipped', coalesce(p_counts - 'changed', '{}'::jsonb)
+  )
+$$;
+
+COMMENT ON FUNCTION private.bulk_result(p_counts jsonb) IS '{"matched", "changed", "skipped": {reason: n}} from {"changed": n, "<reason>": n, ...}.';
+
+REVOKE ALL ON FUNCTION private.bulk_result(p_counts jsonb) FROM PUBLIC;
 
 -- Function private.call_status_rank
 
@@ -2471,6 +2966,11 @@ begin
         errcode = '23514',
         message = 'status: in_call is set only by rpc/start_call';
     end if;
+    if new.last_outcome is not null then
+      raise exception using
+        errcode = '42501',
+        message = 'last_outcome: set by the database when a call to the lead is closed';
+    end if;
     if new.owner_id is not null and not (select private.has_permission('leads.assign')) then
       raise exception using
         errcode = '42501',
@@ -2479,7 +2979,10 @@ begin
     return new;
   end if;
 
-  v_changed := array_remove(private.changed_columns(to_jsonb(old), to_jsonb(new)), 'updated_at');
+  -- search_text is derived (generated) from columns checked here.
+  v_changed := array_remove(
+    array_remove(private.changed_columns(to_jsonb(old), to_jsonb(new)), 'updated_at'), 'search_text'
+  );
   if cardinality(v_changed) = 0 then
     return new;
   end if;
@@ -2494,7 +2997,7 @@ begin
 
   -- In column order (changed_columns sorts them): the first refused one is named.
   foreach v_column in array v_changed loop
-    if v_column in ('id', 'created_at', 'created_by', 'last_called_at') then
+    if v_column in ('id', 'created_at', 'created_by', 'last_called_at', 'last_outcome') then
       raise exception using
         errcode = '42501',
         message = format('%s: a lead''s %s never changes through the API', v_column, v_column);
@@ -2733,6 +3236,23 @@ REVOKE ALL ON FUNCTION private.has_permission(p_permission text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.has_permission(p_permission text) TO authenticated;
 GRANT ALL ON FUNCTION private.has_permission(p_permission text) TO service_role;
 
+-- Function private.immutable_unaccent
+
+CREATE FUNCTION private.immutable_unaccent(p_text text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO ''
+    AS $$
+begin
+  return extensions.unaccent('extensions.unaccent'::regdictionary, p_text);
+end;
+$$;
+
+COMMENT ON FUNCTION private.immutable_unaccent(p_text text) IS 'unaccent() with its dictionary named, hence immutable (generated columns, indexes).';
+
+REVOKE ALL ON FUNCTION private.immutable_unaccent(p_text text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.immutable_unaccent(p_text text) TO authenticated;
+GRANT ALL ON FUNCTION private.immutable_unaccent(p_text text) TO service_role;
+
 -- Function private.in_calling_hours
 
 CREATE FUNCTION private.in_calling_hours(p_at timestamp with time zone, p_time_zone text, p_start time without time zone, p_end time without time zone, p_days smallint[]) RETURNS boolean
@@ -2849,6 +3369,52 @@ REVOKE ALL ON FUNCTION private.is_time_zone(p_value text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.is_time_zone(p_value text) TO authenticated;
 GRANT ALL ON FUNCTION private.is_time_zone(p_value text) TO service_role;
 
+-- Function private.lead_search_pattern
+
+CREATE FUNCTION private.lead_search_pattern(p_term text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $_$
+declare
+  v_term text := btrim(lower(private.immutable_unaccent(p_term)));
+begin
+  if v_term is null or v_term = '' then
+    return null;
+  end if;
+  if v_term ~ '^[0-9 ().+/-]+$' and v_term ~ '[0-9]' then
+    v_term := regexp_replace(v_term, '[^0-9]', '', 'g');
+    if v_term like '00%' then
+      v_term := substr(v_term, 3);
+    end if;
+  end if;
+  return '%' || replace(replace(replace(v_term, '\', '\\'), '%', '\%'), '_', '\_') || '%';
+end;
+$_$;
+
+COMMENT ON FUNCTION private.lead_search_pattern(p_term text) IS 'A lead search term as a LIKE pattern on leads.search_text (lower-case, accent-free, phone digits).';
+
+REVOKE ALL ON FUNCTION private.lead_search_pattern(p_term text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.lead_search_pattern(p_term text) TO authenticated;
+GRANT ALL ON FUNCTION private.lead_search_pattern(p_term text) TO service_role;
+
+-- Function private.lead_search_text
+
+CREATE FUNCTION private.lead_search_text(p_first_name text, p_last_name text, p_email text, p_external_ref text, p_phone text, p_alternate_phones text[]) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET search_path TO ''
+    AS $$
+begin
+  return lower(private.immutable_unaccent(concat_ws(' ', p_first_name, p_last_name, p_email, p_external_ref)))
+    || ' ' || translate(concat_ws(' ', p_phone, array_to_string(p_alternate_phones, ' ')), '+', '');
+end;
+$$;
+
+COMMENT ON FUNCTION private.lead_search_text(p_first_name text, p_last_name text, p_email text, p_external_ref text, p_phone text, p_alternate_phones text[]) IS 'leads.search_text: names, e-mail and reference lower-case and accent-free, then the numbers'' digits.';
+
+REVOKE ALL ON FUNCTION private.lead_search_text(p_first_name text, p_last_name text, p_email text, p_external_ref text, p_phone text, p_alternate_phones text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.lead_search_text(p_first_name text, p_last_name text, p_email text, p_external_ref text, p_phone text, p_alternate_phones text[]) TO authenticated;
+GRANT ALL ON FUNCTION private.lead_search_text(p_first_name text, p_last_name text, p_email text, p_external_ref text, p_phone text, p_alternate_phones text[]) TO service_role;
+
 -- Function private.lead_time_zone
 
 CREATE FUNCTION private.lead_time_zone(p_phone text, p_campaign_id uuid) RETURNS text
@@ -2866,6 +3432,165 @@ end;
 $$;
 
 REVOKE ALL ON FUNCTION private.lead_time_zone(p_phone text, p_campaign_id uuid) FROM PUBLIC;
+
+-- Function private.leads_matching
+
+CREATE FUNCTION private.leads_matching(p_selection jsonb, p_check_only boolean DEFAULT false) RETURNS TABLE(id uuid, yours boolean)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+  c_filter_keys constant text[] := array[
+    'campaign_id', 'status', 'owner_id', 'unassigned', 'attempts_min', 'attempts_max', 'last_outcome',
+    'next_call_from', 'next_call_to', 'created_from', 'created_to', 'source', 'import_id', 'search'
+  ];
+  v_scope uuid[]; -- null: every campaign (admins)
+  v_filter jsonb;
+  v_key text;
+  v_status public.lead_status[];
+  v_campaign_id uuid;
+  v_owner_id uuid;
+  v_unassigned boolean;
+  v_attempts_min integer;
+  v_attempts_max integer;
+  v_last_outcome text[];
+  v_next_call_from timestamptz;
+  v_next_call_to timestamptz;
+  v_created_from timestamptz;
+  v_created_to timestamptz;
+  v_source text;
+  v_import_id uuid;
+  v_search text;
+  v_sql text := 'select l.id, true from public.leads as l where true';
+begin
+  if p_selection is null or jsonb_typeof(p_selection) <> 'object' then
+    raise exception using
+      errcode = '22023',
+      message = 'p_selection: an object, {"ids": [...]} or {"filter": {...}}';
+  end if;
+  select k.key into v_key from jsonb_object_keys(p_selection) as k (key) where k.key not in ('ids', 'filter') limit 1;
+  if v_key is not null then
+    perform private.selection_error(private.excerpt(v_key), 'unknown key (ids or filter)');
+  end if;
+  if (p_selection ? 'ids') = (p_selection ? 'filter') then
+    raise exception using
+      errcode = '22023',
+      message = 'p_selection: give either ids or filter';
+  end if;
+
+  if not private.is_admin() then
+    v_scope := array(select private.supervised_campaign_ids());
+  end if;
+
+  if p_selection ? 'ids' then
+    if jsonb_typeof(p_selection -> 'ids') <> 'array'
+      or exists (
+        select 1 from jsonb_array_elements(p_selection -> 'ids') as e (v)
+        where jsonb_typeof(e.v) <> 'string'
+          or e.v #>> '{}' !~* '^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$'
+      ) then
+      perform private.selection_error('ids', 'an array of lead ids (uuid strings)');
+    end if;
+    if p_check_only then
+      return;
+    end if;
+    return query
+    select s.id, l.id is not null
+    from (select distinct (e.v #>> '{}')::uuid as id from jsonb_array_elements(p_selection -> 'ids') as e (v)) as s
+    left join public.leads as l on s.id = l.id and (v_scope is null or l.campaign_id = any(v_scope));
+    return;
+  end if;
+
+  v_filter := p_selection -> 'filter';
+  if jsonb_typeof(v_filter) <> 'object' then
+    perform private.selection_error('filter', 'an object of filter keys');
+  end if;
+  select k.key into v_key from jsonb_object_keys(v_filter) as k (key) where k.key <> all(c_filter_keys) limit 1;
+  if v_key is not null then
+    perform private.selection_error('filter.' || private.excerpt(v_key), 'unknown key');
+  end if;
+  begin
+    v_status := private.selection_texts(v_filter, 'status')::public.lead_status[];
+  exception when invalid_text_representation then
+    perform private.selection_error('filter.status', 'an array of lead statuses (new, retry, callback, ...)');
+  end;
+  v_campaign_id := private.selection_value(v_filter, 'campaign_id', 'uuid')::uuid;
+  v_owner_id := private.selection_value(v_filter, 'owner_id', 'uuid')::uuid;
+  v_unassigned := private.selection_value(v_filter, 'unassigned', 'boolean')::boolean;
+  v_attempts_min := private.selection_value(v_filter, 'attempts_min', 'integer')::integer;
+  v_attempts_max := private.selection_value(v_filter, 'attempts_max', 'integer')::integer;
+  v_last_outcome := private.selection_texts(v_filter, 'last_outcome');
+  v_next_call_from := private.selection_value(v_filter, 'next_call_from', 'timestamptz')::timestamptz;
+  v_next_call_to := private.selection_value(v_filter, 'next_call_to', 'timestamptz')::timestamptz;
+  v_created_from := private.selection_value(v_filter, 'created_from', 'timestamptz')::timestamptz;
+  v_created_to := private.selection_value(v_filter, 'created_to', 'timestamptz')::timestamptz;
+  v_source := private.selection_value(v_filter, 'source', 'text');
+  v_import_id := private.selection_value(v_filter, 'import_id', 'uuid')::uuid;
+  v_search := private.lead_search_pattern(private.selection_value(v_filter, 'search', 'text'));
+  if p_check_only then
+    return;
+  end if;
+
+  -- Only the given keys become predicates: each query is planned for its own
+  -- filter (indexes on campaign, owner, dates, the trigram index on search).
+  if v_scope is not null then
+    v_sql := v_sql || ' and l.campaign_id = any($1)';
+  end if;
+  if v_campaign_id is not null then
+    v_sql := v_sql || ' and l.campaign_id = $2';
+  end if;
+  if v_status is not null then
+    v_sql := v_sql || ' and l.status = any($3)';
+  end if;
+  if v_owner_id is not null then
+    v_sql := v_sql || ' and l.owner_id = $4';
+  end if;
+  if v_unassigned is not null then
+    v_sql := v_sql || ' and (l.owner_id is null) = $5';
+  end if;
+  if v_attempts_min is not null then
+    v_sql := v_sql || ' and l.attempts >= $6';
+  end if;
+  if v_attempts_max is not null then
+    v_sql := v_sql || ' and l.attempts <= $7';
+  end if;
+  if v_last_outcome is not null then
+    v_sql := v_sql || ' and l.last_outcome = any($8)';
+  end if;
+  if v_next_call_from is not null then
+    v_sql := v_sql || ' and l.next_call_at >= $9';
+  end if;
+  if v_next_call_to is not null then
+    v_sql := v_sql || ' and l.next_call_at < $10';
+  end if;
+  if v_created_from is not null then
+    v_sql := v_sql || ' and l.created_at >= $11';
+  end if;
+  if v_created_to is not null then
+    v_sql := v_sql || ' and l.created_at < $12';
+  end if;
+  if v_source is not null then
+    v_sql := v_sql || ' and l.source = $13';
+  end if;
+  if v_import_id is not null then
+    -- leads.import_id comes with the lead import (migrations 20261206000200...).
+    v_sql := v_sql || ' and l.import_id = $14';
+  end if;
+  if v_search is not null then
+    v_sql := v_sql || ' and l.search_text like $15';
+  end if;
+
+  return query execute v_sql using
+    v_scope, v_campaign_id, v_status, v_owner_id, v_unassigned, v_attempts_min, v_attempts_max, v_last_outcome,
+    v_next_call_from, v_next_call_to, v_created_from, v_created_to, v_source, v_import_id, v_search;
+end;
+$_$;
+
+COMMENT ON FUNCTION private.leads_matching(p_selection jsonb, p_check_only boolean) IS 'The leads a bulk action or lead export selects: {"ids": [...]} or {"filter": {...}}, within the caller''s campaigns (p_check_only: only check the selection).';
+
+REVOKE ALL ON FUNCTION private.leads_matching(p_selection jsonb, p_check_only boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.leads_matching(p_selection jsonb, p_check_only boolean) TO authenticated;
+GRANT ALL ON FUNCTION private.leads_matching(p_selection jsonb, p_check_only boolean) TO service_role;
 
 -- Function private.live_calls_refusing_recording
 
@@ -4460,6 +5185,45 @@ $$;
 
 REVOKE ALL ON FUNCTION private.require_compliance_manager(p_action text) FROM PUBLIC;
 
+-- Function private.require_lead_export
+
+CREATE FUNCTION private.require_lead_export() RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+begin
+  if not private.has_permission('leads.export') then
+    raise exception using
+      errcode = '42501',
+      message = 'p_report: exporting leads needs leads.export';
+  end if;
+end;
+$$;
+
+COMMENT ON FUNCTION private.require_lead_export() IS 'Reporting worker: the requester of a lead export still has leads.export.';
+
+REVOKE ALL ON FUNCTION private.require_lead_export() FROM PUBLIC;
+GRANT ALL ON FUNCTION private.require_lead_export() TO authenticated;
+
+-- Function private.require_lead_permission
+
+CREATE FUNCTION private.require_lead_permission(p_permission text, p_doing text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+begin
+  if not private.has_permission(p_permission) then
+    raise exception using
+      errcode = '42501',
+      message = format('p_selection: %s needs %s', p_doing, p_permission);
+  end if;
+end;
+$$;
+
+COMMENT ON FUNCTION private.require_lead_permission(p_permission text, p_doing text) IS 'A bulk action''s permission check (42501).';
+
+REVOKE ALL ON FUNCTION private.require_lead_permission(p_permission text, p_doing text) FROM PUBLIC;
+
 -- Function private.seconds_between
 
 CREATE FUNCTION private.seconds_between(p_from timestamp with time zone, p_to timestamp with time zone) RETURNS integer
@@ -4477,6 +5241,83 @@ COMMENT ON FUNCTION private.seconds_between(p_from timestamp with time zone, p_t
 REVOKE ALL ON FUNCTION private.seconds_between(p_from timestamp with time zone, p_to timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.seconds_between(p_from timestamp with time zone, p_to timestamp with time zone) TO authenticated;
 GRANT ALL ON FUNCTION private.seconds_between(p_from timestamp with time zone, p_to timestamp with time zone) TO service_role;
+
+-- Function private.selection_error
+
+CREATE FUNCTION private.selection_error(p_key text, p_expected text) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+begin
+  raise exception using
+    errcode = '22023',
+    message = format('p_selection.%s: %s', p_key, p_expected);
+end;
+$$;
+
+COMMENT ON FUNCTION private.selection_error(p_key text, p_expected text) IS 'Raise 22023 naming a key of a lead selection.';
+
+REVOKE ALL ON FUNCTION private.selection_error(p_key text, p_expected text) FROM PUBLIC;
+
+-- Function private.selection_texts
+
+CREATE FUNCTION private.selection_texts(p_filter jsonb, p_key text) RETURNS text[]
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+declare
+  v_value jsonb := p_filter -> p_key;
+begin
+  if v_value is null or v_value = 'null'::jsonb then
+    return null;
+  end if;
+  if jsonb_typeof(v_value) <> 'array'
+    or exists (select 1 from jsonb_array_elements(v_value) as e (v) where jsonb_typeof(e.v) <> 'string') then
+    perform private.selection_error('filter.' || p_key, 'an array of strings');
+  end if;
+  return array(select jsonb_array_elements_text(v_value));
+end;
+$$;
+
+COMMENT ON FUNCTION private.selection_texts(p_filter jsonb, p_key text) IS 'A lead filter''s array of strings (22023 naming the key).';
+
+REVOKE ALL ON FUNCTION private.selection_texts(p_filter jsonb, p_key text) FROM PUBLIC;
+
+-- Function private.selection_value
+
+CREATE FUNCTION private.selection_value(p_filter jsonb, p_key text, p_type text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $_$
+declare
+  v_value jsonb := p_filter -> p_key;
+begin
+  if v_value is null or v_value = 'null'::jsonb then
+    return null;
+  end if;
+  if p_type in ('uuid', 'timestamptz', 'text') and jsonb_typeof(v_value) <> 'string' then
+    perform private.selection_error('filter.' || p_key, format('a %s string', p_type));
+  elsif p_type = 'integer' and (jsonb_typeof(v_value) <> 'number' or v_value::text !~ '^-?\d{1,9}$') then
+    perform private.selection_error('filter.' || p_key, 'an integer');
+  elsif p_type = 'boolean' and jsonb_typeof(v_value) <> 'boolean' then
+    perform private.selection_error('filter.' || p_key, 'true or false');
+  end if;
+  begin
+    case p_type
+      when 'uuid' then perform (v_value ->> 0)::uuid;
+      when 'timestamptz' then perform (v_value #>> '{}')::timestamptz;
+      else null;
+    end case;
+  exception when others then
+    perform private.selection_error('filter.' || p_key, format('a %s, not %s', p_type, private.excerpt(v_value #>> '{}')));
+  end;
+  return v_value #>> '{}';
+end;
+$_$;
+
+COMMENT ON FUNCTION private.selection_value(p_filter jsonb, p_key text, p_type text) IS 'A lead filter''s value as text after checking its type (22023 naming the key).';
+
+REVOKE ALL ON FUNCTION private.selection_value(p_filter jsonb, p_key text, p_type text) FROM PUBLIC;
 
 -- Function private.set_lead_time_zone
 
@@ -4863,8 +5704,9 @@ CREATE FUNCTION private.write_lead_history() RETURNS trigger
     SET search_path TO ''
     AS $$
 declare
-  v_old jsonb := case when tg_op <> 'INSERT' then to_jsonb(old) - 'updated_at' end;
-  v_new jsonb := case when tg_op <> 'DELETE' then to_jsonb(new) - 'updated_at' end;
+  -- search_text repeats the names, e-mail and numbers already recorded.
+  v_old jsonb := case when tg_op <> 'INSERT' then to_jsonb(old) - 'updated_at' - 'search_text' end;
+  v_new jsonb := case when tg_op <> 'DELETE' then to_jsonb(new) - 'updated_at' - 'search_text' end;
   v_fields text[];
 begin
   if tg_op = 'UPDATE' then
@@ -5934,6 +6776,8 @@ CREATE TABLE public.leads (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     erased_at timestamp with time zone,
+    search_text text GENERATED ALWAYS AS (private.lead_search_text(first_name, last_name, email, external_ref, (phone)::text, (alternate_phones)::text[])) STORED,
+    last_outcome text,
     CONSTRAINT leads_address_line_length CHECK ((char_length(address_line) <= 500)),
     CONSTRAINT leads_alternate_phones_length CHECK ((cardinality(alternate_phones) <= 10)),
     CONSTRAINT leads_attempts_check CHECK ((attempts >= 0)),
@@ -5964,13 +6808,15 @@ COMMENT ON COLUMN public.leads.consent_contact IS 'False when the lead withdrew 
 COMMENT ON COLUMN public.leads.consent_recording IS 'Recording consent: null until asked.';
 COMMENT ON COLUMN public.leads.custom IS 'Campaign-specific fields, as a JSON object.';
 COMMENT ON COLUMN public.leads.erased_at IS 'When the lead''s personal data was erased (rpc/erase_lead).';
+COMMENT ON COLUMN public.leads.search_text IS 'Search key kept by the database: lower-case accent-free names, e-mail, external_ref, then the digits of phone and alternate_phones. Filter with ilike ''%term%'' (trigram index).';
+COMMENT ON COLUMN public.leads.last_outcome IS 'The disposition code of the lead''s last wrapped-up call (rpc/end_call); null before any.';
 
 -- Triggers, in firing order
 CREATE TRIGGER leads_guard_columns BEFORE INSERT OR UPDATE ON public.leads FOR EACH ROW EXECUTE FUNCTION private.guard_lead_columns();
 CREATE TRIGGER leads_set_updated_at BEFORE UPDATE ON public.leads FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
 CREATE TRIGGER leads_time_zone_from_phone BEFORE INSERT OR UPDATE OF phone ON public.leads FOR EACH ROW EXECUTE FUNCTION private.set_lead_time_zone();
 CREATE TRIGGER leads_validate BEFORE INSERT OR UPDATE ON public.leads FOR EACH ROW EXECUTE FUNCTION private.validate_lead();
-CREATE TRIGGER leads_notify_assigned AFTER UPDATE OF owner_id ON public.leads FOR EACH ROW WHEN (((new.owner_id IS NOT NULL) AND (new.owner_id IS DISTINCT FROM old.owner_id))) EXECUTE FUNCTION private.notify_lead_assigned();
+CREATE TRIGGER leads_notify_assigned AFTER UPDATE OF owner_id ON public.leads FOR EACH ROW WHEN (((new.owner_id IS NOT NULL) AND (new.owner_id IS DISTINCT FROM old.owner_id) AND (COALESCE(current_setting('crm.via'::text, true), ''::text) !~~ 'rpc/bulk\_%'::text))) EXECUTE FUNCTION private.notify_lead_assigned();
 CREATE TRIGGER leads_write_history AFTER INSERT OR DELETE OR UPDATE ON public.leads FOR EACH ROW EXECUTE FUNCTION private.write_lead_history();
 
 ALTER TABLE ONLY public.leads
@@ -5987,6 +6833,7 @@ CREATE INDEX leads_campaign_id_idx ON public.leads USING btree (campaign_id, sta
 CREATE INDEX leads_owner_id_idx ON public.leads USING btree (owner_id, next_call_at);
 CREATE INDEX leads_phone_idx ON public.leads USING btree (phone);
 CREATE INDEX leads_queue_idx ON public.leads USING btree (campaign_id, next_call_at, id) WHERE (status = ANY (ARRAY['new'::public.lead_status, 'retry'::public.lead_status, 'callback'::public.lead_status]));
+CREATE INDEX leads_search_text_idx ON public.leads USING gin (search_text extensions.gin_trgm_ops);
 
 ALTER TABLE public.leads ENABLE ROW LEVEL SECURITY;
 
@@ -6389,8 +7236,12 @@ CREATE TABLE public.report_exports (
     CONSTRAINT report_exports_failed_has_error CHECK (((status <> 'failed'::text) OR (error IS NOT NULL))),
     CONSTRAINT report_exports_format CHECK ((format = ANY (ARRAY['csv'::text, 'xlsx'::text]))),
     CONSTRAINT report_exports_params CHECK ((jsonb_typeof(params) = 'object'::text)),
-    CONSTRAINT report_exports_params_length CHECK ((char_length((params)::text) <= 4000)),
-    CONSTRAINT report_exports_report CHECK ((report = ANY (ARRAY['agent_performance'::text, 'campaign_stats'::text, 'daily_summary'::text, 'call_detail'::text]))),
+    CONSTRAINT report_exports_params_length CHECK ((char_length((params)::text) <=
+CASE
+    WHEN (report = 'leads'::text) THEN 100000
+    ELSE 4000
+END)),
+    CONSTRAINT report_exports_report CHECK ((report = ANY (ARRAY['agent_performance'::text, 'campaign_stats'::text, 'daily_summary'::text, 'call_detail'::text, 'leads'::text]))),
     CONSTRAINT report_exports_rows_done_check CHECK ((rows_done >= 0)),
     CONSTRAINT report_exports_rows_total_check CHECK ((rows_total >= 0)),
     CONSTRAINT report_exports_status CHECK ((status = ANY (ARRAY['queued'::text, 'running'::text, 'done'::text, 'failed'::text])))

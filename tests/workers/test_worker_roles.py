@@ -13,13 +13,14 @@ from tests.support.ami_server import AmiServer
 
 # The application_name prefix of every connection each worker opens.
 SESSIONS = {"ami_bridge": "ami_bridge", "reporting": "reporting-", "recordings": "recordings-",
-            "presence": "presence"}
+            "presence": "presence", "lead_import": "lead-import"}
 EXPECTED = {
     "ami_bridge": {"ami_bridge", "ami_bridge.originate", "ami_bridge.recording_stop"},
     "reporting": {"reporting-refresh", "reporting-exports", "reporting-exports-render",
                   "reporting-partitions"},
     "recordings": {"recordings-uploads", "recordings-retention", "recordings-erasure"},
     "presence": {"presence"},
+    "lead_import": {"lead-import"},
 }
 
 
@@ -29,7 +30,7 @@ def sessions(db: psycopg.Connection) -> list[tuple[str, str, bool, bool]]:
         "select a.application_name, a.usename::text, r.rolsuper, r.rolbypassrls"
         " from pg_catalog.pg_stat_activity as a"
         " inner join pg_catalog.pg_roles as r on a.usesysid = r.oid"
-        " where a.application_name ~ '^(ami_bridge|reporting-|recordings-|presence$)'"
+        " where a.application_name ~ '^(ami_bridge|reporting-|recordings-|presence$|lead-import$)'"
     ).fetchall()
 
 
@@ -40,6 +41,7 @@ def test_every_worker_session_is_its_own_role_and_never_a_superuser(
         lifecycle.start_reporting_worker(stack)
         lifecycle.start_recordings_worker(stack)
         lifecycle.start_presence_worker(stack)
+        lifecycle.start_lead_import_worker(stack)
         with AmiServer() as server:
             bridge = BridgeProcess(bridge_settings(stack, server), tmp_path / "bridge.log")
             try:
@@ -52,7 +54,7 @@ def test_every_worker_session_is_its_own_role_and_never_a_superuser(
             finally:
                 bridge.terminate()
     finally:
-        for worker in ("reporting", "recordings", "presence"):
+        for worker in ("reporting", "recordings", "presence", "lead_import"):
             processes.stop(stack.run_dir / f"{worker}.pid")
 
     for name, user, superuser, bypassrls in seen:

@@ -573,12 +573,14 @@ export type Database = {
           id: string
           last_called_at: string | null
           last_name: string
+          last_outcome: string | null
           next_call_at: string | null
           notes: string
           owner_id: string | null
           phone: string | null
           postal_code: string
           region: string
+          search_text: string | null
           source: string
           status: Database["public"]["Enums"]["lead_status"]
           time_zone: string
@@ -605,12 +607,14 @@ export type Database = {
           id?: string
           last_called_at?: string | null
           last_name?: string
+          last_outcome?: string | null
           next_call_at?: string | null
           notes?: string
           owner_id?: string | null
           phone?: string | null
           postal_code?: string
           region?: string
+          search_text?: never
           source?: string
           status?: Database["public"]["Enums"]["lead_status"]
           time_zone: string
@@ -637,12 +641,14 @@ export type Database = {
           id?: string
           last_called_at?: string | null
           last_name?: string
+          last_outcome?: string | null
           next_call_at?: string | null
           notes?: string
           owner_id?: string | null
           phone?: string | null
           postal_code?: string
           region?: string
+          search_text?: never
           source?: string
           status?: Database["public"]["Enums"]["lead_status"]
           time_zone?: string
@@ -1294,6 +1300,46 @@ export type Database = {
           p_agent_id: string
         }
         Returns: Database["public"]["Tables"]["leads"]["Row"]
+      }
+      bulk_assign_leads: {
+        Args: {
+          p_selection: Json
+          p_agent_id: string
+        }
+        Returns: Json
+      }
+      bulk_delete_leads: {
+        Args: {
+          p_selection: Json
+        }
+        Returns: Json
+      }
+      bulk_do_not_call: {
+        Args: {
+          p_selection: Json
+          p_scope?: string
+          p_reason?: string
+        }
+        Returns: Json
+      }
+      bulk_return_leads_to_pool: {
+        Args: {
+          p_selection: Json
+        }
+        Returns: Json
+      }
+      bulk_set_lead_status: {
+        Args: {
+          p_selection: Json
+          p_status: Database["public"]["Enums"]["lead_status"]
+        }
+        Returns: Json
+      }
+      bulk_unassign_leads: {
+        Args: {
+          p_selection: Json
+        }
+        Returns: Json
       }
       end_call: {
         Args: {
