@@ -5,7 +5,9 @@
 // counting as it goes in the lead_imports row (pushed by Realtime).
 
 import type { Supabase } from '../app/config';
-import type { Json } from '../types/database';
+import type { Database, Json } from '../types/database';
+
+type LeadImportRow = Database['public']['Tables']['lead_imports']['Row'];
 import { DataError, toDataError, unwrap, unwrapRows } from './errors';
 
 export const IMPORT_BUCKET = 'lead-imports';
@@ -54,7 +56,11 @@ export interface ImportOptions {
 
 /** rpc/start_lead_import(p_campaign_id, p_file, p_options): the lead_imports row (previewing with preview: true). */
 export async function startLeadImport(supabase: Supabase, campaignId: string, file: string, options: ImportOptions) {
-  return unwrap(await supabase.rpc('start_lead_import', { p_campaign_id: campaignId, p_file: file, p_options: options as unknown as Json }));
+  const row: LeadImportRow | null = unwrap(await supabase.rpc('start_lead_import', {
+    p_campaign_id: campaignId, p_file: file, p_options: options as unknown as Json,
+  }));
+  if (!row) throw new DataError('invalid', 'start_lead_import: no import row');
+  return row;
 }
 
 /** rpc/confirm_lead_import(p_import_id, p_options): previewed → queued, with the options as corrected. */

@@ -142,7 +142,7 @@ export function quoteValue(value: string): string {
     : `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
-/** The filter as PostgREST filters on table leads (the same rows the RPCs' {"filter"} matches). */
+/** The filter as PostgREST filters on table leads (the same rows the RPCs' {"filter"} matches; `_to` exclusive as there). */
 export function leadFilterParams(filter: LeadFilter): PostgrestFilter[] {
   const f = compactFilter(filter);
   const out: PostgrestFilter[] = [];
@@ -154,9 +154,9 @@ export function leadFilterParams(filter: LeadFilter): PostgrestFilter[] {
   if (f.attempts_max !== undefined) out.push(['attempts', 'lte', String(f.attempts_max)]);
   if (f.last_outcome?.length) out.push(['last_outcome', 'in', `(${f.last_outcome.map(quoteValue).join(',')})`]);
   if (f.next_call_from) out.push(['next_call_at', 'gte', f.next_call_from]);
-  if (f.next_call_to) out.push(['next_call_at', 'lte', f.next_call_to]);
+  if (f.next_call_to) out.push(['next_call_at', 'lt', f.next_call_to]);
   if (f.created_from) out.push(['created_at', 'gte', f.created_from]);
-  if (f.created_to) out.push(['created_at', 'lte', f.created_to]);
+  if (f.created_to) out.push(['created_at', 'lt', f.created_to]);
   if (f.source) out.push(['source', 'eq', f.source]);
   if (f.import_id) out.push(['import_id', 'eq', f.import_id]);
   if (f.search) out.push(['search_text', 'ilike', `%${f.search}%`]);
@@ -233,7 +233,7 @@ export async function listLeadsPage(
   return {
     rows,
     count: cursor ? null : count,
-    next: rows.length === limit && last ? cursorOf(last as unknown as Record<string, unknown> & { id: string }, sort) : null,
+    next: rows.length === limit && last ? cursorOf(last, sort) : null,
   };
 }
 

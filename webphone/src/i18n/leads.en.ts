@@ -83,7 +83,9 @@ export default {
   'bulk.reason.not_assigned': 'they had no agent',
   'bulk.reason.no_phone': 'they have no phone',
   'bulk.reason.legal_hold': 'they are under a legal hold',
-  'bulk.reason.unchanged': 'unchanged',
+  'bulk.reason.unchanged': 'already so',
+  'bulk.reason.changed_meanwhile': 'changed meanwhile',
+  'bulk.reason.has_sales': 'they have sales',
 
   'leadPage.back': 'Back to the leads',
   'leadPage.missing': 'This lead does not exist or is not in your campaigns.',

@@ -83,7 +83,9 @@ export default {
   'bulk.reason.not_assigned': 'no tenían agente',
   'bulk.reason.no_phone': 'no tienen teléfono',
   'bulk.reason.legal_hold': 'están bajo retención legal',
-  'bulk.reason.unchanged': 'sin cambios',
+  'bulk.reason.unchanged': 'ya estaban así',
+  'bulk.reason.changed_meanwhile': 'cambiaron mientras tanto',
+  'bulk.reason.has_sales': 'tienen ventas',
 
   'leadPage.back': 'Volver a los leads',
   'leadPage.missing': 'Este lead no existe o no es de sus campañas.',

@@ -329,6 +329,7 @@ export type Database = {
           calling_days: number[]
           calling_hours_end: string
           calling_hours_start: string
+          country_code: string
           created_at: string
           created_by: string | null
           default_time_zone: string
@@ -352,6 +353,7 @@ export type Database = {
           calling_days?: number[]
           calling_hours_end?: string
           calling_hours_start?: string
+          country_code?: string
           created_at?: string
           created_by?: string | null
           default_time_zone?: string
@@ -375,6 +377,7 @@ export type Database = {
           calling_days?: number[]
           calling_hours_end?: string
           calling_hours_start?: string
+          country_code?: string
           created_at?: string
           created_by?: string | null
           default_time_zone?: string
@@ -551,6 +554,146 @@ export type Database = {
         }
         Relationships: []
       }
+      lead_import_errors: {
+        Row: {
+          code: string
+          created_at: string
+          field: string
+          id: number
+          import_id: string
+          line: number
+          message: string
+          raw: Json | null
+        }
+        Insert: {
+          code: string
+          created_at?: string
+          field?: string
+          id?: number
+          import_id: string
+          line: number
+          message?: string
+          raw?: Json | null
+        }
+        Update: {
+          code?: string
+          created_at?: string
+          field?: string
+          id?: number
+          import_id?: string
+          line?: number
+          message?: string
+          raw?: Json | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "lead_import_errors_import_id_fkey"
+            columns: ["import_id"]
+            isOneToOne: false
+            referencedRelation: "lead_imports"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      lead_imports: {
+        Row: {
+          attempts: number
+          campaign_id: string
+          cancel_requested: boolean
+          created_at: string
+          do_not_call: number
+          duplicates: number
+          error: string | null
+          error_report_path: string | null
+          file_name: string
+          file_path: string
+          finished_at: string | null
+          heartbeat_at: string | null
+          id: string
+          imported: number
+          invalid: number
+          options: Json
+          preview: Json | null
+          processed_rows: number
+          requested_by: string | null
+          started_at: string | null
+          status: string
+          total_rows: number | null
+          updated: number
+          updated_at: string
+          worker: string | null
+        }
+        Insert: {
+          attempts?: number
+          campaign_id: string
+          cancel_requested?: boolean
+          created_at?: string
+          do_not_call?: number
+          duplicates?: number
+          error?: string | null
+          error_report_path?: string | null
+          file_name: string
+          file_path: string
+          finished_at?: string | null
+          heartbeat_at?: string | null
+          id?: string
+          imported?: number
+          invalid?: number
+          options?: Json
+          preview?: Json | null
+          processed_rows?: number
+          requested_by?: string | null
+          started_at?: string | null
+          status?: string
+          total_rows?: number | null
+          updated?: number
+          updated_at?: string
+          worker?: string | null
+        }
+        Update: {
+          attempts?: number
+          campaign_id?: string
+          cancel_requested?: boolean
+          created_at?: string
+          do_not_call?: number
+          duplicates?: number
+          error?: string | null
+          error_report_path?: string | null
+          file_name?: string
+          file_path?: string
+          finished_at?: string | null
+          heartbeat_at?: string | null
+          id?: string
+          imported?: number
+          invalid?: number
+          options?: Json
+          preview?: Json | null
+          processed_rows?: number
+          requested_by?: string | null
+          started_at?: string | null
+          status?: string
+          total_rows?: number | null
+          updated?: number
+          updated_at?: string
+          worker?: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "lead_imports_campaign_id_fkey"
+            columns: ["campaign_id"]
+            isOneToOne: false
+            referencedRelation: "campaigns"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "lead_imports_requested_by_fkey"
+            columns: ["requested_by"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       leads: {
         Row: {
           address_line: string
@@ -571,6 +714,7 @@ export type Database = {
           external_ref: string | null
           first_name: string
           id: string
+          import_id: string | null
           last_called_at: string | null
           last_name: string
           last_outcome: string | null
@@ -605,6 +749,7 @@ export type Database = {
           external_ref?: string | null
           first_name: string
           id?: string
+          import_id?: string | null
           last_called_at?: string | null
           last_name?: string
           last_outcome?: string | null
@@ -639,6 +784,7 @@ export type Database = {
           external_ref?: string | null
           first_name?: string
           id?: string
+          import_id?: string | null
           last_called_at?: string | null
           last_name?: string
           last_outcome?: string | null
@@ -667,6 +813,13 @@ export type Database = {
             columns: ["created_by"]
             isOneToOne: false
             referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "leads_import_id_fkey"
+            columns: ["import_id"]
+            isOneToOne: false
+            referencedRelation: "lead_imports"
             referencedColumns: ["id"]
           },
           {
@@ -1341,6 +1494,19 @@ export type Database = {
         }
         Returns: Json
       }
+      cancel_lead_import: {
+        Args: {
+          p_import_id: string
+        }
+        Returns: Database["public"]["Tables"]["lead_imports"]["Row"]
+      }
+      confirm_lead_import: {
+        Args: {
+          p_import_id: string
+          p_options?: Json
+        }
+        Returns: Database["public"]["Tables"]["lead_imports"]["Row"]
+      }
       end_call: {
         Args: {
           p_call_id: string
@@ -1519,6 +1685,14 @@ export type Database = {
           p_source?: string
         }
         Returns: Database["public"]["Tables"]["calls"]["Row"]
+      }
+      start_lead_import: {
+        Args: {
+          p_campaign_id: string
+          p_file: string
+          p_options?: Json
+        }
+        Returns: Database["public"]["Tables"]["lead_imports"]["Row"]
       }
       validate_sale: {
         Args: {

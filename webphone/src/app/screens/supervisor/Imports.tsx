@@ -146,7 +146,7 @@ function PreviewStep({ row, preview, fieldsExtra, onDone }: { row: ImportRow; pr
                 <td className={CELL}>
                   {r.errors.map((e) => (
                     <div key={`${e.field}-${e.code}`} data-test="preview-error" data-code={e.code} className="text-xs text-red-800">
-                      {tMaybe(i18n, `imports.error.${e.code}`) ?? e.message ?? e.code}{e.field ? ` (${fieldLabel(e.field)})` : ''}
+                      {tMaybe(i18n, `imports.error.${e.code}`) ?? (e.message || e.code)}{e.field ? ` (${fieldLabel(e.field)})` : ''}
                     </div>
                   ))}
                 </td>
@@ -197,7 +197,7 @@ function ImportErrors({ row }: { row: ImportRow }) {
           <thead><tr className="text-left text-slate-600"><th scope="col" className="pr-3">{t('imports.line')}</th><th scope="col" className="pr-3">{t('imports.field')}</th><th scope="col">{t('imports.problem')}</th></tr></thead>
           <tbody>
             {errors.data.map((e) => (
-              <tr key={`${String(e.line)}-${e.field ?? ''}-${e.code}`} data-test="import-error-row" data-code={e.code}>
+              <tr key={`${String(e.line)}-${e.field}-${e.code}`} data-test="import-error-row" data-code={e.code}>
                 <td className="pr-3 tabular-nums">{e.line}</td>
                 <td className="pr-3">{e.field ? tMaybe(i18n, `lead.field.${e.field}`) ?? e.field : '—'}</td>
                 <td>{tMaybe(i18n, `imports.error.${e.code}`) ?? e.message}</td>
@@ -227,7 +227,7 @@ function ImportListRow({ row }: { row: ImportRow }) {
       <div className="flex flex-wrap items-center gap-3">
         <div className="min-w-0 flex-1">
           <div className="font-semibold break-all">{row.file_name}</div>
-          <div className={MUTED}>{row.campaign?.name} · {formatDateTime(row.created_at, lang)}</div>
+          <div className={MUTED}>{row.campaign.name} · {formatDateTime(row.created_at, lang)}</div>
         </div>
         <StatusLabel row={row} />
         {!isImportFinished(row.status) && !row.cancel_requested ? (

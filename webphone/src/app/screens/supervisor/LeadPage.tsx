@@ -190,7 +190,7 @@ export function LeadPage() {
           <h1 data-test="lead-name" className="text-2xl font-semibold">{leadName(t, data) || '—'}</h1>
           <p className="mt-1 flex flex-wrap items-center gap-2 text-sm">
             <StatusBadge status={data.status} />
-            <span className="text-slate-600">{data.campaign?.name}</span>
+            <span className="text-slate-600">{data.campaign.name}</span>
           </p>
         </div>
         {!erased && !editing ? (

@@ -203,7 +203,7 @@ const LeadsTable = memo(function LeadsTable({ rows, params, onSort, selection, s
       id: 'phone', header: () => t('leads.phone'),
       cell: ({ row: { original: l } }) => (<><span className="font-mono whitespace-nowrap">{formatPhone(l.phone)}</span>{l.email ? <div className={MUTED}>{l.email}</div> : null}</>),
     }),
-    column.display({ id: 'campaign', header: () => t('leads.campaign'), cell: ({ row: { original: l } }) => l.campaign?.name ?? '—' }),
+    column.display({ id: 'campaign', header: () => t('leads.campaign'), cell: ({ row: { original: l } }) => l.campaign.name }),
     column.accessor('status', { header: () => t('leads.status'), cell: (c) => <StatusBadge status={c.getValue()} /> }),
     column.display({
       id: 'owner', header: () => t('leads.owner'),

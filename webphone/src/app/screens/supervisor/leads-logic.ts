@@ -98,11 +98,10 @@ export function listSearchParams(p: ListParams): URLSearchParams {
 
 /**
  * The list's state as the database's filter: the search normalised, the days
- * as the browser's calendar days (from the first instant of the first day to
- * the last instant of the last one).
+ * as the browser's calendar days ([start of the first, start of the day after
+ * the last): the bulk functions read `_to` as exclusive).
  */
 export function filterOf(p: ListParams): LeadFilter {
-  const endOf = (day: string) => new Date(new Date(dayRange(day).to).getTime() - 1).toISOString();
   return compactFilter({
     campaign_id: p.campaign || undefined,
     status: p.status,
@@ -112,9 +111,9 @@ export function filterOf(p: ListParams): LeadFilter {
     attempts_max: p.attemptsMax ? Number(p.attemptsMax) : undefined,
     last_outcome: p.outcome,
     next_call_from: p.nextFrom ? dayRange(p.nextFrom).from : undefined,
-    next_call_to: p.nextTo ? endOf(p.nextTo) : undefined,
+    next_call_to: p.nextTo ? dayRange(p.nextTo).to : undefined,
     created_from: p.createdFrom ? dayRange(p.createdFrom).from : undefined,
-    created_to: p.createdTo ? endOf(p.createdTo) : undefined,
+    created_to: p.createdTo ? dayRange(p.createdTo).to : undefined,
     source: p.source.trim() || undefined,
     import_id: p.importId || undefined,
     search: normaliseSearchTerm(p.q) || undefined,
