@@ -60,12 +60,14 @@ def test_upload_preview_confirm_and_follow_the_import(stack, db, new_page, axe_c
                                 " [data-test='mapping-select']")
     expect(phone_select).to_have_value("phone")
     # An unknown column becomes a custom field; the person chooses not to import it.
-    policy = page.locator("[data-test='mapping-row'][data-header='Póliza'] [data-test='mapping-select']")
+    policy = page.locator("[data-test='mapping-row'][data-header='Póliza']"
+                          " [data-test='mapping-select']")
     expect(policy).to_have_value("custom:poliza")
     policy.select_option("ignore")
     expect(page.locator("[data-test='preview-row']")).to_have_count(5)
     bad = page.locator("[data-test='preview-row'][data-line='4']")
-    expect(bad.locator("[data-test='preview-error']")).to_have_attribute("data-code", "phone_invalid")
+    expect(bad.locator("[data-test='preview-error']")).to_have_attribute("data-code",
+                                                                      "phone_invalid")
     axe_check(page, "import-preview")
     page.locator("[data-test='import-confirm']").click()
 

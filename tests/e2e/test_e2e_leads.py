@@ -156,4 +156,5 @@ def test_bulk_by_ids_reports_rows_out_of_reach(stack, db, new_page):
     expect(dialog.locator("[data-test='bulk-result']")).to_contain_text(
         "no existen o no son de sus campañas (1)")
     assert moved in leads
-    assert db.execute("select owner_id from public.leads where id = %s", (moved,)).fetchone()[0] is None
+    assert db.execute("select owner_id from public.leads where id = %s",
+                      (moved,)).fetchone()[0] is None
