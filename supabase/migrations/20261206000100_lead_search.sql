@@ -49,8 +49,13 @@ parallel safe
 set search_path = ''
 as $$
 begin
-  return lower(private.immutable_unaccent(concat_ws(' ', p_first_name, p_last_name, p_email, p_external_ref)))
-    || ' ' || translate(concat_ws(' ', p_phone, array_to_string(p_alternate_phones, ' ')), '+', '');
+  return concat_ws(
+    ' ',
+    lower(private.immutable_unaccent(
+      concat_ws(' ', nullif(p_first_name, ''), nullif(p_last_name, ''), nullif(p_email, ''), nullif(p_external_ref, ''))
+    )),
+    nullif(translate(concat_ws(' ', p_phone, nullif(array_to_string(p_alternate_phones, ' '), '')), '+', ''), '')
+  );
 end;
 $$;
 comment on function private.lead_search_text(text, text, text, text, text, text[]) is

@@ -3,7 +3,7 @@
 -- message naming the column (never 22004, a NULL RAISE option). The table is
 -- docs/interface.md, "Lead columns by role".
 begin;
-select plan(193);
+select plan(205);
 
 select tests.create_two_campaigns();
 
@@ -85,10 +85,18 @@ insert into tests.lead_column_cases (column_name, new_value, agent, manager) val
 ('created_at', $$now() - interval '1 day'$$, '42501 created_at', '42501 created_at'),
 ('last_called_at', 'now()', '42501 last_called_at', '42501 last_called_at'),
 ('erased_at', 'now()', '42501 erased_at', '42501 erased_at'),
+-- kept by the database: the last call's disposition (rpc/end_call), the search key (generated)
+('last_outcome', $$'sale'$$, '42501 last_outcome', '42501 last_outcome'),
+(
+  'search_text', $$'x'$$, '428C9 column "search_text" can only be updated to DEFAULT',
+  '428C9 column "search_text" can only be updated to DEFAULT'
+),
 -- set by the database on every update (now(), this transaction's time)
 ('updated_at', $$now() - interval '1 day'$$, 'unchanged', 'unchanged');
 -- The service role is not guarded; only the rules every writer obeys refuse.
 update tests.lead_column_cases set service = 'unchanged' where column_name = 'updated_at';
+update tests.lead_column_cases set service = '428C9 column "search_text" can only be updated to DEFAULT'
+where column_name = 'search_text';
 update tests.lead_column_cases set service = '23514 owner_id' where column_name = 'campaign_id';
 update tests.lead_column_cases
 set service = '23514 new row for relation "leads" violates check constraint "leads_erased_status"'
@@ -117,7 +125,7 @@ order by c.column_name;
 select
   is(
     tests.lead_column_change('e0000000-0000-4000-8000-0000000000a2', c.column_name, c.new_value),
-    'hidden',
+    case when c.column_name = 'search_text' then c.manager else 'hidden' end, -- refused before RLS
     format('agent, a colleague''s lead: %s -> hidden', c.column_name)
   )
 from tests.lead_column_cases as c
@@ -139,7 +147,7 @@ select tests.authenticate_as('supb@t.test');
 select
   is(
     tests.lead_column_change('e0000000-0000-4000-8000-0000000000a1', c.column_name, c.new_value),
-    'hidden',
+    case when c.column_name = 'search_text' then c.manager else 'hidden' end, -- refused before RLS
     format('supervisor of another campaign: %s -> hidden', c.column_name)
   )
 from tests.lead_column_cases as c
