@@ -3832,6 +3832,9 @@ declare
   v_update boolean;
   v_refs boolean;
   v_counts record;
+  v_default_zone text;
+  v_zones jsonb;
+  v_actor text;
 begin
   select i.* into v_import from public.lead_imports as i
   where i.id = p_id and i.worker = p_worker and i.status = 'running'
@@ -3839,11 +3842,17 @@ begin
   if not found or v_import.processed_rows <> p_from_row then
     return null;
   end if;
+  select c.default_time_zone into v_default_zone from public.campaigns as c where c.id = v_import.campaign_id;
+  select coalesce(jsonb_object_agg(z.prefix, to_jsonb(z.time_zones)), '{}') into v_zones
+  from private.phone_time_zones as z;
   perform set_config('crm.via', 'lead_import', true);
   -- The history of each lead names the importer as who made it (auth.uid()).
   perform set_config(
     'request.jwt.claims', jsonb_build_object('sub', v_import.requested_by, 'role', 'authenticated')::text, true
   );
+  v_actor := private.current_actor();
+  -- The inserts' history is written below, set-based (see private.write_lead_history).
+  perform set_config('crm.lead_history_written_by', 'lead_import_write_batch', true);
   v_update := coalesce(v_import.options ->> 'duplicates', 'skip') = 'update';
   v_refs := exists (
     select 1 from jsonb_array_elements(p_rows) as e (r) where coalesce(e.r ->> 'external_ref', '') <> ''
@@ -3876,6 +3885,19 @@ begin
       b.*,
       m.id as match_id,
       m.import_id as match_import,
+      -- The zones of the longest prefix of the number's digits (up to 15) found in
+      -- private.phone_time_zones (v_zones: the same table as one object), as
+      -- private.lead_time_zone looks them up; null when none.
+      coalesce(
+        v_zones -> left(substr(b.phone, 2), 15), v_zones -> left(substr(b.phone, 2), 14),
+        v_zones -> left(substr(b.phone, 2), 13), v_zones -> left(substr(b.phone, 2), 12),
+        v_zones -> left(substr(b.phone, 2), 11), v_zones -> left(substr(b.phone, 2), 10),
+        v_zones -> left(substr(b.phone, 2), 9), v_zones -> left(substr(b.phone, 2), 8),
+        v_zones -> left(substr(b.phone, 2), 7), v_zones -> left(substr(b.phone, 2), 6),
+        v_zones -> left(substr(b.phone, 2), 5), v_zones -> left(substr(b.phone, 2), 4),
+        v_zones -> left(substr(b.phone, 2), 3), v_zones -> left(substr(b.phone, 2), 2),
+        v_zones -> left(substr(b.phone, 2), 1)
+      ) as zones,
       case
         when b.phone_rank > 1 then 'phone'
         when b.ref is not null and b.ref_rank > 1 then 'external_ref'
@@ -3910,16 +3932,36 @@ begin
   inserted as (
     insert into public.leads (
       campaign_id, first_name, last_name, phone, email, birth_date, address_line, city, region,
-      postal_code, country_code, external_ref, source, notes, custom, created_by, import_id
+      postal_code, country_code, external_ref, source, notes, custom, created_by, import_id, time_zone
     )
     select
       v_import.campaign_id, c.first_name, coalesce(c.last_name, ''), c.phone, nullif(c.email, ''), c.birth_date,
       coalesce(c.address_line, ''), coalesce(c.city, ''), coalesce(c.region, ''),
       coalesce(c.postal_code, ''), nullif(c.country_code, ''), c.ref, coalesce(c.source, ''),
-      coalesce(c.notes, ''), coalesce(c.custom, '{}'), v_import.requested_by, p_id
+      coalesce(c.notes, ''), coalesce(c.custom, '{}'), v_import.requested_by, p_id,
+      -- private.lead_time_zone(phone, campaign): see zones in classified.
+      coalesce(case when jsonb_array_length(c.zones) = 1 then c.zones ->> 0 end, v_default_zone)
     from classified as c
     where c.outcome = 'new'
     order by c.line
+    returning *
+  ),
+
+  -- What private.write_lead_history writes for an insert, for every inserted lead at once.
+  inserted_history as (
+    insert into public.lead_history (
+      lead_id, campaign_id, operation, changed_fields, old_values, new_values, changed_by, actor, via
+    )
+    select
+      n.id, n.campaign_id, 'insert', f.fields, null, j.v_new, (select auth.uid()), v_actor,
+      nullif(current_setting('crm.via', true), '')
+    from inserted as n
+    cross join lateral (select to_jsonb(n) - 'updated_at' - 'search_text' as v_new) as j
+    cross join lateral (
+      select coalesce(array_agg(e.key order by e.key), '{}') as fields
+      from jsonb_each(j.v_new) as e
+      where e.value <> 'null'::jsonb
+    ) as f
     returning 1
   ),
 
@@ -3957,7 +3999,8 @@ begin
         else format('external_ref %s is already a lead of the campaign', c.ref)
       end,
       jsonb_strip_nulls(
-        to_jsonb(c) - array['phone_rank', 'ref_rank', 'match_id', 'match_import', 'outcome', 'ref', 'line', 'dup_field']
+        to_jsonb(c)
+        - array['phone_rank', 'ref_rank', 'match_id', 'match_import', 'outcome', 'ref', 'line', 'dup_field', 'zones']
       )
     from classified as c
     where c.outcome in ('duplicate_in_file', 'do_not_call', 'duplicate_in_campaign')
@@ -3969,6 +4012,7 @@ begin
 
   select
     (select count(*) from inserted) as imported,
+    (select count(*) from inserted_history) as history,
     (select count(*) from updated) as updated,
     (select count(*) from classified as c where c.outcome in ('duplicate_in_file', 'duplicate_in_campaign'))
     as duplicates,
@@ -3976,6 +4020,11 @@ begin
     (select count(distinct e.r ->> 'line') from jsonb_array_elements(coalesce(p_errors, '[]')) as e (r)) as invalid,
     (select count(*) from refused) as errors
   into v_counts;
+
+  perform set_config('crm.lead_history_written_by', '', true);
+  if v_counts.history <> v_counts.imported then
+    raise exception 'lead_import_write_batch: % leads but % history rows', v_counts.imported, v_counts.history;
+  end if;
 
   update public.lead_imports as i set
     processed_rows = p_to_row,
@@ -4037,8 +4086,13 @@ CREATE FUNCTION private.lead_search_text(p_first_name text, p_last_name text, p_
     SET search_path TO ''
     AS $$
 begin
-  return lower(private.immutable_unaccent(concat_ws(' ', p_first_name, p_last_name, p_email, p_external_ref)))
-    || ' ' || translate(concat_ws(' ', p_phone, array_to_string(p_alternate_phones, ' ')), '+', '');
+  return concat_ws(
+    ' ',
+    lower(private.immutable_unaccent(
+      concat_ws(' ', nullif(p_first_name, ''), nullif(p_last_name, ''), nullif(p_email, ''), nullif(p_external_ref, ''))
+    )),
+    nullif(translate(concat_ws(' ', p_phone, nullif(array_to_string(p_alternate_phones, ' '), '')), '+', ''), '')
+  );
 end;
 $$;
 
@@ -6338,11 +6392,16 @@ CREATE FUNCTION private.write_lead_history() RETURNS trigger
     SET search_path TO ''
     AS $$
 declare
-  -- search_text repeats the names, e-mail and numbers already recorded.
-  v_old jsonb := case when tg_op <> 'INSERT' then to_jsonb(old) - 'updated_at' - 'search_text' end;
-  v_new jsonb := case when tg_op <> 'DELETE' then to_jsonb(new) - 'updated_at' - 'search_text' end;
+  v_old jsonb;
+  v_new jsonb;
   v_fields text[];
 begin
+  -- private.lead_import_write_batch writes these rows itself, set-based (see above).
+  if tg_op = 'INSERT' and current_setting('crm.lead_history_written_by', true) = 'lead_import_write_batch' then
+    return null;
+  end if;
+  v_old := case when tg_op <> 'INSERT' then to_jsonb(old) - 'updated_at' - 'search_text' end;
+  v_new := case when tg_op <> 'DELETE' then to_jsonb(new) - 'updated_at' - 'search_text' end;
   if tg_op = 'UPDATE' then
     v_fields := private.changed_columns(v_old, v_new);
     if cardinality(v_fields) = 0 then
@@ -7579,8 +7638,11 @@ ALTER TABLE ONLY public.leads
 ALTER TABLE ONLY public.leads
     ADD CONSTRAINT leads_owner_id_fkey FOREIGN KEY (owner_id) REFERENCES public.profiles(id) ON DELETE SET NULL;
 
+CREATE INDEX leads_campaign_created_at_idx ON public.leads USING btree (campaign_id, created_at, id);
 CREATE INDEX leads_campaign_id_idx ON public.leads USING btree (campaign_id, status);
+CREATE INDEX leads_created_at_idx ON public.leads USING btree (created_at, id);
 CREATE INDEX leads_import_id_idx ON public.leads USING btree (import_id) WHERE (import_id IS NOT NULL);
+CREATE INDEX leads_last_outcome_idx ON public.leads USING btree (last_outcome, created_at) WHERE (last_outcome IS NOT NULL);
 CREATE INDEX leads_owner_id_idx ON public.leads USING btree (owner_id, next_call_at);
 CREATE INDEX leads_phone_idx ON public.leads USING btree (phone);
 CREATE INDEX leads_queue_idx ON public.leads USING btree (campaign_id, next_call_at, id) WHERE (status = ANY (ARRAY['new'::public.lead_status, 'retry'::public.lead_status, 'callback'::public.lead_status]));
