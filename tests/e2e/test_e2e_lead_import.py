@@ -28,7 +28,7 @@ def lead_import_worker(stack) -> Iterator[None]:
         processes.stop(stack.run_dir / "lead_import.pid")
 
 
-def test_upload_preview_confirm_and_follow_the_import(stack, db, new_page, axe_check,
+def test_upload_preview_confirm_and_follow_the_import(stack, db, new_page, axe_check, screenshot,
                                                        lead_import_worker, tmp_path: Path):
     campaign = make_campaign(db, agents=[agent_id(db, "agent3@demo.test")])
     tag = uuid.uuid4().hex[:6]
@@ -69,6 +69,7 @@ def test_upload_preview_confirm_and_follow_the_import(stack, db, new_page, axe_c
     expect(bad.locator("[data-test='preview-error']")).to_have_attribute("data-code",
                                                                       "phone_invalid")
     axe_check(page, "import-preview")
+    screenshot(page, "imports-01-preview")
     page.locator("[data-test='import-confirm']").click()
 
     imp = db.execute("select id from public.lead_imports where campaign_id = %s",
@@ -101,6 +102,7 @@ def test_upload_preview_confirm_and_follow_the_import(stack, db, new_page, axe_c
     assert body.ok
     assert "phone_invalid" in body.text()
     axe_check(page, "import-done")
+    screenshot(page, "imports-02-done")
 
 
 def test_cancel_a_previewed_import(stack, db, new_page, lead_import_worker, tmp_path: Path):

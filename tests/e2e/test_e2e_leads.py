@@ -16,7 +16,7 @@ from tests.support.crm_data import agent_id, make_campaign, make_leads, phone_en
 AGENT = "agent3@demo.test"
 
 
-def test_search_filter_open_edit_and_bulk_assign(stack, db, new_page, axe_check):
+def test_search_filter_open_edit_and_bulk_assign(stack, db, new_page, axe_check, screenshot):
     agent = agent_id(db, AGENT)
     campaign = make_campaign(db, agents=[agent])
     tag = uuid.uuid4().hex[:6]
@@ -70,6 +70,7 @@ def test_search_filter_open_edit_and_bulk_assign(stack, db, new_page, axe_check)
     expect(page.locator("[data-test='bulk-assign']")).to_be_visible()
     expect(page.locator("[data-test='bulk-delete']")).to_have_count(0)
     axe_check(page, "leads-list")
+    screenshot(page, "leads-01-list")
 
     # Open a lead, edit it: a bad phone is refused on the page, a national one saved as E.164.
     page.locator("[data-test='leads-clear']").click()
@@ -99,6 +100,7 @@ def test_search_filter_open_edit_and_bulk_assign(stack, db, new_page, axe_check)
     expect(page.locator("[data-test='lead-field-phone']")).to_have_text("+34 699 11 22 33")
     expect(page.locator("[data-test='lead-tab-history']")).to_contain_text("2")
     axe_check(page, "lead-page")
+    screenshot(page, "leads-02-lead-page")
 
     # Back to the list: every lead matching "núñez<tag>" assigned at once; the lost one is
     # skipped and the result says why.
@@ -124,6 +126,7 @@ def test_search_filter_open_edit_and_bulk_assign(stack, db, new_page, axe_check)
     assert owners == {found[0]: agent, found[1]: agent, lost: None}
     assert db.execute("select count(*) from public.leads where campaign_id = %s"
                       " and owner_id is not null", (campaign,)).fetchone()[0] == 2
+    screenshot(page, "leads-03-bulk-result")
     dialog.locator("[data-test='bulk-close']").click()
     # The list is read again: the owner's name shows.
     expect(rows.filter(has_text="Zoë").first).not_to_contain_text("Sin asignar")
