@@ -240,7 +240,7 @@ const LeadsTable = memo(function LeadsTable({ rows, params, onSort, selection, s
   return (
     <section className={CARD} aria-labelledby="leads-table-title">
       <h2 id="leads-table-title" className="sr-only">{t('leads.title')}</h2>
-      <div ref={scrollRef} data-test="leads-scroll" className="max-h-[65vh] overflow-auto" tabIndex={0} aria-labelledby="leads-table-title">
+      <div ref={scrollRef} data-test="leads-scroll" data-loaded={rows.length} data-more={hasMore ? 'yes' : 'no'} className="max-h-[65vh] overflow-auto" tabIndex={0} aria-labelledby="leads-table-title">
         <table data-test="leads-table" className="w-full border-collapse text-sm">
           <TableHead table={table} numeric={numericColumns} />
           <tbody>

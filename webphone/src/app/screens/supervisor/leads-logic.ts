@@ -7,6 +7,7 @@ import {
   compactFilter, LEAD_SORTS, LEAD_STATUSES, normaliseSearchTerm,
   type BulkAction, type BulkResult, type LeadFilter, type LeadSort, type LeadStatus,
 } from '../../../data/leads';
+import { formatNumber } from '../../../i18n/format';
 import { tMaybe } from '../../i18n';
 import { dayRange } from '../../recordings-logic';
 
@@ -131,14 +132,15 @@ export function hasFilters(p: ListParams): boolean {
  * `bulk.skipped`, `bulk.reason.<reason>`; an unknown reason as it came).
  */
 export function describeBulkResult(i18n: I18n, action: BulkAction['kind'], result: BulkResult): string {
-  const done = tMaybe(i18n, `bulk.done.${action}`, { changed: result.changed, matched: result.matched })
-    ?? `${String(result.changed)}/${String(result.matched)}`;
+  const n = (value: number) => formatNumber(value, i18n.language);
+  const done = tMaybe(i18n, `bulk.done.${action}`, { changed: n(result.changed), matched: n(result.matched) })
+    ?? `${n(result.changed)}/${n(result.matched)}`;
   const reasons = Object.entries(result.skipped).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
   const skippedTotal = reasons.reduce((s, [, n]) => s + n, 0);
   const untouched = Math.max(skippedTotal, result.matched - result.changed);
   if (!untouched) return done;
-  const parts = reasons.map(([reason, n]) => `${tMaybe(i18n, `bulk.reason.${reason}`) ?? reason} (${String(n)})`);
+  const parts = reasons.map(([reason, count]) => `${tMaybe(i18n, `bulk.reason.${reason}`) ?? reason} (${n(count)})`);
   const rest = untouched - skippedTotal;
-  if (rest > 0) parts.push(`${i18n.t('bulk.reason.unchanged')} (${String(rest)})`);
-  return `${done} ${i18n.t('bulk.skipped', { count: untouched })}: ${parts.join(', ')}.`;
+  if (rest > 0) parts.push(`${i18n.t('bulk.reason.unchanged')} (${n(rest)})`);
+  return `${done} ${i18n.t('bulk.skipped', { count: n(untouched) })}: ${parts.join(', ')}.`;
 }

@@ -19,8 +19,13 @@ export function Modal({ open, onClose, title, test, children }:
   useEffect(() => {
     const el = dialog.current;
     if (!el) return;
-    if (open && !el.open) el.showModal();
-    if (!open && el.open) el.close();
+    // Where showModal is missing (old engines, jsdom) the dialog still opens, without the modal backdrop.
+    if (open && !el.open) {
+      if (typeof el.showModal === 'function') el.showModal(); else el.setAttribute('open', '');
+    }
+    if (!open && el.open) {
+      if (typeof el.close === 'function') el.close(); else el.removeAttribute('open');
+    }
   }, [open]);
   return (
     <dialog ref={dialog} data-test={test} aria-labelledby={`${test}-title`} onClose={onClose}
