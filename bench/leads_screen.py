@@ -118,7 +118,7 @@ def _wait_list(page: Page, started: float, *, expect_rows: bool = True) -> float
     # ...and the list is not loading any more.
     page.wait_for_function("""() => {
         const box = document.querySelector("[data-test='leads-scroll']");
-        return box && !box.querySelector('td[colspan]:not([data-test])');
+        return box && ![...box.querySelectorAll('td')].some((td) => td.textContent === 'Cargando…');
     }""", timeout=60_000)
     return round((time.monotonic() - started) * 1000, 1)
 
@@ -190,16 +190,26 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=10)
     parser.add_argument("--root", type=Path, default=DEFAULT_ROOT)
     parser.add_argument("--keep", action="store_true", help="leave the stack running")
+    parser.add_argument("--phase", choices=("all", "generate", "measure"), default="all",
+                        help="generate: seed and keep the stack; measure: reuse a kept one")
     args = parser.parse_args()
 
     print(f"Stack in {args.root} (no workers)", flush=True)
     config = StackConfig.load_or_create(args.root, fixed_ports=False)
-    lifecycle.up(config, workers=False, progress=lambda m: print(f"  - {m}", flush=True))
+    seeded_file = args.root / "leads_screen_seeded.json"
+    if args.phase != "measure":
+        lifecycle.up(config, workers=False, progress=lambda m: print(f"  - {m}", flush=True))
     try:
-        print(f"Generating {args.leads} leads", flush=True)
-        with psycopg.connect(config.database_url, autocommit=True) as db:
-            seeded = generate(db, args.leads)
-        print(f"  {seeded['leads_total']} leads in {seeded['with_analyze_s']} s", flush=True)
+        if args.phase == "measure":
+            seeded = json.loads(seeded_file.read_text())
+        else:
+            print(f"Generating {args.leads} leads", flush=True)
+            with psycopg.connect(config.database_url, autocommit=True) as db:
+                seeded = generate(db, args.leads)
+            seeded_file.write_text(json.dumps(seeded))
+            print(f"  {seeded['leads_total']} leads in {seeded['with_analyze_s']} s", flush=True)
+        if args.phase == "generate":
+            return
         load_before = loadavg()
         # Part of a number typed with spaces: +34610123400 to +34610123499, 100 leads.
         phone_part = "610 12 34"
@@ -212,14 +222,14 @@ def main() -> None:
             browser.close()
         load_after = loadavg()
     finally:
-        if not args.keep:
+        if not args.keep and args.phase != "generate":
             lifecycle.down(config, progress=lambda m: print(f"  - {m}", flush=True))
             shutil.rmtree(args.root, ignore_errors=True)
 
     result = {
         "bench": "leads_screen",
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "leads": args.leads, "viewport": VIEWPORT, "page_size": 100,
+        "leads": seeded["leads_total"], "viewport": VIEWPORT, "page_size": 100,
         "results": results,
         "loadavg_before": load_before, "loadavg_after": load_after,
         "uptime": subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip(),

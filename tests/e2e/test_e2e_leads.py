@@ -11,7 +11,7 @@ import uuid
 from playwright.sync_api import expect
 
 from tests.e2e.supervisor_pages import open_screen, sign_in_supervisor
-from tests.support.crm_data import agent_id, make_campaign, make_leads, phone_ending
+from tests.support.crm_data import SUPERVISOR1, agent_id, make_campaign, make_leads, phone_ending
 
 AGENT = "agent3@demo.test"
 
@@ -134,7 +134,8 @@ def test_search_filter_open_edit_and_bulk_assign(stack, db, new_page, axe_check,
 
 def test_bulk_by_ids_reports_rows_out_of_reach(stack, db, new_page):
     """Chosen rows are sent as {"ids": [...]}: a lead that moved to a campaign the supervisor
-    does not run between reading and acting is skipped as not found or not theirs."""
+    does not run between reading and acting is skipped as not found or not theirs. The list
+    opened from a URL keeps its filters, and exports them as a 'leads' report."""
     agent = agent_id(db, AGENT)
     campaign = make_campaign(db, agents=[agent])
     elsewhere = make_campaign(db, agents=[], supervisor=agent_id(db, "supervisor2@demo.test"))
@@ -159,5 +160,15 @@ def test_bulk_by_ids_reports_rows_out_of_reach(stack, db, new_page):
     expect(dialog.locator("[data-test='bulk-result']")).to_contain_text(
         "no existen o no son de sus campañas (1)")
     assert moved in leads
+    # The filtered list exports through the reports' path: a 'leads' export of the filter.
+    dialog.locator("[data-test='bulk-close']").click()
+    page.locator("[data-test='report-leads-export-xlsx']").click()
+    expect(page.locator("[data-test='report-leads-export']")).to_have_attribute(
+        "data-status", "queued")
+    report, params, fmt = db.execute(
+        "select report, params, format from public.report_exports where requested_by = %s"
+        " order by requested_at desc limit 1", (SUPERVISOR1,)).fetchone()
+    assert (report, fmt) == ("leads", "xlsx")
+    assert params == {"selection": {"filter": {"campaign_id": campaign, "search": f"lote{tag}"}}}
     assert db.execute("select owner_id from public.leads where id = %s",
                       (moved,)).fetchone()[0] is None
