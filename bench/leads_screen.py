@@ -202,6 +202,8 @@ def main() -> None:
     try:
         if args.phase == "measure":
             seeded = json.loads(seeded_file.read_text())
+            # The kept stack serves webphone/dist: build the code as it is now.
+            lifecycle.build_webphone(config)
         else:
             print(f"Generating {args.leads} leads", flush=True)
             with psycopg.connect(config.database_url, autocommit=True) as db:

@@ -27,7 +27,7 @@ import {
 import type { Json } from '../../../types/database';
 import { formatDateTime, formatNumber } from '../../../i18n/format';
 import { useAuth } from '../../auth/auth-context';
-import { BodyRow, CARD, CELL, MUTED, NUM_CELL, Spacer, TableHead, useVirtualRows } from '../../components/table';
+import { BodyRow, CARD, NUM_CELL, Spacer, TableHead, useVirtualRows } from '../../components/table';
 import { describeError } from '../../errors';
 import { tMaybe } from '../../i18n';
 import { formatPhone, leadName } from '../../lead-label';
@@ -36,7 +36,8 @@ import { ExportControls } from './ExportControls';
 import { describeBulkResult, filterOf, hasFilters, listSearchParams, parseListParams, type ListParams } from './leads-logic';
 import { BUTTON, DANGER, FIELD, INPUT, Modal, PRIMARY, StatusBadge } from './leads-ui';
 
-const ROW_HEIGHT = 45;
+/** One line per row (nowrap), so a known height: no measuring while scrolling. */
+const ROW_HEIGHT = 37;
 /** Fetch the next page when the view comes this close to the end of what is loaded. */
 const PREFETCH_ROWS = 30;
 const COLUMNS = 10;
@@ -154,7 +155,8 @@ function FilterForm({ params, onApply }: { params: ListParams; onApply: (next: L
 
 const column = createColumnHelper<LeadRow>();
 const numericColumns = ['attempts'];
-const cellClass = (id: string) => (numericColumns.includes(id) ? NUM_CELL : CELL);
+/** CELL without align-top: one line, vertically centred. */
+const cellClass = (id: string) => (numericColumns.includes(id) ? NUM_CELL : 'px-3 py-2');
 
 interface TableProps {
   rows: LeadRow[];
@@ -201,7 +203,7 @@ const LeadsTable = memo(function LeadsTable({ rows, params, onSort, selection, s
     }),
     column.display({
       id: 'phone', header: () => t('leads.phone'),
-      cell: ({ row: { original: l } }) => (<><span className="font-mono whitespace-nowrap">{formatPhone(l.phone)}</span>{l.email ? <div className={MUTED}>{l.email}</div> : null}</>),
+      cell: ({ row: { original: l } }) => <span className="font-mono" title={l.email ?? undefined}>{formatPhone(l.phone)}</span>,
     }),
     column.display({ id: 'campaign', header: () => t('leads.campaign'), cell: ({ row: { original: l } }) => l.campaign.name }),
     column.accessor('status', { header: () => t('leads.status'), cell: (c) => <StatusBadge status={c.getValue()} /> }),
@@ -241,7 +243,7 @@ const LeadsTable = memo(function LeadsTable({ rows, params, onSort, selection, s
     <section className={CARD} aria-labelledby="leads-table-title">
       <h2 id="leads-table-title" className="sr-only">{t('leads.title')}</h2>
       <div ref={scrollRef} data-test="leads-scroll" data-loaded={rows.length} data-more={hasMore ? 'yes' : 'no'} className="max-h-[65vh] overflow-auto" tabIndex={0} aria-labelledby="leads-table-title">
-        <table data-test="leads-table" className="w-full border-collapse text-sm">
+        <table data-test="leads-table" className="w-full border-collapse text-sm whitespace-nowrap">
           <TableHead table={table} numeric={numericColumns} />
           <tbody>
             {error ? (
@@ -257,7 +259,7 @@ const LeadsTable = memo(function LeadsTable({ rows, params, onSort, selection, s
               if (!row) return null;
               return (
                 <BodyRow key={row.id} row={row} index={index} measure={virtual.measure} columns={columns}
-                  className="h-[45px] border-b border-slate-100 hover:bg-slate-50" cellClass={cellClass}
+                  className="h-[37px] border-b border-slate-100 hover:bg-slate-50" cellClass={cellClass}
                   attrs={{ 'data-test': 'lead-row', 'data-lead-id': row.id, 'data-status': row.original.status }} />
               );
             })}
