@@ -1,7 +1,7 @@
 -- leads.search_text (generated, trigram-indexed) and leads.last_outcome (kept
 -- by rpc/end_call): what they hold, who may write them, what the history keeps.
 begin;
-select plan(20);
+select plan(25);
 
 select tests.create_two_campaigns();
 
@@ -40,6 +40,32 @@ select is(
 select is(private.lead_search_pattern('0034 600'), '%34600%', 'a 00 prefix is dropped like the +');
 select is(private.lead_search_pattern('50%_x'), '%50\%\_x%', 'LIKE wildcards in a term are literal');
 select is(private.lead_search_pattern('   '), null, 'a blank term searches nothing');
+
+-- rpc/search_leads: the trigram index through the API, under RLS.
+select tests.authenticate_as('supa@t.test');
+select results_eq(
+  $$select first_name from public.search_leads('NÚÑEZ') order by 1$$, $$values ('Lucía')$$,
+  'search_leads: a name in any case and accents'
+);
+select results_eq(
+  $$select first_name from public.search_leads('600 000') order by 1$$,
+  $$values ('Carmen'), ('Javier'), ('Lucía')$$, 'search_leads: part of a number; not campaign B''s'
+);
+select tests.authenticate_as('a2@t.test');
+select results_eq(
+  $$select first_name from public.search_leads('600 000') order by 1$$, $$values ('Javier')$$,
+  'search_leads: an agent finds only its own leads'
+);
+select throws_ok(
+  $$select * from public.search_leads('ab')$$, '22023', 'p_search: at least 3 characters (or digits)',
+  'search_leads: a term under three characters is refused'
+);
+select ok(
+  (select not p.prosecdef and p.proconfig is null and p.provolatile = 's' and p.prolang = (
+    select l.oid from pg_language as l where l.lanname = 'sql'
+  ) from pg_proc as p where p.oid = 'public.search_leads(text)'::regprocedure),
+  'search_leads can be inlined into PostgREST''s query (sql, stable, invoker, no SET)'
+);
 
 -- Nobody writes search_text; last_outcome is the database's.
 select tests.authenticate_as('supa@t.test');

@@ -1667,6 +1667,12 @@ export type Database = {
         }
         Returns: Database["public"]["Tables"]["report_exports"]["Row"]
       }
+      search_leads: {
+        Args: {
+          p_search: string
+        }
+        Returns: Database["public"]["Tables"]["leads"]["Row"][]
+      }
       set_agent_state: {
         Args: {
           p_state: string
