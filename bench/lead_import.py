@@ -180,7 +180,8 @@ def main() -> None:
         env = {**os.environ, "DATABASE_URL": config.worker_database_url("lead_import"),
                "SUPABASE_URL": config.url, "SUPABASE_SERVICE_ROLE_KEY": config.service_role_key,
                "PYTHONPATH": str(PROJECT_DIR), "LEAD_IMPORT_POLL_INTERVAL": "0.2",
-               "LEAD_IMPORT_WORK_DIR": str(args.root), "WORKER_NAME": "bench-lead-import"}
+               "LEAD_IMPORT_WORK_DIR": str(args.root), "WORKER_NAME": "bench-lead-import",
+               "LOG_LEVEL": "DEBUG"}
         worker = subprocess.Popen([sys.executable, "-m", "workers.lead_import"], env=env,
                                   stdout=(args.root / "worker.log").open("w"),
                                   stderr=subprocess.STDOUT)

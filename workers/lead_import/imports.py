@@ -224,7 +224,10 @@ class Importer(WorkerLoop):
                 written = self.db.execute(
                     "select private.lead_import_write_batch(%s, %s, %s, %s, %s::jsonb, %s::jsonb)",
                     (job.id, self.queue.worker, from_row, to_row, rows, errors)).fetchone()
-                self.metrics.batch_seconds.observe(time.monotonic() - started)
+                elapsed = time.monotonic() - started
+                self.metrics.batch_seconds.observe(elapsed)
+                log.debug("batch written", extra={"import_id": str(job.id), "to_row": to_row,
+                                                  "duration_ms": round(elapsed * 1000)})
                 if written is None or written[0] is None:
                     raise ClaimLost(f"lead_import {job.id}: the claim was lost")
                 for name in COUNTS:

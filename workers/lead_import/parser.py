@@ -19,6 +19,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import multiprocessing
+import os
+import queue
 from multiprocessing.queues import Queue
 from pathlib import Path
 from typing import Any
@@ -29,17 +31,32 @@ from workers.lead_import.rows import Mapper, check_row
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
+def _sender(out: Queue[tuple[Any, ...]], parent: int) -> Any:
+    """out.put, but giving up when the importer is gone (killed: nobody will read the queue,
+    and this process must not wait on it forever)."""
+    def send(message: tuple[Any, ...]) -> None:
+        while True:
+            try:
+                out.put(message, timeout=1.0)
+                return
+            except queue.Full:
+                if os.getppid() != parent:
+                    os._exit(3)
+    return send
+
+
 def produce(path: str, options: dict[str, Any], region: str, start_row: int, batch_rows: int,
-            out: Queue[tuple[Any, ...]]) -> None:
+            out: Queue[tuple[Any, ...]], parent: int) -> None:
     """The parser process's body: every message it sends goes through `out`."""
+    put = _sender(out, parent)
     try:
         table = open_table(Path(path), options)
     except (BadFile, UnicodeDecodeError, OSError) as e:
-        out.put(("error", str(e)))
+        put(("error", str(e)))
         return
     try:
         mapper = Mapper.build(table.headers, options, region)
-        out.put(("header", {"kind": table.kind, "encoding": table.encoding,
+        put(("header", {"kind": table.kind, "encoding": table.encoding,
                             "delimiter": table.delimiter, "headers": table.headers,
                             "mapping": mapper.mapping, "rows_estimate": table.rows_estimate}))
         today = dt.date.today()
@@ -58,15 +75,15 @@ def produce(path: str, options: dict[str, Any], region: str, start_row: int, bat
                 for error in checked.errors:
                     errors.append({"line": line, **error, "raw": checked.raw})
             if done - batch_start >= batch_rows:
-                out.put(("batch", batch_start, done, _dumps(rows), _dumps(errors)))
+                put(("batch", batch_start, done, _dumps(rows), _dumps(errors)))
                 rows, errors, batch_start = [], [], done
         if done > batch_start:
-            out.put(("batch", batch_start, done, _dumps(rows), _dumps(errors)))
-        out.put(("end", done))
+            put(("batch", batch_start, done, _dumps(rows), _dumps(errors)))
+        put(("end", done))
     except UnicodeDecodeError as e:
-        out.put(("error", f"the file is not {table.encoding}: {e.reason} at byte {e.start}"))
+        put(("error", f"the file is not {table.encoding}: {e.reason} at byte {e.start}"))
     except Exception as e:  # reported to the importer, which fails the import with it
-        out.put(("error", f"{type(e).__name__}: {e}"))
+        put(("error", f"{type(e).__name__}: {e}"))
     finally:
         table.close()
 
@@ -77,6 +94,7 @@ def start(path: Path, options: dict[str, Any], region: str, start_row: int, batc
     context = multiprocessing.get_context("spawn")
     out: Queue[tuple[Any, ...]] = context.Queue(maxsize=queue_batches)
     process = context.Process(target=produce, name="lead-import-parser", daemon=True,
-                              args=(str(path), options, region, start_row, batch_rows, out))
+                              args=(str(path), options, region, start_row, batch_rows, out,
+                                    os.getpid()))
     process.start()
     return process, out

@@ -130,15 +130,19 @@ def open_csv(path: Path, options: Mapping[str, Any]) -> Table:
 
 
 def open_xlsx(path: Path) -> Table:
+    # A file object: openpyxl judges a path by its extension, and the download has none.
+    handle = path.open("rb")
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
     except Exception as e:  # zipfile.BadZipFile, KeyError, InvalidFileException...
+        handle.close()
         raise BadFile(f"not a readable XLSX workbook ({type(e).__name__})") from None
     sheet = book.worksheets[0]
     values = sheet.iter_rows(values_only=True)
     header = next(values, None)
     if header is None or not any(c is not None and str(c).strip() for c in header):
         book.close()
+        handle.close()
         raise BadFile("the first row of the first sheet (the header) is empty")
     headers = unique_headers(list(header))
     estimate = max((sheet.max_row or 1) - 1, 0)
@@ -149,5 +153,14 @@ def open_xlsx(path: Path) -> Table:
                 continue
             yield line, list(cells)
 
-    return Table("xlsx", None, None, headers, rows(), estimate, book)
+    return Table("xlsx", None, None, headers, rows(), estimate, _Closer(book, handle))
+
+
+class _Closer:
+    def __init__(self, *things: Any) -> None:
+        self.things = things
+
+    def close(self) -> None:
+        for thing in self.things:
+            thing.close()
 
