@@ -52,6 +52,7 @@ GRANT USAGE ON SCHEMA private TO crm_reporting;
 GRANT USAGE ON SCHEMA private TO crm_recordings;
 GRANT USAGE ON SCHEMA private TO crm_sip_proxy;
 GRANT USAGE ON SCHEMA private TO crm_presence;
+GRANT USAGE ON SCHEMA private TO crm_lead_import;
 
 -- Schema reports
 
@@ -747,6 +748,70 @@ COMMENT ON FUNCTION public.bulk_unassign_leads(p_selection jsonb) IS 'Clear the 
 REVOKE ALL ON FUNCTION public.bulk_unassign_leads(p_selection jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.bulk_unassign_leads(p_selection jsonb) TO authenticated;
 GRANT ALL ON FUNCTION public.bulk_unassign_leads(p_selection jsonb) TO service_role;
+
+-- Function public.cancel_lead_import
+
+CREATE FUNCTION public.cancel_lead_import(p_import_id uuid) RETURNS public.lead_imports
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_import public.lead_imports := private.lead_import_of_caller(p_import_id);
+begin
+  if v_import.status in ('previewing', 'previewed', 'queued') then
+    update public.lead_imports as i set
+      status = 'cancelled', cancel_requested = true, finished_at = now(), worker = null
+    where i.id = p_import_id
+    returning * into v_import;
+  elsif v_import.status = 'running' then
+    update public.lead_imports as i set cancel_requested = true
+    where i.id = p_import_id
+    returning * into v_import;
+  else
+    raise exception using
+      errcode = 'PT409',
+      message = format('p_import_id: import %s is already %s', p_import_id, v_import.status);
+  end if;
+  return v_import;
+end;
+$$;
+
+COMMENT ON FUNCTION public.cancel_lead_import(p_import_id uuid) IS 'Cancel an import: at once when not started, after the current batch when running.';
+
+REVOKE ALL ON FUNCTION public.cancel_lead_import(p_import_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.cancel_lead_import(p_import_id uuid) TO authenticated;
+
+-- Function public.confirm_lead_import
+
+CREATE FUNCTION public.confirm_lead_import(p_import_id uuid, p_options jsonb DEFAULT NULL::jsonb) RETURNS public.lead_imports
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_import public.lead_imports := private.lead_import_of_caller(p_import_id);
+  v_options jsonb := v_import.options;
+begin
+  if v_import.status <> 'previewed' then
+    raise exception using
+      errcode = 'PT409',
+      message = format('p_import_id: import %s is %s, not previewed', p_import_id, v_import.status);
+  end if;
+  if p_options is not null then
+    v_options := private.lead_import_options(p_options);
+  end if;
+  update public.lead_imports as i set
+    status = 'queued', options = v_options - 'preview', worker = null, heartbeat_at = null
+  where i.id = p_import_id
+  returning * into v_import;
+  perform pg_notify('lead_imports', v_import.id::text);
+  return v_import;
+end;
+$$;
+
+COMMENT ON FUNCTION public.confirm_lead_import(p_import_id uuid, p_options jsonb) IS 'Queue a previewed import (with new options when given); returns the import row.';
+
+REVOKE ALL ON FUNCTION public.confirm_lead_import(p_import_id uuid, p_options jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.confirm_lead_import(p_import_id uuid, p_options jsonb) TO authenticated;
 
 -- Function public.end_call
 
@@ -2077,6 +2142,57 @@ REVOKE ALL ON FUNCTION public.start_call(p_lead_id uuid, p_phone_number text, p_
 GRANT ALL ON FUNCTION public.start_call(p_lead_id uuid, p_phone_number text, p_source text) TO authenticated;
 GRANT ALL ON FUNCTION public.start_call(p_lead_id uuid, p_phone_number text, p_source text) TO service_role;
 
+-- Function public.start_lead_import
+
+CREATE FUNCTION public.start_lead_import(p_campaign_id uuid, p_file text, p_options jsonb DEFAULT '{}'::jsonb) RETURNS public.lead_imports
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_options jsonb;
+  v_import public.lead_imports;
+begin
+  if not private.has_permission('leads.import') then
+    raise exception using errcode = '42501', message = 'p_campaign_id: importing leads needs leads.import';
+  end if;
+  if p_campaign_id is null then
+    raise exception using errcode = '22023', message = 'p_campaign_id: required';
+  end if;
+  if not exists (select 1 from public.campaigns as c where c.id = p_campaign_id)
+    or not private.manages_campaign(p_campaign_id) then
+    raise exception using errcode = 'PT404', message = 'p_campaign_id: not found or not yours';
+  end if;
+  if p_file is null or btrim(p_file) = '' then
+    raise exception using errcode = '22023', message = 'p_file: required (the uploaded object''s name)';
+  end if;
+  if (storage.foldername(p_file))[1] is distinct from (select auth.uid())::text
+    or (storage.foldername(p_file))[2] is not distinct from 'errors'
+    or not exists (
+      select 1 from storage.objects as o where o.bucket_id = 'lead-imports' and o.name = p_file
+    ) then
+    raise exception using
+      errcode = 'PT404',
+      message = format('p_file: %s not found in your folder of lead-imports', left(quote_literal(p_file), 64));
+  end if;
+  v_options := private.lead_import_options(p_options);
+
+  insert into public.lead_imports (campaign_id, requested_by, file_path, file_name, options, status)
+  values (
+    p_campaign_id, (select auth.uid()), p_file,
+    regexp_replace(p_file, '^.*/', ''), v_options,
+    case when coalesce((v_options ->> 'preview')::boolean, false) then 'previewing' else 'queued' end
+  )
+  returning * into v_import;
+  perform pg_notify('lead_imports', v_import.id::text);
+  return v_import;
+end;
+$$;
+
+COMMENT ON FUNCTION public.start_lead_import(p_campaign_id uuid, p_file text, p_options jsonb) IS 'Queue (or preview) the import of an uploaded file into a campaign; returns the import row to follow.';
+
+REVOKE ALL ON FUNCTION public.start_lead_import(p_campaign_id uuid, p_file text, p_options jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.start_lead_import(p_campaign_id uuid, p_file text, p_options jsonb) TO authenticated;
+
 -- Function public.validate_sale
 
 CREATE FUNCTION public.validate_sale(p_sale_id uuid, p_approved boolean, p_reason text DEFAULT NULL::text) RETURNS public.sales
@@ -2343,6 +2459,23 @@ COMMENT ON FUNCTION private.calls_in_default_partition() IS 'Reporting worker: d
 
 REVOKE ALL ON FUNCTION private.calls_in_default_partition() FROM PUBLIC;
 GRANT ALL ON FUNCTION private.calls_in_default_partition() TO crm_reporting;
+
+-- Function private.can_read_lead_import
+
+CREATE FUNCTION private.can_read_lead_import(p_requested_by uuid, p_campaign_id uuid) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select
+    private.has_permission('leads.import')
+    and (p_requested_by = (select auth.uid()) or private.manages_campaign(p_campaign_id))
+$$;
+
+COMMENT ON FUNCTION private.can_read_lead_import(p_requested_by uuid, p_campaign_id uuid) IS 'Lead imports: the caller has leads.import and requested the import or manages its campaign.';
+
+REVOKE ALL ON FUNCTION private.can_read_lead_import(p_requested_by uuid, p_campaign_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.can_read_lead_import(p_requested_by uuid, p_campaign_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION private.can_read_lead_import(p_requested_by uuid, p_campaign_id uuid) TO service_role;
 
 -- Function private.changed_columns
 
@@ -3383,6 +3516,563 @@ REVOKE ALL ON FUNCTION private.is_time_zone(p_value text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.is_time_zone(p_value text) TO authenticated;
 GRANT ALL ON FUNCTION private.is_time_zone(p_value text) TO service_role;
 
+-- Function private.lead_import_claim
+
+CREATE FUNCTION private.lead_import_claim(p_worker text, p_limit integer DEFAULT 1, p_stale_seconds integer DEFAULT 120) RETURNS SETOF public.lead_imports
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_now timestamptz := private.now();
+begin
+  if p_worker is null or btrim(p_worker) = '' then
+    raise exception using errcode = '22023', message = 'p_worker: required';
+  end if;
+  return query
+  with picked as (
+    select i.id
+    from public.lead_imports as i
+    where
+      (i.status in ('queued', 'previewing') and i.worker is null)
+      or (
+        i.status in ('running', 'previewing') and i.worker is not null
+        and i.heartbeat_at < v_now - make_interval(secs => p_stale_seconds)
+      )
+    order by i.created_at
+    limit p_limit
+    for update skip locked
+  )
+  update public.lead_imports as i set
+    status = case when i.status = 'previewing' then 'previewing' else 'running' end,
+    attempts = i.attempts + 1, worker = p_worker, heartbeat_at = v_now,
+    started_at = coalesce(i.started_at, case when i.status <> 'previewing' then v_now end),
+    error = null
+  from picked as p
+  where i.id = p.id
+  returning i.*;
+end;
+$$;
+
+COMMENT ON FUNCTION private.lead_import_claim(p_worker text, p_limit integer, p_stale_seconds integer) IS 'Lead import worker: claim the oldest waiting or stale imports; they are held by p_worker.';
+
+REVOKE ALL ON FUNCTION private.lead_import_claim(p_worker text, p_limit integer, p_stale_seconds integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.lead_import_claim(p_worker text, p_limit integer, p_stale_seconds integer) TO crm_lead_import;
+
+-- Function private.lead_import_error_rows
+
+CREATE FUNCTION private.lead_import_error_rows(p_id uuid, p_worker text) RETURNS TABLE(line integer, field text, code text, message text, raw jsonb)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select e.line, e.field, e.code, e.message, e.raw
+  from public.lead_import_errors as e
+  where
+    e.import_id = p_id
+    and exists (select 1 from public.lead_imports as i where i.id = p_id and i.worker = p_worker)
+  order by e.line, e.id
+$$;
+
+COMMENT ON FUNCTION private.lead_import_error_rows(p_id uuid, p_worker text) IS 'Lead import worker: the refused rows of import p_id it holds, for the error report.';
+
+REVOKE ALL ON FUNCTION private.lead_import_error_rows(p_id uuid, p_worker text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.lead_import_error_rows(p_id uuid, p_worker text) TO crm_lead_import;
+
+-- Function private.lead_import_fail
+
+CREATE FUNCTION private.lead_import_fail(p_id uuid, p_worker text, p_error text, p_final boolean) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.lead_imports as i set
+    status = case when p_final then 'failed' when i.status = 'previewing' then 'previewing' else 'queued' end,
+    error = left(p_error, 2000),
+    finished_at = case when p_final then private.now() end,
+    worker = case when p_final then i.worker end,
+    heartbeat_at = case when p_final then i.heartbeat_at end
+  where i.id = p_id and i.worker = p_worker and i.status in ('running', 'previewing');
+  return found;
+end;
+$$;
+
+COMMENT ON FUNCTION private.lead_import_fail(p_id uuid, p_worker text, p_error text, p_final boolean) IS 'Lead import worker: import p_id failed, for good (p_final) or back to the queue.';
+
+REVOKE ALL ON FUNCTION private.lead_import_fail(p_id uuid, p_worker text, p_error text, p_final boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.lead_import_fail(p_id uuid, p_worker text, p_error text, p_final boolean) TO crm_lead_import;
+
+-- Function private.lead_import_fields
+
+CREATE FUNCTION private.lead_import_fields() RETURNS text[]
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select array[
+    'first_name', 'last_name', 'phone', 'email', 'birth_date', 'address_line', 'city', 'region',
+    'postal_code', 'country_code', 'external_ref', 'source', 'notes'
+  ]
+$$;
+
+COMMENT ON FUNCTION private.lead_import_fields() IS 'Lead import: the lead fields a file column may map to.';
+
+GRANT ALL ON FUNCTION private.lead_import_fields() TO authenticated;
+GRANT ALL ON FUNCTION private.lead_import_fields() TO service_role;
+GRANT ALL ON FUNCTION private.lead_import_fields() TO crm_lead_import;
+
+-- Function private.lead_import_finish
+
+CREATE FUNCTION private.lead_import_finish(p_id uuid, p_worker text, p_error_report_path text DEFAULT NULL::text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_now timestamptz := private.now();
+begin
+  update public.lead_imports as i set
+    status = case when i.cancel_requested then 'cancelled' else 'done' end,
+    error_report_path = p_error_report_path,
+    total_rows = case when i.cancel_requested then i.total_rows else i.processed_rows end,
+    finished_at = v_now, heartbeat_at = v_now
+  where i.id = p_id and i.worker = p_worker and i.status = 'running';
+  return found;
+end;
+$$;
+
+COMMENT ON FUNCTION private.lead_import_finish(p_id uuid, p_worker text, p_error_report_path text) IS 'Lead import worker: import p_id is over (done, or cancelled if asked); false when the claim was lost.';
+
+REVOKE ALL ON FUNCTION private.lead_import_finish(p_id uuid, p_worker text, p_error_report_path text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.lead_import_finish(p_id uuid, p_worker text, p_error_report_path text) TO crm_lead_import;
+
+-- Function private.lead_import_of_caller
+
+CREATE FUNCTION private.lead_import_of_caller(p_import_id uuid) RETURNS public.lead_imports
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_import public.lead_imports;
+begin
+  if not private.has_permission('leads.import') then
+    raise exception using errcode = '42501', message = 'p_import_id: importing leads needs leads.import';
+  end if;
+  select i.* into v_import from public.lead_imports as i where i.id = p_import_id for update;
+  if not found
+    or not (v_import.requested_by = (select auth.uid()) or private.manages_campaign(v_import.campaign_id)) then
+    raise exception using errcode = 'PT404', message = 'p_import_id: not found or not yours';
+  end if;
+  return v_import;
+end;
+$$;
+
+COMMENT ON FUNCTION private.lead_import_of_caller(p_import_id uuid) IS 'Lead import: the import locked, when the caller may act on it (PT404 otherwise).';
+
+REVOKE ALL ON FUNCTION private.lead_import_of_caller(p_import_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.lead_import_of_caller(p_import_id uuid) TO authenticated;
+
+-- Function private.lead_import_options
+
+CREATE FUNCTION private.lead_import_options(p_options jsonb) RETURNS jsonb
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $_$
+declare
+  v_key text;
+  v_value jsonb;
+begin
+  if p_options is null or jsonb_typeof(p_options) = 'null' then
+    return '{}';
+  end if;
+  if jsonb_typeof(p_options) <> 'object' then
+    raise exception using errcode = '22023', message = 'p_options: an object, e.g. {"duplicates": "skip"}';
+  end if;
+  for v_key, v_value in select e.key, e.value from jsonb_each(p_options) as e loop
+    if v_key = 'mapping' then
+      if jsonb_typeof(v_value) <> 'object' then
+        raise exception using errcode = '22023', message = 'p_options.mapping: an object {column: field}';
+      end if;
+      perform 1 from jsonb_each(v_value) as m
+      where
+        jsonb_typeof(m.value) <> 'string'
+        or not (
+          m.value #>> '{}' = any(private.lead_import_fields())
+          or m.value #>> '{}' = 'ignore'
+          or m.value #>> '{}' ~ '^custom:[a-z][a-z0-9_]{0,39}$'
+        );
+      if found then
+        select format('p_options.mapping.%s: unknown field %s', m.key, left(m.value::text, 64)) into v_key
+        from jsonb_each(v_value) as m
+        where
+          jsonb_typeof(m.value) <> 'string'
+          or not (
+            m.value #>> '{}' = any(private.lead_import_fields())
+            or m.value #>> '{}' = 'ignore'
+            or m.value #>> '{}' ~ '^custom:[a-z][a-z0-9_]{0,39}$'
+          )
+        limit 1;
+        raise exception using
+          errcode = '22023', message = v_key,
+          hint = 'A lead field, custom:<key> or ignore.';
+      end if;
+    elsif v_key = 'default_region' then
+      if jsonb_typeof(v_value) <> 'string' or v_value #>> '{}' !~ '^[A-Z]{2}$' then
+        raise exception using
+          errcode = '22023',
+          message = format('p_options.default_region: %s is not an ISO 3166 alpha-2 code', left(v_value::text, 64));
+      end if;
+    elsif v_key = 'duplicates' then
+      if jsonb_typeof(v_value) <> 'string' or v_value #>> '{}' not in ('skip', 'update') then
+        raise exception using
+          errcode = '22023',
+          message = format('p_options.duplicates: %s is neither skip nor update', left(v_value::text, 64));
+      end if;
+    elsif v_key = 'delimiter' then
+      if jsonb_typeof(v_value) <> 'string' or v_value #>> '{}' not in (',', ';', E'\t', '|') then
+        raise exception using
+          errcode = '22023',
+          message = format('p_options.delimiter: %s is not one of , ; tab |', left(v_value::text, 64));
+      end if;
+    elsif v_key = 'encoding' then
+      if jsonb_typeof(v_value) <> 'string' or lower(v_value #>> '{}') not in ('utf-8', 'utf-8-sig', 'windows-1252') then
+        raise exception using
+          errcode = '22023',
+          message = format('p_options.encoding: %s is not utf-8 or windows-1252', left(v_value::text, 64));
+      end if;
+    elsif v_key = 'preview' then
+      if jsonb_typeof(v_value) <> 'boolean' then
+        raise exception using errcode = '22023', message = 'p_options.preview: true or false';
+      end if;
+    else
+      raise exception using
+        errcode = '22023',
+        message = format('p_options: unknown option %s', left(quote_literal(v_key), 64)),
+        hint = 'Options: mapping, default_region, duplicates, delimiter, encoding, preview.';
+    end if;
+  end loop;
+  return p_options;
+end;
+$_$;
+
+COMMENT ON FUNCTION private.lead_import_options(p_options jsonb) IS 'Lead import: p_options checked (22023 naming the key); returns them.';
+
+GRANT ALL ON FUNCTION private.lead_import_options(p_options jsonb) TO authenticated;
+GRANT ALL ON FUNCTION private.lead_import_options(p_options jsonb) TO service_role;
+
+-- Function private.lead_import_preview
+
+CREATE FUNCTION private.lead_import_preview(p_id uuid, p_worker text, p_preview jsonb) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.lead_imports as i set
+    status = 'previewed', preview = p_preview, worker = null, heartbeat_at = null,
+    total_rows = (p_preview ->> 'total_rows_estimate')::bigint
+  where i.id = p_id and i.worker = p_worker and i.status = 'previewing';
+  return found;
+end;
+$$;
+
+COMMENT ON FUNCTION private.lead_import_preview(p_id uuid, p_worker text, p_preview jsonb) IS 'Lead import worker: the preview of import p_id is written (previewed); false when the claim was lost.';
+
+REVOKE ALL ON FUNCTION private.lead_import_preview(p_id uuid, p_worker text, p_preview jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.lead_import_preview(p_id uuid, p_worker text, p_preview jsonb) TO crm_lead_import;
+
+-- Function private.lead_import_region
+
+CREATE FUNCTION private.lead_import_region(p_id uuid, p_worker text) RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select coalesce(i.options ->> 'default_region', c.country_code)
+  from public.lead_imports as i
+  inner join public.campaigns as c on i.campaign_id = c.id
+  where i.id = p_id and i.worker = p_worker
+$$;
+
+COMMENT ON FUNCTION private.lead_import_region(p_id uuid, p_worker text) IS 'Lead import worker: the default phone region of import p_id it holds (option, else the campaign''s).';
+
+REVOKE ALL ON FUNCTION private.lead_import_region(p_id uuid, p_worker text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.lead_import_region(p_id uuid, p_worker text) TO crm_lead_import;
+
+-- Function private.lead_import_release
+
+CREATE FUNCTION private.lead_import_release(p_worker text) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_released integer;
+begin
+  update public.lead_imports as i set
+    status = case when i.status = 'previewing' then 'previewing' else 'queued' end,
+    worker = null, heartbeat_at = null
+  where i.worker = p_worker and i.status in ('running', 'previewing');
+  get diagnostics v_released = row_count;
+  return v_released;
+end;
+$$;
+
+COMMENT ON FUNCTION private.lead_import_release(p_worker text) IS 'Lead import worker: give back every import p_worker holds (reconnect, stop); how many.';
+
+REVOKE ALL ON FUNCTION private.lead_import_release(p_worker text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.lead_import_release(p_worker text) TO crm_lead_import;
+
+-- Function private.lead_import_renew
+
+CREATE FUNCTION private.lead_import_renew(p_id uuid, p_worker text, p_total_rows bigint DEFAULT NULL::bigint) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.lead_imports as i set
+    heartbeat_at = private.now(), total_rows = coalesce(p_total_rows, i.total_rows)
+  where i.id = p_id and i.worker = p_worker and i.status in ('running', 'previewing');
+  return found;
+end;
+$$;
+
+COMMENT ON FUNCTION private.lead_import_renew(p_id uuid, p_worker text, p_total_rows bigint) IS 'Lead import worker: renew the claim on import p_id (and its row count); false when it was lost.';
+
+REVOKE ALL ON FUNCTION private.lead_import_renew(p_id uuid, p_worker text, p_total_rows bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.lead_import_renew(p_id uuid, p_worker text, p_total_rows bigint) TO crm_lead_import;
+
+-- Function private.lead_import_write_batch
+
+CREATE FUNCTION private.lead_import_write_batch(p_id uuid, p_worker text, p_from_row bigint, p_to_row bigint, p_rows jsonb, p_errors jsonb DEFAULT '[]'::jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_import public.lead_imports;
+  v_update boolean;
+  v_refs boolean;
+  v_counts record;
+  v_default_zone text;
+  v_zones jsonb;
+  v_actor text;
+begin
+  select i.* into v_import from public.lead_imports as i
+  where i.id = p_id and i.worker = p_worker and i.status = 'running'
+  for update;
+  if not found or v_import.processed_rows <> p_from_row then
+    return null;
+  end if;
+  select c.default_time_zone into v_default_zone from public.campaigns as c where c.id = v_import.campaign_id;
+  select coalesce(jsonb_object_agg(z.prefix, to_jsonb(z.time_zones)), '{}') into v_zones
+  from private.phone_time_zones as z;
+  perform set_config('crm.via', 'lead_import', true);
+  -- The history of each lead names the importer as who made it (auth.uid()).
+  perform set_config(
+    'request.jwt.claims', jsonb_build_object('sub', v_import.requested_by, 'role', 'authenticated')::text, true
+  );
+  v_actor := private.current_actor();
+  -- The inserts' history is written below, set-based (see private.write_lead_history).
+  perform set_config('crm.lead_history_written_by', 'lead_import_write_batch', true);
+  v_update := coalesce(v_import.options ->> 'duplicates', 'skip') = 'update';
+  v_refs := exists (
+    select 1 from jsonb_array_elements(p_rows) as e (r) where coalesce(e.r ->> 'external_ref', '') <> ''
+  );
+
+  with batch as materialized (
+    select
+      b.*,
+      nullif(b.external_ref, '') as ref,
+      row_number() over (partition by b.phone order by b.line) as phone_rank,
+      row_number() over (partition by nullif(b.external_ref, '') order by b.line) as ref_rank
+    from jsonb_to_recordset(p_rows) as b (
+      line integer, first_name text, last_name text, phone text, email text, birth_date date,
+      address_line text, city text, region text, postal_code text, country_code text,
+      external_ref text, source text, notes text, custom jsonb
+    )
+  ),
+
+  -- The campaign's leads with the batch's numbers: looked up by phone alone (leads_phone_idx;
+  -- offset 0 keeps the campaign filter outside, so that the planner, whose statistics lag
+  -- behind a growing import, never walks the campaign's leads once per row instead).
+  by_phone as materialized (
+    select distinct on (x.phone) x.phone::text as phone, x.id, x.import_id
+    from (
+      select l.phone, l.id, l.import_id, l.campaign_id, l.erased_at
+      from public.leads as l
+      where l.phone = any(array(select b.phone from batch as b))
+      offset 0
+    ) as x
+    where x.campaign_id = v_import.campaign_id and x.erased_at is null
+    order by x.phone, x.id
+  ),
+
+  by_ref as materialized (
+    select distinct on (l.external_ref) l.external_ref, l.id, l.import_id
+    from public.leads as l
+    where
+      v_refs and l.campaign_id = v_import.campaign_id and l.erased_at is null
+      and l.external_ref in (select b.ref from batch as b where b.ref is not null)
+    order by l.external_ref, l.created_at
+  ),
+
+  classified as materialized (
+    select
+      b.*,
+      coalesce(p.id, r.id) as match_id,
+      case when p.id is not null then p.import_id else r.import_id end as match_import,
+      -- The zones of the longest prefix of the number's digits (up to 15) found in
+      -- private.phone_time_zones (v_zones: the same table as one object), as
+      -- private.lead_time_zone looks them up; null when none.
+      coalesce(
+        v_zones -> left(substr(b.phone, 2), 15), v_zones -> left(substr(b.phone, 2), 14),
+        v_zones -> left(substr(b.phone, 2), 13), v_zones -> left(substr(b.phone, 2), 12),
+        v_zones -> left(substr(b.phone, 2), 11), v_zones -> left(substr(b.phone, 2), 10),
+        v_zones -> left(substr(b.phone, 2), 9), v_zones -> left(substr(b.phone, 2), 8),
+        v_zones -> left(substr(b.phone, 2), 7), v_zones -> left(substr(b.phone, 2), 6),
+        v_zones -> left(substr(b.phone, 2), 5), v_zones -> left(substr(b.phone, 2), 4),
+        v_zones -> left(substr(b.phone, 2), 3), v_zones -> left(substr(b.phone, 2), 2),
+        v_zones -> left(substr(b.phone, 2), 1)
+      ) as zones,
+      case
+        when b.phone_rank > 1 then 'phone'
+        when b.ref is not null and b.ref_rank > 1 then 'external_ref'
+        when p.id is null and r.id is not null then 'external_ref'
+        else 'phone'
+      end as dup_field,
+      case
+        when b.phone_rank > 1 or (b.ref is not null and b.ref_rank > 1) then 'duplicate_in_file'
+        when exists (
+          select 1 from public.do_not_call as d
+          where d.phone = b.phone and (d.campaign_id is null or d.campaign_id = v_import.campaign_id)
+        ) then 'do_not_call'
+        when coalesce(p.id, r.id) is not null
+          and (case when p.id is not null then p.import_id else r.import_id end) is not distinct from p_id
+          then 'duplicate_in_file'
+        when coalesce(p.id, r.id) is not null and v_update then 'update'
+        when coalesce(p.id, r.id) is not null then 'duplicate_in_campaign'
+        else 'new'
+      end as outcome
+    from batch as b
+    left join by_phone as p on b.phone = p.phone
+    left join by_ref as r on b.ref = r.external_ref
+  ),
+
+  inserted as (
+    insert into public.leads (
+      campaign_id, first_name, last_name, phone, email, birth_date, address_line, city, region,
+      postal_code, country_code, external_ref, source, notes, custom, created_by, import_id, time_zone
+    )
+    select
+      v_import.campaign_id, c.first_name, coalesce(c.last_name, ''), c.phone, nullif(c.email, ''), c.birth_date,
+      coalesce(c.address_line, ''), coalesce(c.city, ''), coalesce(c.region, ''),
+      coalesce(c.postal_code, ''), nullif(c.country_code, ''), c.ref, coalesce(c.source, ''),
+      coalesce(c.notes, ''), coalesce(c.custom, '{}'), v_import.requested_by, p_id,
+      -- private.lead_time_zone(phone, campaign): see zones in classified.
+      coalesce(case when jsonb_array_length(c.zones) = 1 then c.zones ->> 0 end, v_default_zone)
+    from classified as c
+    where c.outcome = 'new'
+    order by c.line
+    returning *
+  ),
+
+  -- What private.write_lead_history writes for an insert, for every inserted lead at once.
+  inserted_history as (
+    insert into public.lead_history (
+      lead_id, campaign_id, operation, changed_fields, old_values, new_values, changed_by, actor, via
+    )
+    select
+      n.id, n.campaign_id, 'insert', f.fields, null, j.v_new, (select auth.uid()), v_actor,
+      nullif(current_setting('crm.via', true), '')
+    from inserted as n
+    cross join lateral (select to_jsonb(n) - 'updated_at' - 'search_text' as v_new) as j
+    cross join lateral (
+      select coalesce(array_agg(e.key order by e.key), '{}') as fields
+      from jsonb_each(j.v_new) as e
+      where e.value <> 'null'::jsonb
+    ) as f
+    returning 1
+  ),
+
+  updated as (
+    update public.leads as l set
+      first_name = coalesce(nullif(c.first_name, ''), l.first_name),
+      last_name = coalesce(nullif(c.last_name, ''), l.last_name),
+      phone = coalesce(c.phone, l.phone),
+      email = coalesce(nullif(c.email, ''), l.email),
+      birth_date = coalesce(c.birth_date, l.birth_date),
+      address_line = coalesce(nullif(c.address_line, ''), l.address_line),
+      city = coalesce(nullif(c.city, ''), l.city),
+      region = coalesce(nullif(c.region, ''), l.region),
+      postal_code = coalesce(nullif(c.postal_code, ''), l.postal_code),
+      external_ref = coalesce(c.ref, l.external_ref),
+      notes = coalesce(nullif(c.notes, ''), l.notes),
+      custom = l.custom || coalesce(c.custom, '{}')
+    from classified as c
+    where c.outcome = 'update' and l.id = c.match_id
+    returning 1
+  ),
+
+  refused as (
+    insert into public.lead_import_errors (import_id, line, field, code, message, raw)
+    select
+      p_id, c.line,
+      case when c.outcome = 'do_not_call' then 'phone' else c.dup_field end,
+      c.outcome,
+      case
+        when c.outcome = 'do_not_call' then format('%s is on the do-not-call list', c.phone)
+        when c.outcome = 'duplicate_in_file' and c.dup_field = 'phone' then
+          format('phone %s appears earlier in the file', c.phone)
+        when c.outcome = 'duplicate_in_file' then format('external_ref %s appears earlier in the file', c.ref)
+        when c.dup_field = 'phone' then format('phone %s is already a lead of the campaign', c.phone)
+        else format('external_ref %s is already a lead of the campaign', c.ref)
+      end,
+      jsonb_strip_nulls(
+        to_jsonb(c)
+        - array['phone_rank', 'ref_rank', 'match_id', 'match_import', 'outcome', 'ref', 'line', 'dup_field', 'zones']
+      )
+    from classified as c
+    where c.outcome in ('duplicate_in_file', 'do_not_call', 'duplicate_in_campaign')
+    union all
+    select p_id, e.line, coalesce(e.field, ''), e.code, coalesce(e.message, ''), e.raw
+    from jsonb_to_recordset(coalesce(p_errors, '[]')) as e (line integer, field text, code text, message text, raw jsonb)
+    returning 1
+  )
+
+  select
+    (select count(*) from inserted) as imported,
+    (select count(*) from inserted_history) as history,
+    (select count(*) from updated) as updated,
+    (select count(*) from classified as c where c.outcome in ('duplicate_in_file', 'duplicate_in_campaign'))
+    as duplicates,
+    (select count(*) from classified as c where c.outcome = 'do_not_call') as do_not_call,
+    (select count(distinct e.r ->> 'line') from jsonb_array_elements(coalesce(p_errors, '[]')) as e (r)) as invalid,
+    (select count(*) from refused) as errors
+  into v_counts;
+
+  perform set_config('crm.lead_history_written_by', '', true);
+  if v_counts.history <> v_counts.imported then
+    raise exception 'lead_import_write_batch: % leads but % history rows', v_counts.imported, v_counts.history;
+  end if;
+
+  update public.lead_imports as i set
+    processed_rows = p_to_row,
+    imported = i.imported + v_counts.imported,
+    updated = i.updated + v_counts.updated,
+    duplicates = i.duplicates + v_counts.duplicates,
+    do_not_call = i.do_not_call + v_counts.do_not_call,
+    invalid = i.invalid + v_counts.invalid,
+    total_rows = greatest(i.total_rows, p_to_row),
+    heartbeat_at = private.now()
+  where i.id = p_id
+  returning * into v_import;
+
+  return jsonb_build_object(
+    'processed_rows', v_import.processed_rows, 'imported', v_import.imported, 'updated', v_import.updated,
+    'duplicates', v_import.duplicates, 'do_not_call', v_import.do_not_call, 'invalid', v_import.invalid,
+    'cancel_requested', v_import.cancel_requested
+  );
+end;
+$$;
+
+COMMENT ON FUNCTION private.lead_import_write_batch(p_id uuid, p_worker text, p_from_row bigint, p_to_row bigint, p_rows jsonb, p_errors jsonb) IS 'Lead import worker: write one batch of import p_id with its checkpoint, in one transaction; null when not its own.';
+
+REVOKE ALL ON FUNCTION private.lead_import_write_batch(p_id uuid, p_worker text, p_from_row bigint, p_to_row bigint, p_rows jsonb, p_errors jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.lead_import_write_batch(p_id uuid, p_worker text, p_from_row bigint, p_to_row bigint, p_rows jsonb, p_errors jsonb) TO crm_lead_import;
+
 -- Function private.lead_search_ids
 
 CREATE FUNCTION private.lead_search_ids(p_search text) RETURNS SETOF uuid
@@ -4152,6 +4842,7 @@ REVOKE ALL ON FUNCTION private.now() FROM PUBLIC;
 GRANT ALL ON FUNCTION private.now() TO authenticated;
 GRANT ALL ON FUNCTION private.now() TO service_role;
 GRANT ALL ON FUNCTION private.now() TO crm_recordings;
+GRANT ALL ON FUNCTION private.now() TO crm_lead_import;
 
 -- Function private.originate_claim
 
@@ -5756,11 +6447,16 @@ CREATE FUNCTION private.write_lead_history() RETURNS trigger
     SET search_path TO ''
     AS $$
 declare
-  -- search_text repeats the names, e-mail and numbers already recorded.
-  v_old jsonb := case when tg_op <> 'INSERT' then to_jsonb(old) - 'updated_at' - 'search_text' end;
-  v_new jsonb := case when tg_op <> 'DELETE' then to_jsonb(new) - 'updated_at' - 'search_text' end;
+  v_old jsonb;
+  v_new jsonb;
   v_fields text[];
 begin
+  -- private.lead_import_write_batch writes these rows itself, set-based (see above).
+  if tg_op = 'INSERT' and current_setting('crm.lead_history_written_by', true) = 'lead_import_write_batch' then
+    return null;
+  end if;
+  v_old := case when tg_op <> 'INSERT' then to_jsonb(old) - 'updated_at' - 'search_text' end;
+  v_new := case when tg_op <> 'DELETE' then to_jsonb(new) - 'updated_at' - 'search_text' end;
   if tg_op = 'UPDATE' then
     v_fields := private.changed_columns(v_old, v_new);
     if cardinality(v_fields) = 0 then
@@ -6577,10 +7273,12 @@ CREATE TABLE public.campaigns (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     recording_retention_days integer DEFAULT 90 NOT NULL,
+    country_code text DEFAULT 'ES'::text NOT NULL,
     CONSTRAINT campaigns_allowed_dispositions_length CHECK ((cardinality(allowed_dispositions) <= 100)),
     CONSTRAINT campaigns_caller_id_length CHECK ((char_length((caller_id)::text) <= 32)),
     CONSTRAINT campaigns_calling_days CHECK ((((cardinality(calling_days) >= 1) AND (cardinality(calling_days) <= 7)) AND (calling_days <@ '{1,2,3,4,5,6,7}'::smallint[]))),
     CONSTRAINT campaigns_calling_window CHECK ((calling_hours_start < calling_hours_end)),
+    CONSTRAINT campaigns_country_code_check CHECK ((country_code ~ '^[A-Z]{2}$'::text)),
     CONSTRAINT campaigns_description_length CHECK ((char_length(description) <= 4000)),
     CONSTRAINT campaigns_max_attempts_check CHECK (((max_attempts >= 1) AND (max_attempts <= 50))),
     CONSTRAINT campaigns_name_check CHECK ((name <> ''::text)),
@@ -6598,6 +7296,7 @@ COMMENT ON COLUMN public.campaigns.retry_delays IS 'Wait after the n-th unsucces
 COMMENT ON COLUMN public.campaigns.default_time_zone IS 'Time zone of leads imported without one.';
 COMMENT ON COLUMN public.campaigns.recording_notice IS 'What the agent reads to ask for recording consent.';
 COMMENT ON COLUMN public.campaigns.recording_retention_days IS 'Days a recording is kept after its call started; then the recordings worker purges it (unless on legal hold).';
+COMMENT ON COLUMN public.campaigns.country_code IS 'ISO 3166 alpha-2 country of the campaign: the default region of national phone numbers on import.';
 
 -- Triggers, in firing order
 CREATE TRIGGER campaigns_set_updated_at BEFORE UPDATE ON public.campaigns FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
@@ -6795,6 +7494,115 @@ CREATE POLICY "Supervisors can view the lead history of their campaigns" ON publ
 GRANT SELECT ON TABLE public.lead_history TO authenticated;
 GRANT SELECT,DELETE ON TABLE public.lead_history TO service_role;
 
+-- Table public.lead_import_errors
+
+CREATE TABLE public.lead_import_errors (
+    id bigint NOT NULL,
+    import_id uuid NOT NULL,
+    line integer NOT NULL,
+    field text DEFAULT ''::text NOT NULL,
+    code text NOT NULL,
+    message text DEFAULT ''::text NOT NULL,
+    raw jsonb,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE public.lead_import_errors ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.lead_import_errors_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+COMMENT ON TABLE public.lead_import_errors IS 'Rows of an import that were not imported, and why (codes in supabase/ERRORS.md, "Lead import").';
+
+ALTER TABLE ONLY public.lead_import_errors
+    ADD CONSTRAINT lead_import_errors_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.lead_import_errors
+    ADD CONSTRAINT lead_import_errors_import_id_fkey FOREIGN KEY (import_id) REFERENCES public.lead_imports(id) ON DELETE CASCADE;
+
+CREATE INDEX lead_import_errors_import_idx ON public.lead_import_errors USING btree (import_id, line);
+
+ALTER TABLE public.lead_import_errors ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY "Importers can view the errors of imports they can view" ON public.lead_import_errors FOR SELECT TO authenticated USING ((EXISTS ( SELECT 1
+   FROM public.lead_imports i
+  WHERE ((i.id = lead_import_errors.import_id) AND private.can_read_lead_import(i.requested_by, i.campaign_id)))));
+
+GRANT SELECT ON TABLE public.lead_import_errors TO authenticated;
+GRANT ALL ON TABLE public.lead_import_errors TO service_role;
+
+-- Table public.lead_imports
+
+CREATE TABLE public.lead_imports (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    campaign_id uuid NOT NULL,
+    requested_by uuid,
+    file_path text NOT NULL,
+    file_name text NOT NULL,
+    options jsonb DEFAULT '{}'::jsonb NOT NULL,
+    status text DEFAULT 'queued'::text NOT NULL,
+    preview jsonb,
+    total_rows bigint,
+    processed_rows bigint DEFAULT 0 NOT NULL,
+    imported bigint DEFAULT 0 NOT NULL,
+    updated bigint DEFAULT 0 NOT NULL,
+    duplicates bigint DEFAULT 0 NOT NULL,
+    invalid bigint DEFAULT 0 NOT NULL,
+    do_not_call bigint DEFAULT 0 NOT NULL,
+    error_report_path text,
+    error text,
+    worker text,
+    heartbeat_at timestamp with time zone,
+    attempts integer DEFAULT 0 NOT NULL,
+    cancel_requested boolean DEFAULT false NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    started_at timestamp with time zone,
+    finished_at timestamp with time zone,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT lead_imports_do_not_call_check CHECK ((do_not_call >= 0)),
+    CONSTRAINT lead_imports_duplicates_check CHECK ((duplicates >= 0)),
+    CONSTRAINT lead_imports_failed_has_error CHECK (((status <> 'failed'::text) OR (error IS NOT NULL))),
+    CONSTRAINT lead_imports_imported_check CHECK ((imported >= 0)),
+    CONSTRAINT lead_imports_invalid_check CHECK ((invalid >= 0)),
+    CONSTRAINT lead_imports_options CHECK ((jsonb_typeof(options) = 'object'::text)),
+    CONSTRAINT lead_imports_processed_rows_check CHECK ((processed_rows >= 0)),
+    CONSTRAINT lead_imports_status CHECK ((status = ANY (ARRAY['previewing'::text, 'previewed'::text, 'queued'::text, 'running'::text, 'done'::text, 'failed'::text, 'cancelled'::text]))),
+    CONSTRAINT lead_imports_total_rows_check CHECK ((total_rows >= 0)),
+    CONSTRAINT lead_imports_updated_check CHECK ((updated >= 0))
+);
+
+COMMENT ON TABLE public.lead_imports IS 'Lead imports: a file of the bucket lead-imports becoming leads of a campaign, with its progress.';
+COMMENT ON COLUMN public.lead_imports.file_path IS 'The object in the bucket lead-imports: <uploader>/<name>.';
+COMMENT ON COLUMN public.lead_imports.status IS 'previewing -> previewed -> queued -> running -> done | failed | cancelled (preview optional).';
+COMMENT ON COLUMN public.lead_imports.processed_rows IS 'Data rows of the file handled so far (the checkpoint: a resumed import starts after them).';
+COMMENT ON COLUMN public.lead_imports.error_report_path IS 'The refused rows as CSV in the bucket lead-imports: <uploader>/errors/<import id>.csv.';
+
+-- Triggers, in firing order
+CREATE TRIGGER lead_imports_set_updated_at BEFORE UPDATE ON public.lead_imports FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
+
+ALTER TABLE ONLY public.lead_imports
+    ADD CONSTRAINT lead_imports_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.lead_imports
+    ADD CONSTRAINT lead_imports_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES public.campaigns(id) ON DELETE CASCADE;
+ALTER TABLE ONLY public.lead_imports
+    ADD CONSTRAINT lead_imports_requested_by_fkey FOREIGN KEY (requested_by) REFERENCES public.profiles(id) ON DELETE SET NULL;
+
+CREATE INDEX lead_imports_campaign_idx ON public.lead_imports USING btree (campaign_id, created_at);
+CREATE INDEX lead_imports_queue_idx ON public.lead_imports USING btree (status, created_at) WHERE (status = ANY (ARRAY['previewing'::text, 'queued'::text, 'running'::text]));
+CREATE INDEX lead_imports_requested_by_idx ON public.lead_imports USING btree (requested_by, created_at);
+
+ALTER TABLE public.lead_imports ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY "Importers can view their imports and their campaigns' imports" ON public.lead_imports FOR SELECT TO authenticated USING (( SELECT private.can_read_lead_import(lead_imports.requested_by, lead_imports.campaign_id) AS can_read_lead_import));
+
+GRANT SELECT ON TABLE public.lead_imports TO authenticated;
+GRANT ALL ON TABLE public.lead_imports TO service_role;
+
 -- Table public.leads
 
 CREATE TABLE public.leads (
@@ -6830,6 +7638,7 @@ CREATE TABLE public.leads (
     erased_at timestamp with time zone,
     search_text text GENERATED ALWAYS AS (private.lead_search_text(first_name, last_name, email, external_ref, (phone)::text, (alternate_phones)::text[])) STORED,
     last_outcome text,
+    import_id uuid,
     CONSTRAINT leads_address_line_length CHECK ((char_length(address_line) <= 500)),
     CONSTRAINT leads_alternate_phones_length CHECK ((cardinality(alternate_phones) <= 10)),
     CONSTRAINT leads_attempts_check CHECK ((attempts >= 0)),
@@ -6862,6 +7671,7 @@ COMMENT ON COLUMN public.leads.custom IS 'Campaign-specific fields, as a JSON ob
 COMMENT ON COLUMN public.leads.erased_at IS 'When the lead''s personal data was erased (rpc/erase_lead).';
 COMMENT ON COLUMN public.leads.search_text IS 'Search key kept by the database: lower-case accent-free names, e-mail, external_ref, then the digits of phone and alternate_phones. Filter with ilike ''%term%'' (trigram index).';
 COMMENT ON COLUMN public.leads.last_outcome IS 'The disposition code of the lead''s last wrapped-up call (rpc/end_call); null before any.';
+COMMENT ON COLUMN public.leads.import_id IS 'The import that created the lead (null: made otherwise).';
 
 -- Triggers, in firing order
 CREATE TRIGGER leads_guard_columns BEFORE INSERT OR UPDATE ON public.leads FOR EACH ROW EXECUTE FUNCTION private.guard_lead_columns();
@@ -6879,11 +7689,14 @@ ALTER TABLE ONLY public.leads
 ALTER TABLE ONLY public.leads
     ADD CONSTRAINT leads_created_by_fkey FOREIGN KEY (created_by) REFERENCES public.profiles(id) ON DELETE SET NULL;
 ALTER TABLE ONLY public.leads
+    ADD CONSTRAINT leads_import_id_fkey FOREIGN KEY (import_id) REFERENCES public.lead_imports(id) ON DELETE SET NULL;
+ALTER TABLE ONLY public.leads
     ADD CONSTRAINT leads_owner_id_fkey FOREIGN KEY (owner_id) REFERENCES public.profiles(id) ON DELETE SET NULL;
 
 CREATE INDEX leads_campaign_created_at_idx ON public.leads USING btree (campaign_id, created_at, id);
 CREATE INDEX leads_campaign_id_idx ON public.leads USING btree (campaign_id, status);
 CREATE INDEX leads_created_at_idx ON public.leads USING btree (created_at, id);
+CREATE INDEX leads_import_id_idx ON public.leads USING btree (import_id) WHERE (import_id IS NOT NULL);
 CREATE INDEX leads_last_outcome_idx ON public.leads USING btree (last_outcome, created_at) WHERE (last_outcome IS NOT NULL);
 CREATE INDEX leads_owner_id_idx ON public.leads USING btree (owner_id, next_call_at);
 CREATE INDEX leads_phone_idx ON public.leads USING btree (phone);
@@ -7876,6 +8689,12 @@ CREATE POLICY "Supervisors and admins can read the floor of their campaigns" ON 
 CREATE POLICY "Users can read their own desk notices" ON realtime.messages FOR SELECT TO authenticated USING (((extension = 'broadcast'::text) AND (( SELECT private.realtime_topic_id(realtime.topic(), 'agent'::text) AS realtime_topic_id) = ( SELECT auth.uid() AS uid))));
 
 -- storage.objects
+CREATE POLICY "Importers can delete lead files in their own folder" ON storage.objects FOR DELETE TO authenticated USING (((bucket_id = 'lead-imports'::text) AND ((storage.foldername(name))[1] = (( SELECT auth.uid() AS uid))::text) AND ((storage.foldername(name))[2] IS DISTINCT FROM 'errors'::text) AND ( SELECT private.has_permission('leads.import'::text) AS has_permission)));
+CREATE POLICY "Importers can read their lead files and visible error reports" ON storage.objects FOR SELECT TO authenticated USING (((bucket_id = 'lead-imports'::text) AND ( SELECT private.has_permission('leads.import'::text) AS has_permission) AND (((storage.foldername(name))[1] = (( SELECT auth.uid() AS uid))::text) OR (EXISTS ( SELECT 1
+   FROM lead_imports i
+  WHERE (i.error_report_path = objects.name))))));
+CREATE POLICY "Importers can replace lead files in their own folder" ON storage.objects FOR UPDATE TO authenticated USING (((bucket_id = 'lead-imports'::text) AND ((storage.foldername(name))[1] = (( SELECT auth.uid() AS uid))::text) AND ((storage.foldername(name))[2] IS DISTINCT FROM 'errors'::text) AND ( SELECT private.has_permission('leads.import'::text) AS has_permission))) WITH CHECK (((bucket_id = 'lead-imports'::text) AND ((storage.foldername(name))[1] = (( SELECT auth.uid() AS uid))::text) AND ((storage.foldername(name))[2] IS DISTINCT FROM 'errors'::text) AND ( SELECT private.has_permission('leads.import'::text) AS has_permission)));
+CREATE POLICY "Importers can upload lead files to their own folder" ON storage.objects FOR INSERT TO authenticated WITH CHECK (((bucket_id = 'lead-imports'::text) AND ((storage.foldername(name))[1] = (( SELECT auth.uid() AS uid))::text) AND ((storage.foldername(name))[2] IS DISTINCT FROM 'errors'::text) AND ( SELECT private.has_permission('leads.import'::text) AS has_permission)));
 CREATE POLICY "Listeners can sign the recording they were granted" ON storage.objects FOR SELECT TO authenticated USING (((bucket_id = 'recordings'::text) AND private.use_recording_grant(bucket_id, name)));
 CREATE POLICY "Only the service role changes recordings" ON storage.objects AS RESTRICTIVE FOR UPDATE TO anon, authenticated USING ((bucket_id <> 'recordings'::text)) WITH CHECK ((bucket_id <> 'recordings'::text));
 CREATE POLICY "Only the service role deletes recordings" ON storage.objects AS RESTRICTIVE FOR DELETE TO anon, authenticated USING ((bucket_id <> 'recordings'::text));
@@ -7888,12 +8707,14 @@ CREATE POLICY "Requesters can read their own report exports" ON storage.objects 
 -- ============================================================================
 
 INSERT INTO storage.buckets (id, name, public, file_size_limit, allowed_mime_types) VALUES ('exports', 'exports', false, NULL, NULL);
+INSERT INTO storage.buckets (id, name, public, file_size_limit, allowed_mime_types) VALUES ('lead-imports', 'lead-imports', false, 209715200, '{text/csv,text/plain,application/csv,application/vnd.ms-excel,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet}');
 INSERT INTO storage.buckets (id, name, public, file_size_limit, allowed_mime_types) VALUES ('recordings', 'recordings', false, 209715200, '{audio/ogg}');
 
 -- ============================================================================
 -- Tables published for Realtime (publication membership)
 -- ============================================================================
 
+ALTER PUBLICATION supabase_realtime ADD TABLE ONLY public.lead_imports;
 ALTER PUBLICATION supabase_realtime ADD TABLE ONLY public.report_exports;
 
 -- ============================================================================
