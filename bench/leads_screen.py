@@ -41,7 +41,7 @@ import psycopg
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from bench.webphone_scroll import loadavg, measure_scroll
-from stack import lifecycle
+from stack import lifecycle, postgres
 from stack.config import PROJECT_DIR, StackConfig
 from tests.e2e.webphone import CHROMIUM_ARGS, TIMEZONE, VIEWPORT, launch, sign_in
 from tests.support.crm_data import SUPERVISOR1, make_campaign
@@ -202,7 +202,9 @@ def main() -> None:
     try:
         if args.phase == "measure":
             seeded = json.loads(seeded_file.read_text())
-            # The kept stack serves webphone/dist: build the code as it is now.
+            # The kept stack gets the migrations and the webphone as they are now.
+            lifecycle.supabase_cli(config, "db", "push", "--yes")
+            postgres.psql(config, "-c", "notify pgrst, 'reload schema'")
             lifecycle.build_webphone(config)
         else:
             print(f"Generating {args.leads} leads", flush=True)

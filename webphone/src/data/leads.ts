@@ -206,6 +206,8 @@ export function keysetCondition(sort: LeadSort, cursor: LeadCursor): string {
 }
 
 export const LEAD_PAGE_SIZE = 100;
+/** rpc/search_leads needs a trigram's worth: shorter terms filter the table instead. */
+export const SEARCH_MIN_CHARS = 3;
 
 const ROW_COLUMNS = `id, campaign_id, owner_id, status, first_name, last_name, phone, email, attempts, last_outcome,
   next_call_at, last_called_at, created_at, updated_at, source, import_id, erased_at,
@@ -221,8 +223,20 @@ export interface LeadPage<Row> { rows: Row[]; count: number | null; next: LeadCu
 export async function listLeadsPage(
   supabase: Supabase, filter: LeadFilter, sort: LeadSort, cursor: LeadCursor | null, limit = LEAD_PAGE_SIZE,
 ) {
-  let query = supabase.from('leads').select(ROW_COLUMNS, cursor ? undefined : { count: 'estimated' });
-  for (const [column, operator, value] of leadFilterParams(filter)) query = query.filter(column, operator, value);
+  const counting = cursor ? undefined : 'estimated' as const;
+  // A search of 3+ characters goes through rpc/search_leads: under RLS the
+  // table's ilike cannot use the trigram index (H1's docs/interface.md), the
+  // function can, and PostgREST filters, orders and pages it as the table.
+  const viaIndex = (filter.search?.length ?? 0) >= SEARCH_MIN_CHARS;
+  const table = supabase.from('leads').select(ROW_COLUMNS, { count: counting });
+  // The function returns setof leads: PostgREST embeds and filters it as the
+  // table; supabase-js's types cannot follow embeds on a function, hence the cast.
+  let query = viaIndex
+    ? supabase.rpc('search_leads', { p_search: filter.search ?? '' }, { count: counting }).select(ROW_COLUMNS) as unknown as typeof table
+    : table;
+  for (const [column, operator, value] of leadFilterParams(viaIndex ? { ...filter, search: undefined } : filter)) {
+    query = query.filter(column, operator, value);
+  }
   if (cursor) query = query.or(keysetCondition(sort, cursor).slice(1, -1));
   const { data, error, count } = await query
     .order(sort.column, { ascending: sort.ascending, nullsFirst: false })
