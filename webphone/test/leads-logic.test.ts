@@ -146,11 +146,15 @@ describe('keyset pages', () => {
       .toBe(`(last_name.gt."García, Ana",and(last_name.eq."García, Ana",id.gt.${id}))`);
   });
 
-  test('nullable columns: nulls come last, then only ids after', () => {
+  test('nullable columns: nulls last ascending, first descending (the index\'s order)', () => {
     expect(keysetCondition({ column: 'next_call_at', ascending: true }, { value: '2026-12-01T10:00:00Z', id }))
       .toBe(`(next_call_at.gt."2026-12-01T10:00:00Z",and(next_call_at.eq."2026-12-01T10:00:00Z",id.gt.${id}),next_call_at.is.null)`);
+    expect(keysetCondition({ column: 'next_call_at', ascending: true }, { value: null, id }))
+      .toBe(`(and(next_call_at.is.null,id.gt.${id}))`);
     expect(keysetCondition({ column: 'next_call_at', ascending: false }, { value: null, id }))
-      .toBe(`(and(next_call_at.is.null,id.lt.${id}))`);
+      .toBe(`(and(next_call_at.is.null,id.lt.${id}),next_call_at.not.is.null)`);
+    expect(keysetCondition({ column: 'next_call_at', ascending: false }, { value: '2026-12-01T10:00:00Z', id }))
+      .toBe(`(next_call_at.lt."2026-12-01T10:00:00Z",and(next_call_at.eq."2026-12-01T10:00:00Z",id.lt.${id}))`);
   });
 
   test('the cursor is the last row\'s sort value and id', () => {

@@ -174,7 +174,7 @@ export function selectionOf(choice: { ids: readonly string[] } | { filter: LeadF
 export const LEAD_SORTS = ['created_at', 'updated_at', 'next_call_at', 'last_called_at', 'attempts', 'last_name', 'status'] as const;
 export type LeadSortColumn = (typeof LEAD_SORTS)[number];
 export interface LeadSort { column: LeadSortColumn; ascending: boolean }
-/** Columns that may be null: null sorts last either way. */
+/** Columns that may be null (last ascending, first descending). */
 const NULLABLE_SORTS: readonly LeadSortColumn[] = ['next_call_at', 'last_called_at'];
 
 /** Where the next page starts: the sort value and id of the last row read. */
@@ -187,8 +187,10 @@ export function cursorOf(row: Record<string, unknown> & { id: string }, sort: Le
 
 /**
  * The keyset condition for the rows after `cursor` in order (col, id), both
- * ascending or both descending, nulls last: PostgREST's or=(...) body, e.g.
- * `(attempts.gt.2,and(attempts.eq.2,id.gt.<id>))`.
+ * ascending or both descending, with PostgreSQL's default null placement
+ * (ASC NULLS LAST, DESC NULLS FIRST: the order a (col, id) btree index reads
+ * either way; an explicit other one makes PostgreSQL sort every row). As
+ * PostgREST's or=(...) body, e.g. `(attempts.gt.2,and(attempts.eq.2,id.gt.<id>))`.
  */
 export function keysetCondition(sort: LeadSort, cursor: LeadCursor): string {
   const { column } = sort;
@@ -196,12 +198,15 @@ export function keysetCondition(sort: LeadSort, cursor: LeadCursor): string {
   const id = quoteValue(cursor.id);
   const nullable = NULLABLE_SORTS.includes(column);
   if (cursor.value === null) {
-    // Already among the nulls (they come last): only the ids after, still null.
-    return `(and(${column}.is.null,id.${after}.${id}))`;
+    // Among the nulls: ascending they come last (only ids after, still null);
+    // descending they come first (then every row with a value).
+    const nulls = `and(${column}.is.null,id.${after}.${id})`;
+    return sort.ascending ? `(${nulls})` : `(${nulls},${column}.not.is.null)`;
   }
   const v = quoteValue(String(cursor.value));
   const parts = [`${column}.${after}.${v}`, `and(${column}.eq.${v},id.${after}.${id})`];
-  if (nullable) parts.push(`${column}.is.null`);
+  // Ascending, the nulls come after every value.
+  if (nullable && sort.ascending) parts.push(`${column}.is.null`);
   return `(${parts.join(',')})`;
 }
 
@@ -239,7 +244,8 @@ export async function listLeadsPage(
   }
   if (cursor) query = query.or(keysetCondition(sort, cursor).slice(1, -1));
   const { data, error, count } = await query
-    .order(sort.column, { ascending: sort.ascending, nullsFirst: false })
+    // PostgreSQL's default null placement: what the (col, id) indexes read.
+    .order(sort.column, { ascending: sort.ascending, nullsFirst: !sort.ascending })
     .order('id', { ascending: sort.ascending })
     .limit(limit);
   const rows = unwrapRows({ data, error });
