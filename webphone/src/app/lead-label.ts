@@ -2,7 +2,7 @@
 // lead erased on request; its phone in international format for reading.
 
 import type { TFunction } from 'i18next';
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import { isErasedLead } from '../desk/erased';
 
 interface Named {
@@ -27,4 +27,18 @@ export function formatPhone(phone: string | null | undefined): string {
 /** The lead's phone for reading, or '' (an erased lead has none). */
 export function leadPhone(lead: { phone?: string | null } | null | undefined): string {
   return formatPhone(lead?.phone);
+}
+
+/**
+ * A phone as typed (national or international) as E.164, or null when it is
+ * not a valid number: national numbers are read in `region` (the campaign's
+ * country), as the import does.
+ */
+export function toE164(input: string | null | undefined, region = 'ES'): string | null {
+  const text = (input ?? '').trim();
+  if (!text) return null;
+  const compact = text.replace(/[^\d+]/g, '');
+  const parsed = parsePhoneNumberFromString(compact.startsWith('00') ? `+${compact.slice(2)}` : text,
+    /^[A-Z]{2}$/.test(region) ? region as CountryCode : 'ES');
+  return parsed?.isValid() ? parsed.number : null;
 }

@@ -9,7 +9,8 @@ import { useAuth } from './auth/auth-context';
 /** The permissions screens are gated on (the role_permissions codes). */
 export type Permission =
   | 'sales.validate' | 'reports.view' | 'recordings.listen' | 'users.manage'
-  | 'campaigns.manage' | 'products.manage' | 'compliance.manage' | 'permissions.manage';
+  | 'campaigns.manage' | 'products.manage' | 'compliance.manage' | 'permissions.manage'
+  | 'leads.assign' | 'leads.import' | 'leads.export' | 'leads.delete';
 
 /** A screen's rights: one permission, or any of several (the audit log: users.manage or permissions.manage). */
 export type PermissionRule = Permission | readonly Permission[];

@@ -1,6 +1,7 @@
 // Reports: the reporting RPCs (materialized views behind RLS-aware functions).
 
 import type { Supabase } from '../app/config';
+import type { Json } from '../types/database';
 import { unwrap, unwrapRows } from './errors';
 
 /** rpc/report_agent_performance(p_from, p_to): one row per agent. */
@@ -19,7 +20,9 @@ export async function reportDailySummary(supabase: Supabase, day: string) {
 }
 
 /** The reports an export can be asked for (rpc/request_report_export's p_report). */
-export type ExportReport = 'agent_performance' | 'campaign_stats' | 'daily_summary' | 'call_detail';
+export type ExportReport = 'agent_performance' | 'campaign_stats' | 'daily_summary' | 'call_detail' | 'leads';
+/** The report's arguments by name ({ p_from, p_to }), or the leads export's {"selection": ...}. */
+export type ExportParams = Record<string, string> | { selection: Json };
 export type ExportFormat = 'csv' | 'xlsx';
 /** report_exports.status: the reporting worker moves a request along these. */
 export type ExportStatus = 'queued' | 'running' | 'done' | 'failed';
@@ -30,7 +33,7 @@ export type ExportStatus = 'queued' | 'running' | 'done' | 'failed';
  * queued report_exports row comes back, for the reporting worker to fill.
  */
 export async function requestReportExport(
-  supabase: Supabase, report: ExportReport, params: Record<string, string>, format: ExportFormat = 'csv',
+  supabase: Supabase, report: ExportReport, params: ExportParams, format: ExportFormat = 'csv',
 ) {
   return unwrap(await supabase.rpc('request_report_export', { p_report: report, p_params: params, p_format: format }));
 }

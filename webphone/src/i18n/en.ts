@@ -2,6 +2,7 @@
 
 import dashboardEn from './dashboard.en';
 import backofficeEn from './backoffice.en';
+import leadsEn from './leads.en';
 
 export default {
   'app.name': 'Call Center CRM',
@@ -592,4 +593,5 @@ export default {
   'admin.campaigns.retentionDays': '{days} days',
   ...dashboardEn,
   ...backofficeEn,
+  ...leadsEn,
 };

@@ -2,6 +2,7 @@
 
 import dashboardEs from './dashboard.es';
 import backofficeEs from './backoffice.es';
+import leadsEs from './leads.es';
 
 export default {
   'app.name': 'Call Center CRM',
@@ -592,4 +593,5 @@ export default {
   'admin.campaigns.retentionDays': '{days} días',
   ...dashboardEs,
   ...backofficeEs,
+  ...leadsEs,
 };

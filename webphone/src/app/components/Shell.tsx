@@ -27,7 +27,8 @@ interface Screen {
   test: string;
   to: string;
   label: 'nav.dashboard' | 'nav.desk' | 'nav.floor' | 'nav.validation' | 'nav.reports' | 'nav.recordings'
-    | 'nav.users' | 'nav.campaigns' | 'nav.products' | 'nav.compliance' | 'nav.permissions' | 'nav.audit';
+    | 'nav.users' | 'nav.campaigns' | 'nav.products' | 'nav.compliance' | 'nav.permissions' | 'nav.audit'
+    | 'nav.leads' | 'nav.imports';
   roles: readonly Role[];
   permission?: PermissionRule;
 }
@@ -39,6 +40,8 @@ export const SCREENS: readonly Screen[] = [
   { test: 'floor', to: '/supervisor/floor', label: 'nav.floor', roles: ['supervisor', 'admin'] },
   { test: 'validation', to: '/supervisor/validation', label: 'nav.validation', roles: ['supervisor', 'admin'], permission: 'sales.validate' },
   { test: 'reports', to: '/supervisor/reports', label: 'nav.reports', roles: ['supervisor', 'admin'], permission: 'reports.view' },
+  { test: 'leads', to: '/supervisor/leads', label: 'nav.leads', roles: ['supervisor', 'admin'] },
+  { test: 'imports', to: '/supervisor/imports', label: 'nav.imports', roles: ['supervisor', 'admin'], permission: 'leads.import' },
   { test: 'recordings', to: '/supervisor/recordings', label: 'nav.recordings', roles: ['supervisor', 'admin'], permission: 'recordings.listen' },
   { test: 'admin-users', to: '/admin/users', label: 'nav.users', roles: ['admin'], permission: 'users.manage' },
   { test: 'admin-campaigns', to: '/admin/campaigns', label: 'nav.campaigns', roles: ['admin'], permission: 'campaigns.manage' },

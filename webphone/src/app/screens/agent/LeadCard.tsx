@@ -169,7 +169,7 @@ export function Empty({ loading, text }: { loading: boolean; text: string }) {
   return <p className="text-sm text-slate-600">{loading ? t('common.loading') : text}</p>;
 }
 
-function HistoryList({ history, loading }: { history: LeadHistoryRow[]; loading: boolean }) {
+export function HistoryList({ history, loading }: { history: LeadHistoryRow[]; loading: boolean }) {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
   if (!history.length) return <Empty loading={loading} text={t('lead.noHistory')} />;
@@ -220,7 +220,7 @@ function HistoryList({ history, loading }: { history: LeadHistoryRow[]; loading:
 export const TH = 'px-2 py-1.5 text-left text-xs font-semibold uppercase tracking-wide text-slate-600';
 export const TD = 'px-2 py-1.5 align-top';
 
-function SalesTable({ sales, loading }: { sales: LeadSaleRow[]; loading: boolean }) {
+export function SalesTable({ sales, loading }: { sales: LeadSaleRow[]; loading: boolean }) {
   const { t, i18n } = useTranslation();
   if (!sales.length) return <Empty loading={loading} text={t('lead.noSales')} />;
   const lang = i18n.language;

@@ -2,14 +2,20 @@
 // only for a signed-in supervisor or admin. The live floor is the index;
 // each other screen needs the permission the navigation shows it for
 // (components/Shell.tsx SCREENS), asked of the database.
-import type { ReactNode } from 'react';
+import { lazy, Suspense, type ReactNode } from 'react';
 import { Navigate, Route, Routes } from 'react-router';
-import { ScreenGate } from '../../components/ScreenGate';
+import { Loading, ScreenGate } from '../../components/ScreenGate';
 import type { Permission } from '../../permissions';
 import { Floor } from './Floor';
 import { Recordings } from './Recordings';
 import { Reports } from './Reports';
 import { Validation } from './Validation';
+
+// The leads screens bring forms, zod and the import wizard: loaded when opened,
+// so the floor (every supervisor's first screen) does not wait for them.
+const Leads = lazy(() => import('./Leads').then((m) => ({ default: m.Leads })));
+const LeadPage = lazy(() => import('./LeadPage').then((m) => ({ default: m.LeadPage })));
+const Imports = lazy(() => import('./Imports').then((m) => ({ default: m.Imports })));
 
 /** A screen behind its permission; without it, the floor. */
 function Gate({ permission, children }: { permission: Permission; children: ReactNode }) {
@@ -24,6 +30,9 @@ export function Component() {
       <Route path="validation" element={<Gate permission="sales.validate"><Validation /></Gate>} />
       <Route path="reports" element={<Gate permission="reports.view"><Reports /></Gate>} />
       <Route path="recordings" element={<Gate permission="recordings.listen"><Recordings /></Gate>} />
+      <Route path="leads" element={<Suspense fallback={<Loading />}><Leads /></Suspense>} />
+      <Route path="leads/:leadId" element={<Suspense fallback={<Loading />}><LeadPage /></Suspense>} />
+      <Route path="imports" element={<Gate permission="leads.import"><Suspense fallback={<Loading />}><Imports /></Suspense></Gate>} />
       <Route path="*" element={<Navigate to="/supervisor/floor" replace />} />
     </Routes>
   );
