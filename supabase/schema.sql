@@ -5460,7 +5460,8 @@ CREATE FUNCTION private.leads_matching(p_selection jsonb, p_check_only boolean D
 declare
   c_filter_keys constant text[] := array[
     'campaign_id', 'status', 'owner_id', 'unassigned', 'attempts_min', 'attempts_max', 'last_outcome',
-    'next_call_from', 'next_call_to', 'created_from', 'created_to', 'source', 'import_id', 'search'
+    'next_call_from', 'next_call_to', 'created_from', 'created_to', 'source', 'import_id', 'search',
+    'id_from', 'id_to'
   ];
   v_scope uuid[]; -- null: every campaign (admins)
   v_filter jsonb;
@@ -5479,6 +5480,8 @@ declare
   v_source text;
   v_import_id uuid;
   v_search text;
+  v_id_from uuid;
+  v_id_to uuid;
   v_sql text := 'select l.id, true from public.leads as l where true';
 begin
   if p_selection is null or jsonb_typeof(p_selection) <> 'object' then
@@ -5545,6 +5548,8 @@ begin
   v_source := private.selection_value(v_filter, 'source', 'text');
   v_import_id := private.selection_value(v_filter, 'import_id', 'uuid')::uuid;
   v_search := private.lead_search_pattern(private.selection_value(v_filter, 'search', 'text'));
+  v_id_from := private.selection_value(v_filter, 'id_from', 'uuid')::uuid;
+  v_id_to := private.selection_value(v_filter, 'id_to', 'uuid')::uuid;
   if p_check_only then
     return;
   end if;
@@ -5597,10 +5602,17 @@ begin
   if v_search is not null then
     v_sql := v_sql || ' and l.search_text like $15';
   end if;
+  if v_id_from is not null then
+    v_sql := v_sql || ' and l.id >= $16';
+  end if;
+  if v_id_to is not null then
+    v_sql := v_sql || ' and l.id < $17';
+  end if;
 
   return query execute v_sql using
     v_scope, v_campaign_id, v_status, v_owner_id, v_unassigned, v_attempts_min, v_attempts_max, v_last_outcome,
-    v_next_call_from, v_next_call_to, v_created_from, v_created_to, v_source, v_import_id, v_search;
+    v_next_call_from, v_next_call_to, v_created_from, v_created_to, v_source, v_import_id, v_search,
+    v_id_from, v_id_to;
 end;
 $_$;
 

@@ -57,6 +57,7 @@ export default {
   'bulk.scopeCompany': 'The whole company',
   'bulk.reason': 'Reason',
   'bulk.run': 'Confirm',
+  'bulk.progress': 'Part {done} of {total}…',
   'bulk.confirm.assign': '{count} leads will be assigned to the chosen agent.',
   'bulk.confirm.unassign': 'The agent will be removed from {count} leads; they keep their status.',
   'bulk.confirm.return_to_pool': '{count} leads will go back to their campaign\'s pool, to be called again now.',

@@ -57,6 +57,7 @@ export default {
   'bulk.scopeCompany': 'En toda la empresa',
   'bulk.reason': 'Motivo',
   'bulk.run': 'Confirmar',
+  'bulk.progress': 'Parte {done} de {total}…',
   'bulk.confirm.assign': 'Se asignarán {count} leads al agente elegido.',
   'bulk.confirm.unassign': 'Se quitará el agente de {count} leads; conservan su estado.',
   'bulk.confirm.return_to_pool': 'Se devolverán {count} leads a la bolsa de la campaña, para llamarlos de nuevo ya.',

@@ -84,7 +84,7 @@ describe('the leads screen', { timeout: 30_000 }, () => {
     await user.selectOptions(await within(dialog).findByLabelText('Agente'), 'ag-1');
     await user.click(within(dialog).getByRole('button', { name: 'Confirmar' }));
     expect(await within(dialog).findByText('Asignados 1 de 2 leads. Sin cambios, 1: están en una llamada (1).')).toBeTruthy();
-    expect(mocks.runBulkAction).toHaveBeenCalledWith(expect.anything(), { ids: [lead(1).id, lead(3).id] }, { kind: 'assign', agentId: 'ag-1' });
+    expect(mocks.runBulkAction).toHaveBeenCalledWith(expect.anything(), { ids: [lead(1).id, lead(3).id] }, { kind: 'assign', agentId: 'ag-1' }, expect.any(Function));
   });
 
   test('"all matching" sends the filter; delete shows with leads.delete', async () => {
@@ -98,6 +98,6 @@ describe('the leads screen', { timeout: 30_000 }, () => {
     expect(within(dialog).getByText('Se eliminarán ≈ 1.234.567 leads. No se puede deshacer.')).toBeTruthy();
     await user.click(within(dialog).getByRole('button', { name: 'Confirmar' }));
     expect(await within(dialog).findByText('Eliminados 1.234.567 de 1.234.567 leads.')).toBeTruthy();
-    expect(mocks.runBulkAction).toHaveBeenCalledWith(expect.anything(), { filter: { campaign_id: CAMPAIGN, attempts_min: 2 } }, { kind: 'delete' });
+    expect(mocks.runBulkAction).toHaveBeenCalledWith(expect.anything(), { filter: { campaign_id: CAMPAIGN, attempts_min: 2 } }, { kind: 'delete' }, expect.any(Function));
   });
 });

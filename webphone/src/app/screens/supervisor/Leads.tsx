@@ -303,8 +303,10 @@ function BulkDialog({ kind, selection, howMany, campaignId, onClose, onDone }: {
   const agents = useQuery({
     queryKey: ['leads', 'agents', campaignId], queryFn: () => listCampaignAgents(supabase, campaignId || null), enabled: kind === 'assign',
   });
+  // A whole filter runs in slices (data/leads.ts BULK_SLICE): done / total slices.
+  const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
   const run = useMutation({
-    mutationFn: (action: BulkAction) => runBulkAction(supabase, selection, action),
+    mutationFn: (action: BulkAction) => runBulkAction(supabase, selection, action, (done, total) => { setProgress({ done, total }); }),
     onSuccess: onDone,
   });
   const [result, setResult] = useState<BulkResult | null>(null);
@@ -360,6 +362,12 @@ function BulkDialog({ kind, selection, howMany, campaignId, onClose, onDone }: {
             </>
           ) : null}
           <p data-test="bulk-confirm-text" className="text-sm">{t(`bulk.confirm.${kind}`, { count: howMany })}</p>
+          {run.isPending && progress && progress.total > 1 ? (
+            <div className="flex flex-col gap-1 text-sm" data-test="bulk-progress">
+              <progress className="w-full" max={progress.total} value={progress.done} aria-label={t('bulk.progress', { done: progress.done, total: progress.total })} />
+              <span>{t('bulk.progress', { done: progress.done, total: progress.total })}</span>
+            </div>
+          ) : null}
           {run.error ? <p role="alert" className="text-sm font-medium text-red-700">{describeError(i18n, run.error)}</p> : null}
           <div className="flex justify-end gap-2">
             <button type="button" className={BUTTON} onClick={onClose}>{t('common.cancel')}</button>
