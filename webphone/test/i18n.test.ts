@@ -5,10 +5,16 @@ import { describe, expect, test } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import es from '../src/i18n/es';
-import en from '../src/i18n/en';
+import coreEs from '../src/i18n/es';
+import coreEn from '../src/i18n/en';
+import backofficeEn from '../src/i18n/backoffice.en';
+import backofficeEs from '../src/i18n/backoffice.es';
+import dashboardEn from '../src/i18n/dashboard.en';
+import dashboardEs from '../src/i18n/dashboard.es';
+import leadsEn from '../src/i18n/leads.en';
+import leadsEs from '../src/i18n/leads.es';
 import i18next from 'i18next';
-import { createI18n, DEFAULT_LANGUAGE, switchLanguage, tMaybe } from '../src/app/i18n';
+import { addDictionaries, createI18n, DEFAULT_LANGUAGE, switchLanguage, tMaybe } from '../src/app/i18n';
 import { AGENT_SHORTCUTS } from '../src/app/shortcuts';
 import { PAUSE_REASONS, AgentState } from '../src/desk/agent-state';
 import { Outcome, Status } from '../src/sip/call-state';
@@ -16,8 +22,9 @@ import { PhoneStatus } from '../src/sip/phone';
 import { RECORDING_STATUSES } from '../src/app/components/Recording';
 
 const SRC = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src');
-const ES: Record<string, string> = es;
-const EN: Record<string, string> = en;
+// The core dictionary and the lazy chunks' (app/i18n.ts addDictionaries): every key the code may ask for.
+const ES: Record<string, string> = { ...coreEs, ...leadsEs, ...backofficeEs, ...dashboardEs };
+const EN: Record<string, string> = { ...coreEn, ...leadsEn, ...backofficeEn, ...dashboardEn };
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name: string) => {
@@ -121,13 +128,24 @@ describe('English on demand', () => {
   test('switching brings the dictionary into an instance that started with Spanish only', async () => {
     const instance = i18next.createInstance();
     await instance.init({
-      resources: { es: { translation: es } }, lng: 'es', fallbackLng: 'es', keySeparator: false, nsSeparator: false,
+      resources: { es: { translation: coreEs } }, lng: 'es', fallbackLng: 'es', keySeparator: false, nsSeparator: false,
       interpolation: { prefix: '{', suffix: '}', escapeValue: false },
     });
     expect(instance.hasResourceBundle('en', 'translation')).toBe(false);
     await switchLanguage(instance, 'en');
     expect(instance.language).toBe('en');
-    expect(instance.t('nav.desk')).toBe(en['nav.desk']);
-    expect(en['nav.desk']).not.toBe(es['nav.desk']);
+    expect(instance.t('nav.desk')).toBe(coreEn['nav.desk']);
+    expect(coreEn['nav.desk']).not.toBe(coreEs['nav.desk']);
+  });
+
+  test('a lazy chunk\'s words reach the running instance and later ones, in both languages', () => {
+    const instance = createI18n('es');
+    const area = { es: { 'test.area.word': 'palabra' }, en: { 'test.area.word': 'word' } };
+    addDictionaries(area);
+    expect(tMaybe(instance, 'test.area.word')).toBe('palabra');
+    // Later instances start with them, in English too, next to the core words.
+    const english = createI18n('en');
+    expect(tMaybe(english, 'test.area.word')).toBe('word');
+    expect(english.t('nav.desk')).toBe(coreEn['nav.desk']);
   });
 });

@@ -6,8 +6,11 @@
 // (most of the floor never does, and the agent's desk has a budget).
 
 import i18next, { type i18n as I18n } from 'i18next';
-import { initReactI18next } from 'react-i18next';
+import { getI18n, initReactI18next } from 'react-i18next';
 import es from '../i18n/es';
+import type backofficeEs from '../i18n/backoffice.es';
+import type dashboardEs from '../i18n/dashboard.es';
+import type leadsEs from '../i18n/leads.es';
 
 export const LANGUAGES = ['es', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -15,11 +18,29 @@ export const DEFAULT_LANGUAGE: Language = 'es';
 /** Where the browser keeps the language chosen (before signing in, or for the next visit). */
 export const LANGUAGE_STORAGE_KEY = 'crm.language';
 
-export type Dictionary = typeof es;
+/**
+ * Every key the code may ask for: the core dictionary (es.ts, en.ts) and the
+ * dictionaries of the screens in lazy chunks (leads, back office, dashboard),
+ * which their chunk adds when it loads (addDictionaries), so the agent's
+ * bundle does not carry the supervisor's and admin's words.
+ */
+export type Dictionary = typeof es & typeof leadsEs & typeof backofficeEs & typeof dashboardEs;
+type Words = Readonly<Record<string, string>>;
+type CoreDictionary = typeof es;
 
-const dictionaries: Partial<Record<Language, Dictionary>> = { es };
+const dictionaries: Partial<Record<Language, CoreDictionary>> = { es };
+/** The lazy chunks' dictionaries added so far, both languages each. */
+const areas: Record<Language, Words>[] = [];
 
-const LOADERS: Readonly<Record<Exclude<Language, 'es'>, () => Promise<{ default: Dictionary }>>> = {
+/** A lazy chunk's dictionaries: kept for later i18n instances and added to the running one. */
+export function addDictionaries(area: Record<Language, Words>): void {
+  if (areas.includes(area)) return;
+  areas.push(area);
+  const running = getI18n() as I18n | undefined;
+  for (const language of LANGUAGES) running?.addResourceBundle(language, 'translation', area[language], true, true);
+}
+
+const LOADERS: Readonly<Record<Exclude<Language, 'es'>, () => Promise<{ default: CoreDictionary }>>> = {
   en: () => import('../i18n/en'),
 };
 
@@ -31,7 +52,9 @@ export async function loadLanguage(language: Language): Promise<void> {
 }
 
 function resourcesLoaded() {
-  return Object.fromEntries(Object.entries(dictionaries).map(([lng, dict]) => [lng, { translation: dict }]));
+  return Object.fromEntries(LANGUAGES.map((lng) => [lng, {
+    translation: Object.assign({}, ...areas.map((area) => area[lng]), dictionaries[lng] ?? {}) as Words,
+  }]));
 }
 
 declare module 'i18next' {
@@ -84,8 +107,7 @@ export function tMaybe(instance: I18n, key: string, params?: Record<string, unkn
 export async function switchLanguage(instance: I18n, language: Language): Promise<void> {
   await loadLanguage(language);
   const dictionary = dictionaries[language];
-  if (dictionary && !instance.hasResourceBundle(language, 'translation')) {
-    instance.addResourceBundle(language, 'translation', dictionary);
-  }
+  // Deep, without overwriting: a lazy chunk may have added its words in this language already.
+  if (dictionary) instance.addResourceBundle(language, 'translation', dictionary, true, false);
   await instance.changeLanguage(language);
 }

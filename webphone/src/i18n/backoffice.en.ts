@@ -2,8 +2,6 @@
 // first password, permission matrix and audit log. Same keys as backoffice.es.ts.
 
 export default {
-  'nav.permissions': 'Permissions',
-  'nav.audit': 'Audit log',
 
   'backoffice.save': 'Save changes',
   'backoffice.remove': 'Remove',
@@ -166,26 +164,6 @@ export default {
   'backoffice.request.expires': 'Expires on {at}.',
   'backoffice.request.linkOnce': 'It works once. Hand it to the person over a safe channel.',
 
-  'backoffice.setPassword.title': 'Choose your password',
-  'backoffice.setPassword.resetTitle': 'New password',
-  'backoffice.setPassword.verifying': 'Checking the link…',
-  'backoffice.setPassword.account': 'Account: {email}',
-  'backoffice.setPassword.new': 'New password',
-  'backoffice.setPassword.confirm': 'Repeat the password',
-  'backoffice.setPassword.rules': 'At least {min} characters.',
-  'backoffice.setPassword.submit': 'Save and enter',
-  'backoffice.setPassword.askAgain': 'Ask your administrator for a new link.',
-  'backoffice.setPassword.toSignIn': 'Go to the sign-in screen',
-  'backoffice.setPassword.error.short': 'Password: too short.',
-  'backoffice.setPassword.error.long': 'Password: too long (at most 72 bytes).',
-  'backoffice.setPassword.error.mismatch': 'Repeat the password: it does not match.',
-  'backoffice.setPassword.error.otp_expired': 'The link has expired or was already used.',
-  'backoffice.setPassword.error.user_banned': 'This account is deactivated.',
-  'backoffice.setPassword.error.incomplete': 'The link is incomplete: the code or the type is missing.',
-  'backoffice.setPassword.error.weak_password': 'Password: it does not meet the password policy.',
-  'backoffice.setPassword.error.same_password': 'Password: it must differ from the previous one.',
-  'backoffice.setPassword.error.session_not_found': 'The link\'s session is no longer valid. Ask for a new link.',
-  'backoffice.setPassword.error.unknown': 'The link could not be used',
 
   'backoffice.permissions.title': 'Permissions by role',
   'backoffice.permissions.subtitle': 'What each role may do. Changes apply at once, on open screens too.',

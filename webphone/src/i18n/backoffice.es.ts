@@ -2,8 +2,6 @@
 // primera contraseña, matriz de permisos y registro de auditoría.
 
 export default {
-  'nav.permissions': 'Permisos',
-  'nav.audit': 'Auditoría',
 
   'backoffice.save': 'Guardar cambios',
   'backoffice.remove': 'Quitar',
@@ -166,26 +164,6 @@ export default {
   'backoffice.request.expires': 'Caduca el {at}.',
   'backoffice.request.linkOnce': 'Sirve una sola vez. Entréguelo a la persona por un canal seguro.',
 
-  'backoffice.setPassword.title': 'Elija su contraseña',
-  'backoffice.setPassword.resetTitle': 'Nueva contraseña',
-  'backoffice.setPassword.verifying': 'Comprobando el enlace…',
-  'backoffice.setPassword.account': 'Cuenta: {email}',
-  'backoffice.setPassword.new': 'Contraseña nueva',
-  'backoffice.setPassword.confirm': 'Repita la contraseña',
-  'backoffice.setPassword.rules': 'Al menos {min} caracteres.',
-  'backoffice.setPassword.submit': 'Guardar y entrar',
-  'backoffice.setPassword.askAgain': 'Pida a su administrador un enlace nuevo.',
-  'backoffice.setPassword.toSignIn': 'Ir a la pantalla de acceso',
-  'backoffice.setPassword.error.short': 'Contraseña: demasiado corta.',
-  'backoffice.setPassword.error.long': 'Contraseña: demasiado larga (máximo 72 bytes).',
-  'backoffice.setPassword.error.mismatch': 'Repita la contraseña: no coincide.',
-  'backoffice.setPassword.error.otp_expired': 'El enlace ha caducado o ya se ha usado.',
-  'backoffice.setPassword.error.user_banned': 'Esta cuenta está desactivada.',
-  'backoffice.setPassword.error.incomplete': 'El enlace está incompleto: falta el código o el tipo.',
-  'backoffice.setPassword.error.weak_password': 'Contraseña: no cumple la política de contraseñas.',
-  'backoffice.setPassword.error.same_password': 'Contraseña: debe ser distinta de la anterior.',
-  'backoffice.setPassword.error.session_not_found': 'La sesión del enlace ya no es válida. Pida un enlace nuevo.',
-  'backoffice.setPassword.error.unknown': 'No se pudo usar el enlace',
 
   'backoffice.permissions.title': 'Permisos por rol',
   'backoffice.permissions.subtitle': 'Qué puede hacer cada rol. Los cambios se aplican al momento, también en las pantallas abiertas.',

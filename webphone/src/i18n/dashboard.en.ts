@@ -1,7 +1,6 @@
 // English: the /dashboard screens (H4). Spread at the end of en.ts.
 
 export default {
-  'nav.dashboard': 'Dashboard',
 
   'dashboard.title': 'Dashboard',
   'dashboard.subtitle.agent': 'Your day against your last 7 days.',
@@ -76,5 +75,4 @@ export default {
   'dashboard.health.accounts': 'Account requests',
   'dashboard.health.accountsDetail': '{pending} pending; {failed} failed in 24 h',
   'dashboard.health.notInstalled': 'This part is not installed yet',
-  'dashboard.leaveDesk': 'Finish the call before leaving your desk.',
 };

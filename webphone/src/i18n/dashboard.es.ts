@@ -1,7 +1,6 @@
 // Español: los paneles de /dashboard (H4). Se añaden al final de es.ts.
 
 export default {
-  'nav.dashboard': 'Panel',
 
   'dashboard.title': 'Panel',
   'dashboard.subtitle.agent': 'Su jornada frente a sus últimos 7 días.',
@@ -76,5 +75,4 @@ export default {
   'dashboard.health.accounts': 'Altas y cambios de cuentas',
   'dashboard.health.accountsDetail': '{pending} pendientes; {failed} fallidas en 24 h',
   'dashboard.health.notInstalled': 'Esta parte aún no está instalada',
-  'dashboard.leaveDesk': 'Termine la llamada antes de salir de su puesto.',
 };

@@ -1,9 +1,5 @@
 // English. The same keys as es.ts ({name} is filled in).
 
-import dashboardEn from './dashboard.en';
-import backofficeEn from './backoffice.en';
-import leadsEn from './leads.en';
-
 export default {
   'app.name': 'Call Center CRM',
   'app.language': 'Language',
@@ -591,7 +587,34 @@ export default {
   'compliance.error.bad_id': 'Type a valid ID (format 00000000-0000-0000-0000-000000000000).',
   'admin.campaigns.retention': 'Retention',
   'admin.campaigns.retentionDays': '{days} days',
-  ...dashboardEn,
-  ...backofficeEn,
-  ...leadsEn,
+
+  // Words the shell and public pages need from the lazily loaded screens' dictionaries
+  // (app/i18n.ts addDictionaries): navigation, the set-password page.
+  'nav.leads': 'Leads',
+  'nav.imports': 'Import leads',
+  'lead.field.source': 'Source',
+  'nav.permissions': 'Permissions',
+  'nav.audit': 'Audit log',
+  'backoffice.setPassword.title': 'Choose your password',
+  'backoffice.setPassword.resetTitle': 'New password',
+  'backoffice.setPassword.verifying': 'Checking the link…',
+  'backoffice.setPassword.account': 'Account: {email}',
+  'backoffice.setPassword.new': 'New password',
+  'backoffice.setPassword.confirm': 'Repeat the password',
+  'backoffice.setPassword.rules': 'At least {min} characters.',
+  'backoffice.setPassword.submit': 'Save and enter',
+  'backoffice.setPassword.askAgain': 'Ask your administrator for a new link.',
+  'backoffice.setPassword.toSignIn': 'Go to the sign-in screen',
+  'backoffice.setPassword.error.short': 'Password: too short.',
+  'backoffice.setPassword.error.long': 'Password: too long (at most 72 bytes).',
+  'backoffice.setPassword.error.mismatch': 'Repeat the password: it does not match.',
+  'backoffice.setPassword.error.otp_expired': 'The link has expired or was already used.',
+  'backoffice.setPassword.error.user_banned': 'This account is deactivated.',
+  'backoffice.setPassword.error.incomplete': 'The link is incomplete: the code or the type is missing.',
+  'backoffice.setPassword.error.weak_password': 'Password: it does not meet the password policy.',
+  'backoffice.setPassword.error.same_password': 'Password: it must differ from the previous one.',
+  'backoffice.setPassword.error.session_not_found': 'The link\'s session is no longer valid. Ask for a new link.',
+  'backoffice.setPassword.error.unknown': 'The link could not be used',
+  'nav.dashboard': 'Dashboard',
+  'dashboard.leaveDesk': 'Finish the call before leaving your desk.',
 };

@@ -1,9 +1,5 @@
 // Español: el idioma por defecto. Mismas claves que en.ts ({nombre} se rellena).
 
-import dashboardEs from './dashboard.es';
-import backofficeEs from './backoffice.es';
-import leadsEs from './leads.es';
-
 export default {
   'app.name': 'Call Center CRM',
   'app.language': 'Idioma',
@@ -591,7 +587,34 @@ export default {
   'compliance.error.bad_id': 'Escriba un ID válido (formato 00000000-0000-0000-0000-000000000000).',
   'admin.campaigns.retention': 'Conservación',
   'admin.campaigns.retentionDays': '{days} días',
-  ...dashboardEs,
-  ...backofficeEs,
-  ...leadsEs,
+
+  // Words the shell and public pages need from the lazily loaded screens' dictionaries
+  // (app/i18n.ts addDictionaries): navigation, the set-password page.
+  'nav.leads': 'Leads',
+  'nav.imports': 'Importar leads',
+  'lead.field.source': 'Origen',
+  'nav.permissions': 'Permisos',
+  'nav.audit': 'Auditoría',
+  'backoffice.setPassword.title': 'Elija su contraseña',
+  'backoffice.setPassword.resetTitle': 'Nueva contraseña',
+  'backoffice.setPassword.verifying': 'Comprobando el enlace…',
+  'backoffice.setPassword.account': 'Cuenta: {email}',
+  'backoffice.setPassword.new': 'Contraseña nueva',
+  'backoffice.setPassword.confirm': 'Repita la contraseña',
+  'backoffice.setPassword.rules': 'Al menos {min} caracteres.',
+  'backoffice.setPassword.submit': 'Guardar y entrar',
+  'backoffice.setPassword.askAgain': 'Pida a su administrador un enlace nuevo.',
+  'backoffice.setPassword.toSignIn': 'Ir a la pantalla de acceso',
+  'backoffice.setPassword.error.short': 'Contraseña: demasiado corta.',
+  'backoffice.setPassword.error.long': 'Contraseña: demasiado larga (máximo 72 bytes).',
+  'backoffice.setPassword.error.mismatch': 'Repita la contraseña: no coincide.',
+  'backoffice.setPassword.error.otp_expired': 'El enlace ha caducado o ya se ha usado.',
+  'backoffice.setPassword.error.user_banned': 'Esta cuenta está desactivada.',
+  'backoffice.setPassword.error.incomplete': 'El enlace está incompleto: falta el código o el tipo.',
+  'backoffice.setPassword.error.weak_password': 'Contraseña: no cumple la política de contraseñas.',
+  'backoffice.setPassword.error.same_password': 'Contraseña: debe ser distinta de la anterior.',
+  'backoffice.setPassword.error.session_not_found': 'La sesión del enlace ya no es válida. Pida un enlace nuevo.',
+  'backoffice.setPassword.error.unknown': 'No se pudo usar el enlace',
+  'nav.dashboard': 'Panel',
+  'dashboard.leaveDesk': 'Termine la llamada antes de salir de su puesto.',
 };

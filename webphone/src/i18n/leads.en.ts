@@ -1,8 +1,6 @@
 // English: the supervisor's leads, the lead page and imports (issue 15, H5).
 
 export default {
-  'nav.leads': 'Leads',
-  'nav.imports': 'Import leads',
 
   'leads.title': 'Leads',
   'leads.subtitle': 'Search, filter and act on the leads of your campaigns.',
@@ -28,7 +26,6 @@ export default {
   'leads.createdFrom': 'Created from',
   'leads.createdTo': 'Created to',
   'leads.source': 'Source',
-  'lead.field.source': 'Source',
   'leads.import': 'Import',
   'leads.name': 'Name',
   'leads.phone': 'Phone',

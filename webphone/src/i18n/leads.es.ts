@@ -1,8 +1,6 @@
 // Español: los leads del supervisor, su ficha y las importaciones (issue 15, H5).
 
 export default {
-  'nav.leads': 'Leads',
-  'nav.imports': 'Importar leads',
 
   'leads.title': 'Leads',
   'leads.subtitle': 'Busque, filtre y actúe sobre los leads de sus campañas.',
@@ -28,7 +26,6 @@ export default {
   'leads.createdFrom': 'Creado desde',
   'leads.createdTo': 'Creado hasta',
   'leads.source': 'Origen',
-  'lead.field.source': 'Origen',
   'leads.import': 'Importación',
   'leads.name': 'Nombre',
   'leads.phone': 'Teléfono',

@@ -18,6 +18,12 @@ import { CampaignEditor } from './CampaignEditor';
 import { Compliance } from './Compliance';
 import { PermissionMatrix } from './PermissionMatrix';
 import { ProductEditor } from './ProductEditor';
+import backofficeEn from '../../../i18n/backoffice.en';
+import backofficeEs from '../../../i18n/backoffice.es';
+import { addDictionaries } from '../../i18n';
+
+// This chunk's words (the agent's bundle does not carry them).
+addDictionaries({ es: backofficeEs, en: backofficeEn });
 
 type AdminScreen = 'admin-users' | 'admin-campaigns' | 'admin-products' | 'admin-compliance' | 'admin-permissions' | 'admin-audit';
 

@@ -10,6 +10,12 @@ import { Floor } from './Floor';
 import { Recordings } from './Recordings';
 import { Reports } from './Reports';
 import { Validation } from './Validation';
+import leadsEn from '../../../i18n/leads.en';
+import leadsEs from '../../../i18n/leads.es';
+import { addDictionaries } from '../../i18n';
+
+// This chunk's words (the agent's bundle does not carry them).
+addDictionaries({ es: leadsEs, en: leadsEn });
 
 // The leads screens bring forms, zod and the import wizard: loaded when opened,
 // so the floor (every supervisor's first screen) does not wait for them.
