@@ -321,7 +321,8 @@ export const BULK_SLICE = 10_000;
 export async function sliceStarts(supabase: Supabase, filter: LeadFilter, size = BULK_SLICE): Promise<string[]> {
   const starts: string[] = [];
   for (;;) {
-    let query = filteredLeads(supabase, filter, 'id');
+    // Every filterable column selected: PostgREST 12.0 cannot filter rpc/search_leads on a column the select leaves out.
+    let query = filteredLeads(supabase, filter, 'id, campaign_id, owner_id, status, attempts, last_outcome, next_call_at, created_at, source, import_id');
     const previous = starts.at(-1);
     if (previous) query = query.gte('id', previous);
     const rows = unwrapRows(await query.order('id').range(size, size)) as unknown as { id: string }[];
