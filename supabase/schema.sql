@@ -4369,6 +4369,11 @@ begin
         errcode = '42501',
         message = 'last_outcome: set by the database when a call to the lead is closed';
     end if;
+    if new.import_id is not null then
+      raise exception using
+        errcode = '42501',
+        message = 'import_id: set only by the lead import (rpc/start_lead_import)';
+    end if;
     if new.owner_id is not null and not (select private.has_permission('leads.assign')) then
       raise exception using
         errcode = '42501',
@@ -4395,7 +4400,7 @@ begin
 
   -- In column order (changed_columns sorts them): the first refused one is named.
   foreach v_column in array v_changed loop
-    if v_column in ('id', 'created_at', 'created_by', 'last_called_at', 'last_outcome') then
+    if v_column in ('id', 'created_at', 'created_by', 'last_called_at', 'last_outcome', 'import_id') then
       raise exception using
         errcode = '42501',
         message = format('%s: a lead''s %s never changes through the API', v_column, v_column);
@@ -4989,7 +4994,7 @@ begin
           )
         limit 1;
         raise exception using
-          errcode = '22023', message = v_key,
+          errcode = '22023', message = format('%s', v_key),
           hint = 'A lead field, custom:<key> or ignore.';
       end if;
     elsif v_key = 'default_region' then

@@ -3,7 +3,7 @@
 -- message naming the column (never 22004, a NULL RAISE option). The table is
 -- docs/interface.md, "Lead columns by role".
 begin;
-select plan(205);
+select plan(211);
 
 select tests.create_two_campaigns();
 
@@ -87,6 +87,8 @@ insert into tests.lead_column_cases (column_name, new_value, agent, manager) val
 ('erased_at', 'now()', '42501 erased_at', '42501 erased_at'),
 -- kept by the database: the last call's disposition (rpc/end_call), the search key (generated)
 ('last_outcome', $$'sale'$$, '42501 last_outcome', '42501 last_outcome'),
+-- provenance: the lead import that made the lead (its batch function alone)
+('import_id', 'gen_random_uuid()', '42501 import_id', '42501 import_id'),
 (
   'search_text', $$'x'$$, '428C9 column "search_text" can only be updated to DEFAULT',
   '428C9 column "search_text" can only be updated to DEFAULT'
@@ -98,6 +100,9 @@ update tests.lead_column_cases set service = 'unchanged' where column_name = 'up
 update tests.lead_column_cases set service = '428C9 column "search_text" can only be updated to DEFAULT'
 where column_name = 'search_text';
 update tests.lead_column_cases set service = '23514 owner_id' where column_name = 'campaign_id';
+update tests.lead_column_cases
+set service = '23503 insert or update on table "leads" violates foreign key constraint "leads_import_id_fkey"'
+where column_name = 'import_id';
 update tests.lead_column_cases
 set service = '23514 new row for relation "leads" violates check constraint "leads_erased_status"'
 where column_name = 'erased_at';
