@@ -336,13 +336,14 @@ select ok(
 );
 select is(
   (
-    select jsonb_build_object(
-      'backlog', (h #>> '{recordings,backlog}')::integer - (b.r ->> 'backlog')::integer,
-      'uploading', (h #>> '{recordings,uploading}')::integer - (b.r ->> 'uploading')::integer,
-      'failed', (h #>> '{recordings,failed}')::integer - (b.r ->> 'failed')::integer,
-      'failed_24h', (h #>> '{recordings,failed_24h}')::integer - (b.r ->> 'failed_24h')::integer,
-      'status', h #>> '{recordings,status}'
-    )
+    select
+      jsonb_build_object(
+        'backlog', (h #>> '{recordings,backlog}')::integer - (b.r ->> 'backlog')::integer,
+        'uploading', (h #>> '{recordings,uploading}')::integer - (b.r ->> 'uploading')::integer,
+        'failed', (h #>> '{recordings,failed}')::integer - (b.r ->> 'failed')::integer,
+        'failed_24h', (h #>> '{recordings,failed_24h}')::integer - (b.r ->> 'failed_24h')::integer,
+        'status', h #>> '{recordings,status}'
+      )
     from health cross join health_before as b
   ),
   '{"backlog": 1, "uploading": 0, "failed": 1, "failed_24h": 1, "status": "warning"}'::jsonb,
