@@ -1,5 +1,6 @@
 // How a lead is named on screen: its name, or "personal data erased" for a
-// lead erased on request; its phone in international format for reading.
+// lead erased on request; its phone in international format for reading;
+// the colour of its status badge.
 
 import type { TFunction } from 'i18next';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
@@ -41,4 +42,16 @@ export function toE164(input: string | null | undefined, region = 'ES'): string 
   const parsed = parsePhoneNumberFromString(compact.startsWith('00') ? `+${compact.slice(2)}` : text,
     /^[A-Z]{2}$/.test(region) ? region as CountryCode : 'ES');
   return parsed?.isValid() ? parsed.number : null;
+}
+
+/** The colour of a lead status badge. */
+export function statusTone(status: string | null | undefined): string {
+  switch (status) {
+    case 'won': return 'bg-emerald-100 text-emerald-800';
+    case 'in_call': return 'bg-sky-100 text-sky-800';
+    case 'callback': return 'bg-amber-100 text-amber-900';
+    case 'lost': case 'invalid': case 'do_not_call': case 'exhausted': return 'bg-red-100 text-red-800';
+    case 'erased': return 'bg-slate-200 text-slate-700';
+    default: return 'bg-slate-100 text-slate-700';
+  }
 }

@@ -24,7 +24,8 @@ import { AgentStateControls, usePauseReason } from './AgentStateControls';
 import {
   leadCard, type CallbackRow, type LeadCallRow, type LeadHistoryRow, type LeadListRow, type LeadSaleRow,
 } from './desk-data';
-import { BADGE, LeadCard, statusTone, type LeadTab } from './LeadCard';
+import { statusTone } from '../../lead-label';
+import { BADGE, LeadCard, type LeadTab } from './LeadCard';
 import { useNow } from '../../clock';
 import { ConsentNotice, PhonePanel } from './PhonePanel';
 

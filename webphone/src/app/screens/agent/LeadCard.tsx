@@ -10,7 +10,7 @@ import { useTranslation } from 'react-i18next';
 import { isErasedLead } from '../../../desk/erased';
 import { formatCurrency, formatDateTime, formatTime, initials } from '../../../i18n/format';
 import { tMaybe } from '../../i18n';
-import { formatPhone, leadName } from '../../lead-label';
+import { formatPhone, leadName, statusTone } from '../../lead-label';
 import type { DispositionRow, LeadCallRow, LeadHistoryRow, LeadInHand, LeadSaleRow } from './desk-data';
 import { historyEntry } from './lead-history';
 
@@ -21,17 +21,6 @@ export type LeadTab = 'history' | 'calls' | 'sales';
 
 export const BADGE = 'inline-block rounded px-1.5 py-0.5 text-xs font-semibold';
 
-/** The colour of a lead status badge. */
-export function statusTone(status: string | null | undefined): string {
-  switch (status) {
-    case 'won': return 'bg-emerald-100 text-emerald-800';
-    case 'in_call': return 'bg-sky-100 text-sky-800';
-    case 'callback': return 'bg-amber-100 text-amber-900';
-    case 'lost': case 'invalid': case 'do_not_call': case 'exhausted': return 'bg-red-100 text-red-800';
-    case 'erased': return 'bg-slate-200 text-slate-700';
-    default: return 'bg-slate-100 text-slate-700';
-  }
-}
 
 function Chip({ value, label }: { value: boolean | null; label: string }) {
   const tone = value === true ? 'border-emerald-300 bg-emerald-50 text-emerald-800'

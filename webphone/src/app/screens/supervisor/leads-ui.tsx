@@ -4,6 +4,7 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { tMaybe } from '../../i18n';
+import { statusTone } from '../../lead-label';
 
 export const FIELD = 'flex flex-col gap-0.5 text-xs font-medium text-slate-700';
 export const INPUT = 'rounded-md border border-slate-300 bg-white px-2 py-1 text-sm';
@@ -44,17 +45,6 @@ export function Modal({ open, onClose, title, test, children }:
   );
 }
 
-/** The colour of a lead status badge. */
-export function statusTone(status: string | null | undefined): string {
-  switch (status) {
-    case 'won': return 'bg-emerald-100 text-emerald-800';
-    case 'in_call': return 'bg-sky-100 text-sky-800';
-    case 'callback': return 'bg-amber-100 text-amber-900';
-    case 'lost': case 'invalid': case 'do_not_call': case 'exhausted': return 'bg-red-100 text-red-800';
-    case 'erased': return 'bg-slate-200 text-slate-700';
-    default: return 'bg-slate-100 text-slate-700';
-  }
-}
 
 export function StatusBadge({ status }: { status: string }) {
   const { i18n } = useTranslation();
