@@ -338,13 +338,13 @@ select is(
   (
     select
       jsonb_build_object(
-        'backlog', (h #>> '{recordings,backlog}')::integer - (b.r ->> 'backlog')::integer,
-        'uploading', (h #>> '{recordings,uploading}')::integer - (b.r ->> 'uploading')::integer,
-        'failed', (h #>> '{recordings,failed}')::integer - (b.r ->> 'failed')::integer,
-        'failed_24h', (h #>> '{recordings,failed_24h}')::integer - (b.r ->> 'failed_24h')::integer,
-        'status', h #>> '{recordings,status}'
+        'backlog', (hl.h #>> '{recordings,backlog}')::integer - (b.r ->> 'backlog')::integer,
+        'uploading', (hl.h #>> '{recordings,uploading}')::integer - (b.r ->> 'uploading')::integer,
+        'failed', (hl.h #>> '{recordings,failed}')::integer - (b.r ->> 'failed')::integer,
+        'failed_24h', (hl.h #>> '{recordings,failed_24h}')::integer - (b.r ->> 'failed_24h')::integer,
+        'status', hl.h #>> '{recordings,status}'
       )
-    from health cross join health_before as b
+    from health as hl cross join health_before as b
   ),
   '{"backlog": 1, "uploading": 0, "failed": 1, "failed_24h": 1, "status": "warning"}'::jsonb,
   'the recording waiting 20 minutes and the failed upload, over what the session had before'
