@@ -79,6 +79,17 @@ def admin(sign_in) -> Client:
     return sign_in(ADMIN)
 
 
+@pytest.fixture(autouse=True)
+def users_removed_after(db: psycopg.Connection, service_client) -> Iterator[None]:
+    """The users a test made are deleted after it: the session's stack is shared, and an invited
+    supervisor of a demo campaign would stay visible to that campaign's agents in later tests."""
+    before = {row[0] for row in db.execute("select id from auth.users")}
+    yield
+    for (user_id,) in db.execute("select id from auth.users").fetchall():
+        if user_id not in before:
+            service_client.auth.admin.delete_user(str(user_id))
+
+
 @pytest.fixture
 def email() -> str:
     return f"acc-{uuid.uuid4().hex[:10]}@demo.test"
