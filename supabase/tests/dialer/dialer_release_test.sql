@@ -27,9 +27,12 @@ insert into public.leads (id, campaign_id, first_name, phone, time_zone, next_ca
   'Europe/Madrid', '2026-11-25 09:30:00+00'
 );
 
+-- a1 ready first, then a2 (the claim takes the agent ready longest).
+select set_config('crm.now', '2026-11-25 09:59:00+00', true);
 select tests.authenticate_as('a1@t.test');
 select public.dialer_join('c0000000-0000-4000-8000-00000000000a');
 select set_agent_state('available');
+select set_config('crm.now', '2026-11-25 10:00:00+00', true);
 select tests.authenticate_as('a2@t.test');
 select public.dialer_join('c0000000-0000-4000-8000-00000000000a');
 select set_agent_state('available');
@@ -54,7 +57,8 @@ from private.dialer_take_leads('c0000000-0000-4000-8000-00000000000a', 'w1', 4) 
 grant select on taken to authenticated;
 select private.dialer_attempt_answered(t.attempt_id, 'w1', 'HUMAN', null, '2026-11-25 10:00:04+00')
 from taken as t where t.n in (2, 3, 4);
-select private.dialer_claim_agent(t.attempt_id, 'w1') from taken as t where t.n in (3, 4);
+select private.dialer_claim_agent(t.attempt_id, 'w1') from taken as t where t.n = 3;
+select private.dialer_claim_agent(t.attempt_id, 'w1') from taken as t where t.n = 4;
 update public.calls set status = 'ended', outcome = 'answered', ended_at = '2026-11-25 10:00:40+00'
 where id = (select t.call_id from taken as t where t.n = 4);
 create temporary table taken_w2 on commit drop as
