@@ -4856,7 +4856,6 @@ REVOKE ALL ON FUNCTION private.dialer_lock_attempt(p_attempt_id uuid, p_worker t
 
 CREATE FUNCTION private.dialer_locked_out(p_phone text, p_now timestamp with time zone) RETURNS boolean
     LANGUAGE sql STABLE
-    SET search_path TO ''
     AS $$
   select exists (
     select 1 from public.dialer_attempts as a
@@ -5144,7 +5143,7 @@ declare
   v_now timestamptz := private.now();
   v_campaign public.campaigns;
   v_lead public.leads;
-  v_taken uuid[] := '{}';
+  v_taken uuid[] := '{}'::uuid[];
   v_call public.calls;
 begin
   if p_worker is null or btrim(p_worker) = '' then
@@ -6540,7 +6539,6 @@ GRANT ALL ON FUNCTION private.lead_import_write_batch(p_id uuid, p_worker text, 
 
 CREATE FUNCTION private.lead_is_callable(p_lead public.leads, p_campaign public.campaigns, p_now timestamp with time zone) RETURNS boolean
     LANGUAGE sql STABLE
-    SET search_path TO ''
     AS $$
   select
     p_lead.status in ('new', 'retry', 'callback')

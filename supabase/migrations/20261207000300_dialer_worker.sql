@@ -37,12 +37,14 @@
 -- on the do-not-call list, inside the campaign's calling hours and days in
 -- the lead's time zone, and no dialer call of it under way. The rule both
 -- rpc/next_lead and the dialer apply (each adds who may take the lead).
+-- Security invoker with every name qualified, and no SET search_path: it
+-- runs once per candidate row, and a SET would switch the setting on each
+-- call.
 create function private.lead_is_callable(
   p_lead public.leads, p_campaign public.campaigns, p_now timestamptz
 ) returns boolean
 language sql
 stable
-set search_path = ''
 as $$
   select
     p_lead.status in ('new', 'retry', 'callback')
@@ -70,7 +72,6 @@ revoke execute on function private.lead_is_callable(public.leads, public.campaig
 create function private.dialer_locked_out(p_phone text, p_now timestamptz) returns boolean
 language sql
 stable
-set search_path = ''
 as $$
   select exists (
     select 1 from public.dialer_attempts as a
@@ -434,7 +435,7 @@ declare
   v_now timestamptz := private.now();
   v_campaign public.campaigns;
   v_lead public.leads;
-  v_taken uuid[] := '{}';
+  v_taken uuid[] := '{}'::uuid[];
   v_call public.calls;
 begin
   if p_worker is null or btrim(p_worker) = '' then
