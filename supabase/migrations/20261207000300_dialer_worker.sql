@@ -1141,3 +1141,29 @@ grant execute on function private.dialer_history(uuid, timestamptz) to crm_diale
 
 -- Retention (migration 20261207000100) runs under pg_cron; the worker may run it too.
 grant execute on function private.purge_dialer_records(timestamptz) to crm_dialer;
+
+-- ============================================================================
+-- Section - Erasure
+-- ============================================================================
+
+-- rpc/erase_lead erases a lead's number from its calls; its dialer attempts
+-- stay in the ledger (they count), without the number.
+create function private.erase_dialer_attempts() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  update public.dialer_attempts as a set phone_number = null
+  where a.lead_id = new.id and a.phone_number is not null;
+  return null;
+end;
+$$;
+comment on function private.erase_dialer_attempts() is
+'Trigger: an erased lead''s dialer attempts lose its number (the ledger keeps counting them).';
+revoke execute on function private.erase_dialer_attempts() from public;
+
+create trigger leads_erase_dialer_attempts
+after update of erased_at on public.leads
+for each row when (old.erased_at is null and new.erased_at is not null)
+execute function private.erase_dialer_attempts();

@@ -2,7 +2,7 @@
 -- private.dialer_release on restart (or by another worker once the attempts
 -- are stale), and never counts an attempt twice (migration 20261207000300).
 begin;
-select plan(22);
+select plan(23);
 
 select tests.create_two_campaigns();
 select set_config('crm.now', '2026-11-25 10:00:00+00', true);
@@ -256,6 +256,21 @@ select
   )
 from public.dialer_sessions as s where s.agent_id = 'f0000000-0000-4000-8000-000000000102'
 order by s.requested_at desc limit 1;
+
+-- ============================================================================
+-- Erasure keeps the ledger, not the number
+-- ============================================================================
+
+select tests.authenticate_as('adm@t.test');
+select public.erase_lead(t.lead_id) from taken as t where t.n = 1;
+select tests.clear_authentication();
+select is(
+  (
+    select a.status || ' ' || coalesce(a.phone_number, 'no number') from public.dialer_attempts as a
+    inner join taken as t on a.id = t.attempt_id where t.n = 1
+  ),
+  'failed no number', 'an erased lead''s attempt stays in the ledger without its number'
+);
 
 select * from finish();
 rollback;
