@@ -190,6 +190,7 @@ begin
   if v_call.id is null or v_call.wrapped_up_at is not null then
     return;
   end if;
+  perform set_config('crm.via', 'dialer', true); -- the lead's history says who moved it
   v_call := private.close_call(v_call, p_at, p_outcome, 'system');
   update public.calls as c set
     hangup_cause = coalesce(c.hangup_cause, p_cause),
