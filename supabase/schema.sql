@@ -5283,6 +5283,32 @@ $$;
 
 REVOKE ALL ON FUNCTION private.dialer_touch() FROM PUBLIC;
 
+-- Function private.end_dialer_sessions_of_campaign
+
+CREATE FUNCTION private.end_dialer_sessions_of_campaign() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_id uuid;
+begin
+  for v_id in
+    update public.dialer_sessions as s set
+      status = 'ended', ended_at = private.now(), end_reason = 'campaign_stopped', attempt_id = null,
+      call_id = null, lead_id = null
+    where s.campaign_id = new.id and s.status <> 'ended'
+    returning s.id
+  loop
+    perform pg_notify('dialer', jsonb_build_object('kind', 'session', 'id', v_id)::text);
+  end loop;
+  return null;
+end;
+$$;
+
+COMMENT ON FUNCTION private.end_dialer_sessions_of_campaign() IS 'Trigger: a campaign the dialer stops running ends its agents'' dialer sessions.';
+
+REVOKE ALL ON FUNCTION private.end_dialer_sessions_of_campaign() FROM PUBLIC;
+
 -- Function private.ensure_call_partitions
 
 CREATE FUNCTION private.ensure_call_partitions(p_months_ahead integer DEFAULT 3, p_from date DEFAULT NULL::date) RETURNS integer
@@ -10324,6 +10350,7 @@ COMMENT ON COLUMN public.campaigns.ring_timeout_s IS 'Seconds the dialer lets a 
 CREATE TRIGGER campaigns_set_updated_at BEFORE UPDATE ON public.campaigns FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
 CREATE TRIGGER campaigns_validate BEFORE INSERT OR UPDATE ON public.campaigns FOR EACH ROW EXECUTE FUNCTION private.validate_campaign();
 CREATE TRIGGER campaigns_validate_settings BEFORE INSERT OR UPDATE OF lead_fields ON public.campaigns FOR EACH ROW EXECUTE FUNCTION private.validate_campaign_settings();
+CREATE TRIGGER campaigns_end_dialer_sessions AFTER UPDATE OF status, dial_mode ON public.campaigns FOR EACH ROW WHEN ((((new.status <> 'active'::public.campaign_status) OR (new.dial_mode = 'preview'::public.dial_mode)) AND (old.status = 'active'::public.campaign_status) AND (old.dial_mode <> 'preview'::public.dial_mode))) EXECUTE FUNCTION private.end_dialer_sessions_of_campaign();
 CREATE TRIGGER campaigns_request_report_refresh AFTER UPDATE OF default_time_zone ON public.campaigns FOR EACH ROW WHEN (((old.default_time_zone)::text IS DISTINCT FROM (new.default_time_zone)::text)) EXECUTE FUNCTION reports.everything_changed('agent_daily_stats', 'sales_daily_stats', 'hourly_stats');
 CREATE TRIGGER campaigns_write_admin_audit AFTER INSERT OR DELETE OR UPDATE ON public.campaigns FOR EACH ROW EXECUTE FUNCTION private.write_admin_audit('id');
 

@@ -1,7 +1,7 @@
 -- The dialer's RPCs and who may call them (migration 20261207000200), and
 -- the rights on the worker's functions (crm_dialer only).
 begin;
-select plan(45);
+select plan(48);
 
 select tests.create_two_campaigns();
 select set_config('crm.now', '2026-11-25 10:00:00+00', true);
@@ -72,12 +72,23 @@ select throws_ok(
   '23505', null, 'one open session per agent (unique index)'
 );
 
-update public.campaigns set status = 'paused' where id = 'c0000000-0000-4000-8000-00000000000a';
 select tests.authenticate_as('a1@t.test');
 select is(
   (public.dialer_leave()).end_reason, 'agent_left', 'a1 leaves: the session ends (agent_left)'
 );
 select ok((public.dialer_leave()).id is null, 'leaving again: nothing to end');
+select public.dialer_join('c0000000-0000-4000-8000-00000000000a');
+select tests.clear_authentication();
+update public.campaigns set status = 'paused' where id = 'c0000000-0000-4000-8000-00000000000a';
+select is(
+  (
+    select string_agg(s.status || ' ' || coalesce(s.end_reason, ''), ', ' order by s.end_reason)
+    from public.dialer_sessions as s
+    where s.agent_id = 'f0000000-0000-4000-8000-000000000101'
+  ),
+  'ended agent_left, ended campaign_stopped', 'the campaign paused in the editor: the open session ends'
+);
+select tests.authenticate_as('a1@t.test');
 select throws_ok(
   $$select public.dialer_join('c0000000-0000-4000-8000-00000000000a')$$,
   '22023', null, 'a campaign that is not active has no dialer'
@@ -196,6 +207,22 @@ select tests.authenticate_as('supa@t.test');
 select throws_ok(
   $$select public.dialer_set_mode('c0000000-0000-4000-8000-00000000000a', null)$$,
   '22023', 'p_mode: required', 'the mode is required'
+);
+
+-- Back to preview: the dialer stops, its sessions end (a call goes on).
+select tests.authenticate_as('supa@t.test');
+select public.dialer_set_mode('c0000000-0000-4000-8000-00000000000a', 'preview');
+select tests.clear_authentication();
+select is(
+  (
+    select count(*)::integer from public.dialer_sessions as s
+    where s.agent_id = 'f0000000-0000-4000-8000-000000000101' and s.status <> 'ended'
+  ),
+  0, 'switched to preview: a1''s session ends'
+);
+select is(
+  (select a.status from public.dialer_attempts as a inner join taken as t on a.id = t.attempt_id),
+  'connected', 'its call goes on'
 );
 
 -- ============================================================================
