@@ -80,6 +80,8 @@ NO_BIRTH_DATE = 0.15
 OTHER_PROFILE = 0.30
 LEVEL_SD = 0.4
 WEEKDAY_FACTOR = {1: 1.05, 2: 1.0, 3: 1.0, 4: 0.97, 5: 0.90, 6: 0.85, 7: 0.80}
+# The profiles as above, and with half their hour-to-hour differences (a flatter population).
+SCENARIOS = (("profiled", 1.0), ("half_contrast", 0.5))
 T95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306,
        9: 2.262, 10: 2.228, 11: 2.201, 12: 2.179, 14: 2.145, 19: 2.093, 29: 2.045}
 
@@ -103,6 +105,12 @@ class Lead:
                    * WEEKDAY_FACTOR[local.isoweekday()])
 
 
+def flatten(profile: list[float], contrast: float) -> list[float]:
+    """The profile with its hour-to-hour differences scaled by `contrast` around its mean."""
+    mean = statistics.fmean(profile)
+    return [mean + contrast * (p - mean) for p in profile]
+
+
 def pick(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:
     x, acc = rng.random(), 0.0
     for name, share in weighted:
@@ -112,7 +120,7 @@ def pick(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:
     return weighted[-1][0]
 
 
-def make_leads(rng: random.Random, n: int, today: dt.date) -> list[Lead]:
+def make_leads(rng: random.Random, n: int, today: dt.date, contrast: float) -> list[Lead]:
     leads = []
     for _ in range(n):
         band = pick(rng, AGE_SHARES)
@@ -123,8 +131,8 @@ def make_leads(rng: random.Random, n: int, today: dt.date) -> list[Lead]:
         if rng.random() < NO_BIRTH_DATE:
             birth = None  # type: ignore[assignment]
         level = math.exp(rng.gauss(-LEVEL_SD ** 2 / 2, LEVEL_SD))  # mean 1
-        leads.append(Lead(str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-                          ZoneInfo(pick(rng, ZONES)), birth, PROFILES[own], level,
+        zone = ZoneInfo(pick(rng, ZONES))
+        leads.append(Lead(str(uuid.uuid4()), zone, birth, flatten(PROFILES[own], contrast), level,
                           [rng.random() for _ in range(MAX_ATTEMPTS)]))
     return leads
 
@@ -229,9 +237,9 @@ def insert_leads(conn: psycopg.Connection, campaign: str, leads: list[Lead],
 
 
 def history(conn: psycopg.Connection, rng: random.Random, campaign: str, n: int,
-            week_start: dt.date, today: dt.date) -> int:
+            week_start: dt.date, today: dt.date, contrast: float) -> int:
     """n leads dialled with plain delays over 4 weeks, written as wrapped-up calls."""
-    leads = make_leads(rng, n, today)
+    leads = make_leads(rng, n, today, contrast)
     insert_leads(conn, campaign, leads, dt.datetime.combine(week_start, dt.time(0), dt.UTC))
     calls = []
     for lead in leads:
@@ -267,6 +275,51 @@ def confidence(values: list[float]) -> dict:
     t = T95.get(n - 1) or T95[max(k for k in T95 if k <= n - 1)]
     half = t * sd / math.sqrt(n)
     return {"mean": mean, "sd": sd, "n": n, "ci95": [mean - half, mean + half]}
+
+
+def scenario(conn: psycopg.Connection, args: argparse.Namespace, contrast: float,
+             history_start: dt.date, eval_start: dt.date, today: dt.date) -> dict:
+    """Every seed of one population: a campaign, its history, the rates, both policies."""
+    seeds = []
+    for seed in range(args.seeds):
+        rng = random.Random(seed)  # noqa: S311 (a reproducible population)
+        campaign = insert_campaign(conn, seed)
+        calls = history(conn, rng, campaign, args.history_leads, history_start, today, contrast)
+        started = time.perf_counter()
+        conn.execute("refresh materialized view concurrently reports.best_time_rates")
+        refresh_s = time.perf_counter() - started
+        leads = make_leads(rng, args.leads, today, contrast)
+        insert_leads(conn, campaign, leads, dt.datetime.combine(eval_start, dt.time(0), dt.UTC))
+        starts = [random_callable(rng, eval_start, 5, lead.zone) for lead in leads]
+        plain = run_policy(None, leads, starts)
+        best = run_policy(conn, leads, starts)
+        gain = best["live_answers_per_attempt"] / plain["live_answers_per_attempt"] - 1
+        reach = best["leads_reached"] / plain["leads_reached"] - 1
+        seeds.append({"seed": seed, "history_calls": calls, "refresh_s": round(refresh_s, 3),
+                      "plain": plain, "best": best,
+                      "gain_live_answers_per_attempt": gain, "gain_leads_reached": reach})
+        log(f"  seed {seed}: history {calls:,} calls (refresh {refresh_s:.2f} s);"
+            f" live answers/attempt plain {plain['live_answers_per_attempt']:.4f}"
+            f" best {best['live_answers_per_attempt']:.4f} ({gain:+.1%});"
+            f" reached {plain['leads_reached']:.3f} -> {best['leads_reached']:.3f} ({reach:+.1%})")
+    out = {
+        "hour_contrast": contrast,
+        "live_answers_per_attempt": {
+            p: statistics.fmean(s[p]["live_answers_per_attempt"] for s in seeds)
+            for p in ("plain", "best")},
+        "gain_live_answers_per_attempt": confidence(
+            [s["gain_live_answers_per_attempt"] for s in seeds]),
+        "gain_leads_reached": confidence([s["gain_leads_reached"] for s in seeds]),
+        "mean_hours_to_live_answer": {
+            p: statistics.fmean(s[p]["mean_hours_to_live_answer"] for s in seeds)
+            for p in ("plain", "best")},
+        "seeds": seeds,
+    }
+    g = out["gain_live_answers_per_attempt"]
+    ci = (f" (95 % CI {g['ci95'][0]:+.1%} .. {g['ci95'][1]:+.1%}, {g['n']} seeds)"
+          if "ci95" in g else "")
+    log(f"  gain in live answers per attempt: {g['mean']:+.1%}{ci}")
+    return out
 
 
 def bring_up(root: Path) -> tuple[StackConfig, bool]:
@@ -317,48 +370,16 @@ def main() -> None:
                   "lead_level_lognormal_sd": LEVEL_SD,
                   "weekday_factor": WEEKDAY_FACTOR,
                   "capacity": "every lead is called when due (infinite floor)"},
-        "seeds": [],
+        "scenarios": {},
     }
     try:
         with psycopg.connect(config.database_url, autocommit=True) as conn:
             conn.execute("set jit = off")
-            for seed in range(args.seeds):
-                rng = random.Random(seed)  # noqa: S311 (a reproducible population)
-                campaign = insert_campaign(conn, seed)
-                calls = history(conn, rng, campaign, args.history_leads, history_start, today)
-                started = time.perf_counter()
-                conn.execute("refresh materialized view concurrently reports.best_time_rates")
-                refresh_s = time.perf_counter() - started
-                leads = make_leads(rng, args.leads, today)
-                created = dt.datetime.combine(eval_start, dt.time(0), dt.UTC)
-                insert_leads(conn, campaign, leads, created)
-                starts = [random_callable(rng, eval_start, 5, lead.zone) for lead in leads]
-                plain = run_policy(None, leads, starts)
-                best = run_policy(conn, leads, starts)
-                gain = best["live_answers_per_attempt"] / plain["live_answers_per_attempt"] - 1
-                reach = best["leads_reached"] / plain["leads_reached"] - 1
-                result["seeds"].append({"seed": seed, "history_calls": calls,
-                                        "refresh_s": round(refresh_s, 3),
-                                        "plain": plain, "best": best,
-                                        "gain_live_answers_per_attempt": gain,
-                                        "gain_leads_reached": reach})
-                log(f"seed {seed}: history {calls:,} calls (refresh {refresh_s:.2f} s);"
-                    f" live answers/attempt plain {plain['live_answers_per_attempt']:.4f}"
-                    f" best {best['live_answers_per_attempt']:.4f} ({gain:+.1%});"
-                    f" reached {plain['leads_reached']:.3f} -> {best['leads_reached']:.3f}"
-                    f" ({reach:+.1%})")
-        seeds = result["seeds"]
-        result["gain_live_answers_per_attempt"] = confidence(
-            [s["gain_live_answers_per_attempt"] for s in seeds])
-        result["gain_leads_reached"] = confidence([s["gain_leads_reached"] for s in seeds])
-        result["hours_to_live_answer"] = {
-            p: statistics.fmean(s[p]["mean_hours_to_live_answer"] for s in seeds)
-            for p in ("plain", "best")}
+            for name, contrast in SCENARIOS:
+                log(f"Scenario {name} (hour contrast x{contrast})")
+                result["scenarios"][name] = scenario(conn, args, contrast, history_start,
+                                                     eval_start, today)
         result["machine"]["loadavg_after"] = list(os.getloadavg())
-        g = result["gain_live_answers_per_attempt"]
-        ci = (f" (95 % CI {g['ci95'][0]:+.1%} .. {g['ci95'][1]:+.1%}, {g['n']} seeds)"
-              if "ci95" in g else "")
-        log(f"gain in live answers per attempt: {g['mean']:+.1%}{ci}")
         RESULTS.write_text(json.dumps(result, indent=2, default=str) + "\n")
         log(f"Written {RESULTS.relative_to(PROJECT_DIR)}")
     finally:
