@@ -29,6 +29,8 @@ live-answer probability by local hour and weekday:
   The floor has the capacity to call each lead when it is due (the queue orders by
   next_call_at; a saturated floor would add delays to both policies alike).
 
+A third policy, "oracle", knows each lead's own probabilities and picks its best slot in the
+same window: the most any hour-of-day scheduler could get here.
 Reports live answers per attempt for each policy, the gain of best over plain per seed, and
 its mean with a 95 % confidence interval over seeds (Student t); also leads reached and the
 hours to a live answer. Writes bench/results/best_time.json with os.getloadavg().
@@ -166,9 +168,26 @@ def delay(attempts: int) -> dt.timedelta:
     return RETRY_DELAYS[min(max(attempts, 1), len(RETRY_DELAYS)) - 1]
 
 
-def run_policy(conn: psycopg.Connection | None, leads: list[Lead],
+def oracle_next(lead: Lead, earliest: dt.datetime) -> dt.datetime:
+    """The slot a scheduler knowing the lead's own probabilities would pick, in the same window
+    as best_retry_at (local hours from the first callable instant to 24 h later; earliest on a
+    tie)."""
+    first = first_callable(earliest, lead.zone)
+    best, best_p = first, lead.p(first)
+    hour = first.astimezone(lead.zone).replace(minute=0, second=0, microsecond=0)
+    for n in range(1, 25):
+        at = first_callable((hour + dt.timedelta(hours=n)).astimezone(dt.UTC), lead.zone)
+        if at >= first + dt.timedelta(hours=24):
+            break
+        if lead.p(at) > best_p:
+            best, best_p = at, lead.p(at)
+    return best
+
+
+def run_policy(policy: str, conn: psycopg.Connection, leads: list[Lead],
                starts: list[dt.datetime]) -> dict:
-    """Dial every lead until a live answer or MAX_ATTEMPTS; best_retry_at when conn is given."""
+    """Dial every lead until a live answer or MAX_ATTEMPTS, retrying by `policy`: plain,
+    best (private.best_retry_at in the database) or oracle (oracle_next)."""
     t_next = list(starts)
     alive = list(range(len(leads)))
     attempts = live = 0
@@ -188,9 +207,12 @@ def run_policy(conn: psycopg.Connection | None, leads: list[Lead],
         if not retry:
             break
         earliest = {i: t_next[i] + delay(k + 1) for i in retry}
-        if conn is None:
+        if policy == "plain":
             for i in retry:
                 t_next[i] = first_callable(earliest[i], leads[i].zone)
+        elif policy == "oracle":
+            for i in retry:
+                t_next[i] = oracle_next(leads[i], earliest[i])
         else:
             started = time.perf_counter()
             rows = conn.execute(
@@ -291,28 +313,34 @@ def scenario(conn: psycopg.Connection, args: argparse.Namespace, contrast: float
         leads = make_leads(rng, args.leads, today, contrast)
         insert_leads(conn, campaign, leads, dt.datetime.combine(eval_start, dt.time(0), dt.UTC))
         starts = [random_callable(rng, eval_start, 5, lead.zone) for lead in leads]
-        plain = run_policy(None, leads, starts)
-        best = run_policy(conn, leads, starts)
+        plain = run_policy("plain", conn, leads, starts)
+        best = run_policy("best", conn, leads, starts)
+        oracle = run_policy("oracle", conn, leads, starts)
         gain = best["live_answers_per_attempt"] / plain["live_answers_per_attempt"] - 1
         reach = best["leads_reached"] / plain["leads_reached"] - 1
+        oracle_gain = oracle["live_answers_per_attempt"] / plain["live_answers_per_attempt"] - 1
         seeds.append({"seed": seed, "history_calls": calls, "refresh_s": round(refresh_s, 3),
-                      "plain": plain, "best": best,
+                      "plain": plain, "best": best, "oracle": oracle,
+                      "gain_oracle_live_answers_per_attempt": oracle_gain,
                       "gain_live_answers_per_attempt": gain, "gain_leads_reached": reach})
         log(f"  seed {seed}: history {calls:,} calls (refresh {refresh_s:.2f} s);"
             f" live answers/attempt plain {plain['live_answers_per_attempt']:.4f}"
-            f" best {best['live_answers_per_attempt']:.4f} ({gain:+.1%});"
+            f" best {best['live_answers_per_attempt']:.4f} ({gain:+.1%})"
+            f" oracle {oracle['live_answers_per_attempt']:.4f};"
             f" reached {plain['leads_reached']:.3f} -> {best['leads_reached']:.3f} ({reach:+.1%})")
-    out = {
+    out: dict = {
         "hour_contrast": contrast,
         "live_answers_per_attempt": {
             p: statistics.fmean(s[p]["live_answers_per_attempt"] for s in seeds)
-            for p in ("plain", "best")},
+            for p in ("plain", "best", "oracle")},
         "gain_live_answers_per_attempt": confidence(
             [s["gain_live_answers_per_attempt"] for s in seeds]),
         "gain_leads_reached": confidence([s["gain_leads_reached"] for s in seeds]),
+        "gain_oracle_live_answers_per_attempt": confidence(
+            [s["gain_oracle_live_answers_per_attempt"] for s in seeds]),
         "mean_hours_to_live_answer": {
             p: statistics.fmean(s[p]["mean_hours_to_live_answer"] for s in seeds)
-            for p in ("plain", "best")},
+            for p in ("plain", "best", "oracle")},
         "seeds": seeds,
     }
     g = out["gain_live_answers_per_attempt"]
