@@ -23,7 +23,9 @@ live-answer probability by local hour and weekday:
   instant of a later week, then up to 6 attempts until a live answer. "plain": the next call
   at the first callable instant at or after now + the retry delay (what the queue does with
   next_call_at = now + delay); "best": next_call_at = private.best_retry_at(lead, campaign,
-  now + delay), computed by the database function itself (batched per round). Both policies
+  now + delay), computed by the database function itself (batched per round), after the
+  unanswered calls of the round are written to public.calls (as rpc/end_call writes the call
+  before advance_lead: the function reads the lead's own calls). Both policies
   see the same random draws (common random numbers): attempt k of lead i is a live answer
   when u[i][k] < p_i(local time of the attempt).
   The floor has the capacity to call each lead when it is due (the queue orders by
@@ -184,10 +186,23 @@ def oracle_next(lead: Lead, earliest: dt.datetime) -> dt.datetime:
     return best
 
 
-def run_policy(policy: str, conn: psycopg.Connection, leads: list[Lead],
+def write_no_answers(conn: psycopg.Connection, campaign: str,
+                     calls: list[tuple[str, dt.datetime]]) -> None:
+    """Unanswered calls, wrapped up (no_answer), as public.calls rows."""
+    with conn.cursor() as cur, cur.copy(
+            "copy public.calls (lead_id, campaign_id, phone_number, started_at, status, outcome,"
+            " ended_at, disposition, wrapped_up_at) from stdin") as copy:
+        for lead_id, at in calls:
+            end = at + dt.timedelta(minutes=1)
+            copy.write_row((lead_id, campaign, "+34600000000", at, "ended", "no_answer", end,
+                            "no_answer", end))
+
+
+def run_policy(policy: str, conn: psycopg.Connection, campaign: str, leads: list[Lead],
                starts: list[dt.datetime]) -> dict:
     """Dial every lead until a live answer or MAX_ATTEMPTS, retrying by `policy`: plain,
-    best (private.best_retry_at in the database) or oracle (oracle_next)."""
+    best (private.best_retry_at in the database, after writing the unanswered call as
+    rpc/end_call would: the function reads the lead's own calls) or oracle (oracle_next)."""
     t_next = list(starts)
     alive = list(range(len(leads)))
     attempts = live = 0
@@ -214,6 +229,7 @@ def run_policy(policy: str, conn: psycopg.Connection, leads: list[Lead],
             for i in retry:
                 t_next[i] = oracle_next(leads[i], earliest[i])
         else:
+            write_no_answers(conn, campaign, [(leads[i].id, t_next[i]) for i in retry])
             started = time.perf_counter()
             rows = conn.execute(
                 "select e.i, private.best_retry_at(l, c, e.earliest)"
@@ -313,9 +329,9 @@ def scenario(conn: psycopg.Connection, args: argparse.Namespace, contrast: float
         leads = make_leads(rng, args.leads, today, contrast)
         insert_leads(conn, campaign, leads, dt.datetime.combine(eval_start, dt.time(0), dt.UTC))
         starts = [random_callable(rng, eval_start, 5, lead.zone) for lead in leads]
-        plain = run_policy("plain", conn, leads, starts)
-        best = run_policy("best", conn, leads, starts)
-        oracle = run_policy("oracle", conn, leads, starts)
+        plain = run_policy("plain", conn, campaign, leads, starts)
+        best = run_policy("best", conn, campaign, leads, starts)
+        oracle = run_policy("oracle", conn, campaign, leads, starts)
         gain = best["live_answers_per_attempt"] / plain["live_answers_per_attempt"] - 1
         reach = best["leads_reached"] / plain["leads_reached"] - 1
         oracle_gain = oracle["live_answers_per_attempt"] / plain["live_answers_per_attempt"] - 1
