@@ -3648,7 +3648,10 @@ begin
     last_outcome = p_call.disposition,
     next_call_at = case
       when v_status = 'retry' then
-        p_now + p_campaign.retry_delays[least(greatest(p_lead.attempts, 1), cardinality(p_campaign.retry_delays))]
+        private.best_retry_at(
+          p_lead, p_campaign,
+          p_now + p_campaign.retry_delays[least(greatest(p_lead.attempts, 1), cardinality(p_campaign.retry_delays))]
+        )
       when v_status = 'callback' then p_callback_at
     end
   where l.id = p_lead.id;
@@ -3667,7 +3670,7 @@ begin
 end;
 $$;
 
-COMMENT ON FUNCTION private.advance_lead(p_lead public.leads, p_campaign public.campaigns, p_call public.calls, p_effect public.disposition_effect, p_callback_at timestamp with time zone, p_notes text, p_actor uuid, p_now timestamp with time zone) IS 'The lead''s state machine after a wrap-up: callbacks, status, next call, do-not-call.';
+COMMENT ON FUNCTION private.advance_lead(p_lead public.leads, p_campaign public.campaigns, p_call public.calls, p_effect public.disposition_effect, p_callback_at timestamp with time zone, p_notes text, p_actor uuid, p_now timestamp with time zone) IS 'The lead''s state machine after a wrap-up: callbacks, status, next call (retries at the best time), do-not-call.';
 
 REVOKE ALL ON FUNCTION private.advance_lead(p_lead public.leads, p_campaign public.campaigns, p_call public.calls, p_effect public.disposition_effect, p_callback_at timestamp with time zone, p_notes text, p_actor uuid, p_now timestamp with time zone) FROM PUBLIC;
 
@@ -3753,6 +3756,103 @@ $$;
 REVOKE ALL ON FUNCTION private.assert_time_zone(p_value text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.assert_time_zone(p_value text) TO authenticated;
 GRANT ALL ON FUNCTION private.assert_time_zone(p_value text) TO service_role;
+
+-- Function private.best_retry_at
+
+CREATE FUNCTION private.best_retry_at(p_lead public.leads, p_campaign public.campaigns, p_earliest timestamp with time zone) RETURNS timestamp with time zone
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  -- One day of slots: every local hour once, at most a day's delay.
+  c_window constant interval := interval '24 hours';
+  -- Earlier wins unless a later slot is more than 5 % better.
+  c_tolerance constant double precision := 0.95;
+  v_local timestamp := p_earliest at time zone p_lead.time_zone;
+  v_segment text := private.best_time_segment(p_lead.birth_date, v_local::date);
+  v_best timestamptz;
+begin
+  if p_earliest is null then
+    return null;
+  end if;
+  if not exists (select 1 from reports.best_time_rates as r where r.campaign_id = p_campaign.id) then
+    return p_earliest;
+  end if;
+
+  with hours as (
+    select date_trunc('hour', v_local) + g.n * interval '1 hour' as hour_start
+    from generate_series(0, 8 * 24) as g (n)
+  ),
+
+  slots as (
+    select
+      s.local_at,
+      s.local_at at time zone p_lead.time_zone as at
+    from hours as h
+    cross join lateral (
+      select greatest(h.hour_start, v_local, h.hour_start::date + p_campaign.calling_hours_start) as local_at
+    ) as s
+    where
+      s.local_at < h.hour_start + interval '1 hour'
+      and extract(isodow from s.local_at)::smallint = any(p_campaign.calling_days)
+      and s.local_at::time >= p_campaign.calling_hours_start
+      and s.local_at::time < p_campaign.calling_hours_end
+  ),
+
+  scored as (
+    select
+      s.at,
+      coalesce(own.rate, every.rate) as rate
+    from slots as s
+    left join reports.best_time_rates as own
+      on
+        own.campaign_id = p_campaign.id
+        and own.segment = v_segment
+        and own.isodow = extract(isodow from s.local_at)::smallint
+        and own.hour = extract(hour from s.local_at)::smallint
+    left join reports.best_time_rates as every
+      on
+        every.campaign_id = p_campaign.id
+        and every.segment = 'all'
+        and every.isodow = extract(isodow from s.local_at)::smallint
+        and every.hour = extract(hour from s.local_at)::smallint
+    where s.at < (select min(f.at) from slots as f) + c_window
+  )
+
+  select min(sc.at) into v_best
+  from scored as sc
+  where sc.rate >= c_tolerance * (select max(m.rate) from scored as m);
+
+  return coalesce(v_best, p_earliest);
+end;
+$$;
+
+COMMENT ON FUNCTION private.best_retry_at(p_lead public.leads, p_campaign public.campaigns, p_earliest timestamp with time zone) IS 'When to retry a lead: the callable local hour in the day after p_earliest where its segment answers most (reports.best_time_rates), earlier on near ties; p_earliest when the campaign has no learned rates.';
+
+REVOKE ALL ON FUNCTION private.best_retry_at(p_lead public.leads, p_campaign public.campaigns, p_earliest timestamp with time zone) FROM PUBLIC;
+
+-- Function private.best_time_segment
+
+CREATE FUNCTION private.best_time_segment(p_birth_date date, p_on date) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET search_path TO ''
+    AS $$
+declare
+  v_age integer := extract(year from age(p_on, p_birth_date))::integer;
+begin
+  return case
+    when v_age is null then 'age_unknown'
+    when v_age < 35 then 'age_under_35'
+    when v_age < 50 then 'age_35_49'
+    when v_age < 65 then 'age_50_64'
+    else 'age_65_plus'
+  end;
+end;
+$$;
+
+COMMENT ON FUNCTION private.best_time_segment(p_birth_date date, p_on date) IS 'A lead''s best-time segment on a day: age_under_35, age_35_49, age_50_64, age_65_plus or age_unknown.';
+
+REVOKE ALL ON FUNCTION private.best_time_segment(p_birth_date date, p_on date) FROM PUBLIC;
 
 -- Function private.broadcast_agent_state
 
@@ -11925,6 +12025,99 @@ CREATE INDEX agent_daily_stats_agent_idx ON reports.agent_daily_stats USING btre
 CREATE INDEX agent_daily_stats_campaign_idx ON reports.agent_daily_stats USING btree (campaign_id, day);
 CREATE UNIQUE INDEX agent_daily_stats_key ON reports.agent_daily_stats USING btree (day, campaign_id, agent_id) NULLS NOT DISTINCT;
 
+-- Materialized view reports.best_time_rates
+
+CREATE MATERIALIZED VIEW reports.best_time_rates AS
+ WITH attempts AS (
+         SELECT l.campaign_id,
+            private.best_time_segment(l.birth_date, ((c.started_at AT TIME ZONE l.time_zone))::date) AS segment,
+            (EXTRACT(isodow FROM (c.started_at AT TIME ZONE l.time_zone)))::smallint AS isodow,
+            (EXTRACT(hour FROM (c.started_at AT TIME ZONE l.time_zone)))::smallint AS hour,
+            ((c.outcome = 'answered'::text) AND ((d.effect = ANY (ARRAY['callback'::public.disposition_effect, 'sale'::public.disposition_effect, 'closed'::public.disposition_effect, 'do_not_call'::public.disposition_effect])) OR (c.disposition = 'abandoned'::text))) AS live
+           FROM ((public.calls c
+             JOIN public.leads l ON ((c.lead_id = l.id)))
+             LEFT JOIN public.dispositions d ON ((c.disposition = d.code)))
+          WHERE ((c.started_at >= (now() - '180 days'::interval)) AND (c.direction = 'outbound'::text) AND (c.status = 'ended'::text) AND (c.outcome = ANY (ARRAY['answered'::text, 'busy'::text, 'no_answer'::text, 'cancelled'::text])) AND ((c.outcome <> 'answered'::text) OR (c.disposition IS NOT NULL)))
+        ), cells AS (
+         SELECT a.campaign_id,
+            COALESCE(a.segment, 'all'::text) AS segment,
+            a.isodow,
+            a.hour,
+            (count(*))::integer AS attempts,
+            (count(*) FILTER (WHERE a.live))::integer AS live_answers
+           FROM attempts a
+          GROUP BY GROUPING SETS ((a.campaign_id, a.segment, a.isodow, a.hour), (a.campaign_id, a.isodow, a.hour))
+        ), campaign_rates AS (
+         SELECT c.campaign_id,
+            (((sum(c.live_answers))::numeric + 1.0) / ((sum(c.attempts))::numeric + 2.0)) AS rate
+           FROM cells c
+          WHERE (c.segment = 'all'::text)
+          GROUP BY c.campaign_id
+        ), hour_rates AS (
+         SELECT c.campaign_id,
+            c.hour,
+            (((sum(c.live_answers))::numeric + (20.0 * min(cr.rate))) / ((sum(c.attempts))::numeric + 20.0)) AS rate
+           FROM (cells c
+             JOIN campaign_rates cr ON ((c.campaign_id = cr.campaign_id)))
+          WHERE (c.segment = 'all'::text)
+          GROUP BY c.campaign_id, c.hour
+        ), weekday_rates AS (
+         SELECT c.campaign_id,
+            c.isodow,
+            (((sum(c.live_answers))::numeric + (20.0 * min(cr.rate))) / ((sum(c.attempts))::numeric + 20.0)) AS rate
+           FROM (cells c
+             JOIN campaign_rates cr ON ((c.campaign_id = cr.campaign_id)))
+          WHERE (c.segment = 'all'::text)
+          GROUP BY c.campaign_id, c.isodow
+        ), segment_levels AS (
+         SELECT c.campaign_id,
+            c.segment,
+                CASE
+                    WHEN (c.segment = 'all'::text) THEN 1.0
+                    ELSE ((((sum(c.live_answers))::numeric + (20.0 * min(cr.rate))) / ((sum(c.attempts))::numeric + 20.0)) / min(cr.rate))
+                END AS level
+           FROM (cells c
+             JOIN campaign_rates cr ON ((c.campaign_id = cr.campaign_id)))
+          GROUP BY c.campaign_id, c.segment
+        ), grid AS (
+         SELECT s.campaign_id,
+            s.segment,
+            s.level,
+            cr.rate AS campaign_rate,
+            (d.isodow)::smallint AS isodow,
+            (h.hour)::smallint AS hour
+           FROM (((segment_levels s
+             JOIN campaign_rates cr ON ((s.campaign_id = cr.campaign_id)))
+             CROSS JOIN generate_series(1, 7) d(isodow))
+             CROSS JOIN generate_series(0, 23) h(hour))
+        ), priors AS (
+         SELECT g.campaign_id,
+            g.segment,
+            g.isodow,
+            g.hour,
+            COALESCE(c.attempts, 0) AS attempts,
+            COALESCE(c.live_answers, 0) AS live_answers,
+            LEAST((((COALESCE(hr.rate, g.campaign_rate) * COALESCE(wr.rate, g.campaign_rate)) / g.campaign_rate) * g.level), 0.999) AS prior_rate
+           FROM (((grid g
+             LEFT JOIN cells c ON (((g.campaign_id = c.campaign_id) AND (g.segment = c.segment) AND (g.isodow = c.isodow) AND (g.hour = c.hour))))
+             LEFT JOIN hour_rates hr ON (((g.campaign_id = hr.campaign_id) AND (g.hour = hr.hour))))
+             LEFT JOIN weekday_rates wr ON (((g.campaign_id = wr.campaign_id) AND (g.isodow = wr.isodow))))
+        )
+ SELECT p.campaign_id,
+    p.segment,
+    p.isodow,
+    p.hour,
+    p.attempts,
+    p.live_answers,
+    (p.prior_rate)::double precision AS prior_rate,
+    ((((p.live_answers)::numeric + (20.0 * p.prior_rate)) / ((p.attempts)::numeric + 20.0)))::double precision AS rate
+   FROM priors p
+  WITH NO DATA;
+
+COMMENT ON MATERIALIZED VIEW reports.best_time_rates IS 'Live-answer rate by campaign x lead segment (age band, or all) x the lead''s local ISO weekday x hour, calls of the last 180 days, smoothed toward the campaign''s hour x weekday pattern (K = 20). Refreshed hourly by pg_cron (crm-refresh-best-time-rates).';
+
+CREATE UNIQUE INDEX best_time_rates_cell_idx ON reports.best_time_rates USING btree (campaign_id, segment, isodow, hour);
+
 -- Materialized view reports.sales_daily_stats
 
 CREATE MATERIALIZED VIEW reports.sales_daily_stats AS
@@ -12009,3 +12202,4 @@ ALTER PUBLICATION supabase_realtime ADD TABLE ONLY public.role_permissions;
 
 SELECT cron.schedule('crm-ensure-call-partitions', '17 3 * * *', 'select private.ensure_call_partitions(3)');
 SELECT cron.schedule('crm-purge-dialer-records', '41 3 * * *', 'select private.purge_dialer_records()');
+SELECT cron.schedule('crm-refresh-best-time-rates', '41 * * * *', 'refresh materialized view concurrently reports.best_time_rates');
