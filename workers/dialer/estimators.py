@@ -206,15 +206,23 @@ class AbandonControl:
 
     The risk is the probability that the line's live answer would find no agent in time. A
     multiplicative loop steers it so the abandonments the pacer sees settle at `setpoint` of
-    the answers (each connect nudges it up, each abandon down by the matching amount), and the
-    ledger scales it down linearly as the 24 h / 30 d rate climbs from half the target to the
-    target (where predictive stops).
+    the answers (each connect nudges it up, each abandon down by the matching amount). On top,
+    the abandon budget, how many more abandons a window can take before its rate reaches the
+    target (target * live answers - abandoned), scales it down once under `full_budget`
+    abandons are left in any window: the ledger's 24 h and 30 d, and the last hour.
     """
 
-    def __init__(self, target: float, setpoint_share: float = 0.75, gain: float = 0.25) -> None:
+    def __init__(
+        self,
+        target: float,
+        setpoint_share: float = 0.85,
+        gain: float = 0.25,
+        full_budget: float = 3.0,
+    ) -> None:
         self.target = target
         self.setpoint = target * setpoint_share
         self.gain = gain
+        self.full_budget = full_budget
         self._log_scale = 0.0
 
     def observe(self, abandoned: bool) -> None:
@@ -224,6 +232,9 @@ class AbandonControl:
             self._log_scale += self.gain * self.setpoint
         self._log_scale = min(max(self._log_scale, math.log(0.02)), math.log(4.0))
 
-    def risk(self, ledger_rate: float) -> float:
-        slack = (self.target - ledger_rate) / (0.5 * self.target)
-        return self.setpoint * math.exp(self._log_scale) * min(1.0, max(0.05, slack))
+    def budget(self, live_answers: float, abandoned: float) -> float:
+        return self.target * live_answers - abandoned
+
+    def risk(self, budget: float) -> float:
+        scale = min(1.0, max(0.05, budget / self.full_budget))
+        return self.setpoint * math.exp(self._log_scale) * scale

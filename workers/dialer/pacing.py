@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -112,6 +113,8 @@ class Pacer:
         self._reason: str | None = None
         self._humans_since_shift = 0
         self._shift_pending = False  # a rate shift was seen and the window has not refilled
+        self._hour: deque[tuple[float, bool]] = deque()  # (at, abandoned), the last hour
+        self._hour_abandoned = 0
         self._placed: list[float] = []  # when each line still ringing was placed (ascending)
         self._built_at: float | None = None
         self._handling_at: float | None = None
@@ -148,10 +151,27 @@ class Pacer:
     def observe_connect(self, now_s: float, wait_s: float) -> None:
         """A live answer reached an agent after wait_s."""
         self.control.observe(abandoned=False)
+        self._hour.append((now_s, False))
 
     def observe_abandon(self, now_s: float) -> None:
         """A live answer found no agent in time."""
         self.control.observe(abandoned=True)
+        self._hour.append((now_s, True))
+        self._hour_abandoned += 1
+
+    def _budget(self, floor: FloorSnapshot) -> float:
+        """Abandons left before the target in the tightest window: the ledger's 24 h and
+        30 d, and the last hour as this pacer saw it (so abandons cannot bunch up)."""
+        hour = self._hour
+        while hour and hour[0][0] <= floor.now_s - 3600:
+            self._hour_abandoned -= hour.popleft()[1]
+        led = floor.ledger
+        control = self.control
+        return min(
+            control.budget(led.live_answers_24h, led.abandoned_24h),
+            control.budget(led.live_answers_30d, led.abandoned_30d),
+            control.budget(len(hour), self._hour_abandoned),
+        )
 
     # -- decisions --------------------------------------------------------------------------
     def decide(self, floor: FloorSnapshot) -> Decision:
@@ -189,11 +209,7 @@ class Pacer:
             self._shift_pending = False
         if self.dials.humans < self.MIN_HUMANS or len(self.handling) < self.MIN_HANDLED:
             return "few_answers"
-        # hysteresis: once at the cap, predictive waits until the rate is back under target
-        if ledger_rate >= self.settings.abandon_target or (
-            self._reason in ("abandon_cap", "abandon_target")
-            and ledger_rate >= self.settings.abandon_target * 0.9
-        ):
+        if ledger_rate >= self.settings.abandon_target:
             return "abandon_target"
         return None
 
@@ -220,7 +236,7 @@ class Pacer:
         mean = [base + due[j] - free[j] for j in range(k)]
         var = [due[k + j] + free[k + j] for j in range(k)]
         fresh = lines[0]
-        allowed = self.control.risk(floor.ledger.rate()) * k
+        allowed = self.control.risk(self._budget(floor)) * k
         room = math.floor(self.settings.max_lines_per_agent * staffed) - (
             floor.dialing + floor.waiting
         )
