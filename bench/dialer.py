@@ -65,8 +65,13 @@ def scenario(
     duration = hours * 3600
 
     def outcomes(at: float, human: float) -> dict[str, float]:
-        return {"from_s": at, "human": human, "machine": 0.15, "busy": 0.10,
-                "no_answer": round(1 - human - 0.25, 6)}  # fmt: skip
+        return {
+            "from_s": at,
+            "human": human,
+            "machine": 0.15,
+            "busy": 0.10,
+            "no_answer": round(1 - human - 0.25, 6),
+        }
 
     dial = [outcomes(0, rate)]
     if later_rate is not None:
@@ -126,26 +131,66 @@ def stress_cases(hours: float, seed: int) -> list[tuple[str, dict[str, Any]]]:
     mid = hours * 3600 / 2
     end = hours * 3600
     return [
-        ("break storm, 50 agents",
-         scenario(50, 0.3, "predictive", seed, hours,
-                  pauses=[{"at_s": mid, "fraction": 0.3, "duration_s": 900}])),
-        ("break storm, 20 agents",
-         scenario(20, 0.3, "predictive", seed, hours,
-                  pauses=[{"at_s": mid, "fraction": 0.3, "duration_s": 900}])),
-        ("rate jumps 30->45%, 50 agents",
-         scenario(50, 0.3, "predictive", seed, hours, later_rate=0.45)),
-        ("rate jumps 30->45%, 20 agents",
-         scenario(20, 0.3, "predictive", seed, hours, later_rate=0.45)),
-        ("rate falls 30->15%, 50 agents",
-         scenario(50, 0.3, "predictive", seed, hours, later_rate=0.15)),
-        ("shift start, 20 then 50 agents",
-         scenario(50, 0.3, "predictive", seed, hours,
-                  groups=[{"count": 20, "from_s": 0, "to_s": end},
-                          {"count": 30, "from_s": 7200, "to_s": end}])),
-        ("AMD 90% / 1% false positives, 50 agents",
-         scenario(50, 0.3, "predictive", seed, hours,
-                  amd={"enabled": True, "detect_machine": 0.9, "false_positive": 0.01})),
-    ]  # fmt: skip
+        (
+            "break storm, 50 agents",
+            scenario(
+                50,
+                0.3,
+                "predictive",
+                seed,
+                hours,
+                pauses=[{"at_s": mid, "fraction": 0.3, "duration_s": 900}],
+            ),
+        ),
+        (
+            "break storm, 20 agents",
+            scenario(
+                20,
+                0.3,
+                "predictive",
+                seed,
+                hours,
+                pauses=[{"at_s": mid, "fraction": 0.3, "duration_s": 900}],
+            ),
+        ),
+        (
+            "rate jumps 30->45%, 50 agents",
+            scenario(50, 0.3, "predictive", seed, hours, later_rate=0.45),
+        ),
+        (
+            "rate jumps 30->45%, 20 agents",
+            scenario(20, 0.3, "predictive", seed, hours, later_rate=0.45),
+        ),
+        (
+            "rate falls 30->15%, 50 agents",
+            scenario(50, 0.3, "predictive", seed, hours, later_rate=0.15),
+        ),
+        (
+            "shift start, 20 then 50 agents",
+            scenario(
+                50,
+                0.3,
+                "predictive",
+                seed,
+                hours,
+                groups=[
+                    {"count": 20, "from_s": 0, "to_s": end},
+                    {"count": 30, "from_s": 7200, "to_s": end},
+                ],
+            ),
+        ),
+        (
+            "AMD 90% / 1% false positives, 50 agents",
+            scenario(
+                50,
+                0.3,
+                "predictive",
+                seed,
+                hours,
+                amd={"enabled": True, "detect_machine": 0.9, "false_positive": 0.01},
+            ),
+        ),
+    ]
 
 
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -176,14 +221,23 @@ def check_targets(table: dict[tuple[str, str], dict[str, Any]]) -> list[dict[str
 
     for n, goal in OCCUPANCY_TARGETS.items():
         s = table[(f"{n} agents, 30%", "ours")]
-        add(f"ours, {n} agents at 30%: occupancy >= {goal:.0%}", s["occupancy"] >= goal,
-            s["occupancy"])  # fmt: skip
+        add(
+            f"ours, {n} agents at 30%: occupancy >= {goal:.0%}",
+            s["occupancy"] >= goal,
+            s["occupancy"],
+        )
     for n in AGENTS:
         s = table[(f"{n} agents, 30%", "ours")]
-        add(f"ours, {n} agents at 30%: abandonment <= 3% (24 h window)",
-            s["max_abandon_rate_24h"] <= CAP, s["max_abandon_rate_24h"])  # fmt: skip
-        add(f"ours, {n} agents at 30%: abandonment <= 3% (every 1 h window)",
-            s["max_abandon_rate_1h"] <= CAP, s["max_abandon_rate_1h"])  # fmt: skip
+        add(
+            f"ours, {n} agents at 30%: abandonment <= 3% (24 h window)",
+            s["max_abandon_rate_24h"] <= CAP,
+            s["max_abandon_rate_24h"],
+        )
+        add(
+            f"ours, {n} agents at 30%: abandonment <= 3% (every 1 h window)",
+            s["max_abandon_rate_1h"] <= CAP,
+            s["max_abandon_rate_1h"],
+        )
     s = table[("20 agents, 30%", "progressive")]
     worst = min(table[(f"{n} agents, 30%", "progressive")]["occupancy"] for n in AGENTS)
     abandons = sum(table[(f"{n} agents, 30%", "progressive")]["abandoned"] for n in AGENTS)
@@ -192,12 +246,18 @@ def check_targets(table: dict[tuple[str, str], dict[str, Any]]) -> list[dict[str
     for n in (10, 20):
         ours = table[(f"{n} agents, 30%", "ours")]["occupancy"]
         vici = table[(f"{n} agents, 30%", "vicidial")]["occupancy"]
-        add(f"ours >= VICIdial + 4 points at {n} agents (30%)", ours - vici >= 0.04,
-            round(ours - vici, 4))  # fmt: skip
+        add(
+            f"ours >= VICIdial + 4 points at {n} agents (30%)",
+            ours - vici >= 0.04,
+            round(ours - vici, 4),
+        )
     for rate in RATES:
         s = table[(f"5 agents, {rate:.0%}", "ours")]
-        add(f"ours, 5 agents at {rate:.0%}: at or below the cap (24 h)",
-            s["max_abandon_rate_24h"] <= CAP, s["max_abandon_rate_24h"])  # fmt: skip
+        add(
+            f"ours, 5 agents at {rate:.0%}: at or below the cap (24 h)",
+            s["max_abandon_rate_24h"] <= CAP,
+            s["max_abandon_rate_24h"],
+        )
     return checks
 
 
