@@ -235,7 +235,6 @@ class Pacer:
             return "abandon_target"
         if self._reason in ("abandon_cap", "abandon_target") and floor.now_s < self._hold_until:
             return self._reason  # no flapping at the boundary: a stop lasts a little while
-
         return None
 
     def _predictive(self, floor: FloorSnapshot, staffed: int) -> int:
