@@ -290,6 +290,16 @@ def check_targets(
     return checks
 
 
+def write_results(record: dict[str, Any], path: Path) -> None:
+    """Indented JSON, but one line per table row and per run (the file stays readable)."""
+    head = {k: v for k, v in record.items() if k not in ("table", "runs")}
+    text = json.dumps(head, indent=2)[:-2]
+    for key in ("table", "runs"):
+        rows = ",\n".join("    " + json.dumps(row) for row in record[key])
+        text += f',\n  "{key}": [\n{rows}\n  ]'
+    path.write_text(text + "\n}\n")
+
+
 def fmt_row(case: str, pacer: str, s: dict[str, Any]) -> str:
     reasons = ",".join(s["fallback_reasons"]) or "-"
     return (
@@ -390,7 +400,7 @@ def main(argv: list[str] | None = None) -> int:
         "targets": checks,
         "runs": sorted(done, key=lambda r: (r["case"], r["pacer"], r["seed"])),
     }
-    args.out.write_text(json.dumps(record, indent=2) + "\n")
+    write_results(record, args.out)
     return 0 if all(c["ok"] or c["extra"] for c in checks) else 1
 
 
