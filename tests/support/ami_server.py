@@ -45,7 +45,8 @@ PBX would play it, from a script per dialled number or per call (`script`, `scri
 - agents' nailed-up sessions (`Channel: PJSIP/<extension>`, no trunk): answered at once and live
   until hung up (no UserEvent: crm-dialer-agent runs no AMD);
 - `CoreShowChannels` lists these live channels too.
-Test controls: `hangup_channel` (the far end hangs up), `channel`, `live_channels`, `redirects`.
+Test controls: `answer_call` (a ringing call answers now), `hangup_channel` (the far end hangs
+up), `channel`, `live_channels`, `redirects`.
 
 Left out: MD5 challenge login, event filters, per-user permissions (`Privilege` lines are replayed
 as recorded), HTTP/WebSocket AMI, Newexten/VarSet/Dial events of the played calls, and every other
@@ -379,6 +380,15 @@ class AmiServer:
     def redirects(self, context: str | None = None) -> list[dict[str, str]]:
         return [r for r in list(self.redirect_log) if context is None or r["Context"] == context]
 
+    def answer_call(self, uniqueid: str, amd: str | None = "HUMAN", amd_s: float = 0.05) -> bool:
+        """A ringing call (Outcome result "ring") is answered now, with that AMD verdict."""
+        channel = self.pbx_channels.get(uniqueid)
+        if channel is None or not channel.alive or channel.answered:
+            return False
+        channel.outcome = Outcome(result="answer", amd=amd, amd_s=amd_s)
+        self._call(self._answer(channel))
+        return True
+
     def hangup_channel(self, uniqueid: str, cause: int = 16) -> bool:
         """The far end hangs up (a lead, or an agent closing the webphone)."""
         return self._call(self._hangup_async(uniqueid, cause))
@@ -392,6 +402,9 @@ class AmiServer:
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def _stop(self) -> None:
+        for timer in list(self._timers):
+            timer.cancel()
+        await asyncio.gather(*self._timers, return_exceptions=True)
         await self._drop_all()
         if self._server is not None:
             self._server.close()
@@ -619,10 +632,11 @@ class AmiServer:
                 return channel
         return None
 
-    def _later(self, delay: float, coro: Coroutine[Any, Any, None]) -> None:
+    def _later(self, delay: float, step: Callable[..., Coroutine[Any, Any, Any]],
+               *args: Any, **kwargs: Any) -> None:
         async def run() -> None:
             await asyncio.sleep(delay)
-            await coro
+            await step(*args, **kwargs)
 
         task = asyncio.get_running_loop().create_task(run())
         self._timers.add(task)
@@ -656,13 +670,13 @@ class AmiServer:
         channel.history.append((channel.context, channel.exten))
         self.pbx_channels[channel_id] = channel
         timeout_s = int(action.get("Timeout", "30000") or 30000) / 1000
-        self._later(0, self._event("Newchannel", channel))
+        self._later(0, self._event, "Newchannel", channel)
         if outcome.result == "answer":
-            self._later(outcome.ring_s, self._answer(channel))
+            self._later(outcome.ring_s, self._answer, channel)
         elif outcome.result == "ring":
-            self._later(timeout_s, self._fail(channel, "no_answer"))
+            self._later(timeout_s, self._fail, channel, "no_answer")
         else:
-            self._later(min(outcome.ring_s, timeout_s), self._fail(channel, outcome.result))
+            self._later(min(outcome.ring_s, timeout_s), self._fail, channel, outcome.result)
 
     async def _originate_response(self, channel: PbxChannel, success: bool,
                                   reason: int) -> None:
@@ -688,9 +702,9 @@ class AmiServer:
         await self._originate_response(channel, True, 4)
         outcome = channel.outcome
         if channel.context == "crm-dialer":
-            self._later(outcome.amd_s, self._amd(channel))
+            self._later(outcome.amd_s, self._amd, channel)
         if outcome.hangup_after_s is not None:
-            self._later(outcome.hangup_after_s, self._hangup_async(channel.uniqueid, 16))
+            self._later(outcome.hangup_after_s, self._hangup_async, channel.uniqueid, 16)
 
     async def _amd(self, channel: PbxChannel) -> None:
         if not channel.alive or channel.context != "crm-dialer":
@@ -736,11 +750,11 @@ class AmiServer:
                       ("BridgeType", "base"), ("BridgeTechnology", "softmix"),
                       ("BridgeCreator", "ConfBridge"), ("BridgeName", name),
                       ("BridgeNumChannels", "2"), ("BridgeVideoSourceMode", "none")]
-            self._later(0, self._event("BridgeEnter", channel, before=bridge))
-            self._later(0, self._event("ConfbridgeJoin", channel, ("Admin", "No"),
-                                       ("Muted", "No"), before=[("Conference", name), *bridge]))
+            self._later(0, self._event, "BridgeEnter", channel, before=bridge)
+            self._later(0, self._event, "ConfbridgeJoin", channel, ("Admin", "No"),
+                        ("Muted", "No"), before=[("Conference", name), *bridge])
         elif context == "crm-dialer-abandon":
-            self._later(self.abandon_play_s, self._end(channel, 16))
+            self._later(self.abandon_play_s, self._end, channel, 16)
 
 
 async def _read_action(reader: asyncio.StreamReader) -> dict[str, str] | None:

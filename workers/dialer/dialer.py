@@ -462,6 +462,13 @@ class Dialer:
         if success:
             if line.phase == "dialing":
                 line.phase, line.answered_mono = "answered", time.monotonic()
+                # Supervisors see it analysing; the verdict is what counts, so a failed
+                # write here is only logged.
+                try:
+                    await self.store.attempt_analysing(line.attempt_id, _now())
+                except psycopg.Error as error:
+                    log.warning("could not mark a line analysing", extra={
+                        "attempt_id": line.attempt_id, "error": str(error).strip()[:300]})
             return
         if line.phase != "dialing":
             return  # answered already (the UserEvent came first): its Hangup ends it

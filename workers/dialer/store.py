@@ -71,6 +71,11 @@ class DialerStore:
             "select * from private.dialer_take_leads(%(c)s, %(w)s, %(n)s)",
             {"c": campaign_id, "w": self.worker, "n": count})
 
+    async def attempt_analysing(self, attempt_id: str, at: datetime) -> bool:
+        return bool(await self.db.value(
+            "select private.dialer_attempt_analysing(%(a)s, %(w)s, %(t)s)",
+            {"a": attempt_id, "w": self.worker, "t": at}))
+
     async def attempt_answered(self, attempt_id: str, amd_status: str | None,
                                amd_cause: str | None, at: datetime) -> str | None:
         return await self.db.value(

@@ -1,0 +1,113 @@
+"""The dialer worker places calls and connects live answers: `python -m workers.dialer` against
+the AMI stand-in's real socket (tests/support/ami_server.py) and the test stack's PostgreSQL."""
+
+from __future__ import annotations
+
+import time
+
+from tests.dialer.conftest import AGENTS, rows, wait_until
+
+
+def test_a_progressive_campaign_with_three_ready_agents_places_three_calls(
+    floor, pbx, start_dialer, sign_in
+):
+    emails = list(AGENTS)
+    leads = floor.add_leads(5)
+    dialer = start_dialer()
+    # The agents join through the API; the worker rings each one's phone with the session
+    # header, the phone answers (the stand-in), the session is connected.
+    sessions = {email: sign_in(email).rpc("dialer_join", {"p_campaign_id": floor.campaign_id})
+                .execute().data["id"] for email in emails}
+    wait_until(lambda: all(floor.session(s)["status"] == "connected" for s in sessions.values()),
+               what="the three sessions connected")
+    rings = [a for a in pbx.actions("Originate") if a["Context"] == "crm-dialer-agent"]
+    assert sorted(a["Channel"] for a in rings) == ["PJSIP/1005", "PJSIP/1006", "PJSIP/1007"]
+    for action in rings:
+        session_id = action["ChannelId"]
+        assert session_id in sessions.values()
+        assert action["Variable"] == (f"CRM_DIALER_SESSION={session_id},"
+                                      f"PJSIP_HEADER(add,X-CRM-Dialer-Session)={session_id}")
+        assert floor.session(session_id)["channel"] == pbx.channel(session_id).name
+    assert pbx.outcomes == {}  # nothing scripted: leads ring until answered
+
+    for email in emails:
+        floor.set_state(email, "available")
+    calls = wait_until(lambda: len(lead_originates(pbx)) >= 3 and lead_originates(pbx),
+                       what="three calls")
+    time.sleep(1.0)  # four more ticks: progressive places one line per ready agent, no more
+    calls = lead_originates(pbx)
+    assert len(calls) == 3
+    attempts = {a["attempt_id"]: a for a in floor.attempts()}
+    assert len(attempts) == 3 and {a["status"] for a in attempts.values()} == {"dialing"}
+    for action in calls:
+        attempt = attempts[action["ChannelId"]]
+        lead_id = str(attempt["lead_id"])
+        assert action["Channel"] == f"PJSIP/{floor.number(lead_id)}@trunk"
+        assert (action["Context"], action["Exten"], action["Priority"]) == ("crm-dialer", "s", "1")
+        assert action["Async"] == "true" and action["Timeout"] == "20000"  # the campaign's 20 s
+        assert action["CallerID"] == "+34910000000"
+        assert action["Variable"] == ",".join([
+            f"CRM_CALL_ID={attempt['call_id']}", f"CRM_LEAD_ID={lead_id}",
+            f"CRM_CAMPAIGN_ID={floor.campaign_id}", f"CRM_ATTEMPT_ID={action['ChannelId']}",
+            "CRM_AMD=1", f"CRM_ABANDON_MESSAGE=crm/abandon-{floor.campaign_id}"])
+        assert floor.lead(lead_id)["status"] == "in_call"
+    assert {str(a["lead_id"]) for a in attempts.values()} <= set(leads)
+    state = wait_until(lambda: (s := floor.state()) and s["lines_in_progress"] == 3 and s,
+                       what="the published state")
+    assert (state["effective_mode"], state["ready_agents"]) == ("progressive", 3)
+    assert dialer.metric("dialer_calls_placed_total") == 3
+    assert dialer.metric("dialer_lines_in_progress") == 3
+
+    # An agent leaves: the worker hangs up that agent's nailed-up channel.
+    left = sign_in(emails[0]).rpc("dialer_leave", {}).execute().data
+    wait_until(lambda: any(a["Channel"] in (pbx.channel(left["id"]).name, left["id"])
+                           for a in pbx.actions("Hangup")), what="the session's hangup")
+    assert not pbx.channel(left["id"]).alive
+    assert floor.session(left["id"])["status"] == "ended"
+
+
+def lead_originates(pbx) -> list[dict]:
+    return [a for a in pbx.actions("Originate") if a["Context"] == "crm-dialer"]
+
+
+def test_a_live_answer_reaches_a_ready_agent_within_two_seconds(
+    floor, pbx, start_dialer, sign_in
+):
+    email = "agent6@demo.test"
+    (session_id,) = floor.connect(email).values()
+    (lead_id,) = floor.add_leads(1)
+    dialer = start_dialer()
+    (call,) = wait_until(lambda: lead_originates(pbx), what="the call")
+    attempt_id = call["ChannelId"]
+    answered = time.monotonic()
+    pbx.answer_call(attempt_id, amd="HUMAN")
+    wait_until(lambda: pbx.redirects(), timeout=3, what="the redirect")
+    assert time.monotonic() - answered < 2.5  # answer + AMD 0.05 s + the 2 s budget, at most
+    (redirect,) = pbx.redirects()
+    assert (redirect["Context"], redirect["Exten"], redirect["Priority"]) == (
+        "crm-dialer-connect", "1006", "1")
+    assert redirect["Channel"] == pbx.channel(attempt_id).name
+    attempt = floor.attempt(attempt_id)
+    assert attempt["status"] == "connected" and attempt["amd_status"] == "HUMAN"
+    assert attempt["live_answer"] is True and 0 <= attempt["wait_ms"] < 2000
+    assert str(attempt["agent_id"]) == floor.agent(email)
+    session = floor.session(session_id)
+    assert (str(session["call_id"]), str(session["lead_id"]), str(session["attempt_id"])) == (
+        str(attempt["call_id"]), lead_id, attempt_id)
+    assert floor.state_of(email) == "on_call"
+    lead = floor.lead(lead_id)
+    assert str(lead["owner_id"]) == floor.agent(email)
+    assert dialer.metric("dialer_connects_total") == 1
+    assert dialer.metric("dialer_connect_latency_seconds_count") == 1
+
+    # The agent hangs up the lead from the webphone: the worker hangs up the lead's channel, the
+    # PBX's Hangup completes the attempt and the agent wraps up.
+    sign_in(email).rpc("dialer_hangup", {"p_call_id": str(attempt["call_id"])}).execute()
+    wait_until(lambda: floor.attempt(attempt_id)["status"] == "completed", what="completed")
+    assert pbx.channel(attempt_id).hangup_cause == 16
+    assert floor.state_of(email) == "wrap_up"
+    session = floor.session(session_id)
+    assert session["status"] == "connected" and session["call_id"] is None
+    (ended,) = rows(floor.db, "select status from public.calls where id = %s",
+                    attempt["call_id"])
+    assert ended["status"] == "ended"
