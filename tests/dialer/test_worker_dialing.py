@@ -25,8 +25,12 @@ def test_a_progressive_campaign_with_three_ready_agents_places_three_calls(
     for action in rings:
         session_id = action["ChannelId"]
         assert session_id in sessions.values()
+        extension = action["Channel"].removeprefix("PJSIP/")
         assert action["Variable"] == (f"CRM_DIALER_SESSION={session_id},"
+                                      f"CRM_AGENT_EXTENSION={extension},"
                                       f"PJSIP_HEADER(add,X-CRM-Dialer-Session)={session_id}")
+        assert pbx.channel(session_id).variables[
+            "PJSIP_HEADER(add,X-CRM-Dialer-Session)"] == session_id
         assert floor.session(session_id)["channel"] == pbx.channel(session_id).name
     assert pbx.outcomes == {}  # nothing scripted: leads ring until answered
 

@@ -15,8 +15,9 @@ TICK_S (1 s): `private.dialer_floor` (ready, busy and paused agents, lines in pr
 ledger) -> `Pacer.decide` -> `private.dialer_take_leads(place)` (the `next_lead` queue, each
 lead's `calls` row and its `dialer_attempts` row, `dialing`) -> AMI `Originate` per lead, async,
 `ChannelId` = the attempt id (so the lead's channel Uniqueid is the attempt id: no lookup
-table), ringing RING_TIMEOUT_S (the campaign's, at least 15 s), the lead, call, campaign and
-attempt ids as channel variables. Then `private.dialer_publish_state`.
+table), ringing the campaign's `ring_timeout_s` (at least 15 s), the lead, call, campaign and
+attempt ids as channel variables. Then `private.dialer_publish_state`. A paused campaign, or
+one whose dialer is logged out of AMI, places nothing.
 
 A line (`lines.Line`) then follows the PBX:
 - `OriginateResponse` Failure (Reason 0 failed, 1 hung up, 3 no answer, 5 busy, 8 congestion),

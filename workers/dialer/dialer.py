@@ -781,6 +781,7 @@ class Dialer:
             "Timeout": str(int(s.session_ring_timeout_s * 1000)),
             "CallerID": '"CRM" <dialer>',
             "Variable": [f"CRM_DIALER_SESSION={agent.id}",
+                         f"CRM_AGENT_EXTENSION={agent.extension}",
                          f"PJSIP_HEADER(add,X-CRM-Dialer-Session)={agent.id}"],
         }
         try:
