@@ -107,3 +107,23 @@ def test_malformed_ami_input_is_survived(floor, pbx, start_dialer):
     wait_until(lambda: floor.attempt(attempt_id)["status"] == "connected", what="connected")
     for reason in ("no_fields", "oversized", "bad_amd_event", "merged_frames"):
         assert dialer.metric("dialer_ami_malformed_total", f'reason="{reason}"') >= 1, reason
+
+
+def test_a_line_that_ended_while_ami_was_away_is_ended_after_the_next_login(
+    floor, pbx, start_dialer
+):
+    floor.connect(*EMAILS[:2])
+    floor.add_leads(2)
+    dialer = start_dialer()
+    calls = wait_until(lambda: len(lead_calls(pbx)) == 2 and lead_calls(pbx), what="2 calls")
+    gone, alive = (c["ChannelId"] for c in calls)
+    logins = pbx.logins_ok
+    pbx.drop_connections()
+    pbx.hangup_channel(gone)  # its Hangup reaches nobody: the dialer is logged out
+    wait_until(lambda: pbx.logins_ok > logins, timeout=15, what="the dialer's new login")
+    wait_until(lambda: floor.attempt(gone)["status"] == "failed", what="the lost line ended")
+    assert floor.attempt(alive)["status"] == "dialing"  # still ringing in the PBX: kept
+    assert len(pbx.actions("CoreShowChannels")) >= 1
+    pbx.answer_call(alive)
+    wait_until(lambda: floor.attempt(alive)["status"] == "connected", what="connected")
+    assert dialer.metric("dialer_ami_reconnects_total") == 1

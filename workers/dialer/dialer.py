@@ -641,7 +641,14 @@ class Dialer:
             self._campaigns_at = now
         for pacing in list(self.campaigns.values()):
             started = time.perf_counter()
-            await self._tick_campaign(pacing)
+            try:
+                await self._tick_campaign(pacing)
+            except Exception as error:
+                if database.is_disconnect(error):
+                    raise  # the database is gone: the next tick, on a new connection
+                # One campaign's trouble (a bug, a refused write) never stops the others.
+                self.metrics.errors.labels("tick").inc()
+                log.exception("campaign tick failed", extra={"campaign_id": pacing.campaign_id})
             self.metrics.tick_seconds.observe(time.perf_counter() - started)
 
     async def _refresh_campaigns(self) -> None:
@@ -834,6 +841,9 @@ class Dialer:
             session_id = str(note.get("id") or "")
             agent = self.sessions.get(session_id)
             if agent is not None and agent.phase == "connected":
+                # An open session is notified about only when it ends (rpc/dialer_leave, or a
+                # join to another campaign); session_connected says false unless it is still
+                # to be connected, so a false here is the end: hang up its channel.
                 still = await self.store.session_connected(agent.id, agent.channel or agent.id)
                 if not still and self.session.logged_in:
                     await self._hangup(agent.target)  # dialer_leave
