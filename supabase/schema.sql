@@ -5247,6 +5247,20 @@ COMMENT ON FUNCTION private.dialer_take_leads(p_campaign_id uuid, p_worker text,
 REVOKE ALL ON FUNCTION private.dialer_take_leads(p_campaign_id uuid, p_worker text, p_count integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.dialer_take_leads(p_campaign_id uuid, p_worker text, p_count integer) TO crm_dialer;
 
+-- Function private.dialer_touch
+
+CREATE FUNCTION private.dialer_touch() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  new.updated_at := private.now();
+  return new;
+end;
+$$;
+
+REVOKE ALL ON FUNCTION private.dialer_touch() FROM PUBLIC;
+
 -- Function private.ensure_call_partitions
 
 CREATE FUNCTION private.ensure_call_partitions(p_months_ahead integer DEFAULT 3, p_from date DEFAULT NULL::date) RETURNS integer
@@ -10375,7 +10389,7 @@ COMMENT ON COLUMN public.dialer_attempts.wait_ms IS 'Milliseconds from human_at 
 COMMENT ON COLUMN public.dialer_attempts.lockout_until IS 'An abandoned number is not dialled by the dialer again before this (campaigns.abandon_lockout_hours).';
 
 -- Triggers, in firing order
-CREATE TRIGGER dialer_attempts_set_updated_at BEFORE UPDATE ON public.dialer_attempts FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
+CREATE TRIGGER dialer_attempts_touch BEFORE INSERT OR UPDATE ON public.dialer_attempts FOR EACH ROW EXECUTE FUNCTION private.dialer_touch();
 
 ALTER TABLE ONLY public.dialer_attempts
     ADD CONSTRAINT dialer_attempts_pkey PRIMARY KEY (id);
@@ -10522,7 +10536,7 @@ COMMENT ON COLUMN public.dialer_sessions.channel IS 'Asterisk''s channel name of
 COMMENT ON COLUMN public.dialer_sessions.attempt_id IS 'The dialer call the agent is connected to now (with call_id and lead_id); null between calls.';
 
 -- Triggers, in firing order
-CREATE TRIGGER dialer_sessions_set_updated_at BEFORE UPDATE ON public.dialer_sessions FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
+CREATE TRIGGER dialer_sessions_touch BEFORE INSERT OR UPDATE ON public.dialer_sessions FOR EACH ROW EXECUTE FUNCTION private.dialer_touch();
 
 ALTER TABLE ONLY public.dialer_sessions
     ADD CONSTRAINT dialer_sessions_pkey PRIMARY KEY (id);
