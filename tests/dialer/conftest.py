@@ -176,6 +176,12 @@ def floor(stack: StackConfig, db: psycopg.Connection) -> Iterator[Floor]:
     finally:
         db.execute("update public.campaigns set dial_mode = 'preview', status = 'archived'"
                    " where id = %s", (campaign_id,))
+        # Calls a test left under way (no PBX behind them any more) end here, or their agents
+        # would count as on a call in the next test (one connected attempt per agent).
+        db.execute("""update public.dialer_attempts set ended_at = greatest(now(), placed_at,
+                        answered_at, connected_at),
+                        status = case status when 'connected' then 'completed' else 'failed' end
+                      where campaign_id = %s and ended_at is null""", (campaign_id,))
         db.execute("""update public.dialer_sessions set status = 'ended', ended_at = now(),
                         end_reason = 'tests', attempt_id = null, call_id = null, lead_id = null
                       where campaign_id = %s and status <> 'ended'""", (campaign_id,))

@@ -115,3 +115,28 @@ def test_a_live_answer_reaches_a_ready_agent_within_two_seconds(
     (ended,) = rows(floor.db, "select status from public.calls where id = %s",
                     attempt["call_id"])
     assert ended["status"] == "ended"
+
+
+def test_a_paused_campaign_places_nothing_until_resumed_and_paused_agents_never_count(
+    floor, pbx, start_dialer, sign_in
+):
+    from tests.dialer.conftest import SUPERVISOR
+
+    supervisor = sign_in(SUPERVISOR)
+    supervisor.rpc("dialer_set_paused", {"p_campaign_id": floor.campaign_id,
+                                         "p_paused": True}).execute()
+    floor.connect("agent5@demo.test", "agent6@demo.test")
+    floor.set_state("agent6@demo.test", "paused", "lunch")
+    floor.add_leads(3)
+    start_dialer()
+    state = wait_until(lambda: (s := floor.state()) and s["effective_mode"] == "paused" and s,
+                       what="the paused state")
+    assert (state["ready_agents"], state["paused_agents"]) == (1, 1)
+    time.sleep(1.0)
+    assert lead_originates(pbx) == []
+    supervisor.rpc("dialer_set_paused", {"p_campaign_id": floor.campaign_id,
+                                         "p_paused": False}).execute()
+    wait_until(lambda: lead_originates(pbx), what="a call after the resume")
+    time.sleep(1.0)
+    assert len(lead_originates(pbx)) == 1  # one ready agent; the one at lunch is not counted
+    assert floor.state()["effective_mode"] == "progressive"
