@@ -140,3 +140,23 @@ def test_a_paused_campaign_places_nothing_until_resumed_and_paused_agents_never_
     time.sleep(1.0)
     assert len(lead_originates(pbx)) == 1  # one ready agent; the one at lunch is not counted
     assert floor.state()["effective_mode"] == "progressive"
+
+
+def test_a_session_whose_phone_does_not_answer_ends_with_the_reason(
+    floor, pbx, start_dialer, sign_in
+):
+    from tests.support.ami_server import Outcome
+
+    pbx.agent_outcome = Outcome(result="busy", ring_s=0.05)
+    start_dialer()
+    session = sign_in("agent7@demo.test").rpc(
+        "dialer_join", {"p_campaign_id": floor.campaign_id}).execute().data
+    ended = wait_until(lambda: (s := floor.session(session["id"]))["status"] == "ended" and s,
+                       what="the session ended")
+    assert ended["end_reason"] == "busy" and ended["connected_at"] is None
+    # The agent may ask again; this time the phone answers.
+    pbx.agent_outcome = Outcome(result="answer", ring_s=0.05, amd=None)
+    again = sign_in("agent7@demo.test").rpc(
+        "dialer_join", {"p_campaign_id": floor.campaign_id}).execute().data
+    assert again["id"] != session["id"]
+    wait_until(lambda: floor.session(again["id"])["status"] == "connected", what="connected")

@@ -431,7 +431,10 @@ class Dialer:
             return
         agent = self.sessions.get(uniqueid)
         if agent is not None:
-            self._spawn(self._session_over(agent, "hangup"), f"session-hangup:{agent.id}")
+            # Before the answer the cause says why the phone did not take the call.
+            reason = (CAUSE_RESULTS.get(cause if cause is not None else 0) or "no_answer"
+                      if agent.phase == "ringing" else "hangup")
+            self._spawn(self._session_over(agent, reason), f"session-hangup:{agent.id}")
             return
         context = frame.get("Context") or ""
         if context in LEAD_CONTEXTS:
@@ -629,6 +632,11 @@ class Dialer:
                   and now - line.answered_mono > s.amd_timeout_s):
                 line.giving_up = True
                 self._on_line(line, partial(self._give_up, line, "failed"), "timeout")
+        for agent in list(self.sessions.values()):
+            if (agent.phase == "ringing"
+                    and now - agent.rung_mono > s.session_ring_timeout_s + s.line_timeout_margin_s):
+                agent.phase = "lost"  # once: _session_over ends it
+                self._spawn(self._session_gave_up(agent), f"session-timeout:{agent.id}")
         self.metrics.lines.set(sum(1 for line in self.lines.values() if line.in_progress))
         self.metrics.sessions.set(sum(1 for a in self.sessions.values()
                                       if a.phase == "connected"))
@@ -791,13 +799,25 @@ class Dialer:
                          f"CRM_AGENT_EXTENSION={agent.extension}",
                          f"PJSIP_HEADER(add,X-CRM-Dialer-Session)={agent.id}"],
         }
+        agent.rung_mono = time.monotonic()
         try:
-            self.session.send(action)
+            future = self.session.send(action)
         except ConnectionError:
             self._spawn(self._session_over(agent, "failed"), f"session-not-sent:{agent.id}")
             return
+        future.add_done_callback(lambda f: self._session_refused(agent, f))
         log.info("ringing an agent for the dialer session",
                  extra={"session_id": agent.id, "extension": agent.extension})
+
+    def _session_refused(self, agent: AgentSession, future: asyncio.Future) -> None:
+        if future.cancelled() or future.exception() is not None:
+            return
+        answer = future.result()
+        if isinstance(answer, list) or answer.success:
+            return
+        log.warning("Asterisk refused a session originate", extra={
+            "session_id": agent.id, "ami_message": answer.get("Message")})
+        self._spawn(self._session_over(agent, "failed"), f"session-refused:{agent.id}")
 
     async def _session_originated(self, agent: AgentSession, success: bool,
                                   reason: int | None, channel: str | None) -> None:
@@ -813,6 +833,12 @@ class Dialer:
         if not still:  # the agent left while the phone rang
             await self._hangup(agent.target)
         log.info("dialer session connected", extra={"session_id": agent.id, "kept": still})
+
+    async def _session_gave_up(self, agent: AgentSession) -> None:
+        """A session Asterisk never answered for: hang it up if it is there, end it."""
+        if self.session.logged_in:
+            await self._hangup(agent.target)
+        await self._session_over(agent, "failed")
 
     async def _session_over(self, agent: AgentSession, reason: str) -> None:
         if agent.phase == "ended":

@@ -110,8 +110,9 @@ class AgentSession:
     agent_id: str | None
     extension: str
     phase: str = "ringing"
-    """ringing, connected, ended."""
+    """ringing, connected, lost (given up on), ended."""
     channel: str | None = None
+    rung_mono: float = 0.0
 
     @property
     def action_id(self) -> str:
