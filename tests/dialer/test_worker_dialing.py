@@ -160,3 +160,31 @@ def test_a_session_whose_phone_does_not_answer_ends_with_the_reason(
         "dialer_join", {"p_campaign_id": floor.campaign_id}).execute().data
     assert again["id"] != session["id"]
     wait_until(lambda: floor.session(again["id"])["status"] == "connected", what="connected")
+
+
+def test_a_predictive_campaign_below_its_minimum_agents_dials_progressively_and_says_why(
+    floor, pbx, start_dialer
+):
+    floor.set(dial_mode="predictive", predictive_min_agents=5)
+    for status, live in (("no_answer", False), ("busy", False), ("completed", True)):
+        floor.db.execute(
+            """insert into public.dialer_attempts (campaign_id, phone_number, worker, status,
+                 live_answer, agent_id, placed_at, answered_at, connected_at, ended_at)
+               values (%s, '+34600000001', 'tests', %s, %s, %s, now() - interval '30 minutes',
+                 case when %s then now() - interval '30 minutes' end,
+                 case when %s then now() - interval '30 minutes' end,
+                 now() - interval '29 minutes')""",
+            (floor.campaign_id, status, live, floor.agent("agent5@demo.test") if live else None,
+             live, live))
+    floor.connect("agent5@demo.test", "agent6@demo.test")
+    floor.add_leads(4)
+    dialer = start_dialer()
+    wait_until(lambda: len(lead_originates(pbx)) == 2, what="two calls")
+    state = wait_until(lambda: (s := floor.state()) and s["lines_in_progress"] == 2 and s,
+                       what="the state")
+    assert (state["effective_mode"], state["fallback_reason"]) == ("progressive", "min_agents")
+    assert float(state["dial_ratio"]) == 1.0
+    time.sleep(1.0)
+    assert len(lead_originates(pbx)) == 2
+    (warmed,) = [r for r in dialer.log() if r.get("msg") == "pacer warmed"]
+    assert warmed["items"] == 3  # the ledger's last two hours, fed to the new Pacer
