@@ -113,3 +113,18 @@ def test_machines_are_dispositioned_voicemail_and_busy_and_unanswered_numbers_re
     assert dialer.metric("dialer_calls_total", 'result="machine"') == 1
     assert dialer.metric("dialer_calls_total", 'result="busy"') == 1
     assert dialer.metric("dialer_calls_total", 'result="no_answer"') == 1
+
+
+def test_with_amd_off_every_answer_is_a_person_and_goes_to_an_agent(floor, pbx, start_dialer):
+    floor.set(amd_enabled=False)
+    floor.connect("agent7@demo.test")
+    (lead_id,) = floor.add_leads(1)
+    start_dialer()
+    (call,) = wait_until(lambda: lead_calls(pbx), what="the call")
+    assert "CRM_AMD=0" in call["Variable"].split(",")
+    pbx.answer_call(call["ChannelId"], amd=None)  # the dialplan skips AMD(): AmdStatus empty
+    wait_until(lambda: pbx.redirects("crm-dialer-connect"), timeout=3, what="the connect")
+    attempt = floor.attempt(call["ChannelId"])
+    assert (attempt["status"], attempt["amd_status"], attempt["live_answer"]) == (
+        "connected", None, True)
+    assert str(attempt["lead_id"]) == lead_id
