@@ -127,3 +127,21 @@ def test_a_line_that_ended_while_ami_was_away_is_ended_after_the_next_login(
     pbx.answer_call(alive)
     wait_until(lambda: floor.attempt(alive)["status"] == "connected", what="connected")
     assert dialer.metric("dialer_ami_reconnects_total") == 1
+
+
+def test_a_dialer_under_another_name_releases_what_a_dead_one_left(floor, pbx, start_dialer):
+    floor.connect(EMAILS[2])
+    (lead_id,) = floor.add_leads(1)
+    dead = start_dialer()
+    (call,) = wait_until(lambda: lead_calls(pbx), what="the call")
+    dead.kill()
+    floor.set_state(EMAILS[2], "paused", "break")  # nothing new to place meanwhile
+    # A new host:pid: nothing is its own; the dead one's line goes once it is 2 s old.
+    other = start_dialer(WORKER_NAME="tests-another-dialer", STALE_WORKER_S="2")
+    wait_until(lambda: floor.attempt(call["ChannelId"])["status"] == "failed", timeout=15,
+               what="the dead dialer's line released")
+    swept = [r for r in other.log() if r.get("msg") == "released what a silent dialer left"]
+    started = [r for r in other.log() if r.get("msg") == "released what an earlier run left"]
+    assert swept or started[-1]["rows"] >= 1
+    assert floor.lead(lead_id)["status"] == "retry"
+    assert not open_attempts(floor)

@@ -136,6 +136,8 @@ class Dialer:
             return EXIT_OK
         loops = [asyncio.create_task(self._forever(self.tick, s.tick_s), name="ticks"),
                  asyncio.create_task(self._forever(self.housekeeping, 0.25), name="housekeeping"),
+                 asyncio.create_task(self._forever(self.sweep, max(1.0, s.stale_worker_s / 4)),
+                                     name="sweep"),
                  asyncio.create_task(self._keepalive(), name="keepalive"),
                  asyncio.create_task(self.listener.run(), name="listen")]
         self.session.manager.connect()
@@ -167,6 +169,15 @@ class Dialer:
             log.info("released what an earlier run left", extra={"rows": fixed})
             return True
         return False
+
+    async def sweep(self) -> None:
+        """What a dead dialer under another name left (a restart under a new host:pid): its
+        lines and claims, once unchanged for STALE_WORKER_S. Released under a name that holds
+        nothing, so this dialer's own lines (all younger than that) are never touched."""
+        fixed = await self.ticks.release(self.settings.stale_worker_s,
+                                         worker=f"{self.worker}/sweep")
+        if fixed:
+            log.warning("released what a silent dialer left", extra={"rows": fixed})
 
     async def shutdown(self, loops: list[asyncio.Task]) -> bool:
         """Stop placing; let the lines in flight end (up to SHUTDOWN_TIMEOUT_S); release."""

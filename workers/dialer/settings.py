@@ -37,7 +37,8 @@ class DialerSettings:
     session_poll_s: float = 2.0
     campaigns_poll_s: float = 5.0
     stale_worker_s: int = 120
-    """Another dialer silent this long is presumed dead: its lines and claims are released."""
+    """Another dialer's open lines unchanged this long are presumed dead and released (at start
+    and every quarter of it). Keep it above the longest ring + LINE_TIMEOUT_MARGIN_S."""
     history_window_s: float = 7200.0
     abandon_sound: str = "crm/abandon-{campaign_id}"
     """CRM_ABANDON_MESSAGE: the recording crm-dialer-abandon plays (the campaign's message)."""

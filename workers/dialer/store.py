@@ -112,10 +112,10 @@ class DialerStore:
             "select private.dialer_session_ended(%(s)s, %(w)s, %(r)s)",
             {"s": session_id, "w": self.worker, "r": reason}))
 
-    async def release(self, stale_seconds: int | None) -> int:
+    async def release(self, stale_seconds: int | None, *, worker: str | None = None) -> int:
         return int(await self.db.value(
             "select private.dialer_release(%(w)s, %(s)s)",
-            {"w": self.worker, "s": stale_seconds}) or 0)
+            {"w": worker or self.worker, "s": stale_seconds}) or 0)
 
     async def publish_state(self, campaign_id: str, state: dict[str, Any]) -> None:
         await self.db.rows(
