@@ -128,3 +128,21 @@ def test_with_amd_off_every_answer_is_a_person_and_goes_to_an_agent(floor, pbx, 
     assert (attempt["status"], attempt["amd_status"], attempt["live_answer"]) == (
         "connected", None, True)
     assert str(attempt["lead_id"]) == lead_id
+
+
+def test_two_answers_at_once_for_one_free_agent_one_connects_one_hears_the_message(
+    floor, pbx, start_dialer
+):
+    floor.connect("agent5@demo.test", "agent6@demo.test")
+    floor.add_leads(2)
+    start_dialer()
+    calls = wait_until(lambda: len(lead_calls(pbx)) == 2 and lead_calls(pbx), what="two calls")
+    floor.set_state("agent6@demo.test", "paused", "break")
+    for call in calls:
+        pbx.answer_call(call["ChannelId"])
+    wait_until(lambda: {floor.attempt(c["ChannelId"])["status"] for c in calls}
+               == {"connected", "abandoned"}, timeout=5, what="one connected, one abandoned")
+    assert len(pbx.redirects("crm-dialer-connect")) == 1
+    assert len(pbx.redirects("crm-dialer-abandon")) == 1
+    assert floor.state_of("agent5@demo.test") == "on_call"
+    assert floor.state_of("agent6@demo.test") == "paused"
