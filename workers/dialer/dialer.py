@@ -545,6 +545,9 @@ class Dialer:
         line.agent_id = str(claimed["agent_id"])
         line.extension = str(claimed["extension"])
         redirected = await self._redirect(line, CONTEXT_CONNECT, line.extension)
+        if not redirected and not line.gone:
+            # Not answered (a slow AMI), or refused: once more while the person is still there.
+            redirected = await self._redirect(line, CONTEXT_CONNECT, line.extension)
         wait = time.monotonic() - line.human_mono
         self.metrics.connects.inc()
         self.metrics.connect_latency.observe(wait)
