@@ -333,10 +333,10 @@ class Dialer:
                 self._spawn(self._session_over(agent, "lost"), f"session-lost:{agent.id}")
         log.info("reconciled with Asterisk", extra={"live_channels": len(live)})
 
-    async def _send(self, action: dict[str, Any]) -> bool:
+    async def _send(self, action: dict[str, Any], timeout: float | None = None) -> bool:
         """An action whose answer is one response; False when refused or not answered."""
         try:
-            answer = await self.session.action(action, self.settings.action_timeout_s)
+            answer = await self.session.action(action, timeout or self.settings.action_timeout_s)
         except (TimeoutError, ConnectionError) as error:
             log.warning("AMI action not answered", extra={"action": action.get("Action"),
                                                           "error": repr(error)})
@@ -351,8 +351,11 @@ class Dialer:
         return await self._send({"Action": "Hangup", "Channel": channel})
 
     async def _redirect(self, line: Line, context: str, exten: str) -> bool:
+        # Within the 2 s: an answer slower than a second is no answer (the dialplan's own
+        # fallback plays the message a little later).
         return await self._send({"Action": "Redirect", "Channel": line.target,
-                                 "Context": context, "Exten": exten, "Priority": "1"})
+                                 "Context": context, "Exten": exten, "Priority": "1"},
+                                timeout=min(1.0, self.settings.action_timeout_s))
 
     # -------------------------------------------------------------- the stream
     def handle_items(self, protocol: DialerProtocol, items: Iterable[Item]) -> None:
