@@ -4856,7 +4856,6 @@ REVOKE ALL ON FUNCTION private.dialer_lock_attempt(p_attempt_id uuid, p_worker t
 
 CREATE FUNCTION private.dialer_locked_out(p_phone text, p_now timestamp with time zone) RETURNS boolean
     LANGUAGE sql STABLE
-    SET search_path TO ''
     AS $$
   select exists (
     select 1 from public.dialer_attempts as a
@@ -5144,7 +5143,7 @@ declare
   v_now timestamptz := private.now();
   v_campaign public.campaigns;
   v_lead public.leads;
-  v_taken uuid[] := '{}';
+  v_taken uuid[] := '{}'::uuid[];
   v_call public.calls;
 begin
   if p_worker is null or btrim(p_worker) = '' then
@@ -5329,6 +5328,23 @@ $_$;
 
 REVOKE ALL ON FUNCTION private.ensure_call_partitions(p_months_ahead integer, p_from date) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.ensure_call_partitions(p_months_ahead integer, p_from date) TO service_role;
+
+-- Function private.erase_dialer_attempts
+
+CREATE FUNCTION private.erase_dialer_attempts() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.dialer_attempts as a set phone_number = null
+  where a.lead_id = new.id and a.phone_number is not null;
+  return null;
+end;
+$$;
+
+COMMENT ON FUNCTION private.erase_dialer_attempts() IS 'Trigger: an erased lead''s dialer attempts lose its number (the ledger keeps counting them).';
+
+REVOKE ALL ON FUNCTION private.erase_dialer_attempts() FROM PUBLIC;
 
 -- Function private.excerpt
 
@@ -6540,7 +6556,6 @@ GRANT ALL ON FUNCTION private.lead_import_write_batch(p_id uuid, p_worker text, 
 
 CREATE FUNCTION private.lead_is_callable(p_lead public.leads, p_campaign public.campaigns, p_now timestamp with time zone) RETURNS boolean
     LANGUAGE sql STABLE
-    SET search_path TO ''
     AS $$
   select
     p_lead.status in ('new', 'retry', 'callback')
@@ -10877,6 +10892,7 @@ CREATE TRIGGER leads_set_updated_at BEFORE UPDATE ON public.leads FOR EACH ROW E
 CREATE TRIGGER leads_time_zone_from_phone BEFORE INSERT ON public.leads FOR EACH ROW WHEN (((new.phone IS NOT NULL) AND (new.time_zone IS NULL))) EXECUTE FUNCTION private.set_lead_time_zone();
 CREATE TRIGGER leads_time_zone_from_phone_update BEFORE UPDATE OF phone ON public.leads FOR EACH ROW EXECUTE FUNCTION private.set_lead_time_zone();
 CREATE TRIGGER leads_validate BEFORE INSERT OR UPDATE ON public.leads FOR EACH ROW WHEN (((new.time_zone IS NULL) OR (new.owner_id IS NOT NULL) OR (new.status IS NULL) OR ((new.status = ANY (ARRAY['new'::public.lead_status, 'retry'::public.lead_status, 'callback'::public.lead_status])) = (new.next_call_at IS NULL)))) EXECUTE FUNCTION private.validate_lead();
+CREATE TRIGGER leads_erase_dialer_attempts AFTER UPDATE OF erased_at ON public.leads FOR EACH ROW WHEN (((old.erased_at IS NULL) AND (new.erased_at IS NOT NULL))) EXECUTE FUNCTION private.erase_dialer_attempts();
 CREATE TRIGGER leads_notify_assigned AFTER UPDATE OF owner_id ON public.leads FOR EACH ROW WHEN (((new.owner_id IS NOT NULL) AND (new.owner_id IS DISTINCT FROM old.owner_id) AND (COALESCE(current_setting('crm.via'::text, true), ''::text) !~~ 'rpc/bulk\_%'::text))) EXECUTE FUNCTION private.notify_lead_assigned();
 CREATE TRIGGER leads_write_history AFTER DELETE OR UPDATE ON public.leads FOR EACH ROW WHEN ((COALESCE(current_setting('crm.via'::text, true), ''::text) !~~ 'rpc/bulk\_%'::text)) EXECUTE FUNCTION private.write_lead_history();
 CREATE TRIGGER leads_write_history_insert AFTER INSERT ON public.leads FOR EACH ROW WHEN (((COALESCE(current_setting('crm.via'::text, true), ''::text) !~~ 'rpc/bulk\_%'::text) AND (COALESCE(current_setting('crm.lead_history_written_by'::text, true), ''::text) <> 'lead_import_write_batch'::text))) EXECUTE FUNCTION private.write_lead_history();

@@ -284,7 +284,9 @@ create unique index dialer_attempts_one_open_per_lead on public.dialer_attempts 
 where status in ('dialing', 'analysing', 'waiting', 'connected');
 create unique index dialer_attempts_one_call_per_agent on public.dialer_attempts (agent_id)
 where status = 'connected';
-create index dialer_attempts_campaign_placed_idx on public.dialer_attempts (campaign_id, placed_at);
+-- The ledger's windows (every pacing tick): read from the index alone.
+create index dialer_attempts_campaign_placed_idx on public.dialer_attempts (campaign_id, placed_at)
+include (status, live_answer);
 create index dialer_attempts_open_idx on public.dialer_attempts (campaign_id, status)
 where status in ('dialing', 'analysing', 'waiting', 'connected');
 create index dialer_attempts_worker_open_idx on public.dialer_attempts (worker)

@@ -37,12 +37,14 @@
 -- on the do-not-call list, inside the campaign's calling hours and days in
 -- the lead's time zone, and no dialer call of it under way. The rule both
 -- rpc/next_lead and the dialer apply (each adds who may take the lead).
+-- Security invoker with every name qualified, and no SET search_path: it
+-- runs once per candidate row, and a SET would switch the setting on each
+-- call.
 create function private.lead_is_callable(
   p_lead public.leads, p_campaign public.campaigns, p_now timestamptz
 ) returns boolean
 language sql
 stable
-set search_path = ''
 as $$
   select
     p_lead.status in ('new', 'retry', 'callback')
@@ -70,7 +72,6 @@ revoke execute on function private.lead_is_callable(public.leads, public.campaig
 create function private.dialer_locked_out(p_phone text, p_now timestamptz) returns boolean
 language sql
 stable
-set search_path = ''
 as $$
   select exists (
     select 1 from public.dialer_attempts as a
@@ -189,6 +190,7 @@ begin
   if v_call.id is null or v_call.wrapped_up_at is not null then
     return;
   end if;
+  perform set_config('crm.via', 'dialer', true); -- the lead's history says who moved it
   v_call := private.close_call(v_call, p_at, p_outcome, 'system');
   update public.calls as c set
     hangup_cause = coalesce(c.hangup_cause, p_cause),
@@ -434,7 +436,7 @@ declare
   v_now timestamptz := private.now();
   v_campaign public.campaigns;
   v_lead public.leads;
-  v_taken uuid[] := '{}';
+  v_taken uuid[] := '{}'::uuid[];
   v_call public.calls;
 begin
   if p_worker is null or btrim(p_worker) = '' then
@@ -1140,3 +1142,29 @@ grant execute on function private.dialer_history(uuid, timestamptz) to crm_diale
 
 -- Retention (migration 20261207000100) runs under pg_cron; the worker may run it too.
 grant execute on function private.purge_dialer_records(timestamptz) to crm_dialer;
+
+-- ============================================================================
+-- Section - Erasure
+-- ============================================================================
+
+-- rpc/erase_lead erases a lead's number from its calls; its dialer attempts
+-- stay in the ledger (they count), without the number.
+create function private.erase_dialer_attempts() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  update public.dialer_attempts as a set phone_number = null
+  where a.lead_id = new.id and a.phone_number is not null;
+  return null;
+end;
+$$;
+comment on function private.erase_dialer_attempts() is
+'Trigger: an erased lead''s dialer attempts lose its number (the ledger keeps counting them).';
+revoke execute on function private.erase_dialer_attempts() from public;
+
+create trigger leads_erase_dialer_attempts
+after update of erased_at on public.leads
+for each row when (old.erased_at is null and new.erased_at is not null)
+execute function private.erase_dialer_attempts();

@@ -1,7 +1,7 @@
 -- The dialer's RPCs and who may call them (migration 20261207000200), and
 -- the rights on the worker's functions (crm_dialer only).
 begin;
-select plan(42);
+select plan(45);
 
 select tests.create_two_campaigns();
 select set_config('crm.now', '2026-11-25 10:00:00+00', true);
@@ -281,6 +281,50 @@ select throws_ok(
   '42501', null, 'nor the service role release them'
 );
 select tests.clear_authentication();
+
+select set_eq(
+  $$select p.oid::regprocedure::text
+    from pg_catalog.pg_proc as p
+    cross join lateral aclexplode(p.proacl) as a
+    where a.grantee = 'crm_dialer'::regrole and a.privilege_type = 'EXECUTE'
+      and p.pronamespace <> 'tests'::regnamespace$$,
+  $$select s::regprocedure::text from unnest(array[
+      'private.now()',
+      'private.purge_dialer_records(timestamptz)',
+      'private.dialer_campaigns()',
+      'private.dialer_floor(uuid)',
+      'private.dialer_take_leads(uuid, text, integer)',
+      'private.dialer_attempt_analysing(uuid, text, timestamptz)',
+      'private.dialer_attempt_answered(uuid, text, text, text, timestamptz)',
+      'private.dialer_claim_agent(uuid, text)',
+      'private.dialer_attempt_abandoned(uuid, text, timestamptz)',
+      'private.dialer_attempt_ended(uuid, text, text, timestamptz, integer)',
+      'private.dialer_session_requests(text)',
+      'private.dialer_session_connected(uuid, text, text)',
+      'private.dialer_session_ended(uuid, text, text)',
+      'private.dialer_release(text, integer)',
+      'private.dialer_publish_state(uuid, text, jsonb)',
+      'private.dialer_history(uuid, timestamptz)'
+    ]) as s$$,
+  'crm_dialer executes exactly its functions'
+);
+select results_eq(
+  $$select r.rolcanlogin, r.rolsuper, r.rolbypassrls, r.rolcreaterole, r.rolcreatedb, r.rolreplication, r.rolinherit,
+      (select count(*)::integer from pg_catalog.pg_auth_members as am where am.member = r.oid)
+    from pg_catalog.pg_roles as r where r.rolname = 'crm_dialer'$$,
+  $$values (true, false, false, false, false, false, false, 0)$$,
+  'crm_dialer: a login role with no attribute, member of no role'
+);
+select is_empty(
+  $$select c.oid::regclass::text, p.privilege
+    from pg_catalog.pg_class as c
+    cross join (values ('select'), ('insert'), ('update'), ('delete'), ('truncate')) as p (privilege)
+    where
+      c.relnamespace in ('public'::regnamespace, 'private'::regnamespace, 'reports'::regnamespace)
+      and c.relkind in ('r', 'p', 'v', 'm')
+      and has_table_privilege('crm_dialer', c.oid, p.privilege)$$,
+  'crm_dialer reads and writes no table or view'
+);
 
 -- The role itself, as the worker connects: only its functions.
 grant crm_dialer to postgres;
