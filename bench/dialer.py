@@ -15,11 +15,15 @@ same talk and wrap-up times), so differences are the pacers'. The floor:
 - abandon target 2.5 %, cap 3 %, at most 3 lines per agent, predictive from 5 agents.
 Stress cases at 30 %: a break storm (30 % of the agents pause at once for 15 min at midday), the
 live-answer rate jumping by half (30 % -> 45 %) or falling by half (30 % -> 15 %) at midday, a
-shift start (30 more agents log in 2 h after the first 20) and a realistic AMD (catches 90 % of
-machines, takes 1 % of people for machines: those count as abandoned, as Ofcom counts them).
+shift start (30 more agents log in 2 h after the first 20), a realistic AMD (catches 90 % of
+machines, takes 1 % of people for machines: those count as abandoned, as Ofcom counts them) and
+three days of 8 h shifts (20 agents), where the 24 h windows roll over two shifts.
 
-Windows: `abandon` is the whole shift (the 24 h window: the floor is idle the rest of the day),
-`max_1h` the worst rolling one-hour window (ending at least an hour into the shift).
+Windows: `abandon` is the whole run; for an 8 h shift that is also the 24 h window (the floor is
+idle the rest of the day); `max_abandon_rate_24h` rolls over the three-day case. `max_1h` is the
+worst rolling one-hour window (ending at least an hour in): shown, and checked as an extra
+("pass"/"over" in lower case), since no rule sets a one-hour window; the issue's targets are
+checked in capitals.
 Prints the table and writes bench/results/dialer.json.
 """
 
@@ -190,6 +194,20 @@ def stress_cases(hours: float, seed: int) -> list[tuple[str, dict[str, Any]]]:
                 amd={"enabled": True, "detect_machine": 0.9, "false_positive": 0.01},
             ),
         ),
+        (
+            "three days, 20 agents, 8 h shifts",
+            scenario(
+                20,
+                0.3,
+                "predictive",
+                seed,
+                72,
+                groups=[
+                    {"count": 20, "from_s": day * 86400, "to_s": day * 86400 + hours * 3600}
+                    for day in range(3)
+                ],
+            ),
+        ),
     ]
 
 
@@ -213,11 +231,14 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def check_targets(table: dict[tuple[str, str], dict[str, Any]]) -> list[dict[str, Any]]:
+def check_targets(
+    table: dict[tuple[str, str], dict[str, Any]], stress_labels: list[str]
+) -> list[dict[str, Any]]:
     checks = []
 
-    def add(name: str, ok: bool, value: Any) -> None:
-        checks.append({"target": name, "ok": bool(ok), "value": value})
+    def add(name: str, ok: bool, value: Any, extra: bool = False) -> None:
+        # extra: measured and shown, but beyond the issue's targets (1 h is no legal window)
+        checks.append({"target": name, "ok": bool(ok), "value": value, "extra": extra})
 
     for n, goal in OCCUPANCY_TARGETS.items():
         s = table[(f"{n} agents, 30%", "ours")]
@@ -237,6 +258,7 @@ def check_targets(table: dict[tuple[str, str], dict[str, Any]]) -> list[dict[str
             f"ours, {n} agents at 30%: abandonment <= 3% (every 1 h window)",
             s["max_abandon_rate_1h"] <= CAP,
             s["max_abandon_rate_1h"],
+            extra=True,
         )
     s = table[("20 agents, 30%", "progressive")]
     worst = min(table[(f"{n} agents, 30%", "progressive")]["occupancy"] for n in AGENTS)
@@ -250,6 +272,13 @@ def check_targets(table: dict[tuple[str, str], dict[str, Any]]) -> list[dict[str
             f"ours >= VICIdial + 4 points at {n} agents (30%)",
             ours - vici >= 0.04,
             round(ours - vici, 4),
+        )
+    for case in stress_labels:
+        s = table[(case, "ours")]
+        add(
+            f"ours, stress '{case}': abandonment <= 3% (24 h windows)",
+            s["max_abandon_rate_24h"] <= CAP,
+            s["max_abandon_rate_24h"],
         )
     for rate in RATES:
         s = table[(f"5 agents, {rate:.0%}", "ours")]
@@ -318,9 +347,10 @@ def main(argv: list[str] | None = None) -> int:
             if (case, pacer) in table:
                 lines.append(fmt_row(case, pacer, table[(case, pacer)]))
         lines.append("")
-    checks = [] if args.quick else check_targets(table)
+    checks = [] if args.quick else check_targets(table, stress_labels)
     for c in checks:
-        lines.append(f"{'PASS' if c['ok'] else 'FAIL'}  {c['target']}: {c['value']}")
+        verdict = ("pass" if c["ok"] else "over") if c["extra"] else ("PASS" if c["ok"] else "FAIL")
+        lines.append(f"{verdict}  {c['target']}: {c['value']}")
     lines.append(
         f"{len(jobs)} runs of {args.hours:g} simulated hours in {wall:.1f} s wall "
         f"(2 processes; load {load_before[0]:.2f} before, {load_after[0]:.2f} after)"
@@ -361,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
         "runs": sorted(done, key=lambda r: (r["case"], r["pacer"], r["seed"])),
     }
     args.out.write_text(json.dumps(record, indent=2) + "\n")
-    return 0 if all(c["ok"] for c in checks) else 1
+    return 0 if all(c["ok"] or c["extra"] for c in checks) else 1
 
 
 if __name__ == "__main__":

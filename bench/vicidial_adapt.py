@@ -60,6 +60,7 @@ class VicidialAdaptHardLimit:
         # what VICIdial's vicidial_log would say
         self._placed: deque[float] = deque()  # placing times within the last minute
         self._drops: deque[float] = deque()
+        self._day = 0
         self._calls_today = 0
         self._answers_today = 0
         self._drops_today = 0
@@ -89,6 +90,10 @@ class VicidialAdaptHardLimit:
 
     def decide(self, floor: FloorSnapshot) -> Decision:
         now = floor.now_s
+        day = int(now // 86400)
+        if day != self._day:  # VICIdial's "today" starts at midnight (simulated time 0 is one)
+            self._day = day
+            self._calls_today = self._answers_today = self._drops_today = 0
         while now >= self._next_sample:  # AST_VDadapt's 1 s loop
             self._adapt_second(floor)
             self._next_sample += 1.0
