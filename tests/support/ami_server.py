@@ -45,8 +45,9 @@ PBX would play it, from a script per dialled number or per call (`script`, `scri
 - agents' nailed-up sessions (`Channel: PJSIP/<extension>`, no trunk): answered at once and live
   until hung up (no UserEvent: crm-dialer-agent runs no AMD);
 - `CoreShowChannels` lists these live channels too.
-Test controls: `answer_call` (a ringing call answers now), `hangup_channel` (the far end hangs
-up), `channel`, `live_channels`, `redirects`.
+Test controls: `default_outcome` and `agent_outcome` (how leads and agents' phones answer when no
+script says otherwise), `answer_call` (a ringing call answers now), `hangup_channel` (the far end
+hangs up), `hold_events` (the PBX goes quiet), `channel`, `live_channels`, `redirects`.
 
 Left out: MD5 challenge login, event filters, per-user permissions (`Privilege` lines are replayed
 as recorded), HTTP/WebSocket AMI, Newexten/VarSet/Dial events of the played calls, and every other
