@@ -64,9 +64,9 @@ def test_a_progressive_campaign_with_three_ready_agents_places_three_calls(
 
     # An agent leaves: the worker hangs up that agent's nailed-up channel.
     left = sign_in(emails[0]).rpc("dialer_leave", {}).execute().data
-    wait_until(lambda: any(a["Channel"] in (pbx.channel(left["id"]).name, left["id"])
-                           for a in pbx.actions("Hangup")), what="the session's hangup")
-    assert not pbx.channel(left["id"]).alive
+    wait_until(lambda: not pbx.channel(left["id"]).alive, what="the session's hangup")
+    assert any(a["Channel"] in (pbx.channel(left["id"]).name, left["id"])
+               for a in pbx.actions("Hangup"))
     assert floor.session(left["id"])["status"] == "ended"
 
 
@@ -188,3 +188,21 @@ def test_a_predictive_campaign_below_its_minimum_agents_dials_progressively_and_
     assert len(lead_originates(pbx)) == 2
     (warmed,) = [r for r in dialer.log() if r.get("msg") == "pacer warmed"]
     assert warmed["items"] == 3  # the ledger's last two hours, fed to the new Pacer
+
+
+def test_a_session_connected_by_an_earlier_run_is_hung_up_when_the_agent_leaves(
+    floor, pbx, start_dialer, sign_in
+):
+    email = "agent5@demo.test"
+    first = start_dialer()
+    session = sign_in(email).rpc("dialer_join", {"p_campaign_id": floor.campaign_id}
+                                 ).execute().data
+    wait_until(lambda: floor.session(session["id"])["status"] == "connected", what="connected")
+    assert first.stop() == 0  # the session stays: the agent waits in the conference
+    assert pbx.channel(session["id"]).alive
+    second = start_dialer()  # knows nothing of that session but its row
+    wait_until(lambda: sum(r.get("msg") == "listening for dialer notifications"
+                           for r in second.log()) == 2, what="the new dialer listening")
+    sign_in(email).rpc("dialer_leave", {}).execute()
+    wait_until(lambda: not pbx.channel(session["id"]).alive, what="the session hung up")
+    assert floor.session(session["id"])["status"] == "ended"

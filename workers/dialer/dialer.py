@@ -82,6 +82,7 @@ class Listener(AsyncWorkerLoop):
 
     async def on_connect(self) -> None:
         self._polled = 0.0  # what was requested while we were away
+        log.info("listening for dialer notifications")
 
     async def step(self) -> float:
         for payload in self.take_notifications():
@@ -333,7 +334,8 @@ class Dialer:
                 self._spawn(self._session_over(agent, "lost"), f"session-lost:{agent.id}")
         log.info("reconciled with Asterisk", extra={"live_channels": len(live)})
 
-    async def _send(self, action: dict[str, Any], timeout: float | None = None) -> bool:
+    async def _send(self, action: dict[str, Any], timeout: float | None = None,
+                    *, quiet: bool = False) -> bool:
         """An action whose answer is one response; False when refused or not answered."""
         try:
             answer = await self.session.action(action, timeout or self.settings.action_timeout_s)
@@ -342,13 +344,13 @@ class Dialer:
                                                           "error": repr(error)})
             return False
         message = answer[0] if isinstance(answer, list) else answer
-        if not message.success:
+        if not message.success and not quiet:
             log.info("AMI refused an action", extra={
                 "action": action.get("Action"), "ami_message": message.get("Message")})
         return bool(message.success)
 
-    async def _hangup(self, channel: str) -> bool:
-        return await self._send({"Action": "Hangup", "Channel": channel})
+    async def _hangup(self, channel: str, *, quiet: bool = False) -> bool:
+        return await self._send({"Action": "Hangup", "Channel": channel}, quiet=quiet)
 
     async def _redirect(self, line: Line, context: str, exten: str) -> bool:
         # Within the 2 s: an answer slower than a second is no answer (the dialplan's own
@@ -891,6 +893,10 @@ class Dialer:
                 if not still and self.session.logged_in:
                     await self._hangup(agent.target)  # dialer_leave
             else:
+                if agent is None and UUID.fullmatch(session_id) and self.session.logged_in:
+                    # Not ours to know: a session an earlier run connected that has just ended
+                    # (its channel goes), or a new request (no channel yet: "No such channel").
+                    await self._hangup(session_id, quiet=True)
                 self.sessions_due = True
         elif kind == "campaign":
             self._campaigns_at = float("-inf")
