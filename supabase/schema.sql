@@ -4609,6 +4609,7 @@ begin
   if v_call.id is null or v_call.wrapped_up_at is not null then
     return;
   end if;
+  perform set_config('crm.via', 'dialer', true); -- the lead's history says who moved it
   v_call := private.close_call(v_call, p_at, p_outcome, 'system');
   update public.calls as c set
     hangup_cause = coalesce(c.hangup_cause, p_cause),
@@ -5145,6 +5146,8 @@ declare
   v_lead public.leads;
   v_taken uuid[] := '{}'::uuid[];
   v_call public.calls;
+  v_count integer := p_count;
+  v_ledger jsonb;
 begin
   if p_worker is null or btrim(p_worker) = '' then
     raise exception using errcode = '22023', message = 'p_worker: required';
@@ -5162,6 +5165,26 @@ begin
     ) then
     return;
   end if;
+  if v_campaign.dial_mode = 'predictive' then
+    v_ledger := private.dialer_ledger_windows(v_campaign, v_now);
+  end if;
+  if v_campaign.dial_mode = 'progressive'
+    or greatest((v_ledger #>> '{h24,rate}')::numeric, (v_ledger #>> '{d30,rate}')::numeric)
+    >= v_campaign.abandon_cap then
+    select least(p_count, greatest(count(*)::integer - (
+      select count(*)::integer from public.dialer_attempts as a
+      where a.campaign_id = p_campaign_id and a.status in ('dialing', 'analysing', 'waiting')
+    ), 0))
+    into v_count
+    from public.dialer_sessions as s
+    inner join public.agent_states as st on s.agent_id = st.agent_id
+    where
+      s.campaign_id = p_campaign_id and s.status = 'connected' and s.attempt_id is null
+      and st.state = 'available';
+    if v_count = 0 then
+      return;
+    end if;
+  end if;
   perform set_config('crm.via', 'dialer', true);
 
   for v_lead in
@@ -5178,7 +5201,7 @@ begin
       and private.lead_is_callable(l, v_campaign, v_now)
       and not private.dialer_locked_out(l.phone, v_now)
     order by cb.due_at, cb.id
-    limit p_count
+    limit v_count
     for update of l skip locked
   loop
     if not v_lead.id = any(v_taken) then
@@ -5186,7 +5209,7 @@ begin
     end if;
   end loop;
 
-  if cardinality(v_taken) < p_count then
+  if cardinality(v_taken) < v_count then
     for v_lead in
       select l.*
       from public.leads as l
@@ -5199,7 +5222,7 @@ begin
         and private.lead_is_callable(l, v_campaign, v_now)
         and not private.dialer_locked_out(l.phone, v_now)
       order by l.next_call_at, l.id
-      limit p_count - cardinality(v_taken)
+      limit v_count - cardinality(v_taken)
       for update of l skip locked
     loop
       v_taken := v_taken || v_lead.id;
@@ -10421,7 +10444,7 @@ ALTER TABLE ONLY public.dialer_attempts
     ADD CONSTRAINT dialer_attempts_session_id_fkey FOREIGN KEY (session_id) REFERENCES public.dialer_sessions(id) ON DELETE SET NULL;
 
 CREATE INDEX dialer_attempts_call_id_idx ON public.dialer_attempts USING btree (call_id);
-CREATE INDEX dialer_attempts_campaign_placed_idx ON public.dialer_attempts USING btree (campaign_id, placed_at);
+CREATE INDEX dialer_attempts_campaign_placed_idx ON public.dialer_attempts USING btree (campaign_id, placed_at) INCLUDE (status, live_answer);
 CREATE INDEX dialer_attempts_lockout_idx ON public.dialer_attempts USING btree (phone_number, lockout_until) WHERE (lockout_until IS NOT NULL);
 CREATE UNIQUE INDEX dialer_attempts_one_call_per_agent ON public.dialer_attempts USING btree (agent_id) WHERE (status = 'connected'::text);
 CREATE UNIQUE INDEX dialer_attempts_one_open_per_lead ON public.dialer_attempts USING btree (lead_id) WHERE (status = ANY (ARRAY['dialing'::text, 'analysing'::text, 'waiting'::text, 'connected'::text]));

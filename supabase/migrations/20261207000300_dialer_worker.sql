@@ -420,7 +420,10 @@ grant execute on function private.dialer_floor(uuid) to crm_dialer;
 -- locked by others are skipped. Each gets its call row (source pbx,
 -- calling, no agent yet) and its attempt (dialing), counted on the lead as
 -- rpc/start_call counts it. Nothing for a campaign not active, in preview
--- or paused.
+-- or paused. The abandon rules hold here too, whatever the pacer asks: in
+-- progressive mode, and in predictive mode once the 24-hour or 30-day
+-- abandon rate has reached the campaign's cap, no more lines than ready
+-- agents minus the lines already under way (no call without an agent).
 create function private.dialer_take_leads(p_campaign_id uuid, p_worker text, p_count integer)
 returns table (
   attempt_id uuid, call_id uuid, lead_id uuid, phone_number text, caller_id text, amd boolean,
@@ -438,6 +441,8 @@ declare
   v_lead public.leads;
   v_taken uuid[] := '{}'::uuid[];
   v_call public.calls;
+  v_count integer := p_count;
+  v_ledger jsonb;
 begin
   if p_worker is null or btrim(p_worker) = '' then
     raise exception using errcode = '22023', message = 'p_worker: required';
@@ -455,6 +460,26 @@ begin
     ) then
     return;
   end if;
+  if v_campaign.dial_mode = 'predictive' then
+    v_ledger := private.dialer_ledger_windows(v_campaign, v_now);
+  end if;
+  if v_campaign.dial_mode = 'progressive'
+    or greatest((v_ledger #>> '{h24,rate}')::numeric, (v_ledger #>> '{d30,rate}')::numeric)
+    >= v_campaign.abandon_cap then
+    select least(p_count, greatest(count(*)::integer - (
+      select count(*)::integer from public.dialer_attempts as a
+      where a.campaign_id = p_campaign_id and a.status in ('dialing', 'analysing', 'waiting')
+    ), 0))
+    into v_count
+    from public.dialer_sessions as s
+    inner join public.agent_states as st on s.agent_id = st.agent_id
+    where
+      s.campaign_id = p_campaign_id and s.status = 'connected' and s.attempt_id is null
+      and st.state = 'available';
+    if v_count = 0 then
+      return;
+    end if;
+  end if;
   perform set_config('crm.via', 'dialer', true);
 
   for v_lead in
@@ -471,7 +496,7 @@ begin
       and private.lead_is_callable(l, v_campaign, v_now)
       and not private.dialer_locked_out(l.phone, v_now)
     order by cb.due_at, cb.id
-    limit p_count
+    limit v_count
     for update of l skip locked
   loop
     if not v_lead.id = any(v_taken) then
@@ -479,7 +504,7 @@ begin
     end if;
   end loop;
 
-  if cardinality(v_taken) < p_count then
+  if cardinality(v_taken) < v_count then
     for v_lead in
       select l.*
       from public.leads as l
@@ -492,7 +517,7 @@ begin
         and private.lead_is_callable(l, v_campaign, v_now)
         and not private.dialer_locked_out(l.phone, v_now)
       order by l.next_call_at, l.id
-      limit p_count - cardinality(v_taken)
+      limit v_count - cardinality(v_taken)
       for update of l skip locked
     loop
       v_taken := v_taken || v_lead.id;

@@ -2,11 +2,11 @@
 -- verdicts, the atomic agent claim, abandons, ends, machines; the call rows
 -- and leads they leave (migration 20261207000300).
 begin;
-select plan(44);
+select plan(45);
 
 select tests.create_two_campaigns();
 select set_config('crm.now', '2026-11-25 09:59:00+00', true);
-update public.campaigns set dial_mode = 'progressive', abandon_lockout_hours = 72
+update public.campaigns set dial_mode = 'predictive', abandon_lockout_hours = 72
 where id = 'c0000000-0000-4000-8000-00000000000a';
 update public.profiles set sip_extension = '7101' where id = 'f0000000-0000-4000-8000-000000000101';
 update public.profiles set sip_extension = '7102' where id = 'f0000000-0000-4000-8000-000000000102';
@@ -371,6 +371,12 @@ select is(
     where t.n = 2
   ),
   'busy busy busy 17 retry', 'busy: the call dispositioned busy, the lead back to retry'
+);
+
+select is(
+  private.dialer_history('c0000000-0000-4000-8000-00000000000a', null) -> 'handling',
+  '[{"talk_s": 174, "wrap_s": 1}]'::jsonb,
+  'the pacer''s history: 174 s of talk, 1 s of wrap-up (ended 10:02:59, wrapped up 10:03:00)'
 );
 
 select * from finish();

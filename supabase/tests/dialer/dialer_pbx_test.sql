@@ -7,7 +7,7 @@ select plan(8);
 
 select tests.create_two_campaigns();
 select set_config('crm.now', '2026-11-25 09:59:00+00', true);
-update public.campaigns set dial_mode = 'progressive' where id = 'c0000000-0000-4000-8000-00000000000a';
+update public.campaigns set dial_mode = 'predictive' where id = 'c0000000-0000-4000-8000-00000000000a';
 update public.profiles set sip_extension = '7101' where id = 'f0000000-0000-4000-8000-000000000101';
 update public.leads set next_call_at = '2026-11-25 09:00:00+00' where id = 'e0000000-0000-4000-8000-0000000000a3';
 insert into public.leads (id, campaign_id, first_name, phone, time_zone, next_call_at) values

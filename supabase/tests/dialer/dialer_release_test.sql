@@ -6,7 +6,7 @@ select plan(23);
 
 select tests.create_two_campaigns();
 select set_config('crm.now', '2026-11-25 10:00:00+00', true);
-update public.campaigns set dial_mode = 'progressive', abandon_lockout_hours = 72
+update public.campaigns set dial_mode = 'predictive', abandon_lockout_hours = 72
 where id in ('c0000000-0000-4000-8000-00000000000a', 'c0000000-0000-4000-8000-00000000000b');
 update public.profiles set sip_extension = '7101' where id = 'f0000000-0000-4000-8000-000000000101';
 update public.profiles set sip_extension = '7102' where id = 'f0000000-0000-4000-8000-000000000102';
