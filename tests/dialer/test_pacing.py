@@ -239,7 +239,10 @@ def test_the_ledger_at_target_or_cap_stops_predictive(ledger: Ledger, reason: st
     capped = pacer.decide(floor(now + 1, ready=4, busy=busy, dialing=2, ledger=ledger))
     assert (capped.effective_mode, capped.fallback_reason) == ("progressive", reason)
     assert capped.place == 2  # progressive: 4 ready - 2 lines already ringing
-    clean = pacer.decide(floor(now + 2, ready=4, busy=busy, dialing=2))
+    # the stop holds a minute (no flapping at the boundary), then predictive resumes
+    held = pacer.decide(floor(now + 30, ready=4, busy=busy, dialing=2))
+    assert held.fallback_reason == reason
+    clean = pacer.decide(floor(now + 62, ready=4, busy=busy, dialing=2))
     assert clean.fallback_reason is None
     assert [f["reason"] for f in pacer.fallbacks[-2:]] == [reason, reason]
 
@@ -250,16 +253,60 @@ def test_the_cap_wins_over_every_other_reason() -> None:
     assert d.fallback_reason == "abandon_cap"
 
 
+HEALTHY = Ledger(5000, 50.0, 50000, 500.0)  # 1 %: plenty of abandon budget
+
+
+def steady(connects: int = 400) -> tuple[Pacer, float]:
+    """A warmed pacer that connected `connects` live answers in the last hour."""
+    pacer, now = warmed()
+    for i in range(connects):
+        pacer.observe_connect(now - 3000 + i, 0.3)
+    return pacer, now
+
+
+def uncertain() -> list[BusyAgent]:
+    return [BusyAgent("talking", 30.0 + 7 * i) for i in range(25)]
+
+
 def test_abandons_seen_by_the_pacer_tighten_it() -> None:
-    calm, now = warmed()
-    shaken, _ = warmed()
+    calm, now = steady()
+    shaken, _ = steady()
+    busy = uncertain()
+    for pacer in (calm, shaken):
+        first = pacer.decide(floor(now - 61, ready=3, busy=busy, ledger=HEALTHY))
+        assert (first.effective_mode, first.place) == ("predictive", 4)
     for i in range(12):
         shaken.observe_abandon(now - 60 + i)
-    busy = about_to_be_free(25)
-    a = calm.decide(floor(now, ready=3, busy=busy))
-    b = shaken.decide(floor(now, ready=3, busy=busy))
+    a = calm.decide(floor(now, ready=3, busy=busy, ledger=HEALTHY))
+    b = shaken.decide(floor(now, ready=3, busy=busy, ledger=HEALTHY))
     assert b.effective_mode == a.effective_mode == "predictive"
     assert b.place < a.place
+
+
+def test_outcomes_of_progressive_lines_do_not_steer_the_model() -> None:
+    before, now = steady()
+    after, _ = steady()
+    busy = uncertain()
+    assert after.decide(floor(now, ready=3, busy=busy, ledger=HEALTHY)).place == 4
+    few = after.decide(floor(now + 1, ready=1, busy=busy[:2], ledger=HEALTHY))
+    assert few.effective_mode == "progressive"  # min_agents
+    for i in range(3):
+        after.observe_abandon(now + 2 + i)
+    a = before.decide(floor(now + 20, ready=3, busy=busy, ledger=HEALTHY))
+    b = after.decide(floor(now + 20, ready=3, busy=busy, ledger=HEALTHY))
+    assert a.place == b.place == 4
+
+
+def test_an_empty_abandon_budget_holds_predictive_back() -> None:
+    busy = uncertain() + [BusyAgent("wrap_up", 10.0 + i) for i in range(10)]
+    nearly = Ledger(5000, 124.0, 50000, 500.0)  # 2.48 %: under the target, one abandon left
+    pacer, now = steady()
+    roomy = pacer.decide(floor(now, ready=3, busy=busy, ledger=HEALTHY))
+    pacer, now = steady()
+    tight = pacer.decide(floor(now, ready=3, busy=busy, ledger=nearly))
+    assert tight.effective_mode == "predictive"
+    assert tight.place < roomy.place
+    assert tight.place >= 3  # never fewer lines than progressive
 
 
 def test_settings_and_results_are_checked() -> None:

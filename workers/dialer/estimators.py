@@ -205,11 +205,14 @@ class AbandonControl:
     """How much risk of abandonment a new line may carry (the outer loop).
 
     The risk is the probability that the line's live answer would find no agent in time. A
-    multiplicative loop steers it so the abandonments the pacer sees settle at `setpoint` of
-    the answers (each connect nudges it up, each abandon down by the matching amount). On top,
-    the abandon budget, how many more abandons a window can take before its rate reaches the
-    target (target * live answers - abandoned), scales it down once under `full_budget`
-    abandons are left in any window: the ledger's 24 h and 30 d, and the last hour.
+    multiplicative loop steers it so the abandonments the pacer sees settle at the setpoint
+    (each connect nudges it up, each abandon down by the matching amount). The setpoint is
+    `setpoint_share` of the target, less the abandons the pacer cannot see (`external`: AMD
+    false positives counted by the ledger), so that the ledger's rate, not only the pacer's,
+    settles under the target. On top, the abandon budget, how many more abandons a window can
+    take before its rate reaches the target (target * live answers - abandoned), scales the
+    risk down once under `full_budget` abandons are left in any window (the ledger's 24 h and
+    30 d, and the last hour), to 5 % of itself.
     """
 
     def __init__(
@@ -220,10 +223,15 @@ class AbandonControl:
         full_budget: float = 3.0,
     ) -> None:
         self.target = target
+        self.share = setpoint_share
         self.setpoint = target * setpoint_share
         self.gain = gain
         self.full_budget = full_budget
         self._log_scale = 0.0
+
+    def set_external(self, rate: float) -> None:
+        """The share of live answers abandoned where the pacer cannot see it."""
+        self.setpoint = max(0.2 * self.target * self.share, self.target * self.share - rate)
 
     def observe(self, abandoned: bool) -> None:
         if abandoned:

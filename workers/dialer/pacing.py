@@ -101,6 +101,7 @@ class Pacer:
     HANDLING_REFRESH_S = 120.0  # the agents' tables (and the checkpoints) this often
     DETECT_AFTER = 100  # dials in the window before the change detector runs (warm-up)
     SHIFT_KEEP = 40  # dials kept at least after a rate shift (the change point's estimate)
+    ABANDON_HOLD_S = 60.0  # a stop at the target or cap lasts at least this long
     SHIFT_CONFIRM = 10  # live answers seen after a rate shift before predictive resumes
 
     def __init__(self, settings: PacingSettings) -> None:
@@ -112,9 +113,13 @@ class Pacer:
         self.control = AbandonControl(settings.abandon_target)
         self._reason: str | None = None
         self._humans_since_shift = 0
+        self._hold_until = 0.0
+        self._mode = "progressive"  # the last decision's effective mode
         self._shift_pending = False  # a rate shift was seen and the window has not refilled
         self._hour: deque[tuple[float, bool]] = deque()  # (at, abandoned), the last hour
         self._hour_abandoned = 0
+        self._day: deque[tuple[float, bool]] = deque()  # the same over 24 h
+        self._day_abandoned = 0
         self._placed: list[float] = []  # when each line still ringing was placed (ascending)
         self._built_at: float | None = None
         self._handling_at: float | None = None
@@ -150,23 +155,37 @@ class Pacer:
 
     def observe_connect(self, now_s: float, wait_s: float) -> None:
         """A live answer reached an agent after wait_s."""
-        self.control.observe(abandoned=False)
+        if self._mode == "predictive":  # progressive's outcomes say nothing of the model
+            self.control.observe(abandoned=False)
         self._hour.append((now_s, False))
+        self._day.append((now_s, False))
 
     def observe_abandon(self, now_s: float) -> None:
         """A live answer found no agent in time."""
-        self.control.observe(abandoned=True)
+        if self._mode == "predictive":
+            self.control.observe(abandoned=True)
         self._hour.append((now_s, True))
         self._hour_abandoned += 1
+        self._day.append((now_s, True))
+        self._day_abandoned += 1
 
     def _budget(self, floor: FloorSnapshot) -> float:
         """Abandons left before the target in the tightest window: the ledger's 24 h and
         30 d, and the last hour as this pacer saw it (so abandons cannot bunch up)."""
-        hour = self._hour
-        while hour and hour[0][0] <= floor.now_s - 3600:
+        now = floor.now_s
+        hour, day = self._hour, self._day
+        while hour and hour[0][0] <= now - 3600:
             self._hour_abandoned -= hour.popleft()[1]
+        while day and day[0][0] <= now - 86400:
+            self._day_abandoned -= day.popleft()[1]
         led = floor.ledger
         control = self.control
+        # abandons in the ledger this pacer did not see (AMD false positives), as a share of
+        # live answers; only once it has seen (nearly) the whole 24 h window itself
+        external = 0.0
+        if led.live_answers_24h and len(day) >= 0.9 * led.live_answers_24h:
+            external = max(0.0, led.abandoned_24h - self._day_abandoned) / led.live_answers_24h
+        control.set_external(external)
         return min(
             control.budget(led.live_answers_24h, led.abandoned_24h),
             control.budget(led.live_answers_30d, led.abandoned_30d),
@@ -191,8 +210,11 @@ class Pacer:
             # one line per ready agent; nobody ready means no line at all
             place, mode = max(0, floor.ready - in_progress), "progressive"
         else:
-            place, mode = self._predictive(floor, staffed), "predictive"
+            # never fewer lines than progressive: a line per ready agent carries no risk
+            progressive = max(0, floor.ready - in_progress)
+            place, mode = max(self._predictive(floor, staffed), progressive), "predictive"
         self._placed.extend([floor.now_s] * place)
+        self._mode = mode
         ratio = (in_progress + place) / staffed if staffed else 0.0
         return Decision(place, mode, round(ratio, 2), reason, rate)
 
@@ -211,6 +233,9 @@ class Pacer:
             return "few_answers"
         if ledger_rate >= self.settings.abandon_target:
             return "abandon_target"
+        if self._reason in ("abandon_cap", "abandon_target") and floor.now_s < self._hold_until:
+            return self._reason  # no flapping at the boundary: a stop lasts a little while
+
         return None
 
     def _predictive(self, floor: FloorSnapshot, staffed: int) -> int:
@@ -304,6 +329,8 @@ class Pacer:
         if reason == self._reason:
             return
         to = "predictive" if reason is None else "progressive"
+        if reason in ("abandon_cap", "abandon_target"):
+            self._hold_until = now_s + self.ABANDON_HOLD_S
         self.fallbacks.append(
             {"at_s": now_s, "reason": reason if reason is not None else self._reason, "to": to}
         )
