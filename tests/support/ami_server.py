@@ -15,12 +15,43 @@ its client library rely on, byte for byte where it matters:
   (`Response: Goodbye`, connection closed); actions before login get
   `Message: Authentication Required`, unknown actions `Message: Invalid/unknown command`;
 - ActionID echoed on every response and list event.
-Events are not generated from a PBX: tests replay recorded event frames
+For the bridge, events are not generated from a PBX: tests replay recorded event frames
 (tests/ami_bridge/sequences/) to logged-in sessions, with faults on demand: drop the connection
 mid-stream or mid-frame, duplicate or reorder events, inject raw garbage bytes, refuse logins.
 
+For the dialer (workers/dialer), an `Originate` that carries a `ChannelId` is played as a small
+PBX would play it, from a script per dialled number or per call (`script`, `script_call`,
+`Outcome`), and what it sends keeps Asterisk's frame shapes:
+- the new channel's `Uniqueid` and `Linkedid` are the ChannelId (Asterisk 12+); every channel
+  event carries the channel snapshot fields in Asterisk's order (Channel, ChannelState,
+  ChannelStateDesc, CallerIDNum, CallerIDName, ConnectedLineNum, ConnectedLineName, Language,
+  AccountCode, Context, Exten, Priority, Uniqueid, Linkedid) after `Privilege` and `Timestamp`
+  (manager.conf `timestampevents = yes`), and goes to every logged-in session with events on;
+- answered: `Newstate` Up, `OriginateResponse` `Response: Success`, `Reason: 4`; then, in context
+  `crm-dialer` (whose dialplan runs AMD() and `UserEvent(CrmDialerAmd,AttemptId: ..,AmdStatus:
+  ..,AmdCause: ..)`), after the AMD delay an `Event: UserEvent` frame: the channel fields, then
+  `UserEvent: CrmDialerAmd`, then the custom headers as app_userevent writes them (AmdStatus
+  empty when the script says AMD is off);
+- not answered: the channel's `Hangup` (Cause 17 busy, 19 no answer, 34 congestion, 0 failed,
+  with Asterisk's Cause-txt) then `OriginateResponse` `Response: Failure` with Reason 5, 3, 8 or
+  0 and `Uniqueid: <null>` (no channel survived: match it by ActionID);
+- `Redirect` (Channel by name or Uniqueid, as ast_channel_get_by_name finds either): `Response:
+  Success`, `Message: Redirect successful`; into `crm-dialer-connect` a `ConfbridgeJoin` and a
+  `BridgeEnter` (the agent's conference `crm-agent-<exten>`); into `crm-dialer-abandon` the
+  message plays (`abandon_play_s`) and the channel hangs up (`Hangup`, Cause 16). An unknown
+  channel: `Response: Error`, `Message: Channel specified does not exist`;
+- `Hangup` action: `Response: Success`, `Message: Channel Hungup`, then the `Hangup` event with
+  Cause 16 (`Normal Clearing`); unknown: `Response: Error`, `Message: No such channel`;
+- agents' nailed-up sessions (`Channel: PJSIP/<extension>`, no trunk): answered at once and live
+  until hung up (no UserEvent: crm-dialer-agent runs no AMD);
+- `CoreShowChannels` lists these live channels too.
+Test controls: `default_outcome` and `agent_outcome` (how leads and agents' phones answer when no
+script says otherwise), `answer_call` (a ringing call answers now), `hangup_channel` (the far end
+hangs up), `hold_events` (the PBX goes quiet), `channel`, `live_channels`, `redirects`.
+
 Left out: MD5 challenge login, event filters, per-user permissions (`Privilege` lines are replayed
-as recorded), HTTP/WebSocket AMI, and every other action.
+as recorded), HTTP/WebSocket AMI, Newexten/VarSet/Dial events of the played calls, and every other
+action.
 
 The server runs its own asyncio loop in a daemon thread, so both threaded and asyncio clients can
 talk to it from the test's thread; every control method is synchronous and waits until done.
@@ -34,6 +65,7 @@ import logging
 import random
 import threading
 import time
+import uuid
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,6 +149,87 @@ class Session:
     actions: list[dict[str, str]] = field(default_factory=list)
 
 
+CAUSE_TEXT = {0: "Not Defined", 16: "Normal Clearing", 17: "User busy",
+              19: "User alerting, no answer", 34: "Circuit/channel congestion"}
+STATE_DESC = {0: "Down", 5: "Ringing", 6: "Up"}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a played call goes. `result`: answer, busy, no_answer, congestion, failed, or ring
+    (rings until hung up or until the Originate's Timeout: then no answer)."""
+
+    result: str = "answer"
+    ring_s: float = 0.05
+    amd: str | None = "HUMAN"
+    """AMDSTATUS raised in CrmDialerAmd (HUMAN, MACHINE, NOTSURE, HANGUP); None: AMD off, the
+    dialplan raises the event with AmdStatus empty."""
+    amd_cause: str = ""
+    amd_s: float = 0.05
+    hangup_after_s: float | None = None
+    """The far end hangs up this long after answering (None: it stays until hung up)."""
+
+
+REASONS = {"busy": (5, 17), "no_answer": (3, 19), "congestion": (8, 34), "failed": (0, 0)}
+"""OriginateResponse Reason and the channel's Hangup Cause of each unanswered outcome."""
+DEFAULT_AMD_CAUSES = {"HUMAN": "HUMAN-300-300", "MACHINE": "MAXWORDS-4-4",
+                      "NOTSURE": "TOOLONG-5000", "HANGUP": ""}
+
+
+@dataclass
+class PbxChannel:
+    """A channel the stand-in made for an Originate with a ChannelId."""
+
+    uniqueid: str
+    name: str
+    requested: str
+    dialled: str
+    context: str
+    exten: str
+    caller_id: str
+    variables: dict[str, str]
+    action_id: str
+    outcome: Outcome
+    state: int = 0
+    alive: bool = True
+    answered: bool = False
+    hangup_cause: int | None = None
+    history: list[tuple[str, str]] = field(default_factory=list)
+    """(context, exten) it was sent to, the Originate's first."""
+    created: float = field(default_factory=time.time)
+
+    def snapshot(self) -> list[tuple[str, str]]:
+        number = self.dialled if "@" in self.requested else ""
+        return [
+            ("Channel", self.name), ("ChannelState", str(self.state)),
+            ("ChannelStateDesc", STATE_DESC.get(self.state, "Unknown")),
+            ("CallerIDNum", number or "<unknown>"), ("CallerIDName", "<unknown>"),
+            ("ConnectedLineNum", "<unknown>"), ("ConnectedLineName", "<unknown>"),
+            ("Language", "en"), ("AccountCode", ""), ("Context", self.context),
+            ("Exten", self.exten), ("Priority", "1"), ("Uniqueid", self.uniqueid),
+            ("Linkedid", self.uniqueid),
+        ]
+
+
+def _variables(raw: str) -> dict[str, str]:
+    """The Originate's Variable lines (kept comma-joined by _read_action) as a dict."""
+    out: dict[str, str] = {}
+    items, depth, current = [], 0, ""
+    for char in raw:  # a comma inside parentheses (PJSIP_HEADER(add,X-...)) is not a separator
+        depth += (char == "(") - (char == ")")
+        if char == "," and depth == 0:
+            items.append(current)
+            current = ""
+        else:
+            current += char
+    items.append(current)
+    for item in items:
+        key, _, value = item.partition("=")
+        if key.strip():
+            out[key.strip()] = value
+    return out
+
+
 def _frame(fields: Iterable[tuple[str, str]]) -> bytes:
     return b"".join(f"{k}: {v}".encode() + CRLF for k, v in fields) + CRLF
 
@@ -156,6 +269,17 @@ class AmiServer:
         )
         self._server: asyncio.AbstractServer | None = None
         self._originate_seq = 0
+        self.outcomes: dict[str, Outcome] = {}
+        self.call_outcomes: dict[str, Outcome] = {}
+        self.default_outcome = Outcome()
+        self.agent_outcome = Outcome(result="answer", ring_s=0.02, amd=None)
+        self.abandon_play_s = 0.2
+        self.pbx_channels: dict[str, PbxChannel] = {}
+        self.redirect_log: list[dict[str, str]] = []
+        self.hold_events = False
+        """Set: played calls send nothing (a PBX gone quiet); cleared, nothing is replayed."""
+        self._channel_seq = 0
+        self._timers: set[asyncio.Task] = set()
 
     # ----------------------------------------------------------------- lifecycle
     def start(self) -> AmiServer:
@@ -239,6 +363,37 @@ class AmiServer:
         """Abort every connection at once, as a crashed or restarted Asterisk would."""
         self._call(self._drop_all())
 
+    # ---------------------------------------------------- the played calls (dialer)
+    def script(self, number: str, outcome: Outcome) -> None:
+        """How calls to `number` (the dialled digits or extension) go from now on."""
+        self.outcomes[number] = outcome
+
+    def script_call(self, channel_id: str, outcome: Outcome) -> None:
+        """How the call originated with this ChannelId goes (before a per-number script)."""
+        self.call_outcomes[channel_id] = outcome
+
+    def channel(self, uniqueid: str) -> PbxChannel | None:
+        return self.pbx_channels.get(uniqueid)
+
+    def live_channels(self) -> list[PbxChannel]:
+        return [c for c in list(self.pbx_channels.values()) if c.alive]
+
+    def redirects(self, context: str | None = None) -> list[dict[str, str]]:
+        return [r for r in list(self.redirect_log) if context is None or r["Context"] == context]
+
+    def answer_call(self, uniqueid: str, amd: str | None = "HUMAN", amd_s: float = 0.05) -> bool:
+        """A ringing call (Outcome result "ring") is answered now, with that AMD verdict."""
+        channel = self.pbx_channels.get(uniqueid)
+        if channel is None or not channel.alive or channel.answered:
+            return False
+        channel.outcome = Outcome(result="answer", amd=amd, amd_s=amd_s)
+        self._call(self._answer(channel))
+        return True
+
+    def hangup_channel(self, uniqueid: str, cause: int = 16) -> bool:
+        """The far end hangs up (a lead, or an agent closing the webphone)."""
+        return self._call(self._hangup_async(uniqueid, cause))
+
     # ------------------------------------------------------------- internals
     def _call(self, coro: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout=30)
@@ -248,6 +403,9 @@ class AmiServer:
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def _stop(self) -> None:
+        for timer in list(self._timers):
+            timer.cancel()
+        await asyncio.gather(*self._timers, return_exceptions=True)
         await self._drop_all()
         if self._server is not None:
             self._server.close()
@@ -388,7 +546,12 @@ class AmiServer:
                 ("EventList", "start"),
                 ("Message", "Channels will follow"),
             )
-            for live in self.channels:
+            listed = [*self.channels, *(
+                LiveChannel(channel=c.name, uniqueid=c.uniqueid, linkedid=c.uniqueid,
+                            state=c.state, state_desc=STATE_DESC.get(c.state, "Unknown"),
+                            context=c.context, exten=c.exten, application="AppDial2")
+                for c in self.live_channels())]
+            for live in listed:
                 session.writer.write(live.frame(aid))
             session.writer.write(
                 _frame(
@@ -396,10 +559,36 @@ class AmiServer:
                         ("Event", "CoreShowChannelsComplete"),
                         ("ActionID", aid),
                         ("EventList", "Complete"),
-                        ("ListItems", str(len(self.channels))),
+                        ("ListItems", str(len(listed))),
                     ]
                 )
             )
+        elif name == "originate" and action.get("ChannelId"):
+            if action["ChannelId"] in self.pbx_channels:
+                respond(("Response", "Error"), ("Message", "Originate failed"))
+            else:
+                respond(("Response", "Success"), ("Message", "Originate successfully queued"))
+                await session.writer.drain()
+                self._play(action)
+        elif name == "redirect":
+            target = self._find(action.get("Channel", ""))
+            if not action.get("Channel"):
+                respond(("Response", "Error"), ("Message", "Channel not specified"))
+            elif target is None:
+                respond(("Response", "Error"), ("Message", "Channel specified does not exist"))
+            else:
+                self.redirect_log.append(dict(action))
+                respond(("Response", "Success"), ("Message", "Redirect successful"))
+                await session.writer.drain()
+                self._redirect(target, action.get("Context", ""), action.get("Exten", ""))
+        elif name == "hangup":
+            target = self._find(action.get("Channel", ""))
+            if target is None:
+                respond(("Response", "Error"), ("Message", "No such channel"))
+            else:
+                respond(("Response", "Success"), ("Message", "Channel Hungup"))
+                await session.writer.drain()
+                await self._end(target, 16)
         elif name == "originate":
             respond(("Response", "Success"), ("Message", "Originate successfully queued"))
             await session.writer.drain()
@@ -436,6 +625,137 @@ class AmiServer:
             respond(("Response", "Error"), ("Message", "Invalid/unknown command"))
         await session.writer.drain()
         return True
+
+    # ------------------------------------------------------- playing a call
+    def _find(self, name: str) -> PbxChannel | None:
+        for channel in self.pbx_channels.values():
+            if channel.alive and name in (channel.name, channel.uniqueid):
+                return channel
+        return None
+
+    def _later(self, delay: float, step: Callable[..., Coroutine[Any, Any, Any]],
+               *args: Any, **kwargs: Any) -> None:
+        async def run() -> None:
+            await asyncio.sleep(delay)
+            await step(*args, **kwargs)
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._timers.add(task)
+        task.add_done_callback(self._timers.discard)
+
+    async def _event(self, name: str, channel: PbxChannel | None,
+                     *extra: tuple[str, str], privilege: str = "call,all",
+                     before: Sequence[tuple[str, str]] = ()) -> None:
+        if self.hold_events:
+            return
+        fields = [("Event", name), ("Privilege", privilege),
+                  ("Timestamp", f"{time.time():.6f}"), *before]
+        if channel is not None:
+            fields += channel.snapshot()
+        await self._write_all(_frame([*fields, *extra]), None)
+
+    def _play(self, action: dict[str, str]) -> None:
+        requested = action.get("Channel", "")
+        endpoint = requested.partition("/")[2]
+        dialled, _, trunk = endpoint.partition("@")
+        channel_id = action["ChannelId"]
+        outcome = self.call_outcomes.get(channel_id) or self.outcomes.get(dialled) or (
+            self.default_outcome if trunk else self.agent_outcome)
+        self._channel_seq += 1
+        channel = PbxChannel(
+            uniqueid=channel_id, name=f"PJSIP/{trunk or dialled}-{self._channel_seq:08x}",
+            requested=requested, dialled=dialled, context=action.get("Context", ""),
+            exten=action.get("Exten", ""), caller_id=action.get("CallerID", ""),
+            variables=_variables(action.get("Variable", "")),
+            action_id=action.get("ActionID", ""), outcome=outcome)
+        channel.history.append((channel.context, channel.exten))
+        self.pbx_channels[channel_id] = channel
+        timeout_s = int(action.get("Timeout", "30000") or 30000) / 1000
+        self._later(0, self._event, "Newchannel", channel)
+        if outcome.result == "answer":
+            self._later(outcome.ring_s, self._answer, channel)
+        elif outcome.result == "ring":
+            self._later(timeout_s, self._fail, channel, "no_answer")
+        else:
+            self._later(min(outcome.ring_s, timeout_s), self._fail, channel, outcome.result)
+
+    async def _originate_response(self, channel: PbxChannel, success: bool,
+                                  reason: int) -> None:
+        fields = [("Response", "Success" if success else "Failure"),
+                  ("Channel", channel.name if success else channel.requested),
+                  ("Context", channel.history[0][0]), ("Exten", channel.history[0][1]),
+                  ("Application", ""), ("Data", ""), ("Reason", str(reason)),
+                  ("Uniqueid", channel.uniqueid if success else "<null>"),
+                  ("CallerIDNum", "<unknown>"), ("CallerIDName", "<unknown>")]
+        if self.hold_events:
+            return
+        head = [("Event", "OriginateResponse"), ("Privilege", "call,all"),
+                ("Timestamp", f"{time.time():.6f}")]
+        if channel.action_id:
+            head.append(("ActionID", channel.action_id))
+        await self._write_all(_frame([*head, *fields]), None)
+
+    async def _answer(self, channel: PbxChannel) -> None:
+        if not channel.alive:
+            return
+        channel.state, channel.answered = 6, True
+        await self._event("Newstate", channel)
+        await self._originate_response(channel, True, 4)
+        outcome = channel.outcome
+        if channel.context == "crm-dialer":
+            self._later(outcome.amd_s, self._amd, channel)
+        if outcome.hangup_after_s is not None:
+            self._later(outcome.hangup_after_s, self._hangup_async, channel.uniqueid, 16)
+
+    async def _amd(self, channel: PbxChannel) -> None:
+        if not channel.alive or channel.context != "crm-dialer":
+            return
+        status = channel.outcome.amd
+        cause = channel.outcome.amd_cause or DEFAULT_AMD_CAUSES.get(status or "", "")
+        attempt = channel.variables.get("CRM_ATTEMPT_ID", channel.uniqueid)
+        await self._event("UserEvent", channel, ("UserEvent", "CrmDialerAmd"),
+                          ("AttemptId", attempt), ("AmdStatus", status or ""),
+                          ("AmdCause", cause if status else ""), privilege="user,all")
+
+    async def _fail(self, channel: PbxChannel, result: str) -> None:
+        if not channel.alive or channel.answered:
+            return
+        reason, cause = REASONS.get(result, REASONS["failed"])
+        await self._end(channel, cause)
+        await self._originate_response(channel, False, reason)
+
+    async def _end(self, channel: PbxChannel, cause: int) -> None:
+        if not channel.alive:
+            return
+        channel.alive = False
+        channel.hangup_cause = cause
+        await self._event("Hangup", channel, ("Cause", str(cause)),
+                          ("Cause-txt", CAUSE_TEXT.get(cause, "Unknown")))
+
+    async def _hangup_async(self, uniqueid: str, cause: int) -> bool:
+        channel = self._find(uniqueid)
+        if channel is None:
+            return False
+        if channel.answered:
+            await self._end(channel, cause)
+        else:
+            await self._fail(channel, "no_answer")
+        return True
+
+    def _redirect(self, channel: PbxChannel, context: str, exten: str) -> None:
+        channel.context, channel.exten = context, exten
+        channel.history.append((context, exten))
+        if context == "crm-dialer-connect":
+            name = f"crm-agent-{exten}"
+            bridge = [("BridgeUniqueid", str(uuid.uuid5(uuid.NAMESPACE_URL, name))),
+                      ("BridgeType", "base"), ("BridgeTechnology", "softmix"),
+                      ("BridgeCreator", "ConfBridge"), ("BridgeName", name),
+                      ("BridgeNumChannels", "2"), ("BridgeVideoSourceMode", "none")]
+            self._later(0, self._event, "BridgeEnter", channel, before=bridge)
+            self._later(0, self._event, "ConfbridgeJoin", channel, ("Admin", "No"),
+                        ("Muted", "No"), before=[("Conference", name), *bridge])
+        elif context == "crm-dialer-abandon":
+            self._later(self.abandon_play_s, self._end, channel, 16)
 
 
 async def _read_action(reader: asyncio.StreamReader) -> dict[str, str] | None:

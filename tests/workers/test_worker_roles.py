@@ -1,20 +1,24 @@
 """Every worker connects as its own role, never as a superuser: read off the sessions the
 running workers open, started as `scripts/up` starts them (the AMI bridge with the AMI
-stand-in). The roles' grants themselves are pgTAP's (supabase/tests/workers/)."""
+stand-in, and the dialer with another). The roles' grants themselves are pgTAP's
+(supabase/tests/workers/)."""
 
 from __future__ import annotations
+
+import os
 
 import psycopg
 
 from stack import lifecycle, processes
-from stack.config import WORKER_ROLES, StackConfig
+from stack.config import PROJECT_DIR, WORKER_ROLES, StackConfig
 from tests.ami_bridge.bridge_helpers import BridgeProcess, bridge_settings, wait_until
 from tests.support.ami_server import AmiServer
+from tests.support.worker_process import worker_module
 
 # The application_name prefix of every connection each worker opens.
 SESSIONS = {"ami_bridge": "ami_bridge", "reporting": "reporting-", "recordings": "recordings-",
             "presence": "presence", "accounts": "accounts-",
-            "lead_import": "lead-import"}
+            "lead_import": "lead-import", "dialer": "dialer"}
 EXPECTED = {
     "ami_bridge": {"ami_bridge", "ami_bridge.originate", "ami_bridge.recording_stop"},
     "reporting": {"reporting-refresh", "reporting-exports", "reporting-exports-render",
@@ -23,6 +27,7 @@ EXPECTED = {
     "presence": {"presence"},
     "accounts": {"accounts-requests"},
     "lead_import": {"lead-import"},
+    "dialer": {"dialer", "dialer.lines", "dialer.listen"},
 }
 
 
@@ -33,7 +38,7 @@ def sessions(db: psycopg.Connection) -> list[tuple[str, str, bool, bool]]:
         " from pg_catalog.pg_stat_activity as a"
         " inner join pg_catalog.pg_roles as r on a.usesysid = r.oid"
         " where a.application_name"
-        " ~ '^(ami_bridge|reporting-|recordings-|presence$|accounts-|lead-import$)'"
+        " ~ '^(ami_bridge|reporting-|recordings-|presence$|accounts-|lead-import$|dialer)'"
     ).fetchall()
 
 
@@ -46,15 +51,22 @@ def test_every_worker_session_is_its_own_role_and_never_a_superuser(
         lifecycle.start_presence_worker(stack)
         lifecycle.start_accounts_worker(stack)
         lifecycle.start_lead_import_worker(stack)
-        with AmiServer() as server:
+        dialer_env = {**os.environ, "PYTHONPATH": str(PROJECT_DIR), "AMI_HOST": "127.0.0.1",
+                      "AMI_USERNAME": "crm-dialer", "AMI_SECRET": "dialer-secret",
+                      "DATABASE_URL": stack.worker_database_url("dialer"),
+                      "WORKER_NAME": "worker-roles-test"}
+        with AmiServer() as server, AmiServer(username="crm-dialer",
+                                              secret="dialer-secret") as pbx:
             bridge = BridgeProcess(bridge_settings(stack, server), tmp_path / "bridge.log")
             try:
-                seen = wait_until(
-                    lambda: (rows := sessions(db))
-                    and {name for name, *_ in rows} >= set().union(*EXPECTED.values())
-                    and rows,
-                    timeout=30,
-                )
+                with worker_module(["workers.dialer"], {**dialer_env, "AMI_PORT": str(pbx.port)},
+                                   tmp_path / "dialer.log"):
+                    seen = wait_until(
+                        lambda: (rows := sessions(db))
+                        and {name for name, *_ in rows} >= set().union(*EXPECTED.values())
+                        and rows,
+                        timeout=30,
+                    )
             finally:
                 bridge.terminate()
     finally:

@@ -14,6 +14,11 @@ from those facts alone. Applying an event twice, or events in a different order,
 facts, hence the same row. This needs `timestampevents = yes` in manager.conf; without it,
 events are stamped on receipt and reordering can shift times.
 
+Dialer sessions: an agent's nailed-up channel to the dialer's conference (workers/dialer sets
+`CRM_DIALER_SESSION` on it) is not a call. From that VarSet on its events are skipped and what
+the model held of it is dropped (it never had a row: a call with no lead's number is parked); a
+lead's channel that Asterisk gives the session's Linkedid in that conference keeps its own.
+
 Who is who: a channel on a PJSIP endpoint named in `ModelConfig.trunk_endpoints` is the lead's
 leg; Local channels are plumbing; every other channel is an agent's. The call is inbound when
 its first channel is a trunk channel created by an incoming INVITE (state Ring), else outbound.
@@ -57,7 +62,7 @@ import re
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -137,6 +142,8 @@ class ModelConfig:
     trunk_endpoints: frozenset[str] = frozenset({"trunk"})
     """PJSIP endpoints (or SIP/IAX2 peers) that lead to the PSTN: their channels are leads."""
     crm_call_id_variable: str = "CRM_CALL_ID"
+    dialer_session_variable: str = "CRM_DIALER_SESSION"
+    """Set on an agent's nailed-up dialer channel (workers/dialer): not a call, never a row."""
     recording_variable: str = "MIXMONITOR_FILENAME"
     pbx_timezone: str = "UTC"
     """cdr_manager writes local wall-clock times without a zone: the PBX's zone reads them."""
@@ -305,6 +312,9 @@ class CallModel:
         self._tz: tzinfo = ZoneInfo(self.config.pbx_timezone)
         self._crm_variable = self.config.crm_call_id_variable.lstrip("_").upper()
         self._recording_variable = self.config.recording_variable.lstrip("_").upper()
+        self._session_variable = self.config.dialer_session_variable.lstrip("_").upper()
+        self._sessions: OrderedDict[str, None] = OrderedDict()
+        """Uniqueids of dialer session channels (bounded): their events are skipped."""
         self._legs: dict[str, _Leg] = {}
         self._calls: dict[str, _Call] = {}
         self._pending_cdrs: OrderedDict[str, dict[tuple, Cdr]] = OrderedDict()
@@ -408,11 +418,28 @@ class CallModel:
     # ------------------------------------------------------------------ folding
     def _apply(self, event: AmiEvent) -> str | None:
         if isinstance(event, DialEvent):
+            if event.dest.uniqueid in self._sessions or (
+                event.caller is not None and event.caller.uniqueid in self._sessions
+            ):
+                return None
             return self._dial(event)
         if isinstance(event, Cdr):
-            return self._cdr(event)
+            return None if event.unique_id in self._sessions else self._cdr(event)
         if not isinstance(event, ChannelEvent):
             return None
+        if event.channel.uniqueid in self._sessions:
+            return None
+        if isinstance(event, VarSet) and (
+            event.variable.lstrip("_").upper() == self._session_variable
+        ):
+            self._drop_session(event.channel.uniqueid)
+            return None
+        if event.channel.linkedid in self._sessions:
+            # A lead's channel bridged with a session channel may be given the session's
+            # (older) Linkedid; it stays in its own call.
+            known = self._legs.get(event.channel.uniqueid)
+            own = known.linkedid if known is not None else event.channel.uniqueid
+            event = replace(event, channel=replace(event.channel, linkedid=own))
         leg = self._touch(event.channel, event.time)
         if leg is None:
             return None
@@ -552,6 +579,26 @@ class CallModel:
             leg.gone_at = None  # reconciled as gone, yet Asterisk still reports it
         self._mark(leg.linkedid, t)
         return leg
+
+    def _drop_session(self, uniqueid: str) -> None:
+        """A dialer session channel: forget the leg (and its call, if it was alone in it)."""
+        self._sessions[uniqueid] = None
+        while len(self._sessions) > PENDING_CDRS:
+            self._sessions.popitem(last=False)
+        self._pending_cdrs.pop(uniqueid, None)
+        leg = self._legs.pop(uniqueid, None)
+        if leg is None:
+            return
+        call = self._calls.get(leg.linkedid)
+        if call is None:
+            return
+        call.legs.pop(uniqueid, None)
+        if call.legs or call.cdrs:
+            self._dirty.add(call.linkedid)
+        else:
+            del self._calls[call.linkedid]
+            self._emitted.pop(call.linkedid, None)
+            self._dirty.discard(call.linkedid)
 
     def _move(self, leg: _Leg, linkedid: str) -> None:
         old = self._calls.get(leg.linkedid)
