@@ -337,7 +337,8 @@ export function createDialerDesk({
       cause: null,
       statusCode: null,
     });
-    set({ callSince: null });
+    // A refused dialer_hangup (the call was over already) is moot now.
+    set({ callSince: null, error: null });
   }
 
   async function hangupCall(callId: string): Promise<void> {
