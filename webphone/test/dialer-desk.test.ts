@@ -258,11 +258,14 @@ describe('robustness', () => {
     dialer.onSessionRow(session({ status: 'ended', end_reason: 'channel_hangup', updated_at: '2026-12-07T11:00:00Z' }));
     expect(dialer.state).toMatchObject({ phase: 'off', lost: 'channel_hangup' });
     for (let i = 2; i <= MAX_REJOINS + 1; i += 1) {
-      await vi.advanceTimersByTimeAsync(1000);
+      // Waiting longer each time: 1 s, 2 s, 4 s.
+      await vi.advanceTimersByTimeAsync(999 * 2 ** (i - 2));
+      expect(dialer.state.session?.id).not.toBe(`sess-${String(i)}`);
+      await vi.advanceTimersByTimeAsync(2 ** (i - 2));
       expect(dialer.state.session?.id).toBe(`sess-${String(i)}`);
       dialer.onSessionRow(session({ id: `sess-${String(i)}`, status: 'ended', end_reason: 'no_answer', updated_at: '2026-12-07T11:00:00Z' }));
     }
-    await vi.advanceTimersByTimeAsync(5000);
+    await vi.advanceTimersByTimeAsync(60_000);
     expect(dialerApi.join).toHaveBeenCalledTimes(MAX_REJOINS + 1);
     expect(dialer.state).toMatchObject({ phase: 'off', error: { code: 'dialer_lost' } });
   });

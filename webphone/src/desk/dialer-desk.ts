@@ -16,7 +16,7 @@
 // (the desk recovers that call's wrap-up), the session is left and a new one
 // joined, so the worker originates a new nailed-up call. A line lost later
 // (network, PBX) is rejoined the same way, at most MAX_REJOINS times in a row
-// without a line coming up.
+// without a line coming up, waiting longer each time.
 
 import type { CallSnapshot } from '../sip/call-state';
 import { DeskError, type FinishedCall, type HangupBy } from './agent-desk';
@@ -159,7 +159,8 @@ export function createDialerDesk({
     const current = state.session;
     // Only the session in hand is followed (join, start and rejoin set it first).
     if (!current || (row.id !== current.id && row.status === 'ended')) return;
-    if (current.id === row.id && current.updated_at && row.updated_at && row.updated_at < current.updated_at) return;
+    // An older version of the row (a read that raced a push) is ignored.
+    if (current.id === row.id && current.updated_at && row.updated_at && Date.parse(row.updated_at) < Date.parse(current.updated_at)) return;
     if (row.status === 'ended') { sessionEnded(row); return; }
     phone.setDialerSession(row.id);
     set({ session: row, phase: lineUp() ? 'connected' : 'waiting' });
@@ -254,7 +255,8 @@ export function createDialerDesk({
       return;
     }
     rejoins += 1;
-    rejoinTimer = setTimeout(() => { void rejoin(); }, rejoinDelayMs);
+    // 2 s, 4 s, 8 s: a PBX coming back, or a phone registering again, gets time.
+    rejoinTimer = setTimeout(() => { void rejoin(); }, rejoinDelayMs * 2 ** (rejoins - 1));
   }
 
   async function rejoin(): Promise<void> {
