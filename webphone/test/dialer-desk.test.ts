@@ -71,7 +71,7 @@ function setup({ open = null as DialerSessionRow | null } = {}) {
     listLeadHistory: () => Promise.resolve([]),
     listCallsForLead: () => Promise.resolve([]),
     listSalesForLead: () => Promise.resolve([]),
-    startCall: () => Promise.reject(new Error('no preview calls here')),
+    startCall: () => { log.push('start_call'); return Promise.reject(new Error('no preview calls here')); },
     markCallStatus: (id, status) => { log.push(`status ${id} ${status}`); return Promise.resolve(); },
     reportHangup: (id) => { log.push(`hangup_call ${id}`); return Promise.resolve(); },
     setRecordingConsent: () => Promise.resolve(),
@@ -165,6 +165,19 @@ describe('dialer mode', () => {
     // With no call, the shortcut leaves the line alone.
     desk.hangup();
     expect(phone.hangup).not.toHaveBeenCalled();
+  });
+
+  test('no preview call in dialer mode: no call row, the line untouched', async () => {
+    const { desk, dialer, log } = await connected();
+    dialer.onSessionRow(session({ status: 'connected', call_id: 'call-7', lead_id: LEAD.id }));
+    await settle();
+    dialer.onSessionRow(session({ status: 'connected', updated_at: '2026-12-07T10:05:00Z' }));
+    await settle();
+    await desk.submitWrapUp({ disposition: 'not_interested' });
+    const before = log.length;
+    await expect(desk.call()).rejects.toMatchObject({ code: 'not_available' });
+    expect(log.slice(before)).toStrictEqual([]);
+    expect(log).not.toContain('start_call');
   });
 
   test('pause works as today: the state is published, the line stays up', async () => {
