@@ -266,6 +266,17 @@ describe('robustness', () => {
     expect(dialer.state.phase).toBe('connected');
   });
 
+  test('the line hung up and then its session ended are one loss: one rejoin, after the first delay', async () => {
+    const { dialer, phone, dialerApi } = await connected();
+    phone.line.end({ originator: 'remote' });
+    dialer.onSessionRow(session({ status: 'ended', end_reason: 'hangup', updated_at: '2026-12-07T11:00:00Z' }));
+    expect(dialer.state.lost).toBe('hangup');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(dialerApi.join).toHaveBeenCalledTimes(2);
+    expect(phone.invite('sess-2')).toBe(true);
+    expect(dialer.state.phase).toBe('connected');
+  });
+
   test('a session ended by the PBX is rejoined, at most MAX_REJOINS times without a line', async () => {
     const { dialer, dialerApi } = await connected();
     dialer.onSessionRow(session({ status: 'ended', end_reason: 'channel_hangup', updated_at: '2026-12-07T11:00:00Z' }));

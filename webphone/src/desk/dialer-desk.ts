@@ -113,6 +113,8 @@ export function createDialerDesk({
   let disposed = false;
   let rejoins = 0;
   let rejoinTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A rejoin is waiting: the line's end and the session's end are one loss, not two. */
+  let rejoinPending = false;
   let callTimer: ReturnType<typeof setInterval> | undefined;
   let hungUp: string | null = null;
   let pending: { callId: string; leadId: string } | null = null;
@@ -177,6 +179,7 @@ export function createDialerDesk({
     campaign = campaignId;
     leaving = false;
     rejoins = 0;
+    rejoinPending = false;
     set({ phase: 'joining', error: null, lost: null });
     try {
       // The microphone first: a line nobody can speak on would take leads.
@@ -195,6 +198,7 @@ export function createDialerDesk({
     if (desk.state.activeCall?.dialer) throw new DeskError('finish_call_first');
     leaving = true;
     clearTimeout(rejoinTimer);
+    rejoinPending = false;
     set({ phase: 'leaving' });
     try {
       await api.leave();
@@ -248,18 +252,19 @@ export function createDialerDesk({
   }
 
   function scheduleRejoin(): void {
-    clearTimeout(rejoinTimer);
-    if (leaving || disposed || !campaign) return;
+    if (rejoinPending || leaving || disposed || !campaign) return;
     if (rejoins >= MAX_REJOINS) {
       set({ phase: 'off', session: null, error: new DialerError('dialer_lost') });
       return;
     }
     rejoins += 1;
+    rejoinPending = true;
     // 2 s, 4 s, 8 s: a PBX coming back, or a phone registering again, gets time.
     rejoinTimer = setTimeout(() => { void rejoin(); }, rejoinDelayMs * 2 ** (rejoins - 1));
   }
 
   async function rejoin(): Promise<void> {
+    rejoinPending = false;
     if (leaving || disposed || !campaign || lineUp()) return;
     const old = state.session;
     set({ phase: 'joining', session: null });
