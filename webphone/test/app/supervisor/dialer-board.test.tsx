@@ -40,7 +40,9 @@ beforeEach(() => {
     { id: 'c-1', name: 'Vida Otoño', status: 'active', dial_mode: 'predictive', abandon_target: 0.025, abandon_cap: 0.03 },
     { id: 'c-2', name: 'Hogar', status: 'active', dial_mode: 'preview', abandon_target: 0.025, abandon_cap: 0.03 },
   ]);
-  mocks.listDialerStates.mockResolvedValue([STATE]);
+  // The server's row: a refetch after the pause (the channel's join, polling) reads what the pause wrote.
+  let serverState = { ...STATE };
+  mocks.listDialerStates.mockImplementation(() => Promise.resolve([serverState]));
   mocks.listDialerSamples.mockResolvedValue([
     { at: new Date(Date.now() - 30_000).toISOString(), lines: 4, dial_ratio: 1.5, ready: 2, talking: 5, wrap_up: 1, live_answer_rate: 0.3, abandon_rate_24h: 0.01 },
     { at: new Date(Date.now() - 15_000).toISOString(), lines: 5, dial_ratio: 1.8, ready: 2, talking: 6, wrap_up: 1, live_answer_rate: 0.31, abandon_rate_24h: 0.012 },
@@ -49,7 +51,10 @@ beforeEach(() => {
     campaign_id: 'c-1', target: 0.025, cap: 0.03, lockout_hours: 72,
     today: W(40, 0), h24: W(100, 2, 10, 0.5, 2.5 / 100.5), d30: W(1000, 31, 0, 0, 0.031),
   });
-  mocks.dialerSetPaused.mockImplementation((_s: unknown, id: string, paused: boolean) => Promise.resolve({ ...STATE, campaign_id: id, paused, effective_mode: paused ? 'paused' : 'progressive', updated_at: new Date().toISOString() }));
+  mocks.dialerSetPaused.mockImplementation((_s: unknown, id: string, paused: boolean) => {
+    serverState = { ...serverState, campaign_id: id, paused, effective_mode: paused ? 'paused' : 'progressive', updated_at: new Date().toISOString() };
+    return Promise.resolve(serverState);
+  });
   mocks.dialerSetMode.mockResolvedValue({});
 });
 
@@ -100,7 +105,7 @@ describe('the dialer board', () => {
     confirm.mockReturnValueOnce(true);
     await userEvent.click(within(card).getByTestId('dialer-pause'));
     await waitFor(() => { expect(mocks.dialerSetPaused).toHaveBeenCalledWith(expect.anything(), 'c-1', true); });
-    expect(await within(card).findByTestId('dialer-resume')).toBeInTheDocument();
+    expect(await within(card).findByTestId('dialer-resume', {}, SLOW)).toBeInTheDocument();
     expect(within(card).getByTestId('dialer-effective')).toHaveTextContent('En pausa');
 
     expect(within(card).getByTestId('dialer-mode-apply')).toBeDisabled();
