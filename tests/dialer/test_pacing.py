@@ -247,6 +247,15 @@ def test_the_ledger_at_target_or_cap_stops_predictive(ledger: Ledger, reason: st
     assert [f["reason"] for f in pacer.fallbacks[-2:]] == [reason, reason]
 
 
+def test_a_target_of_zero_means_progressive() -> None:
+    # campaigns_abandon_rates allows abandon_target = 0: such a campaign is dialled, never ahead.
+    pacer = Pacer(PacingSettings(mode="predictive", abandon_target=0.0, abandon_cap=0.03))
+    now = warm(pacer)
+    decision = pacer.decide(floor(now, ready=4, busy=about_to_be_free(30), dialing=1))
+    assert (decision.effective_mode, decision.fallback_reason) == ("progressive", "abandon_target")
+    assert decision.place == 3
+
+
 def test_the_cap_wins_over_every_other_reason() -> None:
     pacer = Pacer(PREDICTIVE)  # no history, and below the minimum of agents
     d = pacer.decide(floor(0, ready=2, ledger=Ledger(50, 2.0, 50, 2.0)))

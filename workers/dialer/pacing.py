@@ -38,8 +38,10 @@ class PacingSettings:
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f"mode: {self.mode!r} is not one of {MODES}")
-        if not 0 < self.abandon_target <= self.abandon_cap < 1:
-            raise ValueError("abandon_target/abandon_cap: need 0 < target <= cap < 1")
+        # A target of 0 is allowed, as the campaign's check allows it: predictive then never
+        # leaves its abandon_target fallback, which is progressive dialing.
+        if not 0 <= self.abandon_target <= self.abandon_cap < 1:
+            raise ValueError("abandon_target/abandon_cap: need 0 <= target <= cap < 1")
         if self.max_lines_per_agent < 1:
             raise ValueError("max_lines_per_agent: must be at least 1")
         if self.connect_within_s <= 0:
