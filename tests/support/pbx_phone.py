@@ -7,9 +7,10 @@ There is no Asterisk here, so this places that call the same way:
 
 - baresip (the PSTN stand-in's user agent, stack/pstn.py) makes the call and
   carries the media as a browser expects it: ICE, DTLS-SRTP, rtcp-mux,
-  opus/G.711; it offers and the browser answers. It plays a 440 Hz tone and
-  records what it hears (`received.wav`). It is driven over ctrl_tcp (JSON in
-  netstrings): `dial`, `hangup`, and its call events.
+  opus/G.711; it offers and the browser answers. It plays a 440 Hz tone (what
+  it hears is dropped). It is driven over ctrl_tcp (JSON in netstrings):
+  `dial`, `hangup`, and its call events: CALL_MENC says DTLS-SRTP is up,
+  CALL_RTPESTAB that the browser's audio arrives.
 - baresip 1.0.0 cannot add a header to a call it places, so its account sends
   every new request through a small relay, `_Edge`, on 127.0.0.1:<pbx_port>,
   the address Kamailio trusts as the PBX. The session id travels in the dialled
@@ -150,7 +151,7 @@ class _Edge(threading.Thread):
 class PbxPhone:
     """The PBX of the dialer, for tests: `dial(extension, session_id)`, `hang_up()`.
 
-    Use as a context manager; `home` holds baresip's config, its log and received.wav."""
+    Use as a context manager; `home` holds baresip's config and its log."""
 
     def __init__(self, config: StackConfig, home: Path) -> None:
         self.config = config
@@ -178,11 +179,6 @@ class PbxPhone:
         self.stop()
 
     @property
-    def received(self) -> Path:
-        """What baresip heard from the agent (a WAV file, written as audio arrives)."""
-        return self.home / "received.wav"
-
-    @property
     def log(self) -> Path:
         return self.home / "baresip.log"
 
@@ -194,7 +190,7 @@ sip_listen 127.0.0.1:{self.sip_port}
 call_max_calls 8
 rtcp_mux yes
 audio_source ausine,440
-audio_player aufile,{self.received}
+audio_player aufile,/dev/null
 audio_alert aufile,/dev/null
 module_path {MODULE_PATH}
 module g711.so
