@@ -48,6 +48,7 @@ WORKER_ROLES = {
     "presence": "crm_presence",
     "accounts": "crm_accounts",
     "lead_import": "crm_lead_import",
+    "dialer": "crm_dialer",
 }
 
 # Kamailio's database role (migration 20261204006000_sip_invite_authorization.sql): it may only

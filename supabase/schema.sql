@@ -54,6 +54,7 @@ GRANT USAGE ON SCHEMA private TO crm_sip_proxy;
 GRANT USAGE ON SCHEMA private TO crm_presence;
 GRANT USAGE ON SCHEMA private TO crm_lead_import;
 GRANT USAGE ON SCHEMA private TO crm_accounts;
+GRANT USAGE ON SCHEMA private TO crm_dialer;
 
 -- Schema reports
 
@@ -1194,6 +1195,222 @@ COMMENT ON FUNCTION public.deactivate_user(p_user_id uuid) IS 'Deactivate a user
 REVOKE ALL ON FUNCTION public.deactivate_user(p_user_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.deactivate_user(p_user_id uuid) TO authenticated;
 
+-- Function public.dialer_compliance
+
+CREATE FUNCTION public.dialer_compliance(p_campaign_id uuid) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_campaign public.campaigns;
+begin
+  v_campaign := private.require_dialer_manager(p_campaign_id);
+  return jsonb_build_object(
+    'campaign_id', v_campaign.id,
+    'target', v_campaign.abandon_target,
+    'cap', v_campaign.abandon_cap,
+    'lockout_hours', v_campaign.abandon_lockout_hours,
+    'amd_false_positive_rate', v_campaign.amd_false_positive_rate
+  ) || private.dialer_ledger_windows(v_campaign, private.now());
+end;
+$$;
+
+COMMENT ON FUNCTION public.dialer_compliance(p_campaign_id uuid) IS 'The abandon-rate ledger of a campaign: today, 24 h, 30 days against its target and cap.';
+
+REVOKE ALL ON FUNCTION public.dialer_compliance(p_campaign_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.dialer_compliance(p_campaign_id uuid) TO authenticated;
+
+-- Function public.dialer_hangup
+
+CREATE FUNCTION public.dialer_hangup(p_call_id uuid) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_me uuid := (select auth.uid());
+  v_attempt_id uuid;
+begin
+  if p_call_id is null then
+    raise exception using errcode = '22023', message = 'p_call_id: required';
+  end if;
+  select a.id into v_attempt_id
+  from public.dialer_attempts as a
+  where a.call_id = p_call_id and a.status = 'connected' and a.agent_id = v_me;
+  if v_me is null or v_attempt_id is null then
+    raise exception using
+      errcode = '42501',
+      message = 'p_call_id: not a dialer call you are connected to';
+  end if;
+  perform pg_notify(
+    'dialer', jsonb_build_object('kind', 'hangup', 'attempt_id', v_attempt_id, 'call_id', p_call_id)::text
+  );
+end;
+$$;
+
+COMMENT ON FUNCTION public.dialer_hangup(p_call_id uuid) IS 'Hang up the lead of the dialer call the calling agent is connected to.';
+
+REVOKE ALL ON FUNCTION public.dialer_hangup(p_call_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.dialer_hangup(p_call_id uuid) TO authenticated;
+
+-- Function public.dialer_join
+
+CREATE FUNCTION public.dialer_join(p_campaign_id uuid) RETURNS public.dialer_sessions
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_me uuid := (select auth.uid());
+  v_now timestamptz := private.now();
+  v_campaign public.campaigns;
+  v_extension text;
+  v_session public.dialer_sessions;
+begin
+  if p_campaign_id is null then
+    raise exception using errcode = '22023', message = 'p_campaign_id: required';
+  end if;
+  if v_me is null or not private.is_campaign_agent(p_campaign_id, v_me) then
+    raise exception using
+      errcode = '42501',
+      message = 'p_campaign_id: you are not an agent of this campaign';
+  end if;
+  select c.* into v_campaign from public.campaigns as c where c.id = p_campaign_id;
+  if v_campaign.status <> 'active' then
+    raise exception using
+      errcode = '22023',
+      message = format('p_campaign_id: campaign %s is %s, not active', v_campaign.name, v_campaign.status);
+  end if;
+  if v_campaign.dial_mode = 'preview' then
+    raise exception using
+      errcode = '22023',
+      message = format('p_campaign_id: campaign %s dials in preview mode; the dialer does not run it', v_campaign.name);
+  end if;
+  select p.sip_extension into v_extension from public.profiles as p where p.id = v_me;
+  if v_extension is null then
+    raise exception using
+      errcode = '22023',
+      message = 'sip_extension: you have no SIP extension; the dialer cannot call your phone',
+      hint = 'An admin gives you one in Users.';
+  end if;
+
+  select s.* into v_session
+  from public.dialer_sessions as s
+  where s.agent_id = v_me and s.status <> 'ended'
+  for update;
+  if found and v_session.campaign_id = p_campaign_id then
+    return v_session;
+  end if;
+  if found then
+    update public.dialer_sessions as s set
+      status = 'ended', ended_at = v_now, end_reason = 'agent_moved', attempt_id = null, call_id = null,
+      lead_id = null
+    where s.id = v_session.id;
+    perform pg_notify('dialer', jsonb_build_object('kind', 'session', 'id', v_session.id)::text);
+  end if;
+
+  insert into public.dialer_sessions (agent_id, campaign_id, status, extension, requested_at)
+  values (v_me, p_campaign_id, 'requested', v_extension, v_now)
+  returning * into v_session;
+  perform pg_notify('dialer', jsonb_build_object('kind', 'session', 'id', v_session.id)::text);
+  return v_session;
+end;
+$$;
+
+COMMENT ON FUNCTION public.dialer_join(p_campaign_id uuid) IS 'Ask the dialer of a campaign for a nailed-up session to the calling agent''s phone (idempotent).';
+
+REVOKE ALL ON FUNCTION public.dialer_join(p_campaign_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.dialer_join(p_campaign_id uuid) TO authenticated;
+
+-- Function public.dialer_leave
+
+CREATE FUNCTION public.dialer_leave() RETURNS public.dialer_sessions
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_me uuid := (select auth.uid());
+  v_session public.dialer_sessions;
+begin
+  if v_me is null then
+    raise exception using errcode = '42501', message = 'dialer_leave: sign in first';
+  end if;
+  update public.dialer_sessions as s set
+    status = 'ended', ended_at = private.now(), end_reason = 'agent_left', attempt_id = null, call_id = null,
+    lead_id = null
+  where s.agent_id = v_me and s.status <> 'ended'
+  returning s.* into v_session;
+  if found then
+    perform pg_notify('dialer', jsonb_build_object('kind', 'session', 'id', v_session.id)::text);
+  end if;
+  return v_session;
+end;
+$$;
+
+COMMENT ON FUNCTION public.dialer_leave() IS 'End the calling agent''s dialer session (a call under way keeps running).';
+
+REVOKE ALL ON FUNCTION public.dialer_leave() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.dialer_leave() TO authenticated;
+
+-- Function public.dialer_set_mode
+
+CREATE FUNCTION public.dialer_set_mode(p_campaign_id uuid, p_mode public.dial_mode) RETURNS public.campaigns
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_via text := current_setting('crm.via', true); -- the audit tag of the caller, restored on return
+  v_campaign public.campaigns;
+begin
+  perform set_config('crm.via', 'rpc/dialer_set_mode', true);
+  perform private.require_dialer_manager(p_campaign_id);
+  if p_mode is null then
+    raise exception using errcode = '22023', message = 'p_mode: required';
+  end if;
+  update public.campaigns as c set dial_mode = p_mode
+  where c.id = p_campaign_id and c.dial_mode is distinct from p_mode;
+  select c.* into v_campaign from public.campaigns as c where c.id = p_campaign_id;
+  perform pg_notify('dialer', jsonb_build_object('kind', 'campaign', 'campaign_id', p_campaign_id)::text);
+  perform set_config('crm.via', coalesce(v_via, ''), true);
+  return v_campaign;
+end;
+$$;
+
+COMMENT ON FUNCTION public.dialer_set_mode(p_campaign_id uuid, p_mode public.dial_mode) IS 'Switch a campaign''s dial mode (its supervisors, admins); only dial_mode changes.';
+
+REVOKE ALL ON FUNCTION public.dialer_set_mode(p_campaign_id uuid, p_mode public.dial_mode) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.dialer_set_mode(p_campaign_id uuid, p_mode public.dial_mode) TO authenticated;
+
+-- Function public.dialer_set_paused
+
+CREATE FUNCTION public.dialer_set_paused(p_campaign_id uuid, p_paused boolean) RETURNS public.dialer_campaign_state
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_now timestamptz := private.now();
+  v_state public.dialer_campaign_state;
+begin
+  perform private.require_dialer_manager(p_campaign_id);
+  if p_paused is null then
+    raise exception using errcode = '22023', message = 'p_paused: required';
+  end if;
+  insert into public.dialer_campaign_state as st (campaign_id, paused, paused_by, paused_at, updated_at)
+  values (p_campaign_id, p_paused, (select auth.uid()), v_now, v_now)
+  on conflict (campaign_id) do update set
+    paused = excluded.paused,
+    paused_by = excluded.paused_by,
+    paused_at = excluded.paused_at,
+    updated_at = excluded.updated_at
+  returning st.* into v_state;
+  perform pg_notify('dialer', jsonb_build_object('kind', 'campaign', 'campaign_id', p_campaign_id)::text);
+  return v_state;
+end;
+$$;
+
+COMMENT ON FUNCTION public.dialer_set_paused(p_campaign_id uuid, p_paused boolean) IS 'Pause or resume the dialer of a campaign (its supervisors, admins).';
+
+REVOKE ALL ON FUNCTION public.dialer_set_paused(p_campaign_id uuid, p_paused boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.dialer_set_paused(p_campaign_id uuid, p_paused boolean) TO authenticated;
+
 -- Function public.end_call
 
 CREATE FUNCTION public.end_call(p_call_id uuid, p_disposition text, p_notes text DEFAULT NULL::text, p_callback_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_hangup_by text DEFAULT NULL::text) RETURNS public.calls
@@ -1695,18 +1912,8 @@ begin
     and cb.due_at <= v_now
     and cb.campaign_id = p_campaign_id
     and l.campaign_id = p_campaign_id
-    and l.status in ('new', 'retry', 'callback')
     and (l.owner_id = v_me or l.owner_id is null)
-    and l.attempts < v_campaign.max_attempts
-    and l.consent_contact
-    and private.in_calling_hours(
-      v_now, l.time_zone, v_campaign.calling_hours_start, v_campaign.calling_hours_end,
-      v_campaign.calling_days
-    )
-    and not exists (
-      select 1 from public.do_not_call as d
-      where d.phone = l.phone and (d.campaign_id is null or d.campaign_id = p_campaign_id)
-    )
+    and private.lead_is_callable(l, v_campaign, v_now)
   order by cb.due_at, cb.id
   limit 1
   for update of l skip locked;
@@ -1720,16 +1927,7 @@ begin
       and l.status in ('new', 'retry', 'callback')
       and l.next_call_at <= v_now
       and (l.owner_id = v_me or l.owner_id is null)
-      and l.attempts < v_campaign.max_attempts
-      and l.consent_contact
-      and private.in_calling_hours(
-        v_now, l.time_zone, v_campaign.calling_hours_start, v_campaign.calling_hours_end,
-        v_campaign.calling_days
-      )
-      and not exists (
-        select 1 from public.do_not_call as d
-        where d.phone = l.phone and (d.campaign_id is null or d.campaign_id = p_campaign_id)
-      )
+      and private.lead_is_callable(l, v_campaign, v_now)
     order by l.next_call_at, l.id
     limit 1
     for update of l skip locked;
@@ -4099,6 +4297,956 @@ REVOKE ALL ON FUNCTION private.describe_calling_hours(p_campaign public.campaign
 GRANT ALL ON FUNCTION private.describe_calling_hours(p_campaign public.campaigns) TO authenticated;
 GRANT ALL ON FUNCTION private.describe_calling_hours(p_campaign public.campaigns) TO service_role;
 
+-- Function private.dialer_abandon
+
+CREATE FUNCTION private.dialer_abandon(p_attempt public.dialer_attempts, p_at timestamp with time zone) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  v_lockout_hours integer;
+  v_at timestamptz := greatest(p_at, p_attempt.placed_at, p_attempt.answered_at, p_attempt.human_at);
+begin
+  select c.abandon_lockout_hours into v_lockout_hours from public.campaigns as c where c.id = p_attempt.campaign_id;
+  update public.dialer_attempts as a set
+    status = 'abandoned',
+    live_answer = true,
+    ended_at = v_at,
+    wait_ms = private.ms_between(coalesce(a.human_at, a.answered_at), v_at),
+    lockout_until = case when v_lockout_hours > 0 then v_at + make_interval(hours => v_lockout_hours) end
+  where a.id = p_attempt.id;
+  perform private.dialer_close_attempt_call(p_attempt.call_id, v_at, 'answered', 'abandoned');
+end;
+$$;
+
+REVOKE ALL ON FUNCTION private.dialer_abandon(p_attempt public.dialer_attempts, p_at timestamp with time zone) FROM PUBLIC;
+
+-- Function private.dialer_attempt_abandoned
+
+CREATE FUNCTION private.dialer_attempt_abandoned(p_attempt_id uuid, p_worker text, p_at timestamp with time zone) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_attempt public.dialer_attempts := private.dialer_lock_attempt(p_attempt_id, p_worker);
+begin
+  if v_attempt.id is null or v_attempt.status <> 'waiting' then
+    return;
+  end if;
+  perform private.dialer_abandon(v_attempt, coalesce(p_at, private.now()));
+end;
+$$;
+
+COMMENT ON FUNCTION private.dialer_attempt_abandoned(p_attempt_id uuid, p_worker text, p_at timestamp with time zone) IS 'Dialer: a live answer no agent took in time: abandoned, dispositioned, number locked out if configured.';
+
+REVOKE ALL ON FUNCTION private.dialer_attempt_abandoned(p_attempt_id uuid, p_worker text, p_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.dialer_attempt_abandoned(p_attempt_id uuid, p_worker text, p_at timestamp with time zone) TO crm_dialer;
+
+-- Function private.dialer_attempt_analysing
+
+CREATE FUNCTION private.dialer_attempt_analysing(p_attempt_id uuid, p_worker text, p_at timestamp with time zone) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_attempt public.dialer_attempts := private.dialer_lock_attempt(p_attempt_id, p_worker);
+  v_at timestamptz;
+begin
+  if v_attempt.id is null or v_attempt.status <> 'dialing' then
+    return false;
+  end if;
+  v_at := greatest(coalesce(p_at, private.now()), v_attempt.placed_at);
+  update public.dialer_attempts as a set status = 'analysing', answered_at = v_at where a.id = v_attempt.id;
+  perform private.dialer_mark_call_answered(v_attempt.call_id, v_at);
+  return true;
+end;
+$$;
+
+COMMENT ON FUNCTION private.dialer_attempt_analysing(p_attempt_id uuid, p_worker text, p_at timestamp with time zone) IS 'Dialer: the lead''s phone answered, AMD is analysing.';
+
+REVOKE ALL ON FUNCTION private.dialer_attempt_analysing(p_attempt_id uuid, p_worker text, p_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.dialer_attempt_analysing(p_attempt_id uuid, p_worker text, p_at timestamp with time zone) TO crm_dialer;
+
+-- Function private.dialer_attempt_answered
+
+CREATE FUNCTION private.dialer_attempt_answered(p_attempt_id uuid, p_worker text, p_amd_status text, p_amd_cause text, p_at timestamp with time zone) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_attempt public.dialer_attempts;
+  v_amd_enabled boolean;
+  v_status text := nullif(upper(btrim(p_amd_status)), '');
+  v_at timestamptz;
+begin
+  if v_status is not null and v_status not in ('HUMAN', 'MACHINE', 'NOTSURE', 'HANGUP') then
+    raise exception using
+      errcode = '22023',
+      message = format('p_amd_status: %L is not HUMAN, MACHINE, NOTSURE or HANGUP', private.excerpt(p_amd_status));
+  end if;
+  v_attempt := private.dialer_lock_attempt(p_attempt_id, p_worker);
+  if v_attempt.id is null then
+    return null;
+  end if;
+  if v_attempt.status not in ('dialing', 'analysing') then
+    return v_attempt.status;
+  end if;
+  select c.amd_enabled into v_amd_enabled from public.campaigns as c where c.id = v_attempt.campaign_id;
+  v_at := greatest(coalesce(p_at, private.now()), v_attempt.placed_at, v_attempt.answered_at);
+  perform private.dialer_mark_call_answered(v_attempt.call_id, v_at);
+
+  if v_status = 'MACHINE' and v_amd_enabled then
+    update public.dialer_attempts as a set
+      status = 'machine', amd_status = v_status, amd_cause = left(p_amd_cause, 200), live_answer = false,
+      answered_at = coalesce(a.answered_at, v_at), ended_at = v_at
+    where a.id = v_attempt.id;
+    perform private.dialer_close_attempt_call(v_attempt.call_id, v_at, 'answered', 'voicemail');
+    return 'machine';
+  end if;
+  if v_status = 'HANGUP' then
+    update public.dialer_attempts as a set
+      status = 'no_answer', amd_status = v_status, amd_cause = left(p_amd_cause, 200), live_answer = false,
+      answered_at = coalesce(a.answered_at, v_at), ended_at = v_at
+    where a.id = v_attempt.id;
+    perform private.dialer_close_attempt_call(v_attempt.call_id, v_at, 'answered', 'no_answer');
+    return 'no_answer';
+  end if;
+  update public.dialer_attempts as a set
+    status = 'waiting', amd_status = v_status, amd_cause = left(p_amd_cause, 200), live_answer = true,
+    answered_at = coalesce(a.answered_at, v_at), human_at = v_at
+  where a.id = v_attempt.id;
+  return 'waiting';
+end;
+$$;
+
+COMMENT ON FUNCTION private.dialer_attempt_answered(p_attempt_id uuid, p_worker text, p_amd_status text, p_amd_cause text, p_at timestamp with time zone) IS 'Dialer: AMD''s verdict (null = AMD off): waiting for an agent, or machine (voicemail), or no_answer (HANGUP).';
+
+REVOKE ALL ON FUNCTION private.dialer_attempt_answered(p_attempt_id uuid, p_worker text, p_amd_status text, p_amd_cause text, p_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.dialer_attempt_answered(p_attempt_id uuid, p_worker text, p_amd_status text, p_amd_cause text, p_at timestamp with time zone) TO crm_dialer;
+
+-- Function private.dialer_attempt_ended
+
+CREATE FUNCTION private.dialer_attempt_ended(p_attempt_id uuid, p_worker text, p_result text, p_at timestamp with time zone, p_cause integer DEFAULT NULL::integer) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_attempt public.dialer_attempts;
+  v_at timestamptz;
+  v_status text;
+begin
+  if p_result is null or p_result not in ('no_answer', 'busy', 'failed', 'congestion', 'hangup') then
+    raise exception using
+      errcode = '22023',
+      message = format(
+        'p_result: %L is not no_answer, busy, failed, congestion or hangup', private.excerpt(p_result)
+      );
+  end if;
+  -- Any worker may report the end of a connected call (one may take over
+  -- from another); the rest only the attempt's own.
+  select a.* into v_attempt from public.dialer_attempts as a where a.id = p_attempt_id for update;
+  if v_attempt.id is null or v_attempt.ended_at is not null then
+    return;
+  end if;
+  v_at := greatest(coalesce(p_at, private.now()), v_attempt.placed_at);
+  if v_attempt.status = 'connected' then
+    perform private.dialer_complete(v_attempt, v_at);
+    return;
+  end if;
+  if v_attempt.worker is distinct from p_worker then
+    return;
+  end if;
+  if v_attempt.status = 'waiting' then
+    perform private.dialer_abandon(v_attempt, v_at);
+    return;
+  end if;
+
+  v_status := case
+    when v_attempt.status = 'analysing' then 'no_answer'
+    when p_result = 'busy' then 'busy'
+    when p_result in ('failed', 'congestion') then 'failed'
+    else 'no_answer'
+  end;
+  update public.dialer_attempts as a set
+    status = v_status, live_answer = coalesce(a.live_answer, false), ended_at = greatest(v_at, a.answered_at)
+  where a.id = v_attempt.id;
+  perform private.dialer_close_attempt_call(
+    v_attempt.call_id,
+    greatest(v_at, v_attempt.answered_at),
+    case
+      when v_attempt.answered_at is not null then 'answered'
+      when p_result = 'hangup' then 'no_answer'
+      else p_result
+    end,
+    case v_status when 'busy' then 'busy' when 'failed' then 'call_failed' else 'no_answer' end,
+    p_cause
+  );
+end;
+$$;
+
+COMMENT ON FUNCTION private.dialer_attempt_ended(p_attempt_id uuid, p_worker text, p_result text, p_at timestamp with time zone, p_cause integer) IS 'Dialer: the lead''s leg is over: completed (connected), abandoned (waiting) or no_answer/busy/failed.';
+
+REVOKE ALL ON FUNCTION private.dialer_attempt_ended(p_attempt_id uuid, p_worker text, p_result text, p_at timestamp with time zone, p_cause integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.dialer_attempt_ended(p_attempt_id uuid, p_worker text, p_result text, p_at timestamp with time zone, p_cause integer) TO crm_dialer;
+
+-- Function private.dialer_campaigns
+
+CREATE FUNCTION private.dialer_campaigns() RETURNS SETOF jsonb
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select jsonb_build_object(
+    'id', c.id,
+    'name', c.name,
+    'dial_mode', c.dial_mode,
+    'paused', coalesce(st.paused, false),
+    'abandon_target', c.abandon_target,
+    'abandon_cap', c.abandon_cap,
+    'max_lines_per_agent', c.max_lines_per_agent,
+    'predictive_min_agents', c.predictive_min_agents,
+    'amd_enabled', c.amd_enabled,
+    'amd_false_positive_rate', c.amd_false_positive_rate,
+    'abandon_message', c.abandon_message,
+    'abandon_lockout_hours', c.abandon_lockout_hours,
+    'ring_timeout_s', c.ring_timeout_s,
+    'caller_id', c.caller_id,
+    'time_zone', c.default_time_zone
+  )
+  from public.campaigns as c
+  left join public.dialer_campaign_state as st on c.id = st.campaign_id
+  where c.status = 'active' and c.dial_mode in ('progressive', 'predictive')
+  order by c.name
+$$;
+
+COMMENT ON FUNCTION private.dialer_campaigns() IS 'Dialer: the active progressive and predictive campaigns with their dialer settings.';
+
+REVOKE ALL ON FUNCTION private.dialer_campaigns() FROM PUBLIC;
+GRANT ALL ON FUNCTION private.dialer_campaigns() TO crm_dialer;
+
+-- Function private.dialer_claim_agent
+
+CREATE FUNCTION private.dialer_claim_agent(p_attempt_id uuid, p_worker text) RETURNS TABLE(session_id uuid, agent_id uuid, extension text, channel text)
+    LANGUAGE plpgsql SECURITY DEFINER ROWS 1
+    SET search_path TO ''
+    AS $$
+declare
+  v_now timestamptz := private.now();
+  v_attempt public.dialer_attempts := private.dialer_lock_attempt(p_attempt_id, p_worker);
+  v_session public.dialer_sessions;
+  v_call public.calls;
+begin
+  if v_attempt.id is null or v_attempt.status <> 'waiting' then
+    return;
+  end if;
+
+  select s.* into v_session
+  from public.dialer_sessions as s
+  inner join public.agent_states as st on s.agent_id = st.agent_id
+  where
+    s.campaign_id = v_attempt.campaign_id
+    and s.status = 'connected'
+    and s.attempt_id is null
+    and st.state = 'available'
+    and not exists (
+      select 1 from public.dialer_attempts as a where a.agent_id = s.agent_id and a.status = 'connected'
+    )
+  order by st.since, s.connected_at, s.id
+  limit 1
+  for update of s, st skip locked;
+  if not found then
+    return;
+  end if;
+
+  perform set_config('crm.via', 'dialer', true);
+  update public.dialer_attempts as a set
+    status = 'connected',
+    agent_id = v_session.agent_id,
+    session_id = v_session.id,
+    connected_at = greatest(v_now, a.answered_at),
+    wait_ms = private.ms_between(coalesce(a.human_at, a.answered_at), v_now)
+  where a.id = v_attempt.id;
+  update public.dialer_sessions as s set
+    attempt_id = v_attempt.id, call_id = v_attempt.call_id, lead_id = v_attempt.lead_id
+  where s.id = v_session.id;
+  v_call := private.lock_call(v_attempt.call_id, p_missing_ok => true);
+  if v_call.id is not null and v_call.agent_id is null then
+    update public.calls as c set agent_id = v_session.agent_id
+    where c.id = v_call.id and c.started_at = v_call.started_at;
+  end if;
+  update public.leads as l set owner_id = v_session.agent_id where l.id = v_attempt.lead_id;
+  update public.callbacks as cb set agent_id = v_session.agent_id
+  where cb.lead_id = v_attempt.lead_id and cb.status = 'pending' and cb.agent_id is null;
+  update public.agent_states as st set state = 'on_call', reason = null, since = v_now, updated_at = v_now
+  where st.agent_id = v_session.agent_id;
+  perform set_config('crm.via', '', true);
+
+  session_id := v_session.id;
+  agent_id := v_session.agent_id;
+  extension := v_session.extension;
+  channel := v_session.channel;
+  return next;
+end;
+$$;
+
+COMMENT ON FUNCTION private.dialer_claim_agent(p_attempt_id uuid, p_worker text) IS 'Dialer: atomically claim one ready agent for a waiting live answer (none: no row).';
+
+REVOKE ALL ON FUNCTION private.dialer_claim_agent(p_attempt_id uuid, p_worker text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.dialer_claim_agent(p_attempt_id uuid, p_worker text) TO crm_dialer;
+
+-- Function private.dialer_close_attempt_call
+
+CREATE FUNCTION private.dialer_close_attempt_call(p_call_id uuid, p_at timestamp with time zone, p_outcome text, p_disposition text, p_cause integer DEFAULT NULL::integer) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  v_now timestamptz := private.now();
+  v_call public.calls;
+  v_lead public.leads;
+  v_campaign public.campaigns;
+begin
+  v_call := private.lock_call(p_call_id, p_missing_ok => true);
+  if v_call.id is null or v_call.wrapped_up_at is not null then
+    return;
+  end if;
+  v_call := private.close_call(v_call, p_at, p_outcome, 'system');
+  update public.calls as c set
+    hangup_cause = coalesce(c.hangup_cause, p_cause),
+    disposition = p_disposition,
+    wrapped_up_at = v_now
+  where c.id = v_call.id and c.started_at = v_call.started_at
+  returning c.* into v_call;
+
+  select l.* into v_lead from public.leads as l where l.id = v_call.lead_id for update;
+  if v_lead.id is null or v_lead.status <> 'in_call' then
+    return;
+  end if;
+  select c.* into v_campaign from public.campaigns as c where c.id = v_lead.campaign_id;
+  perform private.advance_lead(v_lead, v_campaign, v_call, 'retry', null, null, null, v_now);
+end;
+$$;
+
+COMMENT ON FUNCTION private.dialer_close_attempt_call(p_call_id uuid, p_at timestamp with time zone, p_outcome text, p_disposition text, p_cause integer) IS 'Close and wrap up the call of a dialer attempt no agent took; the lead back to retry.';
+
+REVOKE ALL ON FUNCTION private.dialer_close_attempt_call(p_call_id uuid, p_at timestamp with time zone, p_outcome text, p_disposition text, p_cause integer) FROM PUBLIC;
+
+-- Function private.dialer_complete
+
+CREATE FUNCTION private.dialer_complete(p_attempt public.dialer_attempts, p_at timestamp with time zone) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  v_now timestamptz := private.now();
+  v_at timestamptz := greatest(p_at, p_attempt.connected_at);
+  v_call public.calls;
+begin
+  update public.dialer_attempts as a set status = 'completed', ended_at = v_at where a.id = p_attempt.id;
+  v_call := private.lock_call(p_attempt.call_id, p_missing_ok => true);
+  if v_call.id is not null then
+    perform private.close_call(v_call, v_at, 'answered', null);
+  end if;
+  update public.dialer_sessions as s set attempt_id = null, call_id = null, lead_id = null
+  where s.attempt_id = p_attempt.id;
+  update public.agent_states as st set state = 'wrap_up', reason = null, since = v_now, updated_at = v_now
+  where st.agent_id = p_attempt.agent_id and st.state = 'on_call';
+end;
+$$;
+
+REVOKE ALL ON FUNCTION private.dialer_complete(p_attempt public.dialer_attempts, p_at timestamp with time zone) FROM PUBLIC;
+
+-- Function private.dialer_floor
+
+CREATE FUNCTION private.dialer_floor(p_campaign_id uuid) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_now timestamptz := private.now();
+  v_campaign public.campaigns;
+  v_agents jsonb;
+  v_lines jsonb;
+begin
+  select c.* into v_campaign from public.campaigns as c where c.id = p_campaign_id;
+  if not found then
+    raise exception using errcode = 'PT404', message = format('p_campaign_id: no campaign %s', p_campaign_id);
+  end if;
+
+  select jsonb_build_object(
+    'ready', count(*) filter (where st.state = 'available' and s.attempt_id is null),
+    'paused', count(*) filter (where st.state = 'paused'),
+    'busy', coalesce(
+      jsonb_agg(
+        jsonb_build_object(
+          'agent_id', s.agent_id,
+          'state', case when st.state = 'on_call' then 'talking' else 'wrap_up' end,
+          'elapsed_s', round(greatest(extract(epoch from (v_now - st.since)), 0)::numeric, 3)
+        ) order by st.since
+      ) filter (where st.state in ('on_call', 'wrap_up')),
+      '[]'::jsonb
+    )
+  ) into v_agents
+  from public.dialer_sessions as s
+  inner join public.agent_states as st on s.agent_id = st.agent_id
+  where s.campaign_id = p_campaign_id and s.status = 'connected';
+
+  select jsonb_build_object(
+    'dialing', count(*) filter (where a.status = 'dialing'),
+    'analysing', count(*) filter (where a.status = 'analysing'),
+    'waiting', count(*) filter (where a.status = 'waiting'),
+    'ringing_elapsed_s', coalesce(
+      jsonb_agg(
+        round(greatest(extract(epoch from (v_now - a.placed_at)), 0)::numeric, 3) order by a.placed_at
+      ) filter (where a.status = 'dialing'),
+      '[]'::jsonb
+    )
+  ) into v_lines
+  from public.dialer_attempts as a
+  where a.campaign_id = p_campaign_id and a.status in ('dialing', 'analysing', 'waiting');
+
+  return v_agents || jsonb_build_object(
+    'lines', v_lines,
+    'ledger', private.dialer_ledger_windows(v_campaign, v_now)
+  );
+end;
+$$;
+
+COMMENT ON FUNCTION private.dialer_floor(p_campaign_id uuid) IS 'Dialer: ready, busy and paused agents, lines in progress and the ledger of a campaign.';
+
+REVOKE ALL ON FUNCTION private.dialer_floor(p_campaign_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.dialer_floor(p_campaign_id uuid) TO crm_dialer;
+
+-- Function private.dialer_history
+
+CREATE FUNCTION private.dialer_history(p_campaign_id uuid, p_since timestamp with time zone) RETURNS jsonb
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  with bounds as (
+    select greatest(coalesce(p_since, private.now() - interval '2 hours'), private.now() - interval '2 hours') as since
+  )
+
+  select jsonb_build_object(
+    'outcomes', coalesce((
+      select jsonb_agg(jsonb_build_object('at', o.at, 'result', o.result) order by o.at)
+      from (
+        select
+          coalesce(a.human_at, a.answered_at, a.ended_at) as at,
+          case
+            when a.live_answer then 'human'
+            when a.status = 'machine' then 'machine'
+            when a.status = 'busy' then 'busy'
+            when a.status = 'no_answer' then 'no_answer'
+            else 'failed'
+          end as result
+        from public.dialer_attempts as a, bounds as b
+        where a.campaign_id = p_campaign_id and a.placed_at >= b.since and (a.ended_at is not null or a.live_answer)
+        order by a.placed_at desc
+        limit 2000
+      ) as o
+    ), '[]'::jsonb),
+    'handling', coalesce((
+      select jsonb_agg(jsonb_build_object('talk_s', h.talk_s, 'wrap_s', h.wrap_s) order by h.at)
+      from (
+        select
+          a.connected_at as at,
+          coalesce(c.talk_seconds, private.seconds_between(a.connected_at, c.ended_at)) as talk_s,
+          private.seconds_between(c.ended_at, c.wrapped_up_at) as wrap_s
+        from public.dialer_attempts as a
+        cross join bounds as b
+        inner join private.call_index as ci on a.call_id = ci.call_id
+        inner join public.calls as c on ci.call_id = c.id and ci.started_at = c.started_at
+        where
+          a.campaign_id = p_campaign_id and a.status = 'completed' and a.placed_at >= b.since
+          and c.wrapped_up_at is not null
+        order by a.placed_at desc
+        limit 2000
+      ) as h
+    ), '[]'::jsonb)
+  )
+$$;
+
+COMMENT ON FUNCTION private.dialer_history(p_campaign_id uuid, p_since timestamp with time zone) IS 'Dialer: recent outcomes and handling times of a campaign (at most 2 h, 2000 each) to warm the pacer.';
+
+REVOKE ALL ON FUNCTION private.dialer_history(p_campaign_id uuid, p_since timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.dialer_history(p_campaign_id uuid, p_since timestamp with time zone) TO crm_dialer;
+
+-- Function private.dialer_ledger
+
+CREATE FUNCTION private.dialer_ledger(p_campaign_id uuid, p_from timestamp with time zone, p_to timestamp with time zone, p_fp_rate numeric) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select jsonb_build_object(
+    'live_answers', t.live_answers,
+    'abandoned', t.abandoned,
+    'machine', t.machine,
+    'machine_false_positive_estimate', t.machine * coalesce(p_fp_rate, 0),
+    'rate', round(
+      (t.abandoned + t.machine * coalesce(p_fp_rate, 0))
+      / nullif(t.live_answers + t.machine * coalesce(p_fp_rate, 0), 0),
+      6
+    )
+  )
+  from (
+    select
+      count(*) filter (where a.live_answer) as live_answers,
+      count(*) filter (where a.status = 'abandoned') as abandoned,
+      count(*) filter (where a.status = 'machine') as machine
+    from public.dialer_attempts as a
+    where a.campaign_id = p_campaign_id and a.placed_at >= p_from and a.placed_at < p_to
+  ) as t
+$$;
+
+COMMENT ON FUNCTION private.dialer_ledger(p_campaign_id uuid, p_from timestamp with time zone, p_to timestamp with time zone, p_fp_rate numeric) IS 'The compliance ledger over a window: live answers, abandoned, machine, the AMD false-positive estimate, the rate.';
+
+REVOKE ALL ON FUNCTION private.dialer_ledger(p_campaign_id uuid, p_from timestamp with time zone, p_to timestamp with time zone, p_fp_rate numeric) FROM PUBLIC;
+
+-- Function private.dialer_ledger_windows
+
+CREATE FUNCTION private.dialer_ledger_windows(p_campaign public.campaigns, p_now timestamp with time zone) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select jsonb_build_object(
+    'today', private.dialer_ledger(
+      p_campaign.id,
+      date_trunc('day', p_now at time zone p_campaign.default_time_zone) at time zone p_campaign.default_time_zone,
+      p_now + interval '1 microsecond',
+      p_campaign.amd_false_positive_rate
+    ),
+    'h24', private.dialer_ledger(
+      p_campaign.id, p_now - interval '24 hours', p_now + interval '1 microsecond',
+      p_campaign.amd_false_positive_rate
+    ),
+    'd30', private.dialer_ledger(
+      p_campaign.id, p_now - interval '30 days', p_now + interval '1 microsecond',
+      p_campaign.amd_false_positive_rate
+    )
+  )
+$$;
+
+COMMENT ON FUNCTION private.dialer_ledger_windows(p_campaign public.campaigns, p_now timestamp with time zone) IS 'The compliance ledger of a campaign: today (its time zone), 24 h and 30 days.';
+
+REVOKE ALL ON FUNCTION private.dialer_ledger_windows(p_campaign public.campaigns, p_now timestamp with time zone) FROM PUBLIC;
+
+-- Function private.dialer_lock_attempt
+
+CREATE FUNCTION private.dialer_lock_attempt(p_attempt_id uuid, p_worker text) RETURNS public.dialer_attempts
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  v_attempt public.dialer_attempts;
+begin
+  if p_worker is null or btrim(p_worker) = '' then
+    raise exception using errcode = '22023', message = 'p_worker: required';
+  end if;
+  select a.* into v_attempt
+  from public.dialer_attempts as a
+  where a.id = p_attempt_id and a.worker = p_worker
+  for update;
+  return v_attempt;
+end;
+$$;
+
+REVOKE ALL ON FUNCTION private.dialer_lock_attempt(p_attempt_id uuid, p_worker text) FROM PUBLIC;
+
+-- Function private.dialer_locked_out
+
+CREATE FUNCTION private.dialer_locked_out(p_phone text, p_now timestamp with time zone) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select exists (
+    select 1 from public.dialer_attempts as a
+    where a.phone_number = p_phone and a.lockout_until > p_now
+  )
+$$;
+
+COMMENT ON FUNCTION private.dialer_locked_out(p_phone text, p_now timestamp with time zone) IS 'True while a number rests after an abandoned dialer call (campaigns.abandon_lockout_hours).';
+
+REVOKE ALL ON FUNCTION private.dialer_locked_out(p_phone text, p_now timestamp with time zone) FROM PUBLIC;
+
+-- Function private.dialer_mark_call_answered
+
+CREATE FUNCTION private.dialer_mark_call_answered(p_call_id uuid, p_at timestamp with time zone) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  v_call public.calls;
+begin
+  v_call := private.lock_call(p_call_id, p_missing_ok => true);
+  if v_call.id is null or v_call.pbx_linkedid is not null or v_call.status in ('confirmed', 'ended') then
+    return;
+  end if;
+  update public.calls as c set
+    status = 'confirmed',
+    answered_at = coalesce(c.answered_at, greatest(p_at, c.started_at))
+  where c.id = v_call.id and c.started_at = v_call.started_at;
+end;
+$$;
+
+REVOKE ALL ON FUNCTION private.dialer_mark_call_answered(p_call_id uuid, p_at timestamp with time zone) FROM PUBLIC;
+
+-- Function private.dialer_publish_state
+
+CREATE FUNCTION private.dialer_publish_state(p_campaign_id uuid, p_worker text, p_state jsonb) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_now timestamptz := private.now();
+  v_campaign public.campaigns;
+  v_state public.dialer_campaign_state;
+begin
+  if p_state is null or jsonb_typeof(p_state) <> 'object' then
+    raise exception using errcode = '22023', message = 'p_state: a JSON object is required';
+  end if;
+  select c.* into v_campaign from public.campaigns as c where c.id = p_campaign_id;
+  if not found then
+    raise exception using errcode = 'PT404', message = format('p_campaign_id: no campaign %s', p_campaign_id);
+  end if;
+  insert into public.dialer_campaign_state as st (
+    campaign_id, effective_mode, fallback_reason, dial_ratio, lines_in_progress, ready_agents, talking_agents,
+    wrap_up_agents, paused_agents, live_answer_rate, worker, updated_at
+  )
+  select
+    p_campaign_id, r.effective_mode, r.fallback_reason, round(r.dial_ratio, 2), r.lines_in_progress,
+    r.ready_agents, r.talking_agents, r.wrap_up_agents, r.paused_agents, round(r.live_answer_rate, 4), p_worker,
+    v_now
+  from jsonb_to_record(p_state) as r (
+    effective_mode text, fallback_reason text, dial_ratio numeric, lines_in_progress integer,
+    ready_agents integer, talking_agents integer, wrap_up_agents integer, paused_agents integer,
+    live_answer_rate numeric
+  )
+  on conflict (campaign_id) do update set
+    effective_mode = excluded.effective_mode,
+    fallback_reason = excluded.fallback_reason,
+    dial_ratio = excluded.dial_ratio,
+    lines_in_progress = excluded.lines_in_progress,
+    ready_agents = excluded.ready_agents,
+    talking_agents = excluded.talking_agents,
+    wrap_up_agents = excluded.wrap_up_agents,
+    paused_agents = excluded.paused_agents,
+    live_answer_rate = excluded.live_answer_rate,
+    worker = excluded.worker,
+    updated_at = excluded.updated_at
+  returning st.* into v_state;
+
+  if not exists (
+    select 1 from public.dialer_samples as s
+    where s.campaign_id = p_campaign_id and s.at > v_now - interval '15 seconds'
+  ) then
+    insert into public.dialer_samples (
+      campaign_id, at, lines, dial_ratio, ready, talking, wrap_up, live_answer_rate, abandon_rate_24h
+    ) values (
+      p_campaign_id, v_now, coalesce(v_state.lines_in_progress, 0), v_state.dial_ratio,
+      coalesce(v_state.ready_agents, 0), coalesce(v_state.talking_agents, 0),
+      coalesce(v_state.wrap_up_agents, 0), v_state.live_answer_rate,
+      round((
+        private.dialer_ledger(
+          p_campaign_id, v_now - interval '24 hours', v_now + interval '1 microsecond',
+          v_campaign.amd_false_positive_rate
+        ) ->> 'rate'
+      )::numeric, 5)
+    )
+    on conflict (campaign_id, at) do nothing;
+  end if;
+end;
+$$;
+
+COMMENT ON FUNCTION private.dialer_publish_state(p_campaign_id uuid, p_worker text, p_state jsonb) IS 'Dialer: publish a campaign''s state (dialer_campaign_state) and a sample every 15 s at most.';
+
+REVOKE ALL ON FUNCTION private.dialer_publish_state(p_campaign_id uuid, p_worker text, p_state jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.dialer_publish_state(p_campaign_id uuid, p_worker text, p_state jsonb) TO crm_dialer;
+
+-- Function private.dialer_release
+
+CREATE FUNCTION private.dialer_release(p_worker text, p_stale_seconds integer DEFAULT NULL::integer) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_now timestamptz := private.now();
+  v_stale_before timestamptz;
+  v_attempt public.dialer_attempts;
+  v_fixed integer := 0;
+  v_rows integer;
+begin
+  if p_worker is null or btrim(p_worker) = '' then
+    raise exception using errcode = '22023', message = 'p_worker: required';
+  end if;
+  if p_stale_seconds is not null and p_stale_seconds < 0 then
+    raise exception using errcode = '22023', message = format('p_stale_seconds: %s is negative', p_stale_seconds);
+  end if;
+  v_stale_before := v_now - make_interval(secs => coalesce(p_stale_seconds, 0));
+  perform set_config('crm.via', 'dialer', true);
+
+  for v_attempt in
+    select a.* from public.dialer_attempts as a
+    where
+      a.status in ('dialing', 'analysing', 'waiting', 'connected')
+      and (a.worker = p_worker or (p_stale_seconds is not null and a.updated_at < v_stale_before))
+    order by a.placed_at
+    for update
+  loop
+    if v_attempt.status = 'waiting' then
+      perform private.dialer_abandon(v_attempt, v_now);
+      v_fixed := v_fixed + 1;
+    elsif v_attempt.status in ('dialing', 'analysing') then
+      update public.dialer_attempts as a set
+        status = 'failed', live_answer = coalesce(a.live_answer, false), ended_at = greatest(v_now, a.answered_at)
+      where a.id = v_attempt.id;
+      perform private.dialer_close_attempt_call(
+        v_attempt.call_id, v_now, case when v_attempt.answered_at is null then 'failed' else 'answered' end,
+        'call_failed'
+      );
+      v_fixed := v_fixed + 1;
+    elsif exists (
+      select 1 from public.calls as c
+      inner join private.call_index as ci on c.id = ci.call_id and c.started_at = ci.started_at
+      where ci.call_id = v_attempt.call_id and c.status = 'ended'
+    ) then
+      perform private.dialer_complete(
+        v_attempt,
+        coalesce(
+          (
+            select c.ended_at from public.calls as c
+            inner join private.call_index as ci on c.id = ci.call_id and c.started_at = ci.started_at
+            where ci.call_id = v_attempt.call_id
+          ),
+          v_now
+        )
+      );
+      v_fixed := v_fixed + 1;
+    end if;
+  end loop;
+
+  update public.dialer_sessions as s set status = 'requested', worker = null
+  where
+    s.status in ('requested', 'ringing') and s.worker is not null
+    and (s.worker = p_worker or (p_stale_seconds is not null and s.updated_at < v_stale_before));
+  get diagnostics v_rows = row_count;
+  v_fixed := v_fixed + v_rows;
+
+  update public.dialer_sessions as s set attempt_id = null, call_id = null, lead_id = null
+  where
+    s.attempt_id is not null
+    and not exists (
+      select 1 from public.dialer_attempts as a where a.id = s.attempt_id and a.status = 'connected'
+    );
+  get diagnostics v_rows = row_count;
+  v_fixed := v_fixed + v_rows;
+
+  update public.agent_states as st set state = 'available', since = v_now, updated_at = v_now
+  where
+    st.state = 'on_call'
+    and exists (
+      select 1 from public.dialer_sessions as s
+      where s.agent_id = st.agent_id and s.status = 'connected' and s.attempt_id is null
+    )
+    and not exists (
+      select 1 from public.dialer_attempts as a where a.agent_id = st.agent_id and a.status = 'connected'
+    )
+    and not exists (
+      select 1 from public.calls as c
+      where c.agent_id = st.agent_id and c.wrapped_up_at is null and c.started_at > v_now - interval '1 day'
+    );
+  get diagnostics v_rows = row_count;
+  v_fixed := v_fixed + v_rows;
+
+  perform set_config('crm.via', '', true);
+  return v_fixed;
+end;
+$$;
+
+COMMENT ON FUNCTION private.dialer_release(p_worker text, p_stale_seconds integer) IS 'Dialer: after a crash or on shutdown, fail or abandon the open attempts and free sessions and agents.';
+
+REVOKE ALL ON FUNCTION private.dialer_release(p_worker text, p_stale_seconds integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.dialer_release(p_worker text, p_stale_seconds integer) TO crm_dialer;
+
+-- Function private.dialer_session_connected
+
+CREATE FUNCTION private.dialer_session_connected(p_session_id uuid, p_worker text, p_channel text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.dialer_sessions as s set
+    status = 'connected', connected_at = private.now(), channel = left(p_channel, 200), worker = p_worker
+  where s.id = p_session_id and s.status in ('requested', 'ringing');
+  return found;
+end;
+$$;
+
+COMMENT ON FUNCTION private.dialer_session_connected(p_session_id uuid, p_worker text, p_channel text) IS 'Dialer: the agent''s phone answered the nailed-up call.';
+
+REVOKE ALL ON FUNCTION private.dialer_session_connected(p_session_id uuid, p_worker text, p_channel text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.dialer_session_connected(p_session_id uuid, p_worker text, p_channel text) TO crm_dialer;
+
+-- Function private.dialer_session_ended
+
+CREATE FUNCTION private.dialer_session_ended(p_session_id uuid, p_worker text, p_reason text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.dialer_sessions as s set
+    status = 'ended', ended_at = private.now(), end_reason = left(coalesce(p_reason, 'hangup'), 200),
+    worker = coalesce(s.worker, p_worker), attempt_id = null, call_id = null, lead_id = null
+  where s.id = p_session_id and s.status <> 'ended';
+  return found;
+end;
+$$;
+
+COMMENT ON FUNCTION private.dialer_session_ended(p_session_id uuid, p_worker text, p_reason text) IS 'Dialer: the agent''s nailed-up call is gone (a call under way keeps running).';
+
+REVOKE ALL ON FUNCTION private.dialer_session_ended(p_session_id uuid, p_worker text, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.dialer_session_ended(p_session_id uuid, p_worker text, p_reason text) TO crm_dialer;
+
+-- Function private.dialer_session_requests
+
+CREATE FUNCTION private.dialer_session_requests(p_worker text) RETURNS SETOF public.dialer_sessions
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if p_worker is null or btrim(p_worker) = '' then
+    raise exception using errcode = '22023', message = 'p_worker: required';
+  end if;
+  return query
+  update public.dialer_sessions as s set status = 'ringing', worker = p_worker
+  where s.id in (
+    select r.id from public.dialer_sessions as r
+    where r.status = 'requested'
+    order by r.requested_at, r.id
+    limit 100
+    for update skip locked
+  )
+  returning s.*;
+end;
+$$;
+
+COMMENT ON FUNCTION private.dialer_session_requests(p_worker text) IS 'Dialer: claim the requested sessions (now ringing, held by this worker).';
+
+REVOKE ALL ON FUNCTION private.dialer_session_requests(p_worker text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.dialer_session_requests(p_worker text) TO crm_dialer;
+
+-- Function private.dialer_take_leads
+
+CREATE FUNCTION private.dialer_take_leads(p_campaign_id uuid, p_worker text, p_count integer) RETURNS TABLE(attempt_id uuid, call_id uuid, lead_id uuid, phone_number text, caller_id text, amd boolean, ring_timeout_s integer)
+    LANGUAGE plpgsql SECURITY DEFINER ROWS 10
+    SET search_path TO ''
+    AS $$
+declare
+  v_now timestamptz := private.now();
+  v_campaign public.campaigns;
+  v_lead public.leads;
+  v_taken uuid[] := '{}';
+  v_call public.calls;
+begin
+  if p_worker is null or btrim(p_worker) = '' then
+    raise exception using errcode = '22023', message = 'p_worker: required';
+  end if;
+  if p_count is null or p_count < 0 or p_count > 1000 then
+    raise exception using
+      errcode = '22023',
+      message = format('p_count: %s is not between 0 and 1000', coalesce(p_count::text, 'null'));
+  end if;
+  select c.* into v_campaign from public.campaigns as c where c.id = p_campaign_id;
+  if
+    p_count = 0 or not found or v_campaign.status <> 'active' or v_campaign.dial_mode = 'preview'
+    or exists (
+      select 1 from public.dialer_campaign_state as st where st.campaign_id = p_campaign_id and st.paused
+    ) then
+    return;
+  end if;
+  perform set_config('crm.via', 'dialer', true);
+
+  for v_lead in
+    select l.*
+    from public.callbacks as cb
+    inner join public.leads as l on cb.lead_id = l.id
+    where
+      cb.campaign_id = p_campaign_id
+      and cb.status = 'pending'
+      and cb.agent_id is null
+      and cb.due_at <= v_now
+      and l.campaign_id = p_campaign_id
+      and l.owner_id is null
+      and private.lead_is_callable(l, v_campaign, v_now)
+      and not private.dialer_locked_out(l.phone, v_now)
+    order by cb.due_at, cb.id
+    limit p_count
+    for update of l skip locked
+  loop
+    if not v_lead.id = any(v_taken) then
+      v_taken := v_taken || v_lead.id;
+    end if;
+  end loop;
+
+  if cardinality(v_taken) < p_count then
+    for v_lead in
+      select l.*
+      from public.leads as l
+      where
+        l.campaign_id = p_campaign_id
+        and l.status in ('new', 'retry', 'callback')
+        and l.next_call_at <= v_now
+        and l.owner_id is null
+        and not l.id = any(v_taken)
+        and private.lead_is_callable(l, v_campaign, v_now)
+        and not private.dialer_locked_out(l.phone, v_now)
+      order by l.next_call_at, l.id
+      limit p_count - cardinality(v_taken)
+      for update of l skip locked
+    loop
+      v_taken := v_taken || v_lead.id;
+    end loop;
+  end if;
+
+  for v_lead in
+    select l.* from public.leads as l
+    where l.id = any(v_taken)
+    order by array_position(v_taken, l.id)
+  loop
+    insert into public.calls (
+      started_at, lead_id, campaign_id, agent_id, direction, phone_number, source, status, recording_consent
+    ) values (
+      v_now, v_lead.id, v_lead.campaign_id, null, 'outbound', v_lead.phone, 'pbx', 'calling',
+      v_lead.consent_recording
+    )
+    returning * into v_call;
+
+    update public.leads as l set
+      status = 'in_call',
+      attempts = l.attempts + 1,
+      last_called_at = v_now
+    where l.id = v_lead.id;
+
+    insert into public.dialer_attempts (campaign_id, lead_id, call_id, phone_number, worker, status, placed_at)
+    values (p_campaign_id, v_lead.id, v_call.id, v_lead.phone, p_worker, 'dialing', v_now)
+    returning id into attempt_id;
+
+    call_id := v_call.id;
+    lead_id := v_lead.id;
+    phone_number := v_lead.phone;
+    caller_id := v_campaign.caller_id;
+    amd := v_campaign.amd_enabled;
+    ring_timeout_s := v_campaign.ring_timeout_s;
+    return next;
+  end loop;
+  perform set_config('crm.via', '', true);
+end;
+$$;
+
+COMMENT ON FUNCTION private.dialer_take_leads(p_campaign_id uuid, p_worker text, p_count integer) IS 'Dialer: take callable leads of a campaign (next_lead''s queue, no lockout) and open their calls and attempts.';
+
+REVOKE ALL ON FUNCTION private.dialer_take_leads(p_campaign_id uuid, p_worker text, p_count integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.dialer_take_leads(p_campaign_id uuid, p_worker text, p_count integer) TO crm_dialer;
+
 -- Function private.ensure_call_partitions
 
 CREATE FUNCTION private.ensure_call_partitions(p_months_ahead integer DEFAULT 3, p_from date DEFAULT NULL::date) RETURNS integer
@@ -5374,6 +6522,34 @@ COMMENT ON FUNCTION private.lead_import_write_batch(p_id uuid, p_worker text, p_
 REVOKE ALL ON FUNCTION private.lead_import_write_batch(p_id uuid, p_worker text, p_from_row bigint, p_to_row bigint, p_rows jsonb, p_errors jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.lead_import_write_batch(p_id uuid, p_worker text, p_from_row bigint, p_to_row bigint, p_rows jsonb, p_errors jsonb) TO crm_lead_import;
 
+-- Function private.lead_is_callable
+
+CREATE FUNCTION private.lead_is_callable(p_lead public.leads, p_campaign public.campaigns, p_now timestamp with time zone) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select
+    p_lead.status in ('new', 'retry', 'callback')
+    and p_lead.attempts < p_campaign.max_attempts
+    and p_lead.consent_contact
+    and private.in_calling_hours(
+      p_now, p_lead.time_zone, p_campaign.calling_hours_start, p_campaign.calling_hours_end,
+      p_campaign.calling_days
+    )
+    and not exists (
+      select 1 from public.do_not_call as d
+      where d.phone = p_lead.phone and (d.campaign_id is null or d.campaign_id = p_campaign.id)
+    )
+    and not exists (
+      select 1 from public.dialer_attempts as a
+      where a.lead_id = p_lead.id and a.status in ('dialing', 'analysing', 'waiting', 'connected')
+    )
+$$;
+
+COMMENT ON FUNCTION private.lead_is_callable(p_lead public.leads, p_campaign public.campaigns, p_now timestamp with time zone) IS 'The queue rule of next_lead and the dialer: queued, attempts left, consent, not do-not-call, calling hours, no dialer call under way.';
+
+REVOKE ALL ON FUNCTION private.lead_is_callable(p_lead public.leads, p_campaign public.campaigns, p_now timestamp with time zone) FROM PUBLIC;
+
 -- Function private.lead_search_ids
 
 CREATE FUNCTION private.lead_search_ids(p_search text) RETURNS SETOF uuid
@@ -6067,6 +7243,20 @@ begin
 end;
 $$;
 
+-- Function private.ms_between
+
+CREATE FUNCTION private.ms_between(p_from timestamp with time zone, p_to timestamp with time zone) RETURNS integer
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select case
+    when p_from is not null and p_to is not null
+      then greatest(round(extract(epoch from (p_to - p_from)) * 1000), 0)::integer
+  end
+$$;
+
+REVOKE ALL ON FUNCTION private.ms_between(p_from timestamp with time zone, p_to timestamp with time zone) FROM PUBLIC;
+
 -- Function private.my_campaign_ids
 
 CREATE FUNCTION private.my_campaign_ids() RETURNS SETOF uuid
@@ -6157,6 +7347,7 @@ GRANT ALL ON FUNCTION private.now() TO service_role;
 GRANT ALL ON FUNCTION private.now() TO crm_recordings;
 GRANT ALL ON FUNCTION private.now() TO crm_lead_import;
 GRANT ALL ON FUNCTION private.now() TO crm_accounts;
+GRANT ALL ON FUNCTION private.now() TO crm_dialer;
 
 -- Function private.originate_claim
 
@@ -6482,6 +7673,35 @@ COMMENT ON FUNCTION private.presence_roster() IS 'Presence worker: the active ag
 
 REVOKE ALL ON FUNCTION private.presence_roster() FROM PUBLIC;
 GRANT ALL ON FUNCTION private.presence_roster() TO crm_presence;
+
+-- Function private.purge_dialer_records
+
+CREATE FUNCTION private.purge_dialer_records(p_now timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_now timestamptz := coalesce(p_now, private.now());
+  v_attempts bigint;
+  v_samples bigint;
+  v_sessions bigint;
+begin
+  delete from public.dialer_attempts as a
+  where a.placed_at < v_now - interval '5 years' and a.ended_at is not null;
+  get diagnostics v_attempts = row_count;
+  delete from public.dialer_samples as s where s.at < v_now - interval '7 days';
+  get diagnostics v_samples = row_count;
+  delete from public.dialer_sessions as s
+  where s.status = 'ended' and s.ended_at < v_now - interval '90 days';
+  get diagnostics v_sessions = row_count;
+  return jsonb_build_object('attempts', v_attempts, 'samples', v_samples, 'sessions', v_sessions);
+end;
+$$;
+
+COMMENT ON FUNCTION private.purge_dialer_records(p_now timestamp with time zone) IS 'Retention: dialer attempts after 5 years, samples after 7 days, ended sessions after 90 days.';
+
+REVOKE ALL ON FUNCTION private.purge_dialer_records(p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.purge_dialer_records(p_now timestamp with time zone) TO crm_dialer;
 
 -- Function private.purge_recording_access_log
 
@@ -7306,6 +8526,33 @@ end;
 $$;
 
 REVOKE ALL ON FUNCTION private.require_compliance_manager(p_action text) FROM PUBLIC;
+
+-- Function private.require_dialer_manager
+
+CREATE FUNCTION private.require_dialer_manager(p_campaign_id uuid) RETURNS public.campaigns
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_campaign public.campaigns;
+begin
+  if p_campaign_id is null then
+    raise exception using errcode = '22023', message = 'p_campaign_id: required';
+  end if;
+  if (select auth.uid()) is null or not private.manages_campaign(p_campaign_id) then
+    raise exception using
+      errcode = '42501',
+      message = 'p_campaign_id: only the campaign''s supervisors and admins run its dialer';
+  end if;
+  select c.* into v_campaign from public.campaigns as c where c.id = p_campaign_id;
+  if not found then
+    raise exception using errcode = 'PT404', message = 'p_campaign_id: not found or not yours';
+  end if;
+  return v_campaign;
+end;
+$$;
+
+REVOKE ALL ON FUNCTION private.require_dialer_manager(p_campaign_id uuid) FROM PUBLIC;
 
 -- Function private.require_lead_export
 
@@ -8977,10 +10224,13 @@ CREATE TABLE public.campaigns (
     amd_enabled boolean DEFAULT true NOT NULL,
     abandon_message text DEFAULT ''::text NOT NULL,
     abandon_lockout_hours integer DEFAULT 0 NOT NULL,
+    amd_false_positive_rate numeric(4,3) DEFAULT 0.050 NOT NULL,
+    ring_timeout_s integer DEFAULT 25 NOT NULL,
     CONSTRAINT campaigns_abandon_lockout_hours CHECK (((abandon_lockout_hours >= 0) AND (abandon_lockout_hours <= 720))),
     CONSTRAINT campaigns_abandon_message_length CHECK ((char_length(abandon_message) <= 4000)),
     CONSTRAINT campaigns_abandon_rates CHECK (((abandon_target >= (0)::numeric) AND (abandon_target < abandon_cap) AND (abandon_cap <= 0.030))),
     CONSTRAINT campaigns_allowed_dispositions_length CHECK ((cardinality(allowed_dispositions) <= 100)),
+    CONSTRAINT campaigns_amd_false_positive_rate CHECK (((amd_false_positive_rate >= (0)::numeric) AND (amd_false_positive_rate <= 0.5))),
     CONSTRAINT campaigns_caller_id_length CHECK ((char_length((caller_id)::text) <= 32)),
     CONSTRAINT campaigns_calling_days CHECK ((((cardinality(calling_days) >= 1) AND (cardinality(calling_days) <= 7)) AND (calling_days <@ '{1,2,3,4,5,6,7}'::smallint[]))),
     CONSTRAINT campaigns_calling_window CHECK ((calling_hours_start < calling_hours_end)),
@@ -8994,7 +10244,8 @@ CREATE TABLE public.campaigns (
     CONSTRAINT campaigns_predictive_min_agents CHECK (((predictive_min_agents >= 1) AND (predictive_min_agents <= 1000))),
     CONSTRAINT campaigns_recording_notice_length CHECK ((char_length(recording_notice) <= 4000)),
     CONSTRAINT campaigns_recording_retention_days CHECK (((recording_retention_days >= 1) AND (recording_retention_days <= 3650))),
-    CONSTRAINT campaigns_retry_delays CHECK ((((cardinality(retry_delays) >= 1) AND (cardinality(retry_delays) <= 20)) AND ('00:00:00'::interval < ALL (retry_delays))))
+    CONSTRAINT campaigns_retry_delays CHECK ((((cardinality(retry_delays) >= 1) AND (cardinality(retry_delays) <= 20)) AND ('00:00:00'::interval < ALL (retry_delays)))),
+    CONSTRAINT campaigns_ring_timeout_s CHECK (((ring_timeout_s >= 15) AND (ring_timeout_s <= 60)))
 );
 
 COMMENT ON TABLE public.campaigns IS 'Outbound campaigns and their dialling rules.';
@@ -9014,6 +10265,8 @@ COMMENT ON COLUMN public.campaigns.predictive_min_agents IS 'Fewest available ag
 COMMENT ON COLUMN public.campaigns.amd_enabled IS 'Answering-machine detection on dialled calls.';
 COMMENT ON COLUMN public.campaigns.abandon_message IS 'What an abandoned call hears (the company and a way to opt out).';
 COMMENT ON COLUMN public.campaigns.abandon_lockout_hours IS 'Hours an abandoned number is not dialled again; 0 = off.';
+COMMENT ON COLUMN public.campaigns.amd_false_positive_rate IS 'Share of answering-machine verdicts that were people; the compliance ledger counts them as abandoned live answers.';
+COMMENT ON COLUMN public.campaigns.ring_timeout_s IS 'Seconds the dialer lets a lead''s phone ring (15 to 60).';
 
 -- Triggers, in firing order
 CREATE TRIGGER campaigns_set_updated_at BEFORE UPDATE ON public.campaigns FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
@@ -9080,6 +10333,218 @@ CREATE POLICY "Compliance managers can view the compliance log" ON public.compli
 
 GRANT SELECT ON TABLE public.compliance_log TO authenticated;
 GRANT SELECT,DELETE ON TABLE public.compliance_log TO service_role;
+
+-- Table public.dialer_attempts
+
+CREATE TABLE public.dialer_attempts (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    campaign_id uuid NOT NULL,
+    lead_id uuid,
+    call_id uuid,
+    phone_number text,
+    worker text,
+    status text DEFAULT 'dialing'::text NOT NULL,
+    amd_status text,
+    amd_cause text,
+    live_answer boolean,
+    agent_id uuid,
+    session_id uuid,
+    placed_at timestamp with time zone DEFAULT now() NOT NULL,
+    answered_at timestamp with time zone,
+    human_at timestamp with time zone,
+    connected_at timestamp with time zone,
+    ended_at timestamp with time zone,
+    wait_ms integer,
+    lockout_until timestamp with time zone,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT dialer_attempts_agent_when_connected CHECK (((status <> ALL (ARRAY['connected'::text, 'completed'::text])) OR ((agent_id IS NOT NULL) AND (connected_at IS NOT NULL)))),
+    CONSTRAINT dialer_attempts_amd_cause_length CHECK ((char_length(amd_cause) <= 200)),
+    CONSTRAINT dialer_attempts_amd_status CHECK ((amd_status = ANY (ARRAY['HUMAN'::text, 'MACHINE'::text, 'NOTSURE'::text, 'HANGUP'::text]))),
+    CONSTRAINT dialer_attempts_ended_when_final CHECK (((status = ANY (ARRAY['dialing'::text, 'analysing'::text, 'waiting'::text, 'connected'::text])) = (ended_at IS NULL))),
+    CONSTRAINT dialer_attempts_status CHECK ((status = ANY (ARRAY['dialing'::text, 'analysing'::text, 'waiting'::text, 'connected'::text, 'completed'::text, 'abandoned'::text, 'machine'::text, 'no_answer'::text, 'busy'::text, 'failed'::text]))),
+    CONSTRAINT dialer_attempts_times_in_order CHECK (((answered_at >= placed_at) AND (human_at >= answered_at) AND (connected_at >= answered_at) AND (ended_at >= placed_at))),
+    CONSTRAINT dialer_attempts_wait_ms_check CHECK ((wait_ms >= 0))
+);
+
+COMMENT ON TABLE public.dialer_attempts IS 'The compliance ledger: every call the dialer placed and how it went; kept 5 years, then purged.';
+COMMENT ON COLUMN public.dialer_attempts.id IS 'Also the AMI ChannelId of the lead''s leg.';
+COMMENT ON COLUMN public.dialer_attempts.status IS 'dialing, analysing, waiting, connected; final: completed, abandoned, machine, no_answer, busy, failed.';
+COMMENT ON COLUMN public.dialer_attempts.live_answer IS 'A person answered (AMD HUMAN or NOTSURE, or AMD off): the denominator of the abandon rate.';
+COMMENT ON COLUMN public.dialer_attempts.human_at IS 'When the greeting was over: the 2 s to connect an agent count from here.';
+COMMENT ON COLUMN public.dialer_attempts.wait_ms IS 'Milliseconds from human_at to the agent (connected) or to the abandon.';
+COMMENT ON COLUMN public.dialer_attempts.lockout_until IS 'An abandoned number is not dialled by the dialer again before this (campaigns.abandon_lockout_hours).';
+
+-- Triggers, in firing order
+CREATE TRIGGER dialer_attempts_set_updated_at BEFORE UPDATE ON public.dialer_attempts FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
+
+ALTER TABLE ONLY public.dialer_attempts
+    ADD CONSTRAINT dialer_attempts_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.dialer_attempts
+    ADD CONSTRAINT dialer_attempts_agent_id_fkey FOREIGN KEY (agent_id) REFERENCES public.profiles(id) ON DELETE SET NULL;
+ALTER TABLE ONLY public.dialer_attempts
+    ADD CONSTRAINT dialer_attempts_call_id_fkey FOREIGN KEY (call_id) REFERENCES private.call_index(call_id) ON DELETE SET NULL;
+ALTER TABLE ONLY public.dialer_attempts
+    ADD CONSTRAINT dialer_attempts_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES public.campaigns(id) ON DELETE CASCADE;
+ALTER TABLE ONLY public.dialer_attempts
+    ADD CONSTRAINT dialer_attempts_lead_id_fkey FOREIGN KEY (lead_id) REFERENCES public.leads(id) ON DELETE SET NULL;
+ALTER TABLE ONLY public.dialer_attempts
+    ADD CONSTRAINT dialer_attempts_session_id_fkey FOREIGN KEY (session_id) REFERENCES public.dialer_sessions(id) ON DELETE SET NULL;
+
+CREATE INDEX dialer_attempts_call_id_idx ON public.dialer_attempts USING btree (call_id);
+CREATE INDEX dialer_attempts_campaign_placed_idx ON public.dialer_attempts USING btree (campaign_id, placed_at);
+CREATE INDEX dialer_attempts_lockout_idx ON public.dialer_attempts USING btree (phone_number, lockout_until) WHERE (lockout_until IS NOT NULL);
+CREATE UNIQUE INDEX dialer_attempts_one_call_per_agent ON public.dialer_attempts USING btree (agent_id) WHERE (status = 'connected'::text);
+CREATE UNIQUE INDEX dialer_attempts_one_open_per_lead ON public.dialer_attempts USING btree (lead_id) WHERE (status = ANY (ARRAY['dialing'::text, 'analysing'::text, 'waiting'::text, 'connected'::text]));
+CREATE INDEX dialer_attempts_open_idx ON public.dialer_attempts USING btree (campaign_id, status) WHERE (status = ANY (ARRAY['dialing'::text, 'analysing'::text, 'waiting'::text, 'connected'::text]));
+CREATE INDEX dialer_attempts_placed_at_idx ON public.dialer_attempts USING btree (placed_at);
+CREATE INDEX dialer_attempts_worker_open_idx ON public.dialer_attempts USING btree (worker) WHERE (status = ANY (ARRAY['dialing'::text, 'analysing'::text, 'waiting'::text, 'connected'::text]));
+
+ALTER TABLE public.dialer_attempts ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY "Admins can view every dialer attempt" ON public.dialer_attempts FOR SELECT TO authenticated USING (( SELECT private.is_admin() AS is_admin));
+CREATE POLICY "Supervisors can view the dialer attempts of their campaigns" ON public.dialer_attempts FOR SELECT TO authenticated USING ((campaign_id = ANY (ARRAY( SELECT private.supervised_campaign_ids() AS supervised_campaign_ids))));
+
+GRANT SELECT ON TABLE public.dialer_attempts TO authenticated;
+GRANT ALL ON TABLE public.dialer_attempts TO service_role;
+
+-- Table public.dialer_campaign_state
+
+CREATE TABLE public.dialer_campaign_state (
+    campaign_id uuid NOT NULL,
+    paused boolean DEFAULT false NOT NULL,
+    paused_by uuid,
+    paused_at timestamp with time zone,
+    effective_mode text,
+    fallback_reason text,
+    dial_ratio numeric(5,2),
+    lines_in_progress integer,
+    ready_agents integer,
+    talking_agents integer,
+    wrap_up_agents integer,
+    paused_agents integer,
+    live_answer_rate numeric(5,4),
+    worker text,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT dialer_campaign_state_counts CHECK (((lines_in_progress >= 0) AND (ready_agents >= 0) AND (talking_agents >= 0) AND (wrap_up_agents >= 0) AND (paused_agents >= 0) AND (dial_ratio >= (0)::numeric))),
+    CONSTRAINT dialer_campaign_state_effective_mode CHECK ((effective_mode = ANY (ARRAY['off'::text, 'progressive'::text, 'predictive'::text, 'paused'::text, 'stopped_cap'::text, 'no_agents'::text]))),
+    CONSTRAINT dialer_campaign_state_fallback_reason CHECK ((fallback_reason = ANY (ARRAY['min_agents'::text, 'few_answers'::text, 'rate_shift'::text, 'abandon_cap'::text, 'abandon_target'::text]))),
+    CONSTRAINT dialer_campaign_state_live_answer_rate CHECK (((live_answer_rate >= (0)::numeric) AND (live_answer_rate <= (1)::numeric)))
+);
+
+COMMENT ON TABLE public.dialer_campaign_state IS 'What the dialer does now in each campaign (written by the dialer and rpc/dialer_set_paused).';
+COMMENT ON COLUMN public.dialer_campaign_state.paused IS 'A supervisor paused the dialer here (rpc/dialer_set_paused).';
+COMMENT ON COLUMN public.dialer_campaign_state.effective_mode IS 'off, progressive, predictive, paused, stopped_cap (abandon cap reached) or no_agents.';
+COMMENT ON COLUMN public.dialer_campaign_state.fallback_reason IS 'Why predictive runs as progressive: min_agents, few_answers, rate_shift, abandon_cap, abandon_target.';
+COMMENT ON COLUMN public.dialer_campaign_state.dial_ratio IS 'Lines in progress per available or busy agent.';
+COMMENT ON COLUMN public.dialer_campaign_state.worker IS 'The dialer worker that published the state.';
+
+ALTER TABLE ONLY public.dialer_campaign_state
+    ADD CONSTRAINT dialer_campaign_state_pkey PRIMARY KEY (campaign_id);
+
+ALTER TABLE ONLY public.dialer_campaign_state
+    ADD CONSTRAINT dialer_campaign_state_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES public.campaigns(id) ON DELETE CASCADE;
+ALTER TABLE ONLY public.dialer_campaign_state
+    ADD CONSTRAINT dialer_campaign_state_paused_by_fkey FOREIGN KEY (paused_by) REFERENCES public.profiles(id) ON DELETE SET NULL;
+
+ALTER TABLE public.dialer_campaign_state ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY "Admins can view every dialer state" ON public.dialer_campaign_state FOR SELECT TO authenticated USING (( SELECT private.is_admin() AS is_admin));
+CREATE POLICY "Supervisors can view the dialer state of their campaigns" ON public.dialer_campaign_state FOR SELECT TO authenticated USING ((campaign_id = ANY (ARRAY( SELECT private.supervised_campaign_ids() AS supervised_campaign_ids))));
+
+GRANT SELECT ON TABLE public.dialer_campaign_state TO authenticated;
+GRANT ALL ON TABLE public.dialer_campaign_state TO service_role;
+
+-- Table public.dialer_samples
+
+CREATE TABLE public.dialer_samples (
+    campaign_id uuid NOT NULL,
+    at timestamp with time zone NOT NULL,
+    lines integer DEFAULT 0 NOT NULL,
+    dial_ratio numeric(5,2),
+    ready integer DEFAULT 0 NOT NULL,
+    talking integer DEFAULT 0 NOT NULL,
+    wrap_up integer DEFAULT 0 NOT NULL,
+    live_answer_rate numeric(5,4),
+    abandon_rate_24h numeric(6,5),
+    CONSTRAINT dialer_samples_lines_check CHECK ((lines >= 0)),
+    CONSTRAINT dialer_samples_ready_check CHECK ((ready >= 0)),
+    CONSTRAINT dialer_samples_talking_check CHECK ((talking >= 0)),
+    CONSTRAINT dialer_samples_wrap_up_check CHECK ((wrap_up >= 0))
+);
+
+COMMENT ON TABLE public.dialer_samples IS 'The dialer''s state per campaign every ~15 s, kept 7 days (the supervisors'' charts).';
+
+ALTER TABLE ONLY public.dialer_samples
+    ADD CONSTRAINT dialer_samples_pkey PRIMARY KEY (campaign_id, at);
+
+ALTER TABLE ONLY public.dialer_samples
+    ADD CONSTRAINT dialer_samples_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES public.campaigns(id) ON DELETE CASCADE;
+
+ALTER TABLE public.dialer_samples ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY "Admins can view every dialer sample" ON public.dialer_samples FOR SELECT TO authenticated USING (( SELECT private.is_admin() AS is_admin));
+CREATE POLICY "Supervisors can view the dialer samples of their campaigns" ON public.dialer_samples FOR SELECT TO authenticated USING ((campaign_id = ANY (ARRAY( SELECT private.supervised_campaign_ids() AS supervised_campaign_ids))));
+
+GRANT SELECT ON TABLE public.dialer_samples TO authenticated;
+GRANT ALL ON TABLE public.dialer_samples TO service_role;
+
+-- Table public.dialer_sessions
+
+CREATE TABLE public.dialer_sessions (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    agent_id uuid NOT NULL,
+    campaign_id uuid NOT NULL,
+    status text DEFAULT 'requested'::text NOT NULL,
+    channel text,
+    extension text NOT NULL,
+    requested_at timestamp with time zone DEFAULT now() NOT NULL,
+    connected_at timestamp with time zone,
+    ended_at timestamp with time zone,
+    end_reason text,
+    worker text,
+    attempt_id uuid,
+    call_id uuid,
+    lead_id uuid,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT dialer_sessions_call_fields CHECK ((((attempt_id IS NULL) = (call_id IS NULL)) AND ((attempt_id IS NULL) OR (lead_id IS NOT NULL)))),
+    CONSTRAINT dialer_sessions_call_when_connected CHECK (((status = 'connected'::text) OR (attempt_id IS NULL))),
+    CONSTRAINT dialer_sessions_channel_length CHECK ((char_length(channel) <= 200)),
+    CONSTRAINT dialer_sessions_connected_at CHECK (((status <> ALL (ARRAY['requested'::text, 'ringing'::text])) OR (connected_at IS NULL))),
+    CONSTRAINT dialer_sessions_end_reason_length CHECK ((char_length(end_reason) <= 200)),
+    CONSTRAINT dialer_sessions_ended_at CHECK (((status = 'ended'::text) = (ended_at IS NOT NULL))),
+    CONSTRAINT dialer_sessions_status CHECK ((status = ANY (ARRAY['requested'::text, 'ringing'::text, 'connected'::text, 'ended'::text])))
+);
+
+COMMENT ON TABLE public.dialer_sessions IS 'An agent''s nailed-up connection to the PBX for a dialer campaign; calls are bridged into it.';
+COMMENT ON COLUMN public.dialer_sessions.status IS 'requested -> ringing -> connected -> ended.';
+COMMENT ON COLUMN public.dialer_sessions.channel IS 'Asterisk''s channel name of the agent''s leg, once known.';
+COMMENT ON COLUMN public.dialer_sessions.attempt_id IS 'The dialer call the agent is connected to now (with call_id and lead_id); null between calls.';
+
+-- Triggers, in firing order
+CREATE TRIGGER dialer_sessions_set_updated_at BEFORE UPDATE ON public.dialer_sessions FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
+
+ALTER TABLE ONLY public.dialer_sessions
+    ADD CONSTRAINT dialer_sessions_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.dialer_sessions
+    ADD CONSTRAINT dialer_sessions_agent_id_fkey FOREIGN KEY (agent_id) REFERENCES public.profiles(id) ON DELETE CASCADE;
+ALTER TABLE ONLY public.dialer_sessions
+    ADD CONSTRAINT dialer_sessions_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES public.campaigns(id) ON DELETE CASCADE;
+
+CREATE INDEX dialer_sessions_campaign_open_idx ON public.dialer_sessions USING btree (campaign_id) WHERE (status <> 'ended'::text);
+CREATE INDEX dialer_sessions_ended_at_idx ON public.dialer_sessions USING btree (ended_at) WHERE (status = 'ended'::text);
+CREATE UNIQUE INDEX dialer_sessions_one_open_per_agent ON public.dialer_sessions USING btree (agent_id) WHERE (status <> 'ended'::text);
+CREATE INDEX dialer_sessions_requested_idx ON public.dialer_sessions USING btree (requested_at) WHERE (status = 'requested'::text);
+
+ALTER TABLE public.dialer_sessions ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY "Admins can view every dialer session" ON public.dialer_sessions FOR SELECT TO authenticated USING (( SELECT private.is_admin() AS is_admin));
+CREATE POLICY "Agents can view their own dialer sessions" ON public.dialer_sessions FOR SELECT TO authenticated USING ((agent_id = ( SELECT auth.uid() AS uid)));
+CREATE POLICY "Supervisors can view the dialer sessions of their campaigns" ON public.dialer_sessions FOR SELECT TO authenticated USING ((campaign_id = ANY (ARRAY( SELECT private.supervised_campaign_ids() AS supervised_campaign_ids))));
+
+GRANT SELECT ON TABLE public.dialer_sessions TO authenticated;
+GRANT ALL ON TABLE public.dialer_sessions TO service_role;
 
 -- Table public.dispositions
 
@@ -10451,6 +11916,8 @@ INSERT INTO storage.buckets (id, name, public, file_size_limit, allowed_mime_typ
 -- ============================================================================
 
 ALTER PUBLICATION supabase_realtime ADD TABLE ONLY public.account_requests;
+ALTER PUBLICATION supabase_realtime ADD TABLE ONLY public.dialer_campaign_state;
+ALTER PUBLICATION supabase_realtime ADD TABLE ONLY public.dialer_sessions;
 ALTER PUBLICATION supabase_realtime ADD TABLE ONLY public.lead_imports;
 ALTER PUBLICATION supabase_realtime ADD TABLE ONLY public.profiles;
 ALTER PUBLICATION supabase_realtime ADD TABLE ONLY public.report_exports;
@@ -10461,3 +11928,4 @@ ALTER PUBLICATION supabase_realtime ADD TABLE ONLY public.role_permissions;
 -- ============================================================================
 
 SELECT cron.schedule('crm-ensure-call-partitions', '17 3 * * *', 'select private.ensure_call_partitions(3)');
+SELECT cron.schedule('crm-purge-dialer-records', '41 3 * * *', 'select private.purge_dialer_records()');

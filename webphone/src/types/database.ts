@@ -453,6 +453,7 @@ export type Database = {
           agents_can_listen_own_recordings: boolean
           allowed_dispositions: string[]
           amd_enabled: boolean
+          amd_false_positive_rate: number
           caller_id: string | null
           calling_days: number[]
           calling_hours_end: string
@@ -474,6 +475,7 @@ export type Database = {
           recording_notice: string
           recording_retention_days: number
           retry_delays: string[]
+          ring_timeout_s: number
           status: Database["public"]["Enums"]["campaign_status"]
           updated_at: string
         }
@@ -485,6 +487,7 @@ export type Database = {
           agents_can_listen_own_recordings?: boolean
           allowed_dispositions?: string[]
           amd_enabled?: boolean
+          amd_false_positive_rate?: number
           caller_id?: string | null
           calling_days?: number[]
           calling_hours_end?: string
@@ -506,6 +509,7 @@ export type Database = {
           recording_notice?: string
           recording_retention_days?: number
           retry_delays?: string[]
+          ring_timeout_s?: number
           status?: Database["public"]["Enums"]["campaign_status"]
           updated_at?: string
         }
@@ -517,6 +521,7 @@ export type Database = {
           agents_can_listen_own_recordings?: boolean
           allowed_dispositions?: string[]
           amd_enabled?: boolean
+          amd_false_positive_rate?: number
           caller_id?: string | null
           calling_days?: number[]
           calling_hours_end?: string
@@ -538,6 +543,7 @@ export type Database = {
           recording_notice?: string
           recording_retention_days?: number
           retry_delays?: string[]
+          ring_timeout_s?: number
           status?: Database["public"]["Enums"]["campaign_status"]
           updated_at?: string
         }
@@ -577,6 +583,286 @@ export type Database = {
           summary?: Json
         }
         Relationships: []
+      }
+      dialer_attempts: {
+        Row: {
+          agent_id: string | null
+          amd_cause: string | null
+          amd_status: string | null
+          answered_at: string | null
+          call_id: string | null
+          campaign_id: string
+          connected_at: string | null
+          ended_at: string | null
+          human_at: string | null
+          id: string
+          lead_id: string | null
+          live_answer: boolean | null
+          lockout_until: string | null
+          phone_number: string | null
+          placed_at: string
+          session_id: string | null
+          status: string
+          updated_at: string
+          wait_ms: number | null
+          worker: string | null
+        }
+        Insert: {
+          agent_id?: string | null
+          amd_cause?: string | null
+          amd_status?: string | null
+          answered_at?: string | null
+          call_id?: string | null
+          campaign_id: string
+          connected_at?: string | null
+          ended_at?: string | null
+          human_at?: string | null
+          id?: string
+          lead_id?: string | null
+          live_answer?: boolean | null
+          lockout_until?: string | null
+          phone_number?: string | null
+          placed_at?: string
+          session_id?: string | null
+          status?: string
+          updated_at?: string
+          wait_ms?: number | null
+          worker?: string | null
+        }
+        Update: {
+          agent_id?: string | null
+          amd_cause?: string | null
+          amd_status?: string | null
+          answered_at?: string | null
+          call_id?: string | null
+          campaign_id?: string
+          connected_at?: string | null
+          ended_at?: string | null
+          human_at?: string | null
+          id?: string
+          lead_id?: string | null
+          live_answer?: boolean | null
+          lockout_until?: string | null
+          phone_number?: string | null
+          placed_at?: string
+          session_id?: string | null
+          status?: string
+          updated_at?: string
+          wait_ms?: number | null
+          worker?: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "dialer_attempts_agent_id_fkey"
+            columns: ["agent_id"]
+            isOneToOne: true
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "dialer_attempts_campaign_id_fkey"
+            columns: ["campaign_id"]
+            isOneToOne: false
+            referencedRelation: "campaigns"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "dialer_attempts_lead_id_fkey"
+            columns: ["lead_id"]
+            isOneToOne: true
+            referencedRelation: "leads"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "dialer_attempts_session_id_fkey"
+            columns: ["session_id"]
+            isOneToOne: false
+            referencedRelation: "dialer_sessions"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      dialer_campaign_state: {
+        Row: {
+          campaign_id: string
+          dial_ratio: number | null
+          effective_mode: string | null
+          fallback_reason: string | null
+          lines_in_progress: number | null
+          live_answer_rate: number | null
+          paused: boolean
+          paused_agents: number | null
+          paused_at: string | null
+          paused_by: string | null
+          ready_agents: number | null
+          talking_agents: number | null
+          updated_at: string
+          worker: string | null
+          wrap_up_agents: number | null
+        }
+        Insert: {
+          campaign_id: string
+          dial_ratio?: number | null
+          effective_mode?: string | null
+          fallback_reason?: string | null
+          lines_in_progress?: number | null
+          live_answer_rate?: number | null
+          paused?: boolean
+          paused_agents?: number | null
+          paused_at?: string | null
+          paused_by?: string | null
+          ready_agents?: number | null
+          talking_agents?: number | null
+          updated_at?: string
+          worker?: string | null
+          wrap_up_agents?: number | null
+        }
+        Update: {
+          campaign_id?: string
+          dial_ratio?: number | null
+          effective_mode?: string | null
+          fallback_reason?: string | null
+          lines_in_progress?: number | null
+          live_answer_rate?: number | null
+          paused?: boolean
+          paused_agents?: number | null
+          paused_at?: string | null
+          paused_by?: string | null
+          ready_agents?: number | null
+          talking_agents?: number | null
+          updated_at?: string
+          worker?: string | null
+          wrap_up_agents?: number | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "dialer_campaign_state_campaign_id_fkey"
+            columns: ["campaign_id"]
+            isOneToOne: true
+            referencedRelation: "campaigns"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "dialer_campaign_state_paused_by_fkey"
+            columns: ["paused_by"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      dialer_samples: {
+        Row: {
+          abandon_rate_24h: number | null
+          at: string
+          campaign_id: string
+          dial_ratio: number | null
+          lines: number
+          live_answer_rate: number | null
+          ready: number
+          talking: number
+          wrap_up: number
+        }
+        Insert: {
+          abandon_rate_24h?: number | null
+          at: string
+          campaign_id: string
+          dial_ratio?: number | null
+          lines?: number
+          live_answer_rate?: number | null
+          ready?: number
+          talking?: number
+          wrap_up?: number
+        }
+        Update: {
+          abandon_rate_24h?: number | null
+          at?: string
+          campaign_id?: string
+          dial_ratio?: number | null
+          lines?: number
+          live_answer_rate?: number | null
+          ready?: number
+          talking?: number
+          wrap_up?: number
+        }
+        Relationships: [
+          {
+            foreignKeyName: "dialer_samples_campaign_id_fkey"
+            columns: ["campaign_id"]
+            isOneToOne: false
+            referencedRelation: "campaigns"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      dialer_sessions: {
+        Row: {
+          agent_id: string
+          attempt_id: string | null
+          call_id: string | null
+          campaign_id: string
+          channel: string | null
+          connected_at: string | null
+          end_reason: string | null
+          ended_at: string | null
+          extension: string
+          id: string
+          lead_id: string | null
+          requested_at: string
+          status: string
+          updated_at: string
+          worker: string | null
+        }
+        Insert: {
+          agent_id: string
+          attempt_id?: string | null
+          call_id?: string | null
+          campaign_id: string
+          channel?: string | null
+          connected_at?: string | null
+          end_reason?: string | null
+          ended_at?: string | null
+          extension: string
+          id?: string
+          lead_id?: string | null
+          requested_at?: string
+          status?: string
+          updated_at?: string
+          worker?: string | null
+        }
+        Update: {
+          agent_id?: string
+          attempt_id?: string | null
+          call_id?: string | null
+          campaign_id?: string
+          channel?: string | null
+          connected_at?: string | null
+          end_reason?: string | null
+          ended_at?: string | null
+          extension?: string
+          id?: string
+          lead_id?: string | null
+          requested_at?: string
+          status?: string
+          updated_at?: string
+          worker?: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "dialer_sessions_agent_id_fkey"
+            columns: ["agent_id"]
+            isOneToOne: true
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "dialer_sessions_campaign_id_fkey"
+            columns: ["campaign_id"]
+            isOneToOne: false
+            referencedRelation: "campaigns"
+            referencedColumns: ["id"]
+          },
+        ]
       }
       dispositions: {
         Row: {
@@ -1674,6 +1960,42 @@ export type Database = {
           p_user_id: string
         }
         Returns: Database["public"]["Tables"]["account_requests"]["Row"]
+      }
+      dialer_compliance: {
+        Args: {
+          p_campaign_id: string
+        }
+        Returns: Json
+      }
+      dialer_hangup: {
+        Args: {
+          p_call_id: string
+        }
+        Returns: undefined
+      }
+      dialer_join: {
+        Args: {
+          p_campaign_id: string
+        }
+        Returns: Database["public"]["Tables"]["dialer_sessions"]["Row"]
+      }
+      dialer_leave: {
+        Args: Record<PropertyKey, never>
+        Returns: Database["public"]["Tables"]["dialer_sessions"]["Row"]
+      }
+      dialer_set_mode: {
+        Args: {
+          p_campaign_id: string
+          p_mode: Database["public"]["Enums"]["dial_mode"]
+        }
+        Returns: Database["public"]["Tables"]["campaigns"]["Row"]
+      }
+      dialer_set_paused: {
+        Args: {
+          p_campaign_id: string
+          p_paused: boolean
+        }
+        Returns: Database["public"]["Tables"]["dialer_campaign_state"]["Row"]
       }
       end_call: {
         Args: {
