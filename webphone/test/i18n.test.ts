@@ -11,6 +11,8 @@ import backofficeEn from '../src/i18n/backoffice.en';
 import backofficeEs from '../src/i18n/backoffice.es';
 import dashboardEn from '../src/i18n/dashboard.en';
 import dashboardEs from '../src/i18n/dashboard.es';
+import dialerEn from '../src/i18n/dialer.en';
+import dialerEs from '../src/i18n/dialer.es';
 import leadsEn from '../src/i18n/leads.en';
 import leadsEs from '../src/i18n/leads.es';
 import i18next from 'i18next';
@@ -23,8 +25,8 @@ import { RECORDING_STATUSES } from '../src/app/components/Recording';
 
 const SRC = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src');
 // The core dictionary and the lazy chunks' (app/i18n.ts addDictionaries): every key the code may ask for.
-const ES: Record<string, string> = { ...coreEs, ...leadsEs, ...backofficeEs, ...dashboardEs };
-const EN: Record<string, string> = { ...coreEn, ...leadsEn, ...backofficeEn, ...dashboardEn };
+const ES: Record<string, string> = { ...coreEs, ...leadsEs, ...backofficeEs, ...dashboardEs, ...dialerEs };
+const EN: Record<string, string> = { ...coreEn, ...leadsEn, ...backofficeEn, ...dashboardEn, ...dialerEn };
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name: string) => {

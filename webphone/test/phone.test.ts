@@ -69,6 +69,21 @@ const CREDENTIALS = {
   expires_at: new Date(Date.now() + 3600_000).toISOString(),
 };
 
+/** An incoming INVITE as JsSIP hands it: its headers read by name. */
+function invite(dialerSession: string | undefined) {
+  return { getHeader: (name: string) => (name === 'X-CRM-Dialer-Session' ? dialerSession : undefined) };
+}
+
+/** An incoming call's session: listeners added with on(), answer() recorded. */
+class FakeIncoming {
+  readonly handlers = new Map<string, Handler>();
+  answered: Record<string, unknown>[] = [];
+  terminate = vi.fn<(options?: unknown) => void>(() => { this.fire('ended', { originator: 'local', cause: 'Terminated' }); });
+  on(type: string, fn: Handler) { this.handlers.set(type, fn); return this; }
+  fire(type: string, event: Record<string, unknown> = {}) { this.handlers.get(type)?.(event); }
+  answer(options: Record<string, unknown>) { this.answered.push(options); }
+}
+
 function ua(): FakeUA {
   if (!FakeUA.last) throw new Error('no user agent yet');
   return FakeUA.last;
@@ -160,7 +175,7 @@ describe('registration', () => {
     const { phone } = setup();
     await phone.start();
     const incoming = { terminate: vi.fn() };
-    ua().emit('newRTCSession', { originator: 'remote', session: incoming });
+    ua().emit('newRTCSession', { originator: 'remote', session: incoming, request: invite(undefined) });
     expect(incoming.terminate).toHaveBeenCalledWith({ status_code: 486, reason_phrase: 'Busy Here' });
     const agent = ua();
     phone.stop();
@@ -236,6 +251,76 @@ describe('a call', () => {
     expect(silent.terminated).toBe(1);
     silent.fire('failed', { originator: 'local', cause: 'Canceled' });
     expect(phone.callSnapshot()).toMatchObject({ status: 'failed', outcome: 'no_answer' });
+    phone.destroy();
+  });
+});
+
+describe('the dialer\'s nailed-up call', () => {
+  async function registered() {
+    const view = setup();
+    await view.phone.start();
+    ua().emit('registered');
+    return view;
+  }
+
+  function ring(session: string | undefined) {
+    const incoming = new FakeIncoming();
+    ua().emit('newRTCSession', { originator: 'remote', session: incoming, request: invite(session) });
+    return incoming;
+  }
+
+  test('the INVITE of the open session is answered and stays up as a confirmed call', async () => {
+    const { phone } = await registered();
+    phone.setDialerSession('sess-1');
+    const nailed = ring('sess-1');
+    expect(nailed.terminate).not.toHaveBeenCalled();
+    expect(nailed.answered).toHaveLength(1);
+    expect(nailed.answered[0]).toMatchObject({ mediaConstraints: { audio: true, video: false } });
+    expect(phone.callSnapshot()).toMatchObject({ status: 'calling', target: 'dialer:sess-1', live: true });
+    nailed.fire('accepted');
+    nailed.fire('confirmed');
+    expect(phone.callSnapshot()).toMatchObject({ status: 'confirmed', target: 'dialer:sess-1' });
+    // An outbound call cannot be placed over it.
+    expect(() => phone.call('+34612345678', { crmCallId: 'c-1' })).toThrow(/already_in_call/);
+    phone.hangup();
+    expect(nailed.terminate).toHaveBeenCalledTimes(1);
+    expect(phone.callSnapshot()).toMatchObject({ status: 'ended', originator: 'local' });
+    phone.destroy();
+  });
+
+  test('a wrong or missing header, or no open session, is refused busy', async () => {
+    const { phone } = await registered();
+    const busy = { status_code: 486, reason_phrase: 'Busy Here' };
+    // No session set yet: even a dialer INVITE is refused.
+    const early = ring('sess-1');
+    expect(early.terminate).toHaveBeenCalledWith(busy);
+    phone.setDialerSession('sess-1');
+    for (const header of ['sess-2', undefined, '']) {
+      const other = ring(header);
+      expect(other.terminate).toHaveBeenCalledWith(busy);
+      expect(other.answered).toHaveLength(0);
+    }
+    phone.setDialerSession(null);
+    expect(ring('sess-1').terminate).toHaveBeenCalledWith(busy);
+    expect(phone.callSnapshot().status).toBe('idle');
+    phone.destroy();
+  });
+
+  test('a second INVITE while a call is on is refused, the dialer\'s own included', async () => {
+    const { phone } = await registered();
+    phone.setDialerSession('sess-1');
+    const nailed = ring('sess-1');
+    nailed.fire('confirmed');
+    const again = ring('sess-1');
+    expect(again.terminate).toHaveBeenCalledWith({ status_code: 486, reason_phrase: 'Busy Here' });
+    expect(again.answered).toHaveLength(0);
+    expect(phone.callSnapshot()).toMatchObject({ status: 'confirmed', target: 'dialer:sess-1' });
+    // Nor during an outbound call.
+    nailed.fire('ended', { originator: 'remote', cause: 'Terminated' });
+    phone.resetCall();
+    phone.call('+34612345678', { crmCallId: 'c-1' });
+    const during = ring('sess-1');
+    expect(during.terminate).toHaveBeenCalledWith({ status_code: 486, reason_phrase: 'Busy Here' });
     phone.destroy();
   });
 });

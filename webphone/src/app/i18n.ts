@@ -10,6 +10,7 @@ import { getI18n, initReactI18next } from 'react-i18next';
 import es from '../i18n/es';
 import type backofficeEs from '../i18n/backoffice.es';
 import type dashboardEs from '../i18n/dashboard.es';
+import type dialerEs from '../i18n/dialer.es';
 import type leadsEs from '../i18n/leads.es';
 
 export const LANGUAGES = ['es', 'en'] as const;
@@ -20,11 +21,11 @@ export const LANGUAGE_STORAGE_KEY = 'crm.language';
 
 /**
  * Every key the code may ask for: the core dictionary (es.ts, en.ts) and the
- * dictionaries of the screens in lazy chunks (leads, back office, dashboard),
+ * dictionaries of the screens in lazy chunks (leads, back office, dashboard, dialer),
  * which their chunk adds when it loads (addDictionaries), so the agent's
  * bundle does not carry the supervisor's and admin's words.
  */
-export type Dictionary = typeof es & typeof leadsEs & typeof backofficeEs & typeof dashboardEs;
+export type Dictionary = typeof es & typeof leadsEs & typeof backofficeEs & typeof dashboardEs & typeof dialerEs;
 type Words = Readonly<Record<string, string>>;
 type CoreDictionary = typeof es;
 

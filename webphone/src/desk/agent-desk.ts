@@ -8,6 +8,10 @@
 //   events move the row to ringing and confirmed -> on hang-up or failure
 //   the agent is in wrap-up -> rpc/end_call with outcome, times,
 //   disposition, notes and callback.
+// A dialer call (issue 16) comes the other way: the dialer connects a lead to
+// the agent's nailed-up call and desk/dialer-desk.ts hands it over
+// (adoptCall); its end comes from the database (dialerCallEnded), its
+// hang-up goes to the PBX (attachDialer), and the wrap-up is the same.
 
 import { createAgentState, AgentState, type AgentSnapshot, type PauseReason } from './agent-state';
 import { Status, type CallSnapshot } from '../sip/call-state';
@@ -155,8 +159,8 @@ export interface DeskState {
   lead: Lead | null;
   details: LeadDetails;
   call: CallSnapshot;
-  /** The call placed from this desk, until it ends. */
-  activeCall: { id: string; leadId: string; phone: string } | null;
+  /** The call placed from this desk (or connected by the dialer: `dialer`), until it ends. */
+  activeCall: { id: string; leadId: string; phone: string; dialer?: boolean } | null;
   /** Until end_call succeeds. */
   wrapUp: WrapUp | null;
   /** The last call to the lead in hand, for a sale registered after it. */
@@ -169,7 +173,7 @@ export interface DeskState {
 export type DeskListener = (state: DeskState) => void;
 
 /** What call() closes as failed when the INVITE never left: the fields callFinished reads. */
-type FinishedCall = Pick<CallSnapshot,
+export type FinishedCall = Pick<CallSnapshot,
   'outcome' | 'answeredAt' | 'startedAt' | 'endedAt' | 'talkSeconds' | 'originator' | 'cause' | 'statusCode'>;
 
 export function createAgentDesk(
@@ -180,6 +184,8 @@ export function createAgentDesk(
   let dispositions: readonly Disposition[] = [];
   let recoveryUser: string | null = null;
   let statusWrites: Promise<unknown> = Promise.resolve();
+  /** In dialer mode: how a dialer call is hung up (the phone's own call is the nailed-up line). */
+  let dialerHangup: ((callId: string) => void) | null = null;
   let state: DeskState = {
     agent: agent.snapshot(),
     lead: null,
@@ -227,7 +233,8 @@ export function createAgentDesk(
     const previous = state.call;
     set({ call: snap });
     const active = state.activeCall;
-    if (!active || snap.status === previous.status) return;
+    // A dialer call is not the phone's: the phone holds the nailed-up line.
+    if (!active || active.dialer || snap.status === previous.status) return;
     const status = snap.status;
     if (status === Status.RINGING || status === Status.CONFIRMED) {
       // In order: the database refuses a call going back from confirmed to ringing.
@@ -259,6 +266,8 @@ export function createAgentDesk(
     };
     if (agent.state === AgentState.ON_CALL) agent.callFinished();
     set({ wrapUp, activeCall: null, lastCallId: active.id });
+    // The dialer's worker closed the row already.
+    if (active.dialer) return;
     // The hang-up time and outcome as the phone saw them, before the wrap-up
     // (where the database offers it; otherwise end_call derives them). After
     // the status writes: an answered call must be confirmed in the row first.
@@ -389,7 +398,21 @@ export function createAgentDesk(
   }
 
   function hangup(): void {
-    phone.hangup();
+    const active = state.activeCall;
+    if (active?.dialer) dialerHangup?.(active.id);
+    else if (!dialerHangup) phone.hangup();
+  }
+
+  /** The dialer connected a lead to this agent: it is the lead in hand and the agent is on the call. */
+  async function adoptCall(callId: string, leadId: string): Promise<void> {
+    if (state.activeCall?.id === callId) return;
+    if (busyWithCall()) throw new DeskError('finish_call_first');
+    set({ activeCall: { id: callId, leadId, phone: '', dialer: true }, lastCallId: callId, recordingConsent: null });
+    if (agent.canCall()) agent.callStarted();
+    const lead = await api.getLead(leadId);
+    if (!lead || state.activeCall?.id !== callId) return;
+    set({ lead, activeCall: { ...state.activeCall, phone: typeof lead.phone === 'string' ? lead.phone : '' } });
+    await refreshDetails();
   }
 
   /** The lead's answer to the campaign's recording notice, kept on the call row. */
@@ -531,6 +554,11 @@ export function createAgentDesk(
     closeLead,
     call,
     hangup,
+    adoptCall,
+    /** The dialer call ended (the database said so): its wrap-up, as after any call. */
+    dialerCallEnded: (snap: FinishedCall): void => { if (state.activeCall?.dialer) callFinished(snap); },
+    /** Dialer mode: hang-ups go to `hangup` (null: back to the phone). */
+    attachDialer: (fn: ((callId: string) => void) | null): void => { dialerHangup = fn; },
     recordConsent,
     submitWrapUp,
     registerSale,

@@ -595,6 +595,7 @@ export default {
   'lead.field.source': 'Source',
   'nav.permissions': 'Permissions',
   'nav.audit': 'Audit log',
+  'nav.dialer': 'Dialer',
   'backoffice.setPassword.title': 'Choose your password',
   'backoffice.setPassword.resetTitle': 'New password',
   'backoffice.setPassword.verifying': 'Checking the link…',

@@ -595,6 +595,7 @@ export default {
   'lead.field.source': 'Origen',
   'nav.permissions': 'Permisos',
   'nav.audit': 'Auditoría',
+  'nav.dialer': 'Marcador',
   'backoffice.setPassword.title': 'Elija su contraseña',
   'backoffice.setPassword.resetTitle': 'Nueva contraseña',
   'backoffice.setPassword.verifying': 'Comprobando el enlace…',

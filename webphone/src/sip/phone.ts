@@ -11,6 +11,11 @@
 //   failed REGISTER makes us fetch new ones and try again;
 // - a REGISTER refused for authentication gets one fresh set of credentials
 //   before the phone reports the failure.
+//
+// Incoming calls are refused (486), with one exception: the dialer's
+// nailed-up call, an INVITE whose X-CRM-Dialer-Session is the session id the
+// desk set (setDialerSession) while no other call is on. It is answered at
+// once and stays up all shift (its call state's target is `dialer:<id>`).
 
 import type { RTCSession, RTCSessionEventMap } from 'jssip/lib/RTCSession';
 import type { RTCSessionEvent, UA } from 'jssip/lib/UA';
@@ -18,6 +23,9 @@ import { createCallState, Cause, Status, type CallSnapshot, type Originator } fr
 import { renewalDelayMs, retryDelayMs } from './renewal';
 import { aorFor, targetFor } from './uri';
 import { crmCallHeaders } from './headers';
+
+/** The header the PBX puts on the dialer's nailed-up INVITE (its session id). */
+export const DIALER_HEADER = 'X-CRM-Dialer-Session';
 
 export const PhoneStatus = Object.freeze({
   OFFLINE: 'offline',
@@ -127,6 +135,8 @@ export function createPhone({ config, fetchCredentials, displayName = '', remote
   const callState = createCallState({ now });
   let ringTimer: ReturnType<typeof setTimeout> | undefined;
   let pendingCause: string | null = null;
+  /** The open dialer session whose INVITE is answered; null: every incoming call is refused. */
+  let dialerSession: string | null = null;
   const unsubscribeCall = callState.subscribe((snap) => { emitCall(snap); });
 
   function emitCall(snap: CallSnapshot): void {
@@ -272,9 +282,13 @@ export function createPhone({ config, fetchCredentials, displayName = '', remote
       if (!stopped && agent.isConnected()) setStatus(PhoneStatus.CONNECTING);
     });
     agent.on('registrationFailed', ({ cause }) => { void onRegistrationFailed(cause ?? ''); });
-    // Calls to the agent are not part of outbound telesales: refuse them.
+    // Calls to the agent are not part of outbound telesales: refuse them,
+    // except the dialer's nailed-up call for the open session, when free.
     agent.on('newRTCSession', (event: RTCSessionEvent) => {
-      if ((event.originator as string) === 'remote') event.session.terminate({ status_code: 486, reason_phrase: 'Busy Here' });
+      if ((event.originator as string) !== 'remote') return;
+      const id = event.request.getHeader(DIALER_HEADER) as string | undefined;
+      if (dialerSession && id === dialerSession && !session && !callState.snapshot().live) answerDialer(event.session, id);
+      else event.session.terminate({ status_code: 486, reason_phrase: 'Busy Here' });
     });
     agent.start();
     scheduleRenewal();
@@ -413,6 +427,25 @@ export function createPhone({ config, fetchCredentials, displayName = '', remote
     return callState.snapshot();
   }
 
+  /** Answers the dialer's INVITE: the agent's line to the PBX for the shift. */
+  function answerDialer(incoming: RTCSession, id: string): void {
+    if (callState.snapshot().finished) callState.reset();
+    pendingCause = null;
+    callState.dial(`dialer:${id}`);
+    session = incoming;
+    for (const [name, fn] of Object.entries(sessionHandlers())) (incoming.on as (n: string, f: unknown) => void)(name, fn);
+    try {
+      incoming.answer({
+        mediaStream: localStream ?? undefined,
+        mediaConstraints: { audio: true, video: false },
+        pcConfig: { iceServers: config.iceServers ?? [] },
+      });
+    } catch (err) {
+      console.warn('[phone] could not answer the dialer', err);
+      finishFailed({ cause: Cause.INTERNAL_ERROR, originator: 'local' });
+    }
+  }
+
   function sessionHandlers(): Partial<RTCSessionEventMap> {
     return {
       peerconnection: ({ peerconnection }) => {
@@ -521,6 +554,11 @@ export function createPhone({ config, fetchCredentials, displayName = '', remote
     if (callState.snapshot().finished) callState.reset();
   }
 
+  /** The dialer session whose nailed-up INVITE is answered (null: refuse them all). */
+  function setDialerSession(id: string | null): void {
+    dialerSession = id;
+  }
+
   function on(kind: 'status', fn: (status: PhoneStatusSnapshot) => void): () => void;
   function on(kind: 'call', fn: (snapshot: CallSnapshot) => void): () => void;
   function on(kind: keyof Listeners, fn: ((status: PhoneStatusSnapshot) => void) | ((snapshot: CallSnapshot) => void)): () => void {
@@ -541,6 +579,7 @@ export function createPhone({ config, fetchCredentials, displayName = '', remote
     setOnHold,
     sendDtmf,
     resetCall,
+    setDialerSession,
     get status(): PhoneStatusSnapshot { return status; },
     callSnapshot: (): CallSnapshot => callState.snapshot(),
     credentialsExpireAt: (): string | null => credentials?.expires_at ?? null,

@@ -28,7 +28,7 @@ interface Screen {
   to: string;
   label: 'nav.dashboard' | 'nav.desk' | 'nav.floor' | 'nav.validation' | 'nav.reports' | 'nav.recordings'
     | 'nav.users' | 'nav.campaigns' | 'nav.products' | 'nav.compliance' | 'nav.permissions' | 'nav.audit'
-    | 'nav.leads' | 'nav.imports';
+    | 'nav.leads' | 'nav.imports' | 'nav.dialer';
   roles: readonly Role[];
   permission?: PermissionRule;
 }
@@ -42,6 +42,7 @@ export const SCREENS: readonly Screen[] = [
   { test: 'reports', to: '/supervisor/reports', label: 'nav.reports', roles: ['supervisor', 'admin'], permission: 'reports.view' },
   { test: 'leads', to: '/supervisor/leads', label: 'nav.leads', roles: ['supervisor', 'admin'] },
   { test: 'imports', to: '/supervisor/imports', label: 'nav.imports', roles: ['supervisor', 'admin'], permission: 'leads.import' },
+  { test: 'dialer', to: '/supervisor/dialer', label: 'nav.dialer', roles: ['supervisor', 'admin'] },
   { test: 'recordings', to: '/supervisor/recordings', label: 'nav.recordings', roles: ['supervisor', 'admin'], permission: 'recordings.listen' },
   { test: 'admin-users', to: '/admin/users', label: 'nav.users', roles: ['admin'], permission: 'users.manage' },
   { test: 'admin-campaigns', to: '/admin/campaigns', label: 'nav.campaigns', roles: ['admin'], permission: 'campaigns.manage' },
@@ -99,6 +100,22 @@ export function useSignOutGuard(blocked: () => boolean): void {
   }, [guards]);
 }
 
+/** Work screens register to do before the session ends (the dialer's leave). */
+const BeforeSignOutContext = createContext<Set<() => Promise<unknown>> | null>(null);
+
+/** While mounted, `task` runs (and is waited for, at most 3 s) before signing out. */
+export function useBeforeSignOut(task: () => Promise<unknown>): void {
+  const tasks = use(BeforeSignOutContext);
+  const latest = useRef(task);
+  useEffect(() => { latest.current = task; });
+  useEffect(() => {
+    if (!tasks) return undefined;
+    const run = () => latest.current();
+    tasks.add(run);
+    return () => { tasks.delete(run); };
+  }, [tasks]);
+}
+
 export function Shell({ children }: { children: ReactNode }) {
   const { t } = useTranslation();
   const { signOut } = useAuth();
@@ -107,6 +124,7 @@ export function Shell({ children }: { children: ReactNode }) {
   const [helpOpen, setHelpOpen] = useState(false);
   const [statusSlot, setStatusSlot] = useState<HTMLElement | null>(null);
   const [guards] = useState(() => new Set<() => boolean>());
+  const [beforeSignOut] = useState(() => new Set<() => Promise<unknown>>());
   const { toast } = useNotices();
   // Grants and deactivation take effect on screen at once.
   usePermissionFeed();
@@ -152,7 +170,8 @@ export function Shell({ children }: { children: ReactNode }) {
               return;
             }
             setLeaving(true);
-            void signOut();
+            const tasks = Promise.allSettled([...beforeSignOut].map((task) => task()));
+            void Promise.race([tasks, new Promise((done) => { setTimeout(done, 3000); })]).then(() => signOut());
           }}>
           {t('app.signOut')}
         </button>
@@ -160,7 +179,9 @@ export function Shell({ children }: { children: ReactNode }) {
       <ServerBanner />
       <StatusSlotContext value={statusSlot}>
         <SignOutGuardsContext value={guards}>
-          <main id="content" className="flex-1 p-4 lg:p-6">{children}</main>
+          <BeforeSignOutContext value={beforeSignOut}>
+            <main id="content" className="flex-1 p-4 lg:p-6">{children}</main>
+          </BeforeSignOutContext>
         </SignOutGuardsContext>
       </StatusSlotContext>
       <HelpDialog open={helpOpen} role={profile.role} onClose={() => { setHelpOpen(false); }} />

@@ -65,6 +65,7 @@ export function fakePhone({ state = 'registered', micError = null as Error | nul
     start: vi.fn(() => Promise.resolve()),
     reconnect: vi.fn(() => Promise.resolve()),
     destroy: vi.fn(),
+    setDialerSession: vi.fn(),
     /** The test's hand on the SIP side. */
     sip,
     setStatus(next: Partial<PhoneStatusSnapshot>) {

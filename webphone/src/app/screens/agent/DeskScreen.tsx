@@ -32,6 +32,9 @@ import { ConsentNotice, PhonePanel } from './PhonePanel';
 // The forms (react-hook-form + zod) come with the first lead: the desk is on screen without them.
 const WrapUpForm = lazy(() => import('./WrapUpForm').then((m) => ({ default: m.WrapUpForm })));
 const SaleForm = lazy(() => import('./SaleForm').then((m) => ({ default: m.SaleForm })));
+// Dialer mode (a progressive or predictive campaign) and its words: loaded only there.
+const DialerPanel = lazy(() => import('./DialerPanel').then((m) => ({ default: m.DialerPanel })));
+const DIALER_MODES: readonly string[] = ['progressive', 'predictive'];
 
 const REFRESH_MS = 60_000;
 // The open lead's calls and sales change elsewhere too (a supervisor validates a sale).
@@ -96,6 +99,10 @@ export function DeskScreen({ leadId }: { leadId: string | null }) {
   const products = catalog.data?.products ?? [];
   const dispositions = catalog.data?.dispositions ?? [];
   const campaign = campaigns.some((c) => c.id === campaignId) ? campaignId : (campaigns[0]?.id ?? null);
+  const dialMode = campaigns.find((c) => c.id === campaign)?.dial_mode ?? 'preview';
+  const dialer = DIALER_MODES.includes(dialMode);
+  // While a dialer session is open the campaign stays (the session is the campaign's).
+  const [dialerOpen, setDialerOpen] = useState(false);
 
   const myLeads = useQuery({
     queryKey: ['agent', 'myLeads', profile.id, debouncedSearch],
@@ -161,6 +168,7 @@ export function DeskScreen({ leadId }: { leadId: string | null }) {
   }, [desk, showLead, showError]);
 
   const takeNext = useCallback(async () => {
+    if (dialer) return; // the dialer brings the leads
     setQueueMessage(null);
     try {
       const lead = await desk.takeNextLead(campaign);
@@ -175,7 +183,7 @@ export function DeskScreen({ leadId }: { leadId: string | null }) {
     } catch (err) {
       setQueueMessage({ text: describeError(i18n, err), level: 'error' });
     }
-  }, [desk, campaign, t, i18n, showLead, queryClient]);
+  }, [desk, campaign, dialer, t, i18n, showLead, queryClient]);
 
   const callStart = state.call.status === 'confirmed' ? state.call.startedAt : null;
   const keypadOpen = callStart !== null && keypad === callStart;
@@ -271,9 +279,10 @@ export function DeskScreen({ leadId }: { leadId: string | null }) {
   const lead = state.lead ? leadCard(state.lead) : null;
   const lang = i18n.language;
   const now = useNow(30_000);
-  const nextDisabled = Boolean(state.wrapUp || state.activeCall || state.busy.nextLead || state.busy.dialing);
+  const nextDisabled = dialer || Boolean(state.wrapUp || state.activeCall || state.busy.nextLead || state.busy.dialing);
   const noCampaign = catalog.isSuccess && campaigns.length === 0;
-  const message: QueueMessage = queueMessage ?? (noCampaign ? { text: t('desk.noCampaign'), level: 'warning' } : null);
+  const message: QueueMessage = queueMessage ?? (noCampaign ? { text: t('desk.noCampaign'), level: 'warning' }
+    : dialer ? { text: tMaybe(i18n, 'dialer.hint.nextLead') ?? '', level: 'info' } : null);
   // The lead in hand is fresher than the list (its status follows the call).
   const leadRows: LeadListRow[] = (myLeads.data ?? []).map((row) => (lead?.id === row.id ? { ...row, status: lead.status } : row));
   const chosenNumber = number?.leadId === lead?.id ? number?.number ?? null : lead?.phone ?? null;
@@ -290,7 +299,7 @@ export function DeskScreen({ leadId }: { leadId: string | null }) {
         <section className={`${CARD} flex flex-col gap-3`}>
           <div>
             <label htmlFor="campaign-select" className="block text-sm font-semibold text-slate-800">{t('desk.campaign')}</label>
-            <select id="campaign-select" data-test="campaign-select" value={campaign ?? ''} disabled={campaigns.length < 2}
+            <select id="campaign-select" data-test="campaign-select" value={campaign ?? ''} disabled={campaigns.length < 2 || dialerOpen}
               onChange={(e) => { setCampaignId(e.target.value); localStorage.setItem(CAMPAIGN_KEY, e.target.value); }}
               className="mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm disabled:bg-slate-50">
               {campaigns.map((c) => <option key={c.id} value={c.id}>{c.name}</option>)}
@@ -394,8 +403,16 @@ export function DeskScreen({ leadId }: { leadId: string | null }) {
 
       {/* No sticky parts here: the wrap-up must never slide under the phone panel. */}
       <aside aria-label={t('phone.title')} className="flex min-w-0 flex-col gap-4">
-        <PhonePanel onError={showError} keypadOpen={keypadOpen} onKeypad={setKeypadOpen} dtmfSent={dtmfSent} onTone={sendTone}
-          number={chosenNumber} onNumber={(n) => { if (lead) setNumber({ leadId: lead.id, number: n }); }} />
+        {dialer && campaign ? (
+          started ? (
+            <Suspense fallback={null}>
+              <DialerPanel key={campaign} campaignId={campaign} mode={dialMode} onError={showError} onActive={setDialerOpen} />
+            </Suspense>
+          ) : null
+        ) : (
+          <PhonePanel onError={showError} keypadOpen={keypadOpen} onKeypad={setKeypadOpen} dtmfSent={dtmfSent} onTone={sendTone}
+            number={chosenNumber} onNumber={(n) => { if (lead) setNumber({ leadId: lead.id, number: n }); }} />
+        )}
         <Suspense fallback={null}>
           {state.wrapUp ? (
             <WrapUpForm key={state.wrapUp.callId} wrapUp={state.wrapUp} lead={lead} dispositions={dispositions}

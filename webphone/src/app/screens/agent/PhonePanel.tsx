@@ -194,7 +194,8 @@ export function ConsentNotice({ onError }: { onError: (err: unknown) => void }) 
   const { desk } = useAgentSession();
   const state = useDeskState();
   const campaign = state.lead ? leadCard(state.lead).campaign : null;
-  if (!campaign?.recording_enabled || !(state.call.live || state.busy.dialing)) return null;
+  // The lead's call (the dialer's line is a call too, but not one with the lead).
+  if (!campaign?.recording_enabled || !(state.activeCall || state.busy.dialing)) return null;
   const answer = state.recordingConsent;
   const choice = (chosen: boolean) => `rounded-md border px-3 py-1 text-sm font-semibold disabled:opacity-50 ${chosen
     ? 'border-brand bg-brand text-white' : 'border-slate-300 bg-white text-slate-800 hover:bg-slate-50'}`;

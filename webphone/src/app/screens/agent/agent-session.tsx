@@ -26,6 +26,8 @@ export interface AgentPhone extends DeskPhone {
   start(): Promise<void>;
   reconnect(): Promise<void>;
   destroy(): void;
+  /** The dialer session whose nailed-up INVITE the phone answers (null: none). */
+  setDialerSession(id: string | null): void;
 }
 
 export type AgentDesk = ReturnType<typeof createAgentDesk>;
