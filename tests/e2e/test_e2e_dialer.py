@@ -14,6 +14,7 @@ call still up; leaving the dialer hangs that call up.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 
@@ -54,8 +55,8 @@ def floor(db, close_open_calls):
     db.execute("update public.dialer_sessions set status = 'ended', ended_at = now(),"
                " end_reason = 'test_cleanup' where agent_id = %s and status <> 'ended'", (agent,))
     campaign = make_campaign(db, agents=[agent])
-    db.execute("update public.campaigns set dial_mode = 'progressive', name = 'Hogar Seguro'"
-               " where id = %s", (campaign,))
+    db.execute("update public.campaigns set dial_mode = 'progressive', name = %s where id = %s",
+               (f"Hogar Seguro {uuid.uuid4().hex[:4]}", campaign))
     [lead] = make_leads(db, campaign, 1, first_name="Marta", last_name="Iglesias Ruiz",
                         phone=phone_ending(), city="Zaragoza")
     yield {"agent": agent, "campaign": campaign, "lead": lead}
@@ -80,44 +81,47 @@ def _ring(pbx: PbxPhone, extension: str, session: str | None) -> PbxCall:
     return call
 
 
-def test_the_agent_is_connected_pops_the_lead_and_wraps_up(
-    stack, db, dialer, pbx, floor, new_page, screenshot,
-):
-    agent, campaign, lead = floor["agent"], floor["campaign"], floor["lead"]
-    page: Page = new_page()
+def _sign_in_to_dialer(page: Page, campaign: str) -> None:
+    """The agent signs in and picks the progressive campaign: the dialer's panel, not the phone."""
     sign_in(page, AGENT)
     expect(page.locator("#agent-desk")).to_be_visible()
     choose_campaign(page, campaign)
-    # A progressive campaign: the dialer's panel in place of the phone, no "next lead".
     panel = page.locator(PANEL)
     expect(panel.locator("[data-test='sip-status']")).to_have_attribute("data-state", "registered")
     expect(page.locator(DIALER_STATUS)).to_have_attribute("data-phase", "off")
 
-    # --- The agent asks for the dialer: a requested session ------------------------------
+
+def _join(page: Page, db: psycopg.Connection, dialer: psycopg.Connection,
+          agent: str) -> tuple[str, str]:
+    """The agent connects to the dialer; the worker's part claims the request. Returns the
+    session id and the extension to call."""
     page.get_by_role("button", name="Conectar al marcador").click()
     expect(page.locator(DIALER_STATUS)).to_have_attribute("data-phase", "waiting")
     requested = wait_for("the requested session", lambda: _session(db, agent))
     assert requested["status"] == "requested"
+    return _claim_request(dialer, requested["id"])
 
-    # --- The worker's part: claim the request, have the PBX call the extension ------------
+
+def _claim_request(dialer: psycopg.Connection, session: str) -> tuple[str, str]:
+    """The worker's part: it claims the requested session (now ringing) to call its extension."""
     claimed = dialer.execute("select id::text, status, extension"
                              " from private.dialer_session_requests(%s)", (WORKER,)).fetchall()
-    assert (requested["id"], "ringing") in [(r[0], r[1]) for r in claimed]
-    extension = next(r[2] for r in claimed if r[0] == requested["id"])
+    mine = [row for row in claimed if row[0] == session]
+    assert [row[1] for row in mine] == ["ringing"], claimed
+    return session, mine[0][2]
 
-    # Another session's INVITE, or one without the header, is refused (busy), never answered.
-    for wrong in (str(uuid.uuid4()), None):
-        assert _ring(pbx, extension, wrong).final == 486
 
-    nailed = pbx.dial(extension, requested["id"])
+def _answer_line(page: Page, db: psycopg.Connection, dialer: psycopg.Connection, pbx: PbxPhone,
+                 agent: str, session: str, extension: str) -> PbxCall:
+    """The PBX calls the agent for `session`; the webphone answers by itself."""
+    nailed = pbx.dial(extension, session)
     pbx.wait_for(nailed, "CALL_ESTABLISHED")
     assert nailed.final == 200
     # The media is a browser's: DTLS-SRTP negotiated, the agent's microphone heard.
     pbx.wait_for(nailed, "CALL_MENC")
     pbx.wait_for(nailed, "CALL_RTPESTAB")
-    channel = f"PJSIP/{extension}-e2e00001"
     assert dialer.execute("select private.dialer_session_connected(%s, %s, %s)",
-                          (requested["id"], WORKER, channel)).fetchone()[0] is True
+                          (session, WORKER, f"PJSIP/{extension}-{session[:8]}")).fetchone()[0]
     status = page.locator(DIALER_STATUS)
     expect(status).to_have_attribute("data-phase", "connected")
     expect(status).to_have_text("Conectado al marcador")
@@ -126,28 +130,53 @@ def test_the_agent_is_connected_pops_the_lead_and_wraps_up(
     wait_for("the agent available", lambda: db.execute(
         "select 1 from public.agent_states where agent_id = %s and state = 'available'",
         (agent,)).fetchone())
-    screenshot(page, "dialer-01-connected")
+    return nailed
 
-    # --- A lead answers (a person): the dialer claims the agent ---------------------------
-    [taken] = dialer.execute(
+
+def _live_answer(dialer: psycopg.Connection, campaign: str, session: str,
+                 agent: str) -> tuple[str, str, str]:
+    """The worker's part: a lead placed, answered by a person, the agent claimed.
+    Returns the attempt, the call and the lead."""
+    [(attempt, call_id, lead)] = dialer.execute(
         "select attempt_id::text, call_id::text, lead_id::text"
         " from private.dialer_take_leads(%s, %s, 1)", (campaign, WORKER)).fetchall()
-    attempt, call_id, taken_lead = taken
-    assert taken_lead == lead
     assert dialer.execute(
         "select private.dialer_attempt_answered(%s, %s, 'HUMAN', 'HUMAN-500-500', now())",
         (attempt, WORKER)).fetchone()[0] == "waiting"
-    [claim] = dialer.execute("select session_id::text, agent_id::text, extension"
-                             " from private.dialer_claim_agent(%s, %s)",
-                             (attempt, WORKER)).fetchall()
-    assert claim == (requested["id"], agent, extension)
+    [(claimed_session, claimed_agent)] = dialer.execute(
+        "select session_id::text, agent_id::text from private.dialer_claim_agent(%s, %s)",
+        (attempt, WORKER)).fetchall()
+    assert (claimed_session, claimed_agent) == (session, agent)
+    return attempt, call_id, lead
 
-    # The screen pop: the lead on the card and in the dialer's call, the agent on a call.
+
+def _popped(page: Page, lead: str) -> None:
+    """The screen pop: the lead on the card and in the dialer's call, the agent on a call."""
     expect(page.locator("[data-test='dialer-lead-name']")).to_have_text("Marta Iglesias Ruiz")
     expect(page.locator("#lead-card")).to_have_attribute("data-lead-id", lead)
     expect(page.locator("#lead-card [data-test='lead-name']")).to_have_text("Marta Iglesias Ruiz")
     expect(page.locator("#agent-state")).to_have_attribute("data-state", "on_call")
     expect(page.get_by_role("button", name="Colgar")).to_be_visible()
+
+
+def test_the_agent_is_connected_pops_the_lead_and_wraps_up(
+    db, dialer, pbx, floor, new_page, screenshot,
+):
+    agent, campaign, lead = floor["agent"], floor["campaign"], floor["lead"]
+    page: Page = new_page()
+    _sign_in_to_dialer(page, campaign)
+    session, extension = _join(page, db, dialer, agent)
+
+    # Another session's INVITE, or one without the header, is refused (busy), never answered.
+    for wrong in (str(uuid.uuid4()), None):
+        assert _ring(pbx, extension, wrong).final == 486
+    nailed = _answer_line(page, db, dialer, pbx, agent, session, extension)
+    screenshot(page, "dialer-01-connected")
+
+    # --- A lead answers (a person): the dialer claims the agent, the lead pops -------------
+    attempt, call_id, taken = _live_answer(dialer, campaign, session, agent)
+    assert taken == lead
+    _popped(page, lead)
     screenshot(page, "dialer-02-screen-pop")
 
     # --- The lead hangs up: the agent wraps up ---------------------------------------------
@@ -166,15 +195,14 @@ def test_the_agent_is_connected_pops_the_lead_and_wraps_up(
     assert db.execute("select status from public.dialer_attempts where id = %s",
                       (attempt,)).fetchone()[0] == "completed"
     # Ready again, on the same nailed-up call: the session connected, with no call in hand.
-    state = wait_for("the agent available again", lambda: db.execute(
-        "select state from public.agent_states where agent_id = %s and state = 'available'",
+    wait_for("the agent available again", lambda: db.execute(
+        "select 1 from public.agent_states where agent_id = %s and state = 'available'",
         (agent,)).fetchone())
-    assert state[0] == "available"
-    session = _session(db, agent)
-    assert session is not None
-    assert (session["id"], session["status"], session["call_id"]) == (
-        requested["id"], "connected", None)
+    now = _session(db, agent)
+    assert now is not None
+    assert (now["id"], now["status"], now["call_id"]) == (session, "connected", None)
     assert "CALL_CLOSED" not in nailed.event_types()
+    status = page.locator(DIALER_STATUS)
     expect(status).to_have_attribute("data-phase", "connected")
     expect(page.locator("[data-test='dialer-agent']")).to_have_attribute("data-state", "available")
     screenshot(page, "dialer-04-ready-again")
@@ -185,5 +213,55 @@ def test_the_agent_is_connected_pops_the_lead_and_wraps_up(
     pbx.wait_for(nailed, "CALL_CLOSED")
     ended = wait_for("the ended session", lambda: db.execute(
         "select end_reason from public.dialer_sessions where id = %s and status = 'ended'",
-        (requested["id"],)).fetchone())
+        (session,)).fetchone())
     assert ended[0] == "agent_left"
+
+
+def test_the_agent_hangs_up_sells_and_a_lost_line_comes_back(db, dialer, pbx, floor, new_page):
+    agent, campaign, lead = floor["agent"], floor["campaign"], floor["lead"]
+    page: Page = new_page()
+    _sign_in_to_dialer(page, campaign)
+    session, extension = _join(page, db, dialer, agent)
+    nailed = _answer_line(page, db, dialer, pbx, agent, session, extension)
+    attempt, call_id, _ = _live_answer(dialer, campaign, session, agent)
+    _popped(page, lead)
+
+    # --- "Colgar": rpc/dialer_hangup asks the worker to hang the lead up --------------------
+    dialer.execute("listen dialer")
+    page.get_by_role("button", name="Colgar").click()
+    asked = [json.loads(n.payload) for n in dialer.notifies(timeout=10, stop_after=1)]
+    assert asked == [{"kind": "hangup", "attempt_id": attempt, "call_id": call_id}]
+    # The PBX's Hangup of the lead's channel comes back to the worker as the end of the leg.
+    dialer.execute("select private.dialer_attempt_ended(%s, %s, 'hangup', now())",
+                   (attempt, WORKER))
+    expect(page.locator("#wrap-up-form")).to_be_visible()
+
+    # --- A sale and the wrap-up, as in preview ---------------------------------------------
+    policy = f"POL-DIALER-{uuid.uuid4().hex[:8].upper()}"
+    page.locator("[data-test='sale-toggle']").click()
+    page.locator("#sale-product").select_option(index=1)
+    expect(page.locator("#sale-premium")).not_to_have_value("")
+    page.locator("#sale-policy").fill(policy)
+    page.locator("#sale-submit").click()
+    page.locator("[data-test='lead-tab-sales']").click()
+    expect(page.locator("[data-test='sale-row']")).to_have_count(1)
+    submit_wrap_up(page, "sale")
+    sale = db.execute("select status::text, call_id::text, agent_id::text from public.sales"
+                      " where policy_number = %s", (policy,)).fetchone()
+    assert sale == ("pending", call_id, agent)
+    assert db.execute("select disposition from public.calls where id = %s",
+                      (call_id,)).fetchone()[0] == "sale"
+    assert "CALL_CLOSED" not in nailed.event_types()
+
+    # --- The PBX loses the line: the webphone asks for a new session, which is answered ------
+    pbx.hang_up()
+    pbx.wait_for(nailed, "CALL_CLOSED")
+    dialer.execute("select private.dialer_session_ended(%s, %s, 'hangup')", (session, WORKER))
+    again = wait_for("a new session", lambda: next(
+        (s for s in [_session(db, agent)] if s and s["id"] != session), None))
+    assert again["status"] == "requested"
+    assert db.execute("select status from public.dialer_sessions where id = %s",
+                      (session,)).fetchone()[0] == "ended"
+    second, second_extension = _claim_request(dialer, again["id"])
+    assert second_extension == extension
+    _answer_line(page, db, dialer, pbx, agent, second, extension)
