@@ -26,21 +26,25 @@ from tests.support.sip_ws import SipResponse, _authorization, _parse, invite
 SESSION = "6f1c1a52-1d49-4a6e-9f55-3f0f8f0e2b10"
 
 
+def _via() -> str:
+    return f"Via: SIP/2.0/WSS {secrets.token_hex(4)}.invalid;branch=z9hG4bK{secrets.token_hex(6)}"
+
+
 class WsPhone:
     """A webphone's SIP side, reduced: registered over WebSocket, it stays connected and
     reads the requests Kamailio relays to it, and answers them as told."""
 
     def __init__(self, ws_url: str, extension: str, username: str, password: str) -> None:
         self.extension = extension
+        self.dialog: dict[str, str] = {}
         self.ws: ClientConnection = connect(ws_url, subprotocols=["sip"], open_timeout=5)
         self.contact = f"<sip:{secrets.token_hex(4)}@{secrets.token_hex(4)}.invalid;transport=ws>"
         call_id, tag, uri = secrets.token_hex(8), secrets.token_hex(4), f"sip:{SIP_DOMAIN}"
 
         def register(cseq: int, authorization: str | None) -> str:
-            via = f"{secrets.token_hex(4)}.invalid;branch=z9hG4bK{secrets.token_hex(6)}"
             lines = [
                 f"REGISTER {uri} SIP/2.0",
-                f"Via: SIP/2.0/WSS {via}",
+                _via(),
                 "Max-Forwards: 70",
                 f"To: <sip:{extension}@{SIP_DOMAIN}>",
                 f"From: <sip:{extension}@{SIP_DOMAIN}>;tag={tag}",
@@ -76,12 +80,55 @@ class WsPhone:
 
     def answer(self, request: str, status: int, reason: str) -> None:
         head = request.split("\r\n\r\n", 1)[0].split("\r\n")
-        keep = [line for line in head[1:]
-                if re.match(r"(via|v|from|f|call-id|i|cseq)\s*:", line, re.I)]
+        # A 2xx to an INVITE makes a dialog: its route set (Record-Route) and our Contact.
+        names = "via|v|from|f|call-id|i|cseq" + ("|record-route" if 200 <= status < 300 else "")
+        keep = [line for line in head[1:] if re.match(rf"({names})\s*:", line, re.I)]
         to = next(line for line in head[1:] if re.match(r"(to|t)\s*:", line, re.I))
-        self.ws.send("\r\n".join([f"SIP/2.0 {status} {reason}", *keep,
-                                  f"{to};tag={secrets.token_hex(4)}",
+        if ";tag=" not in to:
+            to += f";tag={secrets.token_hex(4)}"
+        contact = [f"Contact: {self.contact}"] if 200 <= status < 300 else []
+        self.ws.send("\r\n".join([f"SIP/2.0 {status} {reason}", *keep, to, *contact,
                                   "Content-Length: 0", "", ""]))
+
+    def call(self, extension: str, username: str, password: str) -> None:
+        """An INVITE from this phone to `extension` (answering the proxy's challenge); the
+        answer comes with read_answer, the dialog's requests go with in_dialog."""
+        call_id, tag = secrets.token_hex(8), secrets.token_hex(4)
+        uri = f"sip:{extension}@{SIP_DOMAIN}"
+        self.dialog = {"call_id": call_id, "from": f"<sip:{self.extension}@{SIP_DOMAIN}>;tag={tag}"}
+
+        def request(cseq: int, authorization: str | None) -> str:
+            return "\r\n".join([
+                f"INVITE {uri} SIP/2.0",
+                _via(), "Max-Forwards: 70", f"To: <{uri}>", f"From: {self.dialog['from']}",
+                f"Call-ID: {call_id}", f"CSeq: {cseq} INVITE", f"Contact: {self.contact}",
+                *([f"Proxy-Authorization: {authorization}"] if authorization else []),
+                "Content-Length: 0", "", ""])
+
+        self.ws.send(request(1, None))
+        challenge = _parse(str(self.ws.recv(timeout=5)))
+        assert challenge.status == 407, challenge
+        self.ws.send(request(2, _authorization(challenge.headers["proxy-authenticate"], "INVITE",
+                                               uri, username, password)))
+
+    def read_answer(self) -> str:
+        """The final answer to our INVITE (provisional ones skipped)."""
+        while True:
+            message = str(self.ws.recv(timeout=10))
+            if message.startswith("SIP/2.0 ") and not message.startswith("SIP/2.0 1"):
+                return message
+
+    def in_dialog(self, answer: str, method: str, cseq: int, headers: list[str]) -> None:
+        """ACK or another request within the dialog the 200 OK `answer` made (RFC 3261 12.2.1)."""
+        routes = list(reversed(header(answer, "Record-Route")))
+        target = re.search(r"<([^>]+)>", header(answer, "Contact")[0])
+        assert target, answer
+        self.ws.send("\r\n".join([
+            f"{method} {target.group(1)} SIP/2.0",
+            _via(), "Max-Forwards: 70", *[f"Route: {r}" for r in routes],
+            f"To: {header(answer, 'To')[0]}", f"From: {self.dialog['from']}",
+            f"Call-ID: {self.dialog['call_id']}", f"CSeq: {cseq} {method}", *headers,
+            "Content-Length: 0", "", ""]))
 
     def close(self) -> None:
         self.ws.close()
@@ -216,3 +263,21 @@ def test_only_the_pbx_address_is_trusted(stack, phone):
     agent = phone("agent1@demo.test")
     assert _udp_invite(stack.sip_udp_port, agent.extension) == "SIP/2.0 403 Forbidden"
     assert agent.nothing_for(1)
+
+
+def test_the_header_is_removed_from_a_request_within_a_call(stack, phone, creds):
+    """A re-INVITE or INFO inside a call between colleagues cannot carry it either."""
+    callee = phone("agent1@demo.test")
+    caller_creds = creds("agent2@demo.test")
+    caller = phone("agent2@demo.test")
+    caller.call(callee.extension, caller_creds["username"], caller_creds["password"])
+    invite_request = callee.next_request()
+    callee.answer(invite_request, 200, "OK")
+    answer = caller.read_answer()
+    assert answer.startswith("SIP/2.0 200 "), answer
+    caller.in_dialog(answer, "ACK", 2, [])
+    caller.in_dialog(answer, "INFO", 3, [f"{SESSION_HEADER}: {SESSION}", "X-Other: kept"])
+    info = callee.next_request()
+    assert info.startswith("INFO "), info
+    assert header(info, SESSION_HEADER) == []
+    assert header(info, "X-Other") == ["kept"]
