@@ -5,7 +5,7 @@ header must come from the PBX alone: Kamailio trusts the PBX by address
 (127.0.0.1:<pbx_port>, here tests/support/pbx_phone.py, baresip behind a relay)
 and relays its call to the agent's registered webphone (a hand-made WebSocket
 client here); the same header from an agent's webphone, or from any other
-address, is refused.
+address, is refused, and it is removed from requests within a call.
 """
 
 from __future__ import annotations
