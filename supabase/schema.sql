@@ -4609,6 +4609,7 @@ begin
   if v_call.id is null or v_call.wrapped_up_at is not null then
     return;
   end if;
+  perform set_config('crm.via', 'dialer', true); -- the lead's history says who moved it
   v_call := private.close_call(v_call, p_at, p_outcome, 'system');
   update public.calls as c set
     hangup_cause = coalesce(c.hangup_cause, p_cause),
@@ -4856,7 +4857,6 @@ REVOKE ALL ON FUNCTION private.dialer_lock_attempt(p_attempt_id uuid, p_worker t
 
 CREATE FUNCTION private.dialer_locked_out(p_phone text, p_now timestamp with time zone) RETURNS boolean
     LANGUAGE sql STABLE
-    SET search_path TO ''
     AS $$
   select exists (
     select 1 from public.dialer_attempts as a
@@ -5144,8 +5144,10 @@ declare
   v_now timestamptz := private.now();
   v_campaign public.campaigns;
   v_lead public.leads;
-  v_taken uuid[] := '{}';
+  v_taken uuid[] := '{}'::uuid[];
   v_call public.calls;
+  v_count integer := p_count;
+  v_ledger jsonb;
 begin
   if p_worker is null or btrim(p_worker) = '' then
     raise exception using errcode = '22023', message = 'p_worker: required';
@@ -5163,6 +5165,26 @@ begin
     ) then
     return;
   end if;
+  if v_campaign.dial_mode = 'predictive' then
+    v_ledger := private.dialer_ledger_windows(v_campaign, v_now);
+  end if;
+  if v_campaign.dial_mode = 'progressive'
+    or greatest((v_ledger #>> '{h24,rate}')::numeric, (v_ledger #>> '{d30,rate}')::numeric)
+    >= v_campaign.abandon_cap then
+    select least(p_count, greatest(count(*)::integer - (
+      select count(*)::integer from public.dialer_attempts as a
+      where a.campaign_id = p_campaign_id and a.status in ('dialing', 'analysing', 'waiting')
+    ), 0))
+    into v_count
+    from public.dialer_sessions as s
+    inner join public.agent_states as st on s.agent_id = st.agent_id
+    where
+      s.campaign_id = p_campaign_id and s.status = 'connected' and s.attempt_id is null
+      and st.state = 'available';
+    if v_count = 0 then
+      return;
+    end if;
+  end if;
   perform set_config('crm.via', 'dialer', true);
 
   for v_lead in
@@ -5179,7 +5201,7 @@ begin
       and private.lead_is_callable(l, v_campaign, v_now)
       and not private.dialer_locked_out(l.phone, v_now)
     order by cb.due_at, cb.id
-    limit p_count
+    limit v_count
     for update of l skip locked
   loop
     if not v_lead.id = any(v_taken) then
@@ -5187,7 +5209,7 @@ begin
     end if;
   end loop;
 
-  if cardinality(v_taken) < p_count then
+  if cardinality(v_taken) < v_count then
     for v_lead in
       select l.*
       from public.leads as l
@@ -5200,7 +5222,7 @@ begin
         and private.lead_is_callable(l, v_campaign, v_now)
         and not private.dialer_locked_out(l.phone, v_now)
       order by l.next_call_at, l.id
-      limit p_count - cardinality(v_taken)
+      limit v_count - cardinality(v_taken)
       for update of l skip locked
     loop
       v_taken := v_taken || v_lead.id;
@@ -5246,6 +5268,46 @@ COMMENT ON FUNCTION private.dialer_take_leads(p_campaign_id uuid, p_worker text,
 
 REVOKE ALL ON FUNCTION private.dialer_take_leads(p_campaign_id uuid, p_worker text, p_count integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.dialer_take_leads(p_campaign_id uuid, p_worker text, p_count integer) TO crm_dialer;
+
+-- Function private.dialer_touch
+
+CREATE FUNCTION private.dialer_touch() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  new.updated_at := private.now();
+  return new;
+end;
+$$;
+
+REVOKE ALL ON FUNCTION private.dialer_touch() FROM PUBLIC;
+
+-- Function private.end_dialer_sessions_of_campaign
+
+CREATE FUNCTION private.end_dialer_sessions_of_campaign() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_id uuid;
+begin
+  for v_id in
+    update public.dialer_sessions as s set
+      status = 'ended', ended_at = private.now(), end_reason = 'campaign_stopped', attempt_id = null,
+      call_id = null, lead_id = null
+    where s.campaign_id = new.id and s.status <> 'ended'
+    returning s.id
+  loop
+    perform pg_notify('dialer', jsonb_build_object('kind', 'session', 'id', v_id)::text);
+  end loop;
+  return null;
+end;
+$$;
+
+COMMENT ON FUNCTION private.end_dialer_sessions_of_campaign() IS 'Trigger: a campaign the dialer stops running ends its agents'' dialer sessions.';
+
+REVOKE ALL ON FUNCTION private.end_dialer_sessions_of_campaign() FROM PUBLIC;
 
 -- Function private.ensure_call_partitions
 
@@ -5315,6 +5377,23 @@ $_$;
 
 REVOKE ALL ON FUNCTION private.ensure_call_partitions(p_months_ahead integer, p_from date) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.ensure_call_partitions(p_months_ahead integer, p_from date) TO service_role;
+
+-- Function private.erase_dialer_attempts
+
+CREATE FUNCTION private.erase_dialer_attempts() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.dialer_attempts as a set phone_number = null
+  where a.lead_id = new.id and a.phone_number is not null;
+  return null;
+end;
+$$;
+
+COMMENT ON FUNCTION private.erase_dialer_attempts() IS 'Trigger: an erased lead''s dialer attempts lose its number (the ledger keeps counting them).';
+
+REVOKE ALL ON FUNCTION private.erase_dialer_attempts() FROM PUBLIC;
 
 -- Function private.excerpt
 
@@ -6526,7 +6605,6 @@ GRANT ALL ON FUNCTION private.lead_import_write_batch(p_id uuid, p_worker text, 
 
 CREATE FUNCTION private.lead_is_callable(p_lead public.leads, p_campaign public.campaigns, p_now timestamp with time zone) RETURNS boolean
     LANGUAGE sql STABLE
-    SET search_path TO ''
     AS $$
   select
     p_lead.status in ('new', 'retry', 'callback')
@@ -10272,6 +10350,7 @@ COMMENT ON COLUMN public.campaigns.ring_timeout_s IS 'Seconds the dialer lets a 
 CREATE TRIGGER campaigns_set_updated_at BEFORE UPDATE ON public.campaigns FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
 CREATE TRIGGER campaigns_validate BEFORE INSERT OR UPDATE ON public.campaigns FOR EACH ROW EXECUTE FUNCTION private.validate_campaign();
 CREATE TRIGGER campaigns_validate_settings BEFORE INSERT OR UPDATE OF lead_fields ON public.campaigns FOR EACH ROW EXECUTE FUNCTION private.validate_campaign_settings();
+CREATE TRIGGER campaigns_end_dialer_sessions AFTER UPDATE OF status, dial_mode ON public.campaigns FOR EACH ROW WHEN ((((new.status <> 'active'::public.campaign_status) OR (new.dial_mode = 'preview'::public.dial_mode)) AND (old.status = 'active'::public.campaign_status) AND (old.dial_mode <> 'preview'::public.dial_mode))) EXECUTE FUNCTION private.end_dialer_sessions_of_campaign();
 CREATE TRIGGER campaigns_request_report_refresh AFTER UPDATE OF default_time_zone ON public.campaigns FOR EACH ROW WHEN (((old.default_time_zone)::text IS DISTINCT FROM (new.default_time_zone)::text)) EXECUTE FUNCTION reports.everything_changed('agent_daily_stats', 'sales_daily_stats', 'hourly_stats');
 CREATE TRIGGER campaigns_write_admin_audit AFTER INSERT OR DELETE OR UPDATE ON public.campaigns FOR EACH ROW EXECUTE FUNCTION private.write_admin_audit('id');
 
@@ -10375,7 +10454,7 @@ COMMENT ON COLUMN public.dialer_attempts.wait_ms IS 'Milliseconds from human_at 
 COMMENT ON COLUMN public.dialer_attempts.lockout_until IS 'An abandoned number is not dialled by the dialer again before this (campaigns.abandon_lockout_hours).';
 
 -- Triggers, in firing order
-CREATE TRIGGER dialer_attempts_set_updated_at BEFORE UPDATE ON public.dialer_attempts FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
+CREATE TRIGGER dialer_attempts_touch BEFORE INSERT OR UPDATE ON public.dialer_attempts FOR EACH ROW EXECUTE FUNCTION private.dialer_touch();
 
 ALTER TABLE ONLY public.dialer_attempts
     ADD CONSTRAINT dialer_attempts_pkey PRIMARY KEY (id);
@@ -10392,7 +10471,7 @@ ALTER TABLE ONLY public.dialer_attempts
     ADD CONSTRAINT dialer_attempts_session_id_fkey FOREIGN KEY (session_id) REFERENCES public.dialer_sessions(id) ON DELETE SET NULL;
 
 CREATE INDEX dialer_attempts_call_id_idx ON public.dialer_attempts USING btree (call_id);
-CREATE INDEX dialer_attempts_campaign_placed_idx ON public.dialer_attempts USING btree (campaign_id, placed_at);
+CREATE INDEX dialer_attempts_campaign_placed_idx ON public.dialer_attempts USING btree (campaign_id, placed_at) INCLUDE (status, live_answer);
 CREATE INDEX dialer_attempts_lockout_idx ON public.dialer_attempts USING btree (phone_number, lockout_until) WHERE (lockout_until IS NOT NULL);
 CREATE UNIQUE INDEX dialer_attempts_one_call_per_agent ON public.dialer_attempts USING btree (agent_id) WHERE (status = 'connected'::text);
 CREATE UNIQUE INDEX dialer_attempts_one_open_per_lead ON public.dialer_attempts USING btree (lead_id) WHERE (status = ANY (ARRAY['dialing'::text, 'analysing'::text, 'waiting'::text, 'connected'::text]));
@@ -10522,7 +10601,7 @@ COMMENT ON COLUMN public.dialer_sessions.channel IS 'Asterisk''s channel name of
 COMMENT ON COLUMN public.dialer_sessions.attempt_id IS 'The dialer call the agent is connected to now (with call_id and lead_id); null between calls.';
 
 -- Triggers, in firing order
-CREATE TRIGGER dialer_sessions_set_updated_at BEFORE UPDATE ON public.dialer_sessions FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
+CREATE TRIGGER dialer_sessions_touch BEFORE INSERT OR UPDATE ON public.dialer_sessions FOR EACH ROW EXECUTE FUNCTION private.dialer_touch();
 
 ALTER TABLE ONLY public.dialer_sessions
     ADD CONSTRAINT dialer_sessions_pkey PRIMARY KEY (id);
@@ -10863,6 +10942,7 @@ CREATE TRIGGER leads_set_updated_at BEFORE UPDATE ON public.leads FOR EACH ROW E
 CREATE TRIGGER leads_time_zone_from_phone BEFORE INSERT ON public.leads FOR EACH ROW WHEN (((new.phone IS NOT NULL) AND (new.time_zone IS NULL))) EXECUTE FUNCTION private.set_lead_time_zone();
 CREATE TRIGGER leads_time_zone_from_phone_update BEFORE UPDATE OF phone ON public.leads FOR EACH ROW EXECUTE FUNCTION private.set_lead_time_zone();
 CREATE TRIGGER leads_validate BEFORE INSERT OR UPDATE ON public.leads FOR EACH ROW WHEN (((new.time_zone IS NULL) OR (new.owner_id IS NOT NULL) OR (new.status IS NULL) OR ((new.status = ANY (ARRAY['new'::public.lead_status, 'retry'::public.lead_status, 'callback'::public.lead_status])) = (new.next_call_at IS NULL)))) EXECUTE FUNCTION private.validate_lead();
+CREATE TRIGGER leads_erase_dialer_attempts AFTER UPDATE OF erased_at ON public.leads FOR EACH ROW WHEN (((old.erased_at IS NULL) AND (new.erased_at IS NOT NULL))) EXECUTE FUNCTION private.erase_dialer_attempts();
 CREATE TRIGGER leads_notify_assigned AFTER UPDATE OF owner_id ON public.leads FOR EACH ROW WHEN (((new.owner_id IS NOT NULL) AND (new.owner_id IS DISTINCT FROM old.owner_id) AND (COALESCE(current_setting('crm.via'::text, true), ''::text) !~~ 'rpc/bulk\_%'::text))) EXECUTE FUNCTION private.notify_lead_assigned();
 CREATE TRIGGER leads_write_history AFTER DELETE OR UPDATE ON public.leads FOR EACH ROW WHEN ((COALESCE(current_setting('crm.via'::text, true), ''::text) !~~ 'rpc/bulk\_%'::text)) EXECUTE FUNCTION private.write_lead_history();
 CREATE TRIGGER leads_write_history_insert AFTER INSERT ON public.leads FOR EACH ROW WHEN (((COALESCE(current_setting('crm.via'::text, true), ''::text) !~~ 'rpc/bulk\_%'::text) AND (COALESCE(current_setting('crm.lead_history_written_by'::text, true), ''::text) <> 'lead_import_write_batch'::text))) EXECUTE FUNCTION private.write_lead_history();

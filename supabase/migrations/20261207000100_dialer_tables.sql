@@ -61,6 +61,19 @@ insert into public.dispositions (code, label_es, label_en, effect, sort_order) v
 -- Section - Campaign state
 -- ============================================================================
 
+-- updated_at on the dialer's clock (private.now(): the transaction's time,
+-- or the one tests pin): crash recovery compares it with that clock.
+create function private.dialer_touch() returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  new.updated_at := private.now();
+  return new;
+end;
+$$;
+revoke execute on function private.dialer_touch() from public;
+
 create table public.dialer_campaign_state (
   campaign_id uuid primary key references public.campaigns (id) on delete cascade,
   paused boolean not null default false,
@@ -192,9 +205,9 @@ alter table public.dialer_sessions enable row level security;
 grant select on public.dialer_sessions to authenticated;
 grant all on public.dialer_sessions to service_role;
 
-create trigger dialer_sessions_set_updated_at
-before update on public.dialer_sessions
-for each row execute function private.set_updated_at();
+create trigger dialer_sessions_touch
+before insert or update on public.dialer_sessions
+for each row execute function private.dialer_touch();
 
 create policy "Agents can view their own dialer sessions"
 on public.dialer_sessions for select to authenticated
@@ -271,7 +284,9 @@ create unique index dialer_attempts_one_open_per_lead on public.dialer_attempts 
 where status in ('dialing', 'analysing', 'waiting', 'connected');
 create unique index dialer_attempts_one_call_per_agent on public.dialer_attempts (agent_id)
 where status = 'connected';
-create index dialer_attempts_campaign_placed_idx on public.dialer_attempts (campaign_id, placed_at);
+-- The ledger's windows (every pacing tick): read from the index alone.
+create index dialer_attempts_campaign_placed_idx on public.dialer_attempts (campaign_id, placed_at)
+include (status, live_answer);
 create index dialer_attempts_open_idx on public.dialer_attempts (campaign_id, status)
 where status in ('dialing', 'analysing', 'waiting', 'connected');
 create index dialer_attempts_worker_open_idx on public.dialer_attempts (worker)
@@ -285,9 +300,9 @@ alter table public.dialer_attempts enable row level security;
 grant select on public.dialer_attempts to authenticated;
 grant all on public.dialer_attempts to service_role;
 
-create trigger dialer_attempts_set_updated_at
-before update on public.dialer_attempts
-for each row execute function private.set_updated_at();
+create trigger dialer_attempts_touch
+before insert or update on public.dialer_attempts
+for each row execute function private.dialer_touch();
 
 create policy "Supervisors can view the dialer attempts of their campaigns"
 on public.dialer_attempts for select to authenticated

@@ -312,6 +312,42 @@ comment on function public.dialer_set_mode(uuid, public.dial_mode) is
 revoke execute on function public.dialer_set_mode(uuid, public.dial_mode) from public, anon;
 grant execute on function public.dialer_set_mode(uuid, public.dial_mode) to authenticated;
 
+-- A campaign the dialer no longer runs (no longer active, or back to
+-- preview, by rpc/dialer_set_mode or the campaign editor) ends its agents'
+-- sessions (end_reason campaign_stopped): the worker hangs up their
+-- channels; a call under way goes on.
+create function private.end_dialer_sessions_of_campaign() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_id uuid;
+begin
+  for v_id in
+    update public.dialer_sessions as s set
+      status = 'ended', ended_at = private.now(), end_reason = 'campaign_stopped', attempt_id = null,
+      call_id = null, lead_id = null
+    where s.campaign_id = new.id and s.status <> 'ended'
+    returning s.id
+  loop
+    perform pg_notify('dialer', jsonb_build_object('kind', 'session', 'id', v_id)::text);
+  end loop;
+  return null;
+end;
+$$;
+comment on function private.end_dialer_sessions_of_campaign() is
+'Trigger: a campaign the dialer stops running ends its agents'' dialer sessions.';
+revoke execute on function private.end_dialer_sessions_of_campaign() from public;
+
+create trigger campaigns_end_dialer_sessions
+after update of status, dial_mode on public.campaigns
+for each row when (
+  (new.status <> 'active' or new.dial_mode = 'preview')
+  and old.status = 'active' and old.dial_mode <> 'preview'
+)
+execute function private.end_dialer_sessions_of_campaign();
+
 -- rpc/dialer_compliance: the compliance ledger of p_campaign_id: target,
 -- cap, lockout, and today / 24 h / 30 days (see private.dialer_ledger).
 create function public.dialer_compliance(p_campaign_id uuid) returns jsonb

@@ -37,12 +37,14 @@
 -- on the do-not-call list, inside the campaign's calling hours and days in
 -- the lead's time zone, and no dialer call of it under way. The rule both
 -- rpc/next_lead and the dialer apply (each adds who may take the lead).
+-- Security invoker with every name qualified, and no SET search_path: it
+-- runs once per candidate row, and a SET would switch the setting on each
+-- call.
 create function private.lead_is_callable(
   p_lead public.leads, p_campaign public.campaigns, p_now timestamptz
 ) returns boolean
 language sql
 stable
-set search_path = ''
 as $$
   select
     p_lead.status in ('new', 'retry', 'callback')
@@ -70,7 +72,6 @@ revoke execute on function private.lead_is_callable(public.leads, public.campaig
 create function private.dialer_locked_out(p_phone text, p_now timestamptz) returns boolean
 language sql
 stable
-set search_path = ''
 as $$
   select exists (
     select 1 from public.dialer_attempts as a
@@ -189,6 +190,7 @@ begin
   if v_call.id is null or v_call.wrapped_up_at is not null then
     return;
   end if;
+  perform set_config('crm.via', 'dialer', true); -- the lead's history says who moved it
   v_call := private.close_call(v_call, p_at, p_outcome, 'system');
   update public.calls as c set
     hangup_cause = coalesce(c.hangup_cause, p_cause),
@@ -418,7 +420,10 @@ grant execute on function private.dialer_floor(uuid) to crm_dialer;
 -- locked by others are skipped. Each gets its call row (source pbx,
 -- calling, no agent yet) and its attempt (dialing), counted on the lead as
 -- rpc/start_call counts it. Nothing for a campaign not active, in preview
--- or paused.
+-- or paused. The abandon rules hold here too, whatever the pacer asks: in
+-- progressive mode, and in predictive mode once the 24-hour or 30-day
+-- abandon rate has reached the campaign's cap, no more lines than ready
+-- agents minus the lines already under way (no call without an agent).
 create function private.dialer_take_leads(p_campaign_id uuid, p_worker text, p_count integer)
 returns table (
   attempt_id uuid, call_id uuid, lead_id uuid, phone_number text, caller_id text, amd boolean,
@@ -434,8 +439,10 @@ declare
   v_now timestamptz := private.now();
   v_campaign public.campaigns;
   v_lead public.leads;
-  v_taken uuid[] := '{}';
+  v_taken uuid[] := '{}'::uuid[];
   v_call public.calls;
+  v_count integer := p_count;
+  v_ledger jsonb;
 begin
   if p_worker is null or btrim(p_worker) = '' then
     raise exception using errcode = '22023', message = 'p_worker: required';
@@ -453,6 +460,26 @@ begin
     ) then
     return;
   end if;
+  if v_campaign.dial_mode = 'predictive' then
+    v_ledger := private.dialer_ledger_windows(v_campaign, v_now);
+  end if;
+  if v_campaign.dial_mode = 'progressive'
+    or greatest((v_ledger #>> '{h24,rate}')::numeric, (v_ledger #>> '{d30,rate}')::numeric)
+    >= v_campaign.abandon_cap then
+    select least(p_count, greatest(count(*)::integer - (
+      select count(*)::integer from public.dialer_attempts as a
+      where a.campaign_id = p_campaign_id and a.status in ('dialing', 'analysing', 'waiting')
+    ), 0))
+    into v_count
+    from public.dialer_sessions as s
+    inner join public.agent_states as st on s.agent_id = st.agent_id
+    where
+      s.campaign_id = p_campaign_id and s.status = 'connected' and s.attempt_id is null
+      and st.state = 'available';
+    if v_count = 0 then
+      return;
+    end if;
+  end if;
   perform set_config('crm.via', 'dialer', true);
 
   for v_lead in
@@ -469,7 +496,7 @@ begin
       and private.lead_is_callable(l, v_campaign, v_now)
       and not private.dialer_locked_out(l.phone, v_now)
     order by cb.due_at, cb.id
-    limit p_count
+    limit v_count
     for update of l skip locked
   loop
     if not v_lead.id = any(v_taken) then
@@ -477,7 +504,7 @@ begin
     end if;
   end loop;
 
-  if cardinality(v_taken) < p_count then
+  if cardinality(v_taken) < v_count then
     for v_lead in
       select l.*
       from public.leads as l
@@ -490,7 +517,7 @@ begin
         and private.lead_is_callable(l, v_campaign, v_now)
         and not private.dialer_locked_out(l.phone, v_now)
       order by l.next_call_at, l.id
-      limit p_count - cardinality(v_taken)
+      limit v_count - cardinality(v_taken)
       for update of l skip locked
     loop
       v_taken := v_taken || v_lead.id;
@@ -1140,3 +1167,29 @@ grant execute on function private.dialer_history(uuid, timestamptz) to crm_diale
 
 -- Retention (migration 20261207000100) runs under pg_cron; the worker may run it too.
 grant execute on function private.purge_dialer_records(timestamptz) to crm_dialer;
+
+-- ============================================================================
+-- Section - Erasure
+-- ============================================================================
+
+-- rpc/erase_lead erases a lead's number from its calls; its dialer attempts
+-- stay in the ledger (they count), without the number.
+create function private.erase_dialer_attempts() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  update public.dialer_attempts as a set phone_number = null
+  where a.lead_id = new.id and a.phone_number is not null;
+  return null;
+end;
+$$;
+comment on function private.erase_dialer_attempts() is
+'Trigger: an erased lead''s dialer attempts lose its number (the ledger keeps counting them).';
+revoke execute on function private.erase_dialer_attempts() from public;
+
+create trigger leads_erase_dialer_attempts
+after update of erased_at on public.leads
+for each row when (old.erased_at is null and new.erased_at is not null)
+execute function private.erase_dialer_attempts();
