@@ -71,7 +71,7 @@ function setup({ open = null as DialerSessionRow | null } = {}) {
     listLeadHistory: () => Promise.resolve([]),
     listCallsForLead: () => Promise.resolve([]),
     listSalesForLead: () => Promise.resolve([]),
-    startCall: () => Promise.reject(new Error('no preview calls here')),
+    startCall: () => { log.push('start_call'); return Promise.reject(new Error('no preview calls here')); },
     markCallStatus: (id, status) => { log.push(`status ${id} ${status}`); return Promise.resolve(); },
     reportHangup: (id) => { log.push(`hangup_call ${id}`); return Promise.resolve(); },
     setRecordingConsent: () => Promise.resolve(),
@@ -167,6 +167,19 @@ describe('dialer mode', () => {
     expect(phone.hangup).not.toHaveBeenCalled();
   });
 
+  test('no preview call in dialer mode: no call row, the line untouched', async () => {
+    const { desk, dialer, log } = await connected();
+    dialer.onSessionRow(session({ status: 'connected', call_id: 'call-7', lead_id: LEAD.id }));
+    await settle();
+    dialer.onSessionRow(session({ status: 'connected', updated_at: '2026-12-07T10:05:00Z' }));
+    await settle();
+    await desk.submitWrapUp({ disposition: 'not_interested' });
+    const before = log.length;
+    await expect(desk.call()).rejects.toMatchObject({ code: 'not_available' });
+    expect(log.slice(before)).toStrictEqual([]);
+    expect(log).not.toContain('start_call');
+  });
+
   test('pause works as today: the state is published, the line stays up', async () => {
     const { desk, dialer, phone, log } = await connected();
     desk.pause('break');
@@ -253,16 +266,30 @@ describe('robustness', () => {
     expect(dialer.state.phase).toBe('connected');
   });
 
+  test('the line hung up and then its session ended are one loss: one rejoin, after the first delay', async () => {
+    const { dialer, phone, dialerApi } = await connected();
+    phone.line.end({ originator: 'remote' });
+    dialer.onSessionRow(session({ status: 'ended', end_reason: 'hangup', updated_at: '2026-12-07T11:00:00Z' }));
+    expect(dialer.state.lost).toBe('hangup');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(dialerApi.join).toHaveBeenCalledTimes(2);
+    expect(phone.invite('sess-2')).toBe(true);
+    expect(dialer.state.phase).toBe('connected');
+  });
+
   test('a session ended by the PBX is rejoined, at most MAX_REJOINS times without a line', async () => {
     const { dialer, dialerApi } = await connected();
     dialer.onSessionRow(session({ status: 'ended', end_reason: 'channel_hangup', updated_at: '2026-12-07T11:00:00Z' }));
     expect(dialer.state).toMatchObject({ phase: 'off', lost: 'channel_hangup' });
     for (let i = 2; i <= MAX_REJOINS + 1; i += 1) {
-      await vi.advanceTimersByTimeAsync(1000);
+      // Waiting longer each time: 1 s, 2 s, 4 s.
+      await vi.advanceTimersByTimeAsync(999 * 2 ** (i - 2));
+      expect(dialer.state.session?.id).not.toBe(`sess-${String(i)}`);
+      await vi.advanceTimersByTimeAsync(2 ** (i - 2));
       expect(dialer.state.session?.id).toBe(`sess-${String(i)}`);
       dialer.onSessionRow(session({ id: `sess-${String(i)}`, status: 'ended', end_reason: 'no_answer', updated_at: '2026-12-07T11:00:00Z' }));
     }
-    await vi.advanceTimersByTimeAsync(5000);
+    await vi.advanceTimersByTimeAsync(60_000);
     expect(dialerApi.join).toHaveBeenCalledTimes(MAX_REJOINS + 1);
     expect(dialer.state).toMatchObject({ phase: 'off', error: { code: 'dialer_lost' } });
   });

@@ -28,14 +28,14 @@ const SESSION_COLUMNS = 'id, agent_id, campaign_id, status, channel, extension, 
 
 /** rpc/dialer_join(p_campaign_id): the caller's open session (a new one, or the one already open). */
 export async function dialerJoin(supabase: Supabase, campaignId: string): Promise<DialerSession> {
-  const row = unwrap(await supabase.rpc('dialer_join', { p_campaign_id: campaignId })) as DialerSession | null;
+  const row: DialerSession | null = unwrap(await supabase.rpc('dialer_join', { p_campaign_id: campaignId }));
   if (!row?.id) throw new DataError('invalid', 'dialer_join: no session');
   return row;
 }
 
 /** rpc/dialer_leave(): ends the caller's session (the worker hangs the nailed-up call up). */
 export async function dialerLeave(supabase: Supabase): Promise<DialerSession | null> {
-  return unwrap(await supabase.rpc('dialer_leave')) as DialerSession | null;
+  return unwrap(await supabase.rpc('dialer_leave'));
 }
 
 /** rpc/dialer_hangup(p_call_id): the agent hangs the lead up (the lead's leg is in the PBX). */

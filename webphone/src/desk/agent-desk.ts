@@ -361,7 +361,8 @@ export function createAgentDesk(
     if (!lead) throw new DeskError('no_lead');
     if (isErasedLead(lead)) throw new DeskError('lead_erased');
     if (busyWithCall()) throw new DeskError('finish_call_first');
-    if (!agent.canCall()) throw new DeskError('not_available');
+    // In dialer mode the dialer places the calls (and the phone holds its line).
+    if (!agent.canCall() || dialerHangup) throw new DeskError('not_available');
     if (phone.status.state !== 'registered') throw new DeskError('phone_not_ready');
     setBusy('dialing', true);
     // Widened on purpose: TypeScript would keep it `null` in the catch below.

@@ -16,7 +16,7 @@
 // (the desk recovers that call's wrap-up), the session is left and a new one
 // joined, so the worker originates a new nailed-up call. A line lost later
 // (network, PBX) is rejoined the same way, at most MAX_REJOINS times in a row
-// without a line coming up.
+// without a line coming up, waiting longer each time.
 
 import type { CallSnapshot } from '../sip/call-state';
 import { DeskError, type FinishedCall, type HangupBy } from './agent-desk';
@@ -113,6 +113,8 @@ export function createDialerDesk({
   let disposed = false;
   let rejoins = 0;
   let rejoinTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A rejoin is waiting: the line's end and the session's end are one loss, not two. */
+  let rejoinPending = false;
   let callTimer: ReturnType<typeof setInterval> | undefined;
   let hungUp: string | null = null;
   let pending: { callId: string; leadId: string } | null = null;
@@ -159,7 +161,8 @@ export function createDialerDesk({
     const current = state.session;
     // Only the session in hand is followed (join, start and rejoin set it first).
     if (!current || (row.id !== current.id && row.status === 'ended')) return;
-    if (current.id === row.id && current.updated_at && row.updated_at && row.updated_at < current.updated_at) return;
+    // An older version of the row (a read that raced a push) is ignored.
+    if (current.id === row.id && current.updated_at && row.updated_at && Date.parse(row.updated_at) < Date.parse(current.updated_at)) return;
     if (row.status === 'ended') { sessionEnded(row); return; }
     phone.setDialerSession(row.id);
     set({ session: row, phase: lineUp() ? 'connected' : 'waiting' });
@@ -176,6 +179,7 @@ export function createDialerDesk({
     campaign = campaignId;
     leaving = false;
     rejoins = 0;
+    rejoinPending = false;
     set({ phase: 'joining', error: null, lost: null });
     try {
       // The microphone first: a line nobody can speak on would take leads.
@@ -194,6 +198,7 @@ export function createDialerDesk({
     if (desk.state.activeCall?.dialer) throw new DeskError('finish_call_first');
     leaving = true;
     clearTimeout(rejoinTimer);
+    rejoinPending = false;
     set({ phase: 'leaving' });
     try {
       await api.leave();
@@ -247,17 +252,19 @@ export function createDialerDesk({
   }
 
   function scheduleRejoin(): void {
-    clearTimeout(rejoinTimer);
-    if (leaving || disposed || !campaign) return;
+    if (rejoinPending || leaving || disposed || !campaign) return;
     if (rejoins >= MAX_REJOINS) {
       set({ phase: 'off', session: null, error: new DialerError('dialer_lost') });
       return;
     }
     rejoins += 1;
-    rejoinTimer = setTimeout(() => { void rejoin(); }, rejoinDelayMs);
+    rejoinPending = true;
+    // 2 s, 4 s, 8 s: a PBX coming back, or a phone registering again, gets time.
+    rejoinTimer = setTimeout(() => { void rejoin(); }, rejoinDelayMs * 2 ** (rejoins - 1));
   }
 
   async function rejoin(): Promise<void> {
+    rejoinPending = false;
     if (leaving || disposed || !campaign || lineUp()) return;
     const old = state.session;
     set({ phase: 'joining', session: null });
@@ -337,7 +344,8 @@ export function createDialerDesk({
       cause: null,
       statusCode: null,
     });
-    set({ callSince: null });
+    // A refused dialer_hangup (the call was over already) is moot now.
+    set({ callSince: null, error: null });
   }
 
   async function hangupCall(callId: string): Promise<void> {

@@ -433,7 +433,9 @@ export function createPhone({ config, fetchCredentials, displayName = '', remote
     pendingCause = null;
     callState.dial(`dialer:${id}`);
     session = incoming;
-    for (const [name, fn] of Object.entries(sessionHandlers())) (incoming.on as (n: string, f: unknown) => void)(name, fn);
+    // The same handlers an outgoing call gets through eventHandlers, by name.
+    const emitter = incoming as unknown as { on(name: string, listener: unknown): unknown };
+    for (const [name, fn] of Object.entries(sessionHandlers())) emitter.on(name, fn);
     try {
       incoming.answer({
         mediaStream: localStream ?? undefined,

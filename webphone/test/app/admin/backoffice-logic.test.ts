@@ -67,6 +67,19 @@ describe('the campaign form', () => {
     expect(refusals(campaign({ abandonCapPct: '3.5' }))).toStrictEqual({ abandonCapPct: 'backoffice.campaign.error.abandonCap' });
     expect(refusals(campaign({ maxLinesPerAgent: '0.5' }))).toStrictEqual({ maxLinesPerAgent: 'backoffice.campaign.error.maxLines' });
     expect(refusals(campaign({ abandonLockoutHours: '721' }))).toStrictEqual({ abandonLockoutHours: 'backoffice.campaign.error.lockout' });
+    expect(refusals(campaign({ amdFalsePositivePct: '50.1' }))).toStrictEqual({ amdFalsePositivePct: 'backoffice.campaign.error.amdFalsePositive' });
+    expect(refusals(campaign({ amdFalsePositivePct: '-1' }))).toStrictEqual({ amdFalsePositivePct: 'backoffice.campaign.error.amdFalsePositive' });
+    expect(campaign({ amdFalsePositivePct: '50' }).success).toBe(true);
+    expect(campaign({ amdFalsePositivePct: '0' }).success).toBe(true);
+    expect(refusals(campaign({ ringTimeoutS: '14' }))).toStrictEqual({ ringTimeoutS: 'backoffice.campaign.error.ringTimeout' });
+    expect(refusals(campaign({ ringTimeoutS: '61' }))).toStrictEqual({ ringTimeoutS: 'backoffice.campaign.error.ringTimeout' });
+    expect(refusals(campaign({ ringTimeoutS: '20.5' }))).toStrictEqual({ ringTimeoutS: 'backoffice.campaign.error.ringTimeout' });
+    expect(campaign({ ringTimeoutS: '15' }).success).toBe(true);
+    expect(campaign({ ringTimeoutS: '60' }).success).toBe(true);
+  });
+  test('a new campaign: 5 % machine false positives, 25 s of ringing (the database\'s defaults)', () => {
+    expect(toRow(campaignSchema.parse({ ...NEW_CAMPAIGN, name: 'Nueva', allowedDispositions: ['sale'] })))
+      .toMatchObject({ amd_false_positive_rate: 0.05, ring_timeout_s: 25 });
   });
   test('custom lead fields: key format and uniqueness, label required', () => {
     const field = { key: 'age', label: 'Edad', type: 'number' as const, required: false };
@@ -83,12 +96,15 @@ describe('the campaign form', () => {
       recording_enabled: true, recording_consent_required: false, recording_notice: 'n', agents_can_listen_own_recordings: true,
       recording_retention_days: 30, lead_fields: [{ key: 'age', label: 'Edad', type: 'number', required: true }],
       dial_mode: 'predictive', abandon_target: 0.025, abandon_cap: 0.03, max_lines_per_agent: 2.5, predictive_min_agents: 5,
-      amd_enabled: false, abandon_message: 'm', abandon_lockout_hours: 72,
+      amd_enabled: false, abandon_message: 'm', abandon_lockout_hours: 72, amd_false_positive_rate: 0.125, ring_timeout_s: 30,
     };
     const form = toForm(row);
     expect(form.callingDays).toStrictEqual(['1', '3', '5']);
     expect(form.retryDelays).toBe('30m, 4h, 1d');
     expect(form.abandonTargetPct).toBe('2.5');
+    // Shown in percent; back as the fraction the column keeps (numeric(4,3)).
+    expect(form.amdFalsePositivePct).toBe('12.5');
+    expect(form.ringTimeoutS).toBe('30');
     const back = toRow(campaignSchema.parse(form));
     expect(back).toStrictEqual({ ...row, calling_days: [1, 3, 5], calling_hours_start: '09:30', calling_hours_end: '20:00',
       retry_delays: ['30 minutes', '240 minutes', '1 days'] });

@@ -33,9 +33,7 @@ function fakeDialer() {
   };
 }
 
-async function openDialerDesk() {
-  const phone = fakePhone();
-  const dialerData = fakeDialer();
+async function openDialerDesk({ phone = fakePhone(), dialerData = fakeDialer() } = {}) {
   const data = fakeData();
   data.listCampaigns.mockResolvedValue([DIALER_CAMPAIGN, { ...CAMPAIGN, id: 'camp-2', name: 'Preview', dial_mode: 'preview' }]);
   const view = renderDesk({ phone, data, dialerData });
@@ -111,5 +109,18 @@ describe('the desk in dialer mode', () => {
     await waitFor(() => { expect(view.auth.signOut).toHaveBeenCalled(); });
     expect(view.dialerData.leave).toHaveBeenCalledTimes(2);
     expect(view.dialerData.leave.mock.invocationCallOrder[1]).toBeLessThan(view.auth.signOut.mock.invocationCallOrder[0] ?? 0);
+  });
+
+  test('a reload with the session connected: once the phone is registered, the stale session is left and a new one joined', async () => {
+    const dialerData = fakeDialer();
+    dialerData.openSession.mockResolvedValue(session({ id: 'old', status: 'connected' }));
+    const view = await openDialerDesk({ phone: fakePhone({ state: 'connecting' }), dialerData });
+    await act(async () => { await new Promise((resolve) => { setTimeout(resolve, 50); }); });
+    expect(dialerData.openSession).not.toHaveBeenCalled();
+    act(() => { view.phone.setStatus({ state: 'registered' }); });
+    await waitFor(() => { expect(dialerData.log).toStrictEqual(['leave', 'join camp-1']); });
+    expect(screen.getByTestId('dialer-status')).toHaveTextContent('Esperando la llamada del marcador');
+    act(() => { view.phone.sip.dial('dialer:sess-1'); view.phone.sip.confirm(); });
+    expect(screen.getByTestId('dialer-status')).toHaveTextContent('Conectado al marcador');
   });
 });

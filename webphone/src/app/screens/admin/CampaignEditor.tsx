@@ -283,6 +283,13 @@ function CampaignForm({ campaign, canEdit }: { campaign: CampaignFull | null; ca
           <Field id={id('predictiveMinAgents')} label={t('backoffice.campaign.minAgents')} error={errors.predictiveMinAgents}>
             <input type="number" min={1} max={1000} inputMode="numeric" {...text('predictiveMinAgents')} {...register('predictiveMinAgents')} />
           </Field>
+          <Field id={id('amdFalsePositivePct')} label={t('backoffice.campaign.amdFalsePositive')} error={errors.amdFalsePositivePct}
+            hint={t('backoffice.campaign.amdFalsePositiveHint')}>
+            <input type="number" min={0} max={50} step={0.1} inputMode="decimal" {...text('amdFalsePositivePct')} {...register('amdFalsePositivePct')} />
+          </Field>
+          <Field id={id('ringTimeoutS')} label={t('backoffice.campaign.ringTimeout')} error={errors.ringTimeoutS} hint={t('backoffice.campaign.ringTimeoutHint')}>
+            <input type="number" min={15} max={60} inputMode="numeric" {...text('ringTimeoutS')} {...register('ringTimeoutS')} />
+          </Field>
           <Field id={id('abandonLockoutHours')} label={t('backoffice.campaign.lockout')} error={errors.abandonLockoutHours} hint={t('backoffice.campaign.lockoutHint')}>
             <input type="number" min={0} max={720} inputMode="numeric" {...text('abandonLockoutHours')} {...register('abandonLockoutHours')} />
           </Field>

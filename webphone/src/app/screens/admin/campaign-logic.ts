@@ -121,6 +121,10 @@ export const campaignSchema = z.object({
   amdEnabled: z.boolean(),
   abandonMessage: z.string().max(4000, 'backoffice.campaign.error.abandonMessage'),
   abandonLockoutHours: intIn(0, 720, 'backoffice.campaign.error.lockout'),
+  // The share of "machine" verdicts that were people (counted as abandoned): 0 to 50 %.
+  amdFalsePositivePct: numIn(0, 50, 'backoffice.campaign.error.amdFalsePositive'),
+  // A lead's phone rings at least 15 s before the dialer gives up (and at most a minute).
+  ringTimeoutS: intIn(15, 60, 'backoffice.campaign.error.ringTimeout'),
 }).superRefine((v, ctx) => {
   if (TIME.test(v.hoursStart) && TIME.test(v.hoursEnd) && v.hoursStart >= v.hoursEnd) {
     ctx.addIssue({ code: 'custom', path: ['hoursEnd'], message: 'backoffice.campaign.error.hoursOrder' });
@@ -170,6 +174,8 @@ export interface CampaignSettings {
   amd_enabled: boolean;
   abandon_message: string;
   abandon_lockout_hours: number;
+  amd_false_positive_rate: number;
+  ring_timeout_s: number;
 }
 
 /** Percent with at most 1 decimal from a fraction (0.025 → "2.5"). */
@@ -192,7 +198,7 @@ export const NEW_CAMPAIGN: CampaignForm = {
   allowedDispositions: [], recordingEnabled: true, recordingConsentRequired: true, recordingNotice: '',
   agentsListenOwn: false, retentionDays: '90', leadFields: [], dialMode: 'preview', abandonTargetPct: '2.5',
   abandonCapPct: '3', maxLinesPerAgent: '3', predictiveMinAgents: '5', amdEnabled: true, abandonMessage: '',
-  abandonLockoutHours: '0',
+  abandonLockoutHours: '0', amdFalsePositivePct: '5', ringTimeoutS: '25',
 };
 
 /** A campaigns row as the form shows it. */
@@ -224,6 +230,8 @@ export function toForm(c: CampaignSettings): CampaignForm {
     amdEnabled: c.amd_enabled,
     abandonMessage: c.abandon_message,
     abandonLockoutHours: String(c.abandon_lockout_hours),
+    amdFalsePositivePct: pct(c.amd_false_positive_rate),
+    ringTimeoutS: String(c.ring_timeout_s),
   };
 }
 
@@ -259,6 +267,8 @@ export function toRow(f: z.output<typeof campaignSchema>): CampaignSettings {
     amd_enabled: f.amdEnabled,
     abandon_message: f.abandonMessage,
     abandon_lockout_hours: num(f.abandonLockoutHours),
+    amd_false_positive_rate: Math.round(num(f.amdFalsePositivePct) * 10) / 1000,
+    ring_timeout_s: num(f.ringTimeoutS),
   };
 }
 

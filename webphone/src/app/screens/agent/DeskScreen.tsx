@@ -248,7 +248,7 @@ export function DeskScreen({ leadId }: { leadId: string | null }) {
   useShortcuts({
     n: () => { void takeNext(); },
     c: () => {
-      if (!phone.callSnapshot().live) desk.call(number?.leadId === state.lead?.id ? number?.number ?? null : null).catch(showError);
+      if (!dialer && !phone.callSnapshot().live) desk.call(number?.leadId === state.lead?.id ? number?.number ?? null : null).catch(showError);
     },
     x: () => { desk.hangup(); },
     m: () => desk.mute(!phone.callSnapshot().muted),

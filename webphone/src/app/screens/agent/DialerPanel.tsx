@@ -93,8 +93,16 @@ export function DialerPanel(props: DialerPanelProps) {
     // The machine is outside React: made and disposed with this effect.
     // eslint-disable-next-line react-hooks/set-state-in-effect -- publishing the external system just made
     setDialer(made);
-    made.start(campaignId).catch((err: unknown) => { console.warn('[dialer] could not look for an open session', err); });
-    return () => { made.dispose(); };
+    // An open session (a reload) is taken up once the phone can answer its line.
+    let begun = false;
+    const begin = () => {
+      if (begun || phone.status.state !== 'registered') return;
+      begun = true;
+      made.start(campaignId).catch((err: unknown) => { console.warn('[dialer] could not look for an open session', err); });
+    };
+    const offStatus = phone.on('status', begin);
+    begin();
+    return () => { offStatus(); made.dispose(); };
   }, [bind, supabase, profile.id, phone, desk, campaignId]);
 
   return dialer ? <Panel {...props} dialer={dialer} /> : null;

@@ -22,6 +22,8 @@ addDictionaries({ es: leadsEs, en: leadsEn });
 const Leads = lazy(() => import('./Leads').then((m) => ({ default: m.Leads })));
 const LeadPage = lazy(() => import('./LeadPage').then((m) => ({ default: m.LeadPage })));
 const Imports = lazy(() => import('./Imports').then((m) => ({ default: m.Imports })));
+// The dialer's board (issue 16): its charts and words in a chunk of their own.
+const DialerBoard = lazy(() => import('./DialerBoard').then((m) => ({ default: m.DialerBoard })));
 
 /** A screen behind its permission; without it, the floor. */
 function Gate({ permission, children }: { permission: Permission; children: ReactNode }) {
@@ -39,6 +41,7 @@ export function Component() {
       <Route path="leads" element={<Suspense fallback={<Loading />}><Leads /></Suspense>} />
       <Route path="leads/:leadId" element={<Suspense fallback={<Loading />}><LeadPage /></Suspense>} />
       <Route path="imports" element={<Gate permission="leads.import"><Suspense fallback={<Loading />}><Imports /></Suspense></Gate>} />
+      <Route path="dialer" element={<Suspense fallback={<Loading />}><DialerBoard /></Suspense>} />
       <Route path="*" element={<Navigate to="/supervisor/floor" replace />} />
     </Routes>
   );
