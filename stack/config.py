@@ -31,6 +31,9 @@ DEFAULT_PORTS = {
     "sip_ws_port": 54340,
     "sip_udp_port": 54341,
     "pstn_port": 54342,
+    # Where Kamailio expects the PBX (Asterisk; in tests tests/support/pbx_phone.py) to send
+    # from: 54343 is baresip's TLS port next to the PSTN stand-in's.
+    "pbx_port": 54345,
 }
 
 # The SIP domain agents register in (a name, not a DNS host: Kamailio aliases it).
@@ -106,6 +109,7 @@ class StackConfig:
     sip_ws_port: int
     sip_udp_port: int
     pstn_port: int
+    pbx_port: int
     db_password: str
     jwt_secret: str
     sip_secret: str

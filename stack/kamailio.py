@@ -13,6 +13,13 @@ authenticated extension, to the dialled number. Kamailio asks the database
 (private.sip_authorize_invite, as its own role crm_sip_proxy) and refuses
 anything else with a 403 whose reason is the database's; when the database
 cannot answer, the call is refused too (503).
+
+The PBX (Asterisk) is trusted by address, 127.0.0.1:<pbx_port>, as the PSTN
+trunk is: the dialer's nailed-up call to an agent (issue 16) comes from it,
+carrying X-CRM-Dialer-Session, the agent's open session, which the webphone
+answers by itself. Only the PBX may send that header: a new request carrying
+it from anyone else (an agent's webphone calling a colleague) is refused, and
+it is removed from in-dialog requests that are not the PBX's.
 """
 
 from __future__ import annotations
@@ -110,6 +117,11 @@ request_route {{
     }}
 
     if (has_totag()) {{
+        # The PBX's in-dialog requests come from its own media port, not the trusted one:
+        # a header the webphone acts on only in a new INVITE has no business here.
+        if (is_present_hf("X-CRM-Dialer-Session")) {{
+            remove_hf("X-CRM-Dialer-Session");
+        }}
         if (loose_route()) {{
             handle_ruri_alias();
             route(RELAY);
@@ -137,6 +149,15 @@ request_route {{
 
     route(AUTH);
 
+    # The webphone auto-answers an INVITE carrying its own dialer session: only the PBX,
+    # trusted by address, may send one (an agent must not open a colleague's microphone).
+    if (is_present_hf("X-CRM-Dialer-Session")
+            && !($proto == "udp" && $si == "127.0.0.1" && $sp == {config.pbx_port})) {{
+        xlog("L_NOTICE", "crm-dialer-session refused from $si:$sp ($proto) to=$rU\n");
+        sl_send_reply("403", "Forbidden: only the PBX places dialer calls");
+        exit;
+    }}
+
     if (is_method("REGISTER")) {{
         if (!save("location")) {{
             sl_reply_error();
@@ -163,7 +184,7 @@ request_route {{
     exit;
 }}
 
-# Webphones (WebSocket) prove who they are; the PSTN trunk is trusted by address.
+# Webphones (WebSocket) prove who they are; the PSTN trunk and the PBX are trusted by address.
 route[AUTH] {{
     if ($proto == "ws" || $proto == "wss") {{
         if (!autheph_check("{SIP_DOMAIN}")) {{
@@ -183,6 +204,9 @@ route[AUTH] {{
         return;
     }}
     if ($si == "127.0.0.1" && $sp == {config.pstn_port}) {{
+        return;
+    }}
+    if ($proto == "udp" && $si == "127.0.0.1" && $sp == {config.pbx_port}) {{
         return;
     }}
     sl_send_reply("403", "Forbidden");
