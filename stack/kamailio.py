@@ -19,7 +19,8 @@ trunk is: the dialer's nailed-up call to an agent (issue 16) comes from it,
 carrying X-CRM-Dialer-Session, the agent's open session, which the webphone
 answers by itself. Only the PBX may send that header: a new request carrying
 it from anyone else (an agent's webphone calling a colleague) is refused, and
-it is removed from in-dialog requests that are not the PBX's.
+it is removed from every in-dialog request (the webphone acts on it only in a
+new INVITE).
 """
 
 from __future__ import annotations
