@@ -28,7 +28,7 @@ def pgtap(stack):
         conn.execute("create extension if not exists pgtap with schema extensions")
         # The workers' roles run pgTAP's functions in the files that impersonate them.
         conn.execute("grant usage on schema extensions to crm_ami_bridge, crm_reporting,"
-                     " crm_recordings, crm_presence, crm_accounts, crm_lead_import")
+                     " crm_recordings, crm_presence, crm_accounts, crm_lead_import, crm_dialer")
     _pg_prove(stack, HELPERS)
     return stack
 

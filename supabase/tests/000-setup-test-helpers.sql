@@ -9,7 +9,7 @@ select plan(1);
 create schema if not exists tests;
 grant usage on schema tests
 to anon, authenticated, service_role, crm_ami_bridge, crm_reporting, crm_recordings, crm_presence, crm_accounts,
-crm_lead_import;
+crm_lead_import, crm_dialer;
 
 -- Become the given demo account for the rest of the transaction: role
 -- authenticated plus the JWT claims PostgREST would set.
@@ -54,13 +54,13 @@ end;
 $$;
 
 -- Become one of the workers' database roles (crm_ami_bridge, crm_reporting,
--- crm_recordings, crm_presence, crm_accounts, crm_lead_import), as the worker connects: no JWT, only its own grants.
+-- crm_recordings, crm_presence, crm_accounts, crm_lead_import, crm_dialer), as the worker connects: no JWT, only its own grants.
 create or replace function tests.authenticate_as_worker(p_role text) returns void
 language plpgsql
 as $$
 begin
   if p_role not in ('crm_ami_bridge', 'crm_reporting', 'crm_recordings', 'crm_presence', 'crm_accounts',
-    'crm_lead_import') then
+    'crm_lead_import', 'crm_dialer') then
     raise exception 'tests.authenticate_as_worker: % is not a worker role', p_role;
   end if;
   perform set_config('role', p_role, true);
@@ -78,6 +78,7 @@ grant crm_recordings to postgres;
 grant crm_presence to postgres;
 grant crm_accounts to postgres;
 grant crm_lead_import to postgres;
+grant crm_dialer to postgres;
 
 -- Back to the test's own role, with no JWT.
 create or replace function tests.clear_authentication() returns void
@@ -153,7 +154,7 @@ $$;
 
 grant execute on all functions in schema tests
 to anon, authenticated, service_role, crm_ami_bridge, crm_reporting, crm_recordings, crm_presence, crm_accounts,
-crm_lead_import;
+crm_lead_import, crm_dialer;
 
 select has_function('tests', 'authenticate_as', array['text'], 'test helpers are installed');
 

@@ -354,10 +354,9 @@ select is_empty(
 );
 
 -- The role itself, as the worker connects: only its functions.
-grant crm_dialer to postgres;
 create temporary table as_dialer (floor jsonb, denied text) on commit drop;
 grant insert, update on as_dialer to crm_dialer;
-set local role crm_dialer;
+select tests.authenticate_as_worker('crm_dialer');
 insert into as_dialer (floor) select private.dialer_floor('c0000000-0000-4000-8000-00000000000a');
 do $$
 begin
@@ -366,7 +365,7 @@ exception when insufficient_privilege then
   update as_dialer set denied = 'denied';
 end;
 $$;
-reset role;
+select tests.clear_authentication();
 select is(
   (select a.floor ->> 'ready' from as_dialer as a), '0', 'crm_dialer reads the floor through its function'
 );
