@@ -54,7 +54,8 @@ end;
 $$;
 
 -- Become one of the workers' database roles (crm_ami_bridge, crm_reporting,
--- crm_recordings, crm_presence, crm_accounts, crm_lead_import, crm_dialer), as the worker connects: no JWT, only its own grants.
+-- crm_recordings, crm_presence, crm_accounts, crm_lead_import, crm_dialer), as
+-- the worker connects: no JWT, only its own grants.
 create or replace function tests.authenticate_as_worker(p_role text) returns void
 language plpgsql
 as $$
