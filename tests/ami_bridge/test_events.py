@@ -8,14 +8,12 @@ from datetime import datetime
 import pytest
 
 from workers.ami_bridge.events import (
-    MAX_FRAME_BYTES,
     BridgeEvent,
     Cdr,
     CoreShowChannel,
     CoreShowChannelsComplete,
     DialEvent,
     EventReader,
-    FrameReader,
     Greeting,
     Hangup,
     HangupRequest,
@@ -26,6 +24,7 @@ from workers.ami_bridge.events import (
     Response,
     VarSet,
 )
+from workers.common.ami import MAX_FRAME_BYTES, FrameReader
 
 RECEIVED_AT = 1_732_470_000.0
 

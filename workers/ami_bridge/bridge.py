@@ -4,8 +4,9 @@ One asyncio loop owns everything (see the package docstring for why asyncio and 
 - `ami.BridgeProtocol` feeds every byte to `events.EventReader`; call events go to the model,
   malformed input is counted and logged (rate-limited), never fatal. After each read, the
   model's changed rows go to the store, which batches them into `calls`.
-- `ami.BridgeManager` reconnects with our backoff; `_keepalive` pings and closes the connection
-  when the answer does not come in time (a half-open TCP connection is otherwise never noticed).
+- The Manager (workers/common/ami.py) reconnects with our backoff; the session's keepalive
+  pings and closes the connection when the answer does not come in time (a half-open TCP
+  connection is otherwise never noticed).
 - After every login: CoreShowChannels, then `model.reconcile` (the model's channels Asterisk no
   longer lists are closed) and `store.close_missing` (calls mirrored as open that neither
   Asterisk nor the model knows are closed: they ended while the bridge was away). Repeated
@@ -30,7 +31,7 @@ from typing import Any
 import psycopg
 from panoramisk import Manager
 
-from workers.ami_bridge.ami import AmiSession, BridgeManager, BridgeProtocol, to_message
+from workers.ami_bridge.ami import BridgeProtocol, to_message
 from workers.ami_bridge.events import (
     AmiEvent,
     ChannelEvent,
@@ -52,6 +53,7 @@ from workers.ami_bridge.settings import BridgeSettings
 from workers.ami_bridge.store import CallStore
 from workers.ami_bridge.telemetry import Metrics
 from workers.common import database
+from workers.common.ami import AmiSession, MalformedLog, ReconnectingManager
 from workers.common.supervisor import EXIT_FAILED, EXIT_OK
 
 log = logging.getLogger("workers.ami_bridge")
@@ -78,7 +80,7 @@ class Bridge:
             metrics=self.metrics,
             on_commit=on_commit,
         )
-        self.session = AmiSession()
+        self.session = AmiSession(log)
         self.originator = Originator(settings, self.metrics, self.store, self.session)
         self.recording_stopper = RecordingStopper(settings, self.metrics, self.model,
                                                   self.session)
@@ -91,14 +93,14 @@ class Bridge:
         # channel created after Asterisk's snapshot can speak before the list ends).
         self._reconcile_watch: set[str] | None = None
         self._latest_event = 0.0
-        self._log_budget: dict[str, tuple[float, int]] = {}
+        self._malformed = MalformedLog(log, self.metrics.malformed)
         self._unmodelled_names: set[str] = set()
         self._tasks: list[asyncio.Task] = []
         self._reconcile_lock = asyncio.Lock()
         self._background: set[asyncio.Task] = set()
 
     @property
-    def manager(self) -> BridgeManager | None:
+    def manager(self) -> ReconnectingManager | None:
         return self.session.manager
 
     @property
@@ -111,7 +113,7 @@ class Bridge:
         when one of the bridge's loops ended on its own."""
         loop = asyncio.get_running_loop()
         s = self.settings
-        self.session.manager = BridgeManager(
+        self.session.manager = ReconnectingManager(
             self.next_reconnect_delay,
             host=s.ami_host,
             port=s.ami_port,
@@ -131,7 +133,9 @@ class Bridge:
         )
         self._tasks = [
             self.store.start(),
-            asyncio.create_task(self._keepalive(), name="keepalive"),
+            asyncio.create_task(
+                self.session.keepalive(s.ping_interval_s, s.ping_timeout_s), name="keepalive"
+            ),
             asyncio.create_task(self._housekeeping(), name="housekeeping"),
         ]
         if s.originate_enabled:
@@ -261,38 +265,7 @@ class Bridge:
             log.info("AMI event not modelled: skipped (said once per name)",
                      extra={"event": name})
 
-    def _malformed(self, item: Malformed) -> None:
-        self.metrics.malformed.labels(item.reason).inc()
-        # At most 10 log lines per reason and minute: garbage must not flood the logs.
-        now = time.monotonic()
-        window, count = self._log_budget.get(item.reason, (now, 0))
-        if now - window > 60:
-            window, count = now, 0
-        self._log_budget[item.reason] = (window, count + 1)
-        if count < 10:
-            log.warning(
-                "skipped malformed AMI input",
-                extra={"reason": item.reason, "detail": item.detail[:200],
-                       "sample": item.sample.decode("utf-8", "replace")},
-            )
-
     # ---------------------------------------------------------------- AMI housekeeping
-    async def _keepalive(self) -> None:
-        s = self.settings
-        while True:
-            await asyncio.sleep(s.ping_interval_s)
-            manager = self.session.manager
-            if not self.session.logged_in or manager is None:
-                continue
-            protocol = manager.protocol
-            try:
-                await self.session.action({"Action": "Ping"}, s.ping_timeout_s)
-            except (TimeoutError, ConnectionError):
-                if self.session.logged_in and manager.protocol is protocol:
-                    log.warning("AMI did not answer a ping in time: reconnecting",
-                                extra={"timeout_s": s.ping_timeout_s})
-                    protocol.transport.abort()
-
     async def _reconcile(self) -> None:
         """Close what Asterisk no longer has: in the model, then in `calls`."""
         async with self._reconcile_lock:

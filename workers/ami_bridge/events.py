@@ -2,12 +2,8 @@
 
 Two steps, both total: whatever bytes arrive, they return values and never raise.
 
-- `FrameReader` cuts the stream into frames: `Key: Value` lines ended by an empty line. Asterisk
-  writes CRLF; bare LF is accepted too. The greeting line (`Asterisk Call Manager/x.y.z`, not
-  followed by an empty line) is recognised first. A frame larger than `MAX_FRAME_BYTES` is
-  discarded up to its end without ever being buffered whole, so a 10 MB field costs 64 KiB of
-  memory, not 10 MB. Bytes that are not UTF-8 are replaced (U+FFFD) and the frame is marked
-  lossy: a carrier's Latin-1 caller name must not cost us the Hangup it rides on, while the
+- `FrameReader` (workers/common/ami.py, shared with the dialer) cuts the stream into bounded
+  frames; bytes that are not UTF-8 are replaced and the frame is marked lossy, while the
   identifiers we key on (Uniqueid, Linkedid, Channel) are validated as ASCII below, so a frame
   whose identifiers are damaged is rejected, not misfiled.
 - `parse_frame` turns a frame into a typed event, a `Response` or a `Malformed` report. Fields
@@ -33,16 +29,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-MAX_FRAME_BYTES = 64 * 1024
-"""Real frames are under 4 KiB (the largest: Cdr with custom fields, CoreShowChannel)."""
-MAX_VALUE_CHARS = 8 * 1024
-MAX_FIELDS = 256
+from workers.common.ami import (
+    FIELD_KEY,
+    Frame,
+    FrameReader,
+    Greeting,
+    Malformed,
+)
+
 MAX_DURATION_SECONDS = 31 * 24 * 3600
 """A channel or CDR longer than a month is corrupt input, not a call."""
 
-_GREETING_PREFIX = b"Asterisk Call Manager/"
-_FRAME_END = re.compile(rb"\n\r?\n")
-_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_\-()/.;@]{0,99}", re.ASCII)
 _ID = re.compile(r"[A-Za-z0-9_.\-]{1,128}", re.ASCII)
 _WORD = re.compile(r"[A-Za-z_ ]{1,32}", re.ASCII)
 _HMS = re.compile(r"(\d{1,6}):([0-5]\d):([0-5]\d)", re.ASCII)
@@ -50,159 +47,6 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f\ufffd]")
 _MIN_EPOCH = 946_684_800.0  # 2000-01-01
 _MAX_EPOCH = 4_102_444_800.0  # 2100-01-01
 _UNKNOWN = "<unknown>"
-
-
-# --------------------------------------------------------------------------- frames
-class Frame:
-    """One AMI frame: its fields in wire order (keys may repeat, e.g. ChanVariable)."""
-
-    __slots__ = ("_first", "fields", "junk_lines", "lossy")
-
-    def __init__(
-        self, fields: tuple[tuple[str, str], ...], *, lossy: bool = False, junk_lines: int = 0
-    ) -> None:
-        self.fields = fields
-        self.lossy = lossy
-        self.junk_lines = junk_lines
-        first: dict[str, str] = {}
-        for key, value in fields:
-            first.setdefault(key.lower(), value)
-        self._first = first
-
-    def get(self, key: str, default: str | None = None) -> str | None:
-        """The first value of a field; AMI keys are matched without regard to case."""
-        return self._first.get(key.lower(), default)
-
-    def get_all(self, key: str) -> list[str]:
-        lowered = key.lower()
-        return [v for k, v in self.fields if k.lower() == lowered]
-
-    def count(self, key: str) -> int:
-        return len(self.get_all(key))
-
-    def __repr__(self) -> str:
-        return f"Frame({dict(self.fields)!r})"
-
-
-@dataclass(frozen=True, slots=True)
-class Greeting:
-    version: str
-
-
-@dataclass(frozen=True, slots=True)
-class Malformed:
-    """Input that was skipped, and why (a short reason code, then detail for the log)."""
-
-    reason: str
-    detail: str = ""
-    sample: bytes = b""
-
-
-class FrameReader:
-    """Incremental framing: feed bytes as they arrive, get frames back.
-
-    Memory stays bounded by `max_frame_bytes` plus one read, however the peer misbehaves.
-    """
-
-    def __init__(self, *, expect_greeting: bool = True, max_frame_bytes: int = MAX_FRAME_BYTES):
-        self._buf = bytearray()
-        self._scan_from = 0
-        self._discarding = False
-        self._expect_greeting = expect_greeting
-        self._max = max_frame_bytes
-
-    def feed(self, data: bytes) -> list[Frame | Greeting | Malformed]:
-        out: list[Frame | Greeting | Malformed] = []
-        self._buf += data
-        if self._expect_greeting and not self._take_greeting(out):
-            return out
-        while True:
-            match = _FRAME_END.search(self._buf, self._scan_from)
-            if match is None:
-                self._scan_from = max(0, len(self._buf) - 2)
-                if len(self._buf) > self._max:
-                    if not self._discarding:
-                        out.append(
-                            Malformed(
-                                "oversized", f"frame over {self._max} bytes", bytes(self._buf[:120])
-                            )
-                        )
-                        self._discarding = True
-                    # Keep the tail so a terminator split across reads is still seen.
-                    del self._buf[:-2]
-                    self._scan_from = 0
-                return out
-            raw = bytes(self._buf[: match.start() + 1])
-            del self._buf[: match.end()]
-            self._scan_from = 0
-            if self._discarding:
-                self._discarding = False
-                continue
-            if len(raw) > self._max:
-                out.append(Malformed("oversized", f"frame of {len(raw)} bytes", raw[:120]))
-                continue
-            item = _split_fields(raw)
-            if item is not None:
-                out.append(item)
-
-    def close(self) -> list[Malformed]:
-        """End of stream: a partial frame left in the buffer was truncated."""
-        rest = bytes(self._buf).strip(b"\r\n")
-        self._buf.clear()
-        self._scan_from = 0
-        discarding, self._discarding = self._discarding, False
-        if rest and not discarding:
-            return [Malformed("truncated", "stream ended inside a frame", rest[:120])]
-        return []
-
-    def _take_greeting(self, out: list[Frame | Greeting | Malformed]) -> bool:
-        end = self._buf.find(b"\n")
-        if end < 0:
-            if len(self._buf) > 256:  # no greeting is that long: treat the stream as frames
-                self._expect_greeting = False
-                out.append(Malformed("no_greeting", "", bytes(self._buf[:120])))
-                return True
-            return False
-        line = bytes(self._buf[:end]).rstrip(b"\r")
-        self._expect_greeting = False
-        if line.startswith(_GREETING_PREFIX):
-            del self._buf[: end + 1]
-            version = line[len(_GREETING_PREFIX) :].decode("ascii", "replace").strip()
-            out.append(Greeting(version))
-        else:
-            out.append(Malformed("no_greeting", "", line[:120]))
-        return True
-
-
-def _split_fields(raw: bytes) -> Frame | Malformed | None:
-    try:
-        text = raw.decode("utf-8")
-        lossy = False
-    except UnicodeDecodeError:
-        text = raw.decode("utf-8", "replace")
-        lossy = True
-    fields: list[tuple[str, str]] = []
-    junk = 0
-    for line in text.split("\n"):
-        line = line.rstrip("\r")
-        if not line.strip():
-            continue
-        key, sep, value = line.partition(":")
-        key = key.strip()
-        if not sep or not _KEY.fullmatch(key):
-            junk += 1
-            continue
-        value = value.strip()
-        if len(value) > MAX_VALUE_CHARS:
-            return Malformed("oversized_field", key, raw[:120])
-        fields.append((key, value))
-        if len(fields) > MAX_FIELDS:
-            return Malformed("too_many_fields", "", raw[:120])
-    if not fields:
-        if junk == 0:
-            return None  # stray blank lines between frames
-        return Malformed("no_fields", f"{junk} unparseable lines", raw[:120])
-    return Frame(tuple(fields), lossy=lossy, junk_lines=junk)
 
 
 # ----------------------------------------------------------------------- typed events
@@ -599,7 +443,7 @@ def parse_frame(frame: Frame, received_at: float) -> AmiEvent | Response | Malfo
                 message=frame.get("Message"),
                 frame=frame,
             )
-        if not name or not _KEY.fullmatch(name):
+        if not name or not FIELD_KEY.fullmatch(name):
             raise _Bad("bad_field", "Event")
         stamp, timestamped = _event_time(frame, received_at)
         base: dict[str, Any] = {
@@ -610,13 +454,9 @@ def parse_frame(frame: Frame, received_at: float) -> AmiEvent | Response | Malfo
             return OtherEvent(name=name, time=stamp, timestamped=timestamped, frame=frame)
         return builder(frame, base)
     except _Bad as bad:
-        return Malformed(bad.reason, bad.detail, _sample(frame))
+        return Malformed(bad.reason, bad.detail, frame.sample())
     except Exception as exc:  # a parser bug must cost one frame, never the reader
-        return Malformed("parser_error", repr(exc)[:200], _sample(frame))
-
-
-def _sample(frame: Frame) -> bytes:
-    return "".join(f"{k}: {v}\r\n" for k, v in frame.fields[:6]).encode()[:120]
+        return Malformed("parser_error", repr(exc)[:200], frame.sample())
 
 
 # --------------------------------------------------------------------------- reader

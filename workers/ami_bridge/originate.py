@@ -21,11 +21,11 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from workers.ami_bridge.ami import AmiSession
 from workers.ami_bridge.events import OriginateResponse
 from workers.ami_bridge.settings import BridgeSettings
 from workers.ami_bridge.store import CallStore
 from workers.ami_bridge.telemetry import Metrics
+from workers.common.ami import AmiSession
 from workers.common.lease import ClaimLost, LeaseQueue
 from workers.common.loop import AsyncWorkerLoop
 

@@ -18,10 +18,10 @@ import logging
 import uuid
 from collections import OrderedDict
 
-from workers.ami_bridge.ami import AmiSession
 from workers.ami_bridge.model import CallModel
 from workers.ami_bridge.settings import BridgeSettings
 from workers.ami_bridge.telemetry import Metrics
+from workers.common.ami import AmiSession
 from workers.common.loop import AsyncWorkerLoop
 
 log = logging.getLogger("workers.ami_bridge")

@@ -1,8 +1,7 @@
 """The dialer: progressive and predictive dialing through Asterisk's AMI, compliance in SQL.
 
-Modules: `settings` (the environment, read once), `ami` (panoramisk wired to a bounded frame
-reader, as the AMI bridge does; workers do not import each other, so the few lines it needs are
-its own), `lines` (one in-flight call, pure: which AMI fact moves it where), `store` (the
+Modules: `settings` (the environment, read once), `ami` (panoramisk wired to the bounded frame
+reader of workers/common/ami.py, which the AMI bridge uses too), `lines` (one in-flight call, pure: which AMI fact moves it where), `store` (the
 database: every call is a `private.dialer_*` function granted to `crm_dialer` alone),
 `campaigns` (the per-campaign tick: floor -> Pacer -> leads -> Originate, and the state it
 publishes), `sessions` (agents' nailed-up connections to the PBX), `dialer` (the running worker:

@@ -20,18 +20,17 @@ from typing import Any, TypeVar
 import psycopg
 
 from workers.common import database
-from workers.common.loop import AsyncWorkerLoop
-from workers.common.supervisor import EXIT_FAILED, EXIT_OK
-from workers.dialer.ami import (
-    FORGETTABLE,
+from workers.common.ami import (
     AmiSession,
-    DialerManager,
-    DialerProtocol,
     Frame,
     Greeting,
-    Item,
     Malformed,
+    MalformedLog,
+    ReconnectingManager,
 )
+from workers.common.loop import AsyncWorkerLoop
+from workers.common.supervisor import EXIT_FAILED, EXIT_OK
+from workers.dialer.ami import FORGETTABLE, DialerProtocol, Item
 from workers.dialer.campaigns import OFF, CampaignPacing, pacing_settings
 from workers.dialer.lines import (
     AMD_STATUSES,
@@ -102,7 +101,7 @@ class Dialer:
         self.settings = settings
         self.metrics = metrics or Metrics()
         self.worker = settings.worker_id
-        self.session = AmiSession()
+        self.session = AmiSession(log)
         self.tick_db = Db(settings.database_url, "dialer")
         self.line_db = Db(settings.database_url, "dialer.lines")
         self.ticks = DialerStore(self.tick_db, self.worker)
@@ -119,13 +118,13 @@ class Dialer:
         self._campaigns_at = float("-inf")
         self._reconnect_failures = 0
         self._background: set[asyncio.Task] = set()
-        self._log_budget: dict[str, tuple[float, int]] = {}
+        self._malformed = MalformedLog(log, self.metrics.malformed)
 
     # ------------------------------------------------------------------ lifecycle
     async def run(self, stop: asyncio.Event) -> int:
         """Until `stop` is set: 0 after a clean stop, 1 when a loop died or the release failed."""
         s = self.settings
-        self.session.manager = DialerManager(
+        self.session.manager = ReconnectingManager(
             self.next_reconnect_delay, host=s.ami_host, port=s.ami_port,
             username=s.ami_username, secret=s.ami_secret, loop=asyncio.get_running_loop(),
             protocol_factory=lambda: DialerProtocol(self.handle_items, self.lost_connection),
@@ -139,7 +138,8 @@ class Dialer:
                  asyncio.create_task(self._forever(self.housekeeping, 0.25), name="housekeeping"),
                  asyncio.create_task(self._forever(self.sweep, max(1.0, s.stale_worker_s / 4)),
                                      name="sweep"),
-                 asyncio.create_task(self._keepalive(), name="keepalive"),
+                 asyncio.create_task(self.session.keepalive(s.ping_interval_s, s.ping_timeout_s),
+                                     name="keepalive"),
                  asyncio.create_task(self.listener.run(), name="listen")]
         self.session.manager.connect()
         stopping = asyncio.create_task(stop.wait(), name="stop")
@@ -271,7 +271,7 @@ class Dialer:
         s = self.settings
         return database.backoff(self._reconnect_failures, s.reconnect_min_s, s.reconnect_max_s)
 
-    def _on_login(self, manager: DialerManager) -> None:
+    def _on_login(self, manager: ReconnectingManager) -> None:
         self.logins += 1
         self.login_mono = time.monotonic()
         self.session.logged_in = True
@@ -293,21 +293,6 @@ class Dialer:
                         extra={"lines": sum(1 for line in self.lines.values() if line.in_progress)})
         self.session.logged_in = False
         self.metrics.connected.set(0)
-
-    async def _keepalive(self) -> None:
-        s = self.settings
-        while True:
-            await asyncio.sleep(s.ping_interval_s)
-            manager = self.session.manager
-            if not self.session.logged_in or manager is None:
-                continue
-            protocol = manager.protocol
-            try:
-                await self.session.action({"Action": "Ping"}, s.ping_timeout_s)
-            except (TimeoutError, ConnectionError):
-                if self.session.logged_in and manager.protocol is protocol:
-                    log.warning("AMI did not answer a ping in time: reconnecting")
-                    protocol.transport.abort()
 
     async def reconcile(self) -> None:
         """After a reconnect: lines and sessions whose channel Asterisk no longer has ended
@@ -368,23 +353,12 @@ class Dialer:
                     try:
                         self.on_event(item)
                     except Exception:  # one bad frame costs that frame, never the reader
-                        self._malformed(Malformed("handler_error", repr(item)[:120].encode()))
+                        self._malformed(Malformed("handler_error", "", repr(item)[:120].encode()))
                         log.exception("AMI event handler failed")
             elif isinstance(item, Malformed):
                 self._malformed(item)
             elif isinstance(item, Greeting):
                 protocol.version = item.version
-
-    def _malformed(self, item: Malformed) -> None:
-        self.metrics.malformed.labels(item.reason).inc()
-        now = time.monotonic()
-        window, count = self._log_budget.get(item.reason, (now, 0))
-        if now - window > 60:
-            window, count = now, 0
-        self._log_budget[item.reason] = (window, count + 1)
-        if count < 10:
-            log.warning("skipped malformed AMI input", extra={
-                "reason": item.reason, "sample": item.sample.decode("utf-8", "replace")})
 
     def on_event(self, frame: Frame) -> None:
         name = (frame.event or "").lower()
@@ -421,7 +395,7 @@ class Dialer:
         attempt_id = frame.get("AttemptId") or frame.get("Uniqueid") or ""
         status = (frame.get("AmdStatus") or "").upper()
         if not UUID.fullmatch(attempt_id) or (status and status not in AMD_STATUSES):
-            self._malformed(Malformed("bad_amd_event", repr(frame)[:120].encode()))
+            self._malformed(Malformed("bad_amd_event", "", repr(frame)[:120].encode()))
             return
         line = self.lines.get(attempt_id)
         if line is None:
