@@ -16,7 +16,6 @@ import random
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
@@ -30,6 +29,7 @@ from psycopg.rows import dict_row
 
 from stack.config import PROJECT_DIR, StackConfig, free_port
 from tests.support.ami_server import AmiServer, Outcome
+from tests.support.waiting import wait_for
 
 AGENTS = {"agent5@demo.test": "1005", "agent6@demo.test": "1006", "agent7@demo.test": "1007"}
 """Demo agents (supabase/seed.sql gives agentN the extension 100N)."""
@@ -38,14 +38,8 @@ SUPERVISOR = "supervisor1@demo.test"
 
 def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, step: float = 0.05,
                what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}")
-        time.sleep(step)
+    """tests.support.waiting.wait_for, polled more often (the dialer's races are sub-second)."""
+    return wait_for(predicate, timeout, step, what or str(predicate))
 
 
 def rows(db: psycopg.Connection, sql: str, *params: Any) -> list[dict[str, Any]]:

@@ -11,19 +11,6 @@ export type DialerSession = Database['public']['Tables']['dialer_sessions']['Row
 export type DialerCampaignState = Database['public']['Tables']['dialer_campaign_state']['Row'];
 export type DialMode = Database['public']['Enums']['dial_mode'];
 
-/** The columns of a dialer call the agent's screen reads (table calls). */
-export interface DialerCall {
-  id: string;
-  lead_id: string | null;
-  status: string | null;
-  outcome: string | null;
-  started_at: string;
-  answered_at: string | null;
-  ended_at: string | null;
-  talk_seconds: number | null;
-  hangup_by: string | null;
-}
-
 const SESSION_COLUMNS = 'id, agent_id, campaign_id, status, channel, extension, requested_at, connected_at, ended_at, end_reason, worker, attempt_id, call_id, lead_id, updated_at';
 
 /** rpc/dialer_join(p_campaign_id): the caller's open session (a new one, or the one already open). */
@@ -58,7 +45,7 @@ export async function getDialerSession(supabase: Supabase, id: string): Promise<
 }
 
 /** Table calls: the call the dialer connected the agent to. */
-export async function getDialerCall(supabase: Supabase, callId: string): Promise<DialerCall | null> {
+export async function getDialerCall(supabase: Supabase, callId: string) {
   const rows = unwrapRows(await supabase.from('calls')
     .select('id, lead_id, status, outcome, started_at, answered_at, ended_at, talk_seconds, hangup_by')
     .eq('id', callId).limit(1));

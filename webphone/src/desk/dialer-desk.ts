@@ -19,7 +19,7 @@
 // without a line coming up, waiting longer each time.
 
 import type { CallSnapshot } from '../sip/call-state';
-import { DeskError, type FinishedCall, type HangupBy } from './agent-desk';
+import { DeskError, type FinishedCall, type HangupBy, type OpenCall } from './agent-desk';
 
 /** The columns of a dialer_sessions row the desk reads. */
 export interface DialerSessionRow {
@@ -32,15 +32,8 @@ export interface DialerSessionRow {
   updated_at?: string | null;
 }
 
-export interface DialerCallRow {
-  status: string | null;
-  outcome: string | null;
-  started_at: string;
-  answered_at: string | null;
-  ended_at: string | null;
-  talk_seconds: number | null;
-  hangup_by: string | null;
-}
+/** The dialer's call as the desk reads it: a preview call's columns (table calls). */
+export type DialerCallRow = Omit<OpenCall, 'id' | 'lead_id' | 'hangup_by'> & { hangup_by: string | null };
 
 export interface DialerApi {
   join(campaignId: string): Promise<DialerSessionRow>;
