@@ -3,9 +3,9 @@ nailed-up sessions, leads, the AMI stand-in, and `python -m workers.dialer` as a
 
 Each test gets a fresh campaign (progressive, calling all day) and fresh phone numbers (an
 abandoned number's lockout spans campaigns); on the way out the campaign is archived and back in
-preview, the agents' sessions are ended and their states put back as they were: the stack is
-shared by the whole session. The pacing tests (test_pacing.py, test_simulate.py) need none of
-this: every fixture here is asked for by name.
+preview, its calls are wrapped up, the agents' sessions are ended and their states put back as
+they were: the stack is shared by the whole session. The pacing tests (test_pacing.py,
+test_simulate.py) need none of this: every fixture here is asked for by name.
 """
 
 from __future__ import annotations
@@ -179,6 +179,16 @@ def floor(stack: StackConfig, db: psycopg.Connection) -> Iterator[Floor]:
         db.execute("""update public.dialer_sessions set status = 'ended', ended_at = now(),
                         end_reason = 'tests', attempt_id = null, call_id = null, lead_id = null
                       where campaign_id = %s and status <> 'ended'""", (campaign_id,))
+        # The calls it connected are wrapped up, or the agent's next sign-in (an e2e test's)
+        # would open on a recovered wrap-up of this campaign's call.
+        db.execute("""update public.calls set status = 'ended',
+                        outcome = coalesce(outcome, 'cancelled'),
+                        ended_at = coalesce(ended_at, greatest(now(), started_at, answered_at)),
+                        disposition = coalesce(disposition, 'call_failed'),
+                        wrapped_up_at = greatest(now(), started_at, answered_at, ended_at)
+                      where campaign_id = %s and wrapped_up_at is null""", (campaign_id,))
+        db.execute("""update public.leads set status = 'retry', next_call_at = now()
+                      where campaign_id = %s and status = 'in_call'""", (campaign_id,))
         for agent_id, previous in before.items():
             db.execute("delete from public.agent_states where agent_id = %s", (agent_id,))
             for row in previous:
