@@ -1,11 +1,11 @@
 """The dialer: progressive and predictive dialing through Asterisk's AMI, compliance in SQL.
 
 Modules: `settings` (the environment, read once), `ami` (panoramisk wired to the bounded frame
-reader of workers/common/ami.py, which the AMI bridge uses too), `lines` (one in-flight call,
-pure: which AMI fact moves it where), `store` (the database: every call is a `private.dialer_*`
-function granted to `crm_dialer` alone), `campaigns` (the per-campaign tick: floor -> Pacer ->
-leads -> Originate, and the state it publishes), `sessions` (agents' nailed-up connections to
-the PBX), `dialer` (the running worker: AMI events to lines, the connect-or-abandon race, LISTEN
+reader of workers/common/ami.py, which the AMI bridge uses too), `lines` (one in-flight call and
+an agent's nailed-up session, pure: which AMI fact moves them where), `store` (the database:
+every call is a `private.dialer_*` function granted to `crm_dialer` alone), `campaigns` (the
+per-campaign tick: floor -> Pacer -> leads -> Originate, and the state it publishes), `dialer`
+(the running worker: AMI events to lines and sessions, the connect-or-abandon race, LISTEN
 `dialer`, shutdown), `telemetry` (Prometheus), `__main__` (only wiring). The pacing itself
 (`pacing.Pacer`) is pure and deterministic, shared with the simulator (`simulate`), and
 documented in PACING.md.
