@@ -52,7 +52,6 @@ from workers.ami_bridge.recording_stop import RecordingStopper
 from workers.ami_bridge.settings import BridgeSettings
 from workers.ami_bridge.store import CallStore
 from workers.ami_bridge.telemetry import Metrics
-from workers.common import database
 from workers.common.ami import AmiSession, MalformedLog, ReconnectingManager
 from workers.common.supervisor import EXIT_FAILED, EXIT_OK
 
@@ -86,7 +85,6 @@ class Bridge:
                                                   self.session)
         self.logins = 0
         self.reconciliations = 0
-        self._reconnect_failures = 0
         self._pending_times: dict[str, list[float]] = defaultdict(list)
         self._births: set[str] = set()  # calls whose first channel we saw created
         # Channels heard of while a CoreShowChannels is under way: alive, listed or not (a
@@ -114,14 +112,14 @@ class Bridge:
         loop = asyncio.get_running_loop()
         s = self.settings
         self.session.manager = ReconnectingManager(
-            self.next_reconnect_delay,
+            reconnect_min_s=s.reconnect_min_s,
+            reconnect_max_s=s.reconnect_max_s,
             host=s.ami_host,
             port=s.ami_port,
             username=s.ami_username,
             secret=s.ami_secret,
             loop=loop,
             protocol_factory=lambda: BridgeProtocol(self.handle_items, self.lost_connection),
-            reconnect_timeout=s.reconnect_min_s,
             forgetable_actions=("ping", "login", "coreshowchannels", "originate"),
             on_login=self._on_login,
             log=logging.getLogger("workers.ami_bridge.ami"),
@@ -173,11 +171,6 @@ class Bridge:
         log.info("AMI bridge stopped", extra={"all_written": flushed, **self.store.stats})
         return EXIT_OK if flushed else EXIT_FAILED
 
-    def next_reconnect_delay(self) -> float:
-        self._reconnect_failures += 1
-        s = self.settings
-        return database.backoff(self._reconnect_failures, s.reconnect_min_s, s.reconnect_max_s)
-
     def lost_connection(self, protocol: BridgeProtocol) -> None:
         manager = self.session.manager
         if manager is not None and manager.protocol not in (None, protocol):
@@ -191,8 +184,6 @@ class Bridge:
     def _on_login(self, manager: Manager) -> None:
         self.logins += 1
         self.session.logged_in = True
-        self._reconnect_failures = 0
-        manager.reconnect_timeout = self.settings.reconnect_min_s
         self.metrics.connected.set(1)
         if self.logins > 1:
             self.metrics.reconnects.inc()

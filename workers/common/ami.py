@@ -10,10 +10,11 @@ panoramisk keeps the connection and matches answers to actions; its own parser i
   field costs 64 KiB of memory, not 10 MB. Bytes that are not UTF-8 are replaced (U+FFFD) and
   the frame is marked lossy: a carrier's Latin-1 caller name must not cost us the event it rides
   on. Whatever arrives, it returns values (`Frame`, `Greeting`, `Malformed`) and never raises.
-- `ReconnectingManager` is panoramisk's Manager with the worker's reconnect delay (backoff with
-  jitter, reset on a successful login), a log line when a login is refused, an end to
-  reconnecting on shutdown, and no ping of its own (panoramisk's never checks the answer, so a
-  half-open TCP connection would go unnoticed: `AmiSession.keepalive` does it instead).
+- `ReconnectingManager` is panoramisk's Manager with a reconnect delay that backs off with
+  jitter between the worker's minimum and maximum (reset on a successful login), a log line
+  when a login is refused, an end to reconnecting on shutdown, and no ping of its own
+  (panoramisk's never checks the answer, so a half-open TCP connection would go unnoticed:
+  `AmiSession.keepalive` does it instead).
 - `AmiSession` is what a worker's parts need of the connection: logged in or not, send an
   action and wait for its answer, keep the connection honest.
 - `MalformedLog` counts skipped input by reason and logs at most 10 lines a minute per reason:
@@ -26,13 +27,14 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from panoramisk import Manager
 from panoramisk.message import Message
 from prometheus_client import Counter
+
+from workers.common.database import backoff
 
 MAX_FRAME_BYTES = 64 * 1024
 """Real frames are under 4 KiB (the largest: Cdr with custom fields, CoreShowChannel)."""
@@ -247,13 +249,18 @@ class MalformedLog:
 
 # ----------------------------------------------------------------------- the connection
 class ReconnectingManager(Manager):
-    """panoramisk's Manager, with the worker's reconnect delay and an end to reconnecting on
+    """panoramisk's Manager, with a backing-off reconnect delay and an end to reconnecting on
     shutdown. Its messages go to the logger given as `log` (panoramisk's own use it too)."""
 
-    def __init__(self, next_reconnect_delay: Callable[[], float], **config: Any) -> None:
-        super().__init__(**config)
-        self._next_delay = next_reconnect_delay
+    def __init__(self, *, reconnect_min_s: float, reconnect_max_s: float, **config: Any) -> None:
+        super().__init__(reconnect_timeout=reconnect_min_s, **config)
+        self._reconnect_min_s, self._reconnect_max_s = reconnect_min_s, reconnect_max_s
+        self._failures = 0
         self.closing = False
+
+    def _next_delay(self) -> float:
+        self._failures += 1
+        return backoff(self._failures, self._reconnect_min_s, self._reconnect_max_s)
 
     def connect(self, *args: Any, **kwargs: Any) -> Any:
         if self.closing:
@@ -287,7 +294,10 @@ class ReconnectingManager(Manager):
     def login(self, future: asyncio.Future) -> Any:
         if not future.cancelled() and future.exception() is None:
             response = future.result()
-            if not response.success:
+            if response.success:
+                self._failures = 0
+                self.reconnect_timeout = self._reconnect_min_s
+            else:
                 self.log.error(
                     "AMI refused the login",
                     extra={"username": self.config.get("username"),

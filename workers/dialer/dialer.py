@@ -116,7 +116,6 @@ class Dialer:
         self.logins = 0
         self.login_mono = 0.0
         self._campaigns_at = float("-inf")
-        self._reconnect_failures = 0
         self._background: set[asyncio.Task] = set()
         self._malformed = MalformedLog(log, self.metrics.malformed)
 
@@ -125,10 +124,11 @@ class Dialer:
         """Until `stop` is set: 0 after a clean stop, 1 when a loop died or the release failed."""
         s = self.settings
         self.session.manager = ReconnectingManager(
-            self.next_reconnect_delay, host=s.ami_host, port=s.ami_port,
+            reconnect_min_s=s.reconnect_min_s, reconnect_max_s=s.reconnect_max_s,
+            host=s.ami_host, port=s.ami_port,
             username=s.ami_username, secret=s.ami_secret, loop=asyncio.get_running_loop(),
             protocol_factory=lambda: DialerProtocol(self.handle_items, self.lost_connection),
-            reconnect_timeout=s.reconnect_min_s, forgetable_actions=FORGETTABLE,
+            forgetable_actions=FORGETTABLE,
             on_login=self._on_login, log=logging.getLogger("workers.dialer.ami"))
         log.info("dialer starting", extra={"worker": self.worker,
                                            "ami": f"{s.ami_host}:{s.ami_port}"})
@@ -266,17 +266,10 @@ class Dialer:
         raise AssertionError("unreachable")
 
     # ------------------------------------------------------------------ AMI
-    def next_reconnect_delay(self) -> float:
-        self._reconnect_failures += 1
-        s = self.settings
-        return database.backoff(self._reconnect_failures, s.reconnect_min_s, s.reconnect_max_s)
-
     def _on_login(self, manager: ReconnectingManager) -> None:
         self.logins += 1
         self.login_mono = time.monotonic()
         self.session.logged_in = True
-        self._reconnect_failures = 0
-        manager.reconnect_timeout = self.settings.reconnect_min_s
         self.metrics.connected.set(1)
         self.sessions_due = True
         if self.logins > 1:
