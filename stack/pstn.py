@@ -16,19 +16,8 @@ from stack.config import StackConfig
 
 BARESIP = "/usr/bin/baresip"
 MODULE_PATH = "/usr/lib/baresip/modules"
-
-
-def render_config(config: StackConfig) -> str:
-    received = config.root / "pstn" / "received.wav"
-    return f"""# Written by stack/pstn.py
-poll_method epoll
-sip_listen 127.0.0.1:{config.pstn_port}
-call_max_calls 32
-# Browsers require RTP and RTCP multiplexed on one port.
+BROWSER_MEDIA = f"""# Browsers require RTP and RTCP multiplexed on one port.
 rtcp_mux yes
-audio_source ausine,440
-audio_player aufile,{received}
-audio_alert aufile,/dev/null
 module_path {MODULE_PATH}
 module g711.so
 module opus.so
@@ -38,7 +27,21 @@ module stun.so
 module ice.so
 module srtp.so
 module dtls_srtp.so
-module_app account.so
+"""
+"""The baresip modules (and RTCP mux) a call with a browser needs: codecs, the tone and file
+audio, ICE and DTLS-SRTP. Shared with the tests' PBX stand-in (tests/support/pbx_phone.py)."""
+
+
+def render_config(config: StackConfig) -> str:
+    received = config.root / "pstn" / "received.wav"
+    return f"""# Written by stack/pstn.py
+poll_method epoll
+sip_listen 127.0.0.1:{config.pstn_port}
+call_max_calls 32
+audio_source ausine,440
+audio_player aufile,{received}
+audio_alert aufile,/dev/null
+{BROWSER_MEDIA}module_app account.so
 """
 
 

@@ -40,9 +40,8 @@ from types import TracebackType
 from urllib.parse import unquote
 
 from stack.config import SIP_DOMAIN, StackConfig, free_port
+from stack.pstn import BARESIP, BROWSER_MEDIA
 
-BARESIP = "/usr/bin/baresip"
-MODULE_PATH = "/usr/lib/baresip/modules"
 SESSION_HEADER = "X-CRM-Dialer-Session"
 
 
@@ -188,20 +187,10 @@ class PbxPhone:
 poll_method epoll
 sip_listen 127.0.0.1:{self.sip_port}
 call_max_calls 8
-rtcp_mux yes
 audio_source ausine,440
 audio_player aufile,/dev/null
 audio_alert aufile,/dev/null
-module_path {MODULE_PATH}
-module g711.so
-module opus.so
-module ausine.so
-module aufile.so
-module stun.so
-module ice.so
-module srtp.so
-module dtls_srtp.so
-module_app account.so
+{BROWSER_MEDIA}module_app account.so
 module_app menu.so
 module_app ctrl_tcp.so
 ctrl_tcp_listen 127.0.0.1:{self.ctrl_port}
